@@ -1,0 +1,178 @@
+// Containers: a writable snapshot on an image, a runtime spec, and one
+// conmon+runc process tree.
+//
+// Lifecycle, as the container service runs it:
+//   create  -> validate, resolve image, reserve name, prepare snapshot
+//              "ctr-<id>", write the record (status "created"). Any failure
+//              undoes every step: no row, no snapshot, no directory.
+//   start   -> mount rootfs, write hosts/hostname/resolv.conf, build the OCI
+//              spec, runtime.create (conmon + runc create), runtime.start;
+//              status "running", StartedAt, Pid. A watcher awaits the exit.
+//   exit    -> conmon's exit file: ExitCode, FinishedAt, status "exited";
+//              runtime.delete, unmount; AutoRemove removes the container.
+//   remove  -> (force: kill) unmount, snapshot removed, files removed, row deleted.
+// A berthd restart re-reads every record, asks runc and conmon's exit files
+// what happened while it was down, and resumes the watchers (live restore).
+
+import type { LogEntry, OutputStream } from './runtime.ts';
+
+export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
+
+export interface ContainerState {
+  status: ContainerStatus;
+  pid: number;
+  exitCode: number;
+  error: string;
+  oomKilled: boolean;
+  startedAt: string;    // RFC 3339 nano; "0001-01-01T00:00:00Z" when never
+  finishedAt: string;
+}
+
+/** What the user asked for (docker's Config, in the engine's names). */
+export interface ContainerConfig {
+  hostname: string;
+  domainname: string;
+  user: string;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+  tty: boolean;
+  openStdin: boolean;
+  stdinOnce: boolean;
+  env: string[];
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  image: string;          // as the user typed it
+  workingDir: string;
+  labels: Record<string, string>;
+  stopSignal?: string;
+  stopTimeout?: number;
+  exposedPorts?: Record<string, object>;
+  volumes?: Record<string, object>;
+}
+
+export type NetworkMode = 'none' | 'host' | 'default' | 'bridge' | string;
+
+export interface RestartPolicy { name: '' | 'no' | 'always' | 'unless-stopped' | 'on-failure'; maximumRetryCount: number }
+
+/** How the host runs it (docker's HostConfig, in the engine's names). */
+export interface HostConfig {
+  autoRemove: boolean;
+  networkMode: NetworkMode;
+  runtime: string;
+  restartPolicy: RestartPolicy;
+  privileged: boolean;
+  readonlyRootfs: boolean;
+  capAdd: string[];
+  capDrop: string[];
+  extraHosts: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  binds: string[];
+  shmSize: number;
+  memory: number;
+  nanoCpus: number;
+  cpuShares: number;
+  pidsLimit: number;
+  init: boolean;
+  securityOpt: string[];
+}
+
+export interface ContainerMount {
+  type: 'bind' | 'volume' | 'tmpfs';
+  source: string;
+  destination: string;
+  mode: string;
+  rw: boolean;
+  propagation: string;
+}
+
+export interface ContainerRecord {
+  id: string;             // 64 hex
+  name: string;           // without the leading "/"
+  created: string;        // RFC 3339 nano
+  imageId: string;        // "sha256:<hex>"
+  path: string;           // resolved executable (entrypoint[0] or cmd[0])
+  args: string[];
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  restartCount: number;
+  driver: string;         // snapshotter name
+  mountLabel: string;
+  mounts: ContainerMount[];
+  logPath: string;
+  resolvConfPath: string;
+  hostnamePath: string;
+  hostsPath: string;
+}
+
+export interface CreateContainerRequest {
+  name?: string;
+  config: Partial<ContainerConfig> & { image: string };
+  hostConfig?: Partial<HostConfig>;
+}
+
+export interface ContainerFilters {
+  id?: string[];
+  name?: string[];
+  label?: string[];     // "key" or "key=value"
+  status?: string[];    // created|restarting|running|removing|paused|exited|dead
+  exited?: string[];
+  ancestor?: string[];
+  before?: string;
+  since?: string;
+}
+
+export interface ContainerView extends ContainerRecord {
+  imageRef: string;         // config.image, for ps's IMAGE column
+  sizeRw?: number;
+  sizeRootFs?: number;
+  graphDriver: { name: string; data: Record<string, string> };
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+export interface AttachOptions {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** Stream live output (docker's stream=1). */
+  stream: boolean;
+  /** Replay the log first (docker's logs=1). */
+  logs: boolean;
+}
+
+export interface AttachOutput {
+  data(stream: OutputStream, chunk: Buffer): void;
+  end(): void;
+}
+
+export interface AttachHandle {
+  readonly tty: boolean;
+  write(chunk: Buffer): void;
+  closeStdin(): void;
+  detach(): void;
+}
+
+export interface ContainerService {
+  create(req: CreateContainerRequest): Promise<{ id: string; warnings: string[] }>;
+  /** Throws not_modified when already running. */
+  start(ref: string): Promise<void>;
+  /** timeout in seconds (default: config.stopTimeout or 10); throws not_modified when not running. */
+  stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  kill(ref: string, signal?: string): Promise<void>;
+  restart(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
+  remove(ref: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]>;
+  inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerView>;
+  wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;
+  logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }>;
+  attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle>;
+  resize(ref: string, size: { height: number; width: number }): Promise<void>;
+  /** The container's whole filesystem as an uncompressed tar. */
+  export(ref: string): Promise<NodeJS.ReadableStream>;
+  /** Image IDs in use by any container (for image removal conflicts). */
+  usersOfImage(imageId: string): Promise<ContainerRecord[]>;
+}

@@ -1,0 +1,44 @@
+// One error type for the whole engine. Every failure that can reach a user
+// carries a stable `code`; the API maps codes to HTTP status in exactly one
+// place (src/api/errors.ts) and tests match on the code, never the message.
+//
+// Wrap as errors rise so the message names what was being done:
+//   throw wrap(err, `preparing rootfs for ${id}`)
+
+export type ErrorCode =
+  | 'not_found'        // 404: no such container / image / file
+  | 'conflict'         // 409: name in use, container running, image in use
+  | 'invalid_argument' // 400: bad parameter, malformed input
+  | 'not_modified'     // 304: container already started / stopped
+  | 'forbidden'        // 403
+  | 'unavailable'      // 503: the daemon cannot do this now
+  | 'internal';        // 500: a real fault
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = 'BerthError';
+  }
+}
+
+export const notFound = (msg: string) => new BerthError('not_found', msg);
+export const conflict = (msg: string) => new BerthError('conflict', msg);
+export const invalid = (msg: string) => new BerthError('invalid_argument', msg);
+export const notModified = (msg: string) => new BerthError('not_modified', msg);
+export const unavailable = (msg: string) => new BerthError('unavailable', msg);
+export const internal = (msg: string, cause?: unknown) => new BerthError('internal', msg, { cause });
+
+export function isCode(err: unknown, code: ErrorCode): boolean {
+  return err instanceof BerthError && err.code === code;
+}
+
+/** Adds context to an error while keeping its code (internal for foreign errors). */
+export function wrap(err: unknown, context: string): BerthError {
+  if (err instanceof BerthError) {
+    return new BerthError(err.code, `${context}: ${err.message}`, { cause: err });
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  return new BerthError('internal', `${context}: ${msg}`, { cause: err });
+}

@@ -1,0 +1,45 @@
+// Snapshotter: filesystem trees keyed by name (containerd's model).
+//
+// Worked example, an image with two layers and one container:
+//   apply("sha256:c1", null,         tarOfL1)   -> committed layer c1 = L1
+//   apply("sha256:c2", "sha256:c1",  tarOfL2)   -> committed layer c2 = L1+L2 (stored as L2's diff only)
+//   prepare("ctr-abc", "sha256:c2")             -> writable snapshot on top of c2
+//   mount("ctr-abc", "/run/berth/.../rootfs")   -> overlay: lower=c2,c1 upper=ctr-abc
+//   ... container runs, writes land in ctr-abc's upper dir ...
+//   unmount(".../rootfs"); remove("ctr-abc")    -> the writes are gone, c1/c2 stay
+//   removeLayer("sha256:c2"), removeLayer("sha256:c1") when no image needs them
+//
+// Layer tars use OCI whiteouts (`.wh.name`, `.wh..wh..opq`). The overlay
+// snapshotter stores them as overlayfs does (0/0 char device, the
+// trusted.overlay.opaque xattr); the copy snapshotter applies them by
+// deleting. Both refuse paths that escape the layer root.
+
+export interface Mount {
+  type: string;      // "overlay" | "bind"
+  source: string;
+  options: string[];
+}
+
+export interface ApplyResult {
+  diffId: string;   // sha256 of the uncompressed tar as read
+  size: number;     // bytes of file content written
+}
+
+export interface Snapshotter {
+  readonly name: 'overlay' | 'copy';
+  hasLayer(chainId: string): Promise<boolean>;
+  /** Extracts an uncompressed layer tar into a new committed layer. Atomic: on error nothing is left. */
+  applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult>;
+  removeLayer(chainId: string): Promise<void>;
+  /** Creates the writable snapshot `key` on top of parent (null: empty). */
+  prepare(key: string, parentChainId: string | null): Promise<void>;
+  /** Mounts snapshot `key` at target (directory must exist). */
+  mount(key: string, target: string): Promise<void>;
+  unmount(target: string): Promise<void>;
+  /** Removes a writable snapshot; it must be unmounted. Missing is not an error. */
+  remove(key: string): Promise<void>;
+  /** Bytes in the writable layer of `key`. */
+  usage(key: string): Promise<number>;
+  /** Paths for `docker inspect` GraphDriver.Data (LowerDir, UpperDir, WorkDir, MergedDir). */
+  describe(key: string, mergedDir: string): Promise<Record<string, string>>;
+}
