@@ -14,3 +14,8 @@ export interface EngineEvent {
 export interface EventSink {
   emit(type: EngineEvent['type'], action: string, id: string, attributes?: Record<string, string>): void;
 }
+
+export interface EventSource {
+  /** Past events since `since` (unix seconds) are replayed first, then live ones until unsubscribed. */
+  subscribe(fn: (e: EngineEvent) => void, opts?: { since?: number }): () => void;
+}
