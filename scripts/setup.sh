@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs everything berth needs on a Debian machine, idempotently:
+# Debian packages (runtime, monitor, networking, seccomp profile, busybox for
+# the embedded image) and the npm dependencies (Node 24 among them).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common ca-certificates)
+# For tests and benchmarks: the reference engine to compare against and skopeo.
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo); fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then echo "setup: need root to install: ${missing[*]}" >&2; exit 1; fi
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup: ok ($(bin/node24 --version), $(runc --version | head -1), $(conmon --version | head -1))"
