@@ -1,0 +1,121 @@
+// berthd's configuration: dockerd's flag names, and a daemon.json with the
+// same keys. As with dockerd, a directive given both as a flag and in the
+// file is an error rather than a silent override.
+
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { invalid } from '../core/errors.ts';
+import { isLogLevel, type LogLevel } from './logger.ts';
+
+export interface DaemonConfig {
+  host: string;            // socket path (without unix://)
+  dataRoot: string;
+  execRoot: string;
+  pidfile: string;
+  logLevel: LogLevel;
+  defaultRuntime: string;
+  storageDriver: 'auto' | 'overlay' | 'copy';
+  group: string;
+  configFile: string;
+}
+
+const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
+
+// daemon.json key -> config field
+const fileKeys: Record<string, keyof DaemonConfig> = {
+  'hosts': 'host',
+  'data-root': 'dataRoot',
+  'exec-root': 'execRoot',
+  'pidfile': 'pidfile',
+  'log-level': 'logLevel',
+  'default-runtime': 'defaultRuntime',
+  'storage-driver': 'storageDriver',
+  'group': 'group',
+};
+
+function parseHost(h: string): string {
+  if (h.startsWith('unix://')) return h.slice('unix://'.length);
+  if (h.startsWith('/')) return h;
+  throw invalid(`unsupported host ${JSON.stringify(h)}: berthd listens on unix sockets only (unix:///path)`);
+}
+
+export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
+  const cmd = new Command('berthd')
+    .description('berth daemon: a Docker-compatible container engine')
+    .version(version, '-v, --version')
+    .addOption(new Option('-H, --host <socket>', 'daemon socket to listen on (unix:///path)'))
+    .addOption(new Option('--data-root <dir>', 'root directory of persistent state'))
+    .addOption(new Option('--exec-root <dir>', 'root directory for execution state'))
+    .addOption(new Option('-p, --pidfile <file>', 'path to use for the daemon PID file'))
+    .addOption(new Option('-l, --log-level <level>', 'logging level (debug, info, warn, error, fatal)'))
+    .addOption(new Option('--default-runtime <name>', 'default OCI runtime for containers'))
+    .addOption(new Option('-s, --storage-driver <name>', 'snapshotter to use (overlay, copy)'))
+    .addOption(new Option('-G, --group <name>', 'group for the unix socket'))
+    .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  cmd.parse(argv, { from: 'user' });
+  const flags = cmd.opts<Record<string, string>>();
+
+  const fromFile = readConfigFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE);
+  const flagFields: Partial<Record<keyof DaemonConfig, string>> = {
+    host: flags.host, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
+    logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
+  };
+  const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
+  if (both.length) {
+    throw invalid(`the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+  }
+  const pick = (f: keyof DaemonConfig, dflt: string) => flagFields[f] ?? fromFile[f] ?? dflt;
+
+  const execRoot = pick('execRoot', '/run/berth');
+  const logLevel = pick('logLevel', 'info');
+  if (!isLogLevel(logLevel)) throw invalid(`invalid log level: ${logLevel}`);
+  const storageDriver = pick('storageDriver', 'auto');
+  if (!['auto', 'overlay', 'overlay2', 'copy', 'vfs'].includes(storageDriver)) {
+    throw invalid(`invalid storage driver: ${storageDriver} (valid: overlay, copy)`);
+  }
+  return {
+    host: parseHost(pick('host', 'unix:///run/berth/berth.sock')),
+    dataRoot: pick('dataRoot', '/var/lib/berth'),
+    execRoot,
+    pidfile: pick('pidfile', `${execRoot}/berthd.pid`),
+    logLevel,
+    defaultRuntime: pick('defaultRuntime', 'runc'),
+    storageDriver: storageDriver === 'overlay2' ? 'overlay' : storageDriver === 'vfs' ? 'copy' : storageDriver as DaemonConfig['storageDriver'],
+    group: pick('group', 'berth'),
+    configFile: flags.configFile!,
+  };
+}
+
+function readConfigFile(path: string, required: boolean): Partial<Record<keyof DaemonConfig, string>> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err: any) {
+    if (err.code === 'ENOENT' && !required) return {};
+    throw invalid(`unable to read configuration file ${path}: ${err.message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err: any) {
+    throw invalid(`unable to parse configuration file ${path}: ${err.message}`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid(`configuration file ${path} must hold a JSON object`);
+  const unknown = Object.keys(json).filter((k) => !(k in fileKeys));
+  if (unknown.length) throw invalid(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
+  const out: Partial<Record<keyof DaemonConfig, string>> = {};
+  for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    const field = fileKeys[k]!;
+    if (k === 'hosts') {
+      if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);
+      out.host = v[0];
+    } else if (typeof v === 'string') {
+      out[field] = v;
+    } else {
+      throw invalid(`${path}: "${k}" must be a string`);
+    }
+  }
+  return out;
+}

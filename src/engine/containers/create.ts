@@ -1,0 +1,153 @@
+// Turning a create request into a container record: validation up front
+// (every error names the bad value) and Docker's merge of the image's
+// defaults into the container's config.
+
+import { randomBytes } from 'node:crypto';
+import type { ContainerConfig, ContainerRecord, CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
+import type { ImageRecord } from '../../core/image.ts';
+import { invalid, notFound } from '../../core/errors.ts';
+
+export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+const restartNames = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
+
+export function defaultHostConfig(h: Partial<HostConfig> = {}, defaultRuntime: string): HostConfig {
+  return {
+    autoRemove: h.autoRemove ?? false,
+    networkMode: h.networkMode ?? 'default',
+    runtime: h.runtime || defaultRuntime,
+    restartPolicy: { name: h.restartPolicy?.name ?? 'no', maximumRetryCount: h.restartPolicy?.maximumRetryCount ?? 0 } as RestartPolicy,
+    privileged: h.privileged ?? false,
+    readonlyRootfs: h.readonlyRootfs ?? false,
+    capAdd: h.capAdd ?? [],
+    capDrop: h.capDrop ?? [],
+    extraHosts: h.extraHosts ?? [],
+    dns: h.dns ?? [],
+    dnsSearch: h.dnsSearch ?? [],
+    dnsOptions: h.dnsOptions ?? [],
+    binds: h.binds ?? [],
+    shmSize: h.shmSize || 64 * 1024 * 1024,
+    memory: h.memory ?? 0,
+    nanoCpus: h.nanoCpus ?? 0,
+    cpuShares: h.cpuShares ?? 0,
+    pidsLimit: h.pidsLimit ?? 0,
+    init: h.init ?? false,
+    securityOpt: h.securityOpt ?? [],
+  };
+}
+
+/** The network modes this engine can run; "default"/"bridge" fall back to none until bridge networking exists. */
+export function effectiveNetworkMode(mode: string): 'none' | 'host' {
+  if (mode === 'none' || mode === 'host') return mode;
+  if (mode === '' || mode === 'default' || mode === 'bridge') return 'none';
+  if (mode.startsWith('container:')) throw invalid(`network mode "${mode}" is not supported by this berthd: use none or host`);
+  throw notFound(`network ${mode} not found`);
+}
+
+export function validateHostConfig(h: HostConfig): void {
+  const rp = h.restartPolicy;
+  if (!restartNames.has(rp.name)) throw invalid(`invalid restart policy: unknown policy '${rp.name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+  if (rp.maximumRetryCount < 0) throw invalid('invalid restart policy: maximum retry count must be a positive integer');
+  if (rp.maximumRetryCount > 0 && rp.name !== 'on-failure') throw invalid(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+  if (h.autoRemove && rp.name !== '' && rp.name !== 'no') throw invalid(`conflicting options: cannot specify both --restart and --rm`);
+  for (const b of h.binds) {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${b}'`);
+    if (!parts[1].startsWith('/')) throw invalid(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${parts[1]}' mount path must be absolute`);
+    if (!parts[0].startsWith('/')) throw invalid(`invalid volume specification: '${b}': named volumes are not supported by this berthd yet; use an absolute host path`);
+    if (parts[2] !== undefined && !/^(ro|rw|z|Z|ro,z|ro,Z|rw,z|rw,Z)$/.test(parts[2])) throw invalid(`invalid mode: ${parts[2]}`);
+  }
+  if (h.memory < 0) throw invalid(`invalid memory limit ${h.memory}`);
+  if (h.memory > 0 && h.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
+}
+
+function mergeEnv(imageEnv: string[], userEnv: string[]): string[] {
+  const out = [...userEnv];
+  const keys = new Set(userEnv.map((e) => e.split('=')[0]));
+  for (const e of imageEnv) if (!keys.has(e.split('=')[0])) out.push(e);
+  return out;
+}
+
+/** Docker's merge: the image supplies what the user left unset. */
+export function mergeConfig(req: CreateContainerRequest['config'], image: ImageRecord, hostname: string): ContainerConfig {
+  const ic = image.config.config ?? {};
+  for (const e of req.env ?? []) {
+    if (e.startsWith('=') || e === '') throw invalid(`invalid environment variable: ${e}`);
+  }
+  // Docker's rule: an entrypoint given (even empty) replaces the image's;
+  // the image's cmd is used only when neither entrypoint nor cmd was given.
+  // `--entrypoint ""` arrives as [""] and means "no entrypoint".
+  let entrypoint = req.entrypoint ?? null;
+  let cmd = req.cmd && req.cmd.length ? req.cmd : null;
+  if (!entrypoint || entrypoint.length === 0) {
+    if (!cmd) cmd = ic.Cmd ?? null;
+    if (entrypoint === null) entrypoint = ic.Entrypoint ?? null;
+  }
+  if (entrypoint && entrypoint.length === 1 && entrypoint[0] === '') entrypoint = null;
+  if (entrypoint && entrypoint.length === 0) entrypoint = null;
+  const workingDir = req.workingDir ?? '';
+  if (workingDir && !workingDir.startsWith('/')) {
+    throw invalid(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
+  }
+  return {
+    hostname: req.hostname || hostname,
+    domainname: req.domainname ?? '',
+    user: req.user || ic.User || '',
+    attachStdin: req.attachStdin ?? false,
+    attachStdout: req.attachStdout ?? false,
+    attachStderr: req.attachStderr ?? false,
+    tty: req.tty ?? false,
+    openStdin: req.openStdin ?? false,
+    stdinOnce: req.stdinOnce ?? false,
+    env: mergeEnv(ic.Env ?? [], req.env ?? []),
+    cmd,
+    entrypoint,
+    image: req.image,
+    workingDir: workingDir || ic.WorkingDir || '',
+    labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
+    stopSignal: req.stopSignal || ic.StopSignal || undefined,
+    stopTimeout: req.stopTimeout,
+    exposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.exposedPorts ?? {}) },
+    volumes: { ...(ic.Volumes ?? {}), ...(req.volumes ?? {}) },
+  };
+}
+
+/** entrypoint + cmd -> the process to run. */
+export function processArgs(config: ContainerConfig): { path: string; args: string[] } {
+  const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
+  if (argv.length === 0 || !argv[0]) throw invalid('no command specified');
+  return { path: argv[0], args: argv.slice(1) };
+}
+
+export function newRecord(fields: {
+  id: string; name: string; image: ImageRecord; config: ContainerConfig; hostConfig: HostConfig;
+  driver: string; dir: string;
+}): ContainerRecord {
+  const { path, args } = processArgs(fields.config);
+  return {
+    id: fields.id,
+    name: fields.name,
+    created: new Date().toISOString(),
+    imageId: fields.image.id,
+    path,
+    args,
+    config: fields.config,
+    hostConfig: fields.hostConfig,
+    state: { status: 'created', pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: ZERO_TIME, finishedAt: ZERO_TIME },
+    restartCount: 0,
+    driver: fields.driver,
+    mountLabel: '',
+    mounts: fields.hostConfig.binds.map((b) => {
+      const [source, destination, mode = ''] = b.split(':');
+      return { type: 'bind' as const, source: source!, destination: destination!, mode, rw: !mode.split(',').includes('ro'), propagation: 'rprivate' };
+    }),
+    logPath: `${fields.dir}/ctr.log`,
+    resolvConfPath: `${fields.dir}/resolv.conf`,
+    hostnamePath: `${fields.dir}/hostname`,
+    hostsPath: `${fields.dir}/hosts`,
+  };
+}

@@ -1,0 +1,62 @@
+// The per-container files bind-mounted into /etc: hostname, hosts and
+// resolv.conf. Written with temp+rename so a crash never leaves half a file.
+
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import type { ContainerRecord } from '../../core/container.ts';
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data, { mode: 0o644 });
+  await rename(tmp, path);
+}
+
+async function readOr(path: string, fallback: string): Promise<string> {
+  try { return await readFile(path, 'utf8'); } catch { return fallback; }
+}
+
+const loopbackNameserver = /^\s*nameserver\s+(127\.\S*|::1)\s*$/;
+
+/** Host resolv.conf minus loopback nameservers (unreachable from a private net namespace), like dockerd. */
+export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: ContainerRecord): string {
+  const hc = rec.hostConfig;
+  let lines = host.split('\n');
+  if (netMode !== 'host') lines = lines.filter((l) => !loopbackNameserver.test(l));
+  if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
+  if (hc.dnsSearch.length) lines = lines.filter((l) => !/^\s*(search|domain)\s/.test(l)).concat([`search ${hc.dnsSearch.join(' ')}`]);
+  if (hc.dnsOptions.length) lines = lines.filter((l) => !/^\s*options\s/.test(l)).concat([`options ${hc.dnsOptions.join(' ')}`]);
+  return lines.filter((l, i, a) => l !== '' || i < a.length - 1).join('\n').replace(/\n*$/, '\n');
+}
+
+export function hostsFile(rec: ContainerRecord): string {
+  const lines = [
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::\tip6-localnet',
+    'ff00::\tip6-mcastprefix',
+    'ff02::1\tip6-allnodes',
+    'ff02::2\tip6-allrouters',
+  ];
+  for (const h of rec.hostConfig.extraHosts) {
+    const i = h.indexOf(':');
+    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function writeContainerFiles(rec: ContainerRecord, netMode: 'none' | 'host'): Promise<void> {
+  const hostResolv = await readOr('/etc/resolv.conf', '');
+  let hosts: string;
+  if (netMode === 'host') {
+    hosts = await readOr('/etc/hosts', hostsFile(rec));
+    const extra = hostsFile({ ...rec, hostConfig: { ...rec.hostConfig } }).split('\n').slice(6).join('\n');
+    if (extra.trim()) hosts = hosts.replace(/\n*$/, '\n') + extra;
+  } else {
+    hosts = hostsFile(rec);
+  }
+  const hostname = rec.config.domainname ? `${rec.config.hostname}` : rec.config.hostname;
+  await Promise.all([
+    writeAtomic(rec.hostnamePath, hostname + '\n'),
+    writeAtomic(rec.hostsPath, hosts),
+    writeAtomic(rec.resolvConfPath, filterResolvConf(hostResolv, netMode, rec)),
+  ]);
+}

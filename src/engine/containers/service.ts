@@ -1,0 +1,510 @@
+// The container service: the engine's side of every container endpoint.
+// It composes the stores (metadata, snapshots via the image service), the
+// runtime driver (conmon + runc) and the event bus; see src/core/container.ts
+// for the lifecycle it implements.
+
+import { mkdir, rm } from 'node:fs/promises';
+import type {
+  AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
+  ContainerView, CreateContainerRequest, WaitCondition,
+} from '../../core/container.ts';
+import type { ContainerRepository } from '../../core/metadata.ts';
+import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
+import type { ImageRecord, ImageService } from '../../core/image.ts';
+import type { EventSink } from '../../core/events.ts';
+import type { Logger } from '../../core/logger.ts';
+import { BerthError, conflict, invalid, isCode, notModified, wrap } from '../../core/errors.ts';
+import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
+import { generateName, validateName } from './names.ts';
+import { writeContainerFiles } from './files.ts';
+import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
+import { KeyedMutex, Waiters } from './waiters.ts';
+import { AttachHub } from './attach.ts';
+import { isMounted } from '../mounts.ts';
+
+/** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
+export interface SpecRequest {
+  record: ContainerRecord;
+  image: ImageRecord;
+  rootfs: string;
+  netMode: 'none' | 'host';
+}
+
+export interface ContainerServiceDeps {
+  containers: ContainerRepository;
+  images: ImageService;
+  runtime: ContainerRuntime;
+  events: EventSink;
+  logger: Logger;
+  dataRoot: string;
+  execRoot: string;
+  defaultRuntime: string;
+  buildSpec(req: SpecRequest): Promise<OciSpec>;
+  readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
+  tarDirectory(dir: string): NodeJS.ReadableStream;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+export class ContainerEngine implements ContainerService {
+  readonly #d: ContainerServiceDeps;
+  readonly #log: Logger;
+  readonly #mutex = new KeyedMutex();
+  readonly #waiters = new Waiters();
+  readonly #attach: AttachHub;
+  readonly #mountRefs = new Map<string, number>();
+  /** Containers stopped by a user: restart policies leave them alone. */
+  readonly #manuallyStopped = new Set<string>();
+  readonly #shutdown = new AbortController();
+  #warnedNetwork = false;
+
+  constructor(deps: ContainerServiceDeps) {
+    this.#d = deps;
+    this.#log = deps.logger.child({ component: 'containers' });
+    this.#attach = new AttachHub(deps.runtime, this.#log);
+  }
+
+  containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }
+  #rootfs(id: string): string { return `${this.containerDir(id)}/rootfs`; }
+  #bundle(id: string): string { return `${this.#d.execRoot}/containers/${id}`; }
+
+  // ---- create ---------------------------------------------------------
+
+  async create(req: CreateContainerRequest): Promise<{ id: string; warnings: string[] }> {
+    if (!req.config?.image) throw invalid('No image specified: the container config needs an Image');
+    const name = req.name ? validateName(req.name) : generateName((n) => this.#d.containers.byName(n) !== undefined);
+    const holder = this.#d.containers.byName(name);
+    if (holder) {
+      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const hostConfig = defaultHostConfig(req.hostConfig, this.#d.defaultRuntime);
+    validateHostConfig(hostConfig);
+    const netMode = effectiveNetworkMode(hostConfig.networkMode);
+    const warnings: string[] = [];
+    if (netMode !== hostConfig.networkMode) {
+      if (!this.#warnedNetwork) {
+        this.#log.info('bridge networking is not available yet: containers without --network get network mode none');
+        this.#warnedNetwork = true;
+      }
+      hostConfig.networkMode = netMode;
+    }
+    const image = await this.#d.images.resolve(req.config.image);
+    const id = newContainerId();
+    const config = mergeConfig(req.config, image, id.slice(0, 12));
+    if (netMode === 'host' && !req.config.hostname) config.hostname = (await import('node:os')).hostname();
+    const dir = this.containerDir(id);
+    const record = newRecord({ id, name, image, config, hostConfig, driver: this.#d.images.snapshotter.name, dir });
+
+    // Each step is undone if a later one fails: no snapshot, directory or row is left.
+    const snap = this.#d.images.snapshotter;
+    await snap.prepare(id, image.chainId);
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o710 });
+      this.#d.containers.put(record);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      await snap.remove(id).catch(() => {});
+      throw err;
+    }
+    this.#d.events.emit('container', 'create', id, this.#attrs(record));
+    return { id, warnings };
+  }
+
+  // ---- start / exit ---------------------------------------------------
+
+  async start(ref: string): Promise<void> {
+    const { id } = this.#d.containers.resolve(ref);
+    this.#manuallyStopped.delete(id);
+    await this.#mutex.run(id, () => this.#startLocked(id));
+  }
+
+  async #startLocked(id: string): Promise<void> {
+    const rec = this.#d.containers.resolve(id);
+    if (rec.state.status === 'running' || rec.state.status === 'paused') throw notModified('container already started');
+    if (rec.state.status === 'removing' || rec.state.status === 'dead') {
+      throw conflict(`cannot start container ${rec.id.slice(0, 12)}: container is marked for removal`);
+    }
+    const image = await this.#d.images.resolve(rec.imageId);
+    const netMode = effectiveNetworkMode(rec.hostConfig.networkMode);
+    const rootfs = this.#rootfs(id);
+    await this.#mountRootfs(id);
+    let created = false;
+    try {
+      await writeContainerFiles(rec, netMode);
+      const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode });
+      await mkdir(this.#bundle(id), { recursive: true, mode: 0o700 });
+      const { pid } = await this.#d.runtime.create({
+        id, bundle: this.#bundle(id), spec, logPath: rec.logPath,
+        tty: rec.config.tty, openStdin: rec.config.openStdin, runtime: rec.hostConfig.runtime,
+      });
+      created = true;
+      await this.#attach.connectWaiting(id);
+      await this.#d.runtime.start(id);
+      rec.state = {
+        ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false,
+        startedAt: new Date().toISOString(),
+      };
+      this.#d.containers.put(rec);
+    } catch (err) {
+      await this.#failStart(rec, err, created);
+      throw this.#startError(err);
+    }
+    this.#d.events.emit('container', 'start', id, this.#attrs(rec));
+    this.#watch(id);
+  }
+
+  /** Docker's mapping of a failed start to an exit code and error class. */
+  #startError(err: unknown): BerthError {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (err instanceof BerthError && err.code !== 'internal') return err;
+    if (/executable file not found|no such file or directory|permission denied|unable to find user|not a directory/i.test(msg)) {
+      return new BerthError('invalid_argument', msg, { cause: err });
+    }
+    return wrap(err, 'failed to start container');
+  }
+
+  async #failStart(rec: ContainerRecord, err: unknown, created: boolean): Promise<void> {
+    const msg = err instanceof Error ? err.message : String(err);
+    this.#log.warn('container failed to start', { id: rec.id, err: msg });
+    this.#attach.endWaiting(rec.id);
+    if (created) await this.#d.runtime.delete(rec.id, { force: true }).catch(() => {});
+    await rm(this.#bundle(rec.id), { recursive: true, force: true }).catch(() => {});
+    await this.#unmountRootfs(rec.id).catch(() => {});
+    const exitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+    const now = new Date().toISOString();
+    const fresh = this.#d.containers.get(rec.id);
+    if (fresh) {
+      fresh.state = { ...fresh.state, status: fresh.state.startedAt === '0001-01-01T00:00:00Z' ? 'created' : 'exited', pid: 0, exitCode, error: msg, finishedAt: now };
+      if (fresh.state.status === 'created') fresh.state.finishedAt = '0001-01-01T00:00:00Z';
+      this.#d.containers.put(fresh);
+    }
+    this.#waiters.exited(rec.id, exitCode);
+    if (rec.hostConfig.autoRemove) await this.#removeNow(rec.id).catch(() => {});
+  }
+
+  /** Follows a running container until conmon reports its exit. */
+  #watch(id: string): void {
+    this.#d.runtime.waitExit(id, this.#shutdown.signal).then(
+      (status) => this.#handleExit(id, status),
+      (err) => { if (!this.#shutdown.signal.aborted) this.#log.error('waiting for container exit failed', { id, err }); },
+    );
+  }
+
+  async #handleExit(id: string, status: ExitStatus): Promise<void> {
+    const rec = await this.#mutex.run(id, async () => {
+      const rec = this.#d.containers.get(id);
+      if (!rec || rec.state.status !== 'running') return null;
+      rec.state = {
+        ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode,
+        oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
+      };
+      this.#d.containers.put(rec);
+      await this.#d.runtime.delete(id).catch((err) => this.#log.warn('runtime delete failed', { id, err }));
+      await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
+      await this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      return rec;
+    });
+    if (!rec) return;
+    this.#d.events.emit('container', 'die', id, { ...this.#attrs(rec), exitCode: String(status.exitCode) });
+    this.#waiters.exited(id, status.exitCode);
+    if (rec.hostConfig.autoRemove) {
+      await this.#removeNow(id).catch((err) => this.#log.error('auto-remove failed', { id, err }));
+    } else if (this.#shouldRestart(rec)) {
+      await this.#restartByPolicy(rec);
+    }
+  }
+
+  #shouldRestart(rec: ContainerRecord): boolean {
+    if (this.#manuallyStopped.has(rec.id) || this.#shutdown.signal.aborted) return false;
+    const p = rec.hostConfig.restartPolicy;
+    if (p.name === 'always' || p.name === 'unless-stopped') return true;
+    if (p.name === 'on-failure') {
+      return rec.state.exitCode !== 0 && (p.maximumRetryCount === 0 || rec.restartCount < p.maximumRetryCount);
+    }
+    return false;
+  }
+
+  async #restartByPolicy(rec: ContainerRecord): Promise<void> {
+    // Docker's back-off: 100ms doubling, capped; reset after 10s of running.
+    const ran = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
+    const delay = ran > 10_000 ? 100 : Math.min(100 * 2 ** Math.min(rec.restartCount, 10), 60_000);
+    await sleep(delay);
+    const fresh = this.#d.containers.get(rec.id);
+    if (!fresh || fresh.state.status !== 'exited' || !this.#shouldRestart(fresh)) return;
+    fresh.restartCount += 1;
+    this.#d.containers.put(fresh);
+    await this.#mutex.run(rec.id, () => this.#startLocked(rec.id)).catch((err) => this.#log.warn('restart by policy failed', { id: rec.id, err }));
+  }
+
+  // ---- stop / kill / restart ------------------------------------------
+
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.#d.containers.resolve(ref);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw notModified('container already stopped');
+    this.#manuallyStopped.add(rec.id);
+    const signal = opts.signal || rec.config.stopSignal || 'SIGTERM';
+    const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+    const exited = this.#waiters.nextExit(rec.id);
+    await this.#d.runtime.kill(rec.id, signal).catch((err) => {
+      if (isCode(err, 'invalid_argument')) throw err;
+      this.#log.debug('stop signal not delivered', { id: rec.id, err });
+    });
+    if (timeout >= 0 && !(await this.#exitWithin(exited, timeout * 1000))) {
+      this.#log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
+      await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+    }
+    await this.#ensureExited(rec.id, exited);
+  }
+
+  async #exitWithin(exited: Promise<number>, ms: number): Promise<boolean> {
+    return Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
+  }
+
+  /** Waits for the exit to be recorded; recovers if the exit watcher missed it. */
+  async #ensureExited(id: string, exited: Promise<number>): Promise<void> {
+    if (await this.#exitWithin(exited, 15_000)) return;
+    const status = await this.#d.runtime.exitStatus(id);
+    if (status) await this.#handleExit(id, status);
+    else throw new BerthError('internal', `container ${id.slice(0, 12)} did not exit after SIGKILL`);
+  }
+
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
+    const rec = this.#d.containers.resolve(ref);
+    if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
+      throw conflict(`Cannot kill container: ${ref}: Container ${rec.id} is not running`);
+    }
+    const isKill = /^(SIG)?KILL$|^9$/i.test(signal);
+    if (isKill) this.#manuallyStopped.add(rec.id);
+    const exited = isKill ? this.#waiters.nextExit(rec.id) : null;
+    await this.#d.runtime.kill(rec.id, signal);
+    this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal });
+    if (exited) await this.#ensureExited(rec.id, exited);
+  }
+
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+    const rec = this.#d.containers.resolve(ref);
+    try {
+      await this.stop(rec.id, opts);
+    } catch (err) {
+      if (!isCode(err, 'not_modified')) throw err;
+    }
+    await this.start(rec.id);
+    this.#d.events.emit('container', 'restart', rec.id, this.#attrs(rec));
+  }
+
+  // ---- remove ---------------------------------------------------------
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const rec = this.#d.containers.resolve(ref);
+    if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
+      if (!opts.force) {
+        throw conflict(`cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`);
+      }
+      this.#manuallyStopped.add(rec.id);
+      const exited = this.#waiters.nextExit(rec.id);
+      await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+      await this.#ensureExited(rec.id, exited);
+    }
+    await this.#removeNow(rec.id);
+  }
+
+  /** Metadata first, then the filesystem: a crash in between leaves only garbage, never a dangling row. */
+  async #removeNow(id: string): Promise<void> {
+    const rec = await this.#mutex.run(id, async () => {
+      const rec = this.#d.containers.get(id);
+      if (!rec) return null;
+      this.#d.containers.delete(id);
+      this.#attach.endWaiting(id);
+      await this.#d.runtime.delete(id, { force: true }).catch(() => {});
+      await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
+      this.#mountRefs.delete(id);
+      const rootfs = this.#rootfs(id);
+      if (await isMounted(rootfs)) await this.#d.images.snapshotter.unmount(rootfs).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      await this.#d.images.snapshotter.remove(id).catch((err) => this.#log.warn('snapshot removal failed', { id, err }));
+      await rm(this.containerDir(id), { recursive: true, force: true });
+      return rec;
+    });
+    if (!rec) return;
+    this.#manuallyStopped.delete(id);
+    this.#d.events.emit('container', 'destroy', id, this.#attrs(rec));
+    this.#waiters.wasRemoved(id, rec.state.exitCode);
+  }
+
+  // ---- read side --------------------------------------------------------
+
+  async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]> {
+    const f = opts.filters ?? {};
+    validateFilters(f);
+    const ctx: FilterContext = {};
+    if (f.ancestor?.length) {
+      ctx.ancestorIds = new Set();
+      for (const a of f.ancestor) {
+        try { ctx.ancestorIds.add((await this.#d.images.resolve(a)).id); } catch { /* names no image: matches nothing */ }
+      }
+    }
+    if (f.before) ctx.beforeCreated = this.#d.containers.resolve(f.before).created;
+    if (f.since) ctx.sinceCreated = this.#d.containers.resolve(f.since).created;
+    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status?.length || f.exited?.length);
+    let recs = this.#d.containers.list()
+      .filter((r) => all || r.state.status === 'running' || r.state.status === 'paused' || r.state.status === 'restarting')
+      .filter((r) => matchesFilters(r, f, ctx))
+      .sort((a, b) => (a.created < b.created ? 1 : -1));
+    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    return Promise.all(recs.map((r) => this.#view(r, opts.size ?? false)));
+  }
+
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerView> {
+    return this.#view(this.#d.containers.resolve(ref), opts.size ?? false);
+  }
+
+  async #view(rec: ContainerRecord, size: boolean): Promise<ContainerView> {
+    const snap = this.#d.images.snapshotter;
+    const view: ContainerView = {
+      ...rec,
+      imageRef: rec.config.image,
+      graphDriver: { name: snap.name, data: await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) },
+    };
+    if (size) {
+      view.sizeRw = await snap.usage(rec.id).catch(() => 0);
+      let imageSize = 0;
+      try { imageSize = (await this.#d.images.resolve(rec.imageId)).size; } catch { /* image gone */ }
+      view.sizeRootFs = imageSize + view.sizeRw;
+    }
+    return view;
+  }
+
+  async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
+    const rec = this.#d.containers.resolve(ref);
+    const running = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
+    let code: number;
+    if (condition === 'removed') {
+      code = await this.#waiters.removed(rec.id, signal);
+    } else if (condition === 'next-exit' || running) {
+      code = await this.#waiters.nextExit(rec.id, signal);
+    } else {
+      code = rec.state.exitCode;
+    }
+    const after = this.#d.containers.get(rec.id);
+    return after?.state.error ? { statusCode: code, error: after.state.error } : { statusCode: code };
+  }
+
+  async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }> {
+    const rec = this.#d.containers.resolve(ref);
+    const running = rec.state.status === 'running' || rec.state.status === 'restarting';
+    const stopped = running ? this.#waiters.nextExit(rec.id, opts.signal).catch(() => 0) : Promise.resolve(0);
+    const source = this.#d.readLogs(rec.logPath, {
+      follow: opts.follow && running, tail: opts.tail, since: opts.since, until: opts.until, signal: opts.signal, stopped,
+    });
+    async function* filtered(): AsyncIterable<LogEntry> {
+      for await (const e of source) {
+        if ((e.stream === 'stdout' && opts.stdout) || (e.stream === 'stderr' && opts.stderr)) yield e;
+      }
+    }
+    return { tty: rec.config.tty, entries: filtered() };
+  }
+
+  async attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle> {
+    const rec = this.#d.containers.resolve(ref);
+    if (opts.logs) {
+      const { entries } = await this.logs(rec.id, { stdout: opts.stdout, stderr: opts.stderr });
+      for await (const e of entries) out.data(e.stream, e.data);
+    }
+    if (!opts.stream) {
+      out.end();
+      return { tty: rec.config.tty, write() {}, closeStdin() {}, detach() {} };
+    }
+    const fresh = this.#d.containers.resolve(rec.id);
+    if (fresh.state.status === 'running') return this.#attach.attachNow(rec.id, rec.config.tty, opts, out);
+    return this.#attach.waitForStart(rec.id, rec.config.tty, opts, out);
+  }
+
+  async resize(ref: string, size: { height: number; width: number }): Promise<void> {
+    const rec = this.#d.containers.resolve(ref);
+    if (rec.state.status !== 'running') throw conflict(`Container ${rec.id} is not running`);
+    if (!rec.config.tty) return;
+    await this.#d.runtime.resize(rec.id, size);
+  }
+
+  async export(ref: string): Promise<NodeJS.ReadableStream> {
+    const rec = this.#d.containers.resolve(ref);
+    await this.#mountRootfs(rec.id);
+    const stream = this.#d.tarDirectory(this.#rootfs(rec.id));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#unmountRootfs(rec.id).catch((err) => this.#log.warn('unmount after export failed', { id: rec.id, err }));
+    };
+    stream.on('end', release);
+    stream.on('close', release);
+    stream.on('error', release);
+    this.#d.events.emit('container', 'export', rec.id, this.#attrs(rec));
+    return stream;
+  }
+
+  async usersOfImage(imageId: string): Promise<ContainerRecord[]> {
+    return this.#d.containers.list().filter((r) => r.imageId === imageId);
+  }
+
+  // ---- rootfs mounts ----------------------------------------------------
+
+  /** Reference-counted: a running container and an export may share the mount. */
+  async #mountRootfs(id: string): Promise<void> {
+    const n = this.#mountRefs.get(id) ?? 0;
+    const rootfs = this.#rootfs(id);
+    if (n === 0 && !(await isMounted(rootfs))) {
+      await mkdir(rootfs, { recursive: true });
+      await this.#d.images.snapshotter.mount(id, rootfs);
+    }
+    this.#mountRefs.set(id, n + 1);
+  }
+
+  async #unmountRootfs(id: string): Promise<void> {
+    const n = (this.#mountRefs.get(id) ?? 1) - 1;
+    if (n > 0) {
+      this.#mountRefs.set(id, n);
+      return;
+    }
+    this.#mountRefs.delete(id);
+    const rootfs = this.#rootfs(id);
+    if (await isMounted(rootfs)) await this.#d.images.snapshotter.unmount(rootfs);
+  }
+
+  // ---- daemon lifecycle -------------------------------------------------
+
+  /**
+   * Live restore: containers kept running while berthd was down. Running
+   * ones are watched again; ones that exited meanwhile get their exit code
+   * from conmon's exit file and are cleaned up (and auto-removed).
+   */
+  async restore(): Promise<void> {
+    for (const rec of this.#d.containers.list()) {
+      if (rec.state.status !== 'running' && rec.state.status !== 'paused' && rec.state.status !== 'restarting') continue;
+      try {
+        const state = await this.#d.runtime.state(rec.id);
+        if (state && (state.status === 'running' || state.status === 'paused')) {
+          this.#mountRefs.set(rec.id, 1);
+          this.#log.info('re-adopted running container', { id: rec.id, pid: state.pid });
+          this.#watch(rec.id);
+          continue;
+        }
+        const status = await this.#d.runtime.exitStatus(rec.id) ??
+          { exitCode: 255, finishedAt: new Date() };
+        this.#mountRefs.set(rec.id, 1);
+        this.#log.info('container exited while the daemon was down', { id: rec.id, exitCode: status.exitCode });
+        await this.#handleExit(rec.id, status);
+      } catch (err) {
+        this.#log.error('restoring container failed', { id: rec.id, err });
+      }
+    }
+  }
+
+  /** Stops watching; containers keep running (they belong to conmon now). */
+  shutdown(): void {
+    this.#shutdown.abort();
+  }
+
+  #attrs(rec: ContainerRecord): Record<string, string> {
+    return { image: rec.config.image, name: rec.name, ...rec.config.labels };
+  }
+}
