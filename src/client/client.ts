@@ -1,0 +1,149 @@
+// The Engine API client: version negotiation and request plumbing. The typed
+// calls live in containers.ts, images.ts and system.ts, each holding only the
+// Requester role below.
+
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import { parseHost } from './host.ts';
+import { ApiError } from './errors.ts';
+import { Transport, readBody, readError } from './transport.ts';
+import type { Query, Upgraded } from './transport.ts';
+import type { PingInfo } from './types.ts';
+import { ContainersApi } from './containers.ts';
+import { ImagesApi } from './images.ts';
+import { SystemApi } from './system.ts';
+
+/** The newest API version this client speaks (the spec it was written from). */
+export const CLIENT_API_VERSION = '1.56';
+/** What a daemon that sends no API-Version header is assumed to speak. */
+export const FALLBACK_API_VERSION = '1.24';
+
+export interface ClientOptions {
+  /** unix:///path, /path or tcp://host:port */
+  host: string;
+  /** A fixed API version: no negotiation (DOCKER_API_VERSION's meaning). */
+  version?: string;
+  userAgent?: string;
+}
+
+export interface CallOptions {
+  query?: Query;
+  json?: unknown;
+  body?: Buffer | string | Readable;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/** The one role the typed APIs need. */
+export interface Requester {
+  apiVersion(): Promise<string>;
+  /** Versioned request; rejects with ApiError for status >= 400; the body is left unread. */
+  call(method: string, path: string, opts?: CallOptions): Promise<IncomingMessage>;
+  /** Versioned request whose body is JSON; returns the parsed value and its raw bytes. */
+  callJson<T>(method: string, path: string, opts?: CallOptions): Promise<{ value: T; raw: Buffer }>;
+  /** Versioned request, hijacked after `101 Switching Protocols`. */
+  upgrade(path: string, query?: Query): Promise<Upgraded>;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] || 0) - (pb[i] || 0);
+    if (d !== 0) return d < 0 ? -1 : 1;
+  }
+  return 0;
+}
+
+export class EngineClient implements Requester {
+  readonly host: string;
+  readonly containers: ContainersApi;
+  readonly images: ImagesApi;
+  readonly system: SystemApi;
+  #transport: Transport;
+  #fixedVersion: string | undefined;
+  #negotiated: Promise<string> | undefined;
+
+  constructor(opts: ClientOptions) {
+    const address = parseHost(opts.host);
+    this.host = address.url;
+    this.#transport = new Transport(address, opts.userAgent ?? 'berth');
+    this.#fixedVersion = opts.version;
+    this.containers = new ContainersApi(this);
+    this.images = new ImagesApi(this);
+    this.system = new SystemApi(this);
+  }
+
+  /** The version used in request paths: min(client's, daemon's), like the docker CLI. */
+  apiVersion(): Promise<string> {
+    if (this.#fixedVersion) return Promise.resolve(this.#fixedVersion);
+    this.#negotiated ??= this.#negotiate();
+    return this.#negotiated;
+  }
+
+  /** HEAD /_ping, falling back to GET for daemons that only route GET. */
+  async ping(): Promise<PingInfo> {
+    let res = await this.#transport.request({ method: 'HEAD', path: '/_ping' });
+    res.resume();
+    if (res.statusCode !== 200 && res.statusCode !== 500) {
+      res = await this.#transport.request({ method: 'GET', path: '/_ping' });
+      if ((res.statusCode ?? 0) >= 400) throw await readError(res, '/_ping');
+      res.resume();
+    }
+    const header = (name: string) => String(res.headers[name] ?? '');
+    return {
+      apiVersion: header('api-version'),
+      osType: header('ostype'),
+      experimental: header('docker-experimental') === 'true',
+    };
+  }
+
+  async call(method: string, path: string, opts: CallOptions = {}): Promise<IncomingMessage> {
+    const version = await this.apiVersion();
+    const headers: Record<string, string> = { ...opts.headers };
+    let body = opts.body;
+    if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      headers['Content-Type'] = 'application/json';
+    }
+    const fullPath = `/v${version}${path}`;
+    const res = await this.#transport.request({
+      method, path: fullPath, query: opts.query, headers, body, signal: opts.signal,
+    });
+    if ((res.statusCode ?? 0) >= 400) throw await readError(res, fullPath);
+    return res;
+  }
+
+  async callJson<T>(method: string, path: string, opts: CallOptions = {}): Promise<{ value: T; raw: Buffer }> {
+    const res = await this.call(method, path, opts);
+    const raw = await readBody(res);
+    if (raw.length === 0) return { value: undefined as T, raw };
+    try {
+      return { value: JSON.parse(raw.toString('utf8')) as T, raw };
+    } catch (err) {
+      throw new ApiError(res.statusCode ?? 0, `Error reading JSON: ${(err as Error).message}`, true);
+    }
+  }
+
+  async upgrade(path: string, query?: Query): Promise<Upgraded> {
+    const version = await this.apiVersion();
+    return this.#transport.upgrade({ method: 'POST', path: `/v${version}${path}`, query });
+  }
+
+  /** Drops idle keep-alive connections so the process can exit. */
+  close(): void {
+    this.#transport.close();
+  }
+
+  async #negotiate(): Promise<string> {
+    let ping: PingInfo;
+    try {
+      ping = await this.ping();
+    } catch (err) {
+      if (err instanceof ApiError) return CLIENT_API_VERSION;
+      throw err;
+    }
+    const server = ping.apiVersion || FALLBACK_API_VERSION;
+    return compareVersions(server, CLIENT_API_VERSION) < 0 ? server : CLIENT_API_VERSION;
+  }
+}

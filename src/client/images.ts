@@ -1,0 +1,80 @@
+// Image endpoints.
+
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Requester } from './client.ts';
+import { escapeSegment } from './containers.ts';
+import type { HistoryItem, ImageDeleteItem, ImageSummary } from './types.ts';
+
+export interface ImportOptions {
+  /** The tar stream; omit when fromSrc is a URL the daemon fetches itself. */
+  source?: Readable;
+  /** "-" when the body carries the tar, else the URL. */
+  fromSrc: string;
+  /** REPOSITORY[:TAG], passed through as docker does. */
+  repo?: string;
+  message?: string;
+  changes?: string[];
+  platform?: string;
+  contentLength?: number;
+}
+
+export class ImagesApi {
+  #r: Requester;
+
+  constructor(requester: Requester) {
+    this.#r = requester;
+  }
+
+  async list(opts: { all?: boolean; filters?: string } = {}): Promise<ImageSummary[]> {
+    const { value } = await this.#r.callJson<ImageSummary[] | null>('GET', '/images/json', {
+      query: { all: opts.all, filters: opts.filters || undefined },
+    });
+    return value ?? [];
+  }
+
+  inspect(name: string): Promise<{ value: Record<string, unknown>; raw: Buffer }> {
+    return this.#r.callJson<Record<string, unknown>>('GET', `/images/${escapeSegment(name)}/json`);
+  }
+
+  async history(name: string): Promise<HistoryItem[]> {
+    const { value } = await this.#r.callJson<HistoryItem[] | null>('GET', `/images/${escapeSegment(name)}/history`);
+    return value ?? [];
+  }
+
+  async remove(name: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<ImageDeleteItem[]> {
+    const { value } = await this.#r.callJson<ImageDeleteItem[] | null>('DELETE', `/images/${escapeSegment(name)}`, {
+      query: { force: opts.force, noprune: opts.noPrune },
+    });
+    return value ?? [];
+  }
+
+  async tag(source: string, repo: string, tag?: string): Promise<void> {
+    (await this.#r.call('POST', `/images/${escapeSegment(source)}/tag`, { query: { repo, tag: tag || undefined } })).resume();
+  }
+
+  /** POST /images/create?fromSrc=...: the response is a JSON message stream. */
+  import(opts: ImportOptions): Promise<IncomingMessage> {
+    const headers: Record<string, string> = {};
+    if (opts.source) {
+      headers['Content-Type'] = 'application/x-tar';
+      if (opts.contentLength !== undefined) headers['Content-Length'] = String(opts.contentLength);
+    }
+    return this.#r.call('POST', '/images/create', {
+      query: {
+        fromSrc: opts.fromSrc, repo: opts.repo || undefined, message: opts.message || undefined,
+        platform: opts.platform ? opts.platform.toLowerCase() : undefined, changes: opts.changes ?? [],
+      },
+      headers,
+      body: opts.source,
+    });
+  }
+
+  /** POST /images/create?fromImage=...: pulls; the response is a JSON message stream. */
+  pull(fromImage: string, tag: string, platform?: string): Promise<IncomingMessage> {
+    return this.#r.call('POST', '/images/create', {
+      query: { fromImage, tag: tag || undefined, platform: platform || undefined },
+      headers: { 'X-Registry-Auth': 'e30=' },
+    });
+  }
+}

@@ -1,0 +1,29 @@
+// System endpoints, and the other object kinds `inspect` may find a name in.
+
+import type { Requester } from './client.ts';
+import { escapeSegment } from './containers.ts';
+import type { InfoResponse, VersionResponse } from './types.ts';
+
+export class SystemApi {
+  #r: Requester;
+
+  constructor(requester: Requester) {
+    this.#r = requester;
+  }
+
+  async version(): Promise<VersionResponse> {
+    return (await this.#r.callJson<VersionResponse>('GET', '/version')).value;
+  }
+
+  info(): Promise<{ value: InfoResponse; raw: Buffer }> {
+    return this.#r.callJson<InfoResponse>('GET', '/info');
+  }
+
+  networkInspect(name: string): Promise<{ value: unknown; raw: Buffer }> {
+    return this.#r.callJson('GET', `/networks/${escapeSegment(name)}`);
+  }
+
+  volumeInspect(name: string): Promise<{ value: unknown; raw: Buffer }> {
+    return this.#r.callJson('GET', `/volumes/${escapeSegment(name)}`);
+  }
+}

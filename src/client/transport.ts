@@ -1,0 +1,153 @@
+// HTTP/1.1 over the daemon's unix socket (or TCP), with a keep-alive agent so
+// a command's several requests share one connection. Hijacked connections
+// (attach) get a socket of their own: the daemon takes it over after 101.
+
+import http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import type { HostAddress } from './host.ts';
+import { ApiError, connectionError } from './errors.ts';
+
+export type QueryValue = string | number | boolean | undefined | null | readonly string[];
+export type Query = Record<string, QueryValue>;
+
+/** Encodes like the docker client: true -> "1", false/undefined omitted, arrays repeated. */
+export function encodeQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (value === true) params.append(key, '1');
+    else if (Array.isArray(value)) for (const v of value) params.append(key, v);
+    else params.append(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+export interface RequestOptions {
+  method: string;
+  path: string;
+  query?: Query;
+  headers?: Record<string, string>;
+  body?: Buffer | string | Readable;
+  signal?: AbortSignal;
+}
+
+export interface Upgraded {
+  socket: Socket;
+  /** Bytes the daemon sent right after the 101 response. */
+  head: Buffer;
+  contentType: string;
+}
+
+export class Transport {
+  readonly address: HostAddress;
+  readonly userAgent: string;
+  #agent: http.Agent;
+
+  constructor(address: HostAddress, userAgent: string) {
+    this.address = address;
+    this.userAgent = userAgent;
+    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  /** Resolves when the response headers arrive; the body is left unread. */
+  request(opts: RequestOptions): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(this.#requestOptions(opts, this.#agent), resolve);
+      req.on('error', (err) => reject(this.#mapError(err)));
+      this.#sendBody(req, opts.body, reject);
+    });
+  }
+
+  /**
+   * POSTs with `Connection: Upgrade` and `Upgrade: tcp` and hands back the raw
+   * socket once the daemon answers 101. Any other status is an ApiError.
+   */
+  upgrade(opts: RequestOptions): Promise<Upgraded> {
+    return new Promise((resolve, reject) => {
+      const headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
+      const req = http.request(this.#requestOptions({ ...opts, headers }, false));
+      req.on('upgrade', (res, socket, head) => {
+        resolve({ socket: socket as Socket, head, contentType: String(res.headers['content-type'] ?? '') });
+      });
+      req.on('response', (res) => {
+        readError(res, opts.path).then(reject, reject);
+      });
+      req.on('error', (err) => reject(this.#mapError(err)));
+      req.end();
+    });
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #requestOptions(opts: RequestOptions, agent: http.Agent | false): http.RequestOptions {
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
+    const base: http.RequestOptions = {
+      method: opts.method,
+      path: opts.path + encodeQuery(opts.query),
+      headers,
+      agent,
+      signal: opts.signal,
+    };
+    if (this.address.socketPath) return { ...base, socketPath: this.address.socketPath };
+    return { ...base, host: this.address.hostname, port: this.address.port };
+  }
+
+  #sendBody(req: http.ClientRequest, body: RequestOptions['body'], reject: (e: unknown) => void): void {
+    if (body instanceof Readable) {
+      body.on('error', (err) => { req.destroy(err); reject(err); });
+      body.pipe(req);
+    } else {
+      req.end(body);
+    }
+  }
+
+  #mapError(err: Error): Error {
+    if (err.name === 'AbortError') return err;
+    return connectionError(this.address.url, this.address.socketPath, err as NodeJS.ErrnoException);
+  }
+}
+
+export async function readBody(res: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new Error(`response body exceeds ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Builds the error for a response with status >= 400, as the docker client words it. */
+export async function readError(res: IncomingMessage, path = ''): Promise<ApiError> {
+  const status = res.statusCode ?? 0;
+  const statusText = `${status} ${res.statusMessage || http.STATUS_CODES[status] || ''}`.trim();
+  let body: Buffer;
+  try {
+    body = await readBody(res, 1024 * 1024);
+  } catch {
+    return new ApiError(status, `request returned ${statusText} with a message (> 1048576 bytes); check if the server supports the requested API version`, true);
+  }
+  if (body.length === 0) {
+    return new ApiError(status, `request returned ${statusText} for API route and version ${path}, check if the server supports the requested API version`, true);
+  }
+  const type = String(res.headers['content-type'] ?? '');
+  if (type.startsWith('application/json')) {
+    let message: string;
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as { message?: unknown };
+      message = typeof parsed.message === 'string' ? parsed.message.trim() : '';
+    } catch (err) {
+      return new ApiError(status, `Error reading JSON: ${(err as Error).message}`, true);
+    }
+    if (!message) message = `API returned a ${status} (${http.STATUS_CODES[status] ?? ''}) but provided no error-message`;
+    return new ApiError(status, message);
+  }
+  return new ApiError(status, body.toString('utf8').trim());
+}
