@@ -1,0 +1,148 @@
+// The compat suite drives the real docker CLI against one private daemon per
+// file. COMPAT_TARGET picks which: berthd (default) or dockerd, the
+// reference the assertions were validated against.
+//
+//   compatSuite('run', (s) => {
+//     s.test('echo', async (tgt) => {
+//       const r = await tgt.ok(['run', '--rm', 'busybox', 'echo', 'hello']);
+//       assert.equal(r.stdout, 'hello\n');
+//     });
+//   });
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
+import {
+  DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, run, type RunOptions, type RunResult,
+  skipUnlessRoot, startBerthd, startDockerd,
+} from '../helpers/daemon.ts';
+
+export type TargetName = 'berthd' | 'dockerd';
+
+export const TARGET: TargetName = process.env.COMPAT_TARGET === 'dockerd' ? 'dockerd' : 'berthd';
+
+export interface CompatTarget {
+  readonly name: TargetName;
+  readonly daemon: PrivateDaemon;
+  /** Runs the docker CLI against this daemon. */
+  docker(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs it and asserts exit code 0. */
+  ok(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Runs it and asserts the given non-zero exit code. */
+  fails(args: string[], code: number, opts?: RunOptions): Promise<RunResult>;
+  /** A fresh directory for the test's files, removed with the daemon's dir. */
+  tmpDir(name: string): string;
+}
+
+export interface SuiteOptions {
+  /** dockerd only: --live-restore (berthd always restores). */
+  liveRestore?: boolean;
+  /** Remove every container before each test (default true). */
+  resetContainers?: boolean;
+}
+
+export interface TestOptions {
+  /** Run only against this target; skipped (with the reason) on the other. */
+  only?: TargetName;
+  timeout?: number;
+}
+
+export interface SuiteContext {
+  test(name: string, fn: (tgt: CompatTarget, t: TestContext) => Promise<void>, opts?: TestOptions): void;
+}
+
+class Target implements CompatTarget {
+  readonly name: TargetName;
+  readonly daemon: PrivateDaemon;
+  #dirs = 0;
+
+  constructor(name: TargetName, daemon: PrivateDaemon) {
+    this.name = name;
+    this.daemon = daemon;
+  }
+
+  docker(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    return run(DOCKER_CLI, args, { timeout: 60_000, ...opts, env: { ...this.daemon.env, ...opts.env } });
+  }
+
+  async ok(args: string[], opts?: RunOptions): Promise<RunResult> {
+    const r = await this.docker(args, opts);
+    assert.equal(r.code, 0, `docker ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r;
+  }
+
+  async fails(args: string[], code: number, opts?: RunOptions): Promise<RunResult> {
+    const r = await this.docker(args, opts);
+    assert.equal(r.code, code, `docker ${args.join(' ')}: expected exit ${code}, got ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    return r;
+  }
+
+  tmpDir(name: string): string {
+    const dir = join(this.daemon.dir, 't', `${++this.#dirs}-${name}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  async removeAllContainers(): Promise<void> {
+    const ids = (await this.ok(['ps', '-a', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean);
+    if (ids.length > 0) await this.ok(['rm', '-f', ...ids]);
+  }
+}
+
+async function openTarget(opts: SuiteOptions): Promise<Target> {
+  if (TARGET === 'dockerd') return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore }));
+  return new Target('berthd', await startBerthd({ logLevel: 'debug' }));
+}
+
+export function compatSuite(title: string, body: (s: SuiteContext) => void, opts: SuiteOptions = {}): void {
+  describe(`${title} [${TARGET}]`, { skip: skipUnlessRoot() }, () => {
+    let target: Target | null = null;
+    let unavailable: string | null = null;
+    before(async () => {
+      try {
+        target = await openTarget(opts);
+      } catch (e) {
+        // Only the reference may be missing; a berthd that does not start is a failure.
+        if (e instanceof DaemonUnavailable) unavailable = e.message;
+        else throw e;
+      }
+    });
+    after(async () => {
+      await target?.daemon.cleanup();
+    });
+    if (opts.resetContainers ?? true) {
+      beforeEach(async () => {
+        if (target?.daemon.running) await target.removeAllContainers();
+      });
+    }
+    body({
+      test(name, fn, topts = {}) {
+        const skip = topts.only && topts.only !== TARGET ? `${topts.only} only` : false;
+        it(name, { skip, timeout: topts.timeout ?? 120_000 }, async (t) => {
+          if (unavailable) return t.skip(unavailable);
+          if (!target) throw new Error(`${TARGET} did not start`);
+          await fn(target, t);
+        });
+      },
+    });
+  });
+}
+
+/** Splits output into non-empty lines. */
+export function lines(text: string): string[] {
+  return text.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l !== '');
+}
+
+/** Polls cond every 100 ms until it holds; throws after timeoutMs. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

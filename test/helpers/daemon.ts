@@ -1,0 +1,58 @@
+// Entry point for tests and benchmarks that need a private daemon:
+//   startBerthd()  - bin/berthd on a private socket, data root and exec root
+//   startDockerd() - the reference dockerd, same shape (throws DaemonUnavailable)
+//   run()          - run a command, collect { code, stdout, stderr }
+// See private-daemon.ts for what cleanup() guarantees.
+
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type DaemonOptions, PrivateDaemon } from './private-daemon.ts';
+
+export { PrivateDaemon, daemonProcesses, type DaemonKind, type DaemonOptions } from './private-daemon.ts';
+export { DaemonUnavailable, startDockerd, type DockerdOptions } from './dockerd.ts';
+export { run, runOk, type RunOptions, type RunResult } from './run.ts';
+export { skipUnlessRoot } from './root.ts';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+export const BERTHD = `${REPO_ROOT}/bin/berthd`;
+export const BERTH = `${REPO_ROOT}/bin/berth`;
+export const DOCKER_CLI = '/usr/local/bin/docker';
+
+export interface BerthdOptions extends DaemonOptions {
+  /** Written to <dir>/berthd.json and passed as --config-file. */
+  config?: Record<string, unknown>;
+  /** Daemon binary (default bin/berthd of this checkout). */
+  binary?: string;
+}
+
+export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaemon> {
+  const d = new PrivateDaemon({
+    kind: 'berthd',
+    command: opts.binary ?? BERTHD,
+    args: (p) => {
+      const config: string[] = [];
+      if (opts.config) {
+        const file = `${p.dir}/berthd.json`;
+        writeFileSync(file, `${JSON.stringify(opts.config, null, 2)}\n`);
+        config.push('--config-file', file);
+      }
+      return [
+        '-H', `unix://${p.socket}`,
+        '--data-root', p.dataRoot,
+        '--exec-root', p.execRoot,
+        '--pidfile', p.pidfile,
+        '--log-level', opts.logLevel ?? 'info',
+        ...config,
+        ...(opts.args ?? []),
+      ];
+    },
+    startTimeoutMs: opts.startTimeoutMs ?? 30_000,
+  }, '/tmp/bt-');
+  try {
+    await d.start();
+  } catch (e) {
+    await d.cleanup().catch(() => {});
+    throw e;
+  }
+  return d;
+}
