@@ -146,3 +146,13 @@ export async function waitFor(cond: () => Promise<boolean> | boolean, what: stri
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/** Resolves with the promise's value, or with 'timeout' after ms (the timer does not outlive it). */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
