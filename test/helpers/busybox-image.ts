@@ -1,7 +1,8 @@
 // The busybox image for the reference dockerd. There is no registry here, so
 // it is imported from a tar of the host's static busybox, laid out like the
 // official image: /bin/busybox with every applet beside it, root and nobody
-// in /etc/passwd (nogroup 65534 in /etc/group), /tmp 1777, CMD ["sh"].
+// in /etc/passwd (nogroup 65534 in /etc/group), /tmp 1777, Env PATH,
+// CMD ["sh"].
 // berthd seeds an equivalent busybox:latest itself on first start.
 
 import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 import { runOk } from './run.ts';
 
 const BUSYBOX = '/bin/busybox';
+// The official image's only Env entry.
+const IMAGE_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const PASSWD = [
   'root:x:0:0:root:/root:/bin/sh',
@@ -51,7 +54,7 @@ export async function buildBusyboxTar(dir: string): Promise<string> {
 export async function importBusybox(dir: string, env: NodeJS.ProcessEnv, docker = '/usr/local/bin/docker'): Promise<void> {
   const tar = await buildBusyboxTar(dir);
   try {
-    await runOk(docker, ['import', '-c', 'CMD ["sh"]', tar, 'busybox:latest'], { env, timeout: 120_000 });
+    await runOk(docker, ['import', '-c', `ENV ${IMAGE_PATH}`, '-c', 'CMD ["sh"]', tar, 'busybox:latest'], { env, timeout: 120_000 });
   } finally {
     rmSync(tar, { force: true });
   }
