@@ -1,0 +1,62 @@
+// Go text/template for --format: `new Template(text).execute(data)`.
+// The lexer, parser and evaluator live beside this file; this is the API
+// the commands use, with docker's function set.
+
+import { parseTemplate } from './template-parser.ts';
+import type { Node } from './template-parser.ts';
+import { execute } from './template-exec.ts';
+import type { MissingKey, TemplateFunc } from './template-exec.ts';
+import { builtinFuncs, dockerFuncs } from './template-funcs.ts';
+
+export { TemplateParseError } from './template-parser.ts';
+export { TemplateExecError } from './template-exec.ts';
+export type { MissingKey, TemplateFunc } from './template-exec.ts';
+
+export interface TemplateOptions {
+  /** Template name in messages; docker's are anonymous (""). */
+  name?: string;
+  /** Extra functions (docker's version template adds getDetailsOrder). */
+  funcs?: Record<string, TemplateFunc>;
+}
+
+export interface ExecuteOptions {
+  missingKey?: MissingKey;
+  /** Replaces functions for this run (table headers). */
+  funcs?: Record<string, TemplateFunc>;
+}
+
+export class Template {
+  readonly source: string;
+  readonly name: string;
+  #nodes: Node[];
+  #funcs: Record<string, TemplateFunc>;
+
+  /** Parses at once: a syntax error throws TemplateParseError. */
+  constructor(source: string, opts: TemplateOptions = {}) {
+    this.source = source;
+    this.name = opts.name ?? '';
+    this.#funcs = { ...builtinFuncs, ...dockerFuncs, ...opts.funcs };
+    this.#nodes = parseTemplate(source, this.name, new Set(Object.keys(this.#funcs)));
+  }
+
+  /** Runs the template and returns what was written before any error (docker's table headers). */
+  executePartial(data: unknown, opts: ExecuteOptions = {}): string {
+    return execute(this.#nodes, data, {
+      name: this.name,
+      source: this.source,
+      funcs: { ...this.#funcs, ...opts.funcs },
+      missingKey: opts.missingKey ?? 'default',
+      partial: true,
+    });
+  }
+
+  /** Runs the template; an evaluation error throws TemplateExecError. */
+  execute(data: unknown, opts: ExecuteOptions = {}): string {
+    return execute(this.#nodes, data, {
+      name: this.name,
+      source: this.source,
+      funcs: { ...this.#funcs, ...opts.funcs },
+      missingKey: opts.missingKey ?? 'default',
+    });
+  }
+}
