@@ -10,11 +10,11 @@
 //   });
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import {
-  DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, run, type RunOptions, type RunResult,
+  DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, run, runOk, type RunOptions, type RunResult,
   skipUnlessRoot, startBerthd, startDockerd,
 } from '../helpers/daemon.ts';
 
@@ -155,4 +155,16 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | 't
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Writes files (path -> content) under dir/src and tars them (uncompressed) to dir/<name>.tar. */
+export async function makeTar(dir: string, name: string, files: Record<string, string>): Promise<string> {
+  const src = join(dir, `${name}-src`);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(src, path)), { recursive: true });
+    writeFileSync(join(src, path), content);
+  }
+  const tar = join(dir, `${name}.tar`);
+  await runOk('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', src, '-cf', tar, '.']);
+  return tar;
 }
