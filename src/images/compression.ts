@@ -1,0 +1,71 @@
+// Decompression by magic bytes, as docker import and docker load accept:
+// plain tar, gzip, zstd (Node's zlib), and xz or bzip2 through the xz and
+// bzip2 tools when the host has them (Node has neither codec).
+
+import { spawn } from 'node:child_process';
+import { PassThrough, Readable, pipeline } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { invalid } from '../core/errors.ts';
+
+export type Compression = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  if (head.length >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) return 'xz';
+  if (head.length >= 3 && head.toString('latin1', 0, 3) === 'BZh') return 'bzip2';
+  return 'none';
+}
+
+/** The uncompressed stream, whatever src was compressed with. Errors surface on the returned stream. */
+export async function decompress(src: NodeJS.ReadableStream | AsyncIterable<Buffer>): Promise<{ stream: Readable; compression: Compression }> {
+  const it = (src as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < 6) {
+    const r = await it.next();
+    if (r.done) { ended = true; break; }
+    head = Buffer.concat([head, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
+  }
+  const compression = detectCompression(head);
+  async function* all(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    }
+  }
+  const raw = Readable.from(all(), { objectMode: false });
+  // Closing the returned stream early must also stop reading the source.
+  const onAbort = () => { void it.return?.(); };
+  switch (compression) {
+    case 'none': return { stream: raw, compression };
+    case 'gzip': return { stream: through(raw, zlib.createGunzip(), onAbort), compression };
+    case 'zstd': return { stream: through(raw, zlib.createZstdDecompress(), onAbort), compression };
+    case 'xz': return { stream: external(raw, 'xz', ['-d', '-c', '-q']), compression };
+    case 'bzip2': return { stream: external(raw, 'bzip2', ['-d', '-c', '-q']), compression };
+  }
+}
+
+function through(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, onAbort: () => void): Readable {
+  pipeline(raw, t, (err) => { if (err) onAbort(); });
+  return t;
+}
+
+function external(raw: Readable, cmd: string, args: string[]): Readable {
+  const out = new PassThrough();
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.on('error', (err) => out.destroy(invalid(`cannot decompress ${cmd} input: ${err.message}`)));
+  pipeline(raw, child.stdin, () => {});
+  child.stdout.pipe(out, { end: false });
+  child.on('close', (code) => {
+    if (code === 0) out.end();
+    else out.destroy(invalid(`${cmd} decompression failed: ${stderr.trim() || `exit ${code}`}`));
+  });
+  out.on('close', () => { if (child.exitCode === null) child.kill(); raw.destroy(); });
+  return out;
+}

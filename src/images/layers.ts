@@ -1,0 +1,70 @@
+// Layers into the stores: a tar stream (any compression) becomes a gzip
+// blob in the content store, and that blob, re-read by digest, becomes a
+// committed snapshot layer. Re-reading from the store instead of teeing the
+// input means what is applied is exactly what push/save will ship.
+
+import { createHash } from 'node:crypto';
+import { Transform, pipeline } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { internal, invalid } from '../core/errors.ts';
+import type { Snapshotter } from '../core/snapshot.ts';
+import type { ContentStore } from '../stores/content.ts';
+import type { LayerRecord } from '../stores/metadata/images.ts';
+import { decompress } from './compression.ts';
+import { MEDIA_TYPE_LAYER_GZIP } from './records.ts';
+
+export interface StoredLayer {
+  digest: string;      // gzip blob
+  size: number;        // compressed bytes
+  diffId: string;      // sha256 of the uncompressed tar
+  tarSize: number;     // uncompressed tar bytes
+}
+
+/**
+ * Stores src as a gzip-compressed layer blob, computing its diffID on the
+ * way. maxBytes bounds the uncompressed size (decompression bombs).
+ */
+export async function storeLayer(content: ContentStore, src: NodeJS.ReadableStream | AsyncIterable<Buffer>, maxBytes: number): Promise<StoredLayer> {
+  const { stream } = await decompress(src);
+  const hash = createHash('sha256');
+  let tarSize = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      tarSize += chunk.length;
+      if (tarSize > maxBytes) {
+        cb(invalid(`archive exceeds the limit of ${maxBytes} uncompressed bytes (maxLayerBytes)`));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+  });
+  const gz = zlib.createGzip();
+  pipeline(stream, counter, gz, () => {});
+  let blob;
+  try {
+    blob = await content.ingest(gz);
+  } catch (err) {
+    gz.destroy();
+    throw err;
+  }
+  return { digest: blob.digest, size: blob.size, diffId: `sha256:${hash.digest('hex')}`, tarSize };
+}
+
+/** Applies a stored gzip layer blob as chainId on top of parent; checks the diffID. */
+export async function applyStoredLayer(
+  content: ContentStore, snapshotter: Snapshotter, layer: StoredLayer, chainId: string, parent: string | null,
+): Promise<LayerRecord> {
+  const gunzip = zlib.createGunzip();
+  pipeline(content.createReadStream(layer.digest) as NodeJS.ReadableStream & NodeJS.ReadWriteStream, gunzip, () => {});
+  let res;
+  try {
+    res = await snapshotter.applyLayer(chainId, parent, gunzip);
+  } finally {
+    gunzip.destroy(); // closes the blob's file too, whether or not it was read to the end
+  }
+  if (res.diffId !== layer.diffId) {
+    throw internal(`layer blob ${layer.digest} unpacks to ${res.diffId}, expected ${layer.diffId}`);
+  }
+  return { digest: layer.digest, mediaType: MEDIA_TYPE_LAYER_GZIP, size: layer.size, diffId: layer.diffId, uncompressedSize: res.size };
+}

@@ -1,0 +1,261 @@
+// The image service: import, seed, list, resolve, tag, remove, history.
+//
+// How an import lands (and how it never half-lands):
+//   1. the input (plain, gzip, zstd, xz, bzip2) is stored as a gzip layer
+//      blob while its diffID is computed;           -- no lock held
+//   2. the blob and the chain ID are leased (under the mutex), so a
+//      concurrent `rmi` cannot collect them from under us;
+//   3. the blob, re-read by digest, is applied as a snapshot layer;
+//   4. config and manifest are written to the content store;
+//   5. the image row and its tag are committed in one transaction;
+//   6. on any failure, the leases go and whatever nothing else reaches is
+//      collected (blobs, the layer).
+// Removal commits metadata first, then collects layers and blobs by
+// reachability under the same mutex.
+
+import type { EventSink } from '../core/events.ts';
+import type { HistoryEntry, ImageConfigFile, ImageFilters, ImageRecord, ImageRunConfig, ImageService, ImportOptions, RemovedImage } from '../core/image.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Snapshotter } from '../core/snapshot.ts';
+import { invalid, unavailable } from '../core/errors.ts';
+import type { ContentStore } from '../stores/content.ts';
+import type { Database } from '../stores/metadata.ts';
+import type { ImageRow } from '../stores/metadata/images.ts';
+import { DEFAULT_LAYER_LIMITS } from '../stores/snapshots/apply.ts';
+import { tarStream } from '../stores/tar/writer.ts';
+import { applyChanges } from './changes.ts';
+import { Leases, Mutex, collect, sweep, type GcDeps } from './gc.ts';
+import { imageHistory } from './history.ts';
+import { applyStoredLayer, storeLayer } from './layers.ts';
+import { listImages } from './list.ts';
+import { buildManifest, goArch, imageRoots, sha256, toRecord } from './records.ts';
+import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
+import { ImageRemoval, type ImageUser } from './remove.ts';
+import { resolveRow } from './resolve.ts';
+import { DEFAULT_BUSYBOX, SEED_ENV, busyboxLayer } from './seed.ts';
+
+export interface ImageServiceLimits {
+  /** Uncompressed bytes of one imported layer (default 32 GiB). */
+  maxLayerBytes?: number;
+}
+
+export interface ImageServiceOptions {
+  dataRoot: string;
+  db: Database;
+  snapshotter: Snapshotter;
+  content: ContentStore;
+  events: EventSink;
+  usersOfImage: (imageId: string) => Promise<ImageUser[]>;
+  logger: Logger;
+  limits?: ImageServiceLimits;
+  /** The static busybox seedDefault() builds from (default /bin/busybox). */
+  busyboxPath?: string;
+}
+
+/** Import options the engine itself may set (seed, later commit/build). */
+export interface InternalImportOptions extends ImportOptions {
+  created?: string;
+  createdBy?: string;
+  /** Starting run config before `changes` apply. */
+  baseConfig?: ImageRunConfig;
+}
+
+const SEED_REFERENCE = 'busybox:latest';
+
+export class BerthImageService implements ImageService {
+  readonly snapshotter: Snapshotter;
+  readonly content: ContentStore;
+  /** Holds on blobs and layers that GC must keep (for in-flight work elsewhere, e.g. pull). */
+  readonly leases = new Leases();
+  readonly #db: Database;
+  readonly #events: EventSink;
+  readonly #usersOfImage: (imageId: string) => Promise<ImageUser[]>;
+  readonly #log: Logger;
+  readonly #maxLayerBytes: number;
+  readonly #busybox: string;
+  readonly #mutex = new Mutex();
+
+  constructor(o: ImageServiceOptions) {
+    this.snapshotter = o.snapshotter;
+    this.content = o.content;
+    this.#db = o.db;
+    this.#events = o.events;
+    this.#usersOfImage = o.usersOfImage;
+    this.#log = o.logger.child({ component: 'images' });
+    this.#maxLayerBytes = o.limits?.maxLayerBytes ?? DEFAULT_LAYER_LIMITS.maxBytes;
+    this.#busybox = o.busyboxPath ?? DEFAULT_BUSYBOX;
+  }
+
+  get #gc(): GcDeps {
+    return { db: this.#db, content: this.content, snapshotter: this.snapshotter, leases: this.leases, logger: this.#log };
+  }
+
+  async list(opts: { all?: boolean; filters?: ImageFilters }): Promise<ImageRecord[]> {
+    return listImages(this.#db, opts);
+  }
+
+  async resolve(ref: string): Promise<ImageRecord> {
+    return toRecord(this.#db, resolveRow(this.#db, ref));
+  }
+
+  async history(ref: string): Promise<HistoryEntry[]> {
+    return imageHistory(this.#db, resolveRow(this.#db, ref));
+  }
+
+  async tag(source: string, repo: string, tag?: string): Promise<void> {
+    const row = resolveRow(this.#db, source);
+    const target = tagTarget(repo, tag);
+    await this.#mutex.run(async () => {
+      this.#db.transaction(() => this.#db.images.setTag(refString(target), row.id));
+    });
+    this.#emit('tag', row, familiarString(target));
+  }
+
+  async remove(ref: string, opts: { force?: boolean; noprune?: boolean }): Promise<RemovedImage[]> {
+    return this.#mutex.run(async () => {
+      const removal = new ImageRemoval({
+        db: this.#db,
+        usersOfImage: this.#usersOfImage,
+        emit: (action, row) => this.#emit(action, row, row.id),
+      });
+      await removal.run(ref, !!opts.force, !opts.noprune);
+      const candidates = { chainIds: [] as string[], blobs: [] as string[] };
+      for (const row of removal.deleted) {
+        const roots = imageRoots(row);
+        candidates.chainIds.push(...roots.chainIds.reverse()); // top layer first
+        candidates.blobs.push(...roots.blobs);
+      }
+      let removedLayers: string[] = [];
+      try {
+        removedLayers = (await collect(this.#gc, candidates)).chainIds;
+      } catch (err) {
+        // Metadata is committed: the image is gone. Leftovers go in the next sweep.
+        this.#log.warn('garbage collection after image removal failed', { err: String(err) });
+      }
+      return [...removal.records, ...removedLayers.map((c) => ({ deleted: c }))];
+    });
+  }
+
+  /** Removes every layer and blob no image reaches. Meant for daemon start. */
+  async gc(): Promise<{ chainIds: string[]; blobs: string[] }> {
+    return this.#mutex.run(() => sweep(this.#gc));
+  }
+
+  async import(src: NodeJS.ReadableStream, opts: ImportOptions): Promise<ImageRecord> {
+    return this.importImage(src, opts);
+  }
+
+  async importImage(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: InternalImportOptions): Promise<ImageRecord> {
+    // Everything a user can get wrong is checked before reading a byte.
+    const target = opts.reference ? tagTarget(opts.reference) : null;
+    const platform = parsePlatform(opts.platform);
+    const runConfig = applyChanges(opts.baseConfig ?? {}, opts.changes ?? []);
+
+    const stored = await storeLayer(this.content, src, this.#maxLayerBytes);
+    const chainId = stored.diffId;
+    const written = [stored.digest];
+    const releases: Array<() => void> = [];
+    try {
+      releases.push(await this.#lease([stored.digest, chainId], [stored.digest]));
+      const layer = await applyStoredLayer(this.content, this.snapshotter, stored, chainId, null);
+      const created = opts.created ?? new Date().toISOString();
+      const config: ImageConfigFile & { comment?: string } = {
+        architecture: platform.architecture,
+        ...(platform.variant ? { variant: platform.variant } : {}),
+        os: 'linux',
+        created,
+        ...(opts.message ? { comment: opts.message } : {}),
+        config: runConfig,
+        rootfs: { type: 'layers', diff_ids: [layer.diffId] },
+        history: [{
+          created,
+          ...(opts.createdBy ? { created_by: opts.createdBy } : {}),
+          ...(opts.message ? { comment: opts.message } : {}),
+        }],
+      };
+      const configBytes = Buffer.from(JSON.stringify(config));
+      const configBlob = { digest: sha256(configBytes), size: configBytes.length };
+      const manifestBytes = Buffer.from(JSON.stringify(buildManifest(configBlob, [layer])));
+      const manifestDigest = sha256(manifestBytes);
+      releases.push(await this.#lease([configBlob.digest, manifestDigest], []));
+      written.push(configBlob.digest, manifestDigest);
+      await this.content.writeBlob(configBytes, configBlob);
+      await this.content.writeBlob(manifestBytes, { digest: manifestDigest, size: manifestBytes.length });
+      const row: ImageRow = {
+        id: configBlob.digest, manifestDigest, created, size: layer.uncompressedSize, config,
+        chainId, parent: '', layers: [layer], added: Date.now(),
+      };
+      await this.#mutex.run(async () => {
+        this.#db.transaction(() => {
+          this.#db.images.put(row);
+          if (target) this.#db.images.setTag(refString(target), row.id);
+        });
+      });
+      this.#emit('import', row, row.id);
+      if (target) this.#emit('tag', row, familiarString(target));
+      return toRecord(this.#db, row);
+    } catch (err) {
+      for (const r of releases.splice(0)) r();
+      await this.#mutex.run(() => collect(this.#gc, { chainIds: [chainId], blobs: written }))
+        .catch((e) => this.#log.warn('cleanup after failed import failed', { err: String(e) }));
+      throw err;
+    } finally {
+      for (const r of releases) r();
+    }
+  }
+
+  async seedDefault(): Promise<void> {
+    const ref = refString(tagTarget(SEED_REFERENCE));
+    if (this.#db.images.tagTarget(ref)) return;
+    const layer = await busyboxLayer(this.#busybox);
+    const rec = await this.importImage(tarStream(layer.entries), {
+      reference: SEED_REFERENCE,
+      changes: ['CMD ["sh"]', `ENV ${SEED_ENV}`],
+      created: layer.created.toISOString(),
+      createdBy: `BUSYBOX seeded from host ${this.#busybox}`,
+    });
+    this.#log.info('seeded busybox:latest', { id: rec.id, from: this.#busybox });
+  }
+
+  /** Takes leases under the mutex (so no collection is half-way) and checks the blobs are still there. */
+  async #lease(keys: string[], mustExist: string[]): Promise<() => void> {
+    return this.#mutex.run(async () => {
+      const release = this.leases.acquire(keys);
+      for (const d of mustExist) {
+        if (!(await this.content.has(d))) {
+          release();
+          throw unavailable(`blob ${d} was removed by a concurrent image removal; retry`);
+        }
+      }
+      return release;
+    });
+  }
+
+  #emit(action: string, row: ImageRow, name: string): void {
+    this.#events.emit('image', action, row.id, { ...row.config.config?.Labels, name });
+  }
+}
+
+/** "repo[:tag]" (+ separate tag) as a tag reference; digests are refused. */
+function tagTarget(repo: string, tag?: string): Reference {
+  const ref = parseNormalized(repo);
+  if (ref.digest) throw invalid('refusing to create a tag with a digest reference');
+  const t = tag || ref.tag || 'latest';
+  validateTag(t);
+  return { domain: ref.domain, path: ref.path, tag: t };
+}
+
+const ARCHES = new Set(['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le']);
+
+function parsePlatform(p?: string): { architecture: string; variant?: string } {
+  if (!p) return { architecture: goArch() };
+  const [os, arch, variant, ...rest] = p.toLowerCase().split('/');
+  if (os !== 'linux' || rest.length) throw invalid(`"${p}": unsupported platform (berth runs linux images)`);
+  if (!arch) return { architecture: goArch() };
+  if (!ARCHES.has(arch)) throw invalid(`"${p}": unknown architecture "${arch}"`);
+  return variant ? { architecture: arch, variant } : { architecture: arch };
+}
+
+export function createImageService(opts: ImageServiceOptions): BerthImageService {
+  return new BerthImageService(opts);
+}

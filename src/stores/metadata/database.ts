@@ -1,0 +1,79 @@
+// The metadata database: one SQLite file (node:sqlite) in WAL mode, its
+// schema brought up to date on open. Repositories are synchronous, and so
+// is transaction(): a short synchronous transaction cannot interleave with
+// other requests on Node's single thread.
+
+import * as fs from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { ContainerRepository } from '../../core/metadata.ts';
+import { internal } from '../../core/errors.ts';
+import { SqliteContainerRepository } from './containers.ts';
+import { SqliteImageRepository, type ImageRepository } from './images.ts';
+import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
+
+export interface Database {
+  readonly containers: ContainerRepository;
+  readonly images: ImageRepository;
+  /** Runs fn in a transaction (a savepoint when nested); rolls back if it throws. fn must be synchronous. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+  /** The connection itself, for stores that keep their own tables (add a migration for them). */
+  readonly sqlite: DatabaseSync;
+  /** Schema version after migrations. */
+  readonly schemaVersion: number;
+}
+
+class SqliteDatabase implements Database {
+  readonly sqlite: DatabaseSync;
+  readonly containers: ContainerRepository;
+  readonly images: ImageRepository;
+  readonly schemaVersion: number;
+  #depth = 0;
+
+  constructor(file: string, migrations: Migration[]) {
+    if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.sqlite = new DatabaseSync(file);
+    try {
+      this.sqlite.exec('PRAGMA journal_mode = WAL');
+      // NORMAL in WAL mode: never corrupt, may lose the last commits on power loss.
+      this.sqlite.exec('PRAGMA synchronous = NORMAL');
+      this.sqlite.exec('PRAGMA foreign_keys = ON');
+      this.sqlite.exec('PRAGMA busy_timeout = 5000');
+      this.schemaVersion = migrate(this.sqlite, migrations);
+    } catch (err) {
+      this.sqlite.close();
+      throw err;
+    }
+    this.containers = new SqliteContainerRepository(this.sqlite);
+    this.images = new SqliteImageRepository(this.sqlite);
+  }
+
+  transaction<T>(fn: () => T): T {
+    const nested = this.#depth > 0;
+    const sp = `sp${this.#depth}`;
+    this.sqlite.exec(nested ? `SAVEPOINT ${sp}` : 'BEGIN IMMEDIATE');
+    this.#depth++;
+    let result: T;
+    try {
+      result = fn();
+      if (result instanceof Promise) throw internal('transaction callback must be synchronous');
+      this.sqlite.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
+    } catch (err) {
+      this.sqlite.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+      throw err;
+    } finally {
+      this.#depth--;
+    }
+    return result;
+  }
+
+  close(): void {
+    if (this.sqlite.isOpen) this.sqlite.close();
+  }
+}
+
+/** Opens (creating if needed) the metadata database at path. */
+export function openDatabase(file: string, migrations: Migration[] = MIGRATIONS): Database {
+  return new SqliteDatabase(file, migrations);
+}

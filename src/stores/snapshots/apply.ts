@@ -1,0 +1,287 @@
+// Applies one layer tar onto a directory tree. Every tar is hostile:
+//   - entry names are cleaned; any that climb out of the root ("..") fail;
+//   - every parent component is checked with lstat: a symlink the archive
+//     itself planted is never written through (it fails); a symlink or file
+//     left by a lower layer (copy snapshotter) is replaced by a directory,
+//     which is what overlayfs shows for the same diff;
+//   - files are created with O_EXCL|O_NOFOLLOW after removing what was there;
+//   - hardlinks must name a non-directory inside the root reached without
+//     symlinks;
+//   - trusted.* xattrs in the archive are dropped (overlay's own markers are
+//     trusted.overlay.*); security.capability and user.* stay;
+//   - uncompressed bytes and entry count are bounded.
+// Whiteouts: `.wh.name` and `.wh..wh..opq` become overlay's 0/0 char device
+// and trusted.overlay.opaque ("overlay"), or are applied by deleting
+// ("delete", for full-tree snapshots).
+//
+// This writes in place; making the result atomic (temp dir + rename) is the
+// snapshotter's job. Syscalls are synchronous on purpose: tens of thousands
+// of tiny metadata calls are much faster that way, and the event loop still
+// turns at every chunk read from the stream.
+
+import * as fs from 'node:fs';
+import type { ApplyResult } from '../../core/snapshot.ts';
+import { invalid, wrap, BerthError } from '../../core/errors.ts';
+import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
+import { TarReader } from '../tar/reader.ts';
+import type { TarHeader } from '../tar/format.ts';
+
+export interface LayerLimits {
+  /** Uncompressed bytes of one layer tar. */
+  maxBytes: number;
+  /** Entries (files, directories, links...) in one layer tar. */
+  maxFiles: number;
+}
+
+export const DEFAULT_LAYER_LIMITS: LayerLimits = {
+  maxBytes: 32 * 1024 ** 3,
+  maxFiles: 1_000_000,
+};
+
+export interface ApplyOptions {
+  root: string;
+  whiteouts: 'overlay' | 'delete';
+  limits?: Partial<LayerLimits>;
+}
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+
+/** Cleans a tar entry name to a root-relative path ("" for the root); throws if it escapes. */
+export function cleanEntryPath(name: string): string {
+  const out: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (out.length === 0) throw invalid(`tar entry "${name}" escapes the layer root`);
+      out.pop();
+    } else {
+      out.push(part);
+    }
+  }
+  return out.join('/');
+}
+
+// fs errors that hostile or malformed archives cause: the caller's fault, not ours.
+const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EISDIR', 'ENOTEMPTY', 'EINVAL']);
+
+export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ApplyOptions): Promise<ApplyResult> {
+  const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
+  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'maxBytes' });
+  const applier = new Applier(opts.root, opts.whiteouts);
+  let count = 0;
+  for (let h = await reader.next(); h; h = await reader.next()) {
+    if (++count > limits.maxFiles) throw invalid(`archive exceeds the limit of ${limits.maxFiles} entries (maxFiles)`);
+    try {
+      await applier.entry(h, reader);
+    } catch (err) {
+      if (err instanceof BerthError) throw err;
+      const e = wrap(err, `applying tar entry "${h.name}"`);
+      if (INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw invalid(e.message);
+      throw e;
+    }
+  }
+  applier.finish();
+  return { diffId: reader.digest(), size: applier.size };
+}
+
+class Applier {
+  readonly #root: string;
+  readonly #mode: 'overlay' | 'delete';
+  /** Paths this archive created: only in "delete" mode is anything else in the tree. */
+  readonly #written = new Set<string>();
+  /** Directories known to be real directories (cache of lstat walks). */
+  readonly #dirs = new Set<string>(['']);
+  readonly #dirTimes: Array<[string, number]> = [];
+  size = 0;
+
+  constructor(root: string, mode: 'overlay' | 'delete') {
+    this.#root = root;
+    this.#mode = mode;
+  }
+
+  #abs(rel: string): string { return rel === '' ? this.#root : `${this.#root}/${rel}`; }
+
+  #fromArchive(rel: string): boolean { return this.#mode === 'overlay' || this.#written.has(rel); }
+
+  // Only "delete" mode needs the set; in "overlay" mode the root started empty.
+  #mark(rel: string): void { if (this.#mode === 'delete') this.#written.add(rel); }
+
+  async entry(h: TarHeader, reader: TarReader): Promise<void> {
+    const rel = cleanEntryPath(h.name);
+    const base = rel.slice(rel.lastIndexOf('/') + 1);
+    const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    if (base.startsWith(WH)) return this.#whiteout(rel, parent, base);
+    if (rel === '') {
+      if (h.type === 'dir') this.#meta(rel, h);
+      return;
+    }
+    this.#ensureDir(parent, h.name);
+    const abs = this.#abs(rel);
+    const existing = lstatOrNull(abs);
+    if (existing && !(existing.isDirectory() && h.type === 'dir')) this.#removeAll(rel);
+    switch (h.type) {
+      case 'dir':
+        if (!existing?.isDirectory()) fs.mkdirSync(abs, { mode: 0o700 });
+        this.#dirs.add(rel);
+        break;
+      case 'file': await this.#file(abs, reader); break;
+      case 'symlink': fs.symlinkSync(h.linkname, abs); break;
+      case 'link': this.#hardlink(abs, h); break;
+      case 'char': mknod(abs, S_IFCHR | (h.mode & 0o7777), h.devmajor, h.devminor); break;
+      case 'block': mknod(abs, S_IFBLK | (h.mode & 0o7777), h.devmajor, h.devminor); break;
+      case 'fifo': mknod(abs, S_IFIFO | (h.mode & 0o7777)); break;
+    }
+    this.#mark(rel);
+    // A hardlink shares the inode of its source: leave its metadata alone (GNU tar does).
+    if (h.type !== 'link') this.#meta(rel, h);
+  }
+
+  async #file(abs: string, reader: TarReader): Promise<void> {
+    const c = fs.constants;
+    const fd = fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
+    try {
+      for await (const chunk of reader.body()) {
+        let off = 0;
+        while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
+        this.size += chunk.length;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  #hardlink(abs: string, h: TarHeader): void {
+    const target = cleanEntryPath(h.linkname);
+    if (target === '') throw invalid(`hardlink "${h.name}" points at the layer root`);
+    const targetParent = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '';
+    this.#requireRealDir(targetParent, h);
+    const st = lstatOrNull(this.#abs(target));
+    if (!st) throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which is not in the layer`);
+    if (st.isDirectory()) throw invalid(`hardlink "${h.name}" points at directory "${h.linkname}"`);
+    fs.linkSync(this.#abs(target), abs);
+  }
+
+  /** Every component of rel must already be a real directory (no symlink, no creation). */
+  #requireRealDir(rel: string, h: TarHeader): void {
+    if (this.#dirs.has(rel)) return;
+    let cur = '';
+    for (const part of rel.split('/')) {
+      cur = cur ? `${cur}/${part}` : part;
+      if (this.#dirs.has(cur)) continue;
+      const st = lstatOrNull(this.#abs(cur));
+      if (!st || !st.isDirectory()) throw invalid(`hardlink "${h.name}" target "${h.linkname}" is not reachable without following a link`);
+      this.#dirs.add(cur);
+    }
+  }
+
+  /** Makes rel a directory, creating missing components (0755, as Docker does). */
+  #ensureDir(rel: string, entryName: string): void {
+    if (this.#dirs.has(rel)) return;
+    let cur = '';
+    for (const part of rel.split('/')) {
+      cur = cur ? `${cur}/${part}` : part;
+      if (this.#dirs.has(cur)) continue;
+      const abs = this.#abs(cur);
+      const st = lstatOrNull(abs);
+      if (st && !st.isDirectory()) {
+        if (this.#fromArchive(cur)) {
+          const what = st.isSymbolicLink() ? 'a symlink' : 'not a directory';
+          throw invalid(`tar entry "${entryName}": refusing to write through "${cur}", which is ${what} in the same archive`);
+        }
+        this.#removeAll(cur);
+      }
+      if (!st || !st.isDirectory()) {
+        fs.mkdirSync(abs, { mode: 0o755 });
+        this.#mark(cur);
+      }
+      this.#dirs.add(cur);
+    }
+  }
+
+  #whiteout(rel: string, parent: string, base: string): void {
+    if (base === OPAQUE) return this.#opaque(parent, rel);
+    if (base.startsWith(`${WH}${WH}`)) return; // aufs metadata (.wh..wh.plnk and friends): not content
+    const name = base.slice(WH.length);
+    if (name === '' || name === '.' || name === '..') throw invalid(`invalid whiteout "${rel}"`);
+    const target = parent ? `${parent}/${name}` : name;
+    if (this.#mode === 'overlay') {
+      this.#ensureDir(parent, rel);
+      if (lstatOrNull(this.#abs(target))) this.#removeAll(target);
+      mknod(this.#abs(target), S_IFCHR, 0, 0);
+      return;
+    }
+    // Deleting: only along real directories; a path through a link has nothing of ours to delete.
+    if (!this.#isRealDirPath(parent)) return;
+    if (lstatOrNull(this.#abs(target))) this.#removeAll(target);
+  }
+
+  #opaque(dir: string, rel: string): void {
+    this.#ensureDir(dir, rel);
+    if (this.#mode === 'overlay') {
+      lsetxattr(this.#abs(dir), 'trusted.overlay.opaque', Buffer.from('y'));
+      return;
+    }
+    this.#pruneLower(dir);
+  }
+
+  /** Removes everything under dir that this archive did not create (an opaque dir hides the lower layers). */
+  #pruneLower(dir: string): void {
+    for (const name of fs.readdirSync(this.#abs(dir))) {
+      const rel = dir ? `${dir}/${name}` : name;
+      if (!this.#written.has(rel)) this.#removeAll(rel);
+      else if (this.#dirs.has(rel) && lstatOrNull(this.#abs(rel))?.isDirectory()) this.#pruneLower(rel);
+    }
+  }
+
+  #isRealDirPath(rel: string): boolean {
+    if (this.#dirs.has(rel)) return true;
+    let cur = '';
+    for (const part of rel.split('/')) {
+      cur = cur ? `${cur}/${part}` : part;
+      if (this.#dirs.has(cur)) continue;
+      if (!lstatOrNull(this.#abs(cur))?.isDirectory()) return false;
+      this.#dirs.add(cur);
+    }
+    return true;
+  }
+
+  #removeAll(rel: string): void {
+    fs.rmSync(this.#abs(rel), { recursive: true, force: true });
+    const prefix = `${rel}/`;
+    for (const d of this.#dirs) if (d === rel || d.startsWith(prefix)) this.#dirs.delete(d);
+  }
+
+  #meta(rel: string, h: TarHeader): void {
+    const abs = this.#abs(rel);
+    fs.lchownSync(abs, h.uid, h.gid);
+    if (h.type !== 'symlink') fs.chmodSync(abs, h.mode & 0o7777);
+    for (const [name, value] of h.xattrs) {
+      if (name.startsWith('trusted.')) continue;
+      try {
+        lsetxattr(abs, name, value);
+      } catch (err) {
+        // Filesystems without user xattrs: Docker also carries on.
+        if ((err as { code?: string }).code !== 'ENOTSUP') throw err;
+      }
+    }
+    if (h.type === 'dir') this.#dirTimes.push([abs, h.mtime]);
+    else fs.lutimesSync(abs, h.mtime, h.mtime);
+  }
+
+  /** Directory mtimes last: creating entries inside would change them again. */
+  finish(): void {
+    for (const [abs, mtime] of this.#dirTimes) {
+      if (lstatOrNull(abs)?.isDirectory()) fs.lutimesSync(abs, mtime, mtime);
+    }
+  }
+}
+
+export function lstatOrNull(p: string): fs.Stats | null {
+  try {
+    return fs.lstatSync(p);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}

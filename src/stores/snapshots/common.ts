@@ -1,0 +1,82 @@
+// Pieces both snapshotters share: name validation, temp dirs, startup cleanup.
+
+import * as fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Snapshotter } from '../../core/snapshot.ts';
+import { invalid } from '../../core/errors.ts';
+import { umount2, MNT_DETACH } from '../../sys/libc.ts';
+import type { LayerLimits } from './apply.ts';
+
+export interface SnapshotterOptions {
+  limits?: Partial<LayerLimits>;
+}
+
+/** What berth's own snapshotters offer beyond the contract: listing, for garbage collection. */
+export interface ListingSnapshotter extends Snapshotter {
+  /** Chain IDs of all committed layers. */
+  listLayers(): Promise<string[]>;
+  /** Keys of all writable snapshots. */
+  listSnapshots(): Promise<string[]>;
+}
+
+export function canList(s: Snapshotter): s is ListingSnapshotter {
+  return typeof (s as Partial<ListingSnapshotter>).listLayers === 'function';
+}
+
+/** "sha256:<hex>" -> "<hex>" (the directory name). */
+export function chainDir(chainId: string): string {
+  const m = /^sha256:([a-f0-9]{64})$/.exec(chainId);
+  if (!m) throw invalid(`invalid chain ID "${chainId}"`);
+  return m[1];
+}
+
+export function checkKey(key: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(key)) throw invalid(`invalid snapshot key "${key}"`);
+  return key;
+}
+
+export function tmpName(): string {
+  return `.tmp-${randomBytes(6).toString('hex')}`;
+}
+
+export function readText(p: string): string | null {
+  try {
+    return fs.readFileSync(p, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
+}
+
+export function exists(p: string): boolean {
+  try { fs.lstatSync(p); return true; } catch { return false; }
+}
+
+/** Directory entries that are finished snapshots or layers (temp dirs excluded). */
+export function listDir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Removes leftovers of interrupted work (".tmp-*" dirs) from a previous run. */
+export function removeTemps(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    if (name.startsWith('.tmp-')) fs.rmSync(`${dir}/${name}`, { recursive: true, force: true });
+  }
+}
+
+/** Unmounts target; a target that is not mounted (or gone) is fine: cleanup must be repeatable. */
+export function unmountPath(target: string): void {
+  try {
+    umount2(target, 0);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'EINVAL' || code === 'ENOENT') return;
+    if (code !== 'EBUSY') throw err;
+    umount2(target, MNT_DETACH);
+  }
+}
