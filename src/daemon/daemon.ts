@@ -1,0 +1,118 @@
+// The composition root: builds every part in boot order, wires the roles
+// each needs, and takes them down again. Nothing else constructs services.
+
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Logger } from '../core/logger.ts';
+import { openDatabase } from '../stores/metadata.ts';
+import { openContentStore } from '../stores/content.ts';
+import { createSnapshotter } from '../stores/snapshots/index.ts';
+import { createImageService } from '../images/service.ts';
+import { tarDirectory } from '../images/export.ts';
+import { EventBus } from '../engine/events.ts';
+import { ContainerEngine } from '../engine/containers/service.ts';
+import { SystemEngine } from '../engine/system.ts';
+import { createApiServer } from '../api/server.ts';
+import { createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
+import type { DaemonConfig } from './config.ts';
+import { acquireDataRootLock } from './lock.ts';
+
+export interface RunningDaemon {
+  stop(): Promise<void>;
+}
+
+function daemonId(dataRoot: string): string {
+  const path = `${dataRoot}/engine-id`;
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    const id = randomUUID();
+    writeFileSync(path, id + '\n', { mode: 0o600 });
+    return id;
+  }
+}
+
+function groupId(name: string): number | null {
+  try {
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [g, , gid] = line.split(':');
+      if (g === name && gid) return Number(gid);
+    }
+  } catch { /* no group file */ }
+  return null;
+}
+
+async function listen(server: Server, path: string, group: string, log: Logger): Promise<void> {
+  mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
+  // The data-root lock is held, so a socket file here is a stale one.
+  if (existsSync(path)) unlinkSync(path);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => { server.off('error', reject); resolve(); });
+  });
+  chmodSync(path, 0o660);
+  const gid = groupId(group);
+  if (gid !== null) chownSync(path, 0, gid);
+  log.info('API listening', { socket: path, group: gid === null ? null : group });
+}
+
+export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
+  mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
+  mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
+  const releaseLock = acquireDataRootLock(config.dataRoot);
+  const cleanups: Array<() => void | Promise<void>> = [releaseLock];
+  const runCleanups = async () => {
+    for (const fn of cleanups.reverse()) {
+      try { await fn(); } catch (err) { log.warn('shutdown step failed', { err }); }
+    }
+  };
+  try {
+    writeFileSync(config.pidfile, `${process.pid}\n`);
+    cleanups.push(() => rmSync(config.pidfile, { force: true }));
+
+    const db = openDatabase(`${config.dataRoot}/berth.db`);
+    cleanups.push(() => db.close());
+    const content = openContentStore(`${config.dataRoot}/content`);
+    const snapshotter = await createSnapshotter(`${config.dataRoot}/snapshots`, config.storageDriver, { logger: log });
+    log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: config.dataRoot });
+    const events = new EventBus();
+    const runtime = createRuntime(config, log);
+
+    // The image service asks the container service which containers use an
+    // image; the container service asks the image service for images.
+    let containers: ContainerEngine | null = null;
+    const images = createImageService({
+      dataRoot: config.dataRoot, db, snapshotter, content, events, logger: log,
+      usersOfImage: async (id) => (containers ? containers.usersOfImage(id) : []),
+    });
+    containers = new ContainerEngine({
+      containers: db.containers, images, runtime, events, logger: log,
+      dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime,
+      buildSpec: specBuilder(), readLogs, tarDirectory,
+    });
+    cleanups.push(() => containers!.shutdown());
+    const system = new SystemEngine({
+      id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
+      execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: ['runc', 'crun'], gitCommit: '',
+    });
+
+    const t0 = Date.now();
+    await images.seedDefault();
+    log.debug('default image ready', { ms: Date.now() - t0 });
+    await containers.restore();
+
+    const server = createApiServer({ containers, images, system, events, logger: log });
+    await listen(server, config.host, config.group, log);
+    cleanups.push(() => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }));
+    cleanups.push(() => rmSync(config.host, { force: true }));
+    log.info('berthd ready', { pid: process.pid, dataRoot: config.dataRoot, execRoot: config.execRoot });
+    return { stop: runCleanups };
+  } catch (err) {
+    await runCleanups();
+    throw err;
+  }
+}

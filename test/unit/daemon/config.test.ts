@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { parseDaemonArgs } from '../../../src/daemon/config.ts';
+import { acquireDataRootLock } from '../../../src/daemon/lock.ts';
+
+const dir = mkdtempSync(`${tmpdir()}/berth-cfg-`);
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+const noFile = ['--config-file', `${dir}/none.json`];
+
+test('defaults are dockerd-like under berth paths', () => {
+  writeFileSync(`${dir}/empty.json`, '{}');
+  const c = parseDaemonArgs(['--config-file', `${dir}/empty.json`], '0');
+  assert.equal(c.host, '/run/berth/berth.sock');
+  assert.equal(c.dataRoot, '/var/lib/berth');
+  assert.equal(c.execRoot, '/run/berth');
+  assert.equal(c.pidfile, '/run/berth/berthd.pid');
+  assert.equal(c.logLevel, 'info');
+  assert.equal(c.defaultRuntime, 'runc');
+});
+
+test('flags and config file keys', () => {
+  writeFileSync(`${dir}/d.json`, JSON.stringify({ 'data-root': '/srv/b', 'log-level': 'debug', hosts: ['unix:///tmp/b.sock'] }));
+  const c = parseDaemonArgs(['--config-file', `${dir}/d.json`, '--exec-root', '/tmp/x'], '0');
+  assert.equal(c.dataRoot, '/srv/b');
+  assert.equal(c.logLevel, 'debug');
+  assert.equal(c.host, '/tmp/b.sock');
+  assert.equal(c.execRoot, '/tmp/x');
+  assert.equal(c.pidfile, '/tmp/x/berthd.pid');
+});
+
+test('bad configuration is named', () => {
+  writeFileSync(`${dir}/both.json`, JSON.stringify({ 'data-root': '/a' }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/both.json`, '--data-root', '/b'], '0'), /specified both as a flag and in the configuration file: data-root/);
+  writeFileSync(`${dir}/unknown.json`, JSON.stringify({ 'data-rot': '/a' }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/unknown.json`], '0'), /don't match any configuration option: data-rot/);
+  writeFileSync(`${dir}/bad.json`, '{nope');
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/bad.json`], '0'), /unable to parse configuration file/);
+  assert.throws(() => parseDaemonArgs([...noFile], '0'), /unable to read configuration file/);
+  assert.throws(() => parseDaemonArgs(['-H', 'tcp://0.0.0.0:2375', '--config-file', `${dir}/empty.json`], '0'), /unsupported host/);
+  assert.throws(() => parseDaemonArgs(['--log-level', 'loud', '--config-file', `${dir}/empty.json`], '0'), /invalid log level: loud/);
+});
+
+test('data root lock: one daemon per data root; a stale lock is taken over', () => {
+  const root = mkdtempSync(`${dir}/root-`);
+  const release = acquireDataRootLock(root);
+  release();
+  assert.ok(!existsSync(`${root}/berthd.lock`));
+  writeFileSync(`${root}/berthd.lock`, '999999999\n');
+  const again = acquireDataRootLock(root);
+  again();
+});
+
+test('data root lock: a live berthd owner refuses a second daemon, naming its pid', async () => {
+  const root = mkdtempSync(`${dir}/live-`);
+  const owner = spawn('sleep', ['30'], { argv0: 'berthd', stdio: 'ignore' });
+  try {
+    await new Promise((r) => owner.once('spawn', r));
+    writeFileSync(`${root}/berthd.lock`, `${owner.pid}\n`);
+    assert.throws(() => acquireDataRootLock(root), new RegExp(`another berthd \\(pid ${owner.pid}\\) is already using data root`));
+  } finally {
+    owner.kill('SIGKILL');
+  }
+});
