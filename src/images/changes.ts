@@ -13,7 +13,7 @@ function instructions(changes: string[]): Array<{ cmd: string; rest: string }> {
   const out: Array<{ cmd: string; rest: string }> = [];
   let pending = '';
   for (const raw of changes.join('\n').split('\n')) {
-    const line = pending ? raw : raw.trimStart();
+    const line = raw.trimStart();
     if (!pending && (line === '' || line.startsWith('#'))) continue;
     if (/\\\s*$/.test(line)) { pending += line.replace(/\\\s*$/, ''); continue; }
     const full = (pending + line).trim();
@@ -111,10 +111,10 @@ function commandForm(rest: string, cfg: ImageRunConfig): string[] {
   return [...(cfg.Shell?.length ? cfg.Shell : ['/bin/sh', '-c']), rest];
 }
 
+/** USER, WORKDIR, STOPSIGNAL: the whole rest of the line is the one argument. */
 function one(rest: string, env: string[], what: string): string {
-  const w = words(rest, env);
-  if (w.length !== 1) throw invalid(`${what} requires exactly one argument`);
-  return w[0];
+  if (rest === '') throw invalid(`${what} requires exactly one argument`);
+  return words(rest, env, false).join('');
 }
 
 function setEnv(env: string[], key: string, value: string): string[] {

@@ -4,15 +4,27 @@
 import { invalid, notFound } from '../core/errors.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow } from '../stores/metadata/images.ts';
-import { parseNormalized, refString, type Reference } from './reference.ts';
+import { familiarString, parseNormalized, refString, type Reference } from './reference.ts';
 
 const FULL_ID = /^(?:sha256:)?([a-f0-9]{64})$/;
 const ID_PREFIX = /^(?:sha256:)?([a-f0-9]+)$/;
 
 export function resolveRow(db: Database, ref: string): ImageRow {
   const row = findRow(db, ref);
-  if (!row) throw notFound(`No such image: ${ref}`);
+  if (!row) throw notFound(`No such image: ${displayRef(ref)}`);
   return row;
+}
+
+/** How Docker names a missing image: a name gets its default tag ("busybox:latest"). */
+function displayRef(ref: string): string {
+  if (FULL_ID.test(ref)) return ref;
+  try {
+    const r = parseNormalized(ref);
+    if (r.tag === undefined && !r.digest) r.tag = 'latest';
+    return familiarString(r);
+  } catch {
+    return ref;
+  }
 }
 
 export function findRow(db: Database, ref: string): ImageRow | undefined {

@@ -79,8 +79,10 @@ export async function busyboxLayer(busybox = DEFAULT_BUSYBOX): Promise<SeedLayer
     throw unavailable(`cannot seed busybox:latest: ${busybox} not found (install busybox-static)`);
   }
   const { stdout } = await promisify(execFile)(busybox, ['--list-full']);
-  const applets = [...new Set(stdout.split('\n').map((l) => l.trim().replace(/^\/+/, '')).filter(Boolean))]
-    .filter((p) => p !== 'bin/busybox' && !p.includes('..'))
+  const listed = stdout.split('\n').map((l) => l.trim().replace(/^\/+/, '')).filter((p) => p && !p.includes('..'));
+  // Every applet in /bin as in the official image, and at its own path too so /usr/bin/env works.
+  const applets = [...new Set([...listed, ...listed.map((p) => `bin/${p.split('/').pop()}`)])]
+    .filter((p) => p !== 'bin/busybox')
     .sort();
   const mtime = Math.floor(st.mtimeMs / 1000);
   const at = (h: TarHeader): TarHeader => ({ ...h, mtime });

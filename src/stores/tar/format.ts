@@ -6,6 +6,8 @@
 // binary (security.capability is a packed struct): tar-stream decodes and
 // encodes PAX values as UTF-8 strings, which corrupts them.
 
+import { invalid } from '../../core/errors.ts';
+
 export const BLOCK = 512;
 
 export type TarEntryType = 'file' | 'link' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo';
@@ -65,14 +67,14 @@ export function readString(buf: Buffer, off: number, len: number): string {
 /** Octal (possibly space/NUL padded) or GNU base-256 numbers. */
 export function readNumber(buf: Buffer, off: number, len: number): number {
   if (buf[off] & 0x80) {
-    if (buf[off] !== 0x80) throw new Error('negative number in tar header');
+    if (buf[off] !== 0x80) throw invalid('negative number in tar header');
     let n = 0;
     for (let i = off + 1; i < off + len; i++) n = n * 256 + buf[i];
     return n;
   }
   const s = buf.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^[\0 ]+/, '');
   if (s === '') return 0;
-  if (!/^[0-7]+$/.test(s)) throw new Error(`malformed number "${s}" in tar header`);
+  if (!/^[0-7]+$/.test(s)) throw invalid(`malformed number ${JSON.stringify(s)} in tar header`);
   return parseInt(s, 8);
 }
 
@@ -89,8 +91,12 @@ export function checksumOk(buf: Buffer): boolean {
     unsigned += b;
     signed += b > 127 ? b - 256 : b;
   }
-  const stored = readNumber(buf, 148, 8);
-  return stored === unsigned || stored === signed;
+  try {
+    const stored = readNumber(buf, 148, 8);
+    return stored === unsigned || stored === signed;
+  } catch {
+    return false;
+  }
 }
 
 /** PAX records ("<len> key=value\n"); values stay raw bytes. */
@@ -100,13 +106,13 @@ export function parsePax(buf: Buffer): Map<string, Buffer> {
   while (off < buf.length) {
     if (buf[off] === 0) break;
     const sp = buf.indexOf(0x20, off);
-    if (sp < 0) throw new Error('malformed PAX record');
+    if (sp < 0) throw invalid('malformed PAX record');
     const len = Number(buf.toString('latin1', off, sp));
-    if (!Number.isInteger(len) || len <= sp - off + 1 || off + len > buf.length) throw new Error('malformed PAX record length');
+    if (!Number.isInteger(len) || len <= sp - off + 1 || off + len > buf.length) throw invalid('malformed PAX record length');
     const rec = buf.subarray(sp + 1, off + len);
-    if (rec[rec.length - 1] !== 0x0a) throw new Error('malformed PAX record terminator');
+    if (rec[rec.length - 1] !== 0x0a) throw invalid('malformed PAX record terminator');
     const eq = rec.indexOf(0x3d);
-    if (eq < 0) throw new Error('malformed PAX record');
+    if (eq < 0) throw invalid('malformed PAX record');
     out.set(rec.toString('utf8', 0, eq), rec.subarray(eq + 1, rec.length - 1));
     off += len;
   }
