@@ -17,7 +17,7 @@ async function readTar(data: Buffer): Promise<Map<string, Entry>> {
   const done = new Promise<void>((resolve, reject) => {
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => { chunks.push(c); });
+      stream.on('data', (c: unknown) => { chunks.push(c as Buffer); });
       stream.on('end', () => {
         const name = header.name.replace(/^\.\//, '').replace(/\/$/, '');
         const small = header.type === 'file' && (header.size ?? 0) < 4096;
