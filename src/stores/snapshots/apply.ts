@@ -111,6 +111,8 @@ class Applier {
     const rel = cleanEntryPath(h.name);
     const base = rel.slice(rel.lastIndexOf('/') + 1);
     const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+    // aufs metadata (/.wh..wh.plnk and friends) is not content; Docker skips it too.
+    if (rel.startsWith(`${WH}${WH}`) && rel !== OPAQUE) return;
     if (base.startsWith(WH)) return this.#whiteout(rel, parent, base);
     if (rel === '') {
       if (h.type === 'dir') this.#meta(rel, h);
@@ -170,7 +172,8 @@ class Applier {
       cur = cur ? `${cur}/${part}` : part;
       if (this.#dirs.has(cur)) continue;
       const st = lstatOrNull(this.#abs(cur));
-      if (!st || !st.isDirectory()) throw invalid(`hardlink "${h.name}" target "${h.linkname}" is not reachable without following a link`);
+      if (!st) throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which is not in the layer`);
+      if (!st.isDirectory()) throw invalid(`hardlink "${h.name}" target "${h.linkname}" is not reachable without following a link`);
       this.#dirs.add(cur);
     }
   }
