@@ -3,7 +3,7 @@
 // the header maps give the table column titles.
 
 import type { ContainerSummary, HistoryItem, ImageSummary } from '../../client/types.ts';
-import { GO_TYPE } from './gofmt.ts';
+import { GO_TYPE, HTML_ESCAPED_JSON } from './gofmt.ts';
 import type { TypedObject } from './gofmt.ts';
 import { goQuote } from './gofmt.ts';
 import { createdSince, humanDuration, humanSize } from './units.ts';
@@ -63,6 +63,7 @@ export function containerContext(c: ContainerSummary, opts: ContainerContextOpti
   const labels = c.Labels ?? null;
   const ctx: TypedObject = {
     [GO_TYPE]: '*formatter.ContainerContext',
+    [HTML_ESCAPED_JSON]: true,
     Command: goQuote(opts.trunc ? ellipsis(c.Command ?? '', 20) : c.Command ?? ''),
     CreatedAt: goTimeString(c.Created),
     ID: opts.trunc ? truncateId(c.Id) : c.Id,
@@ -105,6 +106,7 @@ export function imageContext(row: ImageRow, trunc: boolean, now = Date.now()): T
   const shared = i.SharedSize ?? -1;
   return {
     [GO_TYPE]: '*formatter.imageContext',
+    [HTML_ESCAPED_JSON]: true,
     Containers: (i.Containers ?? -1) === -1 ? 'N/A' : String(i.Containers),
     CreatedAt: goTimeString(i.Created),
     CreatedSince: createdSince(i.Created, now),
@@ -179,6 +181,7 @@ export function historyContext(h: HistoryItem, trunc: boolean, human: boolean, n
   const createdBy = (h.CreatedBy ?? '').replace(/\t/g, ' ');
   return {
     [GO_TYPE]: '*image.historyContext',
+    [HTML_ESCAPED_JSON]: true,
     Comment: h.Comment ?? '',
     CreatedAt: createdAt,
     CreatedBy: trunc ? ellipsis(createdBy, 45) : createdBy,

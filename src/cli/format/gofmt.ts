@@ -7,7 +7,10 @@ export const MISSING: unique symbol = Symbol('missing');
 /** Marks a typed object (a Go struct); the value is its Go type name for messages. */
 export const GO_TYPE: unique symbol = Symbol('goType');
 
-export type TypedObject = { [GO_TYPE]: string; [key: string]: unknown };
+/** Set on contexts docker marshals with json.Marshal (which escapes <, > and &). */
+export const HTML_ESCAPED_JSON: unique symbol = Symbol('htmlEscapedJson');
+
+export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [key: string]: unknown };
 
 export function isTyped(v: unknown): v is TypedObject {
   return typeof v === 'object' && v !== null && GO_TYPE in v;

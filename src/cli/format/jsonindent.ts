@@ -51,3 +51,23 @@ export function indentJson(src: string, indent = '    ', prefix = ''): string {
   }
   return out;
 }
+
+/** Go's json.Compact: the same text without insignificant whitespace. */
+export function compactJson(src: string): string {
+  let out = '';
+  let inString = false;
+  let escape = false;
+  for (const c of src) {
+    if (inString) {
+      out += c;
+      if (escape) escape = false;
+      else if (c === '\\') escape = true;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') continue;
+    if (c === '"') inString = true;
+    out += c;
+  }
+  return out;
+}

@@ -5,7 +5,7 @@
 
 import type { TemplateFunc } from './template-exec.ts';
 import { truth } from './template-exec.ts';
-import { GO_TYPE, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln } from './gofmt.ts';
+import { GO_TYPE, HTML_ESCAPED_JSON, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln } from './gofmt.ts';
 
 function want(v: unknown, type: 'string' | 'int', got = v): never {
   const expected = type === 'string' ? 'string' : 'int';
@@ -24,6 +24,8 @@ function int(v: unknown): number {
 
 /** encoding/json as docker's json function runs it (SetEscapeHTML(false)). */
 export function toJson(v: unknown): string {
+  // A context marshals itself with json.Marshal, which escapes <, > and &.
+  const html = isTyped(v) && v[HTML_ESCAPED_JSON] === true;
   const text = JSON.stringify(v === MISSING ? null : v, (_key, value: unknown) => {
     if (value === MISSING || value === undefined) return null;
     if (isTyped(value)) {
@@ -34,9 +36,14 @@ export function toJson(v: unknown): string {
       }
       return out;
     }
+    // A string map (labels, options) is a Go map: encoding/json sorts its keys.
+    if (isMap(value) && Object.values(value).every((x) => typeof x === 'string')) {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, value[k]]));
+    }
     return value;
   }) ?? 'null';
-  return text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  const out = text.replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return html ? out.replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026') : out;
 }
 
 function basicKind(v: unknown): string {

@@ -1,0 +1,152 @@
+// berth version: docker's version template (run by our template engine)
+// over the client's facts and GET /version.
+
+import type { CommandDef } from '../command.ts';
+import { PROGRAM, VERSION, noArgs } from '../command.ts';
+import type { CommandContext } from '../command.ts';
+import { INSPECT_FORMAT_HELP, str } from './common.ts';
+import { CLIENT_API_VERSION } from '../../client/index.ts';
+import type { VersionResponse } from '../../client/index.ts';
+import { GO_TYPE } from '../format/gofmt.ts';
+import type { TypedObject } from '../format/gofmt.ts';
+import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
+import { TabWriter } from '../format/tabwriter.ts';
+import { ansic } from '../format/display.ts';
+import { StatusError } from '../errors.ts';
+
+const DEFAULT_TEMPLATE = `{{with .Client -}}
+Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
+ Version:\t{{.Version}}
+ API version:\t{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
+ Go version:\t{{.GoVersion}}
+ Git commit:\t{{.GitCommit}}
+ Built:\t{{.BuildTime}}
+ OS/Arch:\t{{.Os}}/{{.Arch}}
+ Context:\t{{.Context}}
+{{- end}}
+
+{{- if ne .Server nil}}{{with .Server}}
+
+Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
+ {{- range $component := .Components}}
+ {{$component.Name}}:
+  {{- if eq $component.Name "Engine" }}
+  Version:\t{{.Version}}
+  API version:\t{{index .Details "ApiVersion"}} (minimum version {{index .Details "MinAPIVersion"}})
+  Go version:\t{{index .Details "GoVersion"}}
+  Git commit:\t{{index .Details "GitCommit"}}
+  Built:\t{{index .Details "BuildTime"}}
+  OS/Arch:\t{{index .Details "Os"}}/{{index .Details "Arch"}}
+  Experimental:\t{{index .Details "Experimental"}}
+  {{- else }}
+  Version:\t{{$component.Version}}
+  {{- $detailsOrder := getDetailsOrder $component}}
+  {{- range $key := $detailsOrder}}
+  {{$key}}:\t{{index $component.Details $key}}
+   {{- end}}
+  {{- end}}
+ {{- end}}
+ {{- end}}{{- end}}`;
+
+export const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+
+/** The client half of `version` (and of `info`): berth's own facts. */
+export function clientVersion(apiVersion: string): TypedObject {
+  const fields = {
+    Platform: null,
+    Version: VERSION,
+    APIVersion: apiVersion,
+    DefaultAPIVersion: CLIENT_API_VERSION,
+    GitCommit: process.env.BERTH_GIT_COMMIT || 'unknown',
+    GoVersion: process.version,
+    Os: process.platform,
+    Arch: GO_ARCH[process.arch] ?? process.arch,
+    BuildTime: process.env.BERTH_BUILD_TIME || 'unknown',
+    Context: 'default',
+  };
+  return {
+    [GO_TYPE]: 'main.clientVersion',
+    ...fields,
+    // encoding/json names (and omitempty) differ from the Go field names.
+    toJSON: () => ({
+      ...(fields.Platform ? { Platform: fields.Platform } : {}),
+      Version: fields.Version, ApiVersion: fields.APIVersion, DefaultAPIVersion: fields.DefaultAPIVersion,
+      GitCommit: fields.GitCommit, GoVersion: fields.GoVersion, Os: fields.Os, Arch: fields.Arch,
+      ...(fields.BuildTime ? { BuildTime: fields.BuildTime } : {}), Context: fields.Context,
+    }),
+  };
+}
+
+/** docker fills in an Engine component for daemons that send none, and reformats its build time. */
+function normalizeServer(sv: VersionResponse): VersionResponse {
+  const components = [...(sv.Components ?? [])].map((c) => ({ ...c, Details: { ...c.Details } }));
+  let found = false;
+  for (const c of components) {
+    if (c.Name === 'Engine') {
+      found = true;
+      if (c.Details.BuildTime !== undefined) c.Details.BuildTime = ansic(c.Details.BuildTime);
+    }
+  }
+  if (!found) {
+    components.push({
+      Name: 'Engine', Version: sv.Version,
+      Details: {
+        ApiVersion: sv.ApiVersion, MinAPIVersion: sv.MinAPIVersion ?? '', GitCommit: sv.GitCommit ?? '',
+        GoVersion: sv.GoVersion ?? '', Os: sv.Os ?? '', Arch: sv.Arch ?? '', BuildTime: ansic(sv.BuildTime ?? ''),
+        Experimental: String(sv.Experimental ?? false),
+      },
+    });
+  }
+  return { ...sv, Platform: sv.Platform ?? { Name: '' }, Components: components };
+}
+
+async function negotiated(ctx: CommandContext): Promise<string> {
+  try {
+    return await ctx.client.apiVersion();
+  } catch {
+    return CLIENT_API_VERSION;
+  }
+}
+
+export const version: CommandDef = {
+  name: 'version',
+  usage: '[OPTIONS]',
+  description: `Show the ${PROGRAM} version information`,
+  args: noArgs,
+  flags: [{ name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP }],
+  async run(ctx, _args, flags) {
+    let source = str(flags.values.format) || DEFAULT_TEMPLATE;
+    if (source === 'json') source = '{{json .}}';
+    let tmpl: Template;
+    try {
+      tmpl = new Template(source, {
+        name: 'version',
+        funcs: { getDetailsOrder: (c) => Object.keys((c as { Details?: object }).Details ?? {}).sort() },
+      });
+    } catch (err) {
+      if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
+      throw err;
+    }
+    let serverError: unknown;
+    let server: VersionResponse | null = null;
+    try {
+      server = normalizeServer(await ctx.client.system.version());
+    } catch (err) {
+      serverError = err;
+    }
+    const data: TypedObject = { [GO_TYPE]: 'main.versionInfo', Client: clientVersion(await negotiated(ctx)), Server: server };
+    const tw = new TabWriter({ minwidth: 20, tabwidth: 1, padding: 1 });
+    let execError: unknown;
+    try {
+      tw.write(tmpl.execute(data));
+    } catch (err) {
+      if (!(err instanceof TemplateExecError)) throw err;
+      tw.write(tmpl.executePartial(data));
+      execError = err;
+    }
+    tw.write('\n');
+    ctx.io.stdout.write(tw.flush());
+    if (serverError) throw serverError;
+    if (execError) throw execError;
+  },
+};
