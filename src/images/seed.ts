@@ -1,8 +1,9 @@
 // The embedded default image: busybox:latest built from the host's static
 // busybox, so a fresh machine with no registry runs containers at once.
-// One layer like the official image: /bin/busybox, a hardlink per applet
-// (`busybox --list-full` gives their paths), the official image's
-// /etc/passwd and /etc/group, and the usual empty directories. Every time
+// One layer like the official image: /bin/busybox with a hardlink per
+// applet in /bin (as the official image has them) and at the path
+// `busybox --list-full` gives (so /usr/bin/env works too), the official
+// image's /etc/passwd and /etc/group, and the usual directories. Every time
 // stamp is the binary's mtime, so the same busybox always gives the same
 // image ID.
 
