@@ -77,7 +77,7 @@ compatSuite('restart and live restore', (s) => {
     const common = ['-H', `unix://${d.dir}/second.sock`, '--data-root', d.dataRoot, '--exec-root', join(d.dir, 'exec2'),
       '--pidfile', join(d.dir, 'second.pid')];
     const r = tgt.name === 'berthd'
-      ? await run(BERTHD, common, { timeout: 45_000 })
+      ? await run(BERTHD, [...common, '--config-file', join(d.dir, 'berthd.json')], { timeout: 45_000 })
       : await run(DOCKERD, [...common, '--bridge', 'none', '--iptables=false', '--ip6tables=false'], { timeout: 45_000 });
     assert.notEqual(r.code, 0, `the second ${tgt.name} exited ${r.code}`);
     if (tgt.name === 'berthd') assert.match(r.stderr, /lock/i, 'berthd says the data root is locked');

@@ -10,7 +10,7 @@
 //   });
 
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import {
@@ -122,11 +122,26 @@ export function compatSuite(title: string, body: (s: SuiteContext) => void, opts
         it(name, { skip, timeout: topts.timeout ?? 120_000 }, async (t) => {
           if (unavailable) return t.skip(unavailable);
           if (!target) throw new Error(`${TARGET} did not start`);
-          await fn(target, t);
+          try {
+            await fn(target, t);
+          } catch (e) {
+            // The daemon's side of the story, before cleanup removes its log.
+            t.diagnostic(`${TARGET} log (last lines):\n${target.daemon.logTail(30)}`);
+            keepLog(target.daemon, title);
+            throw e;
+          }
         });
       },
     });
   });
+}
+
+/** With COMPAT_KEEP_LOGS=1, a failing suite's daemon log is copied to /tmp/berth-compat-logs/. */
+function keepLog(d: PrivateDaemon, title: string): void {
+  if (process.env.COMPAT_KEEP_LOGS !== '1') return;
+  const dir = '/tmp/berth-compat-logs';
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(d.logFile, join(dir, `${title.replace(/\W+/g, '-')}-${TARGET}.log`));
 }
 
 /** Splits output into non-empty lines. */

@@ -19,7 +19,7 @@ export const BERTH = `${REPO_ROOT}/bin/berth`;
 export const DOCKER_CLI = '/usr/local/bin/docker';
 
 export interface BerthdOptions extends DaemonOptions {
-  /** Written to <dir>/berthd.json and passed as --config-file. */
+  /** Written to <dir>/berthd.json and passed as --config-file (default {}). */
   config?: Record<string, unknown>;
   /** Daemon binary (default bin/berthd of this checkout). */
   binary?: string;
@@ -30,19 +30,16 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaem
     kind: 'berthd',
     command: opts.binary ?? BERTHD,
     args: (p) => {
-      const config: string[] = [];
-      if (opts.config) {
-        const file = `${p.dir}/berthd.json`;
-        writeFileSync(file, `${JSON.stringify(opts.config, null, 2)}\n`);
-        config.push('--config-file', file);
-      }
+      // Always a private config file: never the host's /etc/berth/daemon.json.
+      const configFile = `${p.dir}/berthd.json`;
+      writeFileSync(configFile, `${JSON.stringify(opts.config ?? {}, null, 2)}\n`);
       return [
         '-H', `unix://${p.socket}`,
         '--data-root', p.dataRoot,
         '--exec-root', p.execRoot,
         '--pidfile', p.pidfile,
         '--log-level', opts.logLevel ?? 'info',
-        ...config,
+        '--config-file', configFile,
         ...(opts.args ?? []),
       ];
     },
