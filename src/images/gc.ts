@@ -49,6 +49,8 @@ export interface GcDeps {
   snapshotter: Snapshotter;
   leases: Leases;
   logger: Logger;
+  /** Layers a collection had to keep because a container snapshot sat on them; retried next time. */
+  deferred?: Set<string>;
 }
 
 function reachable(db: Database): { chainIds: Set<string>; blobs: Set<string> } {
@@ -70,14 +72,16 @@ export async function collect(deps: GcDeps, candidates: { chainIds: string[]; bl
   const live = reachable(deps.db);
   const removed = { chainIds: [] as string[], blobs: [] as string[] };
   for (const c of new Set(candidates.chainIds)) {
+    deps.deferred?.delete(c);
     if (live.chainIds.has(c) || deps.leases.has(c)) continue;
     try {
       if (!(await deps.snapshotter.hasLayer(c))) continue;
       await deps.snapshotter.removeLayer(c);
       removed.chainIds.push(c);
     } catch (err) {
-      // In use by a container's snapshot (a forced removal): the boot sweep gets it later.
+      // In use by a container's snapshot (after a forced removal): retried by later collections.
       if (!isCode(err, 'conflict')) throw err;
+      deps.deferred?.add(c);
       deps.logger.debug('layer kept: still in use', { chainId: c, reason: (err as Error).message });
     }
   }

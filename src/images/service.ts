@@ -74,6 +74,7 @@ export class BerthImageService implements ImageService {
   readonly #maxLayerBytes: number;
   readonly #busybox: string;
   readonly #mutex = new Mutex();
+  readonly #deferred = new Set<string>();
 
   constructor(o: ImageServiceOptions) {
     this.snapshotter = o.snapshotter;
@@ -87,7 +88,10 @@ export class BerthImageService implements ImageService {
   }
 
   get #gc(): GcDeps {
-    return { db: this.#db, content: this.content, snapshotter: this.snapshotter, leases: this.leases, logger: this.#log };
+    return {
+      db: this.#db, content: this.content, snapshotter: this.snapshotter, leases: this.leases,
+      logger: this.#log, deferred: this.#deferred,
+    };
   }
 
   async list(opts: { all?: boolean; filters?: ImageFilters }): Promise<ImageRecord[]> {
@@ -128,6 +132,9 @@ export class BerthImageService implements ImageService {
       let removedLayers: string[] = [];
       try {
         removedLayers = (await collect(this.#gc, candidates)).chainIds;
+        // Layers an earlier removal left under a container snapshot: that container may be gone
+        // now. Not reported: docker lists only what this removal released.
+        if (this.#deferred.size) await collect(this.#gc, { chainIds: [...this.#deferred], blobs: [] });
       } catch (err) {
         // Metadata is committed: the image is gone. Leftovers go in the next sweep.
         this.#log.warn('garbage collection after image removal failed', { err: String(err) });
@@ -136,7 +143,10 @@ export class BerthImageService implements ImageService {
     });
   }
 
-  /** Removes every layer and blob no image reaches. Meant for daemon start. */
+  /**
+   * Removes every layer and blob no image reaches. Meant for daemon start,
+   * and for after a container removal when its image was force-removed.
+   */
   async gc(): Promise<{ chainIds: string[]; blobs: string[] }> {
     return this.#mutex.run(() => sweep(this.#gc));
   }
