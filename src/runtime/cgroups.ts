@@ -1,0 +1,111 @@
+// cgroups: which hierarchy the host runs, where a container's cgroup goes,
+// and cleaning up a cgroup runc left behind.
+//
+//   v2 (unified)  /sys/fs/cgroup is cgroup2            most users' machines
+//   v1 / hybrid   /sys/fs/cgroup is a tmpfs with one   these machines (with
+//                 cgroup mount per controller           cgroup2 beside it at
+//                                                       /sys/fs/cgroup/unified)
+//
+// berth uses the cgroupfs driver: the spec's cgroupsPath is "/berth/<id>"
+// and runc creates that directory in every hierarchy (every v1 controller,
+// the name=systemd one and the unified one on hybrid hosts). `runc delete`
+// removes them; removeCgroup() is the fallback for a container whose runc
+// state is gone (a crash between exit and delete).
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+export interface CgroupInfo {
+  version: '1' | '2';
+  /** v1 with a cgroup2 hierarchy mounted beside it. */
+  hybrid: boolean;
+  /** Where the cgroup2 hierarchy is mounted, if anywhere. */
+  unifiedMount: string | null;
+  /** Whether memory+swap limits can be set (v1 memsw / v2 swap.max). */
+  swapAccounting: boolean;
+}
+
+let cached: CgroupInfo | undefined;
+
+export function detectCgroups(mountPoint = '/sys/fs/cgroup'): CgroupInfo {
+  if (mountPoint === '/sys/fs/cgroup' && cached) return cached;
+  const info = probe(mountPoint);
+  if (mountPoint === '/sys/fs/cgroup') cached = info;
+  return info;
+}
+
+function probe(mountPoint: string): CgroupInfo {
+  if (fs.statfsSync(mountPoint).type === CGROUP2_SUPER_MAGIC) {
+    // Swap is controllable when the memory controller exists; runc maps it to memory.swap.max.
+    const controllers = readOr(path.join(mountPoint, 'cgroup.controllers'), '');
+    return { version: '2', hybrid: false, unifiedMount: mountPoint, swapAccounting: controllers.split(/\s+/).includes('memory') };
+  }
+  const unified = path.join(mountPoint, 'unified');
+  let unifiedMount: string | null = null;
+  try {
+    if (fs.statfsSync(unified).type === CGROUP2_SUPER_MAGIC) unifiedMount = unified;
+  } catch {}
+  const swapAccounting = fs.existsSync(path.join(mountPoint, 'memory', 'memory.memsw.limit_in_bytes'));
+  return { version: '1', hybrid: unifiedMount !== null, unifiedMount, swapAccounting };
+}
+
+/** The spec's linux.cgroupsPath for a container under the cgroupfs driver. */
+export function cgroupsPathFor(id: string, parent = '/berth'): string {
+  return path.posix.join('/', parent, id);
+}
+
+/** Mount points of every cgroup/cgroup2 hierarchy, from /proc/self/mountinfo. */
+export function cgroupMounts(mountinfo = '/proc/self/mountinfo'): string[] {
+  const out = new Set<string>();
+  for (const line of readOr(mountinfo, '').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const fstype = line.slice(sep + 3).split(' ')[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const mp = line.split(' ')[4];
+    if (mp) out.add(mp.replace(/\\040/g, ' '));
+  }
+  return [...out];
+}
+
+/**
+ * Removes the container's cgroup directory from every hierarchy. Missing
+ * directories are fine; a cgroup that still holds processes (EBUSY) is
+ * reported, not forced. Children are removed before parents.
+ */
+export function removeCgroup(cgroupsPath: string, mounts: string[] = cgroupMounts()): { busy: string[] } {
+  const rel = path.posix.normalize('/' + cgroupsPath);
+  if (rel === '/') throw new Error('refusing to remove the root cgroup');
+  const busy: string[] = [];
+  for (const mp of mounts) {
+    const dir = path.join(mp, rel);
+    try {
+      removeTree(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code === 'EBUSY') busy.push(dir);
+      else throw err;
+    }
+  }
+  return { busy };
+}
+
+// cgroup directories cannot be rm -r'd (their files are not removable);
+// only rmdir of each empty directory, deepest first, works.
+function removeTree(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) removeTree(path.join(dir, e.name));
+  }
+  fs.rmdirSync(dir);
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}

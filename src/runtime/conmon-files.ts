@@ -1,0 +1,54 @@
+// Reading what conmon leaves on disk: the exit file, the OOM marker, its
+// pid file. Small, synchronous where it is on hot paths and cheap.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { ExitStatus } from '../core/runtime.ts';
+import { isErrno } from './rootfs.ts';
+
+/**
+ * conmon's exit file holds the exit code as text ("0", "137"; -1 when it
+ * could not tell). It is renamed into place whole, so a present file is
+ * complete. Its mtime is when conmon saw the exit.
+ */
+export async function readExitFile(file: string, ctrDir: string): Promise<ExitStatus | null> {
+  let text: string;
+  let st: fs.Stats;
+  try {
+    [text, st] = await Promise.all([fsp.readFile(file, 'utf8'), fsp.stat(file)]);
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+  const code = Number.parseInt(text.trim(), 10);
+  const status: ExitStatus = { exitCode: Number.isNaN(code) ? -1 : code, finishedAt: st.mtime };
+  if (fs.existsSync(path.join(ctrDir, 'oom'))) status.oomKilled = true;
+  return status;
+}
+
+/**
+ * Whether the conmon recorded in <ctrDir>/conmon.pid still runs. Guards
+ * against pid reuse (the command must be conmon) and zombies (a conmon
+ * that exited but was not reaped yet counts as gone).
+ */
+export function isConmonAlive(ctrDir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(ctrDir, 'conmon.pid'), 'utf8').trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "<pid> (<comm>) <state> ...": comm may contain spaces and parens, so cut at the last ")".
+  const close = stat.lastIndexOf(')');
+  const comm = stat.slice(stat.indexOf('(') + 1, close);
+  const state = stat.slice(close + 2, close + 3);
+  return comm === 'conmon' && state !== 'Z' && state !== 'X';
+}

@@ -1,0 +1,384 @@
+// ConmonRuntime: the ContainerRuntime contract on conmon + runc. A thin
+// adapter: it decides nothing about containers, it only knows where
+// conmon and runc keep things and how they talk.
+//
+// Files, all under `root` (the daemon's <execRoot>/runtime):
+//   state/<runtime>/<id>/   runc's own state (`runc --root state/<runtime>`)
+//   exits/<id>              conmon's exit file: the exit code as text
+//   s/<id> -> <bundle>      conmon's short symlink to the bundle, for the
+//                           attach socket path (unix paths max 108 bytes)
+//   c/<id>/meta.json        what a later berthd needs: bundle, runtime name
+//   c/<id>/pid              the container's init pid (runc --pid-file)
+//   c/<id>/conmon.pid       conmon's pid (liveness checks)
+//   c/<id>/oom              conmon's OOM marker (its working directory)
+// and in the bundle: config.json (written here), conmon's `attach`
+// socket and its `ctl` / `winsz` FIFOs.
+//
+// A berthd restart loses nothing: every method works from these files and
+// runc's state, so containers started by a previous daemon are waited on,
+// attached to, killed and deleted like new ones.
+
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { conflict, internal, invalid, notFound } from '../core/errors.ts';
+import { nullLogger, type Logger } from '../core/logger.ts';
+import type {
+  AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState,
+} from '../core/runtime.ts';
+import { connectAttach } from './attach.ts';
+import { launchConmon } from './conmon-launch.ts';
+import { ExitDirWatcher } from './exits.ts';
+import { isErrno } from './rootfs.ts';
+import { RuncError, classifyRuncError, runc, runcState, type RuncOptions } from './runc.ts';
+import { parseSignal } from './signals.ts';
+import { isConmonAlive, readExitFile } from './conmon-files.ts';
+
+export interface ConmonRuntimeOptions {
+  /** The driver's own state dir, e.g. <execRoot>/runtime. */
+  root: string;
+  conmonPath?: string;
+  /** Runtime name -> binary; default { runc: '/usr/sbin/runc' }. */
+  runtimes?: Record<string, string>;
+  /** Name used when create() gets none; default "runc". */
+  defaultRuntime?: string;
+  logger?: Logger;
+  /** Upper bound for conmon + `runc create`; default 120 s. */
+  createTimeoutMs?: number;
+}
+
+/** What RuntimeCreateOptions carries plus Docker's StdinOnce (see create()). */
+export interface ConmonCreateOptions extends RuntimeCreateOptions {
+  /** Close the container's stdin when the attached client ends (docker run -i). Default true. */
+  stdinOnce?: boolean;
+}
+
+interface ContainerMeta {
+  bundle: string;
+  runtime: string;
+  tty: boolean;
+  openStdin: boolean;
+  logPath: string;
+}
+
+const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+const LIVENESS_POLL_MS = 1000;
+const DELETE_WAIT_MS = 10_000;
+
+export class ConmonRuntime implements ContainerRuntime {
+  readonly root: string;
+  #conmon: string;
+  #runtimes: Record<string, string>;
+  #defaultRuntime: string;
+  #log: Logger;
+  #createTimeoutMs: number | undefined;
+  #exits: ExitDirWatcher;
+
+  constructor(opts: ConmonRuntimeOptions) {
+    this.root = path.resolve(opts.root);
+    this.#conmon = opts.conmonPath ?? '/usr/bin/conmon';
+    this.#runtimes = { ...(opts.runtimes ?? { runc: '/usr/sbin/runc' }) };
+    this.#defaultRuntime = opts.defaultRuntime ?? 'runc';
+    this.#log = (opts.logger ?? nullLogger).child({ component: 'conmon-runtime' });
+    this.#createTimeoutMs = opts.createTimeoutMs;
+    this.#exits = new ExitDirWatcher(path.join(this.root, 'exits'));
+  }
+
+  /** Runtime names this driver can run, for /info. */
+  get runtimeNames(): string[] {
+    return Object.keys(this.#runtimes);
+  }
+
+  /** IDs of every container this root still has files for (live restore). */
+  async list(): Promise<string[]> {
+    try {
+      return (await fsp.readdir(path.join(this.root, 'c'))).filter((n) => ID_RE.test(n));
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return [];
+      throw err;
+    }
+  }
+
+  async create(opts: ConmonCreateOptions): Promise<{ pid: number }> {
+    const { id } = opts;
+    checkId(id);
+    const runtime = opts.runtime || this.#defaultRuntime;
+    const binary = this.#runtimes[runtime];
+    if (!binary) throw invalid(`unknown or invalid runtime name: ${runtime}`);
+    if (!path.isAbsolute(opts.bundle)) throw invalid(`bundle path must be absolute: ${opts.bundle}`);
+    const cdir = this.#ctrDir(id);
+    if (await this.#meta(id) && isConmonAlive(cdir)) {
+      throw conflict(`container ${id} is still monitored by conmon; delete it first`);
+    }
+    // Leftovers of an earlier run of the same container (a restart) would
+    // make waitExit answer at once with the old code.
+    await this.#removeFiles(id, null);
+    await Promise.all([
+      fsp.mkdir(cdir, { recursive: true }),
+      fsp.mkdir(path.join(this.root, 'exits'), { recursive: true }),
+      fsp.mkdir(path.join(this.root, 's'), { recursive: true }),
+      fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
+    ]);
+    const meta: ContainerMeta = { bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath };
+    await Promise.all([
+      fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
+      fsp.writeFile(path.join(cdir, 'meta.json'), JSON.stringify(meta)),
+    ]);
+
+    const args = [
+      '--api-version', '0',
+      '-c', id, '-u', id, '-n', id,
+      '-r', binary,
+      '-b', opts.bundle,
+      '-p', path.join(cdir, 'pid'),
+      '-P', path.join(cdir, 'conmon.pid'),
+      '-l', `k8s-file:${opts.logPath}`,
+      '--exit-dir', path.join(this.root, 'exits'),
+      '--socket-dir-path', path.join(this.root, 's'),
+      '--runtime-arg', `--root=${this.#runcRoot(runtime)}`,
+      '--runtime-arg', '--log-format=json',
+      // Docker's json-file does not fsync either; fsync costs the exit path milliseconds.
+      '--no-sync-log',
+    ];
+    if (opts.openStdin) args.push('-i');
+    // Docker's StdinOnce=false keeps stdin open across attach sessions.
+    if (opts.openStdin && opts.stdinOnce === false) args.push('--leave-stdin-open');
+    if (opts.tty) args.push('-t');
+
+    const t0 = performance.now();
+    try {
+      const { pid } = await launchConmon({
+        conmonPath: this.#conmon, args, cwd: cdir,
+        conmonPidFile: path.join(cdir, 'conmon.pid'), timeoutMs: this.#createTimeoutMs,
+      });
+      this.#log.debug('container created', { id, pid, ms: Math.round(performance.now() - t0) });
+      return { pid };
+    } catch (err) {
+      this.#log.debug('create failed', { id, error: (err as Error).message });
+      await this.#cleanupAfterFailedCreate(id, meta);
+      throw err;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    const opts = await this.#runc(id);
+    try {
+      await runc(opts, ['start', id]);
+    } catch (err) {
+      throw classifyRuncError(err, `starting container ${id}`);
+    }
+  }
+
+  async kill(id: string, signal: string | number, all = false): Promise<void> {
+    const sig = parseSignal(signal);
+    const opts = await this.#runc(id);
+    try {
+      await runc(opts, ['kill', ...(all ? ['--all'] : []), id, String(sig)]);
+    } catch (err) {
+      throw classifyRuncError(err, `killing container ${id}`);
+    }
+  }
+
+  async state(id: string): Promise<RuntimeState | null> {
+    checkId(id);
+    const s = await runcState(await this.#runc(id), id);
+    if (!s) return null;
+    return { status: s.status === 'creating' ? 'created' : s.status, pid: s.pid };
+  }
+
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    checkId(id);
+    const meta = await this.#meta(id);
+    const ropts = await this.#runc(id, meta);
+    try {
+      await runc(ropts, ['delete', ...(opts.force ? ['--force'] : []), id]);
+    } catch (err) {
+      if (!(err instanceof RuncError && /does not exist/.test(err.message))) {
+        throw classifyRuncError(err, `deleting container ${id}`);
+      }
+    }
+    // The container is gone; conmon still drains output and writes the exit
+    // file. Removing files under it would race those last writes.
+    await this.#waitConmonGone(id);
+    await this.#removeFiles(id, meta);
+  }
+
+  async attach(id: string, sink: AttachSink): Promise<RuntimeAttach> {
+    checkId(id);
+    const meta = await this.#meta(id);
+    if (!meta) throw notFound(`No such container: ${id}`);
+    if (await readExitFile(this.#exitFile(id), this.#ctrDir(id))) return endedAttach(sink);
+    try {
+      return await connectAttach(path.join(this.root, 's', id, 'attach'), sink);
+    } catch (err) {
+      // Exited between the check and the connect: nothing more to deliver.
+      const st = await this.state(id).catch(() => null);
+      if (!st || st.status === 'stopped') return endedAttach(sink);
+      throw internal(`attaching to container ${id}: ${(err as Error).message}`, err);
+    }
+  }
+
+  async exitStatus(id: string): Promise<ExitStatus | null> {
+    checkId(id);
+    const cdir = this.#ctrDir(id);
+    const found = await readExitFile(this.#exitFile(id), cdir);
+    if (found) return found;
+    const meta = await this.#meta(id);
+    if (!meta || isConmonAlive(cdir)) return null;
+    // conmon is gone: it either just wrote the file and exited, or died
+    // without a word (killed). Only the second case needs runc's opinion.
+    const again = await readExitFile(this.#exitFile(id), cdir);
+    if (again) return again;
+    const st = await runcState(await this.#runc(id, meta), id).catch(() => null);
+    if (st && st.status !== 'stopped') return null;
+    return { exitCode: 255, finishedAt: new Date() };
+  }
+
+  async waitExit(id: string, signal?: AbortSignal): Promise<ExitStatus> {
+    signal?.throwIfAborted();
+    const first = await this.exitStatus(id);
+    if (first) return first;
+    if (!(await this.#meta(id))) throw notFound(`No such container: ${id}`);
+    return new Promise<ExitStatus>((resolve, reject) => {
+      let busy = false;
+      let again = false;
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        clearInterval(poll);
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const check = async () => {
+        if (done) return;
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        try {
+          const st = await this.exitStatus(id);
+          if (st) finish(() => resolve(st));
+        } catch (err) {
+          finish(() => reject(err));
+        } finally {
+          busy = false;
+          if (again && !done) {
+            again = false;
+            void check();
+          }
+        }
+      };
+      const onAbort = () => finish(() => reject(signal?.reason));
+      const unsubscribe = this.#exits.subscribe(id, () => void check());
+      // Only for a conmon that dies without writing its file (SIGKILL).
+      const poll = setInterval(() => void check(), LIVENESS_POLL_MS);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void check();
+    });
+  }
+
+  async resize(id: string, size: { height: number; width: number }): Promise<void> {
+    checkId(id);
+    const { height, width } = size;
+    if (!isDim(height) || !isDim(width)) throw invalid(`invalid terminal size ${height}x${width}`);
+    const meta = await this.#meta(id);
+    if (!meta) throw notFound(`No such container: ${id}`);
+    let fh: fsp.FileHandle;
+    try {
+      // Non-blocking: with no reader (conmon gone) open fails with ENXIO instead of hanging.
+      fh = await fsp.open(path.join(meta.bundle, 'ctl'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    } catch (err) {
+      if (isErrno(err, 'ENXIO') || isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
+      throw err;
+    }
+    try {
+      // conmon's ctl message: "<type> <height> <width>\n", type 1 = window resize.
+      await fh.write(`1 ${height} ${width}\n`);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Stops watching the exit directory (waiters still pending are left to their signals). */
+  close(): void {
+    this.#exits.close();
+  }
+
+  #ctrDir(id: string): string {
+    return path.join(this.root, 'c', id);
+  }
+
+  #exitFile(id: string): string {
+    return path.join(this.root, 'exits', id);
+  }
+
+  #runcRoot(runtime: string): string {
+    return path.join(this.root, 'state', runtime);
+  }
+
+  async #meta(id: string): Promise<ContainerMeta | null> {
+    try {
+      return JSON.parse(await fsp.readFile(path.join(this.#ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw internal(`reading runtime state of ${id}`, err);
+    }
+  }
+
+  async #runc(id: string, meta?: ContainerMeta | null): Promise<RuncOptions> {
+    checkId(id);
+    const m = meta === undefined ? await this.#meta(id) : meta;
+    const name = m?.runtime ?? this.#defaultRuntime;
+    const binary = this.#runtimes[name];
+    if (!binary) throw invalid(`unknown or invalid runtime name: ${name}`);
+    return { binary, root: this.#runcRoot(name) };
+  }
+
+  async #waitConmonGone(id: string): Promise<void> {
+    const cdir = this.#ctrDir(id);
+    if (!isConmonAlive(cdir)) return;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new Error('timeout')), DELETE_WAIT_MS);
+    try {
+      await this.waitExit(id, ac.signal);
+      // The exit file is conmon's last write; it exits right after.
+      for (let i = 0; i < 100 && isConmonAlive(cdir); i++) await new Promise((r) => setTimeout(r, 5));
+    } catch {
+      this.#log.warn('conmon did not finish after delete', { id });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #cleanupAfterFailedCreate(id: string, meta: ContainerMeta): Promise<void> {
+    try {
+      await runc(await this.#runc(id, meta), ['delete', '--force', id]);
+    } catch {}
+    await this.#waitConmonGone(id);
+    await this.#removeFiles(id, meta);
+  }
+
+  async #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
+    const rm = (p: string) => fsp.rm(p, { force: true, recursive: true });
+    const jobs = [rm(this.#exitFile(id)), rm(this.#ctrDir(id)), rm(path.join(this.root, 's', id))];
+    if (meta) for (const f of ['config.json', 'attach', 'ctl', 'winsz']) jobs.push(rm(path.join(meta.bundle, f)));
+    await Promise.all(jobs);
+  }
+}
+
+function checkId(id: string): void {
+  if (!ID_RE.test(id)) throw invalid(`invalid container id: "${id}"`);
+}
+
+function isDim(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535;
+}
+
+/** The container already exited: the sink learns so at once, there is nothing to write to. */
+function endedAttach(sink: AttachSink): RuntimeAttach {
+  queueMicrotask(() => sink.end());
+  return { write() {}, closeStdin() {}, detach() {} };
+}

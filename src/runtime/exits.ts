@@ -1,0 +1,68 @@
+// Watching conmon's exit directory.
+//
+// conmon writes <exit-dir>/<id> (the exit code as text) with
+// g_file_set_contents: a temporary file renamed into place, so the file
+// appears whole and inotify reports a rename with the final name. One
+// fs.watch on the directory serves every waiter; it is opened while
+// someone waits and closed when nobody does. Waiters re-check the file
+// right after registering, so an exit between "not yet" and "watching"
+// is not missed. Nothing here depends on the process that started the
+// container: a fresh berthd waits on an old container the same way.
+
+import fs from 'node:fs';
+
+type Wake = () => void;
+
+export class ExitDirWatcher {
+  readonly dir: string;
+  #watcher: fs.FSWatcher | null = null;
+  #waiters = new Map<string, Set<Wake>>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /**
+   * Calls `wake` whenever something named `id` changes in the directory,
+   * until the returned function is called.
+   */
+  subscribe(id: string, wake: Wake): () => void {
+    let set = this.#waiters.get(id);
+    if (!set) this.#waiters.set(id, (set = new Set()));
+    set.add(wake);
+    this.#ensureWatching();
+    return () => {
+      const s = this.#waiters.get(id);
+      if (!s) return;
+      s.delete(wake);
+      if (s.size === 0) this.#waiters.delete(id);
+      if (this.#waiters.size === 0) this.close();
+    };
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+  }
+
+  #ensureWatching(): void {
+    if (this.#watcher) return;
+    fs.mkdirSync(this.dir, { recursive: true });
+    const w = fs.watch(this.dir, { persistent: true }, (_event, name) => {
+      if (name === null) {
+        // The kernel queue overflowed: wake everyone to re-check.
+        for (const s of this.#waiters.values()) for (const wake of s) wake();
+        return;
+      }
+      const s = this.#waiters.get(name.toString());
+      if (s) for (const wake of [...s]) wake();
+    });
+    w.on('error', () => {
+      // The directory went away (root removed): wake all so they re-check
+      // and fail cleanly; a later subscribe re-creates the watch.
+      this.#watcher = null;
+      for (const s of this.#waiters.values()) for (const wake of s) wake();
+    });
+    this.#watcher = w;
+  }
+}

@@ -1,0 +1,91 @@
+// Driving the OCI runtime binary (runc; crun takes the same commands).
+//
+// Every call passes `--root <state dir>` (berth's own, never the system's
+// /run/runc) and `--log-format json`, so errors arrive on stderr as JSON
+// lines ({"level":"error","msg":"..."}) and can be shown to the user as
+// runc wrote them, the way podman and containerd do.
+
+import { execFile } from 'node:child_process';
+import { BerthError, conflict, internal, invalid, notFound } from '../core/errors.ts';
+
+export interface RuncOptions {
+  binary: string;
+  /** runc's --root: where it keeps container state. */
+  root: string;
+}
+
+export interface RuncStateJson {
+  id: string;
+  pid: number;
+  status: 'created' | 'running' | 'paused' | 'stopped' | 'creating';
+  bundle: string;
+}
+
+export class RuncError extends Error {
+  readonly stderr: string;
+  constructor(message: string, stderr: string) {
+    super(message);
+    this.stderr = stderr;
+  }
+}
+
+/** Runs `<binary> --root R --log-format json <args>`; rejects with runc's own error text. */
+export function runc(opts: RuncOptions, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(opts.binary, ['--root', opts.root, '--log-format', 'json', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
+      const msg = runtimeErrorText(stderr) || err.message;
+      reject(new RuncError(msg, stderr));
+    });
+  });
+}
+
+/**
+ * The error lines of a runtime's stderr: JSON log lines (--log-format json),
+ * logrus text lines (time="..." level=error msg="..."), or plain text.
+ */
+export function runtimeErrorText(stderr: string): string {
+  const errors: string[] = [];
+  const others: string[] = [];
+  for (const line of stderr.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    if (line.startsWith('{')) {
+      try {
+        const j = JSON.parse(line) as { level?: string; msg?: string };
+        if (typeof j.msg === 'string') {
+          (j.level === 'error' || j.level === 'fatal' ? errors : others).push(j.msg);
+          continue;
+        }
+      } catch {}
+    }
+    const m = /level=(\w+)\s+msg="((?:[^"\\]|\\.)*)"/.exec(line);
+    if (m) {
+      let text = m[2];
+      try {
+        text = JSON.parse(`"${m[2]}"`) as string;
+      } catch {}
+      (m[1] === 'error' || m[1] === 'fatal' ? errors : others).push(text);
+      continue;
+    }
+    others.push(line);
+  }
+  return (errors.length > 0 ? errors : others).join('; ');
+}
+
+/** Maps a runtime's error for container `id` to berth's error codes. */
+export function classifyRuncError(err: unknown, context: string): BerthError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const full = `${context}: ${msg}`;
+  if (/does not exist|container not found|no such file or directory.*state\.json/i.test(msg)) return notFound(full);
+  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)/i.test(msg)) return conflict(full);
+  if (/invalid signal|unknown signal/i.test(msg)) return invalid(full);
+  return internal(full, err);
+}
+
+export async function runcState(opts: RuncOptions, id: string): Promise<RuncStateJson | null> {
+  try {
+    return JSON.parse(await runc(opts, ['state', id])) as RuncStateJson;
+  } catch (err) {
+    if (err instanceof RuncError && /does not exist|not found/i.test(err.message)) return null;
+    throw classifyRuncError(err, `runc state ${id}`);
+  }
+}
