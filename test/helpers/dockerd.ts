@@ -87,7 +87,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<PrivateDa
 }
 
 /** rmdir the private cgroup parent in every hierarchy, children first (they are empty once processes are gone). */
-function removeCgroupParent(name: string): void {
+export function removeCgroupParent(name: string): void {
   for (const m of readMounts()) {
     if (m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') continue;
     const top = join(m.mountPoint, name);

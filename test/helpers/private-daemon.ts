@@ -12,12 +12,11 @@
 // their descendants), runc state under it, and mounts under it.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, lstatSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ping } from './api.ts';
-import { mountsUnder, unmountUnder } from './mounts.ts';
-import { isAlive, killAll, processesUnder, sleep, type ProcInfo } from './procs.ts';
-import { run } from './run.ts';
+import { isAlive, processesUnder, sleep, type ProcInfo } from './procs.ts';
+import { teardownProcessesAndMounts } from './teardown.ts';
 
 export type DaemonKind = 'berthd' | 'dockerd';
 
@@ -47,8 +46,6 @@ export interface DaemonOptions {
   logLevel?: string;
   startTimeoutMs?: number;
 }
-
-const RUNC = '/usr/sbin/runc';
 
 export class PrivateDaemon implements DaemonPaths {
   readonly kind: DaemonKind;
@@ -193,16 +190,8 @@ export class PrivateDaemon implements DaemonPaths {
     } catch (e) {
       problems.push(String(e));
     }
-    for (const root of this.#runcRoots()) {
-      const list = await run(RUNC, ['--root', root, 'list', '-q'], { timeout: 20_000 }).catch(() => null);
-      for (const id of list?.stdout.split('\n').filter(Boolean) ?? []) {
-        await run(RUNC, ['--root', root, 'delete', '--force', id], { timeout: 20_000 }).catch(() => null);
-      }
-    }
-    const left = await killAll(processesUnder(this.dir));
-    if (left.length > 0) problems.push(`processes survived SIGKILL: ${left.map(describe).join('; ')}`);
-    const mounted = await unmountUnder(this.dir);
-    if (mounted.length > 0) problems.push(`still mounted: ${mounted.map((m) => m.mountPoint).join(', ')}`);
+    const { problems: left, mounted } = await teardownProcessesAndMounts(this.dir, this.execRoot);
+    problems.push(...left);
     try {
       await this.#launch.afterTeardown?.(this);
     } catch (e) {
@@ -212,53 +201,6 @@ export class PrivateDaemon implements DaemonPaths {
     if (mounted.length === 0) rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
     if (problems.length > 0) throw new Error(`cleanup of ${this.dir}:\n${problems.join('\n')}`);
   }
-
-  /**
-   * runc state roots under our dir: from `--root` flags of our processes
-   * (conmon passes `--runtime-arg --root=X`) and from a shallow walk of the
-   * exec root for `<root>/<id>/state.json`. Roots elsewhere are not ours.
-   */
-  #runcRoots(): string[] {
-    const roots = new Set<string>();
-    const inside = (p: string) => p.startsWith(`${this.dir}/`);
-    for (const p of processesUnder(this.dir)) {
-      p.argv.forEach((a, i) => {
-        const m = /^--root=(.+)$/.exec(a);
-        const value = m ? m[1] : a === '--root' ? p.argv[i + 1] : undefined;
-        if (value && inside(value)) roots.add(value);
-      });
-    }
-    const mountPoints = new Set(mountsUnder(this.dir).map((m) => m.mountPoint));
-    const walk = (dir: string, depth: number) => {
-      if (depth > 4 || mountPoints.has(dir)) return;
-      let entries: string[];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        return;
-      }
-      for (const name of entries) {
-        const sub = join(dir, name);
-        if (existsSync(join(sub, 'state.json'))) roots.add(dir);
-        else if (isDir(sub)) walk(sub, depth + 1);
-      }
-    };
-    walk(this.execRoot, 0);
-    return [...roots].filter((r) => existsSync(r));
-  }
-}
-
-function isDir(p: string): boolean {
-  try {
-    // lstat: never follow a symlink out of our dir.
-    return lstatSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    return false;
-  }
-}
-
-function describe(p: ProcInfo): string {
-  return `${p.pid} ${p.argv.join(' ').slice(0, 120)}`;
 }
 
 /** Processes (other than the daemon itself) that belong to this daemon: conmon, containerd, shims, containers. */
