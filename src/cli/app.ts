@@ -46,7 +46,8 @@ async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFla
     }
     throw err;
   }
-  for (const w of parsed.warnings) io.stderr.write(`${w}\n`);
+  // pflag prints deprecation notices on the command's output stream.
+  for (const w of parsed.warnings) io.stdout.write(`${w}\n`);
   if (parsed.help) {
     io.stdout.write(helpText(def));
     return 0;

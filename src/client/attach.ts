@@ -40,21 +40,17 @@ export class HijackedConnection {
 
   /**
    * Copies stdin to the container until stdin ends, then half-closes.
-   * With detachKeys, the sequence is swallowed and the promise rejects with
-   * DetachedError.
+   * With detachKeys, the sequence is swallowed and `done` rejects with
+   * DetachedError. `stop()` quits reading stdin (the output ended first).
    */
-  pipeInput(stdin: Readable, detachKeys?: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
+  pipeInput(stdin: Readable, detachKeys?: Buffer): { done: Promise<void>; stop(): void } {
+    let cleanup = () => {};
+    const done = new Promise<void>((resolve, reject) => {
       const proxy = detachKeys && detachKeys.length > 0 ? new EscapeProxy(detachKeys) : undefined;
-      const cleanup = () => {
-        stdin.off('data', onData);
-        stdin.off('end', onEnd);
-        stdin.off('error', onError);
-      };
       const onData = (chunk: Buffer | string) => {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
         const { pass, detached } = proxy ? proxy.filter(buf) : { pass: buf, detached: false };
-        if (pass.length > 0 && !this.#closed && !this.socket.write(pass)) {
+        if (pass.length > 0 && !this.#closed && !this.socket.destroyed && !this.socket.write(pass)) {
           stdin.pause();
           this.socket.once('drain', () => stdin.resume());
         }
@@ -73,11 +69,18 @@ export class HijackedConnection {
         this.closeWrite();
         reject(err);
       };
+      cleanup = () => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.off('error', onError);
+        stdin.pause();
+      };
       stdin.on('data', onData);
       stdin.on('end', onEnd);
       stdin.on('error', onError);
       stdin.resume();
     });
+    return { done, stop: () => cleanup() };
   }
 
   /** Half-close: the daemon sees stdin's EOF; output still flows. */

@@ -35,6 +35,8 @@ export class FakeDaemon {
   readonly socketPath: string;
   readonly requests: RecordedRequest[] = [];
   apiVersion = '1.47';
+  /** Called for every request (debugging, request-order assertions). */
+  onRequest?: (req: RecordedRequest) => void;
   #routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
   #upgrades: { pattern: RegExp; handler: UpgradeHandler }[] = [];
   #server: http.Server;
@@ -93,6 +95,7 @@ export class FakeDaemon {
       body: Buffer.concat(chunks),
     };
     this.requests.push(rec);
+    this.onRequest?.(rec);
     return rec;
   }
 
