@@ -39,7 +39,9 @@ export async function storeLayer(content: ContentStore, src: NodeJS.ReadableStre
       cb(null, chunk);
     },
   });
-  const gz = zlib.createGzip();
+  // Fastest level: twice the speed of the default for ~7% more bytes, and an
+  // import waits for this before it can apply anything.
+  const gz = zlib.createGzip({ level: zlib.constants.Z_BEST_SPEED });
   pipeline(stream, counter, gz, () => {});
   let blob;
   try {
