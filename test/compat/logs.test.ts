@@ -2,8 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { DOCKER_CLI } from '../helpers/daemon.ts';
-import { type CompatTarget, compatSuite, lines, waitFor, within } from './target.ts';
+import { CLI, type CompatTarget, compatSuite, lines, waitFor, within } from './target.ts';
 
 const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (.*)$/;
 
@@ -63,7 +62,7 @@ compatSuite('logs', (s) => {
 
   s.test('-f streams lines as they come and ends when the container exits', async (tgt) => {
     await tgt.ok(['run', '-d', '--name', 'follow', 'busybox', 'sh', '-c', 'echo early; sleep 2; echo late; exit 3']);
-    const child = spawn(DOCKER_CLI, ['logs', '-f', 'follow'], { env: tgt.daemon.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(CLI, ['logs', '-f', 'follow'], { env: tgt.daemon.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ping } from '../helpers/api.ts';
-import { BERTHD, DOCKER_CLI, daemonProcesses, run, startBerthd, startDockerd } from '../helpers/daemon.ts';
+import { BERTHD, daemonProcesses, run, startBerthd, startDockerd } from '../helpers/daemon.ts';
 import { DOCKERD } from '../helpers/dockerd.ts';
 import { mountsUnder } from '../helpers/mounts.ts';
 import { isAlive, processesUnder } from '../helpers/procs.ts';
-import { type CompatTarget, compatSuite, lines, waitFor } from './target.ts';
+import { CLI, type CompatTarget, compatSuite, lines, waitFor } from './target.ts';
 
 async function pidOf(tgt: CompatTarget, name: string): Promise<number> {
   return Number((await tgt.ok(['inspect', '-f', '{{.State.Pid}}', name])).stdout);
@@ -90,8 +90,8 @@ compatSuite('restart and live restore', (s) => {
     const other = tgt.name === 'berthd' ? await startBerthd() : await startDockerd({ liveRestore: true });
     let cleaned = false;
     try {
-      await run(DOCKER_CLI, ['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '1000'], { env: other.env });
-      const pid = Number((await run(DOCKER_CLI, ['inspect', '-f', '{{.State.Pid}}', 'orphan'], { env: other.env })).stdout);
+      await run(CLI, ['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '1000'], { env: other.env });
+      const pid = Number((await run(CLI, ['inspect', '-f', '{{.State.Pid}}', 'orphan'], { env: other.env })).stdout);
       assert.ok(pid > 0, 'the container runs');
       const procs = daemonProcesses(other);
       assert.ok(procs.some((p) => p.pid === pid), 'the container is found through the daemon dir');

@@ -1,6 +1,7 @@
 // The compat suite drives the real docker CLI against one private daemon per
 // file. COMPAT_TARGET picks which: berthd (default) or dockerd, the
-// reference the assertions were validated against.
+// reference the assertions were validated against. COMPAT_CLI swaps the
+// client (COMPAT_CLI=bin/berth: berth's own CLI must pass the same suite).
 //
 //   compatSuite('run', (s) => {
 //     s.test('echo', async (tgt) => {
@@ -21,6 +22,9 @@ import {
 export type TargetName = 'berthd' | 'dockerd';
 
 export const TARGET: TargetName = process.env.COMPAT_TARGET === 'dockerd' ? 'dockerd' : 'berthd';
+
+/** The client under test: the real docker CLI unless COMPAT_CLI names another (e.g. bin/berth). */
+export const CLI = process.env.COMPAT_CLI || DOCKER_CLI;
 
 export interface CompatTarget {
   readonly name: TargetName;
@@ -63,7 +67,7 @@ class Target implements CompatTarget {
   }
 
   docker(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-    return run(DOCKER_CLI, args, { timeout: 60_000, ...opts, env: { ...this.daemon.env, ...opts.env } });
+    return run(CLI, args, { timeout: 60_000, ...opts, env: { ...this.daemon.env, ...opts.env } });
   }
 
   async ok(args: string[], opts?: RunOptions): Promise<RunResult> {
@@ -96,7 +100,7 @@ async function openTarget(opts: SuiteOptions): Promise<Target> {
 }
 
 export function compatSuite(title: string, body: (s: SuiteContext) => void, opts: SuiteOptions = {}): void {
-  describe(`${title} [${TARGET}]`, { skip: skipUnlessRoot() }, () => {
+  describe(`${title} [${TARGET}${CLI === DOCKER_CLI ? '' : `, ${CLI}`}]`, { skip: skipUnlessRoot() }, () => {
     let target: Target | null = null;
     let unavailable: string | null = null;
     before(async () => {
