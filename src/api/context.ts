@@ -1,0 +1,46 @@
+// What a handler receives: the decoded request (route params, query, the
+// negotiated API version), an AbortSignal that fires when the client goes
+// away, and the engine services. Handlers never see the router or the
+// server.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ContainerService } from '../core/container.ts';
+import type { EventSource } from '../core/events.ts';
+import type { ImageService } from '../core/image.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SystemService } from '../core/system.ts';
+
+export interface ApiDeps {
+  containers: ContainerService;
+  images: ImageService;
+  system: SystemService;
+  events: EventSource;
+  logger: Logger;
+}
+
+interface BaseCtx {
+  readonly req: IncomingMessage;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** The API version the request is served with ("1.41"). */
+  readonly version: string;
+  /** Aborted when the client disconnects before the answer is complete. */
+  readonly signal: AbortSignal;
+  readonly deps: ApiDeps;
+}
+
+export interface Ctx extends BaseCtx {
+  readonly res: ServerResponse;
+}
+
+/** A request that may take over its connection (docker's "hijack"). */
+export interface HijackCtx extends BaseCtx {
+  /** The raw connection when the client asked for `Upgrade: tcp`, with any bytes it sent past the headers. */
+  readonly upgrade: { socket: Duplex; head: Buffer } | null;
+  /** The ordinary response when the client did not ask to upgrade. */
+  readonly res: ServerResponse | null;
+}
+
+export type Handler = (ctx: Ctx) => Promise<void>;
+export type HijackHandler = (ctx: HijackCtx) => Promise<void>;

@@ -1,0 +1,38 @@
+// The route table: which handler serves which docker endpoint. Paths are
+// the swagger's, without the /v{version} prefix (the server strips it).
+
+import type { Route } from './router.ts';
+import * as system from './handlers/system.ts';
+import * as containers from './handlers/containers.ts';
+import * as streams from './handlers/streams.ts';
+import { attach } from './handlers/attach.ts';
+import * as images from './handlers/images.ts';
+
+export const routes: readonly Route[] = [
+  { method: 'GET', path: '/_ping', handler: system.ping },
+  { method: 'HEAD', path: '/_ping', handler: system.ping },
+  { method: 'GET', path: '/version', handler: system.version },
+  { method: 'GET', path: '/info', handler: system.info },
+  { method: 'GET', path: '/events', handler: system.events },
+
+  { method: 'POST', path: '/containers/create', handler: containers.create },
+  { method: 'GET', path: '/containers/json', handler: containers.list },
+  { method: 'GET', path: '/containers/{id}/json', handler: containers.inspect },
+  { method: 'POST', path: '/containers/{id}/start', handler: containers.start },
+  { method: 'POST', path: '/containers/{id}/stop', handler: containers.stop },
+  { method: 'POST', path: '/containers/{id}/kill', handler: containers.kill },
+  { method: 'POST', path: '/containers/{id}/restart', handler: containers.restart },
+  { method: 'DELETE', path: '/containers/{id}', handler: containers.remove },
+  { method: 'POST', path: '/containers/{id}/resize', handler: containers.resize },
+  { method: 'GET', path: '/containers/{id}/export', handler: containers.exportFs },
+  { method: 'POST', path: '/containers/{id}/wait', handler: streams.wait },
+  { method: 'GET', path: '/containers/{id}/logs', handler: streams.logs },
+  { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
+
+  { method: 'GET', path: '/images/json', handler: images.list },
+  { method: 'POST', path: '/images/create', handler: images.create },
+  { method: 'GET', path: '/images/{name*}/json', handler: images.inspect },
+  { method: 'GET', path: '/images/{name*}/history', handler: images.history },
+  { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
+  { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
+];

@@ -1,0 +1,117 @@
+// Containers on the wire: the engine's camelCase records as docker's
+// ContainerSummary (`docker ps`) and ContainerInspectResponse.
+
+import type { ContainerConfig, ContainerMount, ContainerState, ContainerView } from '../../core/container.ts';
+import { statusText, unixSeconds } from '../time.ts';
+import { versionAtLeast } from '../version.ts';
+import { toDockerHostConfig } from './host-config.ts';
+
+/** `docker ps`'s COMMAND: path and args, args with a space in single quotes (dockerd's view.go). */
+export function commandText(path: string, args: readonly string[]): string {
+  if (args.length === 0) return path;
+  return `${path} ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
+}
+
+export function toDockerConfig(c: ContainerConfig): Record<string, unknown> {
+  return {
+    Hostname: c.hostname,
+    Domainname: c.domainname,
+    User: c.user,
+    AttachStdin: c.attachStdin,
+    AttachStdout: c.attachStdout,
+    AttachStderr: c.attachStderr,
+    ...(c.exposedPorts && Object.keys(c.exposedPorts).length ? { ExposedPorts: c.exposedPorts } : {}),
+    Tty: c.tty,
+    OpenStdin: c.openStdin,
+    StdinOnce: c.stdinOnce,
+    Env: c.env.length ? c.env : null,
+    Cmd: c.cmd,
+    Image: c.image,
+    Volumes: c.volumes && Object.keys(c.volumes).length ? c.volumes : null,
+    WorkingDir: c.workingDir,
+    Entrypoint: c.entrypoint,
+    Labels: c.labels ?? {},
+    ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+    ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+  };
+}
+
+export function toDockerState(s: ContainerState): Record<string, unknown> {
+  // dockerd reports a paused or restarting container as running too.
+  const running = s.status === 'running' || s.status === 'paused' || s.status === 'restarting';
+  return {
+    Status: s.status,
+    Running: running,
+    Paused: s.status === 'paused',
+    Restarting: s.status === 'restarting',
+    OOMKilled: s.oomKilled,
+    Dead: s.status === 'dead',
+    Pid: s.pid,
+    ExitCode: s.exitCode,
+    Error: s.error,
+    StartedAt: s.startedAt,
+    FinishedAt: s.finishedAt,
+  };
+}
+
+export function toDockerMounts(mounts: readonly ContainerMount[]): Record<string, unknown>[] {
+  return mounts.map((m) => ({
+    Type: m.type,
+    Source: m.source,
+    Destination: m.destination,
+    Mode: m.mode,
+    RW: m.rw,
+    Propagation: m.propagation,
+  }));
+}
+
+export function toSummary(v: ContainerView, version: string, now = Date.now()): Record<string, unknown> {
+  return {
+    Id: v.id,
+    Names: [`/${v.name}`],
+    Image: v.imageRef,
+    ImageID: v.imageId,
+    Command: commandText(v.path, v.args),
+    Created: unixSeconds(v.created),
+    Ports: [],
+    // omitempty in dockerd: absent unless sizes were asked for and non-zero.
+    ...(v.sizeRw ? { SizeRw: v.sizeRw } : {}),
+    ...(v.sizeRootFs ? { SizeRootFs: v.sizeRootFs } : {}),
+    Labels: v.config.labels ?? {},
+    State: v.state.status,
+    Status: statusText(v.state, now),
+    HostConfig: { NetworkMode: v.hostConfig.networkMode },
+    ...(versionAtLeast(version, '1.52') ? { Health: { Status: 'none', FailingStreak: 0 } } : {}),
+    NetworkSettings: { Networks: {} },
+    Mounts: toDockerMounts(v.mounts),
+  };
+}
+
+export function toInspect(v: ContainerView, sized: boolean): Record<string, unknown> {
+  return {
+    Id: v.id,
+    Created: v.created,
+    Path: v.path,
+    Args: v.args,
+    State: toDockerState(v.state),
+    Image: v.imageId,
+    ResolvConfPath: v.resolvConfPath,
+    HostnamePath: v.hostnamePath,
+    HostsPath: v.hostsPath,
+    LogPath: v.logPath,
+    Name: `/${v.name}`,
+    RestartCount: v.restartCount,
+    Driver: v.driver,
+    Platform: 'linux',
+    MountLabel: v.mountLabel,
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: toDockerHostConfig(v.hostConfig),
+    GraphDriver: { Data: v.graphDriver.data, Name: v.graphDriver.name },
+    ...(sized ? { SizeRw: v.sizeRw ?? 0, SizeRootFs: v.sizeRootFs ?? 0 } : {}),
+    Mounts: toDockerMounts(v.mounts),
+    Config: toDockerConfig(v.config),
+    NetworkSettings: { SandboxID: '', SandboxKey: '', Ports: {}, Networks: {} },
+  };
+}

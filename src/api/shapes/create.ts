@@ -1,0 +1,138 @@
+// POST /containers/create: docker's Config + HostConfig body into the
+// engine's CreateContainerRequest. Types are checked field by field (a bad
+// one is a 400 naming it). Options berth does not implement yet are refused
+// when set to anything but their empty value, never silently dropped: the
+// docker CLI sends every field, mostly empty.
+
+import type { CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
+import { invalid } from '../../core/errors.ts';
+import { versionBelow } from '../version.ts';
+import { JsonFields } from './json-fields.ts';
+
+const NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+export function validateContainerName(name: string): void {
+  if (!NAME.test(name)) throw invalid(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+}
+
+// Config fields that, when present, prove the body carries a Config (dockerd's
+// embedded *Config stays nil when none of its fields appear).
+const CONFIG_KEYS = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStdout', 'AttachStderr', 'ExposedPorts',
+  'Tty', 'OpenStdin', 'StdinOnce', 'Env', 'Cmd', 'Healthcheck', 'ArgsEscaped', 'Image', 'Volumes', 'WorkingDir',
+  'Entrypoint', 'NetworkDisabled', 'MacAddress', 'OnBuild', 'Labels', 'StopSignal', 'StopTimeout', 'Shell'];
+
+/** HostConfig options the engine does not run yet, with the values that mean "not used". */
+const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
+  PortBindings: isEmpty, PublishAllPorts: isEmpty, Links: isEmpty, VolumesFrom: isEmpty, VolumeDriver: isEmpty,
+  Mounts: isEmpty, Tmpfs: isEmpty, Devices: isEmpty, DeviceCgroupRules: isEmpty, DeviceRequests: isEmpty,
+  Ulimits: isEmpty, Sysctls: isEmpty, StorageOpt: isEmpty, GroupAdd: isEmpty, Annotations: isEmpty,
+  CgroupnsMode: isEmpty, PidMode: isEmpty, UTSMode: isEmpty, UsernsMode: isEmpty, Cgroup: isEmpty,
+  IpcMode: (v) => isEmpty(v) || v === 'private' || v === 'shareable',
+  Isolation: (v) => isEmpty(v) || v === 'default',
+  OomScoreAdj: isEmpty, OomKillDisable: isEmpty, CgroupParent: isEmpty,
+  MemoryReservation: isEmpty, MemorySwap: isEmpty, KernelMemory: isEmpty, KernelMemoryTCP: isEmpty,
+  MemorySwappiness: (v) => isEmpty(v) || v === -1,
+  CpuPeriod: isEmpty, CpuQuota: isEmpty, CpuRealtimePeriod: isEmpty, CpuRealtimeRuntime: isEmpty,
+  CpusetCpus: isEmpty, CpusetMems: isEmpty, CpuCount: isEmpty, CpuPercent: isEmpty,
+  IOMaximumIOps: isEmpty, IOMaximumBandwidth: isEmpty, BlkioWeight: isEmpty, BlkioWeightDevice: isEmpty,
+  BlkioDeviceReadBps: isEmpty, BlkioDeviceWriteBps: isEmpty, BlkioDeviceReadIOps: isEmpty, BlkioDeviceWriteIOps: isEmpty,
+  LogConfig: (v) => {
+    if (isEmpty(v)) return true;
+    const lc = v as { Type?: unknown; Config?: unknown };
+    return (isEmpty(lc.Type) || lc.Type === 'json-file' || lc.Type === 'k8s-file') && isEmpty(lc.Config);
+  },
+};
+
+const UNSUPPORTED_CONFIG: Record<string, (v: unknown) => boolean> = {
+  Healthcheck: (v) => isEmpty(v) || (isEmpty((v as { Test?: unknown }).Test)) ||
+    JSON.stringify((v as { Test?: unknown }).Test) === '["NONE"]',
+  NetworkDisabled: isEmpty,
+  MacAddress: isEmpty,
+};
+
+function isEmpty(v: unknown): boolean {
+  if (v === undefined || v === null || v === '' || v === 0 || v === false) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object') return Object.keys(v).length === 0;
+  return false;
+}
+
+function refuseUnsupported(obj: Record<string, unknown>, table: Record<string, (v: unknown) => boolean>, where: string): void {
+  for (const [key, unused] of Object.entries(table)) {
+    if (Object.hasOwn(obj, key) && !unused(obj[key])) {
+      throw invalid(`${where}.${key} is not supported by berth yet (got ${JSON.stringify(obj[key])})`);
+    }
+  }
+}
+
+export function decodeCreateRequest(body: unknown, name: string | null, version: string): CreateContainerRequest {
+  if (body === undefined) throw invalid('invalid JSON: got EOF while reading request body');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('invalid JSON: the request body must be a JSON object');
+  const root = body as Record<string, unknown>;
+  if (!CONFIG_KEYS.some((k) => Object.hasOwn(root, k))) throw invalid('config cannot be empty in order to create a container');
+  if (name) validateContainerName(name);
+
+  refuseUnsupported(root, UNSUPPORTED_CONFIG, 'Config');
+  const c = new JsonFields(root, '');
+  const config: CreateContainerRequest['config'] = { image: c.str('Image') ?? '' };
+  const set = <K extends keyof typeof config>(k: K, v: (typeof config)[K] | undefined) => { if (v !== undefined) config[k] = v; };
+  set('hostname', c.str('Hostname'));
+  set('domainname', c.str('Domainname'));
+  set('user', c.str('User'));
+  set('attachStdin', c.bool('AttachStdin'));
+  set('attachStdout', c.bool('AttachStdout'));
+  set('attachStderr', c.bool('AttachStderr'));
+  set('tty', c.bool('Tty'));
+  set('openStdin', c.bool('OpenStdin'));
+  set('stdinOnce', c.bool('StdinOnce'));
+  set('env', c.strList('Env') ?? undefined);
+  set('cmd', c.command('Cmd'));
+  set('entrypoint', c.command('Entrypoint'));
+  set('workingDir', c.str('WorkingDir'));
+  set('labels', c.strMap('Labels') ?? undefined);
+  set('stopSignal', c.str('StopSignal') || undefined);
+  set('stopTimeout', c.int('StopTimeout') ?? undefined);
+  set('exposedPorts', c.objMap('ExposedPorts') ?? undefined);
+  set('volumes', c.objMap('Volumes') ?? undefined);
+
+  const req: CreateContainerRequest = { config };
+  if (name) req.name = name.replace(/^\//, '');
+  const hcRaw = c.obj('HostConfig');
+  if (hcRaw) req.hostConfig = decodeHostConfig(hcRaw, version);
+  return req;
+}
+
+function decodeHostConfig(raw: Record<string, unknown>, version: string): Partial<HostConfig> {
+  refuseUnsupported(raw, UNSUPPORTED_HOST, 'HostConfig');
+  const h = new JsonFields(raw, 'HostConfig.');
+  const out: Partial<HostConfig> = {};
+  const set = <K extends keyof HostConfig>(k: K, v: HostConfig[K] | null | undefined) => { if (v !== undefined && v !== null) out[k] = v; };
+  // API < 1.25: the client removes the container itself (dockerd ignores AutoRemove).
+  if (!versionBelow(version, '1.25')) set('autoRemove', h.bool('AutoRemove'));
+  set('networkMode', h.str('NetworkMode') || undefined);
+  set('runtime', h.str('Runtime') || undefined);
+  const rp = h.obj('RestartPolicy');
+  if (rp) {
+    const r = new JsonFields(rp, 'HostConfig.RestartPolicy.');
+    out.restartPolicy = { name: (r.str('Name') ?? '') as RestartPolicy['name'], maximumRetryCount: r.int('MaximumRetryCount') ?? 0 };
+  }
+  set('privileged', h.bool('Privileged'));
+  set('readonlyRootfs', h.bool('ReadonlyRootfs'));
+  set('capAdd', h.strList('CapAdd'));
+  set('capDrop', h.strList('CapDrop'));
+  set('extraHosts', h.strList('ExtraHosts'));
+  set('dns', h.strList('Dns'));
+  set('dnsSearch', h.strList('DnsSearch'));
+  set('dnsOptions', h.strList('DnsOptions'));
+  set('binds', h.strList('Binds'));
+  set('securityOpt', h.strList('SecurityOpt'));
+  const shm = h.int('ShmSize');
+  if (shm) set('shmSize', shm);
+  set('memory', h.int('Memory'));
+  set('nanoCpus', h.int('NanoCpus'));
+  set('cpuShares', h.int('CpuShares'));
+  const pids = h.int('PidsLimit');
+  if (pids !== undefined && pids !== null && pids > 0) set('pidsLimit', pids);
+  set('init', h.bool('Init'));
+  return out;
+}

@@ -1,0 +1,85 @@
+// HostConfig on the wire (inspect): the engine's values where it has them,
+// the values dockerd reports for a container created with no such option
+// for the rest, so clients that read any field find it with its type.
+
+import type { HostConfig } from '../../core/container.ts';
+
+// Docker's default masked and read-only paths (moby daemon/pkg/oci/defaults.go),
+// which the runtime applies to every unprivileged container.
+const MASKED_PATHS = [
+  '/proc/acpi', '/proc/asound', '/proc/interrupts', '/proc/kcore', '/proc/keys', '/proc/latency_stats',
+  '/proc/sched_debug', '/proc/scsi', '/proc/timer_list', '/proc/timer_stats',
+  '/sys/devices/virtual/powercap', '/sys/firmware',
+];
+const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+const orNull = <T>(list: T[]): T[] | null => (list.length ? list : null);
+
+export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
+  return {
+    Binds: orNull(h.binds),
+    ContainerIDFile: '',
+    LogConfig: { Type: 'k8s-file', Config: {} },
+    NetworkMode: h.networkMode,
+    PortBindings: {},
+    RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },
+    AutoRemove: h.autoRemove,
+    VolumeDriver: '',
+    VolumesFrom: null,
+    ConsoleSize: [0, 0],
+    CapAdd: orNull(h.capAdd),
+    CapDrop: orNull(h.capDrop),
+    CgroupnsMode: '',
+    Dns: h.dns,
+    DnsOptions: h.dnsOptions,
+    DnsSearch: h.dnsSearch,
+    ExtraHosts: orNull(h.extraHosts),
+    GroupAdd: null,
+    IpcMode: 'private',
+    Cgroup: '',
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: '',
+    Privileged: h.privileged,
+    PublishAllPorts: false,
+    ReadonlyRootfs: h.readonlyRootfs,
+    SecurityOpt: orNull(h.securityOpt),
+    UTSMode: '',
+    UsernsMode: '',
+    ShmSize: h.shmSize,
+    Runtime: h.runtime,
+    Isolation: '',
+    CpuShares: h.cpuShares,
+    Memory: h.memory,
+    NanoCpus: h.nanoCpus,
+    CgroupParent: '',
+    BlkioWeight: 0,
+    BlkioWeightDevice: [],
+    BlkioDeviceReadBps: [],
+    BlkioDeviceWriteBps: [],
+    BlkioDeviceReadIOps: [],
+    BlkioDeviceWriteIOps: [],
+    CpuPeriod: 0,
+    CpuQuota: 0,
+    CpuRealtimePeriod: 0,
+    CpuRealtimeRuntime: 0,
+    CpusetCpus: '',
+    CpusetMems: '',
+    Devices: [],
+    DeviceCgroupRules: null,
+    DeviceRequests: null,
+    MemoryReservation: 0,
+    MemorySwap: 0,
+    MemorySwappiness: null,
+    OomKillDisable: null,
+    PidsLimit: h.pidsLimit > 0 ? h.pidsLimit : null,
+    Ulimits: [],
+    CpuCount: 0,
+    CpuPercent: 0,
+    IOMaximumIOps: 0,
+    IOMaximumBandwidth: 0,
+    MaskedPaths: h.privileged ? null : MASKED_PATHS,
+    ReadonlyPaths: h.privileged ? null : READONLY_PATHS,
+    ...(h.init ? { Init: true } : {}),
+  };
+}
