@@ -10,7 +10,7 @@ import type { ContainerRepository } from '../../core/metadata.ts';
 import { internal } from '../../core/errors.ts';
 import { SqliteContainerRepository } from './containers.ts';
 import { SqliteImageRepository, type ImageRepository } from './images.ts';
-import { migrate, MIGRATIONS, type Migration } from './migrations.ts';
+import { migrate, migrateComponent, MIGRATIONS, type Migration } from './migrations.ts';
 
 export interface Database {
   readonly containers: ContainerRepository;
@@ -18,7 +18,12 @@ export interface Database {
   /** Runs fn in a transaction (a savepoint when nested); rolls back if it throws. fn must be synchronous. */
   transaction<T>(fn: () => T): T;
   close(): void;
-  /** The connection itself, for stores that keep their own tables (add a migration for them). */
+  /**
+   * Creates or updates another store's own tables (networks, volumes...):
+   * migrations run once each, in order, versioned per component.
+   */
+  migrate(component: string, migrations: Migration[]): void;
+  /** The connection itself, for stores that keep their own tables (after migrate). */
   readonly sqlite: DatabaseSync;
   /** Schema version after migrations. */
   readonly schemaVersion: number;
@@ -66,6 +71,11 @@ class SqliteDatabase implements Database {
       this.#depth--;
     }
     return result;
+  }
+
+  migrate(component: string, migrations: Migration[]): void {
+    if (this.#depth > 0) throw internal('migrate() inside a transaction');
+    migrateComponent(this.sqlite, component, migrations);
   }
 
   close(): void {

@@ -1,6 +1,9 @@
 // Schema migrations. The database's PRAGMA user_version is the number of
-// migrations applied; each runs once, in its own transaction, in order.
+// core migrations applied; each runs once, in its own transaction, in order.
 // Append new migrations at the end; never edit or reorder applied ones.
+//
+// Other stores (networks, volumes...) keep their tables apart: they call
+// db.migrate("<component>", theirMigrations), versioned in schema_versions.
 
 import type { DatabaseSync } from 'node:sqlite';
 import { unavailable } from '../../core/errors.ts';
@@ -42,7 +45,30 @@ export const MIGRATIONS: Migration[] = [
   `),
 ];
 
-/** Brings the schema up to date; refuses a database written by a newer berth. */
+/** Brings a component's tables up to date (versions kept in schema_versions). */
+export function migrateComponent(db: DatabaseSync, component: string, migrations: Migration[]): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (component TEXT PRIMARY KEY, version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_versions WHERE component = ?').get(component) as { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current > migrations.length) {
+    throw unavailable(`metadata schema of ${component} is at version ${current}, newer than this berth supports (${migrations.length})`);
+  }
+  const set = db.prepare('INSERT INTO schema_versions (component, version) VALUES (?, ?) ON CONFLICT(component) DO UPDATE SET version = excluded.version');
+  for (let v = current; v < migrations.length; v++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      migrations[v](db);
+      set.run(component, v + 1);
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return migrations.length;
+}
+
+/** Brings the core schema up to date; refuses a database written by a newer berth. */
 export function migrate(db: DatabaseSync, migrations: Migration[] = MIGRATIONS): number {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
   const current = row.user_version;

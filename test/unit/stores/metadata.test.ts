@@ -67,6 +67,27 @@ describe('metadata database', () => {
     raw.close();
   });
 
+  test('other stores migrate their own tables, versioned per component', (t) => {
+    const { db, file } = tempDb(t);
+    const runs: string[] = [];
+    const volumes = [(d: DatabaseSync) => { runs.push('v1'); d.exec('CREATE TABLE volumes (name TEXT PRIMARY KEY)'); }];
+    const networks = [(d: DatabaseSync) => { runs.push('n1'); d.exec('CREATE TABLE networks (id TEXT PRIMARY KEY)'); }];
+    db.migrate('volumes', volumes);
+    db.migrate('networks', networks);
+    db.migrate('volumes', volumes);
+    db.sqlite.prepare('INSERT INTO volumes VALUES (?)').run('data');
+    db.close();
+    const again = openDatabase(file);
+    try {
+      again.migrate('volumes', [...volumes, (d) => { runs.push('v2'); d.exec('ALTER TABLE volumes ADD COLUMN driver TEXT'); }]);
+      assert.deepEqual(runs, ['v1', 'n1', 'v2']);
+      assert.deepEqual(again.sqlite.prepare('SELECT name, driver FROM volumes').all().map((r) => ({ ...r })), [{ name: 'data', driver: null }]);
+      assert.throws(() => again.migrate('networks', []), (e) => isCode(e, 'unavailable'));
+    } finally {
+      again.close();
+    }
+  });
+
   test('transactions roll back on error, nest as savepoints, and refuse async callbacks', (t) => {
     const { db } = tempDb(t);
     assert.throws(() => db.transaction(() => {
