@@ -34,6 +34,8 @@ export interface RuntimeCreateOptions {
   tty: boolean;
   /** Keep the container's stdin open (docker -i). */
   openStdin: boolean;
+  /** Close the container's stdin when the attached client closes it (docker's StdinOnce, set by `run -i`). */
+  stdinOnce?: boolean;
   /** "runc" (default) or "crun". */
   runtime?: string;
 }

@@ -94,7 +94,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => containers!.shutdown());
     const system = new SystemEngine({
       id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
-      execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: ['runc', 'crun'], gitCommit: '',
+      execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, gitCommit: '',
     });
 
     const t0 = Date.now();

@@ -135,7 +135,7 @@ export class ContainerEngine implements ContainerService {
       await mkdir(this.#bundle(id), { recursive: true, mode: 0o700 });
       const { pid } = await this.#d.runtime.create({
         id, bundle: this.#bundle(id), spec, logPath: rec.logPath,
-        tty: rec.config.tty, openStdin: rec.config.openStdin, runtime: rec.hostConfig.runtime,
+        tty: rec.config.tty, openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, runtime: rec.hostConfig.runtime,
       });
       created = true;
       await this.#attach.connectWaiting(id);
