@@ -69,6 +69,11 @@ export function removeTemps(dir: string): void {
   }
 }
 
+/** Finishes removals a crash interrupted (trees renamed aside but not yet deleted). */
+export function emptyTrash(dir: string): void {
+  for (const name of fs.readdirSync(dir)) fs.rmSync(`${dir}/${name}`, { recursive: true, force: true });
+}
+
 /** Unmounts target; a target that is not mounted (or gone) is fine: cleanup must be repeatable. */
 export function unmountPath(target: string): void {
   try {

@@ -16,7 +16,7 @@ import { MS_BIND, mount } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { applyTar, type LayerLimits } from './apply.ts';
 import {
-  chainDir, checkKey, exists, listDir, readText, removeTemps, tmpName, unmountPath,
+  chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
   type ListingSnapshotter, type SnapshotterOptions,
 } from './common.ts';
 import { copyTree, diskUsage, removeTree } from './tree.ts';
@@ -32,6 +32,7 @@ export class CopySnapshotter implements Snapshotter, ListingSnapshotter {
     for (const d of ['layers', 'active', 'trash']) fs.mkdirSync(`${root}/${d}`, { recursive: true });
     removeTemps(`${root}/layers`);
     removeTemps(`${root}/active`);
+    emptyTrash(`${root}/trash`);
   }
 
   get root(): string { return this.#root; }

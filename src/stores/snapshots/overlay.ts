@@ -22,7 +22,7 @@ import { mount } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { applyTar, type LayerLimits } from './apply.ts';
 import {
-  chainDir, checkKey, exists, listDir, readText, removeTemps, tmpName, unmountPath,
+  chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
   type ListingSnapshotter, type SnapshotterOptions,
 } from './common.ts';
 import { diskUsage, removeTree } from './tree.ts';
@@ -45,6 +45,7 @@ export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
     for (const d of ['layers', 'l', 'active', 'empty', 'trash']) fs.mkdirSync(`${root}/${d}`, { recursive: true });
     removeTemps(`${root}/layers`);
     removeTemps(`${root}/active`);
+    emptyTrash(`${root}/trash`);
     this.#removeDanglingLinks();
   }
 

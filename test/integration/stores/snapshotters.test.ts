@@ -152,6 +152,21 @@ for (const kind of ['overlay', 'copy'] as const) {
       assert.deepEqual(fs.readdirSync(`${dir}/snapshots/${kind}/layers`).filter((n) => n.startsWith('.')), []);
     });
 
+    test('leftovers of an interrupted run are cleaned when it starts again', async (t) => {
+      const { dir } = await fixture(t, kind);
+      const root = `${dir}/snapshots/${kind}`;
+      fs.mkdirSync(`${root}/layers/.tmp-crashed/diff`, { recursive: true });
+      fs.mkdirSync(`${root}/active/.tmp-crashed`, { recursive: true });
+      fs.mkdirSync(`${root}/trash/half-removed/sub`, { recursive: true });
+      if (kind === 'overlay') fs.symlinkSync('../layers/nothing/diff', `${root}/l/DANGLING00`);
+      const again = await createSnapshotter(`${dir}/snapshots`, kind);
+      assert.deepEqual(await again.listLayers(), []);
+      assert.deepEqual(fs.readdirSync(`${root}/layers`), []);
+      assert.deepEqual(fs.readdirSync(`${root}/active`), []);
+      assert.deepEqual(fs.readdirSync(`${root}/trash`), []);
+      if (kind === 'overlay') assert.deepEqual(fs.readdirSync(`${root}/l`), []);
+    });
+
     test('an image with 120 layers mounts', async (t) => {
       const { snap, merged } = await fixture(t, kind);
       let parent: string | null = null;
