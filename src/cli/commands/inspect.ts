@@ -9,6 +9,7 @@ import type { CommandContext } from '../command.ts';
 import { ApiError } from '../../client/index.ts';
 import { StatusError } from '../errors.ts';
 import { compactJson, indentJson } from '../format/jsonindent.ts';
+import { NIL_MAP, NIL_SLICE } from '../format/gofmt.ts';
 import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
 
 const TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
@@ -49,10 +50,35 @@ async function find(ctx: CommandContext, ref: string, type: string, size: boolea
   throw new Error(`Error: No such object: ${ref}`);
 }
 
+// docker runs -f templates on its typed structs, where a null slice prints
+// "[]" and a null map "map[]"; these are the inspect fields of those types.
+const SLICE_KEYS = new Set([
+  'Args', 'Aliases', 'Binds', 'BlkioDeviceReadBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteBps', 'BlkioDeviceWriteIOps',
+  'BlkioWeightDevice', 'CapAdd', 'CapDrop', 'Cmd', 'DNSNames', 'DeviceCgroupRules', 'DeviceRequests', 'Devices', 'Dns',
+  'DnsOptions', 'DnsSearch', 'Entrypoint', 'Env', 'ExtraHosts', 'GroupAdd', 'Layers', 'Links', 'MaskedPaths', 'Mounts',
+  'OnBuild', 'ReadonlyPaths', 'RepoDigests', 'RepoTags', 'SecurityOpt', 'Shell', 'Ulimits', 'VolumesFrom',
+]);
+const MAP_KEYS = new Set([
+  'Annotations', 'Data', 'DriverOpts', 'ExposedPorts', 'Labels', 'Networks', 'Options', 'PortBindings', 'Ports',
+  'StorageOpt', 'Sysctls', 'Tmpfs', 'Volumes',
+]);
+
+export function withTypedNils(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withTypedNils);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v === null && SLICE_KEYS.has(k)) out[k] = NIL_SLICE;
+    else if (v === null && MAP_KEYS.has(k)) out[k] = NIL_MAP;
+    else out[k] = withTypedNils(v);
+  }
+  return out;
+}
+
 /** What `inspect -f` prints for one raw document (docker's TemplateInspector, raw fallback). */
 export function renderInspectTemplate(tmpl: Template, raw: Buffer): string {
   try {
-    return tmpl.execute(JSON.parse(raw.toString('utf8')), { missingKey: 'error' });
+    return tmpl.execute(withTypedNils(JSON.parse(raw.toString('utf8'))), { missingKey: 'error' });
   } catch (err) {
     if (err instanceof TemplateExecError) throw new Error(`template parsing error: ${err.message}`);
     if (err instanceof SyntaxError) throw new Error(`unable to read inspect data: ${err.message}`);

@@ -10,6 +10,19 @@ export const GO_TYPE: unique symbol = Symbol('goType');
 /** Set on contexts docker marshals with json.Marshal (which escapes <, > and &). */
 export const HTML_ESCAPED_JSON: unique symbol = Symbol('htmlEscapedJson');
 
+/**
+ * A typed Go nil: a nil slice prints "[]" and a nil map "map[]" (docker's
+ * typed inspect structs), though both marshal as null.
+ */
+export class GoNil {
+  readonly kind: 'slice' | 'map';
+  constructor(kind: 'slice' | 'map') {
+    this.kind = kind;
+  }
+}
+export const NIL_SLICE = new GoNil('slice');
+export const NIL_MAP = new GoNil('map');
+
 export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [key: string]: unknown };
 
 export function isTyped(v: unknown): v is TypedObject {
@@ -17,7 +30,7 @@ export function isTyped(v: unknown): v is TypedObject {
 }
 
 export function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isTyped(v) && !Buffer.isBuffer(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !isTyped(v) && !(v instanceof GoNil) && !Buffer.isBuffer(v);
 }
 
 export function isMissing(v: unknown): boolean {
@@ -33,8 +46,20 @@ export function goTypeName(v: unknown): string {
   if (typeof v === 'boolean') return 'bool';
   if (typeof v === 'function') return 'func';
   if (Array.isArray(v)) return '[]interface {}';
+  if (v instanceof GoNil) return v.kind === 'slice' ? '[]string' : 'map[string]string';
   if (isTyped(v)) return v[GO_TYPE];
   return 'map[string]interface {}';
+}
+
+/** Go's template truth: empty and zero values are false. */
+export function truth(v: unknown): boolean {
+  if (isMissing(v) || v === null || v instanceof GoNil) return false;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v !== 0;
+  if (typeof v === 'string') return v.length > 0;
+  if (Array.isArray(v)) return v.length > 0;
+  if (isMap(v)) return Object.keys(v).length > 0;
+  return true;
 }
 
 /** strconv.Quote */
@@ -83,6 +108,7 @@ export function formatValue(v: unknown): string {
     case 'function': return '<func>';
   }
   if (Array.isArray(v)) return `[${v.map(formatNested).join(' ')}]`;
+  if (v instanceof GoNil) return v.kind === 'slice' ? '[]' : 'map[]';
   if (isTyped(v)) {
     const fields = Object.keys(v).filter((k) => typeof v[k] !== 'function');
     return `{${fields.map((k) => formatNested(v[k])).join(' ')}}`;
@@ -145,10 +171,11 @@ export function sprintf(format: string, args: unknown[]): string {
 }
 
 function formatVerb(verb: string, arg: unknown, flags: string, prec: number | undefined): string {
-  const bad = () => `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`;
+  const bad = () => (arg === null || isMissing(arg) ? `%!${verb}(<nil>)` : `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`);
   switch (verb) {
     case 'v': return formatValue(arg);
     case 's': {
+      if (typeof arg === 'number' || typeof arg === 'boolean' || arg === null) return bad();
       const s = typeof arg === 'string' ? arg : formatValue(arg);
       return prec !== undefined ? [...s].slice(0, prec).join('') : s;
     }

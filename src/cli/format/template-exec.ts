@@ -5,7 +5,8 @@
 
 import type { Arg, Command, ControlNode, Node, Pipe } from './template-parser.ts';
 import { argString } from './template-parser.ts';
-import { GO_TYPE, MISSING, formatValue, goTypeName, isMap, isMissing, isTyped } from './gofmt.ts';
+import { GO_TYPE, GoNil, MISSING, formatValue, goTypeName, isMap, isMissing, isTyped, truth } from './gofmt.ts';
+import { WrongTypeError } from './template-funcs.ts';
 
 export type MissingKey = 'default' | 'zero' | 'error';
 
@@ -105,7 +106,7 @@ class State {
     if (Array.isArray(val)) val.forEach((v, i) => entries.push([i, v]));
     else if (isMap(val)) for (const k of Object.keys(val).sort()) entries.push([k, val[k]]);
     else if (typeof val === 'number' && Number.isInteger(val)) for (let i = 0; i < val; i++) entries.push([i, i]);
-    else if (!isMissing(val) && val !== null) {
+    else if (!isMissing(val) && val !== null && !(val instanceof GoNil)) {
       this.#setAt(node.pipe.pos, pipeText(node.pipe));
       this.error(`range can't iterate over ${formatValue(val)}`);
     }
@@ -244,6 +245,11 @@ class State {
       if (this.#opts.missingKey === 'error') this.error(`map has no entry for key "${name}"`);
       return this.#opts.missingKey === 'zero' ? null : MISSING;
     }
+    if (receiver instanceof GoNil && receiver.kind === 'map') {
+      if (extra) this.error(`${name} is not a method but has arguments`);
+      if (this.#opts.missingKey === 'error') this.error(`map has no entry for key "${name}"`);
+      return '';
+    }
     if (receiver === null) this.error(`nil pointer evaluating interface {}.${name}`);
     return this.error(`can't evaluate field ${name} in type ${goTypeName(receiver)}`);
   }
@@ -259,8 +265,18 @@ class State {
     }
     const values = rest.map((a) => this.#evalArg(dot, a));
     if (hasFinal) values.push(final);
-    this.#setAt(args[0].pos, argString(args[0]));
-    return this.#call(name, fn, values);
+    this.#setAt(args[0].pos, args.map(argString).join(' '));
+    try {
+      return fn(...values);
+    } catch (err) {
+      if (err instanceof TemplateExecError) throw err;
+      if (err instanceof WrongTypeError) {
+        const i = values.indexOf(err.value);
+        if (i >= 0 && i < rest.length) this.#setAt(rest[i].pos, argString(rest[i]));
+        return this.error(err.message);
+      }
+      return this.error(`error calling ${name}: ${(err as Error).message}`);
+    }
   }
 
   #call(name: string, fn: TemplateFunc, args: unknown[]): unknown {
@@ -280,17 +296,6 @@ class State {
     if (typeof v === 'function') this.error("can't print function");
     return formatValue(v);
   }
-}
-
-/** Go's template truth: empty and zero values are false. */
-export function truth(v: unknown): boolean {
-  if (isMissing(v) || v === null) return false;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') return v.length > 0;
-  if (Array.isArray(v)) return v.length > 0;
-  if (isMap(v)) return Object.keys(v).length > 0;
-  return true;
 }
 
 function pipeText(p: Pipe): string {

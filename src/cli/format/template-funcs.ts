@@ -4,12 +4,22 @@
 // docker uses for a table's first row.
 
 import type { TemplateFunc } from './template-exec.ts';
-import { truth } from './template-exec.ts';
-import { GO_TYPE, HTML_ESCAPED_JSON, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln } from './gofmt.ts';
+import { GO_TYPE, GoNil, HTML_ESCAPED_JSON, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln, truth } from './gofmt.ts';
 
-function want(v: unknown, type: 'string' | 'int', got = v): never {
-  const expected = type === 'string' ? 'string' : 'int';
-  throw new Error(`wrong type for value; expected ${expected}; got ${goTypeName(got)}`);
+/**
+ * An argument of the wrong type. Go checks this while evaluating arguments,
+ * so the error points at the argument, not at the call.
+ */
+export class WrongTypeError extends Error {
+  readonly value: unknown;
+  constructor(expected: string, value: unknown) {
+    super(`wrong type for value; expected ${expected}; got ${goTypeName(value)}`);
+    this.value = value;
+  }
+}
+
+function want(v: unknown, type: 'string' | 'int'): never {
+  throw new WrongTypeError(type, v);
 }
 
 function str(v: unknown): string {
@@ -27,7 +37,7 @@ export function toJson(v: unknown): string {
   // A context marshals itself with json.Marshal, which escapes <, > and &.
   const html = isTyped(v) && v[HTML_ESCAPED_JSON] === true;
   const text = JSON.stringify(v === MISSING ? null : v, (_key, value: unknown) => {
-    if (value === MISSING || value === undefined) return null;
+    if (value === MISSING || value === undefined || value instanceof GoNil) return null;
     if (isTyped(value)) {
       // docker's formatter marshals a context's exported zero-argument methods, sorted.
       const out: Record<string, unknown> = {};
@@ -87,7 +97,10 @@ function index(item: unknown, ...keys: unknown[]): unknown {
       const i = int(k);
       if (i < 0 || i >= v.length) throw new Error(`index out of range: ${i}`);
       v = typeof v === 'string' ? Buffer.from(v)[i] : v[i];
-    } else if (v === null) {
+    } else if (v instanceof GoNil && v.kind === 'slice') {
+      int(k);
+      throw new Error(`index out of range: ${k as number}`);
+    } else if (v === null || v instanceof GoNil) {
       // A nil map (docker's Labels of an unlabelled object): the zero value.
       str(k);
       return '';
@@ -115,6 +128,7 @@ function slice(item: unknown, ...idx: unknown[]): unknown {
 }
 
 function length(v: unknown): number {
+  if (v instanceof GoNil) return 0;
   if (typeof v === 'string') return Buffer.byteLength(v);
   if (Array.isArray(v)) return v.length;
   if (isMap(v)) return Object.keys(v).length;
@@ -138,9 +152,7 @@ function split(s: string, sep: string): string[] {
 }
 
 function join(v: unknown, sep: unknown): string {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
-    throw new Error(`wrong type for value; expected []string; got ${goTypeName(v)}`);
-  }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new WrongTypeError('[]string', v);
   return v.join(str(sep));
 }
 

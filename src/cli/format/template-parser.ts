@@ -292,15 +292,17 @@ class Parser {
     const node = this.#term();
     if (!node) return null;
     if (this.#peek().type !== 'field') return node;
+    // Go positions a chained field at its second field token: errors say ":1:7" for {{.Xmap.nope}}.
+    const chainPos = this.#peek().pos;
     const fields: string[] = [];
     while (this.#peek().type === 'field') fields.push(this.#next().val.slice(1));
     switch (node.kind) {
-      case 'field': return { kind: 'field', pos: node.pos, idents: [...node.idents, ...fields] };
-      case 'variable': return { kind: 'variable', pos: node.pos, idents: [...node.idents, ...fields] };
+      case 'field': return { kind: 'field', pos: chainPos, idents: [...node.idents, ...fields] };
+      case 'variable': return { kind: 'variable', pos: chainPos, idents: [...node.idents, ...fields] };
       case 'bool': case 'string': case 'number': case 'nil': case 'dot':
         this.#error(`unexpected . after term ${JSON.stringify(argString(node))}`);
       // falls through
-      default: return { kind: 'chain', pos: node.pos, node, fields };
+      default: return { kind: 'chain', pos: chainPos, node, fields };
     }
   }
 
