@@ -59,8 +59,13 @@ class ApiServer extends http.Server {
       'Ostype': 'linux',
       'Server': `Berth/${deps.system.version().version} (linux)`,
     };
-    this.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => void this.#onRequest(req, res));
-    this.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void this.#onUpgrade(req, socket, head));
+    const crashed = (err: unknown) => deps.logger.error('api dispatcher failed', { err: err instanceof Error ? err.stack : String(err) });
+    this.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.#onRequest(req, res).catch((err) => { crashed(err); res.destroy(); });
+    });
+    this.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.#onUpgrade(req, socket, head).catch((err) => { crashed(err); socket.destroy(); });
+    });
   }
 
   /** Also closes the connections attach has taken over, which http.Server no longer tracks. */

@@ -76,21 +76,29 @@ export async function attach(ctx: HijackCtx): Promise<void> {
     handle.detach();
     link.end();
   };
-  link.onInput((chunk) => {
+  // These run from socket events: a throw there would take the daemon down.
+  const guard = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+    try {
+      fn(...args);
+    } catch (err) {
+      ctx.deps.logger.warn('attach session failed', { id, err: err instanceof Error ? err.message : String(err) });
+      detach();
+    }
+  };
+  link.onInput(guard((chunk: Buffer) => {
     if (!takesInput || detached) return;
     if (!scanner) return handle.write(chunk);
     const { forward, detach: hit } = scanner.push(chunk);
     if (forward.length) handle.write(forward);
     if (hit) detach();
-  });
-  link.onInputEnd(() => inputEnded(handle, takesInput, stdinOnce && !tty, detach));
-  link.onClose(() => {
-    // The client went away: stop delivering output to it; the container runs on.
-    if (!outputEnded) {
-      detached = true;
-      handle.detach();
-    }
-  });
+  }));
+  link.onInputEnd(guard(() => inputEnded(handle, takesInput, stdinOnce && !tty, detach)));
+  // The client went away: stop delivering output to it; the container runs on.
+  link.onClose(guard(() => {
+    if (detached || outputEnded) return;
+    detached = true;
+    handle.detach();
+  }));
   await link.closed;
 }
 

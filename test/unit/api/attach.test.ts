@@ -209,3 +209,15 @@ test('attach without upgrade streams the output as an ordinary 200 body', async 
   await ended;
   assert.deepEqual([...Buffer.concat(chunks)], [2, 0, 0, 0, 0, 0, 0, 1, 'e'.charCodeAt(0)]);
 });
+
+test('a failing session ends the attach instead of the daemon', async (t) => {
+  const api = await withContainer(t, { openStdin: true, stdinOnce: true });
+  api.containers.failWrites = true;
+  const conn = await api.connect();
+  await upgrade(conn, '/containers/web/attach?stream=1&stdin=1&stdout=1');
+  const s = await session(api);
+  conn.write('boom');
+  await until('detached', () => s.detached);
+  await conn.readToEnd();
+  assert.equal((await api.request('GET', '/_ping')).status, 200);
+});

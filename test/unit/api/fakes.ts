@@ -67,6 +67,8 @@ export class FakeContainers implements ContainerService {
   /** Output the attach delivers before its promise resolves (like a log replay). */
   replayOnAttach: Array<['stdout' | 'stderr', string]> = [];
   exportTar = Buffer.from('not really a tar');
+  /** Makes attach handles throw on write, like a broken runtime connection. */
+  failWrites = false;
   nextId = 'c'.repeat(64);
 
   add(view: ContainerView): ContainerView {
@@ -86,7 +88,14 @@ export class FakeContainers implements ContainerService {
     this.lastCreate = req;
     if (req.name && [...this.views.values()].some((v) => v.name === req.name)) throw conflict(`name "/${req.name}" in use`);
     const id = this.nextId;
-    this.add(makeView({ id, name: req.name ?? 'random_name' }));
+    const v = makeView({ id, name: req.name ?? 'random_name' });
+    const { image, ...config } = req.config;
+    v.config = { ...v.config, ...config, image };
+    v.imageRef = image;
+    const argv = [...(v.config.entrypoint ?? []), ...(v.config.cmd ?? [])];
+    if (argv.length) { v.path = argv[0]!; v.args = argv.slice(1); }
+    v.hostConfig = { ...v.hostConfig, ...req.hostConfig };
+    this.add(v);
     return { id, warnings: [] };
   }
 
@@ -163,7 +172,10 @@ export class FakeContainers implements ContainerService {
     this.sessions.push(session);
     return {
       tty: v.config.tty,
-      write: (chunk) => { session.written.push(Buffer.from(chunk)); },
+      write: (chunk) => {
+        if (this.failWrites) throw new Error('stdin connection broken');
+        session.written.push(Buffer.from(chunk));
+      },
       closeStdin: () => { session.stdinClosed = true; },
       detach: () => { session.detached = true; },
     };
