@@ -1,9 +1,12 @@
 // The embedded default image: busybox:latest built from the host's static
 // busybox, so a fresh machine with no registry runs containers at once.
-// One layer like the official image: /bin/busybox with a hardlink per
-// applet in /bin (as the official image has them) and at the path
+// One layer like the official image: /bin/busybox with a link per applet
+// in /bin (as the official image has them) and at the path
 // `busybox --list-full` gives (so /usr/bin/env works too), the official
-// image's /etc/passwd and /etc/group, and the usual directories. Every time
+// image's /etc/passwd and /etc/group, and the usual directories. The links
+// are relative symlinks rather than hardlinks so that /bin/busybox stays
+// the one regular file (an export lists it as such, as dockerd's does for
+// a busybox imported from a host). Every time
 // stamp is the binary's mtime, so the same busybox always gives the same
 // image ID.
 
@@ -100,7 +103,11 @@ export async function busyboxLayer(busybox = DEFAULT_BUSYBOX): Promise<SeedLayer
   }
   const body = fs.readFileSync(busybox);
   entries.push({ header: at({ ...emptyHeader('bin/busybox', 'file'), mode: 0o755, size: body.length }), body });
-  for (const a of applets) entries.push({ header: at({ ...emptyHeader(a, 'link'), mode: 0o755, linkname: 'bin/busybox' }) });
+  for (const a of applets) {
+    const up = '../'.repeat(a.split('/').length - 1);
+    const linkname = a.startsWith('bin/') ? 'busybox' : `${up}bin/busybox`;
+    entries.push({ header: at({ ...emptyHeader(a, 'symlink'), mode: 0o777, linkname }) });
+  }
   for (const [name, text, mode] of [['etc/passwd', PASSWD, 0o644], ['etc/group', GROUP, 0o644], ['etc/shadow', SHADOW, 0o640]] as const) {
     const b = Buffer.from(text);
     entries.push({ header: at({ ...emptyHeader(name, 'file'), mode, size: b.length }), body: b });
