@@ -87,7 +87,15 @@ export function toSummary(v: ContainerView, version: string, now = Date.now()): 
   };
 }
 
-export function toInspect(v: ContainerView, sized: boolean): Record<string, unknown> {
+// Before API 1.52 NetworkSettings also carried the default network's
+// settings at its top level; berth has no address to report there yet.
+const LEGACY_NETWORK_SETTINGS = {
+  Bridge: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+  SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
+  GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
+};
+
+export function toInspect(v: ContainerView, sized: boolean, version: string): Record<string, unknown> {
   return {
     Id: v.id,
     Created: v.created,
@@ -112,6 +120,10 @@ export function toInspect(v: ContainerView, sized: boolean): Record<string, unkn
     ...(sized ? { SizeRw: v.sizeRw ?? 0, SizeRootFs: v.sizeRootFs ?? 0 } : {}),
     Mounts: toDockerMounts(v.mounts),
     Config: toDockerConfig(v.config),
-    NetworkSettings: { SandboxID: '', SandboxKey: '', Ports: {}, Networks: {} },
+    NetworkSettings: {
+      SandboxID: '', SandboxKey: '', Ports: {},
+      ...(versionAtLeast(version, '1.52') ? {} : LEGACY_NETWORK_SETTINGS),
+      Networks: {},
+    },
   };
 }

@@ -164,10 +164,15 @@ const rows: Row[] = [
       assert.deepEqual(c.Config.Env, ['PATH=/bin']);
       assert.equal(c.Config.Tty, false);
       assert.deepEqual(c.NetworkSettings.Networks, {});
+      assert.equal('IPAddress' in c.NetworkSettings, false);
       assert.equal('SizeRw' in c, false);
     } },
   { name: 'inspect with size', method: 'GET', path: '/v1.43/containers/web/json?size=1', status: 200,
-    check: (_api, c) => { assert.equal(c.SizeRw, 12); assert.equal(c.SizeRootFs, 3456); } },
+    check: (_api, c) => {
+      assert.equal(c.SizeRw, 12);
+      assert.equal(c.SizeRootFs, 3456);
+      assert.equal(c.NetworkSettings.IPAddress, '');
+    } },
   { name: 'inspect by id prefix', method: 'GET', path: '/containers/aaaa/json', status: 200, field: ['Name', '/web'] },
   { name: 'inspect unknown', method: 'GET', path: '/containers/nope/json', status: 404, field: ['message', 'No such container: nope'] },
 ];
