@@ -276,7 +276,9 @@ export class ConmonRuntime implements ContainerRuntime {
       // Only for a conmon that dies without writing its file (SIGKILL).
       const poll = setInterval(() => void check(), LIVENESS_POLL_MS);
       signal?.addEventListener('abort', onAbort, { once: true });
-      void check();
+      // Aborted while exitStatus() was read: the listener came too late to fire.
+      if (signal?.aborted) onAbort();
+      else void check();
     });
   }
 

@@ -76,7 +76,7 @@ export function classifyRuncError(err: unknown, context: string): BerthError {
   const msg = err instanceof Error ? err.message : String(err);
   const full = `${context}: ${msg}`;
   if (/does not exist|container not found|no such file or directory.*state\.json/i.test(msg)) return notFound(full);
-  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)/i.test(msg)) return conflict(full);
+  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)|not stopped/i.test(msg)) return conflict(full);
   if (/invalid signal|unknown signal/i.test(msg)) return invalid(full);
   return internal(full, err);
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { ContainerConfig, HostConfig } from '../../../src/core/container.ts';
 import type { AttachSink, OutputStream } from '../../../src/core/runtime.ts';
 import { ConmonRuntime } from '../../../src/runtime/conmon.ts';
-import { cgroupsPathFor, removeCgroup } from '../../../src/runtime/cgroups.ts';
+import { cgroupMounts, cgroupsPathFor, removeCgroup } from '../../../src/runtime/cgroups.ts';
 import { buildSpec, type SpecInput } from '../../../src/runtime/spec.ts';
 
 export const canRun = process.getuid?.() === 0 && fs.existsSync('/usr/bin/conmon') && fs.existsSync('/usr/sbin/runc') && fs.existsSync('/bin/busybox');
@@ -113,6 +113,12 @@ export class World {
       } catch {}
       try {
         removeCgroup(cgroupsPathFor(id, '/berth-test'));
+      } catch {}
+    }
+    // The shared parent of the test cgroups goes once it is empty.
+    for (const mp of cgroupMounts()) {
+      try {
+        fs.rmdirSync(path.join(mp, 'berth-test'));
       } catch {}
     }
     this.runtime.close();
