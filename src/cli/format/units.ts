@@ -87,7 +87,7 @@ export function formatG(x: number, prec: number): string {
 function exactDigits(x: number): { digits: string; exp: number } {
   // toPrecision(100) is exact for every double in the ranges sizes reach.
   const s = x.toPrecision(100);
-  const m = /^(\d)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(s);
+  const m = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
   if (m) return { digits: (m[1] + (m[2] ?? '')).replace(/0+$/, '') || '0', exp: Number(m[3] ?? 0) };
   // Fixed notation: "123.456..." or "0.000123..."
   const [int, frac = ''] = s.split('.');
