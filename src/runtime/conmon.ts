@@ -21,14 +21,14 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { conflict, internal, invalid, notFound } from '../core/errors.ts';
+import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type {
   AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
 import { launchConmon } from './conmon-launch.ts';
-import { ExitDirWatcher } from './exits.ts';
+import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { isErrno } from './rootfs.ts';
 import { RuncError, classifyRuncError, runc, runcState, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
@@ -120,10 +120,15 @@ export class ConmonRuntime implements ContainerRuntime {
       fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
     ]);
     const meta: ContainerMeta = { bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath };
-    await Promise.all([
-      fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
-      fsp.writeFile(path.join(cdir, 'meta.json'), JSON.stringify(meta)),
-    ]);
+    try {
+      await Promise.all([
+        fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
+        fsp.writeFile(path.join(cdir, 'meta.json'), JSON.stringify(meta)),
+      ]);
+    } catch (err) {
+      await this.#removeFiles(id, null);
+      throw wrap(err, `writing the runtime bundle of ${id}`);
+    }
 
     const args = [
       '--api-version', '0',
@@ -239,47 +244,8 @@ export class ConmonRuntime implements ContainerRuntime {
     const first = await this.exitStatus(id);
     if (first) return first;
     if (!(await this.#meta(id))) throw notFound(`No such container: ${id}`);
-    return new Promise<ExitStatus>((resolve, reject) => {
-      let busy = false;
-      let again = false;
-      let done = false;
-      const finish = (fn: () => void) => {
-        if (done) return;
-        done = true;
-        unsubscribe();
-        clearInterval(poll);
-        signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      const check = async () => {
-        if (done) return;
-        if (busy) {
-          again = true;
-          return;
-        }
-        busy = true;
-        try {
-          const st = await this.exitStatus(id);
-          if (st) finish(() => resolve(st));
-        } catch (err) {
-          finish(() => reject(err));
-        } finally {
-          busy = false;
-          if (again && !done) {
-            again = false;
-            void check();
-          }
-        }
-      };
-      const onAbort = () => finish(() => reject(signal?.reason));
-      const unsubscribe = this.#exits.subscribe(id, () => void check());
-      // Only for a conmon that dies without writing its file (SIGKILL).
-      const poll = setInterval(() => void check(), LIVENESS_POLL_MS);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      // Aborted while exitStatus() was read: the listener came too late to fire.
-      if (signal?.aborted) onAbort();
-      else void check();
-    });
+    // The poll only matters for a conmon that dies without writing its file (SIGKILL).
+    return waitForFile(this.#exits, id, () => this.exitStatus(id), { signal, pollMs: LIVENESS_POLL_MS });
   }
 
   async resize(id: string, size: { height: number; width: number }): Promise<void> {

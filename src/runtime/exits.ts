@@ -66,3 +66,55 @@ export class ExitDirWatcher {
     this.#watcher = w;
   }
 }
+
+/**
+ * Resolves with the first non-null answer of `check`, asked now, whenever
+ * `id` changes in the watched directory, and every `pollMs`. Checks never
+ * overlap; an event during a check triggers one more.
+ */
+export function waitForFile<T>(
+  watcher: ExitDirWatcher, id: string, check: () => Promise<T | null>,
+  opts: { signal?: AbortSignal; pollMs: number },
+): Promise<T> {
+  const { signal } = opts;
+  return new Promise<T>((resolve, reject) => {
+    let busy = false;
+    let again = false;
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      unsubscribe();
+      clearInterval(poll);
+      signal?.removeEventListener('abort', onAbort);
+      fn();
+    };
+    const run = async () => {
+      if (done) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        const v = await check();
+        if (v !== null) finish(() => resolve(v));
+      } catch (err) {
+        finish(() => reject(err));
+      } finally {
+        busy = false;
+        if (again && !done) {
+          again = false;
+          void run();
+        }
+      }
+    };
+    const onAbort = () => finish(() => reject(signal?.reason));
+    const unsubscribe = watcher.subscribe(id, () => void run());
+    const poll = setInterval(() => void run(), opts.pollMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // Aborted before the listener existed: it would never fire.
+    if (signal?.aborted) onAbort();
+    else void run();
+  });
+}

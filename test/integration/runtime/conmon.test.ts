@@ -189,6 +189,7 @@ describe('conmon runtime', { skip: skipReason }, () => {
     assert.ok(!(await w.runtime.list()).includes(id));
     for (const f of ['attach', 'ctl', 'winsz', 'config.json']) assert.ok(!fs.existsSync(path.join(bundle, f)), f);
     assert.ok(!fs.existsSync(path.join(w.runtimeRoot, 's', id)));
+    for (const mp of cgroupMounts()) assert.ok(!fs.existsSync(path.join(mp, cgroupsPathFor(id, '/berth-test'))), `${mp} cgroup left`);
   });
 
   test('unknown runtime names are refused', async () => {
@@ -267,5 +268,37 @@ describe('conmon runtime', { skip: skipReason }, () => {
     assert.equal((await w.runtime.waitExit(id)).exitCode, 137);
     await w.runtime.delete(id);
     assert.deepEqual(processesFor(id), []);
+  });
+  test('state paths longer than a unix socket address still attach', async () => {
+    const longRoot = path.join(w.dir, 'a-rather-long-directory-name-'.repeat(3), 'runtime');
+    const rt = new ConmonRuntime({ root: longRoot });
+    const id = w.newId();
+    try {
+      assert.ok(Buffer.byteLength(path.join(longRoot, 's', id, 'attach')) > 108);
+      await rt.create({ id, bundle: w.bundle(id), spec: w.spec(id, ['echo', 'long']), logPath: w.logPath(id), tty: false, openStdin: false });
+      const c = new Collector();
+      await rt.attach(id, c);
+      await rt.start(id);
+      assert.equal((await rt.waitExit(id)).exitCode, 0);
+      await c.ended;
+      assert.equal(c.text(), 'long\n');
+    } finally {
+      await rt.delete(id, { force: true }).catch(() => {});
+      rt.close();
+    }
+  });
+
+  test('default devices are usable, others are not', async () => {
+    const { id, c } = await run(['sh', '-c', [
+      'echo x > /dev/null && echo null-ok',
+      'head -c 4 /dev/zero | wc -c',
+      'head -c 4 /dev/urandom | wc -c',
+      '(echo x > /dev/full) 2>&1 | grep -q "No space" && echo full-ok',
+      'mknod /tmp/sda b 8 0 && (head -c1 /tmp/sda >/dev/null 2>&1 && echo sda-open || echo sda-denied)',
+    ].join('; ')]);
+    assert.equal((await w.runtime.waitExit(id)).exitCode, 0);
+    await c.ended;
+    assert.deepEqual(c.text('stdout').split('\n').map((l) => l.trim()).filter(Boolean), ['null-ok', '4', '4', 'full-ok', 'sda-denied']);
+    await w.runtime.delete(id);
   });
 });
