@@ -141,7 +141,9 @@ function namespaces(network: SpecNetwork, cg: CgroupInfo): Array<{ type: string;
 
 const CPU_PERIOD = 100_000;
 
-function resources(hc: HostConfig, privileged: boolean, cg: CgroupInfo): Record<string, any> {
+function resources(hostConfig: HostConfig, privileged: boolean, cg: CgroupInfo): Record<string, any> {
+  // Records from older berth versions may lack fields: absent means unlimited.
+  const hc = { memory: hostConfig.memory ?? 0, cpuShares: hostConfig.cpuShares ?? 0, nanoCpus: hostConfig.nanoCpus ?? 0, pidsLimit: hostConfig.pidsLimit ?? 0 };
   const r: Record<string, any> = { devices: [...(privileged ? PRIVILEGED_DEVICE_RULES : DEFAULT_DEVICE_RULES)] };
   if (hc.memory < 0) throw invalid(`invalid memory limit: ${hc.memory}`);
   if (hc.memory > 0) {

@@ -301,4 +301,11 @@ describe('conmon runtime', { skip: skipReason }, () => {
     assert.deepEqual(c.text('stdout').split('\n').map((l) => l.trim()).filter(Boolean), ['null-ok', '4', '4', 'full-ok', 'sda-denied']);
     await w.runtime.delete(id);
   });
+  test('an OOM kill under a memory limit is reported', async () => {
+    const { id } = await run(['sh', '-c', 'x=$(head -c 200000000 /dev/zero | tr "\\0" a); echo survived'], { hostConfig: { memory: 16 << 20 } });
+    const exit = await w.runtime.waitExit(id);
+    assert.equal(exit.exitCode, 137);
+    assert.equal(exit.oomKilled, true);
+    await w.runtime.delete(id);
+  });
 });
