@@ -24,9 +24,10 @@ import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type {
-  AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState,
+  AttachSink, ContainerRuntime, ExitStatus, OciSpec, RuntimeAttach, RuntimeCreateOptions, RuntimeState,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
+import { removeCgroup } from './cgroups.ts';
 import { launchConmon } from './conmon-launch.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { isErrno } from './rootfs.ts';
@@ -195,16 +196,21 @@ export class ConmonRuntime implements ContainerRuntime {
     checkId(id);
     const meta = await this.#meta(id);
     const ropts = await this.#runc(id, meta);
+    let runcKnewIt = true;
     try {
       await runc(ropts, ['delete', ...(opts.force ? ['--force'] : []), id]);
     } catch (err) {
       if (!(err instanceof RuncError && /does not exist/.test(err.message))) {
         throw classifyRuncError(err, `deleting container ${id}`);
       }
+      runcKnewIt = false;
     }
     // The container is gone; conmon still drains output and writes the exit
     // file. Removing files under it would race those last writes.
     await this.#waitConmonGone(id);
+    // runc removes the cgroup with its state; without state (lost in a
+    // crash) nobody else will.
+    if (!runcKnewIt && meta) await this.#removeLeftoverCgroup(id, meta);
     await this.#removeFiles(id, meta);
   }
 
@@ -318,6 +324,18 @@ export class ConmonRuntime implements ContainerRuntime {
       this.#log.warn('conmon did not finish after delete', { id });
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  async #removeLeftoverCgroup(id: string, meta: ContainerMeta): Promise<void> {
+    try {
+      const spec = JSON.parse(await fsp.readFile(path.join(meta.bundle, 'config.json'), 'utf8')) as OciSpec;
+      const cg = spec.linux?.cgroupsPath;
+      if (typeof cg !== 'string' || cg === '' || cg.includes(':')) return;
+      const { busy } = removeCgroup(cg);
+      if (busy.length > 0) this.#log.warn('leftover cgroup still in use', { id, busy });
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) this.#log.warn('removing leftover cgroup failed', { id, error: (err as Error).message });
     }
   }
 

@@ -14,6 +14,7 @@
 // capabilities, masked/read-only paths, seccomp, namespaces, device rules,
 // rlimits (clamped to the host), cgroup resources, binds. No user namespace.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { invalid } from '../core/errors.ts';
@@ -58,6 +59,8 @@ export interface SpecInput {
   mounts?: OciMount[];
   oomScoreAdj?: number;
   seccompProfilePath?: string;
+  /** The init binary for HostConfig.init (--init); default: docker-init or tini-static found on the host. */
+  initPath?: string;
   /** Host facts, injectable for tests. */
   host?: { capabilities?: string[]; limits?: HostLimits; cgroups?: CgroupInfo; arch?: string; kernel?: string; hostname?: string };
 }
@@ -78,6 +81,13 @@ export function buildSpec(input: SpecInput): OciSpec {
   const caps = resolveCapabilities({ capAdd: hc.capAdd, capDrop: hc.capDrop, privileged, available: input.host?.capabilities });
 
   const userMounts = (hc.binds ?? []).map(parseBind).concat(input.mounts ?? []);
+  let args = [input.process.path, ...input.process.args];
+  if (hc.init) {
+    // Docker's --init: a tiny init as pid 1 that reaps zombies and forwards signals.
+    const initPath = input.initPath ?? findInit();
+    userMounts.push({ destination: CONTAINER_INIT_PATH, type: 'bind', source: initPath, options: ['bind', 'ro'] });
+    args = [CONTAINER_INIT_PATH, '--', ...args];
+  }
   const taken = new Set(userMounts.map((m) => m.destination));
   const etc = etcMounts(input).filter((m) => !taken.has(m.destination));
   const mounts = mergeMounts(defaultMounts({ shmSize: hc.shmSize, privileged }), [...etc, ...userMounts]);
@@ -109,7 +119,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     process: {
       terminal: tty,
       user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      args: [input.process.path, ...input.process.args],
+      args,
       env: buildEnv({ imageEnv: image.Env, userEnv: config.env, hostname, tty }),
       cwd,
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
@@ -124,6 +134,15 @@ export function buildSpec(input: SpecInput): OciSpec {
   };
   if (config.domainname) spec.domainname = config.domainname;
   return spec;
+}
+
+const CONTAINER_INIT_PATH = '/sbin/docker-init';
+const INIT_CANDIDATES = ['/usr/bin/docker-init', '/usr/libexec/docker/docker-init', '/usr/local/bin/docker-init', '/usr/bin/tini-static', '/usr/bin/tini'];
+
+function findInit(): string {
+  const found = INIT_CANDIDATES.find((p) => fs.existsSync(p));
+  if (!found) throw invalid('exec: "docker-init": executable file not found in $PATH');
+  return found;
 }
 
 function namespaces(network: SpecNetwork, cg: CgroupInfo): Array<{ type: string; path?: string }> {

@@ -308,4 +308,24 @@ describe('conmon runtime', { skip: skipReason }, () => {
     assert.equal(exit.oomKilled, true);
     await w.runtime.delete(id);
   });
+  test('delete removes the cgroup itself when runc lost the container', async () => {
+    const { id } = await run(['sleep', '1000'], { hostConfig: { pidsLimit: 10 } });
+    const cg = cgroupsPathFor(id, '/berth-test');
+    await w.runtime.kill(id, 'KILL');
+    await w.runtime.waitExit(id);
+    // a crash between exit and delete: runc's state is gone, its cgroup is not
+    fs.rmSync(path.join(w.runtimeRoot, 'state', 'runc', id), { recursive: true });
+    assert.ok(cgroupMounts().some((mp) => fs.existsSync(path.join(mp, cg))));
+    await w.runtime.delete(id);
+    for (const mp of cgroupMounts()) assert.ok(!fs.existsSync(path.join(mp, cg)), `${mp}${cg} left`);
+  });
+  test('--init puts docker-init in front as pid 1', { skip: !fs.existsSync('/usr/bin/docker-init') && !fs.existsSync('/usr/bin/tini-static') && 'no docker-init/tini on this host' }, async () => {
+    const { id, c } = await run(['sh', '-c', 'echo $$; tr "\\0" " " < /proc/1/cmdline; echo; exit 3'], { hostConfig: { init: true } });
+    assert.equal((await w.runtime.waitExit(id)).exitCode, 3);
+    await c.ended;
+    const [pid, cmdline] = c.text('stdout').split('\n');
+    assert.notEqual(pid, '1');
+    assert.match(cmdline, /^\/sbin\/docker-init -- sh -c /);
+    await w.runtime.delete(id);
+  });
 });

@@ -255,3 +255,10 @@ test('signals and cgroup paths', () => {
   assert.equal(cgroupsPathFor('abc'), '/berth/abc');
   assert.equal(cgroupsPathFor('abc', 'custom/parent'), '/custom/parent/abc');
 });
+
+test('spec: --init runs the host\'s init as pid 1 in front of the command', (t) => {
+  const rootfs = fakeRootfs(t);
+  const spec = buildSpec(input(rootfs, { hostConfig: hostConfig({ init: true }), initPath: '/opt/tini' }));
+  assert.deepEqual(spec.process.args, ['/sbin/docker-init', '--', 'sh', '-c', 'true']);
+  assert.deepEqual(spec.mounts.find((m) => m.destination === '/sbin/docker-init'), { destination: '/sbin/docker-init', type: 'bind', source: '/opt/tini', options: ['bind', 'ro'] });
+});
