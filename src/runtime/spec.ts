@@ -148,9 +148,12 @@ function findInit(): string {
 function namespaces(network: SpecNetwork, cg: CgroupInfo): Array<{ type: string; path?: string }> {
   const ns: Array<{ type: string; path?: string }> = [{ type: 'mount' }];
   if (network === 'none') ns.push({ type: 'network' });
-  else if (typeof network === 'object') {
+  else if (typeof network === 'object' && network !== null) {
     if (!path.isAbsolute(network.path)) throw invalid(`network namespace path must be absolute: ${network.path}`);
     ns.push({ type: 'network', path: network.path });
+  } else if (network !== 'host') {
+    // Anything else would silently share the host's network: refuse it.
+    throw invalid(`unsupported network for the runtime spec: ${JSON.stringify(network)} (want "none", "host" or a namespace path)`);
   }
   ns.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
   // Docker's default cgroupns is private on v2 and the host's on v1.

@@ -204,6 +204,7 @@ test('spec: tty, hostname, cwd, shm, resources, readonly rootfs, network modes',
   const joined = buildSpec(input(rootfs, { network: { path: '/run/netns/x' } }));
   assert.deepEqual(joined.linux.namespaces.find((n: { type: string }) => n.type === 'network'), { type: 'network', path: '/run/netns/x' });
   assert.throws(() => buildSpec(input(rootfs, { config: config({ workingDir: 'rel' }) })), /needs to be an absolute path/);
+  assert.throws(() => buildSpec(input(rootfs, { network: 'bridge' as 'none' })), (e) => isCode(e, 'invalid_argument') && /bridge/.test((e as Error).message));
 });
 
 test('spec: privileged drops seccomp and masks, opens devices; security opts', (t) => {
