@@ -47,20 +47,21 @@ export function hostConfig(over: Partial<HostConfig> = {}): HostConfig {
 }
 
 export class Collector implements AttachSink {
-  out: Array<{ stream: OutputStream; data: string }> = [];
+  // Chunks are kept as delivered (not copied) so a reused buffer would show.
+  out: Array<{ stream: OutputStream; data: Buffer }> = [];
   ended: Promise<Error | undefined>;
   #resolve!: (e: Error | undefined) => void;
   constructor() {
     this.ended = new Promise((r) => { this.#resolve = r; });
   }
   data(stream: OutputStream, chunk: Buffer): void {
-    this.out.push({ stream, data: chunk.toString('utf8') });
+    this.out.push({ stream, data: chunk });
   }
   end(err?: Error): void {
     this.#resolve(err);
   }
   text(stream?: OutputStream): string {
-    return this.out.filter((o) => !stream || o.stream === stream).map((o) => o.data).join('');
+    return Buffer.concat(this.out.filter((o) => !stream || o.stream === stream).map((o) => o.data)).toString('utf8');
   }
 }
 
