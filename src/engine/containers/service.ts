@@ -115,7 +115,16 @@ export class ContainerEngine implements ContainerService {
   async start(ref: string): Promise<void> {
     const { id } = this.#d.containers.resolve(ref);
     this.#manuallyStopped.delete(id);
-    await this.#mutex.run(id, () => this.#startLocked(id));
+    try {
+      await this.#mutex.run(id, () => this.#startLocked(id));
+    } catch (err) {
+      // Docker removes an AutoRemove container whose start failed (outside the lock: removal takes it).
+      const rec = this.#d.containers.get(id);
+      if (rec?.hostConfig.autoRemove && rec.state.status !== 'running' && !isCode(err, 'not_modified')) {
+        await this.#removeNow(id).catch((e) => this.#log.warn('auto-remove after failed start failed', { id, err: e }));
+      }
+      throw err;
+    }
   }
 
   async #startLocked(id: string): Promise<void> {
@@ -179,7 +188,6 @@ export class ContainerEngine implements ContainerService {
       this.#d.containers.put(fresh);
     }
     this.#waiters.exited(rec.id, exitCode);
-    if (rec.hostConfig.autoRemove) await this.#removeNow(rec.id).catch(() => {});
   }
 
   /** Follows a running container until conmon reports its exit. */
