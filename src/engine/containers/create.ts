@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { ContainerConfig, ContainerRecord, CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
 import type { ImageRecord } from '../../core/image.ts';
 import { invalid, notFound } from '../../core/errors.ts';
+import { mergeEnv, resolveArgs } from '../../runtime/process.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -65,13 +66,6 @@ export function validateHostConfig(h: HostConfig): void {
   if (h.memory > 0 && h.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
 }
 
-function mergeEnv(imageEnv: string[], userEnv: string[]): string[] {
-  const out = [...userEnv];
-  const keys = new Set(userEnv.map((e) => e.split('=')[0]));
-  for (const e of imageEnv) if (!keys.has(e.split('=')[0])) out.push(e);
-  return out;
-}
-
 /** Docker's merge: the image supplies what the user left unset. */
 export function mergeConfig(req: CreateContainerRequest['config'], image: ImageRecord, hostname: string): ContainerConfig {
   const ic = image.config.config ?? {};
@@ -116,18 +110,12 @@ export function mergeConfig(req: CreateContainerRequest['config'], image: ImageR
   };
 }
 
-/** entrypoint + cmd -> the process to run. */
-export function processArgs(config: ContainerConfig): { path: string; args: string[] } {
-  const argv = [...(config.entrypoint ?? []), ...(config.cmd ?? [])];
-  if (argv.length === 0 || !argv[0]) throw invalid('no command specified');
-  return { path: argv[0], args: argv.slice(1) };
-}
-
 export function newRecord(fields: {
   id: string; name: string; image: ImageRecord; config: ContainerConfig; hostConfig: HostConfig;
   driver: string; dir: string;
 }): ContainerRecord {
-  const { path, args } = processArgs(fields.config);
+  // The config is already merged with the image's, so no image defaults apply here.
+  const { path, args } = resolveArgs({}, fields.config);
   return {
     id: fields.id,
     name: fields.name,

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newRecord, processArgs, validateHostConfig } from '../../../src/engine/containers/create.ts';
+import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newRecord, validateHostConfig } from '../../../src/engine/containers/create.ts';
 import { validateName, generateName } from '../../../src/engine/containers/names.ts';
 import { isCode } from '../../../src/core/errors.ts';
+import { resolveArgs } from '../../../src/runtime/process.ts';
 import type { ImageRecord } from '../../../src/core/image.ts';
 
 const image: ImageRecord = {
@@ -32,15 +33,15 @@ test('merge: an entrypoint drops the image cmd; --entrypoint "" resets it', () =
   assert.equal(withEp.cmd, null);
   const reset = mergeConfig({ image: 'img', entrypoint: [''], cmd: ['echo', 'hi'] }, image, 'h');
   assert.equal(reset.entrypoint, null);
-  assert.deepEqual(processArgs(reset), { path: 'echo', args: ['hi'] });
+  assert.deepEqual(resolveArgs({}, reset), { path: 'echo', args: ['hi'] });
   const user = mergeConfig({ image: 'img', cmd: ['ls', '-l'] }, image, 'h');
-  assert.deepEqual(processArgs(user), { path: 'ls', args: ['-l'] });
+  assert.deepEqual(resolveArgs({}, user), { path: 'ls', args: ['-l'] });
 });
 
 test('merge: no command anywhere is "no command specified"', () => {
   const bare: ImageRecord = { ...image, config: { ...image.config, config: {} } };
   const c = mergeConfig({ image: 'img' }, bare, 'h');
-  assert.throws(() => processArgs(c), (e) => isCode(e, 'invalid_argument') && /no command specified/.test((e as Error).message));
+  assert.throws(() => resolveArgs({}, c), (e) => isCode(e, 'invalid_argument') && /No command specified/.test((e as Error).message));
 });
 
 test('merge: relative workdir and bad env are refused naming the value', () => {
