@@ -207,9 +207,12 @@ export class ContainerEngine implements ContainerService {
         oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
       };
       this.#d.containers.put(rec);
-      await this.#d.runtime.delete(id).catch((err) => this.#log.warn('runtime delete failed', { id, err }));
-      await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
-      await this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      // Independent cleanups: the runtime's state and the host's view of the rootfs.
+      await Promise.all([
+        this.#d.runtime.delete(id).catch((err) => this.#log.warn('runtime delete failed', { id, err }))
+          .then(() => rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {})),
+        this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err })),
+      ]);
       return rec;
     });
     if (!rec) return;
@@ -323,7 +326,10 @@ export class ContainerEngine implements ContainerService {
       if (!rec) return null;
       this.#d.containers.delete(id);
       this.#attach.endWaiting(id);
-      await this.#d.runtime.delete(id, { force: true }).catch(() => {});
+      // An exited or never-started container has no runtime state left (exit and failed-start handling removed it).
+      if (rec.state.status !== 'exited' && rec.state.status !== 'created') {
+        await this.#d.runtime.delete(id, { force: true }).catch(() => {});
+      }
       await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
       this.#mountRefs.delete(id);
       const rootfs = this.#rootfs(id);
