@@ -19,6 +19,7 @@ import { type Summary, summarize } from './lib/stats.ts';
 
 const RUN_ARGS = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
 const SETTLE_MS = 2_000;
+let commit = 'unknown';
 
 interface Result {
   name: 'berthd' | 'dockerd';
@@ -50,7 +51,8 @@ async function timedRun(d: PrivateDaemon): Promise<number> {
 /** Everything the daemon keeps resident while idle: itself and the helpers naming its dir (dockerd's containerd). */
 function idleRss(d: PrivateDaemon): Result['rss'] {
   return processesUnder(d.dir)
-    .map((p) => ({ comm: p.comm, pid: p.pid, kib: vmRssKiB(p.pid) ?? 0 }))
+    // Node names its main thread "MainThread": label the daemon by what it is.
+    .map((p) => ({ comm: p.pid === d.pid ? d.kind : p.comm, pid: p.pid, kib: vmRssKiB(p.pid) ?? 0 }))
     .filter((p) => p.kib > 0);
 }
 
@@ -59,6 +61,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const notes: string[] = [];
   const machine = await describeMachine(DOCKER_CLI);
+  commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim() || 'unknown';
   try {
     if (opts.target !== 'dockerd') daemons.push(await startBerthd());
     if (opts.target !== 'berthd') {
@@ -123,7 +126,8 @@ function section(results: Result[], notes: string[], m: Machine): string {
       `(${b?.samples.length ?? d?.samples.length ?? 0} runs per daemon after ${warmup} warm-ups).`,
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}.`,
-    `Daemons: berthd ${b?.version ?? '(not measured)'}; dockerd ${d?.version ?? '(not measured)'} with its own containerd.`,
+    `Daemons: berthd ${b ? `${b.version} (commit ${commit})` : '(not measured)'}; ` +
+      `dockerd ${d?.version ?? '(not measured)'} with its own containerd.`,
     '',
     '| `docker run --rm --network none busybox true` | berthd | dockerd | berthd/dockerd |',
     '|---|---|---|---|',
