@@ -8,14 +8,25 @@ import { FlagError, parseFlags } from './flags.ts';
 import { CommandContext, PROGRAM, VERSION, checkArgs, helpText, usageError } from './command.ts';
 import type { CommandDef } from './command.ts';
 import { CliError, StatusError } from './errors.ts';
-import { commands } from './commands/index.ts';
+import { commands, groups } from './commands/index.ts';
+import type { CommandGroup } from './commands/index.ts';
 
 const ROOT_USAGE = `${PROGRAM} [OPTIONS] COMMAND [ARG...]`;
 
-function rootHelp(defs: readonly CommandDef[]): string {
-  const width = Math.max(...defs.map((d) => d.name.length)) + 2;
-  const list = defs.map((d) => `  ${d.name.padEnd(width)}${d.description}`).join('\n');
-  return `\nUsage:  ${ROOT_USAGE}\n\nA Docker-compatible container engine\n\nCommands:\n${list}\n\n` +
+function listing(entries: readonly { name: string; description: string }[]): string {
+  const width = Math.max(...entries.map((d) => d.name.length)) + 2;
+  return entries.map((d) => `  ${d.name.padEnd(width)}${d.description}`).join('\n');
+}
+
+function groupHelp(group: CommandGroup): string {
+  const entries = group.commands.map((c) => ({ name: c.name.slice(group.name.length + 1), description: c.description }));
+  return `\nUsage:  ${PROGRAM} ${group.name} COMMAND\n\n${group.description}\n\nCommands:\n${listing(entries)}\n\n` +
+    `Run '${PROGRAM} ${group.name} COMMAND --help' for more information on a command.\n`;
+}
+
+function rootHelp(defs: readonly CommandDef[], groupList: readonly CommandGroup[]): string {
+  return `\nUsage:  ${ROOT_USAGE}\n\nA Docker-compatible container engine\n\nCommands:\n${listing(defs)}\n\n` +
+    `Management Commands:\n${listing(groupList)}\n\n` +
     'Global Options:\n' +
     '  -D, --debug              Enable debug mode\n' +
     '  -H, --host string        Daemon socket to connect to\n' +
@@ -65,6 +76,7 @@ async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFla
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const defs = commands();
+  const groupList = groups();
   let code = 0;
   const program = new Command(PROGRAM)
     .usage('[OPTIONS] COMMAND [ARG...]')
@@ -87,12 +99,12 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${name}\n\nRun '${PROGRAM} --help' for more information\n`);
         code = 1;
       } else {
-        (opts.help ? io.stdout : io.stderr).write(rootHelp(defs));
+        (opts.help ? io.stdout : io.stderr).write(rootHelp(defs, groupList));
       }
     });
 
-  for (const def of defs) {
-    program.command(def.name)
+  const register = (parent: Command, def: CommandDef, name: string) => {
+    parent.command(name)
       .aliases(def.aliases ?? [])
       .description(def.description)
       .helpOption(false)
@@ -110,6 +122,26 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         }
         code = await runCommand(def, cmd.args, io, hosts[0], root.debug === true || io.env.BERTH_DEBUG === '1');
       });
+  };
+  for (const def of defs) register(program, def, def.name);
+  for (const group of groupList) {
+    const g = program.command(group.name)
+      .description(group.description)
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .passThroughOptions()
+      .argument('[command]')
+      .action((name: string | undefined) => {
+        if (!name || name === '--help' || name === '-h') {
+          io.stderr.write(groupHelp(group));
+          return;
+        }
+        io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${group.name} ${name}\n\nUsage:  ${PROGRAM} ${group.name}\n\n` +
+          `Run '${PROGRAM} ${group.name} --help' for more information\n`);
+        code = 1;
+      });
+    for (const def of group.commands) register(g, def, def.name.slice(group.name.length + 1));
   }
 
   try {

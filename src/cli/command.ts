@@ -8,8 +8,10 @@ import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { flagUsages } from './flags.ts';
 import { CliError } from './errors.ts';
 
+import pkg from '../../package.json' with { type: 'json' };
+
 export const PROGRAM = 'berth';
-export const VERSION = '0.1.0';
+export const VERSION: string = pkg.version;
 
 export type ArgsRule =
   | { kind: 'none' }

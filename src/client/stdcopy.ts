@@ -106,6 +106,11 @@ export function copyDemuxed(source: Readable, stdout: Writable | null, stderr: W
     source.on('end', () => { if (!failed) resolve(); });
     source.on('close', () => { if (!failed) resolve(); });
     source.on('error', (err) => { if (!failed) { failed = true; reject(err); } });
+    // Already over: no end or close event will come.
+    if (source.readableEnded || source.destroyed) resolve();
+    // A paused source (a hijacked socket held since the upgrade) stays paused
+    // when a data listener is added.
+    source.resume();
   });
 }
 
@@ -121,5 +126,7 @@ export function copyRaw(source: Readable, target: Writable | null): Promise<void
     source.on('end', resolve);
     source.on('close', resolve);
     source.on('error', reject);
+    if (source.readableEnded || source.destroyed) resolve();
+    source.resume();
   });
 }

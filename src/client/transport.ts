@@ -71,6 +71,9 @@ export class Transport {
       const headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
       const req = http.request(this.#requestOptions({ ...opts, headers }, false));
       req.on('upgrade', (res, socket, head) => {
+        // Hold the output until someone reads it: the caller has more
+        // requests to make (wait, start) before it starts copying.
+        socket.pause();
         resolve({ socket: socket as Socket, head, contentType: String(res.headers['content-type'] ?? '') });
       });
       req.on('response', (res) => {

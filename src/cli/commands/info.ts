@@ -6,7 +6,7 @@ import type { CommandContext } from '../command.ts';
 import { INSPECT_FORMAT_HELP, str } from './common.ts';
 import type { InfoResponse } from '../../client/index.ts';
 import { ConnectionError } from '../../client/index.ts';
-import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
+import { GO_FIELD_ALIASES, Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
 import { bytesSize } from '../format/units.ts';
 import { StatusError } from '../errors.ts';
 import { clientVersion } from './version.ts';
@@ -129,7 +129,7 @@ export const info: CommandDef = {
     const { value } = await ctx.client.system.info();
     const data = { ...value, ClientInfo: { Debug: debug, ...(clientVersion(await ctx.client.apiVersion()).toJSON as () => object)() } };
     try {
-      ctx.out(tmpl.execute(data, { missingKey: 'error' }));
+      ctx.out(tmpl.execute(data, { missingKey: 'error', aliases: GO_FIELD_ALIASES }));
     } catch (err) {
       if (err instanceof TemplateExecError) throw new Error(`template: ${err.message.replace(/^template: /, '')}`);
       throw err;

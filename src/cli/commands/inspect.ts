@@ -6,11 +6,12 @@ import type { CommandDef } from '../command.ts';
 import { minArgs } from '../command.ts';
 import { INSPECT_FORMAT_HELP, str } from './common.ts';
 import type { CommandContext } from '../command.ts';
+import type { ParsedFlags } from '../flags.ts';
 import { ApiError } from '../../client/index.ts';
 import { StatusError } from '../errors.ts';
 import { compactJson, indentJson } from '../format/jsonindent.ts';
 import { NIL_MAP, NIL_SLICE } from '../format/gofmt.ts';
-import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
+import { GO_FIELD_ALIASES, Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
 
 const TYPES = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
 const SUPPORTED = ['container', 'image', 'network', 'volume'];
@@ -78,7 +79,7 @@ export function withTypedNils(value: unknown): unknown {
 /** What `inspect -f` prints for one raw document (docker's TemplateInspector, raw fallback). */
 export function renderInspectTemplate(tmpl: Template, raw: Buffer): string {
   try {
-    return tmpl.execute(withTypedNils(JSON.parse(raw.toString('utf8'))), { missingKey: 'error' });
+    return tmpl.execute(withTypedNils(JSON.parse(raw.toString('utf8'))), { missingKey: 'error', aliases: GO_FIELD_ALIASES });
   } catch (err) {
     if (err instanceof TemplateExecError) throw new Error(`template parsing error: ${err.message}`);
     if (err instanceof SyntaxError) throw new Error(`unable to read inspect data: ${err.message}`);
@@ -89,48 +90,72 @@ export function renderInspectTemplate(tmpl: Template, raw: Buffer): string {
 export const inspect: CommandDef = {
   name: 'inspect',
   usage: '[OPTIONS] NAME|ID [NAME|ID...]',
-  description: 'Return low-level information on Docker objects',
+  description: 'Return low-level information on berth objects',
   args: minArgs(1),
   flags: [
     { name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP },
     { name: 'type', type: 'string', usage: 'Only inspect objects of the given type' },
     { name: 'size', short: 's', type: 'bool', usage: 'Display total file sizes if the type is container' },
   ],
-  async run(ctx, args, flags) {
-    const type = str(flags.values.type);
-    if (flags.changed.has('type') && type === '') throw new Error(`type is empty: must be one of "${TYPES.join('", "')}"`);
-    if (type && !TYPES.includes(type)) throw new Error(`unknown type: ${JSON.stringify(type)}: must be one of "${TYPES.join('", "')}"`);
-    const format = str(flags.values.format);
-    let tmpl: Template | undefined;
-    if (format && format !== 'json') {
-      try {
-        tmpl = new Template(format);
-      } catch (err) {
-        if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
-        throw err;
-      }
-    }
-    const size = flags.values.size === true;
-    const raws: Buffer[] = [];
-    const errors: string[] = [];
-    let out = '';
-    for (const ref of args) {
-      try {
-        const raw = await find(ctx, ref, type, size);
-        if (tmpl) out += `${renderInspectTemplate(tmpl, raw)}\n`;
-        else raws.push(raw);
-      } catch (err) {
-        errors.push((err as Error).message);
-      }
-    }
-    if (tmpl) {
-      ctx.io.stdout.write(out || '\n');
-    } else if (raws.length === 0) {
-      ctx.io.stdout.write('[]\n');
-    } else {
-      const joined = `[${raws.map((r) => r.toString('utf8')).join(',')}]`;
-      ctx.io.stdout.write(`${format === 'json' ? compactJson(joined) : indentJson(joined)}\n`);
-    }
-    if (errors.length) throw new StatusError(1, errors.join('\n'));
-  },
+  run: (ctx, args, flags) => runInspect(ctx, args, flags, str(flags.values.type)),
 };
+
+/** `berth container inspect`: containers only. */
+export const containerInspect: CommandDef = {
+  name: 'container inspect',
+  usage: '[OPTIONS] CONTAINER [CONTAINER...]',
+  description: 'Display detailed information on one or more containers',
+  args: minArgs(1),
+  flags: [
+    { name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP },
+    { name: 'size', short: 's', type: 'bool', usage: 'Display total file sizes' },
+  ],
+  run: (ctx, args, flags) => runInspect(ctx, args, flags, 'container'),
+};
+
+/** `berth image inspect`: images only. */
+export const imageInspect: CommandDef = {
+  name: 'image inspect',
+  usage: '[OPTIONS] IMAGE [IMAGE...]',
+  description: 'Display detailed information on one or more images',
+  args: minArgs(1),
+  flags: [{ name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP }],
+  run: (ctx, args, flags) => runInspect(ctx, args, flags, 'image'),
+};
+
+async function runInspect(ctx: CommandContext, args: string[], flags: ParsedFlags, type: string): Promise<void> {
+  if (flags.changed.has('type') && type === '') throw new Error(`type is empty: must be one of "${TYPES.join('", "')}"`);
+  if (type && !TYPES.includes(type)) throw new Error(`unknown type: ${JSON.stringify(type)}: must be one of "${TYPES.join('", "')}"`);
+  const format = str(flags.values.format);
+  let tmpl: Template | undefined;
+  if (format && format !== 'json') {
+    try {
+      tmpl = new Template(format);
+    } catch (err) {
+      if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
+      throw err;
+    }
+  }
+  const size = flags.values.size === true;
+  const raws: Buffer[] = [];
+  const errors: string[] = [];
+  let out = '';
+  for (const ref of args) {
+    try {
+      const raw = await find(ctx, ref, type, size);
+      if (tmpl) out += `${renderInspectTemplate(tmpl, raw)}\n`;
+      else raws.push(raw);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  }
+  if (tmpl) {
+    ctx.io.stdout.write(out || '\n');
+  } else if (raws.length === 0) {
+    ctx.io.stdout.write('[]\n');
+  } else {
+    const joined = `[${raws.map((r) => r.toString('utf8')).join(',')}]`;
+    ctx.io.stdout.write(`${format === 'json' ? compactJson(joined) : indentJson(joined)}\n`);
+  }
+  if (errors.length) throw new StatusError(1, errors.join('\n'));
+}

@@ -9,7 +9,7 @@ import { CLIENT_API_VERSION } from '../../client/index.ts';
 import type { VersionResponse } from '../../client/index.ts';
 import { GO_TYPE } from '../format/gofmt.ts';
 import type { TypedObject } from '../format/gofmt.ts';
-import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
+import { GO_FIELD_ALIASES, Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
 import { TabWriter } from '../format/tabwriter.ts';
 import { ansic } from '../format/display.ts';
 import { StatusError } from '../errors.ts';
@@ -138,10 +138,10 @@ export const version: CommandDef = {
     const tw = new TabWriter({ minwidth: 20, tabwidth: 1, padding: 1 });
     let execError: unknown;
     try {
-      tw.write(tmpl.execute(data));
+      tw.write(tmpl.execute(data, { aliases: GO_FIELD_ALIASES }));
     } catch (err) {
       if (!(err instanceof TemplateExecError)) throw err;
-      tw.write(tmpl.executePartial(data));
+      tw.write(tmpl.executePartial(data, { aliases: GO_FIELD_ALIASES }));
       execError = err;
     }
     tw.write('\n');

@@ -33,6 +33,8 @@ export interface ExecOptions {
   missingKey: MissingKey;
   /** On error, return the output so far instead of throwing. */
   partial?: boolean;
+  /** Go field names for JSON keys spelled differently (ID for "Id"), tried when a key is missing. */
+  aliases?: Readonly<Record<string, string>>;
 }
 
 export function execute(nodes: Node[], data: unknown, opts: ExecOptions): string {
@@ -242,6 +244,8 @@ class State {
     if (isMap(receiver)) {
       if (extra) this.error(`${name} is not a method but has arguments`);
       if (Object.prototype.hasOwnProperty.call(receiver, name)) return receiver[name];
+      const alias = this.#opts.aliases?.[name];
+      if (alias !== undefined && Object.prototype.hasOwnProperty.call(receiver, alias)) return receiver[alias];
       if (this.#opts.missingKey === 'error') this.error(`map has no entry for key "${name}"`);
       return this.#opts.missingKey === 'zero' ? null : MISSING;
     }

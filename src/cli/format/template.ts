@@ -23,7 +23,21 @@ export interface ExecuteOptions {
   missingKey?: MissingKey;
   /** Replaces functions for this run (table headers). */
   funcs?: Record<string, TemplateFunc>;
+  /** Go field names accepted for differently spelled JSON keys (see GO_FIELD_ALIASES). */
+  aliases?: Readonly<Record<string, string>>;
 }
+
+/**
+ * docker runs templates on its Go structs first, whose field names differ
+ * from the JSON keys in a few places ({{.ID}} for "Id", {{.HostConfig.DNS}}
+ * for "Dns"); berth's data is the JSON, so both spellings are accepted.
+ */
+export const GO_FIELD_ALIASES: Readonly<Record<string, string>> = {
+  ID: 'Id', APIVersion: 'ApiVersion', DNS: 'Dns', DNSOptions: 'DnsOptions', DNSSearch: 'DnsSearch',
+  CPUShares: 'CpuShares', CPUPeriod: 'CpuPeriod', CPUQuota: 'CpuQuota', CPURealtimePeriod: 'CpuRealtimePeriod',
+  CPURealtimeRuntime: 'CpuRealtimeRuntime', CPUCount: 'CpuCount', CPUPercent: 'CpuPercent', NanoCPUs: 'NanoCpus',
+  HTTPProxy: 'HttpProxy', HTTPSProxy: 'HttpsProxy', ParentID: 'ParentId',
+};
 
 export class Template {
   readonly source: string;
@@ -46,6 +60,7 @@ export class Template {
       source: this.source,
       funcs: { ...this.#funcs, ...opts.funcs },
       missingKey: opts.missingKey ?? 'default',
+      aliases: opts.aliases,
       partial: true,
     });
   }
@@ -57,6 +72,7 @@ export class Template {
       source: this.source,
       funcs: { ...this.#funcs, ...opts.funcs },
       missingKey: opts.missingKey ?? 'default',
+      aliases: opts.aliases,
     });
   }
 }

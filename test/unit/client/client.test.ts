@@ -135,6 +135,40 @@ test('hijacked attach: demuxed output, stdin forwarded, half-closed at stdin EOF
   assert.equal(errText.join(''), 'got abcdef');
 });
 
+test('output sent before anyone reads is kept until the stream is piped', async (t) => {
+  const d = await withDaemon(t, (d) => d.onUpgrade(/\/attach$/, (_r, sock) => {
+    sock.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+    sock.end(Buffer.concat([encodeFrame(1, 'early\n'), encodeFrame(2, 'bird\n')]));
+  }));
+  const c = new EngineClient({ host: d.host });
+  t.after(() => c.close());
+  const conn = new HijackedConnection(await c.containers.attach('x', { stream: true, stdout: true, stderr: true }));
+  // The run flow sends wait and start before it reads: the daemon may be done by then.
+  await new Promise((r) => setTimeout(r, 100));
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const text: string[] = [];
+  out.on('data', (b: Buffer) => text.push(`out:${b}`));
+  err.on('data', (b: Buffer) => text.push(`err:${b}`));
+  await conn.pipeOutput(false, out, err);
+  conn.close();
+  assert.deepEqual(text, ['out:early\n', 'err:bird\n']);
+});
+
+test('a stream that ended before anyone read it still completes (a container with no output)', async (t) => {
+  const d = await withDaemon(t, (d) => d.onUpgrade(/\/attach$/, (_r, sock) => {
+    sock.end('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+  }));
+  const c = new EngineClient({ host: d.host });
+  t.after(() => c.close());
+  for (const tty of [false, true]) {
+    const conn = new HijackedConnection(await c.containers.attach('x', { stream: true, stdout: true }));
+    await new Promise((r) => setTimeout(r, 50));
+    await conn.pipeOutput(tty, new PassThrough(), new PassThrough());
+    conn.close();
+  }
+});
+
 test('attach to a missing container is an ApiError, not a hang', async (t) => {
   const d = await withDaemon(t);
   const c = new EngineClient({ host: d.host });
