@@ -25,4 +25,5 @@ if [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+bash scripts/build.sh
 echo "setup: ok ($(bin/node24 --version), $(runc --version | head -1), $(conmon --version | head -1))"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Compiles src/ to dist/ (plain JavaScript, same layout) for the launchers.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+rm -rf dist.tmp
+# Type errors are reported by the type-check step of the tests, not here.
+node_modules/.bin/tsc -p tsconfig.build.json --outDir dist.tmp >/dev/null || true
+[ -f dist.tmp/src/daemon/main.js ] && [ -f dist.tmp/src/cli/main.js ] || { echo "build: compilation produced no output" >&2; exit 1; }
+touch dist.tmp/.stamp
+rm -rf dist && mv dist.tmp dist
+echo "build: ok"
