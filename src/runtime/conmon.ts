@@ -29,6 +29,7 @@ import type {
 import { connectAttach } from './attach.ts';
 import { removeCgroup } from './cgroups.ts';
 import { launchConmon } from './conmon-launch.ts';
+import { startThroughFifo } from './exec-fifo.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { isErrno } from './rootfs.ts';
 import { RuncError, classifyRuncError, runc, runcState, type RuncOptions } from './runc.ts';
@@ -167,7 +168,10 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 
   async start(id: string): Promise<void> {
-    const opts = await this.#runc(id);
+    const meta = await this.#meta(id);
+    const opts = await this.#runc(id, meta);
+    // runc's own protocol (see exec-fifo.ts); other runtimes get their `start`.
+    if ((meta?.runtime ?? this.#defaultRuntime) === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
     try {
       await runc(opts, ['start', id]);
     } catch (err) {
