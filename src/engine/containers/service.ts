@@ -53,6 +53,8 @@ export class ContainerEngine implements ContainerService {
   readonly #waiters = new Waiters();
   readonly #attach: AttachHub;
   readonly #mountRefs = new Map<string, number>();
+  /** Runtime deletes still running after an exit, by container. */
+  readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
   readonly #manuallyStopped = new Set<string>();
   readonly #shutdown = new AbortController();
@@ -128,6 +130,7 @@ export class ContainerEngine implements ContainerService {
   }
 
   async #startLocked(id: string): Promise<void> {
+    await this.#runtimeCleanups.get(id);
     const rec = this.#d.containers.resolve(id);
     if (rec.state.status === 'running' || rec.state.status === 'paused') throw notModified('container already started');
     if (rec.state.status === 'removing' || rec.state.status === 'dead') {
@@ -207,12 +210,11 @@ export class ContainerEngine implements ContainerService {
         oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
       };
       this.#d.containers.put(rec);
-      // Independent cleanups: the runtime's state and the host's view of the rootfs.
-      await Promise.all([
-        this.#d.runtime.delete(id).catch((err) => this.#log.warn('runtime delete failed', { id, err }))
-          .then(() => rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {})),
-        this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err })),
-      ]);
+      // The runtime's leftovers (runc state, conmon files, bundle) go in the
+      // background: nothing a client waits for needs them gone, and a later
+      // start of this container waits for them (#startLocked).
+      this.#trackRuntimeCleanup(id);
+      await this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
       return rec;
     });
     if (!rec) return;
@@ -223,6 +225,15 @@ export class ContainerEngine implements ContainerService {
     } else if (this.#shouldRestart(rec)) {
       await this.#restartByPolicy(rec);
     }
+  }
+
+  #trackRuntimeCleanup(id: string): void {
+    const done: Promise<void> = this.#d.runtime.delete(id)
+      .catch((err) => this.#log.warn('runtime delete failed', { id, err }))
+      .then(() => rm(this.#bundle(id), { recursive: true, force: true }))
+      .catch(() => {})
+      .finally(() => { if (this.#runtimeCleanups.get(id) === done) this.#runtimeCleanups.delete(id); });
+    this.#runtimeCleanups.set(id, done);
   }
 
   #shouldRestart(rec: ContainerRecord): boolean {
@@ -513,9 +524,10 @@ export class ContainerEngine implements ContainerService {
     }
   }
 
-  /** Stops watching; containers keep running (they belong to conmon now). */
-  shutdown(): void {
+  /** Stops watching and finishes pending cleanups; containers keep running (they belong to conmon now). */
+  async shutdown(): Promise<void> {
     this.#shutdown.abort();
+    await Promise.all(this.#runtimeCleanups.values());
   }
 
   #attrs(rec: ContainerRecord): Record<string, string> {
