@@ -101,6 +101,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     await images.seedDefault();
     log.debug('default image ready', { ms: Date.now() - t0 });
     await containers.restore();
+    await containers.sweepOrphans();
+    const swept = await images.gc();
+    if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const server = createApiServer({ containers, images, system, events, logger: log });
     await listen(server, config.host, config.group, log);

@@ -3,7 +3,7 @@
 // runtime driver (conmon + runc) and the event bus; see src/core/container.ts
 // for the lifecycle it implements.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
   ContainerView, CreateContainerRequest, WaitCondition,
@@ -11,6 +11,7 @@ import type {
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
 import type { ImageRecord, ImageService } from '../../core/image.ts';
+import type { Snapshotter } from '../../core/snapshot.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { BerthError, conflict, invalid, isCode, notModified, wrap } from '../../core/errors.ts';
@@ -521,6 +522,31 @@ export class ContainerEngine implements ContainerService {
       } catch (err) {
         this.#log.error('restoring container failed', { id: rec.id, err });
       }
+    }
+  }
+
+  /**
+   * Removes what a crash between a metadata commit and its filesystem
+   * cleanup left: writable snapshots and container directories no record
+   * names. Runs at boot, before the API serves.
+   */
+  async sweepOrphans(): Promise<void> {
+    const known = new Set(this.#d.containers.list().map((r) => r.id));
+    const snap: Snapshotter & { listSnapshots?: () => Promise<string[]> } = this.#d.images.snapshotter;
+    let dirs: string[] = [];
+    try { dirs = await readdir(`${this.#d.dataRoot}/containers`); } catch { /* none yet */ }
+    for (const id of dirs.filter((d) => !known.has(d))) {
+      const rootfs = this.#rootfs(id);
+      if (await isMounted(rootfs)) await snap.unmount(rootfs).catch((err) => this.#log.warn('orphan unmount failed', { id, err }));
+      await rm(this.containerDir(id), { recursive: true, force: true }).catch(() => {});
+      this.#log.info('removed orphaned container directory', { id });
+    }
+    for (const key of (await snap.listSnapshots?.()) ?? []) {
+      if (known.has(key)) continue;
+      await snap.remove(key).then(
+        () => this.#log.info('removed orphaned snapshot', { key }),
+        (err) => this.#log.warn('orphan snapshot removal failed', { key, err }),
+      );
     }
   }
 

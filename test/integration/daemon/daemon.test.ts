@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { startBerthd, BERTHD, skipUnlessRoot, type PrivateDaemon } from '../../helpers/daemon.ts';
 import { apiRequest, ping } from '../../helpers/api.ts';
 import { mountsUnder } from '../../helpers/mounts.ts';
+import { DatabaseSync } from 'node:sqlite';
 
 function ls(dir: string): string[] {
   try { return readdirSync(dir).sort(); } catch { return []; }
@@ -96,5 +97,21 @@ describe('berthd process', { skip: skipUnlessRoot() }, () => {
     assert.equal(after.State.Status, 'exited');
     assert.equal((await apiRequest(d.socket, 'DELETE', `/containers/${id}`)).status, 204);
     assert.deepEqual(mountsUnder(d.dir), []);
+  });
+
+  test('a crash between metadata commit and cleanup leaves garbage that the next start sweeps', async () => {
+    const created = await apiRequest(d.socket, 'POST', '/containers/create', { body: { Image: 'busybox', Cmd: ['true'] } });
+    const { Id: id } = JSON.parse(created.body);
+    await d.stop();
+    // What a crash right after the row's deletion would leave: the snapshot and the directory.
+    const db = new DatabaseSync(`${d.dataRoot}/berth.db`);
+    db.prepare('DELETE FROM containers WHERE id = ?').run(id);
+    db.close();
+    assert.ok(ls(`${d.dataRoot}/containers`).includes(id));
+    assert.ok(ls(`${d.dataRoot}/snapshots/overlay/active`).includes(id));
+    await d.start();
+    assert.ok(!ls(`${d.dataRoot}/containers`).includes(id), 'container dir swept');
+    assert.ok(!ls(`${d.dataRoot}/snapshots/overlay/active`).includes(id), 'snapshot swept');
+    assert.match(d.logs(), /removed orphaned snapshot/);
   });
 });
