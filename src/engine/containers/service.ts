@@ -140,19 +140,26 @@ export class ContainerEngine implements ContainerService {
     const image = await this.#d.images.resolve(rec.imageId);
     const netMode = effectiveNetworkMode(rec.hostConfig.networkMode);
     const rootfs = this.#rootfs(id);
+    const t = [performance.now()];
     await this.#mountRootfs(id);
     let created = false;
     try {
       await writeContainerFiles(rec, netMode);
+      t.push(performance.now());
       const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode });
       await mkdir(this.#bundle(id), { recursive: true, mode: 0o700 });
+      t.push(performance.now());
       const { pid } = await this.#d.runtime.create({
         id, bundle: this.#bundle(id), spec, logPath: rec.logPath,
         tty: rec.config.tty, openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, runtime: rec.hostConfig.runtime,
       });
       created = true;
+      t.push(performance.now());
       await this.#attach.connectWaiting(id);
       await this.#d.runtime.start(id);
+      t.push(performance.now());
+      const ms = (i: number) => Math.round((t[i + 1]! - t[i]!) * 10) / 10;
+      this.#log.debug('container started', { id, rootfsMs: ms(0), specMs: ms(1), createMs: ms(2), startMs: ms(3) });
       rec.state = {
         ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false,
         startedAt: new Date().toISOString(),
