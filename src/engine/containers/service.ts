@@ -3,7 +3,7 @@
 // runtime driver (conmon + runc) and the event bus; see src/core/container.ts
 // for the lifecycle it implements.
 
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
   ContainerView, CreateContainerRequest, WaitCondition,
@@ -11,17 +11,18 @@ import type {
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
 import type { ImageRecord, ImageService } from '../../core/image.ts';
-import type { Snapshotter } from '../../core/snapshot.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
-import { BerthError, conflict, invalid, isCode, notModified, wrap } from '../../core/errors.ts';
+import { BerthError, conflict, invalid, isCode, notModified } from '../../core/errors.ts';
 import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
 import { generateName, validateName } from './names.ts';
 import { writeContainerFiles } from './files.ts';
 import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
 import { KeyedMutex, Waiters } from './waiters.ts';
 import { AttachHub } from './attach.ts';
-import { isMounted } from '../mounts.ts';
+import { RootfsMounts } from './rootfs.ts';
+import { sweepOrphans } from './orphans.ts';
+import { restartDelayMs, shouldRestart, startError, startFailureExitCode } from './policy.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
 export interface SpecRequest {
@@ -53,7 +54,7 @@ export class ContainerEngine implements ContainerService {
   readonly #mutex = new KeyedMutex();
   readonly #waiters = new Waiters();
   readonly #attach: AttachHub;
-  readonly #mountRefs = new Map<string, number>();
+  readonly #rootfsMounts: RootfsMounts;
   /** Runtime deletes still running after an exit, by container. */
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
@@ -65,10 +66,11 @@ export class ContainerEngine implements ContainerService {
     this.#d = deps;
     this.#log = deps.logger.child({ component: 'containers' });
     this.#attach = new AttachHub(deps.runtime, this.#log);
+    this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
   }
 
   containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }
-  #rootfs(id: string): string { return `${this.containerDir(id)}/rootfs`; }
+  #rootfs(id: string): string { return this.#rootfsMounts.path(id); }
   #bundle(id: string): string { return `${this.#d.execRoot}/containers/${id}`; }
 
   // ---- create ---------------------------------------------------------
@@ -141,7 +143,7 @@ export class ContainerEngine implements ContainerService {
     const netMode = effectiveNetworkMode(rec.hostConfig.networkMode);
     const rootfs = this.#rootfs(id);
     const t = [performance.now()];
-    await this.#mountRootfs(id);
+    await this.#rootfsMounts.acquire(id);
     let created = false;
     try {
       await writeContainerFiles(rec, netMode);
@@ -167,20 +169,10 @@ export class ContainerEngine implements ContainerService {
       this.#d.containers.put(rec);
     } catch (err) {
       await this.#failStart(rec, err, created);
-      throw this.#startError(err);
+      throw startError(err);
     }
     this.#d.events.emit('container', 'start', id, this.#attrs(rec));
     this.#watch(id);
-  }
-
-  /** Docker's mapping of a failed start to an exit code and error class. */
-  #startError(err: unknown): BerthError {
-    const msg = err instanceof Error ? err.message : String(err);
-    if (err instanceof BerthError && err.code !== 'internal') return err;
-    if (/executable file not found|no such file or directory|permission denied|unable to find user|not a directory/i.test(msg)) {
-      return new BerthError('invalid_argument', msg, { cause: err });
-    }
-    return wrap(err, 'failed to start container');
   }
 
   async #failStart(rec: ContainerRecord, err: unknown, created: boolean): Promise<void> {
@@ -189,8 +181,8 @@ export class ContainerEngine implements ContainerService {
     this.#attach.endWaiting(rec.id);
     if (created) await this.#d.runtime.delete(rec.id, { force: true }).catch(() => {});
     await rm(this.#bundle(rec.id), { recursive: true, force: true }).catch(() => {});
-    await this.#unmountRootfs(rec.id).catch(() => {});
-    const exitCode = /executable file not found|no such file or directory/i.test(msg) ? 127 : /permission denied/i.test(msg) ? 126 : 128;
+    await this.#rootfsMounts.release(rec.id).catch(() => {});
+    const exitCode = startFailureExitCode(msg);
     const now = new Date().toISOString();
     const fresh = this.#d.containers.get(rec.id);
     if (fresh) {
@@ -222,7 +214,7 @@ export class ContainerEngine implements ContainerService {
       // background: nothing a client waits for needs them gone, and a later
       // start of this container waits for them (#startLocked).
       this.#trackRuntimeCleanup(id);
-      await this.#unmountRootfs(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      await this.#rootfsMounts.release(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
       return rec;
     });
     if (!rec) return;
@@ -245,20 +237,11 @@ export class ContainerEngine implements ContainerService {
   }
 
   #shouldRestart(rec: ContainerRecord): boolean {
-    if (this.#manuallyStopped.has(rec.id) || this.#shutdown.signal.aborted) return false;
-    const p = rec.hostConfig.restartPolicy;
-    if (p.name === 'always' || p.name === 'unless-stopped') return true;
-    if (p.name === 'on-failure') {
-      return rec.state.exitCode !== 0 && (p.maximumRetryCount === 0 || rec.restartCount < p.maximumRetryCount);
-    }
-    return false;
+    return !this.#shutdown.signal.aborted && shouldRestart(rec, this.#manuallyStopped.has(rec.id));
   }
 
   async #restartByPolicy(rec: ContainerRecord): Promise<void> {
-    // Docker's back-off: 100ms doubling, capped; reset after 10s of running.
-    const ran = Date.parse(rec.state.finishedAt) - Date.parse(rec.state.startedAt);
-    const delay = ran > 10_000 ? 100 : Math.min(100 * 2 ** Math.min(rec.restartCount, 10), 60_000);
-    await sleep(delay);
+    await sleep(restartDelayMs(rec));
     const fresh = this.#d.containers.get(rec.id);
     if (!fresh || fresh.state.status !== 'exited' || !this.#shouldRestart(fresh)) return;
     fresh.restartCount += 1;
@@ -350,9 +333,7 @@ export class ContainerEngine implements ContainerService {
         await this.#d.runtime.delete(id, { force: true }).catch(() => {});
       }
       await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
-      this.#mountRefs.delete(id);
-      const rootfs = this.#rootfs(id);
-      if (await isMounted(rootfs)) await this.#d.images.snapshotter.unmount(rootfs).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      await this.#rootfsMounts.drop(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
       await this.#d.images.snapshotter.remove(id).catch((err) => this.#log.warn('snapshot removal failed', { id, err }));
       await rm(this.containerDir(id), { recursive: true, force: true });
       return rec;
@@ -460,13 +441,13 @@ export class ContainerEngine implements ContainerService {
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {
     const rec = this.#d.containers.resolve(ref);
-    await this.#mountRootfs(rec.id);
+    await this.#rootfsMounts.acquire(rec.id);
     const stream = this.#d.tarDirectory(this.#rootfs(rec.id));
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
-      this.#unmountRootfs(rec.id).catch((err) => this.#log.warn('unmount after export failed', { id: rec.id, err }));
+      this.#rootfsMounts.release(rec.id).catch((err) => this.#log.warn('unmount after export failed', { id: rec.id, err }));
     };
     stream.on('end', release);
     stream.on('close', release);
@@ -477,30 +458,6 @@ export class ContainerEngine implements ContainerService {
 
   async usersOfImage(imageId: string): Promise<ContainerRecord[]> {
     return this.#d.containers.list().filter((r) => r.imageId === imageId);
-  }
-
-  // ---- rootfs mounts ----------------------------------------------------
-
-  /** Reference-counted: a running container and an export may share the mount. */
-  async #mountRootfs(id: string): Promise<void> {
-    const n = this.#mountRefs.get(id) ?? 0;
-    const rootfs = this.#rootfs(id);
-    if (n === 0 && !(await isMounted(rootfs))) {
-      await mkdir(rootfs, { recursive: true });
-      await this.#d.images.snapshotter.mount(id, rootfs);
-    }
-    this.#mountRefs.set(id, n + 1);
-  }
-
-  async #unmountRootfs(id: string): Promise<void> {
-    const n = (this.#mountRefs.get(id) ?? 1) - 1;
-    if (n > 0) {
-      this.#mountRefs.set(id, n);
-      return;
-    }
-    this.#mountRefs.delete(id);
-    const rootfs = this.#rootfs(id);
-    if (await isMounted(rootfs)) await this.#d.images.snapshotter.unmount(rootfs);
   }
 
   // ---- daemon lifecycle -------------------------------------------------
@@ -516,14 +473,14 @@ export class ContainerEngine implements ContainerService {
       try {
         const state = await this.#d.runtime.state(rec.id);
         if (state && (state.status === 'running' || state.status === 'paused')) {
-          this.#mountRefs.set(rec.id, 1);
+          this.#rootfsMounts.adopt(rec.id);
           this.#log.info('re-adopted running container', { id: rec.id, pid: state.pid });
           this.#watch(rec.id);
           continue;
         }
         const status = await this.#d.runtime.exitStatus(rec.id) ??
           { exitCode: 255, finishedAt: new Date() };
-        this.#mountRefs.set(rec.id, 1);
+        this.#rootfsMounts.adopt(rec.id);
         this.#log.info('container exited while the daemon was down', { id: rec.id, exitCode: status.exitCode });
         await this.#handleExit(rec.id, status);
       } catch (err) {
@@ -532,29 +489,13 @@ export class ContainerEngine implements ContainerService {
     }
   }
 
-  /**
-   * Removes what a crash between a metadata commit and its filesystem
-   * cleanup left: writable snapshots and container directories no record
-   * names. Runs at boot, before the API serves.
-   */
+  /** Removes snapshots and directories a crash left without a record (see orphans.ts). */
   async sweepOrphans(): Promise<void> {
-    const known = new Set(this.#d.containers.list().map((r) => r.id));
-    const snap: Snapshotter & { listSnapshots?: () => Promise<string[]> } = this.#d.images.snapshotter;
-    let dirs: string[] = [];
-    try { dirs = await readdir(`${this.#d.dataRoot}/containers`); } catch { /* none yet */ }
-    for (const id of dirs.filter((d) => !known.has(d))) {
-      const rootfs = this.#rootfs(id);
-      if (await isMounted(rootfs)) await snap.unmount(rootfs).catch((err) => this.#log.warn('orphan unmount failed', { id, err }));
-      await rm(this.containerDir(id), { recursive: true, force: true }).catch(() => {});
-      this.#log.info('removed orphaned container directory', { id });
-    }
-    for (const key of (await snap.listSnapshots?.()) ?? []) {
-      if (known.has(key)) continue;
-      await snap.remove(key).then(
-        () => this.#log.info('removed orphaned snapshot', { key }),
-        (err) => this.#log.warn('orphan snapshot removal failed', { key, err }),
-      );
-    }
+    await sweepOrphans({
+      known: new Set(this.#d.containers.list().map((r) => r.id)),
+      snapshotter: this.#d.images.snapshotter, rootfs: this.#rootfsMounts,
+      containersDir: `${this.#d.dataRoot}/containers`, log: this.#log,
+    });
   }
 
   /** Stops watching and finishes pending cleanups; containers keep running (they belong to conmon now). */

@@ -1,0 +1,54 @@
+// A container's root filesystem as the host sees it: the snapshot mounted at
+// <data-root>/containers/<id>/rootfs. Reference-counted, because a running
+// container and an export may need it at the same time, and only the last
+// one out unmounts.
+
+import { mkdir } from 'node:fs/promises';
+import type { Snapshotter } from '../../core/snapshot.ts';
+import { isMounted } from '../mounts.ts';
+
+export class RootfsMounts {
+  readonly #snap: Snapshotter;
+  readonly #pathOf: (id: string) => string;
+  readonly #refs = new Map<string, number>();
+
+  constructor(snapshotter: Snapshotter, pathOf: (id: string) => string) {
+    this.#snap = snapshotter;
+    this.#pathOf = pathOf;
+  }
+
+  path(id: string): string { return this.#pathOf(id); }
+
+  async acquire(id: string): Promise<void> {
+    const n = this.#refs.get(id) ?? 0;
+    const target = this.#pathOf(id);
+    if (n === 0 && !(await isMounted(target))) {
+      await mkdir(target, { recursive: true });
+      await this.#snap.mount(id, target);
+    }
+    this.#refs.set(id, n + 1);
+  }
+
+  async release(id: string): Promise<void> {
+    const n = (this.#refs.get(id) ?? 1) - 1;
+    if (n > 0) {
+      this.#refs.set(id, n);
+      return;
+    }
+    this.#refs.delete(id);
+    const target = this.#pathOf(id);
+    if (await isMounted(target)) await this.#snap.unmount(target);
+  }
+
+  /** A mount found at boot that belongs to a running container. */
+  adopt(id: string): void {
+    this.#refs.set(id, 1);
+  }
+
+  /** Unmounts whatever is there, whoever holds it (the container is being removed). */
+  async drop(id: string): Promise<void> {
+    this.#refs.delete(id);
+    const target = this.#pathOf(id);
+    if (await isMounted(target)) await this.#snap.unmount(target);
+  }
+}
