@@ -202,6 +202,7 @@ export class ContainerEngine implements ContainerService {
   }
 
   async #handleExit(id: string, status: ExitStatus): Promise<void> {
+    const seen = performance.now();
     const rec = await this.#mutex.run(id, async () => {
       const rec = this.#d.containers.get(id);
       if (!rec || rec.state.status !== 'running') return null;
@@ -218,6 +219,7 @@ export class ContainerEngine implements ContainerService {
       return rec;
     });
     if (!rec) return;
+    this.#log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), recordMs: Math.round(performance.now() - seen) });
     this.#d.events.emit('container', 'die', id, { ...this.#attrs(rec), exitCode: String(status.exitCode) });
     this.#waiters.exited(id, status.exitCode);
     if (rec.hostConfig.autoRemove) {
@@ -323,6 +325,7 @@ export class ContainerEngine implements ContainerService {
 
   /** Metadata first, then the filesystem: a crash in between leaves only garbage, never a dangling row. */
   async #removeNow(id: string): Promise<void> {
+    const t0 = performance.now();
     const rec = await this.#mutex.run(id, async () => {
       const rec = this.#d.containers.get(id);
       if (!rec) return null;
@@ -339,6 +342,7 @@ export class ContainerEngine implements ContainerService {
       return rec;
     });
     if (!rec) return;
+    this.#log.debug('container removed', { id, ms: Math.round(performance.now() - t0) });
     this.#manuallyStopped.delete(id);
     this.#d.events.emit('container', 'destroy', id, this.#attrs(rec));
     this.#waiters.wasRemoved(id, rec.state.exitCode);
