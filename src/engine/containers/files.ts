@@ -24,39 +24,39 @@ export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: Co
   if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
   if (hc.dnsSearch.length) lines = lines.filter((l) => !/^\s*(search|domain)\s/.test(l)).concat([`search ${hc.dnsSearch.join(' ')}`]);
   if (hc.dnsOptions.length) lines = lines.filter((l) => !/^\s*options\s/.test(l)).concat([`options ${hc.dnsOptions.join(' ')}`]);
-  return lines.filter((l, i, a) => l !== '' || i < a.length - 1).join('\n').replace(/\n*$/, '\n');
+  return lines.filter((l) => l.trim() !== '').join('\n') + '\n';
+}
+
+/** --add-host entries as hosts-file lines. */
+function extraHostLines(rec: ContainerRecord): string[] {
+  const lines: string[] = [];
+  for (const h of rec.hostConfig.extraHosts) {
+    const i = h.indexOf(':');
+    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
+  }
+  return lines;
 }
 
 export function hostsFile(rec: ContainerRecord): string {
-  const lines = [
+  return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
     'fe00::\tip6-localnet',
     'ff00::\tip6-mcastprefix',
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
-  ];
-  for (const h of rec.hostConfig.extraHosts) {
-    const i = h.indexOf(':');
-    if (i > 0) lines.push(`${h.slice(i + 1)}\t${h.slice(0, i)}`);
-  }
-  return lines.join('\n') + '\n';
+    ...extraHostLines(rec),
+  ].join('\n') + '\n';
 }
 
 export async function writeContainerFiles(rec: ContainerRecord, netMode: 'none' | 'host'): Promise<void> {
-  const hostResolv = await readOr('/etc/resolv.conf', '');
-  let hosts: string;
-  if (netMode === 'host') {
-    hosts = await readOr('/etc/hosts', hostsFile(rec));
-    const extra = hostsFile({ ...rec, hostConfig: { ...rec.hostConfig } }).split('\n').slice(6).join('\n');
-    if (extra.trim()) hosts = hosts.replace(/\n*$/, '\n') + extra;
-  } else {
-    hosts = hostsFile(rec);
-  }
-  const hostname = rec.config.domainname ? `${rec.config.hostname}` : rec.config.hostname;
+  // With the host's network the container sees the host's names, as with Docker.
+  const hosts = netMode === 'host'
+    ? (await readOr('/etc/hosts', '')).replace(/\n*$/, '\n') + extraHostLines(rec).map((l) => l + '\n').join('')
+    : hostsFile(rec);
   await Promise.all([
-    writeAtomic(rec.hostnamePath, hostname + '\n'),
+    writeAtomic(rec.hostnamePath, rec.config.hostname + '\n'),
     writeAtomic(rec.hostsPath, hosts),
-    writeAtomic(rec.resolvConfPath, filterResolvConf(hostResolv, netMode, rec)),
+    writeAtomic(rec.resolvConfPath, filterResolvConf(await readOr('/etc/resolv.conf', ''), netMode, rec)),
   ]);
 }

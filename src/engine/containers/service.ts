@@ -4,6 +4,7 @@
 // for the lifecycle it implements.
 
 import { mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
   ContainerView, CreateContainerRequest, WaitCondition,
@@ -96,7 +97,7 @@ export class ContainerEngine implements ContainerService {
     const image = await this.#d.images.resolve(req.config.image);
     const id = newContainerId();
     const config = mergeConfig(req.config, image, id.slice(0, 12));
-    if (netMode === 'host' && !req.config.hostname) config.hostname = (await import('node:os')).hostname();
+    if (netMode === 'host' && !req.config.hostname) config.hostname = hostname();
     const dir = this.containerDir(id);
     const record = newRecord({ id, name, image, config, hostConfig, driver: this.#d.images.snapshotter.name, dir });
 

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { filterResolvConf, hostsFile } from '../../../src/engine/containers/files.ts';
+import { defaultHostConfig } from '../../../src/engine/containers/create.ts';
+
+const rec = (h: Parameters<typeof defaultHostConfig>[0]) => ({ hostConfig: defaultHostConfig(h, 'runc') }) as any;
+
+test('hosts: localhost entries and --add-host lines', () => {
+  const text = hostsFile(rec({ extraHosts: ['db:10.0.0.5', 'broken'] }));
+  assert.match(text, /^127\.0\.0\.1\tlocalhost\n/);
+  assert.match(text, /\n10\.0\.0\.5\tdb\n$/);
+  assert.ok(!text.includes('broken'));
+});
+
+test('resolv.conf: loopback nameservers are dropped off the host network, --dns replaces', () => {
+  const host = 'nameserver 127.0.0.53\nnameserver 192.0.2.1\nsearch example.org\n';
+  assert.equal(filterResolvConf(host, 'none', rec({})), 'nameserver 192.0.2.1\nsearch example.org\n');
+  assert.equal(filterResolvConf(host, 'host', rec({})), host);
+  const custom = filterResolvConf(host, 'none', rec({ dns: ['192.0.2.9'], dnsSearch: ['a.test'], dnsOptions: ['ndots:2'] }));
+  assert.equal(custom, 'nameserver 192.0.2.9\nsearch a.test\noptions ndots:2\n');
+});
