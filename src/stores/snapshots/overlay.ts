@@ -16,98 +16,57 @@
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { ApplyResult, Snapshotter } from '../../core/snapshot.ts';
-import { conflict, invalid, notFound } from '../../core/errors.ts';
+import type { ApplyResult } from '../../core/snapshot.ts';
+import { invalid, notFound } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
-import { TarReader } from '../tar/reader.ts';
-import { applyTar, type LayerLimits } from './apply.ts';
-import {
-  chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
-  type ListingSnapshotter, type SnapshotterOptions,
-} from './common.ts';
-import { diskUsage, removeTree } from './tree.ts';
+import { applyTar } from './apply.ts';
+import { LayeredSnapshotter } from './base.ts';
+import { chainDir, exists, listDir, readText, type SnapshotterOptions } from './common.ts';
+import { diskUsage } from './tree.ts';
 
 const PAGE = 4096;
 const SHORT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
-export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
+export class OverlaySnapshotter extends LayeredSnapshotter {
   readonly name = 'overlay' as const;
-  readonly #root: string;
-  readonly #limits: Partial<LayerLimits>;
   readonly #indexOff: boolean;
 
   constructor(root: string, opts: SnapshotterOptions = {}) {
     if (/[,:\\]/.test(root)) throw invalid(`overlay snapshotter root "${root}" must not contain ',', ':' or '\\'`);
-    this.#root = root;
-    this.#limits = opts.limits ?? {};
+    super(root, opts, ['l', 'empty']);
     // With index=on, a lower dir may be used by one mount only; containers share lowers.
     this.#indexOff = exists('/sys/module/overlay/parameters/index');
-    for (const d of ['layers', 'l', 'active', 'empty', 'trash']) fs.mkdirSync(`${root}/${d}`, { recursive: true });
-    removeTemps(`${root}/layers`);
-    removeTemps(`${root}/active`);
-    emptyTrash(`${root}/trash`);
     this.#removeDanglingLinks();
   }
 
-  get root(): string { return this.#root; }
-
-  #layer(chainId: string): string { return `${this.#root}/layers/${chainDir(chainId)}`; }
-  #active(key: string): string { return `${this.#root}/active/${checkKey(key)}`; }
-
-  async hasLayer(chainId: string): Promise<boolean> {
-    return exists(this.#layer(chainId));
-  }
-
-  async listLayers(): Promise<string[]> {
-    return listDir(`${this.#root}/layers`).map((h) => `sha256:${h}`);
-  }
-
-  async listSnapshots(): Promise<string[]> {
-    return listDir(`${this.#root}/active`);
-  }
-
   async applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult> {
-    const dir = this.#layer(chainId);
-    if (exists(dir)) return this.#alreadyApplied(dir, tar);
-    let lower = '';
-    if (parentChainId) {
-      const pdir = this.#layer(parentChainId);
-      const plink = readText(`${pdir}/link`);
-      if (plink === null) throw notFound(`parent layer ${parentChainId} does not exist`);
-      const plower = readText(`${pdir}/lower`) ?? '';
-      lower = plower ? `${plink}:${plower}` : plink;
-    }
-    const tmp = `${this.#root}/layers/${tmpName()}`;
     let link: string | null = null;
-    try {
+    return this.createLayer(chainId, tar, () => {
+      const lower = this.#lowerOf(parentChainId);
+      if (lower === null) throw notFound(`parent layer ${parentChainId} does not exist`);
+      return lower;
+    }, async (tmp, lower) => {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true });
-      const result = await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.#limits });
+      const result = await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits });
       link = this.#makeLink(chainDir(chainId));
       fs.writeFileSync(`${tmp}/link`, link);
       fs.writeFileSync(`${tmp}/lower`, lower);
       fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
       fs.writeFileSync(`${tmp}/size`, String(result.size));
-      try {
-        fs.renameSync(tmp, dir);
-      } catch (err) {
-        // Someone applied the same layer meanwhile: theirs is as good as ours.
-        if (!exists(dir)) throw err;
-        fs.rmSync(tmp, { recursive: true, force: true });
-        fs.rmSync(`${this.#root}/l/${link}`, { force: true });
-      }
       return result;
-    } catch (err) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      if (link) fs.rmSync(`${this.#root}/l/${link}`, { force: true });
-      throw err;
-    }
+    }, () => {
+      if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
+    });
   }
 
-  /** The layer exists: read the stream anyway (the caller wants its diffID) and report the stored size. */
-  async #alreadyApplied(dir: string, tar: NodeJS.ReadableStream): Promise<ApplyResult> {
-    const r = new TarReader(tar, { maxBytes: this.#limits.maxBytes });
-    while (await r.next());
-    return { diffId: r.digest(), size: Number(readText(`${dir}/size`) ?? 0) };
+  /** The lower list for a child of parentChainId ("" for none), or null when that layer does not exist. */
+  #lowerOf(parentChainId: string | null): string | null {
+    if (!parentChainId) return '';
+    const pdir = this.layerDir(parentChainId);
+    const plink = readText(`${pdir}/link`);
+    if (plink === null) return null;
+    const plower = readText(`${pdir}/lower`) ?? '';
+    return plower ? `${plink}:${plower}` : plink;
   }
 
   #makeLink(hex: string): string {
@@ -115,7 +74,7 @@ export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
       const bytes = randomBytes(10);
       const id = [...bytes].map((b) => SHORT_ALPHABET[b & 31]).join('');
       try {
-        fs.symlinkSync(`../layers/${hex}/diff`, `${this.#root}/l/${id}`);
+        fs.symlinkSync(`../layers/${hex}/diff`, `${this.root}/l/${id}`);
         return id;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -124,64 +83,41 @@ export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
   }
 
   #removeDanglingLinks(): void {
-    for (const id of listDir(`${this.#root}/l`)) {
-      const p = `${this.#root}/l/${id}`;
+    for (const id of listDir(`${this.root}/l`)) {
+      const p = `${this.root}/l/${id}`;
       if (!fs.existsSync(p)) fs.rmSync(p, { force: true });
     }
   }
 
   async removeLayer(chainId: string): Promise<void> {
-    const dir = this.#layer(chainId);
+    const dir = this.layerDir(chainId);
     if (!exists(dir)) return;
-    const user = this.#childOf(chainId);
-    if (user) throw conflict(`layer ${chainId} is in use by ${user}`);
+    this.checkUnused(chainId);
     const link = readText(`${dir}/link`);
-    await removeTree(dir, `${this.#root}/trash`);
-    if (link) fs.rmSync(`${this.#root}/l/${link}`, { force: true });
-  }
-
-  #childOf(chainId: string): string | null {
-    for (const h of listDir(`${this.#root}/layers`)) {
-      if (readText(`${this.#root}/layers/${h}/parent`) === chainId) return `layer sha256:${h}`;
-    }
-    for (const k of listDir(`${this.#root}/active`)) {
-      if (readText(`${this.#root}/active/${k}/parent`) === chainId) return `snapshot ${k}`;
-    }
-    return null;
+    await this.removeLayerDir(dir);
+    if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
   }
 
   async prepare(key: string, parentChainId: string | null): Promise<void> {
-    const dir = this.#active(key);
-    if (exists(dir)) throw conflict(`snapshot ${key} already exists`);
-    let lower = '';
-    if (parentChainId) {
-      const pdir = this.#layer(parentChainId);
-      const plink = readText(`${pdir}/link`);
-      if (plink === null) throw notFound(`layer ${parentChainId} does not exist`);
-      const plower = readText(`${pdir}/lower`) ?? '';
-      lower = plower ? `${plink}:${plower}` : plink;
-    }
-    const tmp = `${this.#root}/active/${tmpName()}`;
-    try {
+    await this.createSnapshot(key, () => {
+      const lower = this.#lowerOf(parentChainId);
+      if (lower === null) throw notFound(`layer ${parentChainId} does not exist`);
+      return lower;
+    }, async (tmp, lower) => {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true, mode: 0o755 });
       fs.mkdirSync(`${tmp}/work`, { mode: 0o700 });
       fs.writeFileSync(`${tmp}/lower`, lower);
       fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
-      fs.renameSync(tmp, dir);
-    } catch (err) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      if (exists(dir)) throw conflict(`snapshot ${key} already exists`);
-      throw err;
-    }
+    });
   }
 
   async mount(key: string, target: string): Promise<void> {
-    const dir = this.#active(key);
+    const dir = this.activeDir(key);
     const lowerText = readText(`${dir}/lower`);
     if (lowerText === null) throw notFound(`snapshot ${key} does not exist`);
     const ids = lowerText ? lowerText.split(':') : [];
     const tail = `,upperdir=${dir}/diff,workdir=${dir}/work${this.#indexOff ? ',index=off' : ''}`;
-    const byLink = ids.length ? ids.map((id) => `${this.#root}/l/${id}`) : [`${this.#root}/empty`];
+    const byLink = ids.length ? ids.map((id) => `${this.root}/l/${id}`) : [`${this.root}/empty`];
     const data = `lowerdir=${byLink.join(':')}${tail}`;
     if (data.length < PAGE) {
       mount('overlay', target, 'overlay', 0, data);
@@ -189,7 +125,7 @@ export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
     }
     const fds: number[] = [];
     try {
-      for (const id of ids) fds.push(fs.openSync(`${this.#root}/l/${id}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
+      for (const id of ids) fds.push(fs.openSync(`${this.root}/l/${id}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
       const byFd = `lowerdir=${fds.map((fd) => `/proc/self/fd/${fd}`).join(':')}${tail}`;
       if (byFd.length >= PAGE) throw invalid(`snapshot ${key} has too many layers (${ids.length}) to mount`);
       mount('overlay', target, 'overlay', 0, byFd);
@@ -198,27 +134,19 @@ export class OverlaySnapshotter implements Snapshotter, ListingSnapshotter {
     }
   }
 
-  async unmount(target: string): Promise<void> {
-    unmountPath(target);
-  }
-
-  async remove(key: string): Promise<void> {
-    await removeTree(this.#active(key), `${this.#root}/trash`);
-  }
-
   async usage(key: string): Promise<number> {
-    const dir = this.#active(key);
+    const dir = this.activeDir(key);
     if (!exists(dir)) throw notFound(`snapshot ${key} does not exist`);
     return diskUsage(`${dir}/diff`);
   }
 
   async describe(key: string, mergedDir: string): Promise<Record<string, string>> {
-    const dir = this.#active(key);
+    const dir = this.activeDir(key);
     const lowerText = readText(`${dir}/lower`);
     if (lowerText === null) throw notFound(`snapshot ${key} does not exist`);
     const lowers = lowerText ? lowerText.split(':').map((id) => {
-      const t = fs.readlinkSync(`${this.#root}/l/${id}`); // ../layers/<hex>/diff
-      return `${this.#root}/${t.replace(/^\.\.\//, '')}`;
+      const t = fs.readlinkSync(`${this.root}/l/${id}`); // ../layers/<hex>/diff
+      return `${this.root}/${t.replace(/^\.\.\//, '')}`;
     }) : [];
     const out: Record<string, string> = { MergedDir: mergedDir, UpperDir: `${dir}/diff`, WorkDir: `${dir}/work` };
     if (lowers.length) out.LowerDir = lowers.join(':');
