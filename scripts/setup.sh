@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common ca-certificates)
+# xz-utils and bzip2 decompress imported archives in those formats.
+pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
 # For tests and benchmarks: the reference engine to compare against and skopeo.
 if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo); fi
 
