@@ -1,47 +1,26 @@
-// One daemon per data root. The lock file holds the owner's pid; a lock
-// whose owner is gone (kill -9, crash) is stale and taken over. Creation is
-// O_EXCL so two daemons starting together cannot both win.
+// One daemon per data root: an exclusive flock(2) on <data-root>/berthd.lock,
+// held for the daemon's life. The kernel drops it when the process dies, even
+// by SIGKILL, so there is no stale lock to judge; the file's content (the
+// owner's pid) only serves the error message.
 
-import { openSync, writeSync, closeSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { unavailable } from '../core/errors.ts';
-
-function ownerAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err: any) {
-    return err.code === 'EPERM';
-  }
-  // A recycled pid belongs to some other program: only a berthd counts.
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('berthd') ||
-      readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('daemon/main.ts');
-  } catch {
-    return false;
-  }
-}
+import { LOCK_EX, LOCK_NB, flock } from '../sys/libc.ts';
 
 export function acquireDataRootLock(dataRoot: string): () => void {
   const path = `${dataRoot}/berthd.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        try {
-          if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
-        } catch { /* already gone */ }
-      };
-    } catch (err: any) {
-      if (err.code !== 'EEXIST') throw err;
-      let pid = NaN;
-      try { pid = Number.parseInt(readFileSync(path, 'utf8'), 10); } catch { /* raced with its removal */ }
-      if (ownerAlive(pid)) {
-        throw unavailable(`another berthd (pid ${pid}) is already using data root ${dataRoot}`);
-      }
-      try { unlinkSync(path); } catch { /* raced */ }
-    }
+  const fd = openSync(path, 'a+', 0o600);
+  try {
+    flock(fd, LOCK_EX | LOCK_NB, path);
+  } catch (err: any) {
+    closeSync(fd);
+    if (err?.code !== 'EWOULDBLOCK' && err?.code !== 'EAGAIN') throw err;
+    let owner = '';
+    try { owner = readFileSync(path, 'utf8').trim(); } catch { /* unreadable: no pid to name */ }
+    throw unavailable(`another berthd${owner ? ` (pid ${owner})` : ''} is already using data root ${dataRoot}`);
   }
-  throw unavailable(`could not lock data root ${dataRoot}`);
+  ftruncateSync(fd, 0);
+  writeSync(fd, `${process.pid}\n`, 0);
+  // Closing the descriptor releases the lock; the file stays (unlinking it would race a starting daemon).
+  return () => closeSync(fd);
 }

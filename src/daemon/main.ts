@@ -49,4 +49,11 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', err: String((reason as Error)?.stack ?? reason) }) + '\n');
 });
 
+// A programming error outside any request: log it as a structured fatal line
+// and exit; containers keep running and the next start re-adopts them.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'fatal', msg: 'uncaught exception', err: String(err?.stack ?? err) }) + '\n');
+  process.exit(1);
+});
+
 main().then((code) => process.exit(code));

@@ -69,6 +69,7 @@ interface Libc {
   lgetxattr(path: string, name: string, value: Buffer | null, size: number): number;
   llistxattr(path: string, list: Buffer | null, size: number): number;
   lremovexattr(path: string, name: string): number;
+  flock(fd: number, operation: number): number;
 }
 
 let libc: Libc | undefined;
@@ -87,6 +88,7 @@ function load(): Libc {
     lgetxattr: lib.func('long lgetxattr(const char *path, const char *name, void *value, size_t size)'),
     llistxattr: lib.func('long llistxattr(const char *path, char *list, size_t size)'),
     lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
+    flock: lib.func('int flock(int fd, int operation)'),
   };
   return libc;
 }
@@ -104,6 +106,15 @@ export function mount(source: string | null, target: string, fstype: string | nu
 export function umount2(target: string, flags = 0): void {
   const c = load();
   check(c.umount2(target, flags), 'umount2', target);
+}
+
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+
+/** flock(2) on an open descriptor; `path` only names it in errors (EWOULDBLOCK: someone else holds it). */
+export function flock(fd: number, operation: number, path: string): void {
+  const c = load();
+  check(c.flock(fd, operation), 'flock', path);
 }
 
 /** glibc's makedev(3). */
