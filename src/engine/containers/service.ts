@@ -332,14 +332,18 @@ export class ContainerEngine implements ContainerService {
       if (!rec) return null;
       this.#d.containers.delete(id);
       this.#attach.endWaiting(id);
-      // An exited or never-started container has no runtime state left (exit and failed-start handling removed it).
+      // An exited or never-started container has no runtime state left: exit
+      // handling (in the background) and failed-start handling remove it.
       if (rec.state.status !== 'exited' && rec.state.status !== 'created') {
         await this.#d.runtime.delete(id, { force: true }).catch(() => {});
+        await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
       }
-      await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
+      // The rootfs mount point lives in the container's directory: unmount first, then both trees go at once.
       await this.#rootfsMounts.drop(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
-      await this.#d.images.snapshotter.remove(id).catch((err) => this.#log.warn('snapshot removal failed', { id, err }));
-      await rm(this.containerDir(id), { recursive: true, force: true });
+      await Promise.all([
+        this.#d.images.snapshotter.remove(id).catch((err) => this.#log.warn('snapshot removal failed', { id, err })),
+        rm(this.containerDir(id), { recursive: true, force: true }),
+      ]);
       return rec;
     });
     if (!rec) return;
