@@ -18,7 +18,7 @@ import { BerthError, conflict, invalid, isCode, notModified } from '../../core/e
 import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
 import { generateName, validateName } from './names.ts';
 import { writeContainerFiles } from './files.ts';
-import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
+import { ContainerViews } from './views.ts';
 import { KeyedMutex, Waiters } from './waiters.ts';
 import { AttachHub } from './attach.ts';
 import { RootfsMounts } from './rootfs.ts';
@@ -56,6 +56,7 @@ export class ContainerEngine implements ContainerService {
   readonly #waiters = new Waiters();
   readonly #attach: AttachHub;
   readonly #rootfsMounts: RootfsMounts;
+  readonly #views: ContainerViews;
   /** Runtime deletes still running after an exit, by container. */
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
@@ -68,6 +69,7 @@ export class ContainerEngine implements ContainerService {
     this.#log = deps.logger.child({ component: 'containers' });
     this.#attach = new AttachHub(deps.runtime, this.#log);
     this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
+    this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id));
   }
 
   containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }
@@ -355,45 +357,12 @@ export class ContainerEngine implements ContainerService {
 
   // ---- read side --------------------------------------------------------
 
-  async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]> {
-    const f = opts.filters ?? {};
-    validateFilters(f);
-    const ctx: FilterContext = {};
-    if (f.ancestor?.length) {
-      ctx.ancestorIds = new Set();
-      for (const a of f.ancestor) {
-        try { ctx.ancestorIds.add((await this.#d.images.resolve(a)).id); } catch { /* names no image: matches nothing */ }
-      }
-    }
-    if (f.before) ctx.beforeCreated = this.#d.containers.resolve(f.before).created;
-    if (f.since) ctx.sinceCreated = this.#d.containers.resolve(f.since).created;
-    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status?.length || f.exited?.length);
-    let recs = this.#d.containers.list()
-      .filter((r) => all || r.state.status === 'running' || r.state.status === 'paused' || r.state.status === 'restarting')
-      .filter((r) => matchesFilters(r, f, ctx))
-      .sort((a, b) => (a.created < b.created ? 1 : -1));
-    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return Promise.all(recs.map((r) => this.#view(r, opts.size ?? false)));
+  list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]> {
+    return this.#views.list(opts);
   }
 
-  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerView> {
-    return this.#view(this.#d.containers.resolve(ref), opts.size ?? false);
-  }
-
-  async #view(rec: ContainerRecord, size: boolean): Promise<ContainerView> {
-    const snap = this.#d.images.snapshotter;
-    const view: ContainerView = {
-      ...rec,
-      imageRef: rec.config.image,
-      graphDriver: { name: snap.name, data: await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) },
-    };
-    if (size) {
-      view.sizeRw = await snap.usage(rec.id).catch(() => 0);
-      let imageSize = 0;
-      try { imageSize = (await this.#d.images.resolve(rec.imageId)).size; } catch { /* image gone */ }
-      view.sizeRootFs = imageSize + view.sizeRw;
-    }
-    return view;
+  inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerView> {
+    return this.#views.view(this.#d.containers.resolve(ref), opts.size ?? false);
   }
 
   async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {

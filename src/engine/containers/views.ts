@@ -1,0 +1,60 @@
+// The read side of `docker ps` and `docker inspect`: records filtered,
+// sorted and decorated with what only the stores know (graph driver paths,
+// sizes). Nothing here changes state.
+
+import type { ContainerFilters, ContainerRecord, ContainerView } from '../../core/container.ts';
+import type { ContainerRepository } from '../../core/metadata.ts';
+import type { ImageService } from '../../core/image.ts';
+import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
+
+const LIVE = new Set(['running', 'paused', 'restarting']);
+
+export class ContainerViews {
+  readonly #containers: ContainerRepository;
+  readonly #images: ImageService;
+  readonly #rootfs: (id: string) => string;
+
+  constructor(containers: ContainerRepository, images: ImageService, rootfs: (id: string) => string) {
+    this.#containers = containers;
+    this.#images = images;
+    this.#rootfs = rootfs;
+  }
+
+  async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]> {
+    const f = opts.filters ?? {};
+    validateFilters(f);
+    const ctx: FilterContext = {};
+    if (f.ancestor?.length) {
+      ctx.ancestorIds = new Set();
+      for (const a of f.ancestor) {
+        try { ctx.ancestorIds.add((await this.#images.resolve(a)).id); } catch { /* names no image: matches nothing */ }
+      }
+    }
+    if (f.before) ctx.beforeCreated = this.#containers.resolve(f.before).created;
+    if (f.since) ctx.sinceCreated = this.#containers.resolve(f.since).created;
+    // Like dockerd: a limit or a state filter implies --all.
+    const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status?.length || f.exited?.length);
+    let recs = this.#containers.list()
+      .filter((r) => all || LIVE.has(r.state.status))
+      .filter((r) => matchesFilters(r, f, ctx))
+      .sort((a, b) => (a.created < b.created ? 1 : -1));
+    if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    return Promise.all(recs.map((r) => this.view(r, opts.size ?? false)));
+  }
+
+  async view(rec: ContainerRecord, size: boolean): Promise<ContainerView> {
+    const snap = this.#images.snapshotter;
+    const view: ContainerView = {
+      ...rec,
+      imageRef: rec.config.image,
+      graphDriver: { name: snap.name, data: await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) },
+    };
+    if (size) {
+      view.sizeRw = await snap.usage(rec.id).catch(() => 0);
+      let imageSize = 0;
+      try { imageSize = (await this.#images.resolve(rec.imageId)).size; } catch { /* image gone */ }
+      view.sizeRootFs = imageSize + view.sizeRw;
+    }
+    return view;
+  }
+}
