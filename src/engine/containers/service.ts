@@ -382,10 +382,11 @@ export class ContainerEngine implements ContainerService {
 
   async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }> {
     const rec = this.#d.containers.resolve(ref);
-    const running = rec.state.status === 'running' || rec.state.status === 'restarting';
-    const stopped = running ? this.#waiters.nextExit(rec.id, opts.signal).catch(() => 0) : Promise.resolve(0);
+    const follow = Boolean(opts.follow) && (rec.state.status === 'running' || rec.state.status === 'restarting');
+    // Only a follower needs to hear of the exit; a one-shot read registers no waiter.
+    const stopped = follow ? this.#waiters.nextExit(rec.id, opts.signal).catch(() => 0) : Promise.resolve(0);
     const source = this.#d.readLogs(rec.logPath, {
-      follow: opts.follow && running, tail: opts.tail, since: opts.since, until: opts.until, signal: opts.signal, stopped,
+      follow, tail: opts.tail, since: opts.since, until: opts.until, signal: opts.signal, stopped,
     });
     async function* filtered(): AsyncIterable<LogEntry> {
       for await (const e of source) {
