@@ -6,10 +6,9 @@ import type { SystemInfo, SystemService, VersionInfo } from '../core/system.ts';
 import { API_VERSION, MIN_API_VERSION } from '../core/system.ts';
 import type { ContainerRepository } from '../core/metadata.ts';
 import type { ImageService } from '../core/image.ts';
+import { goArch } from '../images/records.ts';
 
 export const BERTH_VERSION = '0.1.0';
-
-const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' };
 
 function osPrettyName(): string {
   try {
@@ -46,7 +45,7 @@ export class SystemEngine implements SystemService {
       gitCommit: this.#d.gitCommit,
       goVersion: `node${process.versions.node}`,
       os: 'linux',
-      arch: goArch[process.arch] ?? process.arch,
+      arch: goArch(),
       kernelVersion: os.release(),
       buildTime: this.#started,
     };

@@ -55,24 +55,22 @@ export class Template {
 
   /** Runs the template and returns what was written before any error (docker's table headers). */
   executePartial(data: unknown, opts: ExecuteOptions = {}): string {
-    return execute(this.#nodes, data, {
-      name: this.name,
-      source: this.source,
-      funcs: { ...this.#funcs, ...opts.funcs },
-      missingKey: opts.missingKey ?? 'default',
-      aliases: opts.aliases,
-      partial: true,
-    });
+    return this.#run(data, opts, true);
   }
 
   /** Runs the template; an evaluation error throws TemplateExecError. */
   execute(data: unknown, opts: ExecuteOptions = {}): string {
+    return this.#run(data, opts, false);
+  }
+
+  #run(data: unknown, opts: ExecuteOptions, partial: boolean): string {
     return execute(this.#nodes, data, {
       name: this.name,
       source: this.source,
       funcs: { ...this.#funcs, ...opts.funcs },
       missingKey: opts.missingKey ?? 'default',
       aliases: opts.aliases,
+      ...(partial ? { partial: true } : {}),
     });
   }
 }

@@ -15,7 +15,8 @@ import type { ImageRecord, ImageService } from '../../core/image.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import { BerthError, conflict, invalid, isCode, notModified } from '../../core/errors.ts';
-import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
+import { ZERO_TIME, defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
+import { parseSignal } from '../../runtime/signals.ts';
 import { generateName, validateName } from './names.ts';
 import { writeContainerFiles } from './files.ts';
 import { ContainerViews } from './views.ts';
@@ -47,7 +48,13 @@ export interface ContainerServiceDeps {
   tarDirectory(dir: string): NodeJS.ReadableStream;
 }
 
+const SIGKILL = 9;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** A container whose process exists (this engine sets only "running"; the others are Docker's). */
+function hasProcess(rec: ContainerRecord): boolean {
+  return rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
+}
 
 export class ContainerEngine implements ContainerService {
   readonly #d: ContainerServiceDeps;
@@ -88,7 +95,6 @@ export class ContainerEngine implements ContainerService {
     const hostConfig = defaultHostConfig(req.hostConfig, this.#d.defaultRuntime);
     validateHostConfig(hostConfig);
     const netMode = effectiveNetworkMode(hostConfig.networkMode);
-    const warnings: string[] = [];
     if (netMode !== hostConfig.networkMode) {
       if (!this.#warnedNetwork) {
         this.#log.info('bridge networking is not available yet: containers without --network get network mode none');
@@ -98,8 +104,8 @@ export class ContainerEngine implements ContainerService {
     }
     const image = await this.#d.images.resolve(req.config.image);
     const id = newContainerId();
-    const config = mergeConfig(req.config, image, id.slice(0, 12));
-    if (netMode === 'host' && !req.config.hostname) config.hostname = hostname();
+    // Docker's default hostname: the short ID, or the host's own with the host's network.
+    const config = mergeConfig(req.config, image, netMode === 'host' ? hostname() : id.slice(0, 12));
     const dir = this.containerDir(id);
     const record = newRecord({ id, name, image, config, hostConfig, driver: this.#d.images.snapshotter.name, dir });
 
@@ -115,7 +121,7 @@ export class ContainerEngine implements ContainerService {
       throw err;
     }
     this.#d.events.emit('container', 'create', id, this.#attrs(record));
-    return { id, warnings };
+    return { id, warnings: [] };
   }
 
   // ---- start / exit ---------------------------------------------------
@@ -138,7 +144,7 @@ export class ContainerEngine implements ContainerService {
   async #startLocked(id: string): Promise<void> {
     await this.#runtimeCleanups.get(id);
     const rec = this.#d.containers.resolve(id);
-    if (rec.state.status === 'running' || rec.state.status === 'paused') throw notModified('container already started');
+    if (hasProcess(rec)) throw notModified('container already started');
     if (rec.state.status === 'removing' || rec.state.status === 'dead') {
       throw conflict(`cannot start container ${rec.id.slice(0, 12)}: container is marked for removal`);
     }
@@ -186,11 +192,14 @@ export class ContainerEngine implements ContainerService {
     await rm(this.#bundle(rec.id), { recursive: true, force: true }).catch(() => {});
     await this.#rootfsMounts.release(rec.id).catch(() => {});
     const exitCode = startFailureExitCode(msg);
-    const now = new Date().toISOString();
     const fresh = this.#d.containers.get(rec.id);
     if (fresh) {
-      fresh.state = { ...fresh.state, status: fresh.state.startedAt === '0001-01-01T00:00:00Z' ? 'created' : 'exited', pid: 0, exitCode, error: msg, finishedAt: now };
-      if (fresh.state.status === 'created') fresh.state.finishedAt = '0001-01-01T00:00:00Z';
+      // Like dockerd: a container that never ran stays "created"; one that ran before reads as exited now.
+      const neverRan = fresh.state.startedAt === ZERO_TIME;
+      fresh.state = {
+        ...fresh.state, status: neverRan ? 'created' : 'exited', pid: 0, exitCode, error: msg,
+        finishedAt: neverRan ? ZERO_TIME : new Date().toISOString(),
+      };
       this.#d.containers.put(fresh);
     }
     this.#waiters.exited(rec.id, exitCode);
@@ -258,7 +267,7 @@ export class ContainerEngine implements ContainerService {
 
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
     const rec = this.#d.containers.resolve(ref);
-    if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw notModified('container already stopped');
+    if (!hasProcess(rec)) throw notModified('container already stopped');
     this.#manuallyStopped.add(rec.id);
     const signal = opts.signal || rec.config.stopSignal || 'SIGTERM';
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
@@ -288,15 +297,25 @@ export class ContainerEngine implements ContainerService {
 
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> {
     const rec = this.#d.containers.resolve(ref);
-    if (rec.state.status !== 'running' && rec.state.status !== 'paused') {
+    if (!hasProcess(rec)) {
       throw conflict(`Cannot kill container: ${ref}: Container ${rec.id} is not running`);
     }
-    const isKill = /^(SIG)?KILL$|^9$/i.test(signal);
-    if (isKill) this.#manuallyStopped.add(rec.id);
-    const exited = isKill ? this.#waiters.nextExit(rec.id) : null;
+    // Validates the signal before anything happens; SIGKILL waits for the exit like dockerd.
+    if (parseSignal(signal) === SIGKILL) {
+      await this.#killAndWait(rec.id, () => this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal }));
+      return;
+    }
     await this.#d.runtime.kill(rec.id, signal);
     this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal });
-    if (exited) await this.#ensureExited(rec.id, exited);
+  }
+
+  /** SIGKILL, then wait until the exit is recorded. Restart policies leave the container alone. */
+  async #killAndWait(id: string, afterSignal?: () => void): Promise<void> {
+    this.#manuallyStopped.add(id);
+    const exited = this.#waiters.nextExit(id);
+    await this.#d.runtime.kill(id, 'SIGKILL').catch((err) => this.#log.debug('SIGKILL not delivered', { id, err }));
+    afterSignal?.();
+    await this.#ensureExited(id, exited);
   }
 
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
@@ -314,14 +333,11 @@ export class ContainerEngine implements ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.#d.containers.resolve(ref);
-    if (rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting') {
+    if (hasProcess(rec)) {
       if (!opts.force) {
         throw conflict(`cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`);
       }
-      this.#manuallyStopped.add(rec.id);
-      const exited = this.#waiters.nextExit(rec.id);
-      await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
-      await this.#ensureExited(rec.id, exited);
+      await this.#killAndWait(rec.id);
     }
     await this.#removeNow(rec.id);
   }
@@ -367,11 +383,10 @@ export class ContainerEngine implements ContainerService {
 
   async wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }> {
     const rec = this.#d.containers.resolve(ref);
-    const running = rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
-    let code: number;
+        let code: number;
     if (condition === 'removed') {
       code = await this.#waiters.removed(rec.id, signal);
-    } else if (condition === 'next-exit' || running) {
+    } else if (condition === 'next-exit' || hasProcess(rec)) {
       code = await this.#waiters.nextExit(rec.id, signal);
     } else {
       code = rec.state.exitCode;
@@ -448,7 +463,7 @@ export class ContainerEngine implements ContainerService {
    */
   async restore(): Promise<void> {
     for (const rec of this.#d.containers.list()) {
-      if (rec.state.status !== 'running' && rec.state.status !== 'paused' && rec.state.status !== 'restarting') continue;
+      if (!hasProcess(rec)) continue;
       try {
         const state = await this.#d.runtime.state(rec.id);
         if (state && (state.status === 'running' || state.status === 'paused')) {
