@@ -10,6 +10,7 @@ import type { EventSource } from '../core/events.ts';
 import type { ImageService } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SystemService } from '../core/system.ts';
+import type { ContainerCommits } from '../engine/containers/commit.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -17,6 +18,8 @@ export interface ApiDeps {
   system: SystemService;
   events: EventSource;
   logger: Logger;
+  /** docker commit / diff (absent in API tests that do not need them). */
+  commits?: Pick<ContainerCommits, 'commit' | 'changes'>;
 }
 
 interface BaseCtx {

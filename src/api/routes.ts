@@ -7,6 +7,7 @@ import * as containers from './handlers/containers.ts';
 import * as streams from './handlers/streams.ts';
 import { attach } from './handlers/attach.ts';
 import * as images from './handlers/images.ts';
+import * as commit from './handlers/commit.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -28,6 +29,8 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/wait', handler: streams.wait },
   { method: 'GET', path: '/containers/{id}/logs', handler: streams.logs },
   { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
+  { method: 'GET', path: '/containers/{id}/changes', handler: commit.changes },
+  { method: 'POST', path: '/commit', handler: commit.commit },
 
   { method: 'GET', path: '/images/json', handler: images.list },
   { method: 'POST', path: '/images/create', handler: images.create },

@@ -12,6 +12,7 @@ import type { PingInfo } from './types.ts';
 import { ContainersApi } from './containers.ts';
 import { ImagesApi } from './images.ts';
 import { SystemApi } from './system.ts';
+import { BuildApi } from './build.ts';
 
 /** The newest API version this client speaks (the spec it was written from). */
 export const CLIENT_API_VERSION = '1.56';
@@ -60,6 +61,7 @@ export class EngineClient implements Requester {
   readonly containers: ContainersApi;
   readonly images: ImagesApi;
   readonly system: SystemApi;
+  readonly build: BuildApi;
   #transport: Transport;
   #fixedVersion: string | undefined;
   #negotiated: Promise<string> | undefined;
@@ -72,6 +74,7 @@ export class EngineClient implements Requester {
     this.containers = new ContainersApi(this);
     this.images = new ImagesApi(this);
     this.system = new SystemApi(this);
+    this.build = new BuildApi(this);
   }
 
   /** The version used in request paths: min(client's, daemon's), like the docker CLI. */

@@ -72,6 +72,8 @@ export interface ContainerRuntime {
   create(opts: RuntimeCreateOptions): Promise<{ pid: number }>;
   start(id: string): Promise<void>;
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
+  /** Freezes (true) or thaws (false) every process of the container. */
+  freeze?(id: string, frozen: boolean): Promise<void>;
   /** runc's view; null when runc does not know the container. */
   state(id: string): Promise<RuntimeState | null>;
   /** runc delete (force kills a running one) and removal of conmon's per-container files. */

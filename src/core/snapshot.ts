@@ -25,6 +25,17 @@ export interface ApplyResult {
   size: number;     // bytes of file content written
 }
 
+/** One change of a writable snapshot against its parent (docker diff's A/C/D). */
+export interface SnapshotDiffEntry {
+  /** Root-relative path, no leading "/". */
+  path: string;
+  kind: 'A' | 'C' | 'D';
+  /** Where the new content is on disk (absent for deletions). */
+  source?: string;
+  /** A directory whose lower contents are all hidden. */
+  opaque?: boolean;
+}
+
 export interface Snapshotter {
   readonly name: 'overlay' | 'copy';
   hasLayer(chainId: string): Promise<boolean>;
@@ -38,6 +49,15 @@ export interface Snapshotter {
   unmount(target: string): Promise<void>;
   /** Removes a writable snapshot; it must be unmounted. Missing is not an error. */
   remove(key: string): Promise<void>;
+  /** The changes of `key` against its parent, parents before children, names sorted. */
+  diff(key: string): AsyncIterable<SnapshotDiffEntry>;
+  /**
+   * Turns the unmounted writable snapshot `key` into the committed layer
+   * chainId on top of its parent (the key is gone afterwards). result is
+   * what the layer's tar hashed to. An existing chainId is kept and the
+   * snapshot just removed.
+   */
+  commit(key: string, chainId: string, result: ApplyResult): Promise<void>;
   /** Bytes in the writable layer of `key`. */
   usage(key: string): Promise<number>;
   /** Paths for `docker inspect` GraphDriver.Data (LowerDir, UpperDir, WorkDir, MergedDir). */

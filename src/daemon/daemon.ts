@@ -13,6 +13,7 @@ import { tarDirectory } from '../images/export.ts';
 import { EventBus } from '../engine/events.ts';
 import { ContainerEngine } from '../engine/containers/service.ts';
 import { SystemEngine } from '../engine/system.ts';
+import { ContainerCommits } from '../engine/containers/commit.ts';
 import { createApiServer } from '../api/server.ts';
 import { createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
@@ -105,7 +106,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const swept = await images.gc();
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
-    const server = createApiServer({ containers, images, system, events, logger: log });
+    const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
+    const server = createApiServer({ containers, images, system, events, logger: log, commits });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

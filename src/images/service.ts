@@ -27,6 +27,7 @@ import { applyChanges } from './changes.ts';
 import { Leases, Mutex, collect, sweep, type GcDeps } from './gc.ts';
 import { imageHistory } from './history.ts';
 import { applyStoredLayer, storeLayer } from './layers.ts';
+import { writeImage, type ImageWriter, type NewImageOptions } from './commit.ts';
 import { listImages } from './list.ts';
 import { buildManifest, goArch, imageRoots, sha256, toRecord } from './records.ts';
 import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
@@ -212,6 +213,29 @@ export class BerthImageService implements ImageService {
     } finally {
       for (const r of releases) r();
     }
+  }
+
+  /** A new image on top of another (commit, build steps); emits no event. */
+  async newImage(opts: NewImageOptions): Promise<ImageRecord> {
+    return (await this.newImageDetailed(opts)).record;
+  }
+
+  async newImageDetailed(opts: NewImageOptions): Promise<{ record: ImageRecord; emptyLayer: boolean }> {
+    const w: ImageWriter = {
+      db: this.#db, content: this.content, snapshotter: this.snapshotter, mutex: this.#mutex, gc: this.#gc,
+      logger: this.#log, lease: (keys, mustExist) => this.#lease(keys, mustExist),
+    };
+    return writeImage(w, opts);
+  }
+
+  /** "repo[:tag]" (+ tag) checked as a tag reference. */
+  tagReference(repo: string, tag?: string): Reference {
+    return tagTarget(repo, tag);
+  }
+
+  emitTag(id: string, name: string): void {
+    const row = this.#db.images.get(id);
+    if (row) this.#emit('tag', row, familiarString(tagTarget(name)));
   }
 
   async seedDefault(): Promise<void> {

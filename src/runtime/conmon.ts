@@ -189,6 +189,16 @@ export class ConmonRuntime implements ContainerRuntime {
     }
   }
 
+  /** `runc pause` / `runc resume` (the cgroup freezer). */
+  async freeze(id: string, frozen: boolean): Promise<void> {
+    const opts = await this.#runc(id);
+    try {
+      await runc(opts, [frozen ? 'pause' : 'resume', id]);
+    } catch (err) {
+      throw classifyRuncError(err, `${frozen ? 'pausing' : 'resuming'} container ${id}`);
+    }
+  }
+
   async state(id: string): Promise<RuntimeState | null> {
     checkId(id);
     const s = await runcState(await this.#runc(id), id);

@@ -16,6 +16,7 @@ import { importCmd, rmi, tag } from './images-manage.ts';
 import { history } from './history.ts';
 import { version } from './version.ts';
 import { info } from './info.ts';
+import { commit, diff } from './commit.ts';
 
 export interface CommandGroup {
   name: string;
@@ -26,7 +27,7 @@ export interface CommandGroup {
 export function commands(): CommandDef[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info,
+    images, rmi, tag, importCmd, history, version, info, commit, diff,
   ];
 }
 
@@ -40,7 +41,7 @@ export function groups(): CommandGroup[] {
       name: 'container',
       description: 'Manage containers',
       commands: [
-        as(create, 'container create'), as(exportCmd, 'container export'), containerInspect, as(kill, 'container kill'),
+        as(commit, 'container commit'), as(create, 'container create'), as(diff, 'container diff'), as(exportCmd, 'container export'), containerInspect, as(kill, 'container kill'),
         as(logs, 'container logs'), as(ps, 'container ls', ['list', 'ps']), as(restart, 'container restart'),
         as(rm, 'container rm', ['remove']), as(run, 'container run'), as(start, 'container start'),
         as(stop, 'container stop'), as(wait, 'container wait'),

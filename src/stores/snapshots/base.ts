@@ -10,7 +10,7 @@
 //   <root>/trash/                      trees renamed aside while being deleted
 
 import * as fs from 'node:fs';
-import type { ApplyResult, Snapshotter } from '../../core/snapshot.ts';
+import type { ApplyResult, SnapshotDiffEntry, Snapshotter } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
@@ -144,5 +144,7 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   abstract prepare(key: string, parentChainId: string | null): Promise<void>;
   abstract mount(key: string, target: string): Promise<void>;
   abstract usage(key: string): Promise<number>;
+  abstract diff(key: string): AsyncIterable<SnapshotDiffEntry>;
+  abstract commit(key: string, chainId: string, result: ApplyResult): Promise<void>;
   abstract describe(key: string, mergedDir: string): Promise<Record<string, string>>;
 }

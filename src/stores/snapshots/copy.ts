@@ -10,12 +10,13 @@
 // Whiteouts are applied by deleting, so no tree holds overlay markers.
 
 import * as fs from 'node:fs';
-import type { ApplyResult } from '../../core/snapshot.ts';
+import type { ApplyResult, SnapshotDiffEntry } from '../../core/snapshot.ts';
 import { notFound } from '../../core/errors.ts';
 import { MS_BIND, mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
 import { LayeredSnapshotter } from './base.ts';
-import { exists, type SnapshotterOptions } from './common.ts';
+import { exists, readText, tmpName, type SnapshotterOptions } from './common.ts';
+import { treeDiff } from './diff.ts';
 import { copyTree, diskUsage } from './tree.ts';
 
 export class CopySnapshotter extends LayeredSnapshotter {
@@ -64,6 +65,35 @@ export class CopySnapshotter extends LayeredSnapshotter {
     const dir = this.activeDir(key);
     if (!exists(`${dir}/fs`)) throw notFound(`snapshot ${key} does not exist`);
     mount(`${dir}/fs`, target, null, MS_BIND, null);
+  }
+
+  async *diff(key: string): AsyncGenerator<SnapshotDiffEntry> {
+    const dir = this.activeDir(key);
+    const parent = readText(`${dir}/parent`);
+    if (parent === null) throw notFound(`snapshot ${key} does not exist`);
+    yield* treeDiff(`${dir}/fs`, parent ? `${this.layerDir(parent)}/fs` : null);
+  }
+
+  /** The snapshot's full tree is exactly the layer's tree: it is moved, not copied. */
+  async commit(key: string, chainId: string, result: ApplyResult): Promise<void> {
+    const dir = this.activeDir(key);
+    const parent = readText(`${dir}/parent`);
+    if (parent === null) throw notFound(`snapshot ${key} does not exist`);
+    const layer = this.layerDir(chainId);
+    if (!exists(layer)) {
+      const tmp = `${this.root}/layers/${tmpName()}`;
+      try {
+        fs.mkdirSync(tmp);
+        fs.renameSync(`${dir}/fs`, `${tmp}/fs`);
+        fs.writeFileSync(`${tmp}/parent`, parent);
+        fs.writeFileSync(`${tmp}/size`, String(result.size));
+        fs.renameSync(tmp, layer);
+      } catch (err) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        if (!exists(layer)) throw err;
+      }
+    }
+    await this.remove(key);
   }
 
   async usage(key: string): Promise<number> {

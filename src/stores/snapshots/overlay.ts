@@ -16,12 +16,13 @@
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { ApplyResult } from '../../core/snapshot.ts';
+import type { ApplyResult, SnapshotDiffEntry } from '../../core/snapshot.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
 import { LayeredSnapshotter } from './base.ts';
-import { chainDir, exists, listDir, readText, type SnapshotterOptions } from './common.ts';
+import { chainDir, exists, listDir, readText, tmpName, type SnapshotterOptions } from './common.ts';
+import { overlayDiff } from './diff.ts';
 import { diskUsage } from './tree.ts';
 
 const PAGE = 4096;
@@ -132,6 +133,44 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     } finally {
       for (const fd of fds) fs.closeSync(fd);
     }
+  }
+
+  async *diff(key: string): AsyncGenerator<SnapshotDiffEntry> {
+    const dir = this.activeDir(key);
+    const lowerText = readText(`${dir}/lower`);
+    if (lowerText === null) throw notFound(`snapshot ${key} does not exist`);
+    const lowers = lowerText ? lowerText.split(':').map((id) => `${this.root}/l/${id}`) : [];
+    yield* overlayDiff(`${dir}/diff`, lowers);
+  }
+
+  /** The upper dir becomes the layer's diff dir as it is (containerd's commit): no copy, no re-extraction. */
+  async commit(key: string, chainId: string, result: ApplyResult): Promise<void> {
+    const dir = this.activeDir(key);
+    const lower = readText(`${dir}/lower`);
+    if (lower === null) throw notFound(`snapshot ${key} does not exist`);
+    const layer = this.layerDir(chainId);
+    if (!exists(layer)) {
+      const tmp = `${this.root}/layers/${tmpName()}`;
+      let link: string | null = null;
+      try {
+        fs.mkdirSync(tmp);
+        fs.renameSync(`${dir}/diff`, `${tmp}/diff`);
+        link = this.#makeLink(chainDir(chainId));
+        fs.writeFileSync(`${tmp}/link`, link);
+        fs.writeFileSync(`${tmp}/lower`, lower);
+        fs.writeFileSync(`${tmp}/parent`, readText(`${dir}/parent`) ?? '');
+        fs.writeFileSync(`${tmp}/size`, String(result.size));
+        fs.renameSync(tmp, layer);
+      } catch (err) {
+        if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
+        if (!exists(layer)) {
+          fs.rmSync(tmp, { recursive: true, force: true });
+          throw err;
+        }
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    }
+    await this.remove(key);
   }
 
   async usage(key: string): Promise<number> {

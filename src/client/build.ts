@@ -1,0 +1,85 @@
+// Commit, diff and build endpoints.
+
+import type { IncomingMessage } from 'node:http';
+import type { Readable } from 'node:stream';
+import type { Requester } from './client.ts';
+import { escapeSegment } from './containers.ts';
+
+export interface CommitOptions {
+  repo?: string;
+  tag?: string;
+  comment?: string;
+  author?: string;
+  pause?: boolean;
+  changes?: string[];
+}
+
+export interface ChangeItem { Path: string; Kind: number }
+
+export interface BuildQuery {
+  dockerfile?: string;
+  t?: string[];
+  buildargs?: Record<string, string>;
+  target?: string;
+  nocache?: boolean;
+  pull?: boolean;
+  rm?: boolean;
+  forcerm?: boolean;
+  q?: boolean;
+  labels?: Record<string, string>;
+  networkmode?: string;
+  remote?: string;
+  /** berth: a directory on the daemon's host read in place (same machine). */
+  contextdir?: string;
+  /** berth: build secrets as id=...,src=... (read by the daemon from its host). */
+  secrets?: string[];
+}
+
+export class BuildApi {
+  #r: Requester;
+
+  constructor(requester: Requester) {
+    this.#r = requester;
+  }
+
+  async commit(container: string, opts: CommitOptions): Promise<{ Id: string }> {
+    const { value } = await this.#r.callJson<{ Id: string }>('POST', '/commit', {
+      query: {
+        container, repo: opts.repo || undefined, tag: opts.tag || undefined, comment: opts.comment || undefined,
+        author: opts.author || undefined, pause: opts.pause === false ? false : undefined, changes: opts.changes ?? [],
+      },
+      json: null,
+    });
+    return value;
+  }
+
+  async changes(container: string): Promise<ChangeItem[]> {
+    const { value } = await this.#r.callJson<ChangeItem[] | null>('GET', `/containers/${escapeSegment(container)}/changes`);
+    return value ?? [];
+  }
+
+  /** POST /build: the response is a JSON message stream. */
+  build(context: Readable | undefined, q: BuildQuery, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.#r.call('POST', '/build', {
+      query: {
+        dockerfile: q.dockerfile || undefined, t: q.t ?? [], target: q.target || undefined,
+        buildargs: q.buildargs && Object.keys(q.buildargs).length ? JSON.stringify(q.buildargs) : undefined,
+        labels: q.labels && Object.keys(q.labels).length ? JSON.stringify(q.labels) : undefined,
+        nocache: q.nocache || undefined, pull: q.pull || undefined, q: q.q || undefined,
+        rm: q.rm === false ? false : undefined, forcerm: q.forcerm || undefined,
+        networkmode: q.networkmode || undefined, remote: q.remote || undefined,
+        contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
+      },
+      headers: context ? { 'Content-Type': 'application/x-tar' } : {},
+      body: context,
+      signal,
+    });
+  }
+
+  async prune(opts: { all?: boolean } = {}): Promise<{ SpaceReclaimed: number; CachesDeleted: string[] | null }> {
+    const { value } = await this.#r.callJson<{ SpaceReclaimed: number; CachesDeleted: string[] | null }>('POST', '/build/prune', {
+      query: { all: opts.all || undefined },
+    });
+    return value;
+  }
+}

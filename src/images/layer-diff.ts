@@ -1,0 +1,109 @@
+// A writable snapshot's changes as an OCI layer tar: the snapshotter's diff
+// walk, with deletions written back as `.wh.<name>` files and opaque
+// directories as a `.wh..wh..opq` entry inside them (the forms Docker's
+// overlay converter writes: regular files of size 0, mode 0600 for a
+// deletion, the directory's permission bits for an opaque marker).
+// trusted.* xattrs (overlay's own markers) never leave the host.
+
+import * as fs from 'node:fs';
+import type { SnapshotDiffEntry, Snapshotter } from '../core/snapshot.ts';
+import { lgetxattrs } from '../sys/libc.ts';
+import { emptyHeader, type TarHeader } from '../stores/tar/format.ts';
+import { tarStream, type TarEntry } from '../stores/tar/writer.ts';
+import { major, minor } from '../stores/snapshots/tree.ts';
+
+const CHUNK = 1024 * 1024;
+
+export interface DiffTar {
+  stream: NodeJS.ReadableStream;
+  /** Bytes of file content written so far (final once the stream has ended). */
+  contentBytes(): number;
+  /** Number of changes so far (final once the stream has ended). */
+  changes(): number;
+}
+
+export function diffTar(snapshotter: Snapshotter, key: string): DiffTar {
+  let bytes = 0;
+  let count = 0;
+  const entries = async function* (): AsyncGenerator<TarEntry> {
+    const links = new Map<string, string>();
+    for await (const e of snapshotter.diff(key)) {
+      count++;
+      for (const entry of toEntries(e, links)) {
+        if (entry.header.type === 'file') bytes += entry.header.size;
+        yield entry;
+      }
+    }
+  };
+  return { stream: tarStream(entries()), contentBytes: () => bytes, changes: () => count };
+}
+
+function whiteoutName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? `.wh.${path}` : `${path.slice(0, i)}/.wh.${path.slice(i + 1)}`;
+}
+
+function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator<TarEntry> {
+  if (e.kind === 'D' || !e.source) {
+    yield { header: { ...emptyHeader(whiteoutName(e.path), 'file'), mode: 0o600, mtime: Math.floor(Date.now() / 1000) } };
+    return;
+  }
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(e.source);
+  } catch {
+    return; // gone since the walk saw it (a running container): nothing to archive
+  }
+  let h: TarHeader;
+  if (st.isDirectory()) h = emptyHeader(e.path, 'dir');
+  else if (st.isSymbolicLink()) h = { ...emptyHeader(e.path, 'symlink'), linkname: fs.readlinkSync(e.source) };
+  else if (st.isFile()) h = emptyHeader(e.path, 'file');
+  else if (st.isCharacterDevice()) h = { ...emptyHeader(e.path, 'char'), devmajor: major(st.rdev), devminor: minor(st.rdev) };
+  else if (st.isBlockDevice()) h = { ...emptyHeader(e.path, 'block'), devmajor: major(st.rdev), devminor: minor(st.rdev) };
+  else if (st.isFIFO()) h = emptyHeader(e.path, 'fifo');
+  else return; // sockets
+  h.mode = st.mode & 0o7777;
+  h.uid = st.uid;
+  h.gid = st.gid;
+  h.mtime = Math.floor(st.mtimeMs / 1000);
+  for (const [k, v] of lgetxattrs(e.source)) if (!k.startsWith('trusted.')) h.xattrs.set(k, v);
+  if (!st.isDirectory() && st.nlink > 1) {
+    const id = `${st.dev}:${st.ino}`;
+    const first = links.get(id);
+    if (first) {
+      yield { header: { ...h, type: 'link', linkname: first, size: 0 } };
+      return;
+    }
+    links.set(id, e.path);
+  }
+  if (st.isFile()) {
+    h.size = st.size;
+    yield { header: h, body: readFile(e.source) };
+    return;
+  }
+  yield { header: h };
+  if (e.opaque) {
+    yield {
+      header: { ...emptyHeader(`${e.path}/.wh..wh..opq`, 'file'), mode: h.mode & 0o777, uid: h.uid, gid: h.gid, mtime: h.mtime },
+    };
+  }
+}
+
+async function* readFile(abs: string): AsyncGenerator<Buffer> {
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  } catch {
+    return; // vanished: the tar writer zero-fills to the announced size
+  }
+  try {
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close();
+  }
+}
