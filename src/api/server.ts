@@ -7,7 +7,8 @@
 // such requests to the 'upgrade' event with the raw socket, and only for
 // routes that hijack; everything else stays an ordinary request.
 
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from '../sys/node-http.ts';
 import type { Duplex } from 'node:stream';
 import { API_VERSION } from '../core/system.ts';
 import type { ApiDeps, Ctx, HijackCtx } from './context.ts';
@@ -36,7 +37,7 @@ function resolve(router: Router, req: http.IncomingMessage): Resolved | null {
   return match ? { match, query: url.searchParams, requested: version } : null;
 }
 
-class ApiServer extends http.Server {
+class ApiServer extends nodeHttp.Server {
   readonly #deps: ApiDeps;
   readonly #router: Router;
   readonly #common: Record<string, string>;
@@ -142,7 +143,7 @@ class ApiServer extends http.Server {
     const body = errorBody(e) ?? '';
     const headers = { ...this.#common, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Connection': 'close' };
     const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.end(`HTTP/1.1 ${e.status} ${http.STATUS_CODES[e.status] ?? ''}\r\n${head}\r\n${body}`, () => socket.destroy());
+    socket.end(`HTTP/1.1 ${e.status} ${nodeHttp.STATUS_CODES[e.status] ?? ''}\r\n${head}\r\n${body}`, () => socket.destroy());
   }
 }
 

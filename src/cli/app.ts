@@ -1,15 +1,15 @@
-// `berth`: global flags and command dispatch (commander), then the command's
+// `berth`: global flags and command dispatch (root-flags.ts), then the command's
 // own flags (flags.ts), its argument check, and its action. Returns the exit
 // code instead of exiting, so tests run commands in-process.
 
-import { Command, CommanderError } from 'commander';
 import type { CliIO } from './io.ts';
 import { FlagError, parseFlags } from './flags.ts';
 import { CommandContext, PROGRAM, VERSION, checkArgs, helpText, usageError } from './command.ts';
 import type { CommandDef } from './command.ts';
 import { CliError, StatusError } from './errors.ts';
-import { commands, groups } from './commands/index.ts';
-import type { CommandGroup } from './commands/index.ts';
+import { commands, groups, loadCommand } from './commands/index.ts';
+import { parseRootFlags, RootFlagError } from './root-flags.ts';
+import type { CommandEntry, CommandGroup } from './commands/index.ts';
 
 const ROOT_USAGE = `${PROGRAM} [OPTIONS] COMMAND [ARG...]`;
 
@@ -24,7 +24,7 @@ function groupHelp(group: CommandGroup): string {
     `Run '${PROGRAM} ${group.name} COMMAND --help' for more information on a command.\n`;
 }
 
-function rootHelp(defs: readonly CommandDef[], groupList: readonly CommandGroup[]): string {
+function rootHelp(defs: readonly CommandEntry[], groupList: readonly CommandGroup[]): string {
   return `\nUsage:  ${ROOT_USAGE}\n\nA Docker-compatible container engine\n\nCommands:\n${listing(defs)}\n\n` +
     `Management Commands:\n${listing(groupList)}\n\n` +
     'Global Options:\n' +
@@ -77,85 +77,50 @@ async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFla
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const defs = commands();
   const groupList = groups();
-  let code = 0;
-  const program = new Command(PROGRAM)
-    .usage('[OPTIONS] COMMAND [ARG...]')
-    .enablePositionalOptions()
-    .helpOption(false)
-    .option('-H, --host <host>', 'Daemon socket to connect to', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('-D, --debug', 'Enable debug mode')
-    .option('-l, --log-level <level>', 'Set the logging level')
-    .option('-v, --version', 'Print version information and quit')
-    .option('-h, --help', 'Print usage')
-    .argument('[command]')
-    .allowExcessArguments()
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    .action((name: string | undefined) => {
-      const opts = program.opts<{ version?: boolean; help?: boolean }>();
-      if (opts.version) {
-        io.stdout.write(`${PROGRAM} version ${VERSION}\n`);
-      } else if (name) {
-        io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${name}\n\nRun '${PROGRAM} --help' for more information\n`);
-        code = 1;
-      } else {
-        (opts.help ? io.stdout : io.stderr).write(rootHelp(defs, groupList));
-      }
-    });
-
-  const register = (parent: Command, def: CommandDef, name: string) => {
-    parent.command(name)
-      .aliases(def.aliases ?? [])
-      .description(def.description)
-      .helpOption(false)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .passThroughOptions()
-      .argument('[args...]')
-      .action(async (_args: string[], _opts: unknown, cmd: Command) => {
-        const root = program.opts<{ host?: string[]; debug?: boolean }>();
-        const hosts = root.host ?? [];
-        if (hosts.length > 1) {
-          io.stderr.write('Failed to initialize: unable to resolve docker endpoint: Specify only one -H\n');
-          code = 1;
-          return;
-        }
-        code = await runCommand(def, cmd.args, io, hosts[0], root.debug === true || io.env.BERTH_DEBUG === '1');
-      });
-  };
-  for (const def of defs) register(program, def, def.name);
-  for (const group of groupList) {
-    const g = program.command(group.name)
-      .description(group.description)
-      .helpOption(false)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .passThroughOptions()
-      .argument('[command]')
-      .action((name: string | undefined) => {
-        if (!name || name === '--help' || name === '-h') {
-          io.stderr.write(groupHelp(group));
-          return;
-        }
-        io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${group.name} ${name}\n\nUsage:  ${PROGRAM} ${group.name}\n\n` +
-          `Run '${PROGRAM} ${group.name} --help' for more information\n`);
-        code = 1;
-      });
-    for (const def of group.commands) register(g, def, def.name.slice(group.name.length + 1));
-  }
-
+  let root;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    root = parseRootFlags(argv);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      const m = /unknown option '([^']+)'/.exec(err.message);
-      const text = m
-        ? (m[1].startsWith('--') ? `unknown flag: ${m[1]}` : `unknown shorthand flag: '${m[1].slice(1)}' in ${m[1]}`)
-        : err.message.replace(/^error: /, '');
-      io.stderr.write(`${text}\n\nUsage:  ${ROOT_USAGE}\n\nRun '${PROGRAM} --help' for more information\n`);
-      return 125;
-    }
-    return reportError(io, err);
+    if (!(err instanceof RootFlagError)) throw err;
+    io.stderr.write(`${err.message}\n\nUsage:  ${ROOT_USAGE}\n\nRun '${PROGRAM} --help' for more information\n`);
+    return 125;
   }
-  return code;
+  const [name, ...rest] = root.rest;
+  if (root.version) {
+    io.stdout.write(`${PROGRAM} version ${VERSION}\n`);
+    return 0;
+  }
+  if (name === undefined) {
+    (root.help ? io.stdout : io.stderr).write(rootHelp(defs, groupList));
+    return 0;
+  }
+  const run = async (entry: CommandEntry, args: string[]): Promise<number> => {
+    if (root.hosts.length > 1) {
+      io.stderr.write('Failed to initialize: unable to resolve docker endpoint: Specify only one -H\n');
+      return 1;
+    }
+    try {
+      return await runCommand(await loadCommand(entry), args, io, root.hosts[0], root.debug || io.env.BERTH_DEBUG === '1');
+    } catch (err) {
+      return reportError(io, err);
+    }
+  };
+  const named = (e: { name: string; aliases?: string[] }, n: string) => e.name === n || (e.aliases ?? []).includes(n);
+  const top = defs.find((d) => named(d, name));
+  if (top) return run(top, rest);
+  const group = groupList.find((g) => g.name === name);
+  if (!group) {
+    io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${name}\n\nRun '${PROGRAM} --help' for more information\n`);
+    return 1;
+  }
+  const [sub, ...subArgs] = rest;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    io.stderr.write(groupHelp(group));
+    return 0;
+  }
+  const entry = group.commands.find((c) => named({ name: c.name.slice(group.name.length + 1), aliases: c.aliases }, sub));
+  if (entry) return run(entry, subArgs);
+  io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${group.name} ${sub}\n\nUsage:  ${PROGRAM} ${group.name}\n\n` +
+    `Run '${PROGRAM} ${group.name} --help' for more information\n`);
+  return 1;
 }

@@ -81,7 +81,9 @@ export function usageError(def: CommandDef, message: string): string {
 export function helpText(def: CommandDef): string {
   let text = `\nUsage:  ${useLine(def)}\n\n${def.description}\n`;
   if (def.aliases?.length) {
-    text += `\nAliases:\n  ${[def.name, ...def.aliases].map((n) => `${PROGRAM} ${n}`).join(', ')}\n`;
+    // An alias replaces the last word: `container ls` is also `container list`.
+    const parent = def.name.includes(' ') ? `${def.name.slice(0, def.name.lastIndexOf(' '))} ` : '';
+    text += `\nAliases:\n  ${[def.name, ...def.aliases.map((a) => parent + a)].map((n) => `${PROGRAM} ${n}`).join(', ')}\n`;
   }
   const usages = flagUsages(def.flags);
   if (usages) text += `\nOptions:\n${usages}\n`;

@@ -2,7 +2,8 @@
 // a command's several requests share one connection. Hijacked connections
 // (attach) get a socket of their own: the daemon takes it over after 101.
 
-import http from 'node:http';
+import type http from 'node:http';
+import { nodeHttp } from '../sys/node-http.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
@@ -50,13 +51,13 @@ export class Transport {
   constructor(address: HostAddress, userAgent: string) {
     this.address = address;
     this.userAgent = userAgent;
-    this.#agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.#agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 8 });
   }
 
   /** Resolves when the response headers arrive; the body is left unread. */
   request(opts: RequestOptions): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = http.request(this.#requestOptions(opts, this.#agent), resolve);
+      const req = nodeHttp.request(this.#requestOptions(opts, this.#agent), resolve);
       req.on('error', (err) => reject(this.#mapError(err)));
       this.#sendBody(req, opts.body, reject);
     });
@@ -69,7 +70,7 @@ export class Transport {
   upgrade(opts: RequestOptions): Promise<Upgraded> {
     return new Promise((resolve, reject) => {
       const headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
-      const req = http.request(this.#requestOptions({ ...opts, headers }, false));
+      const req = nodeHttp.request(this.#requestOptions({ ...opts, headers }, false));
       req.on('upgrade', (res, socket, head) => {
         // Hold the output until someone reads it: the caller has more
         // requests to make (wait, start) before it starts copying.
@@ -130,7 +131,7 @@ export async function readBody(res: IncomingMessage, limit = 64 * 1024 * 1024): 
 /** Builds the error for a response with status >= 400, as the docker client words it. */
 export async function readError(res: IncomingMessage, path = ''): Promise<ApiError> {
   const status = res.statusCode ?? 0;
-  const statusText = `${status} ${res.statusMessage || http.STATUS_CODES[status] || ''}`.trim();
+  const statusText = `${status} ${res.statusMessage || nodeHttp.STATUS_CODES[status] || ''}`.trim();
   let body: Buffer;
   try {
     body = await readBody(res, 1024 * 1024);
@@ -149,7 +150,7 @@ export async function readError(res: IncomingMessage, path = ''): Promise<ApiErr
     } catch (err) {
       return new ApiError(status, `Error reading JSON: ${(err as Error).message}`, true);
     }
-    if (!message) message = `API returned a ${status} (${http.STATUS_CODES[status] ?? ''}) but provided no error-message`;
+    if (!message) message = `API returned a ${status} (${nodeHttp.STATUS_CODES[status] ?? ''}) but provided no error-message`;
     return new ApiError(status, message);
   }
   return new ApiError(status, body.toString('utf8').trim());

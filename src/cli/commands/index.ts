@@ -1,38 +1,64 @@
 // Every `berth` command, in the order `berth --help` lists them, and the
 // management groups (`berth image ls`, `berth container rm`...) that reuse
 // them under docker's second names.
+//
+// A command's module is imported only when that command runs: the CLI's
+// start time is mostly module loading, so `berth ps` must not compile `run`.
+// This table holds what the root and group help print (name, description);
+// the module's CommandDef holds the rest (usage, flags, action). To add a
+// command: export its CommandDef from a file here and add one line below.
 
 import type { CommandDef } from '../command.ts';
-import { run } from './run.ts';
-import { create } from './create.ts';
-import { start } from './start.ts';
-import { kill, restart, rm, stop, wait } from './lifecycle.ts';
-import { ps } from './ps.ts';
-import { logs } from './logs.ts';
-import { containerInspect, imageInspect, inspect } from './inspect.ts';
-import { exportCmd } from './export.ts';
-import { images } from './images.ts';
-import { importCmd, rmi, tag } from './images-manage.ts';
-import { history } from './history.ts';
-import { version } from './version.ts';
-import { info } from './info.ts';
-import { commit, diff } from './commit.ts';
+
+export interface CommandEntry {
+  name: string;
+  description: string;
+  aliases?: string[];
+  load(): Promise<CommandDef>;
+}
 
 export interface CommandGroup {
   name: string;
   description: string;
-  commands: CommandDef[];
+  commands: CommandEntry[];
 }
 
-export function commands(): CommandDef[] {
+const entry = (name: string, description: string, load: () => Promise<CommandDef>): CommandEntry => ({ name, description, load });
+
+const run = entry('run', 'Create and run a new container from an image', async () => (await import('./run.ts')).run);
+const create = entry('create', 'Create a new container', async () => (await import('./create.ts')).create);
+const start = entry('start', 'Start one or more stopped containers', async () => (await import('./start.ts')).start);
+const stop = entry('stop', 'Stop one or more running containers', async () => (await import('./lifecycle.ts')).stop);
+const kill = entry('kill', 'Kill one or more running containers', async () => (await import('./lifecycle.ts')).kill);
+const restart = entry('restart', 'Restart one or more containers', async () => (await import('./lifecycle.ts')).restart);
+const rm = { ...entry('rm', 'Remove one or more containers', async () => (await import('./lifecycle.ts')).rm), aliases: ['remove'] };
+const wait = entry('wait', 'Block until one or more containers stop, then print their exit codes', async () => (await import('./lifecycle.ts')).wait);
+const ps = entry('ps', 'List containers', async () => (await import('./ps.ts')).ps);
+const logs = entry('logs', 'Fetch the logs of a container', async () => (await import('./logs.ts')).logs);
+const inspect = entry('inspect', 'Return low-level information on berth objects', async () => (await import('./inspect.ts')).inspect);
+const exportCmd = entry('export', "Export a container's filesystem as a tar archive", async () => (await import('./export.ts')).exportCmd);
+const images = entry('images', 'List images', async () => (await import('./images.ts')).images);
+const rmi = entry('rmi', 'Remove one or more images', async () => (await import('./images-manage.ts')).rmi);
+const tag = entry('tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', async () => (await import('./images-manage.ts')).tag);
+const importCmd = entry('import', 'Import the contents from a tarball to create a filesystem image', async () => (await import('./images-manage.ts')).importCmd);
+const history = entry('history', 'Show the history of an image', async () => (await import('./history.ts')).history);
+const version = entry('version', 'Show the berth version information', async () => (await import('./version.ts')).version);
+const info = entry('info', 'Display system-wide information', async () => (await import('./info.ts')).info);
+const containerInspect = entry('container inspect', 'Display detailed information on one or more containers', async () => (await import('./inspect.ts')).containerInspect);
+const commit = entry('commit', "Create a new image from a container's changes", async () => (await import('./commit.ts')).commit);
+const diff = entry('diff', "Inspect changes to files or directories on a container's filesystem", async () => (await import('./commit.ts')).diff);
+const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
+
+export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
     images, rmi, tag, importCmd, history, version, info, commit, diff,
   ];
 }
 
-function as(def: CommandDef, name: string, aliases: string[] = []): CommandDef {
-  return { ...def, name, aliases };
+/** The same command under a group's name (`container rm`), with docker's aliases there. */
+function as(e: CommandEntry, name: string, aliases: string[] = []): CommandEntry {
+  return { ...e, name, aliases };
 }
 
 export function groups(): CommandGroup[] {
@@ -61,4 +87,10 @@ export function groups(): CommandGroup[] {
       commands: [as(info, 'system info')],
     },
   ];
+}
+
+/** The command's definition under the entry's name, aliases and description. */
+export async function loadCommand(e: CommandEntry): Promise<CommandDef> {
+  const def = await e.load();
+  return { ...def, name: e.name, aliases: e.aliases ?? def.aliases, description: e.description };
 }
