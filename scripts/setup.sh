@@ -7,8 +7,9 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 # xz-utils and bzip2 decompress imported archives in those formats.
 pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
-# For tests and benchmarks: the reference engine to compare against and skopeo.
-if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo); fi
+# For tests and benchmarks: the reference engine and the reference registry
+# (distribution) to compare against, and skopeo.
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -25,6 +26,10 @@ fi
 if [ ! -x node_modules/node/bin/node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+# Debian's docker-registry package enables a system service on :5000; tests start their own.
+if [ "${1:-}" = "--dev" ] && command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 bash scripts/build.sh
 echo "setup: ok ($(bin/node24 --version), $(runc --version | head -1), $(conmon --version | head -1))"

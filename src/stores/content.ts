@@ -2,6 +2,8 @@
 //
 //   <root>/blobs/sha256/<hex>   finished blobs, never modified
 //   <root>/ingest/<random>      blobs being written
+//   <root>/ingest/k-<sha256(key)>  keyed ingests (a pull's layer): kept
+//                                  across restarts so a cut download resumes
 //
 // A write streams into an ingest file while hashing, checks digest and size
 // against what the caller expected, fsyncs, and renames into place (then
@@ -30,13 +32,39 @@ export interface ContentReader {
   /** Throws not_found for a missing blob. */
   info(digest: string): Promise<BlobInfo>;
   readBlob(digest: string): Promise<Buffer>;
-  createReadStream(digest: string): NodeJS.ReadableStream;
+  /** range: inclusive byte offsets, as fs.createReadStream takes them. */
+  createReadStream(digest: string, range?: { start: number; end: number }): NodeJS.ReadableStream;
+}
+
+/**
+ * One blob being written: appended chunk by chunk (across requests, for a
+ * registry's chunked upload), hashed as it goes, and only visible under its
+ * digest once commit() has checked digest and size.
+ */
+export interface Ingest {
+  /** Bytes written so far (where a resumed keyed ingest starts). */
+  readonly offset: number;
+  write(chunk: Buffer): Promise<void>;
+  /** Verifies, fsyncs and renames into place; the ingest is gone afterwards, whether it succeeds or not. */
+  commit(expected?: Expected): Promise<BlobInfo>;
+  /** Drops the bytes written. */
+  abort(): Promise<void>;
+}
+
+export interface IngestOptions {
+  /** Resumable: reopening the same key continues after the bytes already there. */
+  key?: string;
+  /** Hash algorithm (default sha256). */
+  algorithm?: string;
+  /** Bounds offset; write() refuses more. */
+  maxSize?: number;
 }
 
 /** The writing role. Writes are idempotent: an existing blob is kept. */
 export interface ContentWriter {
   writeBlob(data: Buffer | string, expected?: Expected): Promise<BlobInfo>;
   ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected?: Expected): Promise<BlobInfo>;
+  openIngest(opts?: IngestOptions): Promise<Ingest>;
 }
 
 export interface ContentStore extends ContentReader, ContentWriter {
@@ -64,7 +92,12 @@ export class FileContentStore implements ContentStore {
     this.#root = root;
     for (const alg of Object.keys(ALGORITHMS)) fs.mkdirSync(`${root}/blobs/${alg}`, { recursive: true });
     fs.mkdirSync(`${root}/ingest`, { recursive: true });
-    for (const name of fs.readdirSync(`${root}/ingest`)) fs.rmSync(`${root}/ingest/${name}`, { force: true });
+    // Unkeyed ingests belong to writes that died with the process; keyed ones wait a day for their resume.
+    const stale = Date.now() - KEYED_INGEST_TTL_MS;
+    for (const name of fs.readdirSync(`${root}/ingest`)) {
+      const p = `${root}/ingest/${name}`;
+      if (!name.startsWith('k-') || (fs.statSync(p, { throwIfNoEntry: false })?.mtimeMs ?? 0) < stale) fs.rmSync(p, { force: true });
+    }
   }
 
   get root(): string { return this.#root; }
@@ -101,11 +134,11 @@ export class FileContentStore implements ContentStore {
     }
   }
 
-  createReadStream(digest: string): NodeJS.ReadableStream {
+  createReadStream(digest: string, range?: { start: number; end: number }): NodeJS.ReadableStream {
     const p = this.path(digest);
     // Check now, so a missing blob is a not_found error at the call, not a stream error later.
     if (!fs.existsSync(p)) throw notFound(`blob ${digest} not found`);
-    return fs.createReadStream(p);
+    return fs.createReadStream(p, range ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 } : { highWaterMark: 256 * 1024 });
   }
 
   async writeBlob(data: Buffer | string, expected?: Expected): Promise<BlobInfo> {
@@ -114,40 +147,45 @@ export class FileContentStore implements ContentStore {
   }
 
   async ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected: Expected = {}): Promise<BlobInfo> {
-    const algorithm = expected.digest ? parseDigest(expected.digest).algorithm : 'sha256';
-    const tmp = `${this.#root}/ingest/${randomBytes(8).toString('hex')}`;
-    const fh = await fs.promises.open(tmp, 'wx', 0o644);
-    let closed = false;
+    const w = await this.openIngest({
+      ...(expected.digest ? { algorithm: parseDigest(expected.digest).algorithm } : {}),
+      ...(expected.size !== undefined ? { maxSize: expected.size } : {}),
+    });
     try {
-      const hash = createHash(algorithm);
-      let size = 0;
-      for await (const c of src as AsyncIterable<Buffer | string>) {
-        const chunk = typeof c === 'string' ? Buffer.from(c) : c;
-        size += chunk.length;
-        if (expected.size !== undefined && size > expected.size) {
-          throw invalid(`blob is larger than the expected ${expected.size} bytes`);
-        }
-        hash.update(chunk);
-        await fh.write(chunk);
-      }
-      const digest = `${algorithm}:${hash.digest('hex')}`;
-      if (expected.size !== undefined && size !== expected.size) {
-        throw invalid(`blob size ${size} does not match the expected ${expected.size} bytes`);
-      }
-      if (expected.digest && digest !== expected.digest) {
-        throw invalid(`blob digest ${digest} does not match the expected ${expected.digest}`);
-      }
-      await fh.sync();
-      await fh.close();
-      closed = true;
-      const final = this.path(digest);
-      await fs.promises.rename(tmp, final);
-      await syncDir(final.slice(0, final.lastIndexOf('/')));
-      return { digest, size };
-    } finally {
-      if (!closed) await fh.close().catch(() => {});
-      await fs.promises.rm(tmp, { force: true });
+      for await (const c of src as AsyncIterable<Buffer | string>) await w.write(typeof c === 'string' ? Buffer.from(c) : c);
+    } catch (err) {
+      await w.abort();
+      throw err;
     }
+    return w.commit(expected);
+  }
+
+  async openIngest(opts: IngestOptions = {}): Promise<Ingest> {
+    const algorithm = opts.algorithm ?? 'sha256';
+    if (!ALGORITHMS[algorithm]) throw invalid(`unsupported digest algorithm "${algorithm}"`);
+    const name = opts.key ? `k-${createHash('sha256').update(opts.key).digest('hex')}` : randomBytes(8).toString('hex');
+    const tmp = `${this.#root}/ingest/${name}`;
+    const hash = createHash(algorithm);
+    let offset = 0;
+    let fh: fs.promises.FileHandle;
+    if (opts.key) {
+      fh = await fs.promises.open(tmp, 'a+', 0o644);
+      // Resuming: what is there already is hashed again (a hash state cannot be saved).
+      for await (const c of fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+        hash.update(c);
+        offset += c.length;
+      }
+    } else {
+      fh = await fs.promises.open(tmp, 'wx', 0o644);
+    }
+    return new FileIngest(this, tmp, fh, hash, offset, algorithm, opts.maxSize);
+  }
+
+  /** Moves a verified ingest file into place (called by FileIngest.commit). */
+  async place(tmp: string, digest: string): Promise<void> {
+    const final = this.path(digest);
+    await fs.promises.rename(tmp, final);
+    await syncDir(final.slice(0, final.lastIndexOf('/')));
   }
 
   async delete(digest: string): Promise<void> {
@@ -164,6 +202,74 @@ export class FileContentStore implements ContentStore {
       }
     }
     return out;
+  }
+}
+
+const KEYED_INGEST_TTL_MS = 24 * 3600 * 1000;
+
+class FileIngest implements Ingest {
+  readonly #store: FileContentStore;
+  readonly #tmp: string;
+  readonly #fh: fs.promises.FileHandle;
+  readonly #hash: ReturnType<typeof createHash>;
+  readonly #algorithm: string;
+  readonly #maxSize: number | undefined;
+  #offset: number;
+  #done = false;
+
+  constructor(store: FileContentStore, tmp: string, fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>,
+    offset: number, algorithm: string, maxSize?: number) {
+    this.#store = store;
+    this.#tmp = tmp;
+    this.#fh = fh;
+    this.#hash = hash;
+    this.#offset = offset;
+    this.#algorithm = algorithm;
+    this.#maxSize = maxSize;
+  }
+
+  get offset(): number { return this.#offset; }
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.#done) throw invalid('write to a finished ingest');
+    if (this.#maxSize !== undefined && this.#offset + chunk.length > this.#maxSize) {
+      throw invalid(`blob is larger than the expected ${this.#maxSize} bytes`);
+    }
+    this.#hash.update(chunk);
+    let written = 0;
+    while (written < chunk.length) {
+      const r = await this.#fh.write(chunk, written, chunk.length - written);
+      written += r.bytesWritten;
+    }
+    this.#offset += chunk.length;
+  }
+
+  async commit(expected: Expected = {}): Promise<BlobInfo> {
+    if (this.#done) throw invalid('ingest already finished');
+    this.#done = true;
+    try {
+      const digest = `${this.#algorithm}:${this.#hash.digest('hex')}`;
+      const size = this.#offset;
+      if (expected.size !== undefined && size !== expected.size) {
+        throw invalid(`blob size ${size} does not match the expected ${expected.size} bytes`);
+      }
+      if (expected.digest && digest !== expected.digest) {
+        throw invalid(`blob digest ${digest} does not match the expected ${expected.digest}`);
+      }
+      await this.#fh.sync();
+      await this.#fh.close();
+      await this.#store.place(this.#tmp, digest);
+      return { digest, size };
+    } finally {
+      await this.#fh.close().catch(() => {});
+      await fs.promises.rm(this.#tmp, { force: true });
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.#done = true;
+    await this.#fh.close().catch(() => {});
+    await fs.promises.rm(this.#tmp, { force: true });
   }
 }
 

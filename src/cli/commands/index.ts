@@ -47,6 +47,7 @@ const info = entry('info', 'Display system-wide information', async () => (await
 const containerInspect = entry('container inspect', 'Display detailed information on one or more containers', async () => (await import('./inspect.ts')).containerInspect);
 const commit = entry('commit', "Create a new image from a container's changes", async () => (await import('./commit.ts')).commit);
 const diff = entry('diff', "Inspect changes to files or directories on a container's filesystem", async () => (await import('./commit.ts')).diff);
+const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
 const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
 
 export function commands(): CommandEntry[] {
@@ -80,6 +81,11 @@ export function groups(): CommandGroup[] {
         as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']),
         as(rmi, 'image rm', ['remove']), as(tag, 'image tag'),
       ],
+    },
+    {
+      name: 'registry',
+      description: 'Run and manage a registry server',
+      commands: [registryServe],
     },
     {
       name: 'system',

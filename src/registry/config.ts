@@ -1,0 +1,100 @@
+// The registry's configuration: a JSON file (--config) overridden by flags.
+//
+//   {
+//     "listen": "127.0.0.1:5000",
+//     "root": "/var/lib/berth-registry",
+//     "readOnly": false,
+//     "delete": true,
+//     "maxManifestBytes": 4194304,
+//     "tls": { "cert": "/path/cert.pem", "key": "/path/key.pem" },
+//     "auth": { "htpasswd": "/path/htpasswd", "realm": "berth" }
+//   }
+//
+// Every value is checked here, once, with a message naming the bad one.
+
+import * as fs from 'node:fs';
+import { invalid } from '../core/errors.ts';
+
+export interface AuthConfig {
+  /** htpasswd file (bcrypt entries). */
+  htpasswd?: string;
+  realm?: string;
+  /** Built-in token service: the registry issues and checks its own JWTs. */
+  token?: { issuer?: string; service?: string; expiresIn?: number; key?: string; acl?: AclEntry[] };
+}
+
+/** Who may do what: account glob ("*" anyone authenticated), repository glob, actions. */
+export interface AclEntry {
+  account: string;
+  name: string;
+  actions: string[];
+}
+
+export interface RegistryConfig {
+  listen: string;
+  root: string;
+  readOnly: boolean;
+  deleteEnabled: boolean;
+  maxManifestBytes: number;
+  tls?: { cert: Buffer; key: Buffer; certFile: string; keyFile: string };
+  auth?: AuthConfig;
+  /** Log sink for server faults (stderr in the CLI). */
+  log?: (line: string) => void;
+}
+
+export interface RegistryFlags {
+  config?: string;
+  listen?: string;
+  root?: string;
+  readOnly?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  htpasswd?: string;
+}
+
+const DEFAULTS = { listen: '127.0.0.1:5000', root: '/var/lib/berth-registry', maxManifestBytes: 4 << 20 };
+
+function readFile(path: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(path);
+  } catch (err) {
+    throw invalid(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+export function loadConfig(flags: RegistryFlags): RegistryConfig {
+  let file: Record<string, any> = {};
+  if (flags.config) {
+    try {
+      file = JSON.parse(readFile(flags.config, 'config file').toString());
+    } catch (err) {
+      if (err instanceof SyntaxError) throw invalid(`config file ${flags.config}: ${err.message}`);
+      throw err;
+    }
+    if (!file || typeof file !== 'object' || Array.isArray(file)) throw invalid(`config file ${flags.config}: not a JSON object`);
+    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls']);
+    for (const k of Object.keys(file)) if (!known.has(k)) throw invalid(`config file ${flags.config}: unknown key "${k}"`);
+  }
+  const listen = flags.listen ?? file.listen ?? DEFAULTS.listen;
+  if (typeof listen !== 'string' || !/^(\[[^\]]+\]|[^:]*):\d{1,5}$/.test(listen)) throw invalid(`invalid listen address ${JSON.stringify(listen)} (want ADDR:PORT)`);
+  const root = flags.root ?? file.root ?? DEFAULTS.root;
+  if (typeof root !== 'string' || !root) throw invalid('root directory must be a path');
+  const maxManifestBytes = file.maxManifestBytes ?? DEFAULTS.maxManifestBytes;
+  if (!Number.isSafeInteger(maxManifestBytes) || maxManifestBytes < 1024) throw invalid(`invalid maxManifestBytes ${JSON.stringify(maxManifestBytes)}`);
+  const cfg: RegistryConfig = {
+    listen, root,
+    readOnly: flags.readOnly ?? file.readOnly === true,
+    deleteEnabled: file.delete !== false,
+    maxManifestBytes,
+  };
+  const certFile = flags.tlsCert ?? file.tls?.cert;
+  const keyFile = flags.tlsKey ?? file.tls?.key;
+  if (!!certFile !== !!keyFile) throw invalid('TLS needs both a certificate and a key (--tls-cert and --tls-key)');
+  if (certFile && keyFile) {
+    cfg.tls = { cert: readFile(certFile, 'TLS certificate'), key: readFile(keyFile, 'TLS key'), certFile, keyFile };
+  }
+  const auth: AuthConfig = { ...(file.auth ?? {}) };
+  if (flags.htpasswd) auth.htpasswd = flags.htpasswd;
+  if (auth.htpasswd || auth.token) cfg.auth = auth;
+  return cfg;
+}

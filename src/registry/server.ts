@@ -1,0 +1,157 @@
+// `berth registry serve`: the OCI Distribution / Docker Registry v2 server.
+//
+//   <root>/registry.db              the index (repos, links, manifests, tags)
+//   <root>/content/blobs/sha256/..  the blobs (berth's content store)
+//   <root>/content/ingest/..        uploads in progress
+//
+// Requests are routed by path (names.ts), authorized (auth.ts, when
+// configured), then handled; every failure answers in the spec's error form.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { FileContentStore } from '../stores/content.ts';
+import { cancelUpload, deleteBlob, getBlob, patchUpload, putUpload, startUpload, uploadStatus } from './blobs.ts';
+import type { RegistryConfig } from './config.ts';
+import { RegistryError, asRegistryError } from './errors.ts';
+import { type RegistryState, type Req, send, sendError, sendJson } from './http.ts';
+import { RegistryIndex } from './index-db.ts';
+import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers } from './manifests.ts';
+import { matchRoute, type Route } from './names.ts';
+import { UploadSessions } from './uploads.ts';
+import type { Authorizer } from './access.ts';
+import { requiredAccess } from './access.ts';
+
+export interface RegistryServerOptions {
+  config: RegistryConfig;
+  /** Decides who may do what (auth.ts); none: everyone may do everything. */
+  authorizer?: Authorizer;
+  /** Called for each finished request (method, path, status, ms). */
+  onRequest?: (line: { method: string; path: string; status: number; ms: number }) => void;
+}
+
+export class RegistryServer {
+  readonly state: RegistryState;
+  readonly #server: http.Server;
+  readonly #opts: RegistryServerOptions;
+
+  constructor(opts: RegistryServerOptions) {
+    this.#opts = opts;
+    const c = opts.config;
+    // Auth configured but nothing to enforce it would be an open registry that looks closed.
+    if (c.auth && !opts.authorizer) throw new Error('registry auth is configured but no authorizer was given');
+    const content = new FileContentStore(`${c.root}/content`);
+    this.state = {
+      content,
+      index: new RegistryIndex(`${c.root}/registry.db`),
+      uploads: new UploadSessions(content),
+      readOnly: c.readOnly,
+      deleteEnabled: c.deleteEnabled,
+      maxManifestBytes: c.maxManifestBytes,
+    };
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
+    this.#server = c.tls ? https.createServer({ cert: c.tls.cert, key: c.tls.key }, handler) : http.createServer(handler);
+    this.#server.keepAliveTimeout = 30_000;
+    this.#server.headersTimeout = 60_000;
+    // Big blobs take long; a client that goes silent is dropped.
+    this.#server.requestTimeout = 0;
+    this.#server.timeout = 5 * 60_000;
+  }
+
+  async listen(): Promise<{ host: string; port: number }> {
+    const [host, port] = splitListen(this.#opts.config.listen);
+    await new Promise<void>((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => { this.#server.off('error', reject); resolve(); });
+    });
+    const a = this.#server.address() as AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+    await this.state.uploads.close();
+    this.state.index.close();
+  }
+
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    const method = req.method ?? 'GET';
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://registry');
+    } catch {
+      url = new URL('http://registry/');
+    }
+    const head = method === 'HEAD';
+    try {
+      const route = matchRoute(url.pathname);
+      if (!route) throw new RegistryError('UNSUPPORTED', `no route for ${method} ${url.pathname.slice(0, 200)}`, null, { status: 404 });
+      const r: Req = { req, res, url, state: this.state };
+      if (this.#opts.authorizer) {
+        const access = requiredAccess(route, method, url);
+        await this.#opts.authorizer.authorize(req, access);
+      }
+      await this.#dispatch(r, route, method);
+    } catch (err) {
+      const e = asRegistryError(err);
+      if (e.status >= 500) this.#opts.config.log?.(`registry: ${method} ${url.pathname}: ${e.message}`);
+      // Whatever is left of a refused request body is not read: close the connection after answering.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      sendError(res, e, head);
+    } finally {
+      const done = () => this.#opts.onRequest?.({ method, path: url.pathname, status: res.statusCode, ms: performance.now() - t0 });
+      if (res.writableFinished) done(); else res.once('close', done);
+    }
+  }
+
+  async #dispatch(r: Req, route: Route, method: string): Promise<void> {
+    const bad = () => { throw new RegistryError('UNSUPPORTED', `method ${method} not allowed here`, null, { status: 405 }); };
+    switch (route.kind) {
+      case 'base':
+        if (method !== 'GET' && method !== 'HEAD') return bad();
+        return sendJson(r.res, 200, {});
+      case 'catalog':
+        if (method !== 'GET') return bad();
+        return catalog(r);
+      case 'tags':
+        if (method !== 'GET') return bad();
+        return listTags(r, route.name);
+      case 'manifest':
+        if (method === 'GET' || method === 'HEAD') return getManifest(r, route.name, route.reference, method === 'HEAD');
+        if (method === 'PUT') return putManifest(r, route.name, route.reference);
+        if (method === 'DELETE') return deleteManifest(r, route.name, route.reference);
+        return bad();
+      case 'blob':
+        if (method === 'GET' || method === 'HEAD') return getBlob(r, route.name, route.digest, method === 'HEAD');
+        if (method === 'DELETE') return deleteBlob(r, route.name, route.digest);
+        return bad();
+      case 'uploads':
+        if (method === 'POST') return startUpload(r, route.name);
+        return bad();
+      case 'upload':
+        if (method === 'PATCH') return patchUpload(r, route.name, route.uuid);
+        if (method === 'PUT') return putUpload(r, route.name, route.uuid);
+        if (method === 'GET') return uploadStatus(r, route.name, route.uuid);
+        if (method === 'DELETE') return cancelUpload(r, route.name, route.uuid);
+        return bad();
+      case 'referrers':
+        if (method !== 'GET') return bad();
+        return referrers(r, route.name, route.digest);
+    }
+  }
+}
+
+export { send };
+
+/** "host:port", ":port", "[::1]:port" as [host, port]. */
+export function splitListen(listen: string): [string, number] {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`invalid listen address "${listen}" (want ADDR:PORT)`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`invalid port in listen address "${listen}"`);
+  return [m[1] ?? (m[2] || '0.0.0.0'), port];
+}

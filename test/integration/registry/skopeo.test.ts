@@ -1,0 +1,71 @@
+// `berth registry serve` as a real process, driven by skopeo (a client
+// nobody here wrote): copy in from an OCI layout and a docker-archive, copy
+// between repositories and out again, inspect, list-tags, delete.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { makeImage, writeOciLayout, type TestImage } from '../../helpers/oci.ts';
+import { startBerthRegistry, type RunningRegistry } from '../../helpers/registry.ts';
+import { run, runOk } from '../../helpers/run.ts';
+
+const SKOPEO = '/usr/bin/skopeo';
+const skip = existsSync(SKOPEO) ? false : 'skopeo is not installed (scripts/setup.sh --dev)';
+
+describe('registry server with skopeo', { skip }, () => {
+  let reg: RunningRegistry;
+  let dir: string;
+  let img: TestImage;
+  const sk = (...args: string[]) => runOk(SKOPEO, ['--insecure-policy', ...args], { timeout: 60_000 });
+  const tls = '--tls-verify=false';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'berth-skopeo-'));
+    reg = await startBerthRegistry();
+    img = await makeImage({ layers: [{ 'bin/app': 'app v1' }, { 'etc/conf': 'x=1' }] });
+    writeOciLayout(join(dir, 'oci'), img, 'v1');
+  });
+
+  after(async () => {
+    await reg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('copy in from an OCI layout, inspect, list-tags', async () => {
+    await sk('copy', '--dest-tls-verify=false', `oci:${dir}/oci:v1`, `docker://${reg.host}/team/app:v1`);
+    const raw = JSON.parse((await sk('inspect', tls, '--raw', `docker://${reg.host}/team/app:v1`)).stdout);
+    assert.equal(raw.config.digest, img.config.digest);
+    const info = JSON.parse((await sk('inspect', tls, `docker://${reg.host}/team/app:v1`)).stdout);
+    assert.equal(info.Digest, img.manifestDigest);
+    assert.deepEqual(info.Layers, img.layers.map((l) => l.digest));
+    const tags = JSON.parse((await sk('list-tags', tls, `docker://${reg.host}/team/app`)).stdout);
+    assert.deepEqual(tags.Tags, ['v1']);
+  });
+
+  test('copy between repositories as Docker schema2, out to a docker-archive and back in', async () => {
+    await sk('copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--format', 'v2s2',
+      `docker://${reg.host}/team/app:v1`, `docker://${reg.host}/other/app:v2`);
+    const m = JSON.parse((await sk('inspect', tls, '--raw', `docker://${reg.host}/other/app:v2`)).stdout);
+    assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+    await sk('copy', '--src-tls-verify=false', `docker://${reg.host}/other/app:v2`, `docker-archive:${dir}/out.tar:x/y:z`);
+    assert.ok(readFileSync(`${dir}/out.tar`).length > 1000);
+    await sk('copy', '--dest-tls-verify=false', `docker-archive:${dir}/out.tar`, `docker://${reg.host}/from/archive:latest`);
+    const back = JSON.parse((await sk('inspect', tls, `docker://${reg.host}/from/archive:latest`)).stdout);
+    assert.equal(back.Layers.length, 2);
+    await sk('copy', '--src-tls-verify=false', `docker://${reg.host}/team/app:v1`, `oci:${dir}/out-oci:v1`);
+    const idx = JSON.parse(readFileSync(`${dir}/out-oci/index.json`, 'utf8'));
+    assert.equal(idx.manifests[0].digest, img.manifestDigest);
+  });
+
+  test('delete removes the manifest; inspect then fails with manifest unknown', async () => {
+    await sk('copy', '--dest-tls-verify=false', `oci:${dir}/oci:v1`, `docker://${reg.host}/gone/app:v1`);
+    await sk('delete', tls, `docker://${reg.host}/gone/app:v1`);
+    const r = await run(SKOPEO, ['inspect', tls, `docker://${reg.host}/gone/app:v1`]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /manifest unknown/i);
+    const tags = JSON.parse((await sk('list-tags', tls, `docker://${reg.host}/gone/app`)).stdout);
+    assert.deepEqual(tags.Tags, []);
+  });
+});
