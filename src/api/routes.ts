@@ -8,6 +8,7 @@ import * as streams from './handlers/streams.ts';
 import { attach } from './handlers/attach.ts';
 import * as images from './handlers/images.ts';
 import * as commit from './handlers/commit.ts';
+import * as archive from './handlers/archive.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -31,6 +32,9 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
   { method: 'GET', path: '/containers/{id}/changes', handler: commit.changes },
   { method: 'POST', path: '/commit', handler: commit.commit },
+  { method: 'HEAD', path: '/containers/{id}/archive', handler: archive.head },
+  { method: 'GET', path: '/containers/{id}/archive', handler: archive.get },
+  { method: 'PUT', path: '/containers/{id}/archive', handler: archive.put },
 
   { method: 'GET', path: '/images/json', handler: images.list },
   { method: 'POST', path: '/images/create', handler: images.create },

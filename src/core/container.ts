@@ -132,6 +132,22 @@ export interface ContainerView extends ContainerRecord {
   graphDriver: { name: string; data: Record<string, string> };
 }
 
+/** A path in a container, as `docker cp` stats it (mode: unix st_mode bits). */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  /** RFC 3339 with nanoseconds. */
+  mtime: string;
+  /** A symlink's target resolved inside the container; "" otherwise. */
+  linkTarget: string;
+}
+
+export interface ExtractOptions {
+  noOverwriteDirNonDir: boolean;
+  copyUIDGID: boolean;
+}
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export interface AttachOptions {
@@ -173,6 +189,12 @@ export interface ContainerService {
   resize(ref: string, size: { height: number; width: number }): Promise<void>;
   /** The container's whole filesystem as an uncompressed tar. */
   export(ref: string): Promise<NodeJS.ReadableStream>;
+  /** `docker cp`: a path's stat (HEAD archive). */
+  statPath(ref: string, path: string): Promise<PathStat>;
+  /** `docker cp` out: the path's stat and a tar of it (GET archive). */
+  getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }>;
+  /** `docker cp` in: unpacks a tar into the directory at path (PUT archive). */
+  putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void>;
   /** Image IDs in use by any container (for image removal conflicts). */
   usersOfImage(imageId: string): Promise<ContainerRecord[]>;
 }

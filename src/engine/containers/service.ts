@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
-  ContainerView, CreateContainerRequest, WaitCondition,
+  ContainerView, CreateContainerRequest, ExtractOptions, PathStat, WaitCondition,
 } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
@@ -24,6 +24,7 @@ import { KeyedMutex, Waiters } from './waiters.ts';
 import { AttachHub } from './attach.ts';
 import { RootfsMounts } from './rootfs.ts';
 import { sweepOrphans } from './orphans.ts';
+import { ContainerArchive } from './archive.ts';
 import { restartDelayMs, shouldRestart, startError, startFailureExitCode } from './policy.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
@@ -64,6 +65,7 @@ export class ContainerEngine implements ContainerService {
   readonly #attach: AttachHub;
   readonly #rootfsMounts: RootfsMounts;
   readonly #views: ContainerViews;
+  readonly #archive: ContainerArchive;
   /** Runtime deletes still running after an exit, by container. */
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
@@ -77,6 +79,9 @@ export class ContainerEngine implements ContainerService {
     this.#attach = new AttachHub(deps.runtime, this.#log);
     this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id));
+    this.#archive = new ContainerArchive({
+      containers: deps.containers, rootfs: this.#rootfsMounts, events: deps.events, logger: this.#log, attrs: (r) => this.#attrs(r),
+    });
   }
 
   containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }
@@ -449,6 +454,10 @@ export class ContainerEngine implements ContainerService {
     this.#d.events.emit('container', 'export', rec.id, this.#attrs(rec));
     return stream;
   }
+
+  statPath(ref: string, path: string): Promise<PathStat> { return this.#archive.stat(ref, path); }
+  getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> { return this.#archive.get(ref, path); }
+  putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> { return this.#archive.put(ref, path, tar, opts); }
 
   async usersOfImage(imageId: string): Promise<ContainerRecord[]> {
     return this.#d.containers.list().filter((r) => r.imageId === imageId);

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService, ContainerView,
-  CreateContainerRequest, WaitCondition,
+  CreateContainerRequest, ExtractOptions, PathStat, WaitCondition,
 } from '../../../src/core/container.ts';
 import { conflict, notFound, notModified } from '../../../src/core/errors.ts';
 import type { EngineEvent, EventSource } from '../../../src/core/events.ts';
@@ -188,6 +188,28 @@ export class FakeContainers implements ContainerService {
   async export(ref: string): Promise<NodeJS.ReadableStream> {
     this.#find(ref);
     return Readable.from([this.exportTar]);
+  }
+
+  pathStat: PathStat = { name: 'hostname', size: 13, mode: 0o100644, mtime: '2026-01-02T03:04:05.5Z', linkTarget: '' };
+  archiveTar = Buffer.from('a tar');
+  lastPut: { path: string; body: Buffer; opts: ExtractOptions } | undefined;
+
+  async statPath(ref: string, path: string): Promise<PathStat> {
+    this.#find(ref);
+    if (path === '/missing') throw notFound(`Could not find the file ${path} in container ${ref}`);
+    return this.pathStat;
+  }
+
+  async getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> {
+    const stat = await this.statPath(ref, path);
+    return { stat, tar: Readable.from([this.archiveTar]) };
+  }
+
+  async putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> {
+    this.#find(ref);
+    const chunks: Buffer[] = [];
+    for await (const c of tar as AsyncIterable<Buffer>) chunks.push(c);
+    this.lastPut = { path, body: Buffer.concat(chunks), opts };
   }
 
   async usersOfImage(_imageId: string): Promise<ContainerRecord[]> {
