@@ -11,11 +11,13 @@ import type { ImageService } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SystemService } from '../core/system.ts';
 import type { ContainerCommits } from '../engine/containers/commit.ts';
+import type { VolumeService } from '../core/volume.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
   images: ImageService;
   system: SystemService;
+  volumes?: VolumeService;
   events: EventSource;
   logger: Logger;
   /** docker commit / diff (absent in API tests that do not need them). */

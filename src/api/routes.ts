@@ -9,6 +9,7 @@ import { attach } from './handlers/attach.ts';
 import * as images from './handlers/images.ts';
 import * as commit from './handlers/commit.ts';
 import * as archive from './handlers/archive.ts';
+import * as volumes from './handlers/volumes.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -42,4 +43,10 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/images/{name*}/history', handler: images.history },
   { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
   { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
+
+  { method: 'POST', path: '/volumes/create', handler: volumes.create },
+  { method: 'GET', path: '/volumes', handler: volumes.list },
+  { method: 'POST', path: '/volumes/prune', handler: volumes.prune },
+  { method: 'GET', path: '/volumes/{name}', handler: volumes.inspect },
+  { method: 'DELETE', path: '/volumes/{name}', handler: volumes.remove },
 ];

@@ -15,6 +15,7 @@
 // what happened while it was down, and resumes the watchers (live restore).
 
 import type { LogEntry, OutputStream } from './runtime.ts';
+import type { MountRequest } from './volume.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -70,6 +71,10 @@ export interface HostConfig {
   dnsSearch: string[];
   dnsOptions: string[];
   binds: string[];
+  /** HostConfig.Mounts (--mount), HostConfig.Tmpfs (--tmpfs), HostConfig.VolumesFrom, as given. */
+  mounts?: MountRequest[];
+  tmpfs?: Record<string, string>;
+  volumesFrom?: string[];
   shmSize: number;
   memory: number;
   nanoCpus: number;
@@ -86,6 +91,19 @@ export interface ContainerMount {
   mode: string;
   rw: boolean;
   propagation: string;
+  /** Volumes: the volume's name and driver. */
+  name?: string;
+  driver?: string;
+  /** A volume the container made without a name (-v /path, VOLUME): `rm -v` and `--rm` remove it. */
+  anonymous?: boolean;
+  /** Copy the image's content at the destination into the volume while it is empty (not nocopy). */
+  copyData?: boolean;
+  /** A -v bind: a missing host directory is created at start. */
+  createSource?: boolean;
+  /** A --mount bind with bind-nonrecursive. */
+  nonRecursive?: boolean;
+  /** tmpfs: mount data ("size=2m,mode=700"). */
+  tmpfsOptions?: string;
 }
 
 export interface ContainerRecord {

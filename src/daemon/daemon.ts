@@ -14,6 +14,7 @@ import { EventBus } from '../engine/events.ts';
 import { ContainerEngine } from '../engine/containers/service.ts';
 import { SystemEngine } from '../engine/system.ts';
 import { ContainerCommits } from '../engine/containers/commit.ts';
+import { createVolumes } from './volumes-wiring.ts';
 import { createApiServer } from '../api/server.ts';
 import { createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
@@ -82,6 +83,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
     // The image service asks the container service which containers use an
     // image; the container service asks the image service for images.
+    const volumes = createVolumes({ db, dataRoot: config.dataRoot, events, logger: log });
     let containers: ContainerEngine | null = null;
     const images = createImageService({
       dataRoot: config.dataRoot, db, snapshotter, content, events, logger: log,
@@ -90,7 +92,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime,
-      buildSpec: specBuilder(), readLogs, tarDirectory,
+      buildSpec: specBuilder(), readLogs, tarDirectory, mounts: volumes.mounts,
     });
     cleanups.push(() => containers!.shutdown());
     const system = new SystemEngine({
@@ -107,7 +109,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
-    const server = createApiServer({ containers, images, system, events, logger: log, commits });
+    const server = createApiServer({ containers, images, system, events, logger: log, commits, volumes: volumes.service });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -35,7 +35,7 @@ export function createRuntime(config: DaemonConfig, log: Logger): ConmonRuntime 
 }
 
 export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
-  return async ({ record, image, rootfs, netMode }) => buildSpec({
+  return async ({ record, image, rootfs, netMode, mounts }) => buildSpec({
     id: record.id,
     image: image.config.config,
     config: record.config,
@@ -47,5 +47,6 @@ export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
     hostsPath: record.hostsPath,
     hostnamePath: record.hostnamePath,
     resolvConfPath: record.resolvConfPath,
+    ...(mounts ? { mounts } : {}),
   });
 }

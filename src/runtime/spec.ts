@@ -55,7 +55,10 @@ export interface SpecInput {
   hostsPath?: string;
   hostnamePath?: string;
   resolvConfPath?: string;
-  /** Further mounts the caller resolved (named volumes, tmpfs); binds come from hostConfig.binds. */
+  /**
+   * Every user mount, resolved by the caller (src/volumes: volumes, binds,
+   * tmpfs). Absent: the user mounts are hostConfig.binds (host paths only).
+   */
   mounts?: OciMount[];
   oomScoreAdj?: number;
   seccompProfilePath?: string;
@@ -80,7 +83,7 @@ export function buildSpec(input: SpecInput): OciSpec {
 
   const caps = resolveCapabilities({ capAdd: hc.capAdd, capDrop: hc.capDrop, privileged, available: input.host?.capabilities });
 
-  const userMounts = (hc.binds ?? []).map(parseBind).concat(input.mounts ?? []);
+  const userMounts = input.mounts ? [...input.mounts] : (hc.binds ?? []).map(parseBind);
   let args = [input.process.path, ...input.process.args];
   if (hc.init) {
     // Docker's --init: a tiny init as pid 1 that reaps zombies and forwards signals.

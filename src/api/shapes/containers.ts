@@ -57,8 +57,10 @@ export function toDockerState(s: ContainerState): Record<string, unknown> {
 export function toDockerMounts(mounts: readonly ContainerMount[]): Record<string, unknown>[] {
   return mounts.map((m) => ({
     Type: m.type,
+    ...(m.type === 'volume' ? { Name: m.name ?? '' } : {}),
     Source: m.source,
     Destination: m.destination,
+    ...(m.type === 'volume' ? { Driver: m.driver ?? 'local' } : {}),
     Mode: m.mode,
     RW: m.rw,
     Propagation: m.propagation,

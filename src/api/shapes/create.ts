@@ -8,6 +8,7 @@ import type { CreateContainerRequest, HostConfig, RestartPolicy } from '../../co
 import { invalid } from '../../core/errors.ts';
 import { versionBelow } from '../version.ts';
 import { JsonFields } from './json-fields.ts';
+import { decodeMounts } from './mounts.ts';
 
 const NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -23,8 +24,9 @@ const CONFIG_KEYS = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStd
 
 /** HostConfig options the engine does not run yet, with the values that mean "not used". */
 const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
-  PortBindings: isEmpty, PublishAllPorts: isEmpty, Links: isEmpty, VolumesFrom: isEmpty, VolumeDriver: isEmpty,
-  Mounts: isEmpty, Tmpfs: isEmpty, Devices: isEmpty, DeviceCgroupRules: isEmpty, DeviceRequests: isEmpty,
+  PortBindings: isEmpty, PublishAllPorts: isEmpty, Links: isEmpty,
+  VolumeDriver: (v) => isEmpty(v) || v === 'local',
+  Devices: isEmpty, DeviceCgroupRules: isEmpty, DeviceRequests: isEmpty,
   Ulimits: isEmpty, Sysctls: isEmpty, StorageOpt: isEmpty, GroupAdd: isEmpty, Annotations: isEmpty,
   CgroupnsMode: isEmpty, PidMode: isEmpty, UTSMode: isEmpty, UsernsMode: isEmpty, Cgroup: isEmpty,
   IpcMode: (v) => isEmpty(v) || v === 'private' || v === 'shareable',
@@ -125,6 +127,9 @@ function decodeHostConfig(raw: Record<string, unknown>, version: string): Partia
   set('dnsSearch', h.strList('DnsSearch'));
   set('dnsOptions', h.strList('DnsOptions'));
   set('binds', h.strList('Binds'));
+  set('mounts', decodeMounts(raw.Mounts));
+  set('tmpfs', h.strMap('Tmpfs'));
+  set('volumesFrom', h.strList('VolumesFrom'));
   set('securityOpt', h.strList('SecurityOpt'));
   const shm = h.int('ShmSize');
   if (shm) set('shmSize', shm);

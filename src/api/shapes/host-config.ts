@@ -3,6 +3,7 @@
 // for the rest, so clients that read any field find it with its type.
 
 import type { HostConfig } from '../../core/container.ts';
+import { encodeMounts } from './mounts.ts';
 
 // Docker's default masked and read-only paths (moby daemon/pkg/oci/defaults.go),
 // which the runtime applies to every unprivileged container.
@@ -25,7 +26,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },
     AutoRemove: h.autoRemove,
     VolumeDriver: '',
-    VolumesFrom: null,
+    VolumesFrom: h.volumesFrom?.length ? h.volumesFrom : null,
     ConsoleSize: [0, 0],
     CapAdd: orNull(h.capAdd),
     CapDrop: orNull(h.capDrop),
@@ -81,5 +82,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     MaskedPaths: h.privileged ? null : MASKED_PATHS,
     ReadonlyPaths: h.privileged ? null : READONLY_PATHS,
     ...(h.init ? { Init: true } : {}),
+    ...(h.mounts?.length ? { Mounts: encodeMounts(h.mounts) } : {}),
+    ...(h.tmpfs && Object.keys(h.tmpfs).length ? { Tmpfs: h.tmpfs } : {}),
   };
 }

@@ -7,6 +7,7 @@ import type { ContainerConfig, ContainerRecord, CreateContainerRequest, HostConf
 import type { ImageRecord } from '../../core/image.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { mergeEnv, resolveArgs } from '../../runtime/process.ts';
+import { validateMountSyntax } from '../../volumes/specs.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -31,6 +32,9 @@ export function defaultHostConfig(h: Partial<HostConfig> = {}, defaultRuntime: s
     dnsSearch: h.dnsSearch ?? [],
     dnsOptions: h.dnsOptions ?? [],
     binds: h.binds ?? [],
+    ...(h.mounts?.length ? { mounts: h.mounts } : {}),
+    ...(h.tmpfs && Object.keys(h.tmpfs).length ? { tmpfs: h.tmpfs } : {}),
+    ...(h.volumesFrom?.length ? { volumesFrom: h.volumesFrom } : {}),
     shmSize: h.shmSize || 64 * 1024 * 1024,
     memory: h.memory ?? 0,
     nanoCpus: h.nanoCpus ?? 0,
@@ -55,13 +59,8 @@ export function validateHostConfig(h: HostConfig): void {
   if (rp.maximumRetryCount < 0) throw invalid('invalid restart policy: maximum retry count must be a positive integer');
   if (rp.maximumRetryCount > 0 && rp.name !== 'on-failure') throw invalid(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
   if (h.autoRemove && rp.name !== '' && rp.name !== 'no') throw invalid(`conflicting options: cannot specify both --restart and --rm`);
-  for (const b of h.binds) {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3 || !parts[0] || !parts[1]) throw invalid(`invalid volume specification: '${b}'`);
-    if (!parts[1].startsWith('/')) throw invalid(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${parts[1]}' mount path must be absolute`);
-    if (!parts[0].startsWith('/')) throw invalid(`invalid volume specification: '${b}': named volumes are not supported by this berthd yet; use an absolute host path`);
-    if (parts[2] !== undefined && !/^(ro|rw|z|Z|ro,z|ro,Z|rw,z|rw,Z)$/.test(parts[2])) throw invalid(`invalid mode: ${parts[2]}`);
-  }
+  // Syntax only; the mount manager (src/volumes) resolves volumes and volumes-from.
+  validateMountSyntax(h);
   if (h.memory < 0) throw invalid(`invalid memory limit ${h.memory}`);
   if (h.memory > 0 && h.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
 }

@@ -14,6 +14,7 @@ import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } 
 import type { ImageRecord, ImageService } from '../../core/image.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { ContainerMountManager } from '../../core/volume.ts';
 import { BerthError, conflict, invalid, isCode, notModified } from '../../core/errors.ts';
 import { ZERO_TIME, defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
 import { parseSignal } from '../../runtime/signals.ts';
@@ -33,6 +34,8 @@ export interface SpecRequest {
   image: ImageRecord;
   rootfs: string;
   netMode: 'none' | 'host';
+  /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
+  mounts?: OciSpec['mounts'];
 }
 
 export interface ContainerServiceDeps {
@@ -44,6 +47,8 @@ export interface ContainerServiceDeps {
   dataRoot: string;
   execRoot: string;
   defaultRuntime: string;
+  /** Volumes, binds and tmpfs (src/volumes); without it only HostConfig.Binds of host paths work. */
+  mounts?: ContainerMountManager;
   buildSpec(req: SpecRequest): Promise<OciSpec>;
   readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
   tarDirectory(dir: string): NodeJS.ReadableStream;
@@ -116,13 +121,20 @@ export class ContainerEngine implements ContainerService {
 
     // Each step is undone if a later one fails: no snapshot, directory or row is left.
     const snap = this.#d.images.snapshotter;
-    await snap.prepare(id, image.chainId);
+    const undoMounts = this.#d.mounts ? await this.#d.mounts.plan(record) : null;
+    try {
+      await snap.prepare(id, image.chainId);
+    } catch (err) {
+      await undoMounts?.();
+      throw err;
+    }
     try {
       await mkdir(dir, { recursive: true, mode: 0o710 });
       this.#d.containers.put(record);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       await snap.remove(id).catch(() => {});
+      await undoMounts?.();
       throw err;
     }
     this.#d.events.emit('container', 'create', id, this.#attrs(record));
@@ -140,7 +152,7 @@ export class ContainerEngine implements ContainerService {
       // Docker removes an AutoRemove container whose start failed (outside the lock: removal takes it).
       const rec = this.#d.containers.get(id);
       if (rec?.hostConfig.autoRemove && rec.state.status !== 'running' && !isCode(err, 'not_modified')) {
-        await this.#removeNow(id).catch((e) => this.#log.warn('auto-remove after failed start failed', { id, err: e }));
+        await this.#removeNow(id, true).catch((e) => this.#log.warn('auto-remove after failed start failed', { id, err: e }));
       }
       throw err;
     }
@@ -162,7 +174,8 @@ export class ContainerEngine implements ContainerService {
     try {
       await writeContainerFiles(rec, netMode);
       t.push(performance.now());
-      const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode });
+      const mounts = await this.#d.mounts?.setup(rec, rootfs);
+      const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode, mounts });
       await mkdir(this.#bundle(id), { recursive: true, mode: 0o700 });
       t.push(performance.now());
       const { pid } = await this.#d.runtime.create({
@@ -196,6 +209,7 @@ export class ContainerEngine implements ContainerService {
     if (created) await this.#d.runtime.delete(rec.id, { force: true }).catch(() => {});
     await rm(this.#bundle(rec.id), { recursive: true, force: true }).catch(() => {});
     await this.#rootfsMounts.release(rec.id).catch(() => {});
+    await this.#d.mounts?.teardown(rec).catch(() => {});
     const exitCode = startFailureExitCode(msg);
     const fresh = this.#d.containers.get(rec.id);
     if (fresh) {
@@ -233,6 +247,7 @@ export class ContainerEngine implements ContainerService {
       // start of this container waits for them (#startLocked).
       this.#trackRuntimeCleanup(id);
       await this.#rootfsMounts.release(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
+      await this.#d.mounts?.teardown(rec).catch((err) => this.#log.warn('releasing volumes failed', { id, err }));
       return rec;
     });
     if (!rec) return;
@@ -240,7 +255,7 @@ export class ContainerEngine implements ContainerService {
     this.#d.events.emit('container', 'die', id, { ...this.#attrs(rec), exitCode: String(status.exitCode) });
     this.#waiters.exited(id, status.exitCode);
     if (rec.hostConfig.autoRemove) {
-      await this.#removeNow(id).catch((err) => this.#log.error('auto-remove failed', { id, err }));
+      await this.#removeNow(id, true).catch((err) => this.#log.error('auto-remove failed', { id, err }));
     } else if (this.#shouldRestart(rec)) {
       await this.#restartByPolicy(rec);
     }
@@ -344,11 +359,11 @@ export class ContainerEngine implements ContainerService {
       }
       await this.#killAndWait(rec.id);
     }
-    await this.#removeNow(rec.id);
+    await this.#removeNow(rec.id, opts.volumes ?? false);
   }
 
   /** Metadata first, then the filesystem: a crash in between leaves only garbage, never a dangling row. */
-  async #removeNow(id: string): Promise<void> {
+  async #removeNow(id: string, removeVolumes = false): Promise<void> {
     const t0 = performance.now();
     const rec = await this.#mutex.run(id, async () => {
       const rec = this.#d.containers.get(id);
@@ -367,6 +382,7 @@ export class ContainerEngine implements ContainerService {
         this.#d.images.snapshotter.remove(id).catch((err) => this.#log.warn('snapshot removal failed', { id, err })),
         rm(this.containerDir(id), { recursive: true, force: true }),
       ]);
+      await this.#d.mounts?.release(rec, removeVolumes).catch((err) => this.#log.warn('releasing volumes failed', { id, err }));
       return rec;
     });
     if (!rec) return;
@@ -477,6 +493,7 @@ export class ContainerEngine implements ContainerService {
         const state = await this.#d.runtime.state(rec.id);
         if (state && (state.status === 'running' || state.status === 'paused')) {
           this.#rootfsMounts.adopt(rec.id);
+          this.#d.mounts?.adopt(rec);
           this.#log.info('re-adopted running container', { id: rec.id, pid: state.pid });
           this.#watch(rec.id);
           continue;
@@ -484,6 +501,7 @@ export class ContainerEngine implements ContainerService {
         const status = await this.#d.runtime.exitStatus(rec.id) ??
           { exitCode: 255, finishedAt: new Date() };
         this.#rootfsMounts.adopt(rec.id);
+        this.#d.mounts?.adopt(rec);
         this.#log.info('container exited while the daemon was down', { id: rec.id, exitCode: status.exitCode });
         await this.#handleExit(rec.id, status);
       } catch (err) {
