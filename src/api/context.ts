@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.ts';
 import type { SystemService } from '../core/system.ts';
 import type { ContainerCommits } from '../engine/containers/commit.ts';
 import type { VolumeService } from '../core/volume.ts';
+import type { ApiLimits } from './limits.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -22,6 +23,8 @@ export interface ApiDeps {
   logger: Logger;
   /** docker commit / diff (absent in API tests that do not need them). */
   commits?: Pick<ContainerCommits, 'commit' | 'changes'>;
+  /** Body and timeout limits (limits.ts); the defaults where absent. */
+  limits?: Partial<ApiLimits>;
 }
 
 interface BaseCtx {

@@ -1,7 +1,7 @@
 // Request decoding and response encoding shared by the handlers: docker's
 // query conventions (BoolValue, integer parameters) and JSON in and out.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { invalid } from '../core/errors.ts';
 
 /** dockerd's httputils.BoolValue: absent, "", "0", "no", "false" and "none" are false, anything else true. */
@@ -26,33 +26,7 @@ export function uint32Param(q: URLSearchParams, name: string, what: string): num
   return n;
 }
 
-const MAX_JSON_BODY = 16 * 1024 * 1024;
-
-/**
- * Reads a JSON request body. No body at all yields undefined (dockerd accepts
- * that for most endpoints); a body that is not JSON is a 400 naming the
- * problem, with dockerd's "invalid JSON" prefix.
- */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
-  const type = req.headers['content-type'];
-  if (type && !/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
-    throw invalid(`unsupported Content-Type header (${type}): must be 'application/json'`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY) throw invalid(`request body exceeds ${MAX_JSON_BODY} bytes`);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw invalid(`invalid JSON: ${(err as Error).message}`);
-  }
-}
+export { readJson } from './json-body.ts';
 
 /** Writes a JSON answer the way dockerd's WriteJSON does (one encoded value and a newline). */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -13,6 +13,7 @@ import type { Duplex } from 'node:stream';
 import { API_VERSION } from '../core/system.ts';
 import type { ApiDeps, Ctx, HijackCtx } from './context.ts';
 import { errorBody, httpError, PAGE_NOT_FOUND, type HttpError } from './errors.ts';
+import { DEFAULT_LIMITS, setRequestLimits, type ApiLimits } from './limits.ts';
 import { Router, type Match } from './router.ts';
 import { routes } from './routes.ts';
 import { negotiate, splitVersion } from './version.ts';
@@ -42,11 +43,17 @@ class ApiServer extends nodeHttp.Server {
   readonly #router: Router;
   readonly #common: Record<string, string>;
   readonly #hijacked = new Set<Duplex>();
+  readonly #limits: ApiLimits;
 
   constructor(deps: ApiDeps, router: Router) {
+    const limits = { ...DEFAULT_LIMITS, ...deps.limits };
     super({
-      // Imports and attach streams take as long as they take.
+      // Node's requestTimeout would also cut an import's body and a plain attach's
+      // stdin; #bodyDeadline applies berth's own, to the body only (limits.ts).
       requestTimeout: 0,
+      headersTimeout: limits.headersTimeoutMs,
+      // How often Node looks for connections past headersTimeout.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4) || 30_000)),
       shouldUpgradeCallback: (req) => {
         const r = req.headers.upgrade ? resolve(router, req) : null;
         return r !== null && 'hijack' in r.match.route;
@@ -54,6 +61,7 @@ class ApiServer extends nodeHttp.Server {
     });
     this.#deps = deps;
     this.#router = router;
+    this.#limits = limits;
     this.#common = {
       'Api-Version': API_VERSION,
       'Docker-Experimental': 'false',
@@ -82,8 +90,10 @@ class ApiServer extends nodeHttp.Server {
       if (!res.writableFinished) abort.abort();
       this.#deps.logger.debug('api request', { method: req.method, url: req.url, status: res.statusCode, ms: Date.now() - started });
     });
+    setRequestLimits(req, this.#limits);
     const r = resolve(this.#router, req);
     if (!r) return this.#fail(res, PAGE_NOT_FOUND, req);
+    if (!('hijack' in r.match.route)) this.#bodyDeadline(req, res);
     for (const [k, v] of Object.entries(this.#common)) res.setHeader(k, v);
     try {
       const version = negotiate(r.requested);
@@ -94,6 +104,27 @@ class ApiServer extends nodeHttp.Server {
     } catch (err) {
       this.#fail(res, httpError(err), req, err);
     }
+  }
+
+  /** A request body not received within requestTimeout: 408 if nothing was answered yet, and the connection is closed. */
+  #bodyDeadline(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const ms = this.#limits.requestTimeoutMs;
+    if (ms <= 0 || req.complete) return;
+    const timer = setTimeout(() => {
+      if (req.complete) return;
+      this.#deps.logger.debug('api request body timed out', { method: req.method, url: req.url, ms });
+      if (!res.headersSent) {
+        const body = errorBody({ status: 408, message: `request body not received within ${ms} ms (api-request-timeout)` })!;
+        res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Connection': 'close' });
+        res.end(body, () => res.destroy());
+      } else {
+        res.destroy();
+      }
+    }, ms);
+    timer.unref();
+    const clear = () => clearTimeout(timer);
+    req.once('end', clear);
+    req.once('close', clear);
   }
 
   #fail(res: http.ServerResponse, e: HttpError, req: http.IncomingMessage, cause?: unknown): void {
@@ -115,6 +146,7 @@ class ApiServer extends nodeHttp.Server {
   }
 
   async #onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    setRequestLimits(req, this.#limits);
     this.#hijacked.add(socket);
     const abort = new AbortController();
     socket.on('error', () => {});

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { invalid } from '../core/errors.ts';
+import type { ApiLimits } from '../api/limits.ts';
+import { apiLimitsFrom, type RawApiLimits } from './api-limits.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
 
 export interface DaemonConfig {
@@ -17,12 +19,16 @@ export interface DaemonConfig {
   storageDriver: 'auto' | 'overlay' | 'copy';
   group: string;
   configFile: string;
+  apiLimits: ApiLimits;
 }
+
+/** Config fields as flags and daemon.json give them, before parsing. */
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits'> | keyof RawApiLimits;
 
 const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
 
 // daemon.json key -> config field
-const fileKeys: Record<string, keyof DaemonConfig> = {
+const fileKeys: Record<string, RawField> = {
   'hosts': 'host',
   'data-root': 'dataRoot',
   'exec-root': 'execRoot',
@@ -31,6 +37,9 @@ const fileKeys: Record<string, keyof DaemonConfig> = {
   'default-runtime': 'defaultRuntime',
   'storage-driver': 'storageDriver',
   'group': 'group',
+  'api-max-json-body': 'apiMaxJsonBody',
+  'api-headers-timeout': 'apiHeadersTimeout',
+  'api-request-timeout': 'apiRequestTimeout',
 };
 
 function parseHost(h: string): string {
@@ -51,6 +60,9 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--default-runtime <name>', 'default OCI runtime for containers'))
     .addOption(new Option('-s, --storage-driver <name>', 'snapshotter to use (overlay, copy)'))
     .addOption(new Option('-G, --group <name>', 'group for the unix socket'))
+    .addOption(new Option('--api-max-json-body <size>', 'largest JSON request body (default 16MiB)'))
+    .addOption(new Option('--api-headers-timeout <duration>', 'time a client has to send its request headers (default 60s; 0: none)'))
+    .addOption(new Option('--api-request-timeout <duration>', 'time a client has to send a request body, attach excepted (default 0: none)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -58,15 +70,16 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
   const flags = cmd.opts<Record<string, string>>();
 
   const fromFile = readConfigFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE);
-  const flagFields: Partial<Record<keyof DaemonConfig, string>> = {
+  const flagFields: Partial<Record<RawField, string>> = {
     host: flags.host, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
     logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
+    apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
     throw invalid(`the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
   }
-  const pick = (f: keyof DaemonConfig, dflt: string) => flagFields[f] ?? fromFile[f] ?? dflt;
+  const pick = (f: RawField, dflt: string) => flagFields[f] ?? fromFile[f] ?? dflt;
 
   const execRoot = pick('execRoot', '/run/berth');
   const logLevel = pick('logLevel', 'info');
@@ -85,10 +98,15 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     storageDriver: storageDriver === 'overlay2' ? 'overlay' : storageDriver === 'vfs' ? 'copy' : storageDriver as DaemonConfig['storageDriver'],
     group: pick('group', 'berth'),
     configFile: flags.configFile!,
+    apiLimits: apiLimitsFrom({
+      apiMaxJsonBody: flagFields.apiMaxJsonBody ?? fromFile.apiMaxJsonBody,
+      apiHeadersTimeout: flagFields.apiHeadersTimeout ?? fromFile.apiHeadersTimeout,
+      apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
+    }),
   };
 }
 
-function readConfigFile(path: string, required: boolean): Partial<Record<keyof DaemonConfig, string>> {
+function readConfigFile(path: string, required: boolean): Partial<Record<RawField, string>> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -105,7 +123,7 @@ function readConfigFile(path: string, required: boolean): Partial<Record<keyof D
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid(`configuration file ${path} must hold a JSON object`);
   const unknown = Object.keys(json).filter((k) => !(k in fileKeys));
   if (unknown.length) throw invalid(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
-  const out: Partial<Record<keyof DaemonConfig, string>> = {};
+  const out: Partial<Record<RawField, string>> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
     const field = fileKeys[k]!;
     if (k === 'hosts') {

@@ -109,7 +109,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
-    const server = createApiServer({ containers, images, system, events, logger: log, commits, volumes: volumes.service });
+    const server = createApiServer({ containers, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -7,6 +7,7 @@
 import type { CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
 import { invalid } from '../../core/errors.ts';
 import { versionBelow } from '../version.ts';
+import { checkCreateBody } from './create-schema.ts';
 import { JsonFields } from './json-fields.ts';
 import { decodeMounts } from './mounts.ts';
 
@@ -69,6 +70,7 @@ function refuseUnsupported(obj: Record<string, unknown>, table: Record<string, (
 
 export function decodeCreateRequest(body: unknown, name: string | null, version: string): CreateContainerRequest {
   if (body === undefined) throw invalid('invalid JSON: got EOF while reading request body');
+  checkCreateBody(body);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid('invalid JSON: the request body must be a JSON object');
   const root = body as Record<string, unknown>;
   if (!CONFIG_KEYS.some((k) => Object.hasOwn(root, k))) throw invalid('config cannot be empty in order to create a container');

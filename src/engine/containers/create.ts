@@ -3,6 +3,7 @@
 // defaults into the container's config.
 
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type { ContainerConfig, ContainerRecord, CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
 import type { ImageRecord } from '../../core/image.ts';
 import { invalid, notFound } from '../../core/errors.ts';
@@ -61,8 +62,14 @@ export function validateHostConfig(h: HostConfig): void {
   if (h.autoRemove && rp.name !== '' && rp.name !== 'no') throw invalid(`conflicting options: cannot specify both --restart and --rm`);
   // Syntax only; the mount manager (src/volumes) resolves volumes and volumes-from.
   validateMountSyntax(h);
-  if (h.memory < 0) throw invalid(`invalid memory limit ${h.memory}`);
-  if (h.memory > 0 && h.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
+  // dockerd's create-time resource checks (verifyPlatformContainerResources), so start never refuses what create took.
+  if (h.memory !== 0 && h.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
+  if (h.shmSize < 0) throw invalid('SHM size can not be less than 0');
+  if (h.cpuShares < 0) throw invalid(`invalid CPU shares: ${h.cpuShares} (must be 0 or more)`);
+  const ncpu = availableParallelism();
+  if (h.nanoCpus < 0 || h.nanoCpus > ncpu * 1e9 || (h.nanoCpus > 0 && h.nanoCpus < 1e7)) {
+    throw invalid(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+  }
 }
 
 /** Docker's merge: the image supplies what the user left unset. */

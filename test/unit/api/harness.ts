@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
+import type { ApiLimits } from '../../../src/api/limits.ts';
 import { createApiServer } from '../../../src/api/server.ts';
 import { nullLogger } from '../../../src/core/logger.ts';
 import { FakeContainers, FakeEvents, FakeImages, FakeSystem } from './fakes.ts';
@@ -31,14 +32,14 @@ export interface Api {
   connect(): Promise<RawConn>;
 }
 
-export async function startApi(t: TestContext): Promise<Api> {
+export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimits> } = {}): Promise<Api> {
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-api-'));
   const socket = path.join(dir, 'api.sock');
   const containers = new FakeContainers();
   const images = new FakeImages();
   const system = new FakeSystem();
   const events = new FakeEvents();
-  const server = createApiServer({ containers, images, system, events, logger: nullLogger });
+  const server = createApiServer({ containers, images, system, events, logger: nullLogger, ...(opts.limits ? { limits: opts.limits } : {}) });
   const conns = new Set<net.Socket>();
   t.after(async () => {
     for (const c of conns) c.destroy();

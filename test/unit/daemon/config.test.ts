@@ -52,3 +52,19 @@ test('data root lock: one holder at a time, named in the refusal; a leftover fil
   const again = acquireDataRootLock(root);
   again();
 });
+
+test('API limits: defaults, flags and daemon.json keys, bad values named', () => {
+  writeFileSync(`${dir}/empty2.json`, '{}');
+  const d = parseDaemonArgs(['--config-file', `${dir}/empty2.json`], '0');
+  assert.deepEqual(d.apiLimits, { maxJsonBody: 16 * 1024 * 1024, maxJsonDepth: 512, headersTimeoutMs: 60_000, requestTimeoutMs: 0 });
+  writeFileSync(`${dir}/limits.json`, JSON.stringify({ 'api-max-json-body': '1MiB', 'api-request-timeout': '10m' }));
+  const c = parseDaemonArgs(['--config-file', `${dir}/limits.json`, '--api-headers-timeout', '1500ms'], '0');
+  assert.equal(c.apiLimits.maxJsonBody, 1024 * 1024);
+  assert.equal(c.apiLimits.requestTimeoutMs, 600_000);
+  assert.equal(c.apiLimits.headersTimeoutMs, 1500);
+  assert.equal(parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-headers-timeout', '0'], '0').apiLimits.headersTimeoutMs, 0);
+  assert.equal(parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-headers-timeout', '5'], '0').apiLimits.headersTimeoutMs, 5000);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-max-json-body', 'lots'], '0'), /invalid api-max-json-body "lots"/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-request-timeout', '-1'], '0'), /invalid api-request-timeout "-1"/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/limits.json`, '--api-max-json-body', '2'], '0'), /both as a flag and in the configuration file: api-max-json-body/);
+});
