@@ -9,7 +9,7 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
 # For tests and benchmarks: the reference engine and the reference registry
 # (distribution) to compare against, and skopeo.
-if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry); fi
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -10,6 +10,7 @@ import * as images from './handlers/images.ts';
 import * as commit from './handlers/commit.ts';
 import * as archive from './handlers/archive.ts';
 import * as volumes from './handlers/volumes.ts';
+import * as observe from './handlers/observe.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -36,6 +37,8 @@ export const routes: readonly Route[] = [
   { method: 'HEAD', path: '/containers/{id}/archive', handler: archive.head },
   { method: 'GET', path: '/containers/{id}/archive', handler: archive.get },
   { method: 'PUT', path: '/containers/{id}/archive', handler: archive.put },
+  { method: 'GET', path: '/containers/{id}/top', handler: observe.top },
+  { method: 'GET', path: '/containers/{id}/stats', handler: observe.stats },
 
   { method: 'GET', path: '/images/json', handler: images.list },
   { method: 'POST', path: '/images/create', handler: images.create },

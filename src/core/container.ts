@@ -16,6 +16,7 @@
 
 import type { LogEntry, OutputStream } from './runtime.ts';
 import type { MountRequest } from './volume.ts';
+import type { StatsSample, TopResult } from './stats.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -213,6 +214,10 @@ export interface ContainerService {
   getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }>;
   /** `docker cp` in: unpacks a tar into the directory at path (PUT archive). */
   putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void>;
+  /** `docker top`: the container's processes as the host's ps shows them (ps_args, default "-ef"). */
+  top(ref: string, psArgs: string): Promise<TopResult>;
+  /** `docker stats`: one sample, or one per second until the signal aborts. */
+  stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncIterable<StatsSample>;
   /** Image IDs in use by any container (for image removal conflicts). */
   usersOfImage(imageId: string): Promise<ContainerRecord[]>;
 }

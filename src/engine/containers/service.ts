@@ -26,6 +26,9 @@ import { AttachHub } from './attach.ts';
 import { RootfsMounts } from './rootfs.ts';
 import { sweepOrphans } from './orphans.ts';
 import { ContainerArchive } from './archive.ts';
+import { ContainerStatsService } from './stats/stats.ts';
+import { top } from './top.ts';
+import type { StatsSample, TopResult } from '../../core/stats.ts';
 import { restartDelayMs, shouldRestart, startError, startFailureExitCode } from './policy.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
@@ -71,6 +74,7 @@ export class ContainerEngine implements ContainerService {
   readonly #rootfsMounts: RootfsMounts;
   readonly #views: ContainerViews;
   readonly #archive: ContainerArchive;
+  readonly #stats: ContainerStatsService;
   /** Runtime deletes still running after an exit, by container. */
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
@@ -84,6 +88,7 @@ export class ContainerEngine implements ContainerService {
     this.#attach = new AttachHub(deps.runtime, this.#log);
     this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id));
+    this.#stats = new ContainerStatsService(deps.containers);
     this.#archive = new ContainerArchive({
       containers: deps.containers, rootfs: this.#rootfsMounts, events: deps.events, logger: this.#log, attrs: (r) => this.#attrs(r),
     });
@@ -475,6 +480,9 @@ export class ContainerEngine implements ContainerService {
   getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> { return this.#archive.get(ref, path); }
   putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> { return this.#archive.put(ref, path, tar, opts); }
 
+  top(ref: string, psArgs: string): Promise<TopResult> { return top(this.#d.containers.resolve(ref), psArgs); }
+  stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncIterable<StatsSample> { return this.#stats.stats(ref, opts, signal); }
+
   async usersOfImage(imageId: string): Promise<ContainerRecord[]> {
     return this.#d.containers.list().filter((r) => r.imageId === imageId);
   }
@@ -522,6 +530,7 @@ export class ContainerEngine implements ContainerService {
   /** Stops watching and finishes pending cleanups; containers keep running (they belong to conmon now). */
   async shutdown(): Promise<void> {
     this.#shutdown.abort();
+    this.#stats.stop();
     await Promise.all(this.#runtimeCleanups.values());
   }
 

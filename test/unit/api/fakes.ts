@@ -8,6 +8,7 @@ import type {
   CreateContainerRequest, ExtractOptions, PathStat, WaitCondition,
 } from '../../../src/core/container.ts';
 import { conflict, notFound, notModified } from '../../../src/core/errors.ts';
+import type { StatsSample, TopResult } from '../../../src/core/stats.ts';
 import type { EngineEvent, EventSource } from '../../../src/core/events.ts';
 import type { HistoryEntry, ImageFilters, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../../../src/core/image.ts';
 import type { LogEntry } from '../../../src/core/runtime.ts';
@@ -210,6 +211,21 @@ export class FakeContainers implements ContainerService {
     const chunks: Buffer[] = [];
     for await (const c of tar as AsyncIterable<Buffer>) chunks.push(c);
     this.lastPut = { path, body: Buffer.concat(chunks), opts };
+  }
+
+  topResult: TopResult = { titles: ['UID', 'PID', 'CMD'], processes: [['root', '42', 'sleep 1000']] };
+  statsSamples: StatsSample[] = [];
+
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const v = this.#find(ref);
+    this.calls.push(['top', v.id, psArgs]);
+    return this.topResult;
+  }
+
+  async *stats(ref: string, opts: { stream: boolean; oneShot?: boolean }): AsyncGenerator<StatsSample> {
+    const v = this.#find(ref);
+    this.calls.push(['stats', v.id, opts]);
+    for (const s of this.statsSamples) yield s;
   }
 
   async usersOfImage(_imageId: string): Promise<ContainerRecord[]> {

@@ -1,0 +1,83 @@
+// `docker stats`: one container's figures, once or every second, from the
+// shared sampler (sampler.ts). A container that is not running answers with
+// empty figures, like dockerd.
+
+import type { ContainerRecord } from '../../../core/container.ts';
+import type { ContainerRepository } from '../../../core/metadata.ts';
+import type { ContainerStats, StatsSample } from '../../../core/stats.ts';
+import { cgroupPids, hostCpu, networkCounters, readCgroupStats } from '../../../runtime/cgroup-stats.ts';
+import { StatsSampler, type SampleTarget } from './sampler.ts';
+
+const LIVE = new Set(['running', 'paused']);
+
+/** Reads every target in one pass (the host's CPU counters once). */
+export function readAllStats(targets: SampleTarget[]): Map<string, ContainerStats> {
+  const out = new Map<string, ContainerStats>();
+  const host = hostCpu();
+  const now = new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
+  for (const t of targets) {
+    const s = readCgroupStats(t.id, host, now);
+    if (!s) continue;
+    if (t.ownNetwork && t.pid > 0) {
+      const nets = networkCounters(t.pid);
+      if (nets) s.networks = nets;
+    }
+    out.set(t.id, s);
+  }
+  return out;
+}
+
+export class ContainerStatsService {
+  readonly #containers: ContainerRepository;
+  readonly sampler: StatsSampler;
+
+  constructor(containers: ContainerRepository, sampler?: StatsSampler) {
+    this.#containers = containers;
+    this.sampler = sampler ?? new StatsSampler({
+      targets: () => containers.list().filter((r) => LIVE.has(r.state.status)).map((r) => ({
+        id: r.id, pid: r.state.pid, ownNetwork: r.hostConfig.networkMode !== 'host' && !r.hostConfig.networkMode.startsWith('container:'),
+      })),
+      readAll: readAllStats,
+    });
+  }
+
+  #sample(rec: ContainerRecord, pair: { current?: ContainerStats; previous?: ContainerStats }): StatsSample {
+    return { id: rec.id, name: rec.name, ...pair };
+  }
+
+  async *stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncGenerator<StatsSample> {
+    const rec = this.#containers.resolve(ref);
+    const live = () => LIVE.has(this.#containers.get(rec.id)?.state.status ?? '');
+    if (!opts.stream) {
+      yield live() ? this.#sample(rec, await this.sampler.pair(rec.id, { oneShot: opts.oneShot })) : this.#sample(rec, {});
+      return;
+    }
+    // Streaming: the first answer at once (without previous figures), then one per pass.
+    yield live() ? this.#sample(rec, await this.sampler.pair(rec.id, { oneShot: true })) : this.#sample(rec, {});
+    let wake: (() => void) | null = null;
+    const unsubscribe = this.sampler.subscribe(() => { wake?.(); });
+    const aborted = new Promise<void>((resolve) => {
+      if (signal?.aborted) resolve();
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    try {
+      while (!signal?.aborted) {
+        await Promise.race([new Promise<void>((r) => { wake = r; }), aborted]);
+        if (signal?.aborted) return;
+        if (!this.#containers.get(rec.id)) return; // removed
+        yield live() ? this.#sample(rec, this.sampler.latest(rec.id)) : this.#sample(rec, {});
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** The pids in the container's cgroup. */
+  pids(id: string): number[] {
+    return cgroupPids(id);
+  }
+
+  stop(): void {
+    this.sampler.stop();
+  }
+}

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePsOutput, validatePsArgs } from '../../../src/engine/containers/top.ts';
+import { StatsSampler } from '../../../src/engine/containers/stats/sampler.ts';
+import type { ContainerStats } from '../../../src/core/stats.ts';
+import { toDockerStats } from '../../../src/api/shapes/stats.ts';
+
+const PS = `UID          PID    PPID  C STIME TTY          TIME CMD
+root           1       0  0 10:00 ?        00:00:01 /sbin/init
+root         100      90  0 10:01 ?        00:00:00 sleep 1000
+root         101     100  0 10:01 ?        00:00:00 sh -c while true; do x; done
+`;
+
+test('top: ps output becomes titles and the container\'s rows, the last column keeping its spaces', () => {
+  const r = parsePsOutput(PS, new Set([100, 101]));
+  assert.deepEqual(r.titles, ['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD']);
+  assert.deepEqual(r.processes, [
+    ['root', '100', '90', '0', '10:01', '?', '00:00:00', 'sleep 1000'],
+    ['root', '101', '100', '0', '10:01', '?', '00:00:00', 'sh -c while true; do x; done'],
+  ]);
+  assert.throws(() => parsePsOutput('USER CMD\nroot x\n', new Set([1])), /Couldn't find PID field in ps output/);
+});
+
+test('top: renaming the PID column is refused like dockerd', () => {
+  validatePsArgs('-o pid,comm');
+  validatePsArgs('-o pid=PID');
+  assert.throws(() => validatePsArgs('-o user=PID'), /specifying "user=PID" is not allowed/);
+});
+
+function figures(total: number): ContainerStats {
+  return {
+    read: new Date().toISOString(),
+    cpu: { total, perCpu: [total], kernel: 0, user: 0, system: total * 10, onlineCpus: 2, throttling: { periods: 0, throttledPeriods: 0, throttledTime: 0 } },
+    memory: { usage: 1000, limit: 4000, stats: { inactive_file: 100 } },
+    pids: { current: 3 },
+    blkio: { serviceBytes: [{ major: 8, minor: 0, op: 'Read', value: 5 }], serviced: [] },
+  };
+}
+
+test('stats sampler: 200 concurrent one-shot reads share two passes over all containers', async () => {
+  const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+  let passes = 0;
+  let reads = 0;
+  const sampler = new StatsSampler({
+    targets: () => ids.map((id) => ({ id, pid: 1, ownNetwork: false })),
+    readAll: (targets) => { passes++; reads += targets.length; return new Map(targets.map((t) => [t.id, figures(passes * 100)])); },
+    pairGapMs: 20,
+  });
+  const pairs = await Promise.all(ids.map((id) => sampler.pair(id)));
+  assert.equal(passes, 2);
+  assert.equal(reads, 400);
+  for (const p of pairs) {
+    assert.equal(p.previous?.cpu.total, 100);
+    assert.equal(p.current?.cpu.total, 200);
+  }
+  // Fresh passes answer the next request without reading again.
+  await sampler.pair('c7');
+  assert.equal(passes, 2);
+  sampler.stop();
+});
+
+test('stats sampler: streaming listeners share one pass per interval and stop it when they leave', async () => {
+  let passes = 0;
+  const sampler = new StatsSampler({
+    targets: () => [{ id: 'a', pid: 1, ownNetwork: false }, { id: 'b', pid: 2, ownNetwork: false }],
+    readAll: (targets) => { passes++; return new Map(targets.map((t) => [t.id, figures(passes)])); },
+    intervalMs: 30,
+  });
+  let heard = 0;
+  const offs = Array.from({ length: 50 }, () => sampler.subscribe(() => { heard++; }));
+  await new Promise((r) => setTimeout(r, 100));
+  for (const off of offs) off();
+  const after = passes;
+  assert.ok(after >= 2 && after <= 4, `passes ${after}`);
+  assert.equal(heard, after * 50);
+  await new Promise((r) => setTimeout(r, 80));
+  assert.equal(passes, after, 'no pass without listeners');
+});
+
+test('stats JSON: docker\'s field names, precpu from the previous pass, empty for a stopped container', () => {
+  const j = toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: figures(100) }) as any;
+  assert.equal(j.name, '/web');
+  assert.equal(j.cpu_stats.cpu_usage.total_usage, 200);
+  assert.equal(j.precpu_stats.cpu_usage.total_usage, 100);
+  assert.deepEqual(j.cpu_stats.cpu_usage.percpu_usage, [200]);
+  assert.equal(j.cpu_stats.online_cpus, 2);
+  assert.deepEqual(j.memory_stats, { usage: 1000, stats: { inactive_file: 100 }, limit: 4000 });
+  assert.deepEqual(j.pids_stats, { current: 3 });
+  assert.deepEqual(j.blkio_stats.io_service_bytes_recursive, [{ major: 8, minor: 0, op: 'Read', value: 5 }]);
+  assert.equal(j.networks, undefined);
+  const empty = toDockerStats({ id: 'x', name: 'web' }) as any;
+  assert.equal(empty.read, '0001-01-01T00:00:00Z');
+  assert.deepEqual(empty.memory_stats, {});
+  assert.equal(empty.blkio_stats.io_service_bytes_recursive, null);
+});
