@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ContainerService } from '../core/container.ts';
 import type { EventSource } from '../core/events.ts';
+import type { ExecService } from '../core/exec.ts';
 import type { ImageService } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { SystemService } from '../core/system.ts';
@@ -16,6 +17,7 @@ import type { ApiLimits } from './limits.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
+  execs: ExecService;
   images: ImageService;
   system: SystemService;
   volumes?: VolumeService;

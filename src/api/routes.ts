@@ -11,6 +11,7 @@ import * as commit from './handlers/commit.ts';
 import * as archive from './handlers/archive.ts';
 import * as volumes from './handlers/volumes.ts';
 import * as observe from './handlers/observe.ts';
+import * as exec from './handlers/exec.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -39,6 +40,11 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/containers/{id}/archive', handler: archive.put },
   { method: 'GET', path: '/containers/{id}/top', handler: observe.top },
   { method: 'GET', path: '/containers/{id}/stats', handler: observe.stats },
+
+  { method: 'POST', path: '/containers/{id}/exec', handler: exec.create },
+  { method: 'POST', path: '/exec/{id}/start', hijack: exec.start },
+  { method: 'POST', path: '/exec/{id}/resize', handler: exec.resize },
+  { method: 'GET', path: '/exec/{id}/json', handler: exec.inspect },
 
   { method: 'GET', path: '/images/json', handler: images.list },
   { method: 'POST', path: '/images/create', handler: images.create },

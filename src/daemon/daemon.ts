@@ -12,11 +12,12 @@ import { createImageService } from '../images/service.ts';
 import { tarDirectory } from '../images/export.ts';
 import { EventBus } from '../engine/events.ts';
 import { ContainerEngine } from '../engine/containers/service.ts';
+import { ExecEngine } from '../engine/containers/exec.ts';
 import { SystemEngine } from '../engine/system.ts';
 import { ContainerCommits } from '../engine/containers/commit.ts';
 import { createVolumes } from './volumes-wiring.ts';
 import { createApiServer } from '../api/server.ts';
-import { createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
+import { createExecRuntime, createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
 
@@ -95,6 +96,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       buildSpec: specBuilder(), readLogs, tarDirectory, mounts: volumes.mounts,
     });
     cleanups.push(() => containers!.shutdown());
+    const execRuntime = createExecRuntime(config, log);
+    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log });
     const system = new SystemEngine({
       id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
       execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, gitCommit: '',
@@ -105,11 +108,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     log.debug('default image ready', { ms: Date.now() - t0 });
     await containers.restore();
     await containers.sweepOrphans();
+    await execRuntime.sweep();
     const swept = await images.gc();
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
-    const server = createApiServer({ containers, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits });
+    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import type { Logger } from '../core/logger.ts';
 import type { OciSpec } from '../core/runtime.ts';
 import { ConmonRuntime } from '../runtime/conmon.ts';
+import { ConmonExec } from '../runtime/conmon-exec.ts';
 import { buildSpec } from '../runtime/spec.ts';
 import { cgroupsPathFor } from '../runtime/cgroups.ts';
 import type { SpecRequest } from '../engine/containers/service.ts';
@@ -32,6 +33,11 @@ export function createRuntime(config: DaemonConfig, log: Logger): ConmonRuntime 
     throw new Error(`default runtime ${config.defaultRuntime} not found on this host (looked for ${(candidates[config.defaultRuntime] ?? [config.defaultRuntime]).join(', ')})`);
   }
   return new ConmonRuntime({ root: `${config.execRoot}/runtime`, runtimes, defaultRuntime: config.defaultRuntime, logger: log });
+}
+
+/** The exec driver beside the container driver: same root, same runtimes. */
+export function createExecRuntime(config: DaemonConfig, log: Logger): ConmonExec {
+  return new ConmonExec({ root: `${config.execRoot}/runtime`, runtimes: availableRuntimes(), defaultRuntime: config.defaultRuntime, logger: log });
 }
 
 export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {

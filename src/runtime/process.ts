@@ -59,6 +59,16 @@ export function buildEnv(input: EnvInput): string[] {
   return replaceOrAppend(base, mergeEnv(input.imageEnv, input.userEnv));
 }
 
+/**
+ * An exec's environment, as dockerd builds it: the defaults (TERM only when
+ * the exec has a tty), then the container's env, then the exec's own -e.
+ */
+export function execEnv(input: { containerEnv: readonly string[]; execEnv: readonly string[]; hostname: string; tty: boolean }): string[] {
+  const base = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${input.hostname}`];
+  if (input.tty) base.push('TERM=xterm');
+  return replaceOrAppend(replaceOrAppend(base, input.containerEnv), input.execEnv);
+}
+
 function replaceOrAppend(defaults: string[], overrides: readonly string[]): string[] {
   const out = [...defaults];
   for (const e of overrides) {

@@ -50,6 +50,8 @@ export class UpgradedLink implements StreamLink {
     // Bytes the client sent right behind the request headers come first.
     if (this.#head.length) fn(this.#head);
     this.#socket.on('data', fn);
+    // A handler that read a request body off the socket first left it paused.
+    this.#socket.resume();
   }
 
   onInputEnd(fn: () => void): void {

@@ -12,6 +12,7 @@ import type { ApiLimits } from '../../../src/api/limits.ts';
 import { createApiServer } from '../../../src/api/server.ts';
 import { nullLogger } from '../../../src/core/logger.ts';
 import { FakeContainers, FakeEvents, FakeImages, FakeSystem } from './fakes.ts';
+import { FakeExecs } from './fake-execs.ts';
 
 export interface Reply {
   status: number;
@@ -23,6 +24,7 @@ export interface Reply {
 export interface Api {
   socket: string;
   containers: FakeContainers;
+  execs: FakeExecs;
   images: FakeImages;
   system: FakeSystem;
   events: FakeEvents;
@@ -39,7 +41,8 @@ export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimit
   const images = new FakeImages();
   const system = new FakeSystem();
   const events = new FakeEvents();
-  const server = createApiServer({ containers, images, system, events, logger: nullLogger, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const execs = new FakeExecs();
+  const server = createApiServer({ containers, execs, images, system, events, logger: nullLogger, ...(opts.limits ? { limits: opts.limits } : {}) });
   const conns = new Set<net.Socket>();
   t.after(async () => {
     for (const c of conns) c.destroy();
@@ -81,7 +84,7 @@ export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimit
     return new RawConn(s);
   };
 
-  return { socket, containers, images, system, events, request, open, connect };
+  return { socket, containers, execs, images, system, events, request, open, connect };
 }
 
 /** A raw client connection that collects everything the server sends. */
