@@ -14,6 +14,7 @@ import type { SystemService } from '../core/system.ts';
 import type { ContainerCommits } from '../engine/containers/commit.ts';
 import type { VolumeService } from '../core/volume.ts';
 import type { ApiLimits } from './limits.ts';
+import type { DistributionService } from '../images/distribution/service.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -27,6 +28,8 @@ export interface ApiDeps {
   commits?: Pick<ContainerCommits, 'commit' | 'changes'>;
   /** Body and timeout limits (limits.ts); the defaults where absent. */
   limits?: Partial<ApiLimits>;
+  /** pull / push (absent in API tests that do not need them). */
+  distribution?: Pick<DistributionService, 'pull' | 'push'>;
 }
 
 interface BaseCtx {

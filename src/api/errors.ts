@@ -11,6 +11,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_argument: 400,
   not_modified: 304,
   forbidden: 403,
+  unauthorized: 401,
   unavailable: 503,
   internal: 500,
 };

@@ -7,6 +7,7 @@ import * as containers from './handlers/containers.ts';
 import * as streams from './handlers/streams.ts';
 import { attach } from './handlers/attach.ts';
 import * as images from './handlers/images.ts';
+import * as distribution from './handlers/distribution.ts';
 import * as commit from './handlers/commit.ts';
 import * as archive from './handlers/archive.ts';
 import * as volumes from './handlers/volumes.ts';
@@ -50,6 +51,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/images/create', handler: images.create },
   { method: 'GET', path: '/images/{name*}/json', handler: images.inspect },
   { method: 'GET', path: '/images/{name*}/history', handler: images.history },
+  { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },
   { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
   { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
 

@@ -71,10 +71,18 @@ export class ImagesApi {
   }
 
   /** POST /images/create?fromImage=...: pulls; the response is a JSON message stream. */
-  pull(fromImage: string, tag: string, platform?: string): Promise<IncomingMessage> {
+  pull(fromImage: string, tag: string, platform?: string, registryAuth = 'e30='): Promise<IncomingMessage> {
     return this.#r.call('POST', '/images/create', {
       query: { fromImage, tag: tag || undefined, platform: platform || undefined },
-      headers: { 'X-Registry-Auth': 'e30=' },
+      headers: { 'X-Registry-Auth': registryAuth },
+    });
+  }
+
+  /** POST /images/{name}/push: tag empty pushes every tag of the repository; a JSON message stream. */
+  push(name: string, tag: string, registryAuth = 'e30='): Promise<IncomingMessage> {
+    return this.#r.call('POST', `/images/${escapeSegment(name)}/push`, {
+      query: { tag: tag || undefined },
+      headers: { 'X-Registry-Auth': registryAuth },
     });
   }
 }

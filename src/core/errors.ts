@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'invalid_argument' // 400: bad parameter, malformed input
   | 'not_modified'     // 304: container already started / stopped
   | 'forbidden'        // 403
+  | 'unauthorized'     // 401: a registry refused the credentials
   | 'unavailable'      // 503: the daemon cannot do this now
   | 'internal';        // 500: a real fault
 
@@ -27,6 +28,7 @@ export const notFound = (msg: string) => new BerthError('not_found', msg);
 export const conflict = (msg: string) => new BerthError('conflict', msg);
 export const invalid = (msg: string) => new BerthError('invalid_argument', msg);
 export const notModified = (msg: string) => new BerthError('not_modified', msg);
+export const forbidden = (msg: string) => new BerthError('forbidden', msg);
 export const unavailable = (msg: string) => new BerthError('unavailable', msg);
 export const internal = (msg: string, cause?: unknown) => new BerthError('internal', msg, { cause });
 

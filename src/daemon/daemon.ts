@@ -9,6 +9,7 @@ import { openDatabase } from '../stores/metadata.ts';
 import { openContentStore } from '../stores/content.ts';
 import { createSnapshotter } from '../stores/snapshots/index.ts';
 import { createImageService } from '../images/service.ts';
+import { DistributionService } from '../images/distribution/service.ts';
 import { tarDirectory } from '../images/export.ts';
 import { EventBus } from '../engine/events.ts';
 import { ContainerEngine } from '../engine/containers/service.ts';
@@ -113,7 +114,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
-    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits });
+    const distribution = new DistributionService(images, {});
+    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -29,7 +29,7 @@ import { imageHistory } from './history.ts';
 import { applyStoredLayer, storeLayer } from './layers.ts';
 import { writeImage, type ImageWriter, type NewImageOptions } from './commit.ts';
 import { listImages } from './list.ts';
-import { buildManifest, goArch, imageRoots, sha256, toRecord } from './records.ts';
+import { buildManifest, familiar, goArch, imageRoots, sha256, toRecord } from './records.ts';
 import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
 import { ImageRemoval, type ImageUser } from './remove.ts';
 import { resolveRow } from './resolve.ts';
@@ -249,6 +249,55 @@ export class BerthImageService implements ImageService {
       createdBy: `BUSYBOX seeded from host ${this.#busybox}`,
     });
     this.#log.info('seeded busybox:latest', { id: rec.id, from: this.#busybox });
+  }
+
+  /** The stored row of an image (layers, manifest digest), for push and save. */
+  row(ref: string): ImageRow {
+    return resolveRow(this.#db, ref);
+  }
+
+  /** Unpacked bytes of a layer some image already has, 0 if none. */
+  layerSize(diffId: string): number {
+    for (const r of this.#db.images.list()) {
+      const l = r.layers.find((x) => x.diffId === diffId);
+      if (l) return l.uncompressedSize;
+    }
+    return 0;
+  }
+
+  /** Normalized repo digests of the images holding a blob (where it came from, for mounts). */
+  reposWithBlob(digest: string): string[] {
+    const out: string[] = [];
+    for (const r of this.#db.images.list()) {
+      if (r.layers.some((l) => l.digest === digest)) out.push(...this.#db.images.digestsOf(r.id));
+    }
+    return out;
+  }
+
+  /** Holds blobs and layers against GC for a pull or push in flight (released by the returned function). */
+  async hold(keys: string[]): Promise<() => void> {
+    return this.#lease(keys, []);
+  }
+
+  /**
+   * Records a pulled (or loaded) image: the row, its tags and repo digests
+   * in one transaction. Returns whether the image was new and whether every
+   * tag already pointed at it (docker's "Image is up to date").
+   */
+  async register(row: ImageRow, tags: string[], digests: string[], action = 'pull'): Promise<{ isNew: boolean; upToDate: boolean }> {
+    return this.#mutex.run(async () => {
+      let upToDate = true;
+      const isNew = !this.#db.images.get(row.id);
+      this.#db.transaction(() => {
+        if (isNew) this.#db.images.put(row);
+        for (const t of tags) if (this.#db.images.setTag(t, row.id) !== row.id) upToDate = false;
+        for (const d of digests) this.#db.images.addDigest(d, row.id);
+      });
+      const stored = this.#db.images.get(row.id)!;
+      for (const t of tags) this.#emit(action, stored, familiar(t));
+      if (!tags.length) this.#emit(action, stored, row.id);
+      return { isNew, upToDate: upToDate && !isNew };
+    });
   }
 
   /** Takes leases under the mutex (so no collection is half-way) and checks the blobs are still there. */

@@ -16,7 +16,7 @@ function resolve(r: Req, name: string, reference: string): string {
   const digest = ref.digest ?? r.state.index.tag(name, ref.tag!);
   if (!digest || !r.state.index.manifest(name, digest)) {
     if (!r.state.index.repoExists(name)) throw regError('NAME_UNKNOWN', undefined, { name });
-    throw regError('MANIFEST_UNKNOWN', `manifest unknown: ${reference}`, ref.tag ? { tag: ref.tag } : { digest: ref.digest });
+    throw regError('MANIFEST_UNKNOWN', undefined, ref.tag ? { Tag: ref.tag } : { Digest: ref.digest });
   }
   return digest;
 }

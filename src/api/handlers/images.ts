@@ -3,11 +3,12 @@
 
 import type { Ctx } from '../context.ts';
 import type { ImageFilters } from '../../core/image.ts';
-import { invalid, notFound, unavailable } from '../../core/errors.ts';
+import { invalid } from '../../core/errors.ts';
 import { checkFilterKeys, parseFilters, singleValue } from '../filters.ts';
 import { boolParam, sendJson, sendStatus } from '../http.ts';
 import { toHistory, toImageInspect, toImageSummary, toRemoved } from '../shapes/images.ts';
 import { versionBelow } from '../version.ts';
+import { pull } from './distribution.ts';
 
 function listFilters(ctx: Ctx): ImageFilters {
   const f = parseFilters(ctx.query.get('filters'));
@@ -70,14 +71,14 @@ function joinReference(repo: string, tag: string): string {
 
 /**
  * POST /images/create: `fromSrc` imports the request body as a one-layer
- * image; `fromImage` would pull, which berth cannot do yet. Import answers
+ * image; `fromImage` pulls (distribution.ts). Import answers
  * with docker's JSON progress stream, whose last line carries the image ID
  * (`docker import` prints it).
  */
 export async function create(ctx: Ctx): Promise<void> {
   const q = ctx.query;
   const fromImage = q.get('fromImage');
-  if (fromImage) return refusePull(ctx, joinReference(fromImage.replace(/:$/, ''), q.get('tag') ?? ''));
+  if (fromImage) return pull(ctx, fromImage.replace(/:$/, ''), q.get('tag') ?? '');
 
   const src = q.get('fromSrc') ?? '';
   if (src !== '-') {
@@ -96,10 +97,4 @@ export async function create(ctx: Ctx): Promise<void> {
   const line = JSON.stringify({ status: img.id }) + '\r\n';
   ctx.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(line) });
   ctx.res.end(line);
-}
-
-async function refusePull(ctx: Ctx, ref: string): Promise<void> {
-  const local = await ctx.deps.images.resolve(ref).then(() => true, () => false);
-  if (local) throw unavailable(`berth cannot pull images from a registry yet; ${ref} is already present locally`);
-  throw notFound(`No such image: ${ref} (berth cannot pull images from a registry yet; import or load it instead)`);
 }

@@ -47,13 +47,15 @@ const info = entry('info', 'Display system-wide information', async () => (await
 const containerInspect = entry('container inspect', 'Display detailed information on one or more containers', async () => (await import('./inspect.ts')).containerInspect);
 const commit = entry('commit', "Create a new image from a container's changes", async () => (await import('./commit.ts')).commit);
 const diff = entry('diff', "Inspect changes to files or directories on a container's filesystem", async () => (await import('./commit.ts')).diff);
+const pull = entry('pull', 'Download an image from a registry', async () => (await import('./pull-push.ts')).pull);
+const push = entry('push', 'Upload an image to a registry', async () => (await import('./pull-push.ts')).push);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
 const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
 
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info, commit, diff,
+    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push,
   ];
 }
 
@@ -78,7 +80,7 @@ export function groups(): CommandGroup[] {
       name: 'image',
       description: 'Manage images',
       commands: [
-        as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']),
+        as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
         as(rmi, 'image rm', ['remove']), as(tag, 'image tag'),
       ],
     },

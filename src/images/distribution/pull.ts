@@ -1,0 +1,281 @@
+// Pulling an image, the way dockerd does and what it prints:
+//
+//   1. resolve the tag (or digest) to a manifest; an index or manifest list
+//      is resolved to this platform's manifest; every manifest's bytes are
+//      checked against the digest they were asked by;
+//   2. fetch and verify the config; its diff_ids give the chain IDs;
+//   3. layers whose chain is already a snapshot (and whose blob is here)
+//      are skipped ("Already exists"); the others download concurrently
+//      into keyed ingests (a cut download resumes with a Range request),
+//      compressed as fetched, verified before they become blobs;
+//   4. each layer is extracted as soon as it and its parent are in, while
+//      later layers still download; its diffID must match the config;
+//   5. config and manifest blobs are stored, then one transaction records
+//      the image, the tag and the repo digest.
+// Everything the pull writes is held against GC until it is recorded.
+
+import { Transform, pipeline } from 'node:stream';
+import { type Descriptor, type ImageManifest, type Platform, isIndexType, layerCompression, parseManifest } from '../../core/distribution.ts';
+import type { ImageConfigFile } from '../../core/image.ts';
+import { BerthError, internal, invalid, isCode, notFound, unavailable, wrap } from '../../core/errors.ts';
+import type { Snapshotter } from '../../core/snapshot.ts';
+import type { ContentStore } from '../../stores/content.ts';
+import type { ImageRow, LayerRecord } from '../../stores/metadata/images.ts';
+import { decompress } from '../compression.ts';
+import { chainIds, goArch, sha256 } from '../records.ts';
+import { type Reference, familiarName, familiarString, refString, repoName } from '../reference.ts';
+import type { Credentials } from './auth.ts';
+import { RegistryClient } from './client.ts';
+import { type RegistryOptions, pickEndpoint } from './endpoints.ts';
+import { LayerProgress, type ProgressSink, shortDigest } from './progress.ts';
+import { readAll } from './transport.ts';
+
+export interface PullDeps {
+  content: ContentStore;
+  snapshotter: Snapshotter;
+  hold(keys: string[]): Promise<() => void>;
+  register(row: ImageRow, tags: string[], digests: string[]): Promise<{ isNew: boolean; upToDate: boolean }>;
+  registry: RegistryOptions;
+  /** Unpacked bytes of a layer already on this host (by diffID), for the image's size. */
+  layerSize(diffId: string): number;
+}
+
+export interface PullOptions {
+  ref: Reference;
+  /** "linux/arm64/v8"; default this machine's. */
+  platform?: string;
+  credentials?: Credentials;
+  concurrency?: number;
+}
+
+const MAX_CONFIG = 32 << 20;
+
+function wantedPlatform(p?: string): Platform {
+  if (!p) return { os: 'linux', architecture: goArch() };
+  const [os, architecture, variant] = p.toLowerCase().split('/');
+  if (!os || !architecture) throw invalid(`invalid platform "${p}" (want os/arch[/variant])`);
+  return { os, architecture, ...(variant ? { variant } : {}) };
+}
+
+function pickPlatform(list: Descriptor[], want: Platform, what: string): Descriptor {
+  const match = (d: Descriptor, strictVariant: boolean) => {
+    const p = d.platform;
+    if (!p || p.os !== want.os || p.architecture !== want.architecture) return false;
+    if (want.variant) return p.variant === want.variant || (!strictVariant && !p.variant);
+    return true;
+  };
+  const found = list.find((d) => match(d, true)) ?? list.find((d) => match(d, false));
+  if (!found) {
+    const v = want.variant ? `/${want.variant}` : '';
+    throw notFound(`no matching manifest for ${want.os}/${want.architecture}${v} in the manifest list entries of ${what}`);
+  }
+  return found;
+}
+
+/** Runs the pull; messages go to sink. Returns the image's ID. */
+export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSink): Promise<string> {
+  const ref = o.ref;
+  const reference = ref.digest ?? ref.tag ?? 'latest';
+  const what = familiarString(ref);
+  const ep = await pickEndpoint(ref.domain, deps.registry).catch((err) => { throw wrap(err, `pulling ${what}: registry ${ref.domain} unreachable`); });
+  const client = new RegistryClient(ep, ref.path, { credentials: o.credentials ?? {}, actions: ['pull'] });
+
+  // 1. manifest (and platform resolution)
+  let top = await client.getManifest(reference).catch((err) => { throw manifestError(err, what, ref); });
+  const topDigest = checkManifestDigest(top.body, ref.digest ?? top.digest, what);
+  let m = parseOrFail(top.body, top.mediaType, what);
+  let manifestDigest = topDigest;
+  if (m.kind === 'index') {
+    const d = pickPlatform(m.manifests, wantedPlatform(o.platform), what);
+    top = await client.getManifest(d.digest).catch((err) => { throw manifestError(err, what, ref); });
+    manifestDigest = checkManifestDigest(top.body, d.digest, what);
+    m = parseOrFail(top.body, top.mediaType, what);
+    if (m.kind === 'index') throw invalid(`${what}: an index inside an index is not an image`);
+  }
+  const manifest = m as ImageManifest;
+  const manifestBytes = top.body;
+  sink({ status: `Pulling from ${ref.path}`, id: reference });
+
+  // 2. config
+  const cfgRes = await client.getBlob(manifest.config.digest);
+  const cfgBytes = await readAll(cfgRes.body, MAX_CONFIG, `config of ${what}`);
+  if (sha256(cfgBytes) !== manifest.config.digest) throw invalid(`${what}: config blob from ${ep.host} does not match its digest ${manifest.config.digest}`);
+  let config: ImageConfigFile;
+  try {
+    config = JSON.parse(cfgBytes.toString());
+  } catch {
+    throw invalid(`${what}: image config from ${ep.host} is not JSON`);
+  }
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  const layers = manifest.layers;
+  if (diffIds.length !== layers.length) throw invalid(`${what}: manifest has ${layers.length} layers but the config ${diffIds.length} diff_ids`);
+  for (const l of layers) {
+    if (!layerCompression(l.mediaType) && !/tar/.test(l.mediaType)) throw invalid(`${what}: unsupported layer media type ${l.mediaType}`);
+  }
+  const chains = chainIds(diffIds);
+
+  const release = await deps.hold([manifest.config.digest, manifestDigest, ...layers.map((l) => l.digest), ...chains]);
+  try {
+    const records = await fetchAndApply(deps, client, what, layers, diffIds, chains, sink, o.concurrency ?? 3);
+    // 5. record
+    await deps.content.writeBlob(cfgBytes, { digest: manifest.config.digest, size: cfgBytes.length });
+    await deps.content.writeBlob(manifestBytes, { digest: manifestDigest, size: manifestBytes.length });
+    const row: ImageRow = {
+      id: manifest.config.digest, manifestDigest, created: config.created ?? new Date(0).toISOString(),
+      size: records.reduce((a, r) => a + r.uncompressedSize, 0), config, chainId: chains[chains.length - 1] ?? null,
+      parent: '', layers: records, added: Date.now(),
+    };
+    const tags = ref.digest ? [] : [refString({ domain: ref.domain, path: ref.path, tag: ref.tag ?? 'latest' })];
+    const digests = [`${repoName(ref)}@${topDigest}`];
+    const r = await deps.register(row, tags, digests);
+    sink({ status: `Digest: ${topDigest}` });
+    sink({ status: r.upToDate ? `Status: Image is up to date for ${what}` : `Status: Downloaded newer image for ${what}` });
+    return row.id;
+  } finally {
+    release();
+  }
+}
+
+async function fetchAndApply(
+  deps: PullDeps, client: RegistryClient, what: string, layers: Descriptor[], diffIds: string[], chains: string[],
+  sink: ProgressSink, concurrency: number,
+): Promise<LayerRecord[]> {
+  const progress = layers.map((l) => new LayerProgress(sink, shortDigest(l.digest)));
+  const present = await Promise.all(layers.map(async (l, i) => await deps.snapshotter.hasLayer(chains[i]!) && await deps.content.has(l.digest)));
+  // Docker names every layer first.
+  layers.forEach((_l, i) => progress[i]!.status(present[i] ? 'Already exists' : 'Pulling fs layer'));
+  const downloads: Array<Promise<void>> = [];
+  let running = 0;
+  const queue: Array<() => void> = [];
+  const slot = async () => {
+    if (running >= concurrency) await new Promise<void>((r) => queue.push(r));
+    running++;
+  };
+  const free = () => { running--; queue.shift()?.(); };
+  for (let i = 0; i < layers.length; i++) {
+    const l = layers[i]!;
+    if (present[i]) { downloads.push(Promise.resolve()); continue; }
+    downloads.push((async () => {
+      if (await deps.content.has(l.digest)) { progress[i]!.status('Download complete'); return; }
+      if (running >= concurrency) progress[i]!.status('Waiting');
+      await slot();
+      try {
+        await downloadLayer(deps.content, client, what, l, progress[i]!);
+      } finally {
+        free();
+      }
+    })());
+  }
+  // Nothing unhandled if a later download fails while an earlier layer is extracting.
+  for (const d of downloads) d.catch(() => {});
+  const records: LayerRecord[] = [];
+  try {
+    for (let i = 0; i < layers.length; i++) {
+      await downloads[i];
+      const l = layers[i]!;
+      const parent = i > 0 ? chains[i - 1]! : null;
+      let size = present[i] ? deps.layerSize(diffIds[i]!) : 0;
+      if (!present[i] && !(await deps.snapshotter.hasLayer(chains[i]!))) {
+        size = await extract(deps, l, chains[i]!, parent, diffIds[i]!, what, progress[i]!);
+        progress[i]!.status('Pull complete');
+      } else if (!present[i]) {
+        size = deps.layerSize(diffIds[i]!);
+        progress[i]!.status('Pull complete');
+      }
+      records.push({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: diffIds[i]!, uncompressedSize: size });
+    }
+  } finally {
+    await Promise.allSettled(downloads);
+  }
+  return records;
+}
+
+async function downloadLayer(content: ContentStore, client: RegistryClient, what: string, l: Descriptor, p: LayerProgress): Promise<void> {
+  const ingest = await content.openIngest({ key: `pull:${client.endpoint.host}/${client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size });
+  let attempts = 0;
+  try {
+    for (;;) {
+      try {
+        const { body, offset } = await client.getBlob(l.digest, ingest.offset);
+        if (offset === 0 && ingest.offset > 0) {
+          // The registry ignored the Range: start over.
+          await ingest.abort();
+          return await downloadLayer(content, client, what, l, p);
+        }
+        for await (const c of body as AsyncIterable<Buffer>) {
+          await ingest.write(c);
+          p.update('Downloading', ingest.offset, l.size);
+        }
+        if (ingest.offset < l.size) throw unavailable(`connection closed after ${ingest.offset} of ${l.size} bytes`);
+        break;
+      } catch (err) {
+        if (isCode(err, 'not_found') || isCode(err, 'unauthorized') || isCode(err, 'forbidden') || isCode(err, 'invalid_argument') || ++attempts >= 3) throw err;
+        // A cut connection: resume from what is already in the ingest.
+        await new Promise((r) => setTimeout(r, 200 * attempts));
+      }
+    }
+    p.status('Verifying Checksum');
+    await ingest.commit({ digest: l.digest, size: l.size });
+    p.status('Download complete');
+  } catch (err) {
+    // A blob that failed verification must not be resumed from.
+    if (isCode(err, 'invalid_argument')) await ingest.abort().catch(() => {});
+    throw wrap(err, `pulling ${what}: layer ${l.digest} from ${client.endpoint.host}`);
+  }
+}
+
+async function extract(deps: PullDeps, l: Descriptor, chainId: string, parent: string | null, diffId: string, what: string, p: LayerProgress): Promise<number> {
+  p.restart();
+  let read = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      read += chunk.length;
+      p.update('Extracting', read, l.size);
+      cb(null, chunk);
+    },
+  });
+  const src = deps.content.createReadStream(l.digest) as NodeJS.ReadableStream & NodeJS.ReadWriteStream;
+  pipeline(src, counter, () => {});
+  const { stream } = await decompress(counter);
+  let res;
+  try {
+    res = await deps.snapshotter.applyLayer(chainId, parent, stream);
+  } catch (err) {
+    throw wrap(err, `pulling ${what}: extracting layer ${l.digest}`);
+  } finally {
+    stream.destroy();
+    counter.destroy();
+  }
+  if (res.diffId !== diffId) {
+    await deps.snapshotter.removeLayer(chainId).catch(() => {});
+    throw internal(`pulling ${what}: layer ${l.digest} unpacks to ${res.diffId}, but the image config says ${diffId}`);
+  }
+  p.update('Extracting', l.size, l.size, true);
+  return res.size;
+}
+
+function checkManifestDigest(body: Buffer, expected: string | null, what: string): string {
+  const actual = sha256(body);
+  if (expected && expected.startsWith('sha256:') && expected !== actual) {
+    throw invalid(`${what}: manifest digest ${actual} does not match the expected ${expected}`);
+  }
+  return actual;
+}
+
+function parseOrFail(body: Buffer, contentType: string, what: string) {
+  try {
+    return parseManifest(body, isIndexType(contentType) || contentType.includes('manifest') ? contentType : '');
+  } catch (err) {
+    throw wrap(err, `${what}: invalid manifest`);
+  }
+}
+
+function manifestError(err: unknown, what: string, ref: Reference): unknown {
+  if (isCode(err, 'not_found')) {
+    return notFound(`manifest for ${what} not found: ${(err as { registryDetail?: string }).registryDetail ?? (err as Error).message}`);
+  }
+  if (err instanceof BerthError && (err.code === 'unauthorized' || err.code === 'forbidden')) {
+    return new BerthError(err.code, `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${err.message}`);
+  }
+  return wrap(err, `pulling ${what}`);
+}

@@ -1,0 +1,69 @@
+// The engine's distribution service: pull and push over the registry
+// protocol for the API, with the image service's stores, leases and
+// metadata. The API hands it parsed references and credentials.
+
+import { invalid, notFound } from '../../core/errors.ts';
+import type { BerthImageService } from '../service.ts';
+import { familiarName, parseNormalized, refString, repoName, validateTag, type Reference } from '../reference.ts';
+import type { Credentials } from './auth.ts';
+import type { RegistryOptions } from './endpoints.ts';
+import type { ProgressSink } from './progress.ts';
+import { pullImage } from './pull.ts';
+import { type PushTarget, pushImages } from './push.ts';
+
+export class DistributionService {
+  readonly #images: BerthImageService;
+  readonly #registry: RegistryOptions;
+
+  constructor(images: BerthImageService, registry: RegistryOptions = {}) {
+    this.#images = images;
+    this.#registry = registry;
+  }
+
+  get registryOptions(): RegistryOptions { return this.#registry; }
+
+  async pull(ref: Reference, o: { platform?: string; credentials?: Credentials }, sink: ProgressSink): Promise<string> {
+    const img = this.#images;
+    return pullImage({
+      content: img.content, snapshotter: img.snapshotter, registry: this.#registry,
+      hold: (keys) => img.hold(keys),
+      register: (row, tags, digests) => img.register(row, tags, digests),
+      layerSize: (d) => img.layerSize(d),
+    }, { ref, ...(o.platform ? { platform: o.platform } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) }, sink);
+  }
+
+  /** name: "host/repo"; tag empty: every tag of that repository. */
+  async push(name: string, tag: string, credentials: Credentials, sink: ProgressSink): Promise<void> {
+    const repo = parseNormalized(name);
+    if (repo.digest) throw invalid('cannot push a digest reference');
+    if (repo.tag !== undefined && tag) throw invalid(`invalid reference ${name} with tag ${tag}`);
+    const t = tag || repo.tag;
+    const base: Reference = { domain: repo.domain, path: repo.path };
+    const targets: PushTarget[] = [];
+    if (t) {
+      validateTag(t);
+      const ref = { ...base, tag: t };
+      let row;
+      try {
+        row = this.#images.row(refString(ref));
+      } catch {
+        throw notFound(`An image does not exist locally with the tag: ${familiarName(base)}`);
+      }
+      targets.push({ ref, row });
+    } else {
+      const prefix = `${repoName(base)}:`;
+      for (const rec of await this.#images.list({ all: true })) {
+        for (const tg of rec.tags) {
+          const r = parseNormalized(tg);
+          if (refString(r).startsWith(prefix)) targets.push({ ref: r, row: this.#images.row(refString(r)) });
+        }
+      }
+      if (!targets.length) throw notFound(`An image does not exist locally with the tag: ${familiarName(base)}`);
+    }
+    await pushImages({
+      content: this.#images.content, registry: this.#registry,
+      hold: (keys) => this.#images.hold(keys),
+      reposWithBlob: (d) => this.#images.reposWithBlob(d),
+    }, base, targets, credentials, sink);
+  }
+}

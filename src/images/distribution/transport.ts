@@ -1,0 +1,101 @@
+// HTTP to a registry, with what a hostile or dead registry needs: a
+// deadline for the connection and the response headers, an idle timeout on
+// the body (a registry that stops sending mid-blob fails instead of
+// hanging), keep-alive agents, and TLS verification switched off only for
+// registries configured as insecure.
+
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { Readable } from 'node:stream';
+import { unavailable } from '../../core/errors.ts';
+
+export interface Endpoint {
+  /** "127.0.0.1:5000", "registry.example.com" */
+  host: string;
+  scheme: 'http' | 'https';
+  /** Skip TLS verification (an insecure registry served over https). */
+  insecureTls: boolean;
+}
+
+export interface Timeouts {
+  /** Connect plus response headers. */
+  headersMs: number;
+  /** No byte for this long on a body, either way: the request fails. */
+  idleMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 30_000, idleMs: 60_000 };
+
+const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+
+export interface SendOptions {
+  method: string;
+  headers?: Record<string, string>;
+  body?: Buffer | string | Readable;
+  timeouts?: Timeouts;
+}
+
+/** Sends one request; resolves with the response once its headers are in. The body is the caller's to read or drop. */
+export function send(ep: Endpoint, url: string, o: SendOptions): Promise<http.IncomingMessage> {
+  const t = o.timeouts ?? DEFAULT_TIMEOUTS;
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : http;
+  const agent = u.protocol === 'https:' ? (ep.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
+  return new Promise((resolve, reject) => {
+    const req = mod.request(u, { method: o.method, headers: o.headers, agent });
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(() => fail(unavailable(`no response from ${ep.host} within ${t.headersMs / 1000}s (${o.method} ${u.pathname})`)), t.headersMs);
+    req.on('error', (err) => fail(unavailable(`${o.method} ${url}: ${describe(err)}`)));
+    req.on('response', (res) => {
+      if (settled) { res.destroy(); return; }
+      settled = true;
+      clearTimeout(timer);
+      // Idle body: destroy with an error the reader sees.
+      res.setTimeout(t.idleMs, () => res.destroy(unavailable(`${ep.host} stopped sending (${o.method} ${u.pathname}: nothing for ${t.idleMs / 1000}s)`)));
+      resolve(res);
+    });
+    if (o.body === undefined || typeof o.body === 'string' || Buffer.isBuffer(o.body)) {
+      req.end(o.body);
+    } else {
+      req.setTimeout(t.idleMs, () => fail(unavailable(`${ep.host} stopped reading (${o.method} ${u.pathname})`)));
+      o.body.on('error', (err) => fail(err));
+      o.body.pipe(req);
+    }
+  });
+}
+
+function describe(err: Error & { code?: string }): string {
+  if (err.code === 'ECONNREFUSED') return 'connect: connection refused';
+  if (err.code === 'ECONNRESET') return 'connection reset by peer';
+  if (err.code === 'EPROTO' || /wrong version number|SSL/i.test(err.message)) return `TLS handshake failed: ${err.message} (is it an http registry? add it to insecure-registries)`;
+  return err.message;
+}
+
+export async function readAll(res: Readable, max: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of res as AsyncIterable<Buffer>) {
+    n += c.length;
+    if (n > max) {
+      res.destroy();
+      throw unavailable(`${what} exceeds ${max} bytes`);
+    }
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Drains and drops a response body (so the connection can be reused). */
+export function drop(res: http.IncomingMessage): void {
+  res.resume();
+  res.on('error', () => {});
+}

@@ -1,0 +1,72 @@
+// docker push / pull through the daemon to a registry on loopback (berth's
+// own `berth registry serve`, and the reference registry when installed):
+// progress lines, the digest line, a round trip that runs, and the errors
+// for an unknown tag and a registry that is not there.
+
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { compatSuite } from './target.ts';
+import { freePort, haveReferenceRegistry, startBerthRegistry, startReferenceRegistry, type RunningRegistry } from '../helpers/registry.ts';
+
+const registries: Record<string, RunningRegistry | null> = { berth: null, reference: null };
+
+before(async () => {
+  registries.berth = await startBerthRegistry();
+  if (haveReferenceRegistry()) registries.reference = await startReferenceRegistry();
+});
+
+after(async () => {
+  for (const r of Object.values(registries)) await r?.stop();
+});
+
+compatSuite('pull and push', (s) => {
+  for (const kind of ['berth', 'reference'] as const) {
+    s.test(`push to and pull from the ${kind} registry`, async (tgt, t) => {
+      const reg = registries[kind];
+      if (!reg) { t.skip('docker-registry is not installed (scripts/setup.sh --dev)'); return; }
+      const name = `${reg.host}/compat/busybox:v1`;
+      await tgt.ok(['tag', 'busybox', name]);
+      const push = await tgt.ok(['push', name]);
+      assert.match(push.stdout, new RegExp(`The push refers to repository \\[${reg.host}/compat/busybox\\]`));
+      assert.match(push.stdout, /: Pushed|: Layer already exists/);
+      const m = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+/.exec(push.stdout);
+      assert.ok(m, push.stdout);
+      // Pushed again: every layer is there already.
+      const again = await tgt.ok(['push', name]);
+      assert.match(again.stdout, /Layer already exists/);
+      await tgt.ok(['rmi', name]);
+      const pull = await tgt.ok(['pull', name]);
+      assert.match(pull.stdout, /v1: Pulling from compat\/busybox/);
+      assert.match(pull.stdout, new RegExp(`Digest: ${m[1]}`));
+      assert.match(pull.stdout, new RegExp(`Status: (Downloaded newer image|Image is up to date) for ${reg.host}/compat/busybox:v1`));
+      assert.equal(pull.stdout.trim().split('\n').pop(), name);
+      const digests = await tgt.ok(['image', 'inspect', '-f', '{{json .RepoDigests}}', name]);
+      assert.ok(digests.stdout.includes(`${reg.host}/compat/busybox@${m[1]}`), digests.stdout);
+      const r = await tgt.ok(['run', '--rm', name, 'echo', 'pulled']);
+      assert.equal(r.stdout, 'pulled\n');
+      // By digest.
+      await tgt.ok(['rmi', name]);
+      const byDigest = await tgt.ok(['pull', `${reg.host}/compat/busybox@${m[1]}`]);
+      assert.match(byDigest.stdout, /Pulling from compat\/busybox/);
+    });
+  }
+
+  s.test('an unknown tag is a 404 naming the image', async (tgt) => {
+    const reg = registries.berth!;
+    const r = await tgt.fails(['pull', `${reg.host}/compat/busybox:nope`], 1);
+    assert.match(r.stderr, new RegExp(`manifest for ${reg.host}/compat/busybox:nope not found: manifest unknown: manifest unknown`));
+  });
+
+  s.test('a registry that is not there fails fast naming it', async (tgt) => {
+    const port = await freePort();
+    const r = await tgt.fails(['pull', `127.0.0.1:${port}/x/y:z`], 1);
+    assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port}`));
+    assert.match(r.stderr, /connection refused/);
+  });
+
+  s.test('pushing an image that is not there', async (tgt) => {
+    const reg = registries.berth!;
+    const r = await tgt.fails(['push', `${reg.host}/no/such:tag`], 1);
+    assert.match(r.stderr, /An image does not exist locally with the tag: 127\.0\.0\.1:\d+\/no\/such/);
+  });
+});
