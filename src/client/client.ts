@@ -12,6 +12,7 @@ import type { PingInfo } from './types.ts';
 import { ContainersApi } from './containers.ts';
 import { ImagesApi } from './images.ts';
 import { SystemApi } from './system.ts';
+import { VolumesApi } from './volumes.ts';
 import { BuildApi } from './build.ts';
 
 /** The newest API version this client speaks (the spec it was written from). */
@@ -61,6 +62,7 @@ export class EngineClient implements Requester {
   readonly containers: ContainersApi;
   readonly images: ImagesApi;
   readonly system: SystemApi;
+  readonly volumes: VolumesApi;
   readonly build: BuildApi;
   #transport: Transport;
   #fixedVersion: string | undefined;
@@ -74,6 +76,7 @@ export class EngineClient implements Requester {
     this.containers = new ContainersApi(this);
     this.images = new ImagesApi(this);
     this.system = new SystemApi(this);
+    this.volumes = new VolumesApi(this);
     this.build = new BuildApi(this);
   }
 

@@ -228,3 +228,32 @@ export interface PingInfo {
   osType: string;
   experimental: boolean;
 }
+
+export interface Volume {
+  Name: string;
+  Driver: string;
+  Mountpoint: string;
+  CreatedAt?: string;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  Scope: string;
+  Status?: Record<string, unknown>;
+  UsageData?: { Size: number; RefCount: number } | null;
+}
+
+export interface VolumeCreateBody {
+  Name?: string;
+  Driver?: string;
+  DriverOpts?: Record<string, string>;
+  Labels?: Record<string, string>;
+}
+
+export interface VolumeListResponse {
+  Volumes: Volume[] | null;
+  Warnings: string[] | null;
+}
+
+export interface VolumePruneResponse {
+  VolumesDeleted: string[] | null;
+  SpaceReclaimed: number;
+}

@@ -50,6 +50,11 @@ const diff = entry('diff', "Inspect changes to files or directories on a contain
 const pull = entry('pull', 'Download an image from a registry', async () => (await import('./pull-push.ts')).pull);
 const push = entry('push', 'Upload an image to a registry', async () => (await import('./pull-push.ts')).push);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
+const volumeCreate = entry('volume create', 'Create a volume', async () => (await import('./volume.ts')).volumeCreate);
+const volumeInspect = entry('volume inspect', 'Display detailed information on one or more volumes', async () => (await import('./inspect.ts')).volumeInspect);
+const volumeLs = entry('volume ls', 'List volumes', async () => (await import('./volume.ts')).volumeLs);
+const volumePrune = entry('volume prune', 'Remove unused local volumes', async () => (await import('./volume.ts')).volumePrune);
+const volumeRm = entry('volume rm', 'Remove one or more volumes', async () => (await import('./volume.ts')).volumeRm);
 const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
 
 export function commands(): CommandEntry[] {
@@ -88,6 +93,11 @@ export function groups(): CommandGroup[] {
       name: 'registry',
       description: 'Run and manage a registry server',
       commands: [registryServe],
+    },
+    {
+      name: 'volume',
+      description: 'Manage volumes',
+      commands: [volumeCreate, volumeInspect, as(volumeLs, 'volume ls', ['list']), volumePrune, as(volumeRm, 'volume rm', ['remove'])],
     },
     {
       name: 'system',

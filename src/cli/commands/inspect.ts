@@ -123,6 +123,16 @@ export const imageInspect: CommandDef = {
   run: (ctx, args, flags) => runInspect(ctx, args, flags, 'image'),
 };
 
+/** `berth volume inspect`: volumes only. */
+export const volumeInspect: CommandDef = {
+  name: 'volume inspect',
+  usage: '[OPTIONS] VOLUME [VOLUME...]',
+  description: 'Display detailed information on one or more volumes',
+  args: minArgs(1),
+  flags: [{ name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP }],
+  run: (ctx, args, flags) => runInspect(ctx, args, flags, 'volume'),
+};
+
 async function runInspect(ctx: CommandContext, args: string[], flags: ParsedFlags, type: string): Promise<void> {
   if (flags.changed.has('type') && type === '') throw new Error(`type is empty: must be one of "${TYPES.join('", "')}"`);
   if (type && !TYPES.includes(type)) throw new Error(`unknown type: ${JSON.stringify(type)}: must be one of "${TYPES.join('", "')}"`);

@@ -10,6 +10,7 @@ import type { ContainerCreateBody, HostConfigBody, RestartPolicyBody } from '../
 import { expandEnvValue, kvToMap, readEnv, readLabels } from './envfile.ts';
 import { parseExpose, parsePortSpecs } from './ports.ts';
 import { nanoCpus, ramInBytes } from './units.ts';
+import { parseMountFlag } from './mount.ts';
 import { compactJson } from '../format/jsonindent.ts';
 
 export interface ContainerInput {
@@ -196,6 +197,8 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
     Runtime: str(v.runtime),
   };
   if (Object.keys(tmpfs).length) hostConfig.Tmpfs = tmpfs;
+  const mounts = list(v.mount).map(parseMountFlag);
+  if (mounts.length) hostConfig.Mounts = mounts;
   if (Object.keys(sysctls).length) hostConfig.Sysctls = sysctls;
   if (unconfinedPaths) {
     hostConfig.MaskedPaths = [];

@@ -3,6 +3,7 @@
 
 import type { FlagSpec } from '../flags.ts';
 import { nanoCpus, ramInBytes } from './units.ts';
+import { parseMountFlag } from './mount.ts';
 
 function validateAttach(v: string): string {
   const s = v.toLowerCase();
@@ -77,6 +78,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'tmpfs', type: 'list', usage: 'Mount a tmpfs directory' },
   { name: 'volumes-from', type: 'list', usage: 'Mount volumes from the specified container(s)' },
   { name: 'volume', short: 'v', type: 'list', usage: 'Bind mount a volume' },
+  { name: 'mount', type: 'list', usage: 'Attach a filesystem mount to the container', validate: (v) => { parseMountFlag(v); return v; } },
   { name: 'cidfile', type: 'string', usage: 'Write the container ID to the file' },
   { name: 'cpuset-cpus', type: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
   { name: 'cpu-period', type: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) period' },
