@@ -42,16 +42,51 @@ export async function decompress(src: NodeJS.ReadableStream | AsyncIterable<Buff
   const onAbort = () => { void it.return?.(); };
   switch (compression) {
     case 'none': return { stream: raw, compression };
-    case 'gzip': return { stream: through(raw, zlib.createGunzip(), onAbort), compression };
-    case 'zstd': return { stream: through(raw, zlib.createZstdDecompress(), onAbort), compression };
+    case 'gzip': return { stream: through(raw, zlib.createGunzip(), compression, onAbort), compression };
+    case 'zstd': return { stream: through(raw, zlib.createZstdDecompress(), compression, onAbort), compression };
     case 'xz': return { stream: external(raw, 'xz', ['-d', '-c', '-q']), compression };
-    case 'bzip2': return { stream: external(raw, 'bzip2', ['-d', '-c', '-q']), compression };
+    case 'bzip2': return { stream: external(raw, 'bzip2', ['-d', '-c']), compression };
   }
 }
 
-function through(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, onAbort: () => void): Readable {
-  pipeline(raw, t, (err) => { if (err) onAbort(); });
-  return t;
+/** zlib's own failures (Z_BUF_ERROR, Z_DATA_ERROR, ZSTD_error_*) mean the input is damaged: the sender's fault, a 400. */
+function isCodecError(err: unknown): err is Error & { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('Z_') || code.startsWith('ZSTD_'));
+}
+
+function damaged(compression: Compression, err: Error): Error {
+  const hint = (err as { code?: string }).code === 'Z_BUF_ERROR' ? ' (the archive is truncated)' : '';
+  return invalid(`the ${compression} archive is damaged: ${err.message}${hint}`);
+}
+
+function through(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, compression: Compression, onAbort: () => void): Readable {
+  // The reader gets `out`, so that a codec error reaches it as the client's error.
+  const out = new PassThrough();
+  let failed = false;
+  const fail = (err: Error) => {
+    if (failed) return;
+    failed = true;
+    onAbort();
+    raw.destroy();
+    t.destroy();
+    out.destroy(isCodecError(err) ? damaged(compression, err) : err);
+  };
+  raw.on('error', fail);
+  t.on('error', fail);
+  // Closing `out` early must also stop the codec and the source.
+  out.on('close', () => {
+    if (t.destroyed) return;
+    t.destroy();
+    raw.destroy();
+    onAbort();
+  });
+  raw.pipe(t).pipe(out);
+  return out;
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]!.replace(/^(xz|bzip2): (\(stdin\): )?/, '').replace(/;$/, '');
 }
 
 function external(raw: Readable, cmd: string, args: string[]): Readable {
@@ -64,7 +99,7 @@ function external(raw: Readable, cmd: string, args: string[]): Readable {
   child.stdout.pipe(out, { end: false });
   child.on('close', (code) => {
     if (code === 0) out.end();
-    else out.destroy(invalid(`${cmd} decompression failed: ${stderr.trim() || `exit ${code}`}`));
+    else out.destroy(invalid(`the ${cmd === 'xz' ? 'xz' : 'bzip2'} archive is damaged: ${firstLine(stderr) || `${cmd} exited with ${code}`}`));
   });
   out.on('close', () => { if (child.exitCode === null) child.kill(); raw.destroy(); });
   return out;

@@ -150,11 +150,19 @@ for (const kind of ['overlay', 'copy'] as const) {
       const blobs = (await e.content.list()).map((b) => b.digest).sort();
       const layers = (await e.snap.listLayers()).sort();
       const snapshotDir = `${e.dir}/snapshots/${kind}`;
+      const gz = zlib.gzipSync(rootfs({ a: 'b'.repeat(5000) }));
+      const zstd = zlib.zstdCompressSync(rootfs({ a: 'b'.repeat(5000) }));
       const failures: Array<[Buffer | string, string[], RegExp]> = [
         ['this is not a tar archive\n'.repeat(40), [], /checksum/],
         [tarBuffer([{ name: 'x', type: 'symlink', linkname: '/etc' }, { name: 'x/passwd', body: 'pwned' }]), [], /refusing to write through/],
         [zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024)), [], /maxLayerBytes/],
         [rootfs({ a: 'b' }), ['RUN rm -rf /'], /run is not a valid change command/],
+        // Damaged archives are the sender's: 400s naming the codec, not 500s with zlib's bare words.
+        [gz.subarray(0, gz.length - 10), [], /^the gzip archive is damaged: unexpected end of file \(the archive is truncated\)$/],
+        [Buffer.concat([gz.subarray(0, 20), Buffer.alloc(200, 7)]), [], /^the gzip archive is damaged: /],
+        [Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(200, 0xa5)]), [], /^the zstd archive is damaged: /],
+        [zstd.subarray(0, zstd.length - 4), [], /^the zstd archive is damaged: /],
+        [Buffer.from('BZh91AY&SYgarbage'), [], /^the bzip2 archive is damaged: Compressed file ends unexpectedly$/],
       ];
       for (const [data, changes, msg] of failures) {
         await assert.rejects(e.svc.import(Readable.from([Buffer.from(data)]), { reference: 'broken:1', changes }),
