@@ -13,6 +13,7 @@ import * as archive from './handlers/archive.ts';
 import * as volumes from './handlers/volumes.ts';
 import * as observe from './handlers/observe.ts';
 import * as exec from './handlers/exec.ts';
+import * as manage from './handlers/manage.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -41,6 +42,10 @@ export const routes: readonly Route[] = [
   { method: 'PUT', path: '/containers/{id}/archive', handler: archive.put },
   { method: 'GET', path: '/containers/{id}/top', handler: observe.top },
   { method: 'GET', path: '/containers/{id}/stats', handler: observe.stats },
+  { method: 'POST', path: '/containers/{id}/pause', handler: manage.pause },
+  { method: 'POST', path: '/containers/{id}/unpause', handler: manage.unpause },
+  { method: 'POST', path: '/containers/{id}/rename', handler: manage.rename },
+  { method: 'POST', path: '/containers/{id}/update', handler: manage.update },
 
   { method: 'POST', path: '/containers/{id}/exec', handler: exec.create },
   { method: 'POST', path: '/exec/{id}/start', hijack: exec.start },

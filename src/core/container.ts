@@ -167,6 +167,18 @@ export interface ExtractOptions {
   copyUIDGID: boolean;
 }
 
+/** `docker update`: what the client asked to change (absent: unchanged). */
+export interface UpdateRequest {
+  memory?: number;
+  memorySwap?: number;
+  nanoCpus?: number;
+  cpuShares?: number;
+  pidsLimit?: number;
+  restartPolicy?: RestartPolicy;
+  /** Other HostConfig resources the client set (non-zero): berth cannot change them yet. */
+  unsupported?: string[];
+}
+
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 export interface AttachOptions {
@@ -214,6 +226,12 @@ export interface ContainerService {
   getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }>;
   /** `docker cp` in: unpacks a tar into the directory at path (PUT archive). */
   putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void>;
+  /** `docker pause` / `unpause`: the cgroup freezer. */
+  pause(ref: string): Promise<void>;
+  unpause(ref: string): Promise<void>;
+  rename(ref: string, name: string): Promise<void>;
+  /** `docker update`: limits and restart policy, live when running. */
+  update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }>;
   /** `docker top`: the container's processes as the host's ps shows them (ps_args, default "-ef"). */
   top(ref: string, psArgs: string): Promise<TopResult>;
   /** `docker stats`: one sample, or one per second until the signal aborts. */

@@ -40,6 +40,16 @@ export interface RuntimeCreateOptions {
   runtime?: string;
 }
 
+/** Limits `runc update` can change on a live container (-1: unlimited). */
+export interface ResourceUpdate {
+  memory?: number;
+  memorySwap?: number;
+  cpuShares?: number;
+  cpuQuota?: number;
+  cpuPeriod?: number;
+  pidsLimit?: number;
+}
+
 export interface RuntimeState {
   status: 'created' | 'running' | 'paused' | 'stopped';
   pid: number;
@@ -74,6 +84,8 @@ export interface ContainerRuntime {
   kill(id: string, signal: string | number, all?: boolean): Promise<void>;
   /** Freezes (true) or thaws (false) every process of the container. */
   freeze?(id: string, frozen: boolean): Promise<void>;
+  /** Changes a live container's cgroup limits (`runc update`); absent fields stay as they are. */
+  update?(id: string, resources: ResourceUpdate): Promise<void>;
   /** runc's view; null when runc does not know the container. */
   state(id: string): Promise<RuntimeState | null>;
   /** runc delete (force kills a running one) and removal of conmon's per-container files. */

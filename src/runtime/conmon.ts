@@ -24,7 +24,7 @@ import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type {
-  AttachSink, ContainerRuntime, ExitStatus, OciSpec, RuntimeAttach, RuntimeCreateOptions, RuntimeState,
+  AttachSink, ContainerRuntime, ExitStatus, OciSpec, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
 import { removeCgroup } from './cgroups.ts';
@@ -196,6 +196,24 @@ export class ConmonRuntime implements ContainerRuntime {
       await runc(opts, [frozen ? 'pause' : 'resume', id]);
     } catch (err) {
       throw classifyRuncError(err, `${frozen ? 'pausing' : 'resuming'} container ${id}`);
+    }
+  }
+
+  /** `runc update` with the limits given (the others are left as they are). */
+  async update(id: string, r: ResourceUpdate): Promise<void> {
+    const opts = await this.#runc(id);
+    const args: string[] = [];
+    if (r.memory !== undefined) args.push('--memory', String(r.memory));
+    if (r.memorySwap !== undefined) args.push('--memory-swap', String(r.memorySwap));
+    if (r.cpuShares !== undefined) args.push('--cpu-share', String(r.cpuShares));
+    if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
+    if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
+    if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+    if (args.length === 0) return;
+    try {
+      await runc(opts, ['update', ...args, id]);
+    } catch (err) {
+      throw classifyRuncError(err, `updating container ${id}`);
     }
   }
 

@@ -72,4 +72,32 @@ out({'ok': ok, 'stat': stat, 'content': content, 'mode': mode, 'missing': missin
     assert.equal(r.precpu, true);
     assert.deepEqual(r.streamed, ['/py1', '/py1']);
   });
+
+  s.test('pause/unpause, rename, update', async (tgt, t) => {
+    if (!hasDockerPy) return t.skip('python3-docker is not installed');
+    const r = await py(tgt.daemon.env, `
+ctr = c.containers.run('busybox', ['sleep', '1000'], detach=True, name='py2', mem_limit='64m')
+ctr.pause(); ctr.reload(); paused = ctr.status
+ctr.unpause(); ctr.reload(); running = ctr.status
+ctr.rename('py2renamed'); ctr.reload(); name = ctr.name
+res = ctr.update(mem_limit='48m', restart_policy={'Name': 'always'}, cpu_shares=512)
+ctr.reload(); hc = ctr.attrs['HostConfig']
+too_small = None
+try:
+    ctr.update(mem_limit='1m')
+except docker.errors.APIError as e:
+    too_small = [e.status_code, e.explanation]
+ctr.remove(force=True)
+out({'paused': paused, 'running': running, 'name': name, 'res': res, 'mem': hc['Memory'], 'rp': hc['RestartPolicy']['Name'],
+     'shares': hc['CpuShares'], 'too_small': too_small})
+`);
+    assert.equal(r.paused, 'paused');
+    assert.equal(r.running, 'running');
+    assert.equal(r.name, 'py2renamed');
+    assert.deepEqual(r.res, { Warnings: r.res.Warnings });
+    assert.equal(r.mem, 48 * 1024 * 1024);
+    assert.equal(r.rp, 'always');
+    assert.equal(r.shares, 512);
+    assert.deepEqual(r.too_small, [400, 'Minimum memory limit allowed is 6MB']);
+  });
 });

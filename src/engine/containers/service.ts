@@ -7,7 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
-  ContainerView, CreateContainerRequest, ExtractOptions, PathStat, WaitCondition,
+  ContainerView, CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
@@ -28,6 +28,8 @@ import { sweepOrphans } from './orphans.ts';
 import { ContainerArchive } from './archive.ts';
 import { ContainerStatsService } from './stats/stats.ts';
 import { top } from './top.ts';
+import { type LifecycleDeps, pauseContainer, renameContainer, thawAfterSignal, unpauseContainer } from './pause.ts';
+import { updateContainer } from './update.ts';
 import type { StatsSample, TopResult } from '../../core/stats.ts';
 import { restartDelayMs, shouldRestart, startError, startFailureExitCode } from './policy.ts';
 
@@ -75,6 +77,7 @@ export class ContainerEngine implements ContainerService {
   readonly #views: ContainerViews;
   readonly #archive: ContainerArchive;
   readonly #stats: ContainerStatsService;
+  readonly #lifecycle: LifecycleDeps;
   /** Runtime deletes still running after an exit, by container. */
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
@@ -89,6 +92,7 @@ export class ContainerEngine implements ContainerService {
     this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id));
     this.#stats = new ContainerStatsService(deps.containers);
+    this.#lifecycle = { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex: this.#mutex, attrs: (r) => this.#attrs(r) };
     this.#archive = new ContainerArchive({
       containers: deps.containers, rootfs: this.#rootfsMounts, events: deps.events, logger: this.#log, attrs: (r) => this.#attrs(r),
     });
@@ -241,7 +245,7 @@ export class ContainerEngine implements ContainerService {
     const seen = performance.now();
     const rec = await this.#mutex.run(id, async () => {
       const rec = this.#d.containers.get(id);
-      if (!rec || rec.state.status !== 'running') return null;
+      if (!rec || (rec.state.status !== 'running' && rec.state.status !== 'paused')) return null;
       rec.state = {
         ...rec.state, status: 'exited', pid: 0, exitCode: status.exitCode,
         oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
@@ -304,6 +308,7 @@ export class ContainerEngine implements ContainerService {
     if (timeout >= 0 && !(await this.#exitWithin(exited, timeout * 1000))) {
       this.#log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
       await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+      await thawAfterSignal(this.#lifecycle, rec.id);
     }
     await this.#ensureExited(rec.id, exited);
   }
@@ -339,6 +344,7 @@ export class ContainerEngine implements ContainerService {
     this.#manuallyStopped.add(id);
     const exited = this.#waiters.nextExit(id);
     await this.#d.runtime.kill(id, 'SIGKILL').catch((err) => this.#log.debug('SIGKILL not delivered', { id, err }));
+    await thawAfterSignal(this.#lifecycle, id);
     afterSignal?.();
     await this.#ensureExited(id, exited);
   }
@@ -439,6 +445,7 @@ export class ContainerEngine implements ContainerService {
 
   async attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle> {
     const rec = this.#d.containers.resolve(ref);
+    if (rec.state.status === 'paused') throw conflict('You cannot attach to a paused container, unpause it first');
     if (opts.logs) {
       const { entries } = await this.logs(rec.id, { stdout: opts.stdout, stderr: opts.stderr });
       for await (const e of entries) out.data(e.stream, e.data);
@@ -480,6 +487,10 @@ export class ContainerEngine implements ContainerService {
   getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> { return this.#archive.get(ref, path); }
   putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> { return this.#archive.put(ref, path, tar, opts); }
 
+  pause(ref: string): Promise<void> { return pauseContainer(this.#lifecycle, ref); }
+  unpause(ref: string): Promise<void> { return unpauseContainer(this.#lifecycle, ref); }
+  rename(ref: string, name: string): Promise<void> { return renameContainer(this.#lifecycle, ref, name); }
+  update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }> { return updateContainer(this.#lifecycle, ref, req); }
   top(ref: string, psArgs: string): Promise<TopResult> { return top(this.#d.containers.resolve(ref), psArgs); }
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncIterable<StatsSample> { return this.#stats.stats(ref, opts, signal); }
 

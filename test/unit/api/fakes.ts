@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService, ContainerView,
-  CreateContainerRequest, ExtractOptions, PathStat, WaitCondition,
+  CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../../src/core/container.ts';
 import { conflict, notFound, notModified } from '../../../src/core/errors.ts';
 import type { StatsSample, TopResult } from '../../../src/core/stats.ts';
@@ -215,6 +215,14 @@ export class FakeContainers implements ContainerService {
 
   topResult: TopResult = { titles: ['UID', 'PID', 'CMD'], processes: [['root', '42', 'sleep 1000']] };
   statsSamples: StatsSample[] = [];
+
+  async pause(ref: string): Promise<void> { this.calls.push(['pause', this.#find(ref).id]); }
+  async unpause(ref: string): Promise<void> { this.calls.push(['unpause', this.#find(ref).id]); }
+  async rename(ref: string, name: string): Promise<void> { this.calls.push(['rename', this.#find(ref).id, name]); }
+  async update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }> {
+    this.calls.push(['update', this.#find(ref).id, req]);
+    return { warnings: [] };
+  }
 
   async top(ref: string, psArgs: string): Promise<TopResult> {
     const v = this.#find(ref);

@@ -5,25 +5,30 @@
 import type { ContainerRecord } from '../../../core/container.ts';
 import type { ContainerRepository } from '../../../core/metadata.ts';
 import type { ContainerStats, StatsSample } from '../../../core/stats.ts';
-import { cgroupPids, hostCpu, networkCounters, readCgroupStats } from '../../../runtime/cgroup-stats.ts';
+import { StatFiles, cgroupPids, hostCpu, networkCounters, readCgroupStats } from '../../../runtime/cgroup-stats.ts';
+import { detectCgroups } from '../../../runtime/cgroups.ts';
 import { StatsSampler, type SampleTarget } from './sampler.ts';
 
 const LIVE = new Set(['running', 'paused']);
 
-/** Reads every target in one pass (the host's CPU counters once). */
-export function readAllStats(targets: SampleTarget[]): Map<string, ContainerStats> {
+const statFiles = new StatFiles();
+
+/** Reads every target in one pass (the host's CPU counters once), keeping the files open for the next pass. */
+export function readAllStats(targets: SampleTarget[], files: StatFiles = statFiles): Map<string, ContainerStats> {
   const out = new Map<string, ContainerStats>();
   const host = hostCpu();
   const now = new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
   for (const t of targets) {
-    const s = readCgroupStats(t.id, host, now);
+    const s = readCgroupStats(t.id, host, now, detectCgroups(), files);
     if (!s) continue;
     if (t.ownNetwork && t.pid > 0) {
-      const nets = networkCounters(t.pid);
+      files.use(t.id);
+      const nets = networkCounters(t.pid, files);
       if (nets) s.networks = nets;
     }
     out.set(t.id, s);
   }
+  files.retain(new Set(targets.map((t) => t.id)));
   return out;
 }
 
@@ -79,5 +84,6 @@ export class ContainerStatsService {
 
   stop(): void {
     this.sampler.stop();
+    statFiles.close();
   }
 }

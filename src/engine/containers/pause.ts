@@ -1,0 +1,92 @@
+// pause / unpause (the cgroup freezer through the runtime: `runc pause` /
+// `runc resume`) and rename. Each takes the container's lock, checks the
+// state with Docker's messages, changes the runtime first and the record
+// after, and emits Docker's event.
+
+import type { ContainerRecord } from '../../core/container.ts';
+import type { ContainerRepository } from '../../core/metadata.ts';
+import type { ContainerRuntime } from '../../core/runtime.ts';
+import type { EventSink } from '../../core/events.ts';
+import { conflict, invalid, unavailable } from '../../core/errors.ts';
+import { validateName } from './names.ts';
+import type { KeyedMutex } from './waiters.ts';
+
+export interface LifecycleDeps {
+  containers: ContainerRepository;
+  runtime: ContainerRuntime;
+  events: EventSink;
+  mutex: KeyedMutex;
+  attrs(rec: ContainerRecord): Record<string, string>;
+}
+
+export async function pauseContainer(d: LifecycleDeps, ref: string): Promise<void> {
+  const { id } = d.containers.resolve(ref);
+  const rec = await d.mutex.run(id, async () => {
+    const rec = d.containers.resolve(id);
+    const s = rec.state.status;
+    if (s === 'paused') throw conflict(`Container ${rec.id} is already paused`);
+    if (s === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
+    if (s !== 'running') throw conflict(`Container ${rec.id} is not running`);
+    if (!d.runtime.freeze) throw unavailable('this runtime cannot pause containers');
+    await d.runtime.freeze(rec.id, true);
+    rec.state = { ...rec.state, status: 'paused' };
+    d.containers.put(rec);
+    return rec;
+  });
+  d.events.emit('container', 'pause', rec.id, d.attrs(rec));
+}
+
+export async function unpauseContainer(d: LifecycleDeps, ref: string): Promise<void> {
+  const { id } = d.containers.resolve(ref);
+  const rec = await d.mutex.run(id, async () => {
+    const rec = d.containers.resolve(id);
+    if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+    await d.runtime.freeze!(rec.id, false);
+    rec.state = { ...rec.state, status: 'running' };
+    d.containers.put(rec);
+    return rec;
+  });
+  d.events.emit('container', 'unpause', rec.id, d.attrs(rec));
+}
+
+/**
+ * A signal to a frozen container stays pending until it thaws: after
+ * stop/kill/rm -f has signalled a paused container, it is resumed so the
+ * signal lands (dockerd does the same). The record says running again: the
+ * exit that follows is handled like any other.
+ */
+export async function thawAfterSignal(d: LifecycleDeps, id: string): Promise<void> {
+  const rec = d.containers.get(id);
+  if (rec?.state.status !== 'paused' || !d.runtime.freeze) return;
+  await d.runtime.freeze(id, false).catch(() => { /* exited meanwhile */ });
+  const fresh = d.containers.get(id);
+  if (fresh?.state.status === 'paused') {
+    fresh.state = { ...fresh.state, status: 'running' };
+    d.containers.put(fresh);
+  }
+  if (fresh) d.events.emit('container', 'unpause', id, d.attrs(fresh));
+}
+
+export async function renameContainer(d: LifecycleDeps, ref: string, newName: string): Promise<void> {
+  if (!ref || !newName) throw invalid('Neither old nor new names may be empty');
+  const { id } = d.containers.resolve(ref);
+  const { rec, oldName } = await d.mutex.run(id, async () => {
+    const rec = d.containers.resolve(id);
+    let name: string;
+    try {
+      name = validateName(newName.startsWith('/') ? newName : `/${newName}`);
+    } catch (err) {
+      throw invalid(`Error when allocating new name: ${(err as Error).message}`);
+    }
+    if (name === rec.name) throw invalid('Renaming a container with the same name as its current name');
+    const holder = d.containers.byName(name);
+    if (holder && holder !== rec.id) {
+      throw conflict(`Error when allocating new name: Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    const oldName = rec.name;
+    rec.name = name;
+    d.containers.put(rec);
+    return { rec, oldName };
+  });
+  d.events.emit('container', 'rename', rec.id, { ...d.attrs(rec), oldName: `/${oldName}` });
+}

@@ -1,0 +1,73 @@
+// docker pause/unpause, rename and update: state in inspect and ps, what
+// is refused while paused, Docker's errors, limits applied to the running
+// container's cgroup, and the events each emits.
+
+import assert from 'node:assert/strict';
+import { compatSuite, lines } from './target.ts';
+
+compatSuite('pause, rename, update', (s) => {
+  s.test('pause and unpause: state, ps, refusals, stop of a paused container', async (tgt) => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await tgt.ok(['run', '-d', '--name', 'pz', 'busybox', 'sleep', '1000']);
+    await tgt.ok(['create', '--name', 'cold', 'busybox']);
+    assert.match((await tgt.fails(['pause', 'cold'], 1)).stderr, /Container [0-9a-f]{64} is not running/);
+    assert.match((await tgt.fails(['unpause', 'pz'], 1)).stderr, /Container [0-9a-f]{64} is not paused/);
+    await tgt.ok(['pause', 'pz']);
+    assert.match((await tgt.fails(['pause', 'pz'], 1)).stderr, /Container [0-9a-f]{64} is already paused/);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}} {{.State.Running}}', 'pz'])).stdout, 'paused true true\n');
+    assert.match((await tgt.ok(['ps', '--format', '{{.Names}} {{.Status}} {{.State}}'])).stdout, /^pz Up .* \(Paused\) paused$/m);
+    assert.deepEqual(lines((await tgt.ok(['ps', '-q', '--filter', 'status=paused'])).stdout).length, 1);
+    const att = await tgt.fails(['attach', 'pz'], 1, { input: '' });
+    assert.match(att.stderr, /You cannot attach to a paused container, unpause it first/);
+    await tgt.ok(['unpause', 'pz']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}}', 'pz'])).stdout, 'running false\n');
+    await tgt.ok(['pause', 'pz']);
+    await tgt.ok(['stop', '-t', '1', 'pz']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.State.Status}} {{.State.Paused}} {{.State.ExitCode}}', 'pz'])).stdout, 'exited false 137\n');
+    const ev = await tgt.ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
+      '--filter', 'container=pz', '--filter', 'event=pause', '--filter', 'event=unpause', '--format', '{{.Action}}']);
+    // Stopping a paused container thaws it (so SIGKILL lands): dockerd reports that as an unpause.
+    assert.deepEqual(lines(ev.stdout), ['pause', 'unpause', 'pause', 'unpause']);
+  });
+
+  s.test('rename: new name everywhere, rules and conflicts, rename event', async (tgt) => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    await tgt.ok(['create', '--name', 'first', 'busybox']);
+    await tgt.ok(['create', '--name', 'other', 'busybox']);
+    await tgt.ok(['rename', 'first', 'second']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.Name}}', 'second'])).stdout, '/second\n');
+    assert.match((await tgt.fails(['inspect', 'first'], 1)).stderr, /No such (object|container): first/);
+    let r = await tgt.fails(['rename', 'second', 'other'], 1);
+    assert.match(r.stderr, /Error when allocating new name: Conflict. The container name "\/other" is already in use by container "[0-9a-f]{64}"/);
+    r = await tgt.fails(['rename', 'second', 'b@d'], 1);
+    assert.match(r.stderr, /Invalid container name \(\/b@d\), only \[a-zA-Z0-9\]\[a-zA-Z0-9_.-\] are allowed/);
+    r = await tgt.fails(['rename', 'second', 'second'], 1);
+    assert.match(r.stderr, /Renaming a container with the same name as its current name/);
+    r = await tgt.fails(['rename', 'nosuch', 'x2'], 1);
+    assert.match(r.stderr, /No such container: nosuch/);
+    const ev = await tgt.ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
+      '--filter', 'event=rename', '--format', '{{.Actor.Attributes.name}} {{.Actor.Attributes.oldName}}']);
+    assert.equal(ev.stdout, 'second /first\n');
+  });
+
+  s.test('update: limits reach the live cgroup and inspect, minimums refused', async (tgt) => {
+    await tgt.ok(['run', '-d', '--name', 'up', '-m', '64m', 'busybox', 'sleep', '1000']);
+    await tgt.ok(['update', '--memory', '32m', '--cpus', '0.5', '--pids-limit', '50', '--restart', 'on-failure:3', 'up']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'up'])).stdout,
+      '33554432 500000000 50 on-failure:3\n');
+    const f = await tgt.ok(['stats', '--no-stream', '--format', '{{.MemUsage}}', 'up']);
+    assert.match(f.stdout, /\/ 32MiB\n$/);
+    let r = await tgt.fails(['update', '--memory', '1m', 'up'], 1);
+    assert.match(r.stderr, /Minimum memory limit allowed is 6MB/);
+    r = await tgt.fails(['update', '--restart', 'bogus', 'up'], 1);
+    assert.match(r.stderr, /invalid restart policy/);
+    r = await tgt.fails(['update', '--cpus', '99', 'up'], 1);
+    assert.match(r.stderr, /Range of CPUs is from 0.01 to \d+\.00, as there are only \d+ CPUs available/);
+    await tgt.ok(['run', '-d', '--rm', '--name', 'auto', 'busybox', 'sleep', '1000']);
+    r = await tgt.fails(['update', '--restart', 'always', 'auto'], 1);
+    assert.match(r.stderr, /Restart policy cannot be updated because AutoRemove is enabled for the container/);
+    await tgt.ok(['create', '--name', 'cold', '-m', '32m', 'busybox']);
+    await tgt.ok(['update', '--memory', '16m', 'cold']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}}', 'cold'])).stdout, '16777216\n');
+  });
+});
