@@ -20,10 +20,18 @@ export interface DaemonConfig {
   group: string;
   configFile: string;
   apiLimits: ApiLimits;
+  /** Registries reached over plain HTTP or unverified TLS (host[:port] or CIDR); loopback always is. */
+  insecureRegistries: string[];
+  /** Mirrors of Docker Hub, tried in order (URLs). */
+  registryMirrors: string[];
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
 type RawField = Exclude<keyof DaemonConfig, 'apiLimits'> | keyof RawApiLimits;
+
+// List-valued keys travel as JSON-encoded string arrays until parsed.
+const LIST_FIELDS = new Set<RawField>(['insecureRegistries', 'registryMirrors']);
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
 
@@ -40,6 +48,8 @@ const fileKeys: Record<string, RawField> = {
   'api-max-json-body': 'apiMaxJsonBody',
   'api-headers-timeout': 'apiHeadersTimeout',
   'api-request-timeout': 'apiRequestTimeout',
+  'insecure-registries': 'insecureRegistries',
+  'registry-mirrors': 'registryMirrors',
 };
 
 function parseHost(h: string): string {
@@ -63,17 +73,21 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--api-max-json-body <size>', 'largest JSON request body (default 16MiB)'))
     .addOption(new Option('--api-headers-timeout <duration>', 'time a client has to send its request headers (default 60s; 0: none)'))
     .addOption(new Option('--api-request-timeout <duration>', 'time a client has to send a request body, attach excepted (default 0: none)'))
+    .addOption(new Option('--insecure-registry <host>', 'registry to reach without TLS verification (repeatable)').argParser(collect))
+    .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv, { from: 'user' });
-  const flags = cmd.opts<Record<string, string>>();
+  const opts = cmd.opts<Record<string, string | string[]>>();
+  const flags = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : v])) as Record<string, string>;
 
   const fromFile = readConfigFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE);
   const flagFields: Partial<Record<RawField, string>> = {
     host: flags.host, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
     logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
     apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
+    insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
@@ -98,12 +112,27 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     storageDriver: storageDriver === 'overlay2' ? 'overlay' : storageDriver === 'vfs' ? 'copy' : storageDriver as DaemonConfig['storageDriver'],
     group: pick('group', 'berth'),
     configFile: flags.configFile!,
+    insecureRegistries: JSON.parse(pick('insecureRegistries', '[]')) as string[],
+    registryMirrors: registryMirrors(JSON.parse(pick('registryMirrors', '[]')) as string[]),
     apiLimits: apiLimitsFrom({
       apiMaxJsonBody: flagFields.apiMaxJsonBody ?? fromFile.apiMaxJsonBody,
       apiHeadersTimeout: flagFields.apiHeadersTimeout ?? fromFile.apiHeadersTimeout,
       apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
     }),
   };
+}
+
+function registryMirrors(list: string[]): string[] {
+  for (const m of list) {
+    let u: URL;
+    try {
+      u = new URL(m);
+    } catch {
+      throw invalid(`invalid mirror: "${m}" is not a valid URI`);
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid(`invalid mirror: unsupported scheme "${u.protocol.replace(/:$/, '')}" in "${m}"`);
+  }
+  return list;
 }
 
 function readConfigFile(path: string, required: boolean): Partial<Record<RawField, string>> {
@@ -129,6 +158,9 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
     if (k === 'hosts') {
       if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);
       out.host = v[0];
+    } else if (LIST_FIELDS.has(field)) {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`${path}: "${k}" must be a list of strings`);
+      out[field] = JSON.stringify(v);
     } else if (typeof v === 'string') {
       out[field] = v;
     } else {

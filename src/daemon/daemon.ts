@@ -114,7 +114,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
-    const distribution = new DistributionService(images, {});
+    const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {

@@ -274,6 +274,12 @@ export class BerthImageService implements ImageService {
     return out;
   }
 
+  /** After a failed pull or load: removes what it wrote that no image reaches (and no one holds). */
+  async discard(chainIds: string[], blobs: string[]): Promise<void> {
+    await this.#mutex.run(() => collect(this.#gc, { chainIds: [...chainIds].reverse(), blobs }))
+      .catch((e) => this.#log.warn('cleanup after a failed pull failed', { err: String(e) }));
+  }
+
   /** Holds blobs and layers against GC for a pull or push in flight (released by the returned function). */
   async hold(keys: string[]): Promise<() => void> {
     return this.#lease(keys, []);

@@ -49,6 +49,8 @@ export interface Ingest {
   commit(expected?: Expected): Promise<BlobInfo>;
   /** Drops the bytes written. */
   abort(): Promise<void>;
+  /** Closes without dropping: a keyed ingest stays to be resumed. */
+  release(): Promise<void>;
 }
 
 export interface IngestOptions {
@@ -264,6 +266,11 @@ class FileIngest implements Ingest {
       await this.#fh.close().catch(() => {});
       await fs.promises.rm(this.#tmp, { force: true });
     }
+  }
+
+  async release(): Promise<void> {
+    this.#done = true;
+    await this.#fh.close().catch(() => {});
   }
 
   async abort(): Promise<void> {

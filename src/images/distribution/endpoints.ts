@@ -6,7 +6,7 @@
 
 import * as net from 'node:net';
 import { DEFAULT_DOMAIN } from '../reference.ts';
-import type { Endpoint } from './transport.ts';
+import type { Endpoint, Timeouts } from './transport.ts';
 import { drop, send } from './transport.ts';
 
 export interface RegistryOptions {
@@ -14,6 +14,8 @@ export interface RegistryOptions {
   insecureRegistries?: string[];
   /** Mirrors for docker.io, as URLs ("http://127.0.0.1:5001"). */
   mirrors?: string[];
+  /** Request deadlines (transport.ts defaults). */
+  timeouts?: Timeouts;
 }
 
 function inCidr(ip: string, cidr: string): boolean {
@@ -61,7 +63,7 @@ export async function pickEndpoint(domain: string, opts: RegistryOptions): Promi
   let lastErr: unknown;
   for (const ep of list) {
     try {
-      const res = await send(ep, `${ep.scheme}://${ep.host}/v2/`, { method: 'GET', timeouts: { headersMs: 15_000, idleMs: 15_000 } });
+      const res = await send(ep, `${ep.scheme}://${ep.host}/v2/`, { method: 'GET', timeouts: opts.timeouts ?? { headersMs: 15_000, idleMs: 15_000 } });
       drop(res);
       if (res.statusCode === 200 || res.statusCode === 401) {
         if (domain !== DEFAULT_DOMAIN) remembered.set(domain, { scheme: ep.scheme, until: Date.now() + 60_000 });

@@ -35,6 +35,8 @@ export interface PullDeps {
   snapshotter: Snapshotter;
   hold(keys: string[]): Promise<() => void>;
   register(row: ImageRow, tags: string[], digests: string[]): Promise<{ isNew: boolean; upToDate: boolean }>;
+  /** Collects what a failed pull wrote, unless something else reaches it. */
+  discard(chainIds: string[], blobs: string[]): Promise<void>;
   registry: RegistryOptions;
   /** Unpacked bytes of a layer already on this host (by diffID), for the image's size. */
   layerSize(diffId: string): number;
@@ -78,7 +80,9 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const what = familiarString(ref);
   const ep = await pickEndpoint(ref.domain, deps.registry).catch((err) => { throw wrap(err, `pulling ${what}: registry ${ref.domain} unreachable`); });
-  const client = new RegistryClient(ep, ref.path, { credentials: o.credentials ?? {}, actions: ['pull'] });
+  const client = new RegistryClient(ep, ref.path, {
+    credentials: o.credentials ?? {}, actions: ['pull'], ...(deps.registry.timeouts ? { timeouts: deps.registry.timeouts } : {}),
+  });
 
   // 1. manifest (and platform resolution)
   let top = await client.getManifest(reference).catch((err) => { throw manifestError(err, what, ref); });
@@ -115,6 +119,7 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
   const chains = chainIds(diffIds);
 
   const release = await deps.hold([manifest.config.digest, manifestDigest, ...layers.map((l) => l.digest), ...chains]);
+  let done = false;
   try {
     const records = await fetchAndApply(deps, client, what, layers, diffIds, chains, sink, o.concurrency ?? 3);
     // 5. record
@@ -130,9 +135,11 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
     const r = await deps.register(row, tags, digests);
     sink({ status: `Digest: ${topDigest}` });
     sink({ status: r.upToDate ? `Status: Image is up to date for ${what}` : `Status: Downloaded newer image for ${what}` });
+    done = true;
     return row.id;
   } finally {
     release();
+    if (!done) await deps.discard(chains, [manifest.config.digest, manifestDigest, ...layers.map((l) => l.digest)]);
   }
 }
 
@@ -191,7 +198,8 @@ async function fetchAndApply(
 }
 
 async function downloadLayer(content: ContentStore, client: RegistryClient, what: string, l: Descriptor, p: LayerProgress): Promise<void> {
-  const ingest = await content.openIngest({ key: `pull:${client.endpoint.host}/${client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size });
+  const open = () => content.openIngest({ key: `pull:${client.endpoint.host}/${client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size });
+  let ingest = await open();
   let attempts = 0;
   try {
     for (;;) {
@@ -200,7 +208,7 @@ async function downloadLayer(content: ContentStore, client: RegistryClient, what
         if (offset === 0 && ingest.offset > 0) {
           // The registry ignored the Range: start over.
           await ingest.abort();
-          return await downloadLayer(content, client, what, l, p);
+          ingest = await open();
         }
         for await (const c of body as AsyncIterable<Buffer>) {
           await ingest.write(c);
@@ -218,8 +226,9 @@ async function downloadLayer(content: ContentStore, client: RegistryClient, what
     await ingest.commit({ digest: l.digest, size: l.size });
     p.status('Download complete');
   } catch (err) {
-    // A blob that failed verification must not be resumed from.
+    // A blob that failed verification must not be resumed from; a cut one is kept for the next pull.
     if (isCode(err, 'invalid_argument')) await ingest.abort().catch(() => {});
+    else await ingest.release().catch(() => {});
     throw wrap(err, `pulling ${what}: layer ${l.digest} from ${client.endpoint.host}`);
   }
 }

@@ -39,7 +39,9 @@ export async function pushImages(deps: PushDeps, repo: Reference, targets: PushT
     .map((r) => r.path);
   const mountScopes = new Set<string>();
   for (const t of targets) for (const l of t.row.layers) for (const p of sameRegistry(l.digest)) mountScopes.add(`repository:${p}:pull`);
-  const client = new RegistryClient(ep, repo.path, { credentials: creds, actions: ['pull', 'push'] });
+  const client = new RegistryClient(ep, repo.path, {
+    credentials: creds, actions: ['pull', 'push'], ...(deps.registry.timeouts ? { timeouts: deps.registry.timeouts } : {}),
+  });
   await client.authenticate([...mountScopes]).catch((err) => { throw wrap(err, `pushing ${name} to ${ep.host}`); });
   for (const t of targets) await pushOne(deps, client, t, sameRegistry, sink);
 }

@@ -29,6 +29,7 @@ export class DistributionService {
       hold: (keys) => img.hold(keys),
       register: (row, tags, digests) => img.register(row, tags, digests),
       layerSize: (d) => img.layerSize(d),
+      discard: (c, b) => img.discard(c, b),
     }, { ref, ...(o.platform ? { platform: o.platform } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) }, sink);
   }
 

@@ -68,3 +68,18 @@ test('API limits: defaults, flags and daemon.json keys, bad values named', () =>
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-request-timeout', '-1'], '0'), /invalid api-request-timeout "-1"/);
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/limits.json`, '--api-max-json-body', '2'], '0'), /both as a flag and in the configuration file: api-max-json-body/);
 });
+
+test('insecure registries and mirrors, as lists in the file or repeated flags', () => {
+  writeFileSync(`${dir}/reg.json`, JSON.stringify({ 'insecure-registries': ['10.0.0.0/8', 'reg.local:5000'], 'registry-mirrors': ['http://127.0.0.1:5001'] }));
+  const c = parseDaemonArgs(['--config-file', `${dir}/reg.json`], '0');
+  assert.deepEqual(c.insecureRegistries, ['10.0.0.0/8', 'reg.local:5000']);
+  assert.deepEqual(c.registryMirrors, ['http://127.0.0.1:5001']);
+  writeFileSync(`${dir}/empty2.json`, '{}');
+  const f = parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--insecure-registry', 'a:1', '--insecure-registry', 'b:2'], '0');
+  assert.deepEqual(f.insecureRegistries, ['a:1', 'b:2']);
+  assert.deepEqual(f.registryMirrors, []);
+  writeFileSync(`${dir}/badmirror.json`, JSON.stringify({ 'registry-mirrors': ['ftp://x'] }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/badmirror.json`], '0'), /invalid mirror: unsupported scheme "ftp"/);
+  writeFileSync(`${dir}/notlist.json`, JSON.stringify({ 'insecure-registries': 'x' }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/notlist.json`], '0'), /"insecure-registries" must be a list of strings/);
+});
