@@ -38,6 +38,17 @@ function resolve(router: Router, req: http.IncomingMessage): Resolved | null {
   return match ? { match, query: url.searchParams, requested: version } : null;
 }
 
+/**
+ * Whether a failure is the client's leaving rather than the server's fault:
+ * its connection closed before the answer (the signal), or Node's
+ * "aborted" for a request body cut short, or a reset/broken pipe.
+ */
+function clientGone(err: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  return (code === 'ECONNRESET' && (err as Error).message === 'aborted') || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE';
+}
+
 class ApiServer extends nodeHttp.Server {
   readonly #deps: ApiDeps;
   readonly #router: Router;
@@ -102,8 +113,15 @@ class ApiServer extends nodeHttp.Server {
       if ('handler' in route) await route.handler({ ...base, res } satisfies Ctx);
       else await route.hijack({ ...base, res, upgrade: null } satisfies HijackCtx);
     } catch (err) {
+      if (clientGone(err, abort.signal)) return this.#gone(req, err, () => res.destroy());
       this.#fail(res, httpError(err), req, err);
     }
+  }
+
+  /** The client left (closed or reset its connection, cut its body): nothing to answer, and no server error to log. */
+  #gone(req: http.IncomingMessage, err: unknown, close: () => void): void {
+    this.#deps.logger.debug('api client went away', { method: req.method, url: req.url, err: err instanceof Error ? err.message : String(err) });
+    close();
   }
 
   /** A request body not received within requestTimeout: 408 if nothing was answered yet, and the connection is closed. */
@@ -163,6 +181,7 @@ class ApiServer extends nodeHttp.Server {
         res: null, upgrade: { socket, head },
       });
     } catch (err) {
+      if (clientGone(err, abort.signal)) return this.#gone(req, err, () => socket.destroy());
       const e = (err as { http?: HttpError }).http ?? httpError(err);
       this.#log(e, req, err);
       this.#writeRawError(socket, e);

@@ -32,7 +32,12 @@ export async function wait(ctx: Ctx): Promise<void> {
   const settled = waiting.then((r) => ({ r }), (e: unknown) => ({ e }));
   try {
     // Unknown containers must get a 404, which is only possible before the 200.
-    await Promise.race([settled.then((s) => { if ('e' in s) throw s.e; }), ctx.deps.containers.inspect(id)]);
+    // Both promises exist before the race subscribes to them, and a service
+    // that throws synchronously throws inside a promise: neither rejection
+    // can go unhandled.
+    const failed = settled.then((s) => { if ('e' in s) throw s.e; });
+    const known = Promise.resolve().then(() => ctx.deps.containers.inspect(id));
+    await Promise.race([failed, known]);
   } catch (err) {
     cancel.abort();
     throw err;

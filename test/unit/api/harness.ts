@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type { ApiLimits } from '../../../src/api/limits.ts';
 import { createApiServer } from '../../../src/api/server.ts';
-import { nullLogger } from '../../../src/core/logger.ts';
+import { nullLogger, type Logger } from '../../../src/core/logger.ts';
 import { FakeContainers, FakeEvents, FakeImages, FakeSystem } from './fakes.ts';
 import { FakeExecs } from './fake-execs.ts';
 
@@ -34,7 +34,7 @@ export interface Api {
   connect(): Promise<RawConn>;
 }
 
-export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimits> } = {}): Promise<Api> {
+export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimits>; logger?: Logger } = {}): Promise<Api> {
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-api-'));
   const socket = path.join(dir, 'api.sock');
   const containers = new FakeContainers();
@@ -42,7 +42,7 @@ export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimit
   const system = new FakeSystem();
   const events = new FakeEvents();
   const execs = new FakeExecs();
-  const server = createApiServer({ containers, execs, images, system, events, logger: nullLogger, ...(opts.limits ? { limits: opts.limits } : {}) });
+  const server = createApiServer({ containers, execs, images, system, events, logger: opts.logger ?? nullLogger, ...(opts.limits ? { limits: opts.limits } : {}) });
   const conns = new Set<net.Socket>();
   t.after(async () => {
     for (const c of conns) c.destroy();
