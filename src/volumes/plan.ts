@@ -7,7 +7,7 @@
 // volumes this call created are removed again.
 
 import type { ContainerMount, ContainerRecord, HostConfig } from '../core/container.ts';
-import { invalid } from '../core/errors.ts';
+import { invalid, isCode } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
 import type { VolumeEngine } from './service.ts';
 import { parseBind, parseMountRequest, parseTmpfs, parseVolumesFrom, type MountIntent } from './specs.ts';
@@ -36,7 +36,14 @@ function intents(input: PlanInput): { fromOthers: ContainerMount[]; own: MountIn
   const fromOthers: ContainerMount[] = [];
   for (const spec of hc.volumesFrom ?? []) {
     const { container, mode } = parseVolumesFrom(spec);
-    const src = input.resolveContainer(container);
+    let src: ContainerRecord;
+    try {
+      src = input.resolveContainer(container);
+    } catch (err) {
+      // dockerd answers 400 here: a 404 would make the docker CLI try to pull the image.
+      if (isCode(err, 'not_found')) throw invalid((err as Error).message);
+      throw err;
+    }
     for (const m of src.mounts) {
       // A tmpfs holds nothing to share (dockerd 20.10 fails on it; newer ones skip it).
       if (m.type === 'tmpfs') continue;

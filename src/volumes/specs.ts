@@ -58,8 +58,9 @@ export function parseBind(spec: string): MountIntent {
   let source = '';
   let target: string;
   let mode = '';
+  // "/path:ro" is not an anonymous volume with a mode: dockerd refuses it as a whole.
+  if (parts.length === 2 && isMode(parts[1]!)) throw invalid(`invalid volume specification: '${spec}'`);
   if (parts.length === 1) target = parts[0]!;
-  else if (parts.length === 2 && isMode(parts[1]!)) [target, mode] = [parts[0]!, parts[1]!];
   else [source, target, mode = ''] = parts as [string, string, string?];
   const { rw, propagation, nocopy } = mode ? parseMode(mode, spec) : { rw: true, propagation: undefined, nocopy: false };
   if (source.startsWith('/')) {

@@ -137,6 +137,9 @@ compatSuite('volumes', (s) => {
       [['--mount', 'type=bind,source=rel,target=/x'], /invalid mount config for type "bind": invalid mount path: 'rel' mount path must be absolute/],
       [['--mount', 'type=foo,target=/x'], /invalid mount config for type "foo": mount type unknown/],
       [['-v', 'newvol1:/x', '-v', 'newvol2:/x'], /Duplicate mount point: \/x/],
+      [['-v', '/anon:ro'], /invalid volume specification: '\/anon:ro'/],
+      // A 400, not a 404: the CLI must not go looking for the image.
+      [['--volumes-from', 'nosuch'], /No such container: nosuch/],
     ];
     for (const [args, want] of cases) {
       const r = await tgt.fails(['run', '--rm', ...args, 'busybox', 'true'], 125);

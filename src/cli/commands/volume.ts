@@ -140,10 +140,8 @@ export const volumePrune: CommandDef = {
       const what = all || filters.has('all') ? 'all local volumes' : 'anonymous local volumes';
       ctx.io.stdout.write(`WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `);
       const answer = await readAnswer(ctx.io.stdin);
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        ctx.io.stdout.write('\n');
-        throw new Error('volume prune has been cancelled');
-      }
+      // docker prints nothing more and exits 0 when the answer is not yes.
+      if (!/^y(es)?$/i.test(answer.trim())) return;
     }
     const r = await ctx.client.volumes.prune({ filters: filtersToJson(filters) });
     let out = '';

@@ -117,7 +117,7 @@ describe('volumes on a private berthd', { skip: skipUnlessRoot() }, () => {
       [{ Mounts: 'nope' }, 400, /HostConfig.Mounts/],
       [{ VolumeDriver: 'convoy' }, 400, /VolumeDriver/],
       [{ Tmpfs: { '/t': 'size=1m' }, Binds: ['/tmp:/t'] }, 400, /Duplicate mount point: \/t/],
-      [{ VolumesFrom: ['nosuchcontainer'] }, 404, /No such container: nosuchcontainer/],
+      [{ VolumesFrom: ['nosuchcontainer'] }, 400, /No such container: nosuchcontainer/],
       [{ Mounts: [{ Type: 'volume', Source: 'x1', Target: '/a', VolumeOptions: { DriverConfig: { Options: { bogus: '1' } } } }] }, 400, /create x1: invalid option: "bogus"/],
     ];
     for (const [hc, status, want] of cases) {

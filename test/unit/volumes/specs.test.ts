@@ -28,6 +28,7 @@ test('-v: bad specs name the value', () => {
   assert.throws(() => parseBind('/a:/b:ro,ro'), /invalid mode: ro,ro/);
   assert.throws(() => parseBind('a::b'), /invalid volume specification: 'a::b'/);
   assert.throws(() => parseBind('v:/d:rshared'), /invalid mode: rshared/);
+  assert.throws(() => parseBind('/anon:ro'), /invalid volume specification: '\/anon:ro'$/);
 });
 
 test('--mount: types, options and dockerd messages', () => {
