@@ -83,6 +83,54 @@ export interface HostConfig {
   pidsLimit: number;
   init: boolean;
   securityOpt: string[];
+  /** The rest of docker's resource and isolation options (absent on records from before they existed). */
+  resources?: ContainerResources;
+}
+
+export interface ThrottleDevice { path: string; rate: number }
+export interface WeightDevice { path: string; weight: number }
+export interface DeviceMapping { pathOnHost: string; pathInContainer: string; cgroupPermissions: string }
+export interface Ulimit { name: string; soft: number; hard: number }
+
+/**
+ * docker's HostConfig resource and namespace options beyond the basic ones
+ * above, as given (validated at create; unset fields mean docker's default).
+ */
+export interface ContainerResources {
+  memoryReservation?: number;
+  /** -1: unlimited swap. */
+  memorySwap?: number;
+  memorySwappiness?: number;
+  kernelMemory?: number;
+  oomKillDisable?: boolean;
+  oomScoreAdj?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  blkioWeight?: number;
+  blkioWeightDevice?: WeightDevice[];
+  blkioDeviceReadBps?: ThrottleDevice[];
+  blkioDeviceWriteBps?: ThrottleDevice[];
+  blkioDeviceReadIOps?: ThrottleDevice[];
+  blkioDeviceWriteIOps?: ThrottleDevice[];
+  ulimits?: Ulimit[];
+  sysctls?: Record<string, string>;
+  devices?: DeviceMapping[];
+  deviceCgroupRules?: string[];
+  groupAdd?: string[];
+  /** "", "private", "shareable", "none", "host", "container:<id>". */
+  ipcMode?: string;
+  /** "", "host", "container:<id>". */
+  pidMode?: string;
+  /** "", "host". */
+  utsMode?: string;
+  /** "", "private", "host". */
+  cgroupnsMode?: string;
+  /** "", "host". */
+  usernsMode?: string;
 }
 
 export interface ContainerMount {

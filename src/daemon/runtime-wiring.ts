@@ -41,7 +41,7 @@ export function createExecRuntime(config: DaemonConfig, log: Logger): ConmonExec
 }
 
 export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
-  return async ({ record, image, rootfs, netMode, mounts }) => buildSpec({
+  return async ({ record, image, rootfs, netMode, mounts, join }) => buildSpec({
     id: record.id,
     image: image.config.config,
     config: record.config,
@@ -54,5 +54,6 @@ export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
     hostnamePath: record.hostnamePath,
     resolvConfPath: record.resolvConfPath,
     ...(mounts ? { mounts } : {}),
+    ...(join ? { join } : {}),
   });
 }

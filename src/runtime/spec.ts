@@ -18,18 +18,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { invalid } from '../core/errors.ts';
-import type { ContainerConfig, HostConfig } from '../core/container.ts';
+import type { ContainerConfig, ContainerResources, HostConfig } from '../core/container.ts';
 import type { ImageRunConfig } from '../core/image.ts';
 import type { OciSpec } from '../core/runtime.ts';
 import { resolveCapabilities } from './capabilities.ts';
 import { detectCgroups, type CgroupInfo } from './cgroups.ts';
-import { DEFAULT_DEVICE_RULES, PRIVILEGED_DEVICE_RULES, hostDevices } from './devices.ts';
+import { hostDevices } from './devices.ts';
 import { MASKED_PATHS, READONLY_PATHS, defaultMounts, etcMounts, mergeMounts, parseBind, type OciMount } from './mounts.ts';
 import { buildEnv, type ResolvedArgs } from './process.ts';
-import { DEFAULT_RLIMITS, clampRlimits, type HostLimits } from './rlimits.ts';
+import { DEFAULT_RLIMITS, clampRlimits, hostLimits, type HostLimits } from './rlimits.ts';
+import { mergeRlimits, rlimitsFor, specResources } from './resources.ts';
 import { DEFAULT_SECCOMP_PROFILE, loadSeccompProfile, seccompForContainer } from './seccomp.ts';
 import { parseSecurityOpts } from './security.ts';
-import { resolveUser } from './users.ts';
+import { parseGroup, resolveUser } from './users.ts';
+import { readFileInRoot } from './rootfs.ts';
 
 export const OCI_VERSION = '1.0.2-dev';
 
@@ -62,6 +64,11 @@ export interface SpecInput {
   mounts?: OciMount[];
   oomScoreAdj?: number;
   seccompProfilePath?: string;
+  /**
+   * Namespaces of other containers to join (--ipc/--pid container:<id>), as
+   * /proc/<pid>/ns paths: the caller resolves the container and checks it runs.
+   */
+  join?: { ipc?: string; pid?: string };
   /** The init binary for HostConfig.init (--init); default: docker-init or tini-static found on the host. */
   initPath?: string;
   /** Host facts, injectable for tests. */
@@ -75,7 +82,8 @@ export function buildSpec(input: SpecInput): OciSpec {
   const privileged = !!hc.privileged;
   const hostNet = input.network === 'host';
 
-  const hostname = config.hostname || (hostNet ? (input.host?.hostname ?? os.hostname()) : input.id.slice(0, 12));
+  const hostUts = hc.resources?.utsMode === 'host';
+  const hostname = config.hostname || (hostNet || hostUts ? (input.host?.hostname ?? os.hostname()) : input.id.slice(0, 12));
   const tty = !!config.tty;
   const user = resolveUser(input.rootfs, config.user || image.User || '');
   const cwd = config.workingDir || image.WorkingDir || '/';
@@ -93,19 +101,31 @@ export function buildSpec(input: SpecInput): OciSpec {
   }
   const taken = new Set(userMounts.map((m) => m.destination));
   const etc = etcMounts(input).filter((m) => !taken.has(m.destination));
-  const mounts = mergeMounts(defaultMounts({ shmSize: hc.shmSize, privileged }), [...etc, ...userMounts]);
+  const ipcMode = hc.resources?.ipcMode;
+  let base = defaultMounts({ shmSize: hc.shmSize, privileged });
+  // --ipc none: no /dev/shm at all; --ipc host: the host's own. (container:<id> joins the IPC namespace but
+  // keeps a /dev/shm of its own: dockerd shares the donor's, which needs the donor's shm mounted on the host.)
+  if (ipcMode === 'none') base = base.filter((m) => m.destination !== '/dev/shm');
+  const shmFrom = ipcMode === 'host' ? '/dev/shm' : undefined;
+  if (shmFrom) base = base.map((m) => (m.destination === '/dev/shm' ? { destination: '/dev/shm', type: 'bind', source: shmFrom, options: ['rbind', 'rprivate'] } : m));
+  const mounts = mergeMounts(base, [...etc, ...userMounts]);
 
+  const cgroups = input.host?.cgroups ?? detectCgroups();
+  const res = hc.resources ?? {};
+  const { resources, devices } = specResources(hc, privileged, cgroups);
   const linux: Record<string, any> = {
-    resources: resources(hc, privileged, input.host?.cgroups ?? detectCgroups()),
+    resources,
     cgroupsPath: input.cgroupsPath,
-    namespaces: namespaces(input.network, input.host?.cgroups ?? detectCgroups()),
+    namespaces: namespaces(input.network, cgroups, res, input.join),
   };
   if (!hostNet) {
     // Docker's defaults for a namespaced network: any user may bind low ports and ping.
     linux.sysctl = { 'net.ipv4.ip_unprivileged_port_start': '0', 'net.ipv4.ping_group_range': '0 2147483647' };
   }
+  if (res.sysctls) linux.sysctl = { ...linux.sysctl, ...res.sysctls };
+  if (devices.length > 0) linux.devices = devices;
   if (privileged) {
-    linux.devices = hostDevices();
+    linux.devices = [...hostDevices(), ...devices];
   } else {
     if (security.seccomp !== 'unconfined') {
       const profile = security.seccomp ?? loadSeccompProfile(input.seccompProfilePath ?? DEFAULT_SECCOMP_PROFILE);
@@ -121,17 +141,17 @@ export function buildSpec(input: SpecInput): OciSpec {
     ociVersion: OCI_VERSION,
     process: {
       terminal: tty,
-      user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+      user: { uid: user.uid, gid: user.gid, additionalGids: [...new Set([...user.additionalGids, ...groupAddGids(input.rootfs, res.groupAdd)])] },
       args,
       env: buildEnv({ imageEnv: image.Env, userEnv: config.env, hostname, tty }),
       cwd,
       capabilities: { bounding: caps, effective: [...caps], permitted: [...caps] },
-      rlimits: clampRlimits(DEFAULT_RLIMITS, input.host?.limits),
+      rlimits: mergeRlimits(clampRlimits(DEFAULT_RLIMITS, input.host?.limits), rlimitsFor(res.ulimits, input.host?.limits ?? hostLimits())),
       noNewPrivileges: security.noNewPrivileges,
-      oomScoreAdj: input.oomScoreAdj ?? 0,
+      oomScoreAdj: input.oomScoreAdj ?? res.oomScoreAdj ?? 0,
     },
     root: { path: input.rootfs, readonly: !!hc.readonlyRootfs },
-    hostname,
+    ...(hostUts ? {} : { hostname }),
     mounts,
     linux,
   };
@@ -148,7 +168,7 @@ function findInit(): string {
   return found;
 }
 
-function namespaces(network: SpecNetwork, cg: CgroupInfo): Array<{ type: string; path?: string }> {
+function namespaces(network: SpecNetwork, cg: CgroupInfo, r: ContainerResources, join: SpecInput['join']): Array<{ type: string; path?: string }> {
   const ns: Array<{ type: string; path?: string }> = [{ type: 'mount' }];
   if (network === 'none') ns.push({ type: 'network' });
   else if (typeof network === 'object' && network !== null) {
@@ -158,39 +178,31 @@ function namespaces(network: SpecNetwork, cg: CgroupInfo): Array<{ type: string;
     // Anything else would silently share the host's network: refuse it.
     throw invalid(`unsupported network for the runtime spec: ${JSON.stringify(network)} (want "none", "host" or a namespace path)`);
   }
-  ns.push({ type: 'uts' }, { type: 'pid' }, { type: 'ipc' });
+  if (r.utsMode !== 'host') ns.push({ type: 'uts' });
+  if (r.pidMode?.startsWith('container:')) {
+    if (!join?.pid) throw invalid(`cannot join PID of container ${r.pidMode.slice(10)}: its namespace was not resolved`);
+    ns.push({ type: 'pid', path: join.pid });
+  } else if (r.pidMode !== 'host') ns.push({ type: 'pid' });
+  if (r.ipcMode?.startsWith('container:')) {
+    if (!join?.ipc) throw invalid(`cannot join IPC of container ${r.ipcMode.slice(10)}: its namespace was not resolved`);
+    ns.push({ type: 'ipc', path: join.ipc });
+  } else if (r.ipcMode !== 'host') ns.push({ type: 'ipc' });
   // Docker's default cgroupns is private on v2 and the host's on v1.
-  if (cg.version === '2') ns.push({ type: 'cgroup' });
+  const cgroupns = r.cgroupnsMode ?? (cg.version === '2' ? 'private' : 'host');
+  if (cgroupns === 'private') ns.push({ type: 'cgroup' });
   return ns;
 }
 
-const CPU_PERIOD = 100_000;
-
-function resources(hostConfig: HostConfig, privileged: boolean, cg: CgroupInfo): Record<string, any> {
-  // Records from older berth versions may lack fields: absent means unlimited.
-  const hc = { memory: hostConfig.memory ?? 0, cpuShares: hostConfig.cpuShares ?? 0, nanoCpus: hostConfig.nanoCpus ?? 0, pidsLimit: hostConfig.pidsLimit ?? 0 };
-  const r: Record<string, any> = { devices: [...(privileged ? PRIVILEGED_DEVICE_RULES : DEFAULT_DEVICE_RULES)] };
-  if (hc.memory < 0) throw invalid(`invalid memory limit: ${hc.memory}`);
-  if (hc.memory > 0) {
-    if (hc.memory < 6 * 1024 * 1024) throw invalid('Minimum memory limit allowed is 6MB');
-    r.memory = { limit: hc.memory };
-    // Docker's default: as much swap as memory (memory+swap = 2x).
-    if (cg.swapAccounting) r.memory.swap = hc.memory * 2;
-  }
-  const cpu: Record<string, number> = {};
-  if (hc.cpuShares < 0) throw invalid(`invalid CPU shares: ${hc.cpuShares}`);
-  if (hc.cpuShares > 0) cpu.shares = hc.cpuShares;
-  if (hc.nanoCpus < 0) throw invalid(`invalid NanoCPUs: ${hc.nanoCpus}`);
-  if (hc.nanoCpus > 0) {
-    const ncpu = os.availableParallelism();
-    if (hc.nanoCpus > ncpu * 1e9) {
-      throw invalid(`range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
-    }
-    cpu.quota = Math.round((hc.nanoCpus * CPU_PERIOD) / 1e9);
-    cpu.period = CPU_PERIOD;
-    if (cpu.quota < 1000) throw invalid('range of CPUs is from 0.01 to the number of CPUs available');
-  }
-  if (Object.keys(cpu).length > 0) r.cpu = cpu;
-  if (hc.pidsLimit > 0) r.pids = { limit: hc.pidsLimit };
-  return r;
+/** --group-add: numbers as they are, names from the container's /etc/group. */
+function groupAddGids(rootfs: string, groups: string[] | undefined): number[] {
+  if (!groups?.length) return [];
+  let entries: ReturnType<typeof parseGroup> | undefined;
+  return groups.map((g) => {
+    if (/^\d+$/.test(g)) return Number(g);
+    entries ??= parseGroup(readFileInRoot(rootfs, '/etc/group'));
+    const found = entries.find((e) => e.name === g);
+    if (!found) throw invalid(`Unable to find group ${g}: no matching entries in group file`);
+    return found.gid;
+  });
 }
+

@@ -10,6 +10,7 @@ import { versionBelow } from '../version.ts';
 import { checkCreateBody } from './create-schema.ts';
 import { JsonFields } from './json-fields.ts';
 import { decodeMounts } from './mounts.ts';
+import { decodeResources } from './resources.ts';
 
 const NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -27,18 +28,11 @@ const CONFIG_KEYS = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStd
 const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
   PortBindings: isEmpty, PublishAllPorts: isEmpty, Links: isEmpty,
   VolumeDriver: (v) => isEmpty(v) || v === 'local',
-  Devices: isEmpty, DeviceCgroupRules: isEmpty, DeviceRequests: isEmpty,
-  Ulimits: isEmpty, Sysctls: isEmpty, StorageOpt: isEmpty, GroupAdd: isEmpty, Annotations: isEmpty,
-  CgroupnsMode: isEmpty, PidMode: isEmpty, UTSMode: isEmpty, UsernsMode: isEmpty, Cgroup: isEmpty,
-  IpcMode: (v) => isEmpty(v) || v === 'private' || v === 'shareable',
+  DeviceRequests: isEmpty, StorageOpt: isEmpty, Annotations: isEmpty, Cgroup: isEmpty,
   Isolation: (v) => isEmpty(v) || v === 'default',
-  OomScoreAdj: isEmpty, OomKillDisable: isEmpty, CgroupParent: isEmpty,
-  MemoryReservation: isEmpty, MemorySwap: isEmpty, KernelMemory: isEmpty, KernelMemoryTCP: isEmpty,
-  MemorySwappiness: (v) => isEmpty(v) || v === -1,
-  CpuPeriod: isEmpty, CpuQuota: isEmpty, CpuRealtimePeriod: isEmpty, CpuRealtimeRuntime: isEmpty,
-  CpusetCpus: isEmpty, CpusetMems: isEmpty, CpuCount: isEmpty, CpuPercent: isEmpty,
-  IOMaximumIOps: isEmpty, IOMaximumBandwidth: isEmpty, BlkioWeight: isEmpty, BlkioWeightDevice: isEmpty,
-  BlkioDeviceReadBps: isEmpty, BlkioDeviceWriteBps: isEmpty, BlkioDeviceReadIOps: isEmpty, BlkioDeviceWriteIOps: isEmpty,
+  CgroupParent: isEmpty, KernelMemoryTCP: isEmpty,
+  // Windows-only resources: dockerd on Linux refuses them too.
+  CpuCount: isEmpty, CpuPercent: isEmpty, IOMaximumIOps: isEmpty, IOMaximumBandwidth: isEmpty,
   LogConfig: (v) => {
     if (isEmpty(v)) return true;
     const lc = v as { Type?: unknown; Config?: unknown };
@@ -141,5 +135,6 @@ function decodeHostConfig(raw: Record<string, unknown>, version: string): Partia
   const pids = h.int('PidsLimit');
   if (pids !== undefined && pids !== null && pids > 0) set('pidsLimit', pids);
   set('init', h.bool('Init'));
+  set('resources', decodeResources(raw));
   return out;
 }

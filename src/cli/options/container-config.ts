@@ -4,6 +4,7 @@
 // apart from reading env/label/seccomp files, so it is tested without a
 // daemon.
 
+import { parseDevice, parseThrottle, parseUlimit, parseWeightDevice } from './resources.ts';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { ContainerCreateBody, HostConfigBody, RestartPolicyBody } from '../../client/types.ts';
@@ -195,7 +196,25 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
     MemorySwap: str(v['memory-swap']) === '-1' ? -1 : bytes('memory-swap'),
     PidsLimit: (v['pids-limit'] as number) ?? 0,
     Runtime: str(v.runtime),
+    KernelMemory: bytes('kernel-memory'),
+    OomKillDisable: v['oom-kill-disable'] === true,
+    OomScoreAdj: (v['oom-score-adj'] as number) ?? 0,
+    CpusetMems: str(v['cpuset-mems']),
+    BlkioWeight: (v['blkio-weight'] as number) ?? 0,
+    BlkioWeightDevice: list(v['blkio-weight-device']).map(parseWeightDevice),
+    BlkioDeviceReadBps: list(v['device-read-bps']).map((d) => parseThrottle(d, 'bytes')),
+    BlkioDeviceWriteBps: list(v['device-write-bps']).map((d) => parseThrottle(d, 'bytes')),
+    BlkioDeviceReadIOps: list(v['device-read-iops']).map((d) => parseThrottle(d, 'iops')),
+    BlkioDeviceWriteIOps: list(v['device-write-iops']).map((d) => parseThrottle(d, 'iops')),
+    Devices: list(v.device).map(parseDevice),
+    DeviceCgroupRules: list(v['device-cgroup-rule']).length ? list(v['device-cgroup-rule']) : null,
+    Ulimits: list(v.ulimit).map(parseUlimit),
+    CgroupnsMode: str(v.cgroupns),
+    UsernsMode: str(v.userns),
+    Isolation: str(v.isolation),
   };
+  // docker sends -1 (or nothing) for "not set"; only a chosen value goes out.
+  if (input.changed.has('memory-swappiness')) hostConfig.MemorySwappiness = v['memory-swappiness'] as number;
   if (Object.keys(tmpfs).length) hostConfig.Tmpfs = tmpfs;
   const mounts = list(v.mount).map(parseMountFlag);
   if (mounts.length) hostConfig.Mounts = mounts;

@@ -9,6 +9,9 @@ import type { ImageRecord } from '../../core/image.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { mergeEnv, resolveArgs } from '../../runtime/process.ts';
 import { validateMountSyntax } from '../../volumes/specs.ts';
+import { hostFacts, validateResources } from '../../runtime/resources.ts';
+import { hostLimits } from '../../runtime/rlimits.ts';
+import { detectCgroups } from '../../runtime/cgroups.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -43,6 +46,7 @@ export function defaultHostConfig(h: Partial<HostConfig> = {}, defaultRuntime: s
     pidsLimit: h.pidsLimit ?? 0,
     init: h.init ?? false,
     securityOpt: h.securityOpt ?? [],
+    ...(h.resources ? { resources: h.resources } : {}),
   };
 }
 
@@ -54,7 +58,8 @@ export function effectiveNetworkMode(mode: string): 'none' | 'host' {
   throw notFound(`network ${mode} not found`);
 }
 
-export function validateHostConfig(h: HostConfig): void {
+/** Throws a 400 naming the first bad option; returns dockerd's warnings for options it takes but cannot apply here. */
+export function validateHostConfig(h: HostConfig): string[] {
   const rp = h.restartPolicy;
   if (!restartNames.has(rp.name)) throw invalid(`invalid restart policy: unknown policy '${rp.name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
   if (rp.maximumRetryCount < 0) throw invalid('invalid restart policy: maximum retry count must be a positive integer');
@@ -70,6 +75,7 @@ export function validateHostConfig(h: HostConfig): void {
   if (h.nanoCpus < 0 || h.nanoCpus > ncpu * 1e9 || (h.nanoCpus > 0 && h.nanoCpus < 1e7)) {
     throw invalid(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
   }
+  return validateResources(h, hostFacts(hostLimits(), detectCgroups()));
 }
 
 /** Docker's merge: the image supplies what the user left unset. */

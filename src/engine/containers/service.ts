@@ -41,6 +41,8 @@ export interface SpecRequest {
   netMode: 'none' | 'host';
   /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
   mounts?: OciSpec['mounts'];
+  /** Namespaces of other containers to join (--ipc/--pid container:<id>). */
+  join?: { ipc?: string; pid?: string };
 }
 
 export interface ContainerServiceDeps {
@@ -112,7 +114,11 @@ export class ContainerEngine implements ContainerService {
       throw conflict(`Conflict. The container name "/${name}" is already in use by container "${holder}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
     const hostConfig = defaultHostConfig(req.hostConfig, this.#d.defaultRuntime);
-    validateHostConfig(hostConfig);
+    const warnings = validateHostConfig(hostConfig);
+    const modes = hostConfig.resources ?? {};
+    if (modes.utsMode === 'host' && req.config.hostname) throw invalid('conflicting options: hostname and the UTS mode');
+    // --ipc/--pid container:<name>: like dockerd, the other container must run (and share its IPC) already at create.
+    this.#namespaceTargets(modes);
     const netMode = effectiveNetworkMode(hostConfig.networkMode);
     if (netMode !== hostConfig.networkMode) {
       if (!this.#warnedNetwork) {
@@ -124,7 +130,7 @@ export class ContainerEngine implements ContainerService {
     const image = await this.#d.images.resolve(req.config.image);
     const id = newContainerId();
     // Docker's default hostname: the short ID, or the host's own with the host's network.
-    const config = mergeConfig(req.config, image, netMode === 'host' ? hostname() : id.slice(0, 12));
+    const config = mergeConfig(req.config, image, netMode === 'host' || modes.utsMode === 'host' ? hostname() : id.slice(0, 12));
     const dir = this.containerDir(id);
     const record = newRecord({ id, name, image, config, hostConfig, driver: this.#d.images.snapshotter.name, dir });
 
@@ -147,7 +153,7 @@ export class ContainerEngine implements ContainerService {
       throw err;
     }
     this.#d.events.emit('container', 'create', id, this.#attrs(record));
-    return { id, warnings: [] };
+    return { id, warnings };
   }
 
   // ---- start / exit ---------------------------------------------------
@@ -184,7 +190,8 @@ export class ContainerEngine implements ContainerService {
       await writeContainerFiles(rec, netMode);
       t.push(performance.now());
       const mounts = await this.#d.mounts?.setup(rec, rootfs);
-      const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode, mounts });
+      const join = this.#namespaceTargets(rec.hostConfig.resources ?? {});
+      const spec = await this.#d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });
       await mkdir(this.#bundle(id), { recursive: true, mode: 0o700 });
       t.push(performance.now());
       const { pid } = await this.#d.runtime.create({
@@ -209,6 +216,24 @@ export class ContainerEngine implements ContainerService {
     }
     this.#d.events.emit('container', 'start', id, this.#attrs(rec));
     this.#watch(id);
+  }
+
+  /** /proc paths of the namespaces a container shares with another: that one must run, and offer its IPC (dockerd's rules and messages). */
+  #namespaceTargets(r: NonNullable<ContainerRecord['hostConfig']['resources']>): NonNullable<SpecRequest['join']> {
+    const out: NonNullable<SpecRequest['join']> = {};
+    for (const [kind, mode] of [['ipc', r.ipcMode], ['pid', r.pidMode]] as const) {
+      if (!mode?.startsWith('container:')) continue;
+      const target = this.#d.containers.resolve(mode.slice(10));
+      if (!hasProcess(target) || target.state.pid <= 0) {
+        throw conflict(kind === 'ipc' ? `cannot join IPC of a non running container: ${target.id}` : `container ${target.id} is not running`);
+      }
+      const shared = target.hostConfig.resources?.ipcMode;
+      if (kind === 'ipc' && shared !== 'shareable' && shared !== 'host') {
+        throw invalid(`can't join IPC of container ${target.id}: non-shareable IPC (hint: use IpcMode:shareable for the donor container)`);
+      }
+      out[kind] = `/proc/${target.state.pid}/ns/${kind}`;
+    }
+    return out;
   }
 
   async #failStart(rec: ContainerRecord, err: unknown, created: boolean): Promise<void> {
@@ -261,6 +286,8 @@ export class ContainerEngine implements ContainerService {
     });
     if (!rec) return;
     this.#log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), recordMs: Math.round(performance.now() - seen) });
+    // dockerd reports an OOM kill as its own event, before the die.
+    if (status.oomKilled) this.#d.events.emit('container', 'oom', id, this.#attrs(rec));
     this.#d.events.emit('container', 'die', id, { ...this.#attrs(rec), exitCode: String(status.exitCode) });
     this.#waiters.exited(id, status.exitCode);
     if (rec.hostConfig.autoRemove) {

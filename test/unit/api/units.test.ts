@@ -147,7 +147,19 @@ test('the create decoder maps docker fields and refuses what berth lacks', () =>
   assert.equal(req.name, undefined);
   assert.throws(() => decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['CMD', 'true'] } }, null, '1.44'), /Config\.Healthcheck is not supported/);
   assert.doesNotThrow(() => decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['NONE'] } }, null, '1.44'));
-  assert.throws(() => decodeCreateRequest({ Image: 'a', HostConfig: { Devices: [{ PathOnHost: '/dev/fuse' }] } }, null, '1.44'), /HostConfig\.Devices/);
+  assert.throws(() => decodeCreateRequest({ Image: 'a', HostConfig: { DeviceRequests: [{ Driver: 'nvidia', Count: -1 }] } }, null, '1.44'), /HostConfig\.DeviceRequests/);
+  // Resource and namespace options map into hostConfig.resources; docker's "not set" values are dropped.
+  const res = decodeCreateRequest({
+    Image: 'a',
+    HostConfig: {
+      Devices: [{ PathOnHost: '/dev/fuse', PathInContainer: '/dev/fuse', CgroupPermissions: 'rwm' }], Ulimits: [{ Name: 'nofile', Soft: 10, Hard: 20 }],
+      MemorySwappiness: -1, MemorySwap: 0, OomScoreAdj: 7, IpcMode: 'shareable', CpusetCpus: '', Sysctls: { 'net.ipv4.ip_forward': '1' },
+    },
+  }, null, '1.44');
+  assert.deepEqual(res.hostConfig?.resources, {
+    devices: [{ pathOnHost: '/dev/fuse', pathInContainer: '/dev/fuse', cgroupPermissions: 'rwm' }],
+    ulimits: [{ name: 'nofile', soft: 10, hard: 20 }], oomScoreAdj: 7, ipcMode: 'shareable', sysctls: { 'net.ipv4.ip_forward': '1' },
+  });
   assert.throws(() => decodeCreateRequest({ Image: 'a', HostConfig: { LogConfig: { Type: 'syslog', Config: {} } } }, null, '1.44'), /HostConfig\.LogConfig/);
   assert.throws(() => decodeCreateRequest({ Image: 'a', Labels: { a: 1 } }, null, '1.44'), /invalid JSON: json: cannot unmarshal number into Go struct field ContainerConfigWrapper\.Labels of type string$/);
 });
