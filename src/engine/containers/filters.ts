@@ -30,9 +30,14 @@ export interface FilterContext {
 
 export function matchesFilters(rec: ContainerRecord, f: ContainerFilters, ctx: FilterContext): boolean {
   if (f.id?.length && !f.id.some((p) => rec.id.startsWith(p))) return false;
-  // Docker matches names as a regular expression against "/name".
+  // Docker matches names as a regular expression, against "/name" and "name" (so "^web$" is exactly web).
   if (f.name?.length && !f.name.some((p) => {
-    try { return new RegExp(p).test('/' + rec.name); } catch { return ('/' + rec.name).includes(p); }
+    try {
+      const re = new RegExp(p);
+      return re.test('/' + rec.name) || re.test(rec.name);
+    } catch {
+      return ('/' + rec.name).includes(p);
+    }
   })) return false;
   if (f.label?.length && !f.label.every((l) => labelMatches(rec.config.labels, l))) return false;
   if (f.status?.length && !f.status.includes(rec.state.status)) return false;
