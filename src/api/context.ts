@@ -15,6 +15,7 @@ import type { ContainerCommits } from '../engine/containers/commit.ts';
 import type { VolumeService } from '../core/volume.ts';
 import type { ApiLimits } from './limits.ts';
 import type { DistributionService } from '../images/distribution/service.ts';
+import type { NetworkService } from '../core/network.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -30,6 +31,8 @@ export interface ApiDeps {
   limits?: Partial<ApiLimits>;
   /** pull / push (absent in API tests that do not need them). */
   distribution?: Pick<DistributionService, 'pull' | 'push'>;
+  /** Absent in daemons (and tests) without networking: the network endpoints answer 404. */
+  networks?: NetworkService;
 }
 
 interface BaseCtx {

@@ -14,6 +14,7 @@ import * as volumes from './handlers/volumes.ts';
 import * as observe from './handlers/observe.ts';
 import * as exec from './handlers/exec.ts';
 import * as manage from './handlers/manage.ts';
+import * as networks from './handlers/networks.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -65,4 +66,12 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/volumes/prune', handler: volumes.prune },
   { method: 'GET', path: '/volumes/{name}', handler: volumes.inspect },
   { method: 'DELETE', path: '/volumes/{name}', handler: volumes.remove },
+
+  { method: 'GET', path: '/networks', handler: networks.list },
+  { method: 'POST', path: '/networks/create', handler: networks.create },
+  { method: 'POST', path: '/networks/prune', handler: networks.prune },
+  { method: 'GET', path: '/networks/{id}', handler: networks.inspect },
+  { method: 'DELETE', path: '/networks/{id}', handler: networks.remove },
+  { method: 'POST', path: '/networks/{id}/connect', handler: networks.connect },
+  { method: 'POST', path: '/networks/{id}/disconnect', handler: networks.disconnect },
 ];

@@ -17,6 +17,7 @@
 import type { LogEntry, OutputStream } from './runtime.ts';
 import type { MountRequest } from './volume.ts';
 import type { StatsSample, TopResult } from './stats.ts';
+import type { ContainerNetworkSettings, EndpointConfig, PortMap } from './network.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -83,6 +84,12 @@ export interface HostConfig {
   pidsLimit: number;
   init: boolean;
   securityOpt: string[];
+  /** -p: "80/tcp" -> host bindings. */
+  portBindings?: PortMap;
+  /** -P: every exposed port on a random host port. */
+  publishAllPorts?: boolean;
+  /** --link name:alias (default bridge). */
+  links?: string[];
   /** The rest of docker's resource and isolation options (absent on records from before they existed). */
   resources?: ContainerResources;
 }
@@ -179,6 +186,8 @@ export interface CreateContainerRequest {
   name?: string;
   config: Partial<ContainerConfig> & { image: string };
   hostConfig?: Partial<HostConfig>;
+  /** NetworkingConfig.EndpointsConfig: per network name. */
+  networking?: Record<string, Partial<EndpointConfig>>;
 }
 
 export interface ContainerFilters {
@@ -197,6 +206,8 @@ export interface ContainerView extends ContainerRecord {
   sizeRw?: number;
   sizeRootFs?: number;
   graphDriver: { name: string; data: Record<string, string> };
+  /** Filled by the network layer where there is one. */
+  network?: ContainerNetworkSettings;
 }
 
 /** A path in a container, as `docker cp` stats it (mode: unix st_mode bits). */

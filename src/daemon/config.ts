@@ -24,6 +24,8 @@ export interface DaemonConfig {
   insecureRegistries: string[];
   /** Mirrors of Docker Hub, tried in order (URLs). */
   registryMirrors: string[];
+  /** Networking (dockerd's names): see src/network/config.ts. */
+  network: { bridge?: string; bip?: string; pools?: string[]; mtu?: number; iptables?: boolean; ipMasq?: boolean; icc?: boolean };
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
@@ -76,11 +78,19 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--insecure-registry <host>', 'registry to reach without TLS verification (repeatable)').argParser(collect))
     .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
+    .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
+    .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
+    .addOption(new Option('--default-address-pool <pool>', 'default address pool for user-defined networks (base=CIDR,size=N)').argParser((v: string, prev: string[] = []) => [...prev, v]))
+    .addOption(new Option('--mtu <bytes>', 'MTU of the default bridge and its containers').argParser(Number))
+    .addOption(new Option('--iptables [bool]', 'enable the addition of iptables rules').argParser(flagBool))
+    .addOption(new Option('--ip-masq [bool]', 'enable IP masquerading').argParser(flagBool))
+    .addOption(new Option('--icc [bool]', 'enable inter-container communication on the default bridge').argParser(flagBool))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv, { from: 'user' });
   const opts = cmd.opts<Record<string, string | string[]>>();
   const flags = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : v])) as Record<string, string>;
+  const net = networkSettings(opts, readNetworkFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE));
 
   const fromFile = readConfigFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE);
   const flagFields: Partial<Record<RawField, string>> = {
@@ -119,6 +129,56 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
       apiHeadersTimeout: flagFields.apiHeadersTimeout ?? fromFile.apiHeadersTimeout,
       apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
     }),
+    network: net,
+  };
+}
+
+function flagBool(v: string | boolean | undefined): boolean {
+  if (v === undefined || v === true || v === 'true' || v === '1') return true;
+  if (v === false || v === 'false' || v === '0') return false;
+  throw invalid(`invalid boolean value ${JSON.stringify(v)}`);
+}
+
+// daemon.json network keys: not strings, so kept apart from fileKeys.
+const NETWORK_KEYS = ['bridge', 'bip', 'default-address-pools', 'mtu', 'iptables', 'ip-masq', 'icc'] as const;
+
+function readNetworkFile(path: string, required: boolean): Record<string, unknown> {
+  let text: string;
+  try { text = readFileSync(path, 'utf8'); } catch (err: any) {
+    if (err.code === 'ENOENT' && !required) return {};
+    return {};
+  }
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    return Object.fromEntries(NETWORK_KEYS.filter((k) => k in json).map((k) => [k, json[k]]));
+  } catch { return {}; }
+}
+
+function networkSettings(flags: Record<string, any>, file: Record<string, unknown>): DaemonConfig['network'] {
+  const both = [['bridge', 'bridge'], ['bip', 'bip'], ['defaultAddressPool', 'default-address-pools'], ['mtu', 'mtu'],
+    ['iptables', 'iptables'], ['ipMasq', 'ip-masq'], ['icc', 'icc']].filter(([f, k]) => flags[f!] !== undefined && file[k!] !== undefined).map(([, k]) => k);
+  if (both.length) throw invalid(`the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
+  const str = (k: string) => {
+    const v = file[k];
+    if (v !== undefined && typeof v !== 'string') throw invalid(`configuration file: "${k}" must be a string`);
+    return v as string | undefined;
+  };
+  const bool = (k: string) => {
+    const v = file[k];
+    if (v !== undefined && typeof v !== 'boolean') throw invalid(`configuration file: "${k}" must be true or false`);
+    return v as boolean | undefined;
+  };
+  let filePools: string[] | undefined;
+  if (file['default-address-pools'] !== undefined) {
+    const v = file['default-address-pools'];
+    if (!Array.isArray(v)) throw invalid('configuration file: "default-address-pools" must be a list of {"base": CIDR, "size": N}');
+    filePools = v.map((p: { base?: unknown; size?: unknown }) => `base=${String(p.base)},size=${String(p.size)}`);
+  }
+  const mtu = flags.mtu ?? (file.mtu as number | undefined);
+  if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) throw invalid(`invalid MTU ${String(mtu)}: want 68 to 65535`);
+  return {
+    bridge: flags.bridge ?? str('bridge'), bip: flags.bip ?? str('bip'), pools: flags.defaultAddressPool ?? filePools, mtu,
+    iptables: flags.iptables ?? bool('iptables'), ipMasq: flags.ipMasq ?? bool('ip-masq'), icc: flags.icc ?? bool('icc'),
   };
 }
 
@@ -150,10 +210,11 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
     throw invalid(`unable to parse configuration file ${path}: ${err.message}`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid(`configuration file ${path} must hold a JSON object`);
-  const unknown = Object.keys(json).filter((k) => !(k in fileKeys));
+  const unknown = Object.keys(json).filter((k) => !(k in fileKeys) && !(NETWORK_KEYS as readonly string[]).includes(k));
   if (unknown.length) throw invalid(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
   const out: Partial<Record<RawField, string>> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
+    if ((NETWORK_KEYS as readonly string[]).includes(k)) continue;
     const field = fileKeys[k]!;
     if (k === 'hosts') {
       if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);

@@ -21,6 +21,7 @@ import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
+import { createNetworking } from './network-wiring.ts';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -91,10 +92,12 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       dataRoot: config.dataRoot, db, snapshotter, content, events, logger: log,
       usersOfImage: async (id) => (containers ? containers.usersOfImage(id) : []),
     });
+    const network = createNetworking({ config, db, events, logger: log });
+    cleanups.push(() => network.shutdown());
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime,
-      buildSpec: specBuilder(), readLogs, tarDirectory, mounts: volumes.mounts,
+      buildSpec: specBuilder(), readLogs, tarDirectory, mounts: volumes.mounts, network,
     });
     cleanups.push(() => containers!.shutdown());
     const execRuntime = createExecRuntime(config, log);
@@ -107,15 +110,18 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const t0 = Date.now();
     await images.seedDefault();
     log.debug('default image ready', { ms: Date.now() - t0 });
+    await network.bootNetworks();
     await containers.restore();
     await containers.sweepOrphans();
     await execRuntime.sweep();
+    await network.reconcile();
+    log.debug('networks ready', { ms: Date.now() - t0 });
     const swept = await images.gc();
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
-    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution });
+    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, networks: network });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

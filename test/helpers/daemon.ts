@@ -7,11 +7,13 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type DaemonOptions, PrivateDaemon } from './private-daemon.ts';
+import { type DaemonNetwork, pickDaemonNetwork, removeDaemonNetworking } from './network.ts';
 
 export { PrivateDaemon, daemonProcesses, type DaemonKind, type DaemonOptions } from './private-daemon.ts';
 export { DaemonUnavailable, startDockerd, type DockerdOptions } from './dockerd.ts';
 export { run, runOk, type RunOptions, type RunResult } from './run.ts';
 export { skipUnlessRoot } from './root.ts';
+export { daemonNetworkLeftovers, type DaemonNetwork } from './network.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 export const BERTHD = `${REPO_ROOT}/bin/berthd`;
@@ -23,9 +25,15 @@ export interface BerthdOptions extends DaemonOptions {
   config?: Record<string, unknown>;
   /** Daemon binary (default bin/berthd of this checkout). */
   binary?: string;
+  /** Bridge name and subnets (default: a fresh unique set, see network.ts). */
+  network?: DaemonNetwork;
 }
 
+/** The default bridge and subnets a private berthd was given. */
+export const daemonNetworks = new WeakMap<PrivateDaemon, DaemonNetwork>();
+
 export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaemon> {
+  const net = opts.network ?? pickDaemonNetwork();
   const d = new PrivateDaemon({
     kind: 'berthd',
     command: opts.binary ?? BERTHD,
@@ -40,11 +48,17 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaem
         '--pidfile', p.pidfile,
         '--log-level', opts.logLevel ?? 'info',
         '--config-file', configFile,
+        '--bridge', net.bridge, '--bip', net.bip, '--default-address-pool', net.pool,
         ...(opts.args ?? []),
       ];
     },
+    afterTeardown: async () => {
+      const left = removeDaemonNetworking(net.bridge);
+      if (left.length) throw new Error(left.join('\n'));
+    },
     startTimeoutMs: opts.startTimeoutMs ?? 30_000,
   }, '/tmp/bt-');
+  daemonNetworks.set(d, net);
   try {
     await d.start();
   } catch (e) {

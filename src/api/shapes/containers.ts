@@ -1,6 +1,7 @@
 // Containers on the wire: the engine's camelCase records as docker's
 // ContainerSummary (`docker ps`) and ContainerInspectResponse.
 
+import { toNetworkSettings, toSummaryNetworks, toSummaryPorts } from './networks.ts';
 import type { ContainerConfig, ContainerMount, ContainerState, ContainerView } from '../../core/container.ts';
 import { statusText, unixSeconds } from '../time.ts';
 import { versionAtLeast } from '../version.ts';
@@ -75,7 +76,7 @@ export function toSummary(v: ContainerView, version: string, now = Date.now()): 
     ImageID: v.imageId,
     Command: commandText(v.path, v.args),
     Created: unixSeconds(v.created),
-    Ports: [],
+    Ports: toSummaryPorts(v.network),
     // omitempty in dockerd: absent unless sizes were asked for and non-zero.
     ...(v.sizeRw ? { SizeRw: v.sizeRw } : {}),
     ...(v.sizeRootFs ? { SizeRootFs: v.sizeRootFs } : {}),
@@ -84,7 +85,7 @@ export function toSummary(v: ContainerView, version: string, now = Date.now()): 
     Status: statusText(v.state, now),
     HostConfig: { NetworkMode: v.hostConfig.networkMode },
     ...(versionAtLeast(version, '1.52') ? { Health: { Status: 'none', FailingStreak: 0 } } : {}),
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: { Networks: toSummaryNetworks(v.network) },
     Mounts: toDockerMounts(v.mounts),
   };
 }
@@ -122,7 +123,7 @@ export function toInspect(v: ContainerView, sized: boolean, version: string): Re
     ...(sized ? { SizeRw: v.sizeRw ?? 0, SizeRootFs: v.sizeRootFs ?? 0 } : {}),
     Mounts: toDockerMounts(v.mounts),
     Config: toDockerConfig(v.config),
-    NetworkSettings: {
+    NetworkSettings: v.network ? toNetworkSettings(v.network, !versionAtLeast(version, '1.52')) : {
       SandboxID: '', SandboxKey: '', Ports: {},
       ...(versionAtLeast(version, '1.52') ? {} : LEGACY_NETWORK_SETTINGS),
       Networks: {},

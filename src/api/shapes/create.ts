@@ -5,6 +5,7 @@
 // docker CLI sends every field, mostly empty.
 
 import type { CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
+import type { EndpointConfig, PortMap } from '../../core/network.ts';
 import { invalid } from '../../core/errors.ts';
 import { versionBelow } from '../version.ts';
 import { checkCreateBody } from './create-schema.ts';
@@ -26,7 +27,6 @@ const CONFIG_KEYS = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStd
 
 /** HostConfig options the engine does not run yet, with the values that mean "not used". */
 const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
-  PortBindings: isEmpty, PublishAllPorts: isEmpty, Links: isEmpty,
   VolumeDriver: (v) => isEmpty(v) || v === 'local',
   DeviceRequests: isEmpty, StorageOpt: isEmpty, Annotations: isEmpty, Cgroup: isEmpty,
   Isolation: (v) => isEmpty(v) || v === 'default',
@@ -44,7 +44,6 @@ const UNSUPPORTED_CONFIG: Record<string, (v: unknown) => boolean> = {
   Healthcheck: (v) => isEmpty(v) || (isEmpty((v as { Test?: unknown }).Test)) ||
     JSON.stringify((v as { Test?: unknown }).Test) === '["NONE"]',
   NetworkDisabled: isEmpty,
-  MacAddress: isEmpty,
 };
 
 function isEmpty(v: unknown): boolean {
@@ -97,6 +96,8 @@ export function decodeCreateRequest(body: unknown, name: string | null, version:
   if (name) req.name = name.replace(/^\//, '');
   const hcRaw = c.obj('HostConfig');
   if (hcRaw) req.hostConfig = decodeHostConfig(hcRaw, version);
+  const networking = decodeNetworking(c.obj('NetworkingConfig'), c.str('MacAddress') ?? '', req.hostConfig?.networkMode ?? 'default');
+  if (networking) req.networking = networking;
   return req;
 }
 
@@ -136,5 +137,40 @@ function decodeHostConfig(raw: Record<string, unknown>, version: string): Partia
   if (pids !== undefined && pids !== null && pids > 0) set('pidsLimit', pids);
   set('init', h.bool('Init'));
   set('resources', decodeResources(raw));
+  const pb = h.obj('PortBindings');
+  if (pb) set('portBindings', decodePortBindings(pb));
+  set('publishAllPorts', h.bool('PublishAllPorts'));
+  set('links', h.strList('Links'));
   return out;
+}
+
+function decodePortBindings(raw: Record<string, unknown>): PortMap {
+  const out: PortMap = {};
+  for (const [port, list] of Object.entries(raw)) {
+    if (list === null) { out[port] = null; continue; }
+    if (!Array.isArray(list)) throw invalid(`HostConfig.PortBindings.${port} must be a list`);
+    out[port] = list.map((b: unknown, i) => {
+      const f = new JsonFields((b ?? {}) as Record<string, unknown>, `HostConfig.PortBindings.${port}[${i}].`);
+      return { hostIp: f.str('HostIp') ?? '', hostPort: f.str('HostPort') ?? '' };
+    });
+  }
+  return out;
+}
+
+/** NetworkingConfig.EndpointsConfig (and the legacy Config.MacAddress for the primary network). */
+function decodeNetworking(raw: Record<string, unknown> | undefined, legacyMac: string, mode: string): Record<string, Partial<EndpointConfig>> | undefined {
+  const out: Record<string, Partial<EndpointConfig>> = {};
+  const eps = raw ? new JsonFields(raw, 'NetworkingConfig.').obj('EndpointsConfig') : undefined;
+  for (const [name, v] of Object.entries(eps ?? {})) {
+    if (v === null) { out[name] = {}; continue; }
+    const f = new JsonFields(v as Record<string, unknown>, `NetworkingConfig.EndpointsConfig.${name}.`);
+    const ipam = f.obj('IPAMConfig');
+    const ip = ipam ? new JsonFields(ipam, `NetworkingConfig.EndpointsConfig.${name}.IPAMConfig.`).str('IPv4Address') ?? '' : '';
+    out[name] = { aliases: f.strList('Aliases') ?? [], links: f.strList('Links') ?? [], ipv4Address: ip, macAddress: f.str('MacAddress') ?? '' };
+  }
+  if (legacyMac) {
+    const key = Object.keys(out)[0] ?? mode;
+    out[key] = { ...(out[key] ?? {}), macAddress: out[key]?.macAddress || legacyMac };
+  }
+  return Object.keys(out).length ? out : undefined;
 }

@@ -47,6 +47,9 @@ export function defaultHostConfig(h: Partial<HostConfig> = {}, defaultRuntime: s
     init: h.init ?? false,
     securityOpt: h.securityOpt ?? [],
     ...(h.resources ? { resources: h.resources } : {}),
+    ...(h.portBindings ? { portBindings: h.portBindings } : {}),
+    ...(h.publishAllPorts ? { publishAllPorts: true } : {}),
+    ...(h.links?.length ? { links: h.links } : {}),
   };
 }
 

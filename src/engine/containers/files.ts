@@ -3,6 +3,7 @@
 
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import type { ContainerRecord } from '../../core/container.ts';
+import type { NetworkSetup } from '../../core/network.ts';
 
 async function writeAtomic(path: string, data: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
@@ -17,11 +18,13 @@ async function readOr(path: string, fallback: string): Promise<string> {
 const loopbackNameserver = /^\s*nameserver\s+(127\.\S*|::1)\s*$/;
 
 /** Host resolv.conf minus loopback nameservers (unreachable from a private net namespace), like dockerd. */
-export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: ContainerRecord): string {
+export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: ContainerRecord, embedded: string[] | null = null): string {
   const hc = rec.hostConfig;
   let lines = host.split('\n');
   if (netMode !== 'host') lines = lines.filter((l) => !loopbackNameserver.test(l));
-  if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
+  // The embedded DNS answers berth's names and forwards the rest (to --dns servers when given).
+  if (embedded) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(embedded.map((d) => `nameserver ${d}`));
+  else if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
   if (hc.dnsSearch.length) lines = lines.filter((l) => !/^\s*(search|domain)\s/.test(l)).concat([`search ${hc.dnsSearch.join(' ')}`]);
   if (hc.dnsOptions.length) lines = lines.filter((l) => !/^\s*options\s/.test(l)).concat([`options ${hc.dnsOptions.join(' ')}`]);
   return lines.filter((l) => l.trim() !== '').join('\n') + '\n';
@@ -37,7 +40,7 @@ function extraHostLines(rec: ContainerRecord): string[] {
   return lines;
 }
 
-export function hostsFile(rec: ContainerRecord): string {
+export function hostsFile(rec: ContainerRecord, networkLines: string[] = []): string {
   return [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -46,17 +49,18 @@ export function hostsFile(rec: ContainerRecord): string {
     'ff02::1\tip6-allnodes',
     'ff02::2\tip6-allrouters',
     ...extraHostLines(rec),
+    ...networkLines,
   ].join('\n') + '\n';
 }
 
-export async function writeContainerFiles(rec: ContainerRecord, netMode: 'none' | 'host'): Promise<void> {
+export async function writeContainerFiles(rec: ContainerRecord, netMode: 'none' | 'host', net?: NetworkSetup): Promise<void> {
   // With the host's network the container sees the host's names, as with Docker.
   const hosts = netMode === 'host'
     ? (await readOr('/etc/hosts', '')).replace(/\n*$/, '\n') + extraHostLines(rec).map((l) => l + '\n').join('')
-    : hostsFile(rec);
+    : hostsFile(rec, net?.hosts);
   await Promise.all([
     writeAtomic(rec.hostnamePath, rec.config.hostname + '\n'),
     writeAtomic(rec.hostsPath, hosts),
-    writeAtomic(rec.resolvConfPath, filterResolvConf(await readOr('/etc/resolv.conf', ''), netMode, rec)),
+    writeAtomic(rec.resolvConfPath, filterResolvConf(await readOr('/etc/resolv.conf', ''), netMode, rec, net?.nameservers ?? null)),
   ]);
 }

@@ -10,6 +10,7 @@ import type {
   ContainerView, CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
+import type { ContainerNetworking, NetworkSetup } from '../../core/network.ts';
 import type { ContainerRuntime, ExitStatus, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
 import type { ImageRecord, ImageService } from '../../core/image.ts';
 import type { EventSink } from '../../core/events.ts';
@@ -38,7 +39,7 @@ export interface SpecRequest {
   record: ContainerRecord;
   image: ImageRecord;
   rootfs: string;
-  netMode: 'none' | 'host';
+  netMode: 'none' | 'host' | { path: string };
   /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
   mounts?: OciSpec['mounts'];
   /** Namespaces of other containers to join (--ipc/--pid container:<id>). */
@@ -59,6 +60,8 @@ export interface ContainerServiceDeps {
   buildSpec(req: SpecRequest): Promise<OciSpec>;
   readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
   tarDirectory(dir: string): NodeJS.ReadableStream;
+  /** Bridge networks, ports, DNS; without it containers get none (or host). */
+  network?: ContainerNetworking;
 }
 
 const SIGKILL = 9;
@@ -92,7 +95,7 @@ export class ContainerEngine implements ContainerService {
     this.#log = deps.logger.child({ component: 'containers' });
     this.#attach = new AttachHub(deps.runtime, this.#log);
     this.#rootfsMounts = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
-    this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id));
+    this.#views = new ContainerViews(deps.containers, deps.images, (id) => this.#rootfsMounts.path(id), deps.network);
     this.#stats = new ContainerStatsService(deps.containers);
     this.#lifecycle = { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex: this.#mutex, attrs: (r) => this.#attrs(r) };
     this.#archive = new ContainerArchive({
@@ -119,8 +122,9 @@ export class ContainerEngine implements ContainerService {
     if (modes.utsMode === 'host' && req.config.hostname) throw invalid('conflicting options: hostname and the UTS mode');
     // --ipc/--pid container:<name>: like dockerd, the other container must run (and share its IPC) already at create.
     this.#namespaceTargets(modes);
-    const netMode = effectiveNetworkMode(hostConfig.networkMode);
-    if (netMode !== hostConfig.networkMode) {
+    const network = this.#d.network;
+    const netMode = network ? (hostConfig.networkMode === 'host' ? 'host' : 'none') : effectiveNetworkMode(hostConfig.networkMode);
+    if (!network && netMode !== hostConfig.networkMode) {
       if (!this.#warnedNetwork) {
         this.#log.info('bridge networking is not available yet: containers without --network get network mode none');
         this.#warnedNetwork = true;
@@ -143,10 +147,18 @@ export class ContainerEngine implements ContainerService {
       await undoMounts?.();
       throw err;
     }
+    let registered = false;
     try {
       await mkdir(dir, { recursive: true, mode: 0o710 });
+      if (network) {
+        record.hostConfig.networkMode = network.register({
+          id, name, networkMode: hostConfig.networkMode, endpoints: req.networking, hostConfig, exposedPorts: config.exposedPorts,
+        });
+        registered = true;
+      }
       this.#d.containers.put(record);
     } catch (err) {
+      if (registered) network!.unregister(id);
       await rm(dir, { recursive: true, force: true });
       await snap.remove(id).catch(() => {});
       await undoMounts?.();
@@ -181,13 +193,18 @@ export class ContainerEngine implements ContainerService {
       throw conflict(`cannot start container ${rec.id.slice(0, 12)}: container is marked for removal`);
     }
     const image = await this.#d.images.resolve(rec.imageId);
-    const netMode = effectiveNetworkMode(rec.hostConfig.networkMode);
+    const network = this.#d.network;
     const rootfs = this.#rootfs(id);
     const t = [performance.now()];
     await this.#rootfsMounts.acquire(id);
     let created = false;
+    let net: NetworkSetup | undefined;
     try {
-      await writeContainerFiles(rec, netMode);
+      const n0 = performance.now();
+      if (network) net = await network.setUp(rec);
+      const networkMs = Math.round((performance.now() - n0) * 10) / 10;
+      const netMode = net ? net.spec : effectiveNetworkMode(rec.hostConfig.networkMode);
+      await writeContainerFiles(rec, net ? (net.hostNetwork ? 'host' : 'none') : netMode as 'none' | 'host', net);
       t.push(performance.now());
       const mounts = await this.#d.mounts?.setup(rec, rootfs);
       const join = this.#namespaceTargets(rec.hostConfig.resources ?? {});
@@ -204,7 +221,7 @@ export class ContainerEngine implements ContainerService {
       await this.#d.runtime.start(id);
       t.push(performance.now());
       const ms = (i: number) => Math.round((t[i + 1]! - t[i]!) * 10) / 10;
-      this.#log.debug('container started', { id, rootfsMs: ms(0), specMs: ms(1), createMs: ms(2), startMs: ms(3) });
+      this.#log.debug('container started', { id, rootfsMs: ms(0), networkMs, specMs: ms(1), createMs: ms(2), startMs: ms(3) });
       rec.state = {
         ...rec.state, status: 'running', pid, exitCode: 0, error: '', oomKilled: false,
         startedAt: new Date().toISOString(),
@@ -241,6 +258,7 @@ export class ContainerEngine implements ContainerService {
     this.#log.warn('container failed to start', { id: rec.id, err: msg });
     this.#attach.endWaiting(rec.id);
     if (created) await this.#d.runtime.delete(rec.id, { force: true }).catch(() => {});
+    await this.#d.network?.tearDown(rec.id).catch((e) => this.#log.warn('network teardown failed', { id: rec.id, err: e }));
     await rm(this.#bundle(rec.id), { recursive: true, force: true }).catch(() => {});
     await this.#rootfsMounts.release(rec.id).catch(() => {});
     await this.#d.mounts?.teardown(rec).catch(() => {});
@@ -280,6 +298,7 @@ export class ContainerEngine implements ContainerService {
       // background: nothing a client waits for needs them gone, and a later
       // start of this container waits for them (#startLocked).
       this.#trackRuntimeCleanup(id);
+      await this.#d.network?.tearDown(id).catch((err) => this.#log.warn('network teardown failed', { id, err }));
       await this.#rootfsMounts.release(id).catch((err) => this.#log.warn('unmount failed', { id, err }));
       await this.#d.mounts?.teardown(rec).catch((err) => this.#log.warn('releasing volumes failed', { id, err }));
       return rec;
@@ -413,6 +432,10 @@ export class ContainerEngine implements ContainerService {
       if (rec.state.status !== 'exited' && rec.state.status !== 'created') {
         await this.#d.runtime.delete(id, { force: true }).catch(() => {});
         await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
+      }
+      if (this.#d.network) {
+        await this.#d.network.tearDown(id).catch((err) => this.#log.warn('network teardown failed', { id, err }));
+        this.#d.network.unregister(id);
       }
       // The rootfs mount point lives in the container's directory: unmount first, then both trees go at once.
       await this.#rootfsMounts.drop(id).catch((err) => this.#log.warn('unmount failed', { id, err }));

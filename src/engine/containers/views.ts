@@ -5,6 +5,7 @@
 import type { ContainerFilters, ContainerRecord, ContainerView } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ImageService } from '../../core/image.ts';
+import type { ContainerNetworking } from '../../core/network.ts';
 import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
 
 const LIVE = new Set(['running', 'paused', 'restarting']);
@@ -14,10 +15,13 @@ export class ContainerViews {
   readonly #images: ImageService;
   readonly #rootfs: (id: string) => string;
 
-  constructor(containers: ContainerRepository, images: ImageService, rootfs: (id: string) => string) {
+  readonly #network: ContainerNetworking | undefined;
+
+  constructor(containers: ContainerRepository, images: ImageService, rootfs: (id: string) => string, network?: ContainerNetworking) {
     this.#containers = containers;
     this.#images = images;
     this.#rootfs = rootfs;
+    this.#network = network;
   }
 
   async list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]> {
@@ -49,6 +53,7 @@ export class ContainerViews {
       imageRef: rec.config.image,
       graphDriver: { name: snap.name, data: await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) },
     };
+    if (this.#network) view.network = this.#network.settings(rec);
     if (size) {
       view.sizeRw = await snap.usage(rec.id).catch(() => 0);
       let imageSize = 0;

@@ -62,7 +62,7 @@ describe('berthd process', { skip: skipUnlessRoot() }, () => {
       [{ Image: 'busybox', Cmd: ['true'], WorkingDir: 'relative' }, '', 400],
       [{ Image: 'busybox', Cmd: [], Entrypoint: [''] }, '', 400],
       [{ Image: 'busybox', Cmd: ['true'], Env: ['=x'] }, '', 400],
-      [{ Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'nosuchnet' } }, '', 404],
+      [{ Image: 'busybox', Cmd: ['true'], NetworkingConfig: { EndpointsConfig: { bridge: { IPAMConfig: { IPv4Address: '10.66.0.9' } } } } }, '', 400],
       [{ Image: 'busybox', Cmd: ['true'], HostConfig: { RestartPolicy: { Name: 'sometimes' } } }, '', 400],
     ];
     for (const [body, query, status] of cases) {

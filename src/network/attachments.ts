@@ -1,0 +1,370 @@
+// The container side of networking (ContainerNetworking): endpoints at
+// create, namespace + veths + leases + published ports at start, all of it
+// undone after exit, and the reconcile after a crash. Also connect and
+// disconnect of running containers.
+
+import { randomBytes } from 'node:crypto';
+import type { ContainerRecord } from '../core/container.ts';
+import type {
+  ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
+} from '../core/network.ts';
+import { conflict, invalid, notFound, isCode } from '../core/errors.ts';
+import { contains, intToIp, ipToInt, isIpv4, isMac, macForIp, parseCidr, pickAddress } from './ipam.ts';
+import { NetworkEngine, isRunning, type NetworkEngineDeps } from './service.ts';
+import { PortProxies, portRequests } from './ports.ts';
+import { EmbeddedDns, hostResolvers } from './dns.ts';
+
+const emptyConfig = (): EndpointConfig => ({ aliases: [], ipv4Address: '', macAddress: '', links: [] });
+
+export class NetworkManager extends NetworkEngine implements ContainerNetworking {
+  readonly #ports = new PortProxies();
+  /** Last address handed out per network: the next lease starts after it (no immediate reuse). */
+  readonly #lastIp = new Map<string, number>();
+  readonly #dns: EmbeddedDns;
+
+  constructor(deps: NetworkEngineDeps) {
+    super(deps);
+    this.#dns = new EmbeddedDns({
+      lookup: (net, name) => this.#lookup(net, name),
+      reverse: (net, ip) => this.#reverse(net, ip),
+      upstreams: (net, from) => this.#upstreams(net, from),
+    }, this.log);
+  }
+
+  protected override onNetworkUp(n: NetworkRecord): void {
+    if (n.driver === 'bridge' && !n.isDefault) this.#dns.serve(n.id, n.ipam.config[0]!.gateway);
+  }
+
+  protected override onNetworkDown(n: NetworkRecord): void {
+    this.#dns.stop(n.id);
+  }
+
+  /** Names a container answers to on a network: name, short ID, aliases (Docker's DNSNames). */
+  #dnsNames(rec: ContainerRecord, ep: EndpointRecord): string[] {
+    return [rec.name, rec.id.slice(0, 12), ...ep.config.aliases];
+  }
+
+  #lookup(networkId: string, name: string): string[] | null {
+    const ips: string[] = [];
+    for (const ep of this.d.store.endpointsOn(networkId)) {
+      if (!ep.ip) continue;
+      const rec = this.d.containers.get(ep.containerId);
+      if (rec && this.#dnsNames(rec, ep).some((n) => n.toLowerCase() === name)) ips.push(ep.ip);
+    }
+    return ips.length ? ips : null;
+  }
+
+  #reverse(networkId: string, ip: string): string | null {
+    const ep = this.d.store.endpointsOn(networkId).find((e) => e.ip === ip);
+    const rec = ep && this.d.containers.get(ep.containerId);
+    const net = this.d.store.getNetwork(networkId);
+    return rec && net ? `${rec.name}.${net.name}` : null;
+  }
+
+  #upstreams(networkId: string, fromIp: string): string[] {
+    const ep = this.d.store.endpointsOn(networkId).find((e) => e.ip === fromIp);
+    const rec = ep && this.d.containers.get(ep.containerId);
+    return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
+  }
+
+  /** The network a container mode names: null for none/host/container:. */
+  #modeNetwork(mode: string): NetworkRecord | null {
+    if (mode === 'none' || mode === 'host' || mode.startsWith('container:')) return null;
+    if (mode === '' || mode === 'default' || mode === 'bridge') {
+      const b = this.d.store.networkByName('bridge');
+      if (!b) throw notFound('network bridge not found');
+      return b;
+    }
+    const n = this.resolveNetwork(mode);
+    return n.driver === 'host' || n.driver === 'null' ? null : n;
+  }
+
+  // ---- create / remove ------------------------------------------------------
+
+  register(req: Parameters<ContainerNetworking['register']>[0]): string {
+    const mode = req.networkMode || 'default';
+    // Like dockerd, a network that does not exist (yet) is an error at start, not at create.
+    if (!mode.startsWith('container:') && !['none', 'host', 'default', 'bridge', ''].includes(mode)) {
+      try { this.resolveNetwork(mode); } catch (err) {
+        if (!isCode(err, 'not_found')) throw err;
+        portRequests(req.hostConfig.portBindings, req.hostConfig.publishAllPorts ?? false, req.exposedPorts);
+        this.#pending.set(req.id, req.endpoints?.[mode] ?? {});
+        return mode;
+      }
+    }
+    return this.#register(req);
+  }
+
+  /** Endpoint settings of containers created for a network that did not exist yet (kept until start). */
+  readonly #pending = new Map<string, Partial<EndpointConfig>>();
+
+  #register(req: Parameters<ContainerNetworking['register']>[0]): string {
+    const mode = req.networkMode || 'default';
+    if (mode.startsWith('container:')) {
+      const target = mode.slice('container:'.length);
+      if (!target) throw invalid(`invalid network mode: ${mode}`);
+      const t = this.d.containers.resolve(target);
+      if (t.id === req.id) throw invalid('cannot join own network namespace');
+      if (Object.keys(req.hostConfig.portBindings ?? {}).length || req.hostConfig.publishAllPorts) {
+        throw invalid('conflicting options: port publishing and the container type network mode');
+      }
+      return `container:${t.id}`;
+    }
+    const primary = this.#modeNetwork(mode);
+    const endpoints = new Map<NetworkRecord, EndpointConfig>();
+    if (primary) endpoints.set(primary, this.#endpointConfig(primary, req.endpoints?.[mode] ?? req.endpoints?.[primary.name] ?? req.endpoints?.[primary.id], req.hostConfig.links));
+    for (const [ref, cfg] of Object.entries(req.endpoints ?? {})) {
+      const n = this.#modeNetwork(ref);
+      if (!n || [...endpoints.keys()].some((e) => e.id === n.id)) continue;
+      if (!primary) throw invalid(`container cannot be connected to network ${ref} with network mode ${mode}`);
+      endpoints.set(n, this.#endpointConfig(n, cfg, []));
+    }
+    portRequests(req.hostConfig.portBindings, req.hostConfig.publishAllPorts ?? false, req.exposedPorts);
+    this.d.store.transaction(() => {
+      for (const [n, cfg] of endpoints) this.d.store.addEndpoint(req.id, n.id, cfg);
+    });
+    return mode;
+  }
+
+  #endpointConfig(n: NetworkRecord, raw: Partial<EndpointConfig> | undefined, links: string[] | undefined): EndpointConfig {
+    const cfg = { ...emptyConfig(), ...(raw ?? {}) };
+    cfg.aliases = [...(cfg.aliases ?? [])];
+    cfg.links = [...(links ?? []), ...(cfg.links ?? [])];
+    if (cfg.ipv4Address) {
+      if (n.isDefault) throw invalid('user specified IP address is supported on user defined networks only');
+      if (!isIpv4(cfg.ipv4Address)) throw invalid(`invalid IPv4 address: ${cfg.ipv4Address}`);
+      const pool = n.ipam.config[0]!;
+      const sub = parseCidr(pool.subnet);
+      if (!contains(sub, ipToInt(cfg.ipv4Address))) throw invalid(`Invalid address ${cfg.ipv4Address}: It does not belong to any of this network's subnets`);
+      if (cfg.ipv4Address === pool.gateway) throw conflict('Address already in use');
+    }
+    if (cfg.macAddress && !isMac(cfg.macAddress)) throw invalid(`invalid MAC address: ${cfg.macAddress}`);
+    if (cfg.aliases.length && n.isDefault) throw invalid('network-scoped alias is supported only for containers in user defined networks');
+    if (cfg.links.length && !n.isDefault) {
+      // Docker accepts links on user networks as aliases of the linked name.
+    }
+    return cfg;
+  }
+
+  unregister(id: string): void {
+    this.#pending.delete(id);
+    this.d.store.removeEndpointsOf(id);
+  }
+
+  // ---- start / exit -----------------------------------------------------------
+
+  async setUp(rec: ContainerRecord): Promise<NetworkSetup> {
+    const mode = rec.hostConfig.networkMode || 'default';
+    if (mode === 'host') return { spec: 'host', hosts: [], nameservers: null, hostNetwork: true };
+    if (mode.startsWith('container:')) {
+      const t = this.d.containers.resolve(mode.slice('container:'.length));
+      if (!isRunning(t) || !t.state.pid) throw conflict(`cannot join network namespace of a non running container: container ${t.id} is ${t.state.status}`);
+      const tm = t.hostConfig.networkMode;
+      return { spec: tm === 'host' ? 'host' : { path: `/proc/${t.state.pid}/ns/net` }, hosts: [], nameservers: null, hostNetwork: tm === 'host' };
+    }
+    let eps = this.d.store.endpointsOf(rec.id);
+    if (eps.length === 0) {
+      const n = this.#modeNetwork(mode);
+      if (!n) return { spec: 'none', hosts: [], nameservers: null, hostNetwork: false };
+      this.d.store.addEndpoint(rec.id, n.id, this.#endpointConfig(n, this.#pending.get(rec.id), rec.hostConfig.links));
+      this.#pending.delete(rec.id);
+      eps = this.d.store.endpointsOf(rec.id);
+    }
+    const nsPath = this.d.plumbing.createNamespace(rec.id);
+    try {
+      const attached = eps.map((ep, i) => this.#attach(rec, ep, `eth${i}`, nsPath, i === 0));
+      const first = attached[0]!;
+      await this.#publish(rec, first.ip);
+      const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
+      if (rec.config.domainname) names.push(rec.config.hostname);
+      const hosts = [`${first.ip}\t${names.join(' ')}`, ...this.#linkHosts(rec, first.net)];
+      const user = attached.find((a) => !a.net.isDefault && a.net.driver === 'bridge');
+      return { spec: { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false };
+    } catch (err) {
+      await this.tearDown(rec.id).catch((e) => this.log.warn('network teardown after failed setup failed', { id: rec.id, err: e }));
+      throw err;
+    }
+  }
+
+  /** One endpoint into a namespace: lease, veth, addresses. */
+  #attach(rec: ContainerRecord, ep: EndpointRecord, ifName: string, nsPath: string, primary: boolean): { ip: string; net: NetworkRecord } {
+    const net = this.d.store.getNetwork(ep.networkId);
+    if (!net) throw notFound(`network ${ep.networkId} not found`);
+    if (net.driver !== 'bridge') throw invalid(`network driver ${net.driver} is not supported for containers by this berthd yet`);
+    const pool = net.ipam.config[0]!;
+    const sub = parseCidr(pool.subnet);
+    const ip = ep.config.ipv4Address || this.#pick(net);
+    const mac = ep.config.macAddress || macForIp(ip);
+    const endpointId = randomBytes(32).toString('hex');
+    // The lease first: a taken address fails here, before any device exists.
+    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf: '' });
+    const hostIf = this.d.plumbing.addVeth({
+      nsPath, bridge: net.device, ifName, ip, prefixLen: sub.prefix,
+      gateway: primary && !net.internal ? pool.gateway : '', mac, mtu: net.mtu, alias: this.alias,
+    });
+    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf });
+    this.#lastIp.set(net.id, ipToInt(ip));
+    return { ip, net };
+  }
+
+  #pick(net: NetworkRecord): string {
+    const pool = net.ipam.config[0]!;
+    const sub = parseCidr(pool.subnet);
+    const taken = new Set(this.d.store.leasedIps(net.id).map(ipToInt));
+    taken.add(ipToInt(pool.gateway));
+    for (const a of Object.values(pool.auxAddresses ?? {})) taken.add(ipToInt(a));
+    // Static addresses of stopped containers stay theirs.
+    for (const ep of this.d.store.endpointsOn(net.id)) if (ep.config.ipv4Address) taken.add(ipToInt(ep.config.ipv4Address));
+    const ip = pickAddress(sub, pool.ipRange ? parseCidr(pool.ipRange) : null, taken, this.#lastIp.get(net.id) ?? 0);
+    if (ip === null) throw conflict(`no available IPv4 addresses on network ${net.name}`);
+    return intToIp(ip);
+  }
+
+  #linkHosts(rec: ContainerRecord, net: NetworkRecord): string[] {
+    const out: string[] = [];
+    for (const ep of this.d.store.endpointsOf(rec.id)) {
+      if (ep.networkId !== net.id) continue;
+      for (const link of ep.config.links) {
+        const [name, alias] = link.split(':');
+        const t = this.d.containers.get(this.d.containers.resolve(name!.replace(/^\//, '')).id);
+        const tep = t && this.d.store.endpointsOf(t.id).find((e) => e.networkId === net.id && e.ip);
+        if (tep) out.push(`${tep.ip}\t${[alias, t.name, t.config.hostname].filter(Boolean).join(' ')}`);
+      }
+    }
+    return out;
+  }
+
+  async #publish(rec: ContainerRecord, ip: string): Promise<void> {
+    const reqs = portRequests(rec.hostConfig.portBindings, rec.hostConfig.publishAllPorts ?? false, rec.config.exposedPorts);
+    if (reqs.length === 0) return;
+    const active = await this.#ports.open(rec.id, ip, reqs);
+    this.d.store.addPorts(rec.id, active);
+    await this.applyRules();
+  }
+
+  async tearDown(id: string): Promise<void> {
+    this.#ports.close(id);
+    const hadPorts = this.d.store.portsOf(id).length > 0;
+    this.d.store.removePortsOf(id);
+    for (const ep of this.d.store.endpointsOf(id)) {
+      if (ep.hostIf) {
+        try { this.d.plumbing.deleteLink(ep.hostIf); } catch (err) { this.log.warn('veth removal failed', { id, hostIf: ep.hostIf, err }); }
+      }
+      if (ep.ip || ep.hostIf) this.d.store.release(id, ep.networkId);
+    }
+    this.d.plumbing.removeNamespace(id);
+    if (hadPorts) await this.applyRules();
+  }
+
+  // ---- inspect ------------------------------------------------------------------
+
+  settings(rec: ContainerRecord): ContainerNetworkSettings {
+    const mode = rec.hostConfig.networkMode || 'default';
+    const networks: ContainerNetworkSettings['networks'] = {};
+    const running = isRunning(rec);
+    for (const ep of this.d.store.endpointsOf(rec.id)) {
+      const n = this.d.store.getNetwork(ep.networkId);
+      if (!n) continue;
+      const live = running && ep.ip !== '';
+      networks[n.name] = {
+        networkId: n.id, endpointId: live ? ep.endpointId : '', gateway: live ? n.ipam.config[0]!.gateway : '',
+        ip: live ? ep.ip : '', prefixLen: live ? parseCidr(n.ipam.config[0]!.subnet).prefix : 0, mac: live ? ep.mac : '',
+        config: ep.config,
+        dnsNames: n.isDefault ? null : this.#dnsNames(rec, ep),
+      };
+    }
+    if (mode === 'host' || mode === 'none') {
+      const n = this.d.store.networkByName(mode);
+      if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, mac: '', config: emptyConfig(), dnsNames: null };
+    }
+    const ports: PortMap = {};
+    if (running) {
+      for (const key of Object.keys(rec.config.exposedPorts ?? {})) ports[key.includes('/') ? key : `${key}/tcp`] = null;
+      for (const p of this.d.store.portsOf(rec.id)) {
+        const key = `${p.containerPort}/${p.proto}`;
+        (ports[key] ??= []).push({ hostIp: p.hostIp, hostPort: String(p.hostPort) });
+      }
+    }
+    return { sandboxKey: running && this.d.store.endpointsOf(rec.id).some((e) => e.ip) ? this.d.plumbing.nsPath(rec.id) : '', ports, networks };
+  }
+
+  // ---- connect / disconnect ------------------------------------------------------
+
+  override async connect(ref: string, container: string, config: Partial<EndpointConfig>): Promise<void> {
+    const n = this.resolveNetwork(ref);
+    const rec = this.d.containers.resolve(container);
+    const mode = rec.hostConfig.networkMode || 'default';
+    if (n.driver === 'host' || n.driver === 'null' || mode === 'host' || mode === 'none' || mode.startsWith('container:')) {
+      throw invalid(`container cannot be disconnected from host network or connected to host network`);
+    }
+    if (this.d.store.endpointsOf(rec.id).some((e) => e.networkId === n.id)) {
+      throw conflict(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+    }
+    const cfg = this.#endpointConfig(n, config, []);
+    this.d.store.addEndpoint(rec.id, n.id, cfg);
+    if (isRunning(rec)) {
+      try {
+        const ifName = `eth${this.d.store.endpointsOf(rec.id).length - 1}`;
+        this.#attach(rec, this.d.store.endpointsOf(rec.id).find((e) => e.networkId === n.id)!, ifName, this.d.plumbing.nsPath(rec.id), false);
+      } catch (err) {
+        this.d.store.release(rec.id, n.id);
+        this.d.store.removeEndpoint(rec.id, n.id);
+        throw err;
+      }
+    }
+    this.d.events.emit('network', 'connect', n.id, { container: rec.id, name: n.name, type: n.driver });
+  }
+
+  override async disconnect(ref: string, container: string, force: boolean): Promise<void> {
+    const n = this.resolveNetwork(ref);
+    let rec: ContainerRecord | undefined;
+    try { rec = this.d.containers.resolve(container); } catch (err) {
+      if (!force || !isCode(err, 'not_found')) throw err;
+    }
+    const id = rec?.id ?? container;
+    const ep = this.d.store.endpointsOf(id).find((e) => e.networkId === n.id);
+    if (!ep) {
+      if (n.driver === 'host' || n.driver === 'null') throw invalid('container cannot be disconnected from host network or connected to host network');
+      throw notFound(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
+    }
+    if (ep.hostIf) {
+      try { this.d.plumbing.deleteLink(ep.hostIf); } catch (err) { this.log.warn('veth removal failed', { id, err }); }
+    }
+    this.d.store.removeEndpoint(id, n.id);
+    this.d.events.emit('network', 'disconnect', n.id, { container: id, name: n.name, type: n.driver });
+  }
+
+  // ---- boot -----------------------------------------------------------------------
+
+  /**
+   * After the containers were restored: leases, namespaces and ports of
+   * containers that no longer run go; those of running ones are served
+   * again; the rules are rewritten and the jumps made sure of.
+   */
+  async reconcile(): Promise<void> {
+    const running = new Set(this.d.containers.list().filter(isRunning).map((r) => r.id));
+    for (const ep of this.d.store.allEndpoints()) {
+      if ((ep.ip || ep.hostIf) && !running.has(ep.containerId)) await this.tearDown(ep.containerId);
+      if (!this.d.containers.get(ep.containerId)) this.d.store.removeEndpointsOf(ep.containerId);
+    }
+    for (const id of this.d.plumbing.namespaces()) {
+      if (!running.has(id)) this.d.plumbing.removeNamespace(id);
+    }
+    for (const p of this.d.store.allPorts()) {
+      if (!running.has(p.containerId)) this.d.store.removePortsOf(p.containerId);
+    }
+    const byContainer = new Map<string, ReturnType<NetworkManager['d']['store']['portsOf']>>();
+    for (const p of this.d.store.allPorts()) byContainer.set(p.containerId, [...(byContainer.get(p.containerId) ?? []), p]);
+    for (const [id, ports] of byContainer) {
+      const ep = this.d.store.endpointsOf(id).find((e) => e.ip);
+      if (!ep) continue;
+      await this.#ports.open(id, ep.ip, [], ports).catch((err) => this.log.warn('re-publishing ports failed', { id, err }));
+    }
+    await this.applyRules(true);
+  }
+
+  shutdown(): void {
+    this.#ports.closeAll();
+    this.#dns.stopAll();
+  }
+}

@@ -1,0 +1,126 @@
+// berth's packet filter and NAT rules, in chains of its own that carry the
+// daemon's tag (its default bridge's name), so several daemons (and
+// dockerd) can share one host:
+//
+//   filter FORWARD     -> BERTH-FWD-<tag>   (inserted first: accepts berth's
+//                                             bridges even under dockerd's DROP policy)
+//   nat POSTROUTING    -> BERTH-POST-<tag>  (MASQUERADE out, hairpin)
+//   nat PREROUTING     -> BERTH-DNAT-<tag>  (published ports, addrtype LOCAL)
+//   nat OUTPUT         -> BERTH-DNAT-<tag>  (same, for the host's non-loopback addresses)
+//
+// The whole content of the chains is generated from the networks and port
+// mappings and replaced in one iptables-restore (one exec, atomic), so a
+// restart after a crash rebuilds exactly what the metadata says.
+
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { unavailable } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+
+const run = promisify(execFile);
+
+export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean }
+export interface PortRule { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
+
+export function chainNames(tag: string): { fwd: string; post: string; dnat: string } {
+  return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}` };
+}
+
+/** The iptables-restore input that replaces the chains' content. */
+export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule[]): string {
+  const c = chainNames(tag);
+  const f: string[] = ['*filter', `:${c.fwd} - [0:0]`];
+  // Traffic into a bridge first (isolation: nothing new from another
+  // interface but published ports), then traffic out of it.
+  for (const b of bridges) {
+    f.push(`-A ${c.fwd} -o ${b.device} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+    if (!b.internal) f.push(`-A ${c.fwd} -o ${b.device} -m conntrack --ctstate DNAT -j ACCEPT`);
+    f.push(`-A ${c.fwd} -i ${b.device} -o ${b.device} -j ${b.icc ? 'ACCEPT' : 'DROP'}`);
+    f.push(`-A ${c.fwd} -o ${b.device} -j DROP`);
+  }
+  for (const b of bridges) f.push(`-A ${c.fwd} -i ${b.device} -j ${b.internal ? 'DROP' : 'ACCEPT'}`);
+  f.push('COMMIT');
+  const n: string[] = ['*nat', `:${c.post} - [0:0]`, `:${c.dnat} - [0:0]`];
+  for (const b of bridges) {
+    if (!b.internal && b.masquerade) n.push(`-A ${c.post} -s ${b.subnet} ! -o ${b.device} -j MASQUERADE`);
+  }
+  for (const p of ports) {
+    // A container reaching its own published port through the host: hairpin.
+    n.push(`-A ${c.post} -s ${p.ip}/32 -d ${p.ip}/32 -p ${p.proto} -m ${p.proto} --dport ${p.port} -j MASQUERADE`);
+    const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? ` -d ${p.hostIp}/32` : '';
+    n.push(`-A ${c.dnat}${dst} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.ip}:${p.port}`);
+  }
+  n.push('COMMIT');
+  return [...f, ...n, ''].join('\n');
+}
+
+const JUMPS = (c: ReturnType<typeof chainNames>) => [
+  { table: 'filter', chain: 'FORWARD', rule: ['-j', c.fwd] },
+  { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
+  { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+  { table: 'nat', chain: 'OUTPUT', rule: ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+];
+
+export class Iptables {
+  readonly #tag: string;
+  readonly #log: Logger;
+  readonly #bin: string;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(tag: string, log: Logger, bin = 'iptables') {
+    this.#tag = tag;
+    this.#log = log;
+    this.#bin = bin;
+  }
+
+  /** Replaces the chains' content, then makes sure the built-in chains jump to them (first in FORWARD). */
+  async apply(bridges: BridgeRules[], ports: PortRule[], ensureJumps = false): Promise<void> {
+    // One restore at a time: a later one carries the latest state anyway.
+    const next = this.#chain.then(() => this.#apply(bridges, ports, ensureJumps));
+    this.#chain = next.catch(() => {});
+    return next;
+  }
+
+  async #apply(bridges: BridgeRules[], ports: PortRule[], ensureJumps: boolean): Promise<void> {
+    const input = renderRules(this.#tag, bridges, ports);
+    await this.#restore(input);
+    if (!ensureJumps) return;
+    for (const j of JUMPS(chainNames(this.#tag))) {
+      const exists = await run(this.#bin, ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(() => true, () => false);
+      if (exists) {
+        if (j.chain !== 'FORWARD') continue;
+        // dockerd inserts its own rules first when it starts: keep ours ahead of them.
+        const first = await run(this.#bin, ['-w', '-t', 'filter', '-S', 'FORWARD', '2']).then((r) => r.stdout.trim(), () => '');
+        if (first === `-A FORWARD -j ${chainNames(this.#tag).fwd}`) continue;
+        await run(this.#bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).catch(() => {});
+      }
+      await run(this.#bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]).catch((err) => {
+        throw unavailable(`iptables: cannot add ${j.chain} jump: ${String(err.stderr ?? err.message).trim()}`);
+      });
+    }
+  }
+
+  async #restore(input: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const child = execFile(`${this.#bin}-restore`, ['-w', '--noflush'], (err, _out, stderr) => {
+        if (err) {
+          this.#log.warn('iptables-restore failed', { stderr, input });
+          reject(unavailable(`iptables-restore failed: ${String(stderr).trim() || err.message}`));
+        } else resolve();
+      });
+      child.stdin!.end(input);
+    });
+  }
+
+  /** Removes the jumps and chains (a daemon told to forget its networks; tests). */
+  async removeAll(): Promise<void> {
+    const c = chainNames(this.#tag);
+    for (const j of JUMPS(c)) {
+      while (await run(this.#bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false)) { /* all copies */ }
+    }
+    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post], ['nat', c.dnat]] as const) {
+      await run(this.#bin, ['-w', '-t', table, '-F', chain]).catch(() => {});
+      await run(this.#bin, ['-w', '-t', table, '-X', chain]).catch(() => {});
+    }
+  }
+}

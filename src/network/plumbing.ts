@@ -1,0 +1,136 @@
+// Devices and namespaces, done in-process over rtnetlink (rtnl.ts):
+// bridges, a namespace file per container under <exec-root>/netns that the
+// runtime joins, and veth pairs from a bridge into it.
+
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { MNT_DETACH, MS_BIND, SysError, mount, umount2 } from '../sys/libc.ts';
+import { inNamespace, inNewNamespace, openRouteSocket } from '../sys/netlink.ts';
+import { RouteSocket, type LinkInfo } from './rtnl.ts';
+
+export interface VethRequest {
+  nsPath: string;
+  bridge: string;
+  ifName: string;       // eth0, eth1...
+  ip: string;
+  prefixLen: number;
+  gateway: string;      // '' for no default route
+  mac: string;
+  mtu: number;
+  /** ifalias of the host end: marks the daemon's devices. */
+  alias: string;
+}
+
+export class Plumbing {
+  readonly #nsDir: string;
+  #host: RouteSocket | undefined;
+
+  constructor(execRoot: string) {
+    this.#nsDir = `${execRoot}/netns`;
+  }
+
+  get #sock(): RouteSocket {
+    this.#host ??= new RouteSocket();
+    return this.#host;
+  }
+
+  nsPath(containerId: string): string { return `${this.#nsDir}/${containerId}`; }
+
+  links(): LinkInfo[] { return this.#sock.listLinks(); }
+  linkExists(name: string): boolean { return this.#sock.linkIndex(name) !== 0; }
+
+  /** The bridge, with its gateway address, up; made if missing. */
+  ensureBridge(name: string, gateway: string, prefixLen: number, broadcast: string, mtu: number, alias: string): void {
+    const s = this.#sock;
+    if (!s.linkIndex(name)) s.createBridge(name, { mtu: mtu || undefined, alias });
+    const index = s.linkIndex(name);
+    s.addAddress(index, gateway, prefixLen, broadcast);
+    s.setLink(index, { up: true });
+  }
+
+  deleteLink(name: string): void {
+    const index = this.#sock.linkIndex(name);
+    if (!index) return;
+    try { this.#sock.deleteLink(index); } catch (err) { if (!(err instanceof SysError && err.code === 'ENODEV')) throw err; }
+  }
+
+  /** A new namespace with lo up, pinned by a bind mount at nsPath(id). */
+  createNamespace(containerId: string): string {
+    mkdirSync(this.#nsDir, { recursive: true, mode: 0o700 });
+    const path = this.nsPath(containerId);
+    writeFileSync(path, '', { mode: 0o400 });
+    let fd: number;
+    try {
+      fd = inNewNamespace(() => {
+        mount('/proc/thread-self/ns/net', path, null, MS_BIND, null);
+        return openRouteSocket();
+      });
+    } catch (err) {
+      rmSync(path, { force: true });
+      throw err;
+    }
+    const ns = new RouteSocket(fd);
+    try { ns.setLink(1, { up: true }); } finally { ns.close(); }
+    return path;
+  }
+
+  removeNamespace(containerId: string): void {
+    const path = this.nsPath(containerId);
+    if (!existsSync(path)) return;
+    try { umount2(path, MNT_DETACH); } catch (err) { if (!(err instanceof SysError && (err.code === 'EINVAL' || err.code === 'ENOENT'))) throw err; }
+    rmSync(path, { force: true });
+  }
+
+  /** Namespace files present (for the reconcile after a crash). */
+  namespaces(): string[] {
+    try { return readdirSync(this.#nsDir); } catch { return []; }
+  }
+
+  /** A veth from the bridge into the namespace, addressed and up; returns the host end's name. */
+  addVeth(req: VethRequest): string {
+    const s = this.#sock;
+    const hostIf = `veth${randomBytes(4).toString('hex').slice(0, 7)}`;
+    const nsFd = openSync(req.nsPath, 'r');
+    try {
+      s.createVeth(hostIf, req.ifName, nsFd, { mtu: req.mtu || undefined, peerMac: req.mac });
+    } finally {
+      closeSync(nsFd);
+    }
+    try {
+      const hostIndex = s.linkIndex(hostIf);
+      s.setLink(hostIndex, { master: s.linkIndex(req.bridge), up: true, alias: req.alias });
+      const ns = new RouteSocket(inNamespace(req.nsPath, () => openRouteSocket()));
+      try {
+        const idx = ns.linkIndex(req.ifName);
+        const bcast = broadcastOf(req.ip, req.prefixLen);
+        ns.addAddress(idx, req.ip, req.prefixLen, bcast);
+        ns.setLink(idx, { up: true });
+        if (req.gateway) ns.addDefaultRoute(req.gateway, idx);
+      } finally {
+        ns.close();
+      }
+    } catch (err) {
+      this.deleteLink(hostIf);
+      throw err;
+    }
+    return hostIf;
+  }
+
+  /** Removes an interface inside a namespace (disconnect of a running container). */
+  removeInNamespace(nsPath: string, ifName: string): void {
+    const ns = new RouteSocket(inNamespace(nsPath, () => openRouteSocket()));
+    try {
+      const idx = ns.linkIndex(ifName);
+      if (idx) ns.deleteLink(idx);
+    } finally {
+      ns.close();
+    }
+  }
+}
+
+export function broadcastOf(ip: string, prefixLen: number): string {
+  const n = ip.split('.').reduce((a, p) => a * 256 + Number(p), 0);
+  const host = prefixLen === 32 ? 0 : 2 ** (32 - prefixLen) - 1;
+  const b = (n | host) >>> 0;
+  return [b >>> 24, (b >>> 16) & 255, (b >>> 8) & 255, b & 255].join('.');
+}

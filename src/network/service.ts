@@ -1,0 +1,344 @@
+// The network service: networks (create, list, inspect, remove, prune,
+// connect, disconnect) and, through attachments.ts, the container side.
+// See src/core/network.ts for the lifecycle.
+
+import type { ContainerRecord } from '../core/container.ts';
+import type { EventSink } from '../core/events.ts';
+import type { Logger } from '../core/logger.ts';
+import type {
+  EndpointConfig, IpamPool, NetworkCreateRequest, NetworkFilters, NetworkRecord, NetworkService, NetworkView,
+} from '../core/network.ts';
+import { conflict, invalid, notFound } from '../core/errors.ts';
+import { type NetworkConfig, builtinNetworks, newNetworkId } from './config.ts';
+import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4, nextPoolSubnet, overlaps, parseCidr, type Cidr } from './ipam.ts';
+import type { Iptables, BridgeRules, PortRule } from './iptables.ts';
+import type { Plumbing } from './plumbing.ts';
+import type { NetworkStore } from './store.ts';
+import { hostRoutes } from './host.ts';
+
+export interface ContainerLookup {
+  get(id: string): ContainerRecord | undefined;
+  resolve(ref: string): ContainerRecord;
+  list(): ContainerRecord[];
+}
+
+export interface NetworkEngineDeps {
+  store: NetworkStore;
+  plumbing: Plumbing;
+  iptables: Iptables | null;
+  events: EventSink;
+  logger: Logger;
+  config: NetworkConfig;
+  /** Marks this daemon's devices (ifalias "berth:<tag>") and chains. */
+  tag: string;
+  containers: ContainerLookup;
+}
+
+const BRIDGE_NAME = 'com.docker.network.bridge.name';
+const MTU = 'com.docker.network.driver.mtu';
+const ICC = 'com.docker.network.bridge.enable_icc';
+const MASQ = 'com.docker.network.bridge.enable_ip_masquerade';
+const DRIVERS = new Set(['bridge', 'macvlan', 'ipvlan']);
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+export function isRunning(rec: ContainerRecord | undefined): boolean {
+  const s = rec?.state.status;
+  return s === 'running' || s === 'paused' || s === 'restarting';
+}
+
+export class NetworkEngine implements NetworkService {
+  protected readonly d: NetworkEngineDeps;
+  protected readonly log: Logger;
+
+  constructor(deps: NetworkEngineDeps) {
+    this.d = deps;
+    this.log = deps.logger.child({ component: 'network' });
+  }
+
+  get alias(): string { return `berth:${this.d.tag}`; }
+
+  // ---- lookup -----------------------------------------------------------
+
+  /** Docker's order: full ID, exact name, unique ID prefix. */
+  resolveNetwork(ref: string): NetworkRecord {
+    const s = this.d.store;
+    const found = s.getNetwork(ref) ?? s.networkByName(ref);
+    if (found) return found;
+    if (/^[a-f0-9]+$/.test(ref)) {
+      const byPrefix = s.networksByIdPrefix(ref);
+      if (byPrefix.length > 1) throw invalid(`network ${ref} is ambiguous (${byPrefix.length} matches found based on ID prefix)`);
+      if (byPrefix.length === 1) return byPrefix[0]!;
+    }
+    throw notFound(`network ${ref} not found`);
+  }
+
+  // ---- create -----------------------------------------------------------
+
+  async create(req: NetworkCreateRequest): Promise<{ id: string; warning: string }> {
+    const name = req.name ?? '';
+    if (!name) throw invalid('network name must not be empty');
+    if (!NAME.test(name)) throw invalid(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    const driver = req.driver || 'bridge';
+    if (['bridge', 'host', 'none', 'default'].includes(name)) {
+      if (this.d.store.networkByName(name) || name === 'default') throw invalid(`operation is not permitted on predefined ${name} network `);
+    }
+    if (this.d.store.networkByName(name)) throw conflict(`network with name ${name} already exists`);
+    if (!DRIVERS.has(driver)) {
+      if (driver === 'host' || driver === 'null') throw invalid(`only one instance of "${driver}" network is allowed`);
+      throw notFound(`plugin "${driver}" not found`);
+    }
+    if (req.ipv6) throw invalid('IPv6 networks are not supported by this berthd (--ipv6)');
+    if (req.ipam?.driver && req.ipam.driver !== 'default') throw notFound(`plugin "${req.ipam.driver}" not found`);
+    const options = req.options ?? {};
+    const pool = this.#pool(req.ipam?.config ?? []);
+    const id = newNetworkId();
+    const rec: NetworkRecord = {
+      id, name, driver: driver as NetworkRecord['driver'], created: new Date().toISOString(),
+      internal: req.internal ?? false, attachable: req.attachable ?? false, ipv6: false,
+      labels: req.labels ?? {}, options, ipam: { driver: 'default', options: req.ipam?.options ?? {}, config: [pool] },
+      device: '', mtu: 0, icc: true, isDefault: false,
+    };
+    if (driver === 'bridge') {
+      rec.device = options[BRIDGE_NAME] || `br-${id.slice(0, 12)}`;
+      if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(rec.device)) throw invalid(`invalid bridge name ${rec.device}: 1 to 15 characters of [a-zA-Z0-9_.-]`);
+      if (this.d.store.listNetworks().some((n) => n.device === rec.device) || this.d.plumbing.linkExists(rec.device)) {
+        throw conflict(`bridge name ${rec.device} is already in use`);
+      }
+      rec.mtu = options[MTU] ? Number(options[MTU]) : this.d.config.mtu;
+      if (!Number.isInteger(rec.mtu) || rec.mtu < 68 || rec.mtu > 65535) throw invalid(`invalid MTU ${options[MTU]}: want 68 to 65535`);
+      rec.icc = options[ICC] === undefined ? true : parseBool(options[ICC], ICC);
+      if (options[MASQ] !== undefined) parseBool(options[MASQ], MASQ);
+    } else {
+      rec.device = options.parent ?? '';
+      if (!rec.device) throw invalid(`${driver} networks need a parent interface: -o parent=IFNAME`);
+      if (!this.d.plumbing.linkExists(rec.device)) throw notFound(`-o parent interface ${rec.device} was not found on the host`);
+      const mode = options[`${driver}_mode`];
+      if (mode && !(driver === 'macvlan' ? ['bridge'] : ['l2']).includes(mode)) throw invalid(`${driver}_mode ${mode} is not supported by this berthd (${driver === 'macvlan' ? 'bridge' : 'l2'} only)`);
+    }
+    this.d.store.putNetwork(rec);
+    try {
+      if (rec.driver === 'bridge') {
+        this.#makeBridge(rec);
+        await this.applyRules();
+      }
+    } catch (err) {
+      this.d.store.deleteNetwork(rec.id);
+      if (rec.driver === 'bridge') {
+        this.d.plumbing.deleteLink(rec.device);
+        await this.applyRules().catch(() => {});
+      }
+      throw err;
+    }
+    this.onNetworkUp(rec);
+    this.d.events.emit('network', 'create', id, { name, type: driver });
+    return { id, warning: '' };
+  }
+
+  /** Hook for the embedded DNS (attachments.ts). */
+  protected onNetworkUp(_rec: NetworkRecord): void {}
+  protected onNetworkDown(_rec: NetworkRecord): void {}
+
+  #pool(configs: Array<Partial<IpamPool>>): IpamPool {
+    if (configs.length > 1) throw invalid('only one IPv4 subnet per network is supported by this berthd');
+    const used = this.#usedSubnets();
+    const c = configs[0] ?? {};
+    if (!c.subnet) {
+      if (c.gateway || c.ipRange) throw invalid('a gateway or ip-range needs a subnet (--subnet)');
+      const sub = nextPoolSubnet(this.d.config.pools, used);
+      if (!sub) throw invalid('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
+      return { subnet: cidrString(sub), gateway: intToIp(sub.base + 1), implicitGateway: true };
+    }
+    // Like dockerd, host bits in the subnet are accepted and dropped.
+    const subnet = parseCidr(c.subnet);
+    if (subnet.prefix > 30) throw invalid(`invalid subnet ${c.subnet}: too small (at most /30)`);
+    const clash = used.find((u) => overlaps(u, subnet));
+    if (clash) {
+      this.log.info('subnet refused', { subnet: c.subnet, overlaps: cidrString(clash) });
+      throw conflict('Pool overlaps with other one on this address space');
+    }
+    let gateway = intToIp(subnet.base + 1);
+    const implicitGateway = !c.gateway;
+    if (c.gateway) {
+      if (!isIpv4(c.gateway)) throw invalid(`invalid gateway ${c.gateway}: not an IPv4 address`);
+      const g = ipToInt(c.gateway);
+      if (!contains(subnet, g) || g === subnet.base || g === broadcast(subnet)) throw invalid(`no matching subnet for gateway ${c.gateway}: it is not a host address of ${c.subnet}`);
+      gateway = c.gateway;
+    }
+    const pool: IpamPool = { subnet: cidrString(subnet), gateway, ...(implicitGateway ? { implicitGateway } : {}) };
+    if (c.ipRange) {
+      const r = parseCidr(c.ipRange, 'ip-range');
+      if (r.base < subnet.base || broadcast(r) > broadcast(subnet)) throw invalid(`no matching subnet for range ${c.ipRange}: it is not inside ${c.subnet}`);
+      pool.ipRange = cidrString(r);
+    }
+    if (c.auxAddresses && Object.keys(c.auxAddresses).length) {
+      for (const [k, v] of Object.entries(c.auxAddresses)) {
+        if (!isIpv4(v) || !contains(subnet, ipToInt(v))) throw invalid(`invalid auxiliary address ${k}=${v}: not in ${c.subnet}`);
+      }
+      pool.auxAddresses = c.auxAddresses;
+    }
+    return pool;
+  }
+
+  /** Subnets of berth's networks and the host's other routes: a new network must overlap none. */
+  #usedSubnets(): Cidr[] {
+    const mine = this.d.store.listNetworks().flatMap((n) => n.ipam.config.map((p) => parseCidr(p.subnet)));
+    const devices = new Set(this.d.store.listNetworks().map((n) => n.device));
+    return [...mine, ...hostRoutes().filter((r) => !devices.has(r.device)).map((r) => r.cidr)];
+  }
+
+  #makeBridge(rec: NetworkRecord): void {
+    const pool = rec.ipam.config[0]!;
+    const sub = parseCidr(pool.subnet);
+    this.d.plumbing.ensureBridge(rec.device, pool.gateway, sub.prefix, intToIp(broadcast(sub)), rec.mtu, this.alias);
+  }
+
+  // ---- rules --------------------------------------------------------------
+
+  /** Rewrites this daemon's chains from the networks and the published ports. */
+  async applyRules(ensureJumps = false): Promise<void> {
+    if (!this.d.iptables) return;
+    const bridges: BridgeRules[] = this.d.store.listNetworks().filter((n) => n.driver === 'bridge').map((n) => ({
+      device: n.device, subnet: n.ipam.config[0]!.subnet, internal: n.internal, icc: n.icc,
+      masquerade: n.isDefault ? this.d.config.ipMasq : n.options[MASQ] !== 'false',
+    }));
+    const ports: PortRule[] = [];
+    for (const p of this.d.store.allPorts()) {
+      const ep = this.d.store.endpointsOf(p.containerId).find((e) => e.ip);
+      if (!ep) continue;
+      const net = this.d.store.getNetwork(ep.networkId);
+      ports.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, ip: ep.ip, port: p.containerPort, device: net?.device ?? '' });
+    }
+    await this.d.iptables.apply(bridges, ports, ensureJumps);
+  }
+
+  // ---- read side ----------------------------------------------------------
+
+  view(n: NetworkRecord): NetworkView {
+    const containers: NetworkView['containers'] = [];
+    const prefix = parseCidr(n.ipam.config[0]?.subnet ?? '0.0.0.0/0').prefix;
+    for (const ep of this.d.store.endpointsOn(n.id)) {
+      if (!ep.ip) continue;
+      const c = this.d.containers.get(ep.containerId);
+      containers.push({ containerId: ep.containerId, name: c?.name ?? '', endpointId: ep.endpointId, mac: ep.mac, ip: ep.ip, prefixLen: prefix });
+    }
+    return { ...n, containers };
+  }
+
+  list(filters: NetworkFilters = {}): NetworkView[] {
+    return this.d.store.listNetworks().filter((n) => this.#matches(n, filters)).map((n) => this.view(n));
+  }
+
+  #matches(n: NetworkRecord, f: NetworkFilters): boolean {
+    const builtin = ['bridge', 'host', 'none'].includes(n.name) && (n.isDefault || n.driver !== 'bridge');
+    if (f.name?.length && !f.name.some((x) => n.name.includes(x))) return false;
+    if (f.id?.length && !f.id.some((x) => n.id.startsWith(x))) return false;
+    if (f.driver?.length && !f.driver.includes(n.driver)) return false;
+    if (f.scope?.length && !f.scope.includes('local')) return false;
+    if (f.type?.length) {
+      for (const t of f.type) if (t !== 'custom' && t !== 'builtin') throw invalid(`invalid filter: 'type'='${t}'`);
+      if (!f.type.includes(builtin ? 'builtin' : 'custom')) return false;
+    }
+    if (f.label?.length) {
+      for (const l of f.label) {
+        const i = l.indexOf('=');
+        if (i < 0 ? !(l in n.labels) : n.labels[l.slice(0, i)] !== l.slice(i + 1)) return false;
+      }
+    }
+    if (f.dangling?.length) {
+      const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
+      if (!['true', 'false', '1', '0'].includes(f.dangling[0]!)) throw invalid(`invalid filter 'dangling=${f.dangling[0]}'`);
+      const dangling = !builtin && this.d.store.endpointsOn(n.id).length === 0;
+      if (dangling !== want) return false;
+    }
+    return true;
+  }
+
+  inspect(ref: string): NetworkView {
+    return this.view(this.resolveNetwork(ref));
+  }
+
+  // ---- remove ---------------------------------------------------------------
+
+  async remove(ref: string): Promise<void> {
+    const n = this.resolveNetwork(ref);
+    if (['bridge', 'host', 'none'].includes(n.name) && (n.isDefault || n.driver !== 'bridge')) {
+      throw conflict(`${n.name} is a pre-defined network and cannot be removed`);
+    }
+    const eps = this.d.store.endpointsOn(n.id);
+    if (eps.length) {
+      const names = eps.map((e) => this.d.containers.get(e.containerId)?.name ?? e.containerId.slice(0, 12));
+      this.log.info('network in use', { network: n.name, containers: names });
+      throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
+    }
+    this.d.store.deleteNetwork(n.id);
+    this.onNetworkDown(n);
+    if (n.driver === 'bridge') {
+      this.d.plumbing.deleteLink(n.device);
+      await this.applyRules();
+    }
+    this.d.events.emit('network', 'destroy', n.id, { name: n.name, type: n.driver });
+  }
+
+  async prune(filters: NetworkFilters = {}): Promise<string[]> {
+    const gone: string[] = [];
+    for (const n of this.list({ ...filters, type: ['custom'] })) {
+      if (this.d.store.endpointsOn(n.id).length) continue;
+      if (!this.#untilOk(n, filters)) continue;
+      await this.remove(n.id);
+      gone.push(n.name);
+    }
+    if (gone.length) this.d.events.emit('network', 'prune', '', { reclaimed: '0' });
+    return gone;
+  }
+
+  #untilOk(n: NetworkRecord, f: NetworkFilters & { until?: string[] }): boolean {
+    if (!f.until?.length) return true;
+    const t = Date.parse(f.until[0]!) || Number(f.until[0]) * 1000;
+    return Date.parse(n.created) < t;
+  }
+
+  // ---- connect / disconnect: attachments.ts -----------------------------------
+
+  async connect(_ref: string, _container: string, _config: Partial<EndpointConfig>): Promise<void> {
+    throw invalid('connect is implemented by the attachment layer');
+  }
+
+  async disconnect(_ref: string, _container: string, _force: boolean): Promise<void> {
+    throw invalid('disconnect is implemented by the attachment layer');
+  }
+
+  // ---- boot -------------------------------------------------------------------
+
+  /** The builtin networks, every bridge device, and the rules, as the metadata says. */
+  async bootNetworks(): Promise<void> {
+    const builtins = builtinNetworks(this.d.config, (name) => this.d.store.networkByName(name));
+    for (const n of builtins) this.d.store.putNetwork(n);
+    if (this.d.config.bridge === 'none') {
+      const stale = this.d.store.networkByName('bridge');
+      if (stale?.isDefault && this.d.store.endpointsOn(stale.id).length === 0) this.d.store.deleteNetwork(stale.id);
+    }
+    const def = this.d.store.networkByName('bridge');
+    if (def?.isDefault) {
+      const mine = parseCidr(def.ipam.config[0]!.subnet);
+      const clash = hostRoutes().find((r) => r.device !== def.device && overlaps(r.cidr, mine));
+      if (clash) throw invalid(`default bridge ${def.device} ${def.ipam.config[0]!.subnet} overlaps the route ${cidrString(clash.cidr)} of ${clash.device}: choose another --bip`);
+    }
+    const devices = new Set<string>();
+    for (const n of this.d.store.listNetworks()) {
+      if (n.driver !== 'bridge') continue;
+      this.#makeBridge(n);
+      devices.add(n.device);
+      this.onNetworkUp(n);
+    }
+    // Bridges of networks removed while the daemon was down.
+    for (const l of this.d.plumbing.links()) {
+      if (l.kind === 'bridge' && l.alias === this.alias && !devices.has(l.name)) this.d.plumbing.deleteLink(l.name);
+    }
+  }
+}
+
+function parseBool(v: string, what: string): boolean {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw invalid(`invalid value for ${what}: ${v} (want true or false)`);
+}
