@@ -82,8 +82,8 @@ const rows: Row[] = [
   { name: 'create: wrong content type', method: 'POST', path: '/containers/create', raw: '{}', headers: { 'Content-Type': 'text/plain' }, status: 400,
     check: (_api, json) => assert.match(json.message, /unsupported Content-Type header \(text\/plain\)/) },
   { name: 'create: unsupported option refused', method: 'POST', path: '/containers/create',
-    body: { Image: 'busybox', HostConfig: { Sysctls: { 'net.ipv4.ip_forward': '1' } } }, status: 400,
-    check: (_api, json) => assert.match(json.message, /HostConfig\.Sysctls is not supported/) },
+    body: { Image: 'busybox', HostConfig: { StorageOpt: { size: '1G' } } }, status: 400,
+    check: (_api, json) => assert.match(json.message, /HostConfig\.StorageOpt is not supported/) },
   { name: 'create: name conflict from the service', method: 'POST', path: '/containers/create?name=web', body: cliBody, status: 409 },
 
   { name: 'start', method: 'POST', path: `/containers/fresh/start`, status: 204, check: (api) => assert.deepEqual(api.containers.calls.at(-1), ['start', NEW]) },
