@@ -70,6 +70,7 @@ interface Libc {
   llistxattr(path: string, list: Buffer | null, size: number): number;
   lremovexattr(path: string, name: string): number;
   flock(fd: number, operation: number): number;
+  poll(fds: Buffer, nfds: number, timeout: number): number;
 }
 
 let libc: Libc | undefined;
@@ -89,6 +90,7 @@ function load(): Libc {
     llistxattr: lib.func('long llistxattr(const char *path, char *list, size_t size)'),
     lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
     flock: lib.func('int flock(int fd, int operation)'),
+    poll: lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
   };
   return libc;
 }
@@ -115,6 +117,21 @@ export const LOCK_NB = 4;
 export function flock(fd: number, operation: number, path: string): void {
   const c = load();
   check(c.flock(fd, operation), 'flock', path);
+}
+
+const POLLHUP = 0x10;
+
+/**
+ * Whether the peer of a connected socket has closed it entirely (POLLHUP),
+ * as opposed to only shutting down its writing side (which reads as EOF
+ * just the same). Node reports both as 'end'; poll(2) tells them apart.
+ */
+export function peerHungUp(fd: number): boolean {
+  const pfd = Buffer.alloc(8);
+  pfd.writeInt32LE(fd, 0);
+  pfd.writeInt16LE(POLLHUP, 4);
+  const rc = check(load().poll(pfd, 1, 0), 'poll', `fd ${fd}`);
+  return rc > 0 && (pfd.readInt16LE(6) & POLLHUP) !== 0;
 }
 
 /** glibc's makedev(3). */

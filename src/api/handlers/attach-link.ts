@@ -4,6 +4,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { peerHungUp } from '../../sys/libc.ts';
+
+const HANGUP_POLL_MS = 1000;
 
 export interface StreamLink {
   /** Sends the status line and headers; from here on output may flow. */
@@ -23,13 +26,46 @@ export class UpgradedLink implements StreamLink {
   readonly #socket: Duplex;
   readonly #head: Buffer;
   readonly closed: Promise<void>;
+  #gone = false;
 
   constructor(socket: Duplex, head: Buffer) {
     this.#socket = socket;
     this.#head = head;
     // Errors (a reset by the peer) end in 'close', which is what we act on.
     socket.on('error', () => {});
-    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    this.#gone = socket.destroyed;
+    this.closed = new Promise((resolve) => {
+      if (this.#gone) resolve();
+      socket.once('close', () => { this.#gone = true; resolve(); });
+    });
+    socket.once('end', () => this.#watchHangup());
+  }
+
+  /**
+   * EOF from the client is either a half-close (the docker CLI sends one at
+   * once when it has no stdin to forward, and still reads the output) or
+   * the connection closed for good; only poll(2) tells which. A closed one
+   * is released now, not at the container's next write or exit; a
+   * half-closed one is looked at again every second until it goes.
+   */
+  #watchHangup(): void {
+    const fd = (this.#socket as { _handle?: { fd?: unknown } })._handle?.fd;
+    if (typeof fd !== 'number' || fd < 0) return;
+    const look = (): boolean => {
+      if (this.#gone) return true;
+      let hungUp: boolean;
+      try {
+        hungUp = peerHungUp(fd);
+      } catch {
+        hungUp = true; // the descriptor is gone: so is the client
+      }
+      if (hungUp) this.#socket.destroy();
+      return hungUp;
+    };
+    if (look()) return;
+    const timer = setInterval(() => { if (look()) clearInterval(timer); }, HANGUP_POLL_MS);
+    timer.unref();
+    this.#socket.once('close', () => clearInterval(timer));
   }
 
   open(contentType: string): void {
@@ -59,7 +95,9 @@ export class UpgradedLink implements StreamLink {
   }
 
   onClose(fn: () => void): void {
-    this.#socket.once('close', fn);
+    // A connection that closed while the session was being set up still ends it.
+    if (this.#gone) queueMicrotask(fn);
+    else this.#socket.once('close', fn);
   }
 }
 
@@ -67,11 +105,16 @@ export class ResponseLink implements StreamLink {
   readonly #res: ServerResponse;
   readonly #req: IncomingMessage;
   readonly closed: Promise<void>;
+  #gone = false;
 
   constructor(res: ServerResponse, req: IncomingMessage) {
     this.#res = res;
     this.#req = req;
-    this.closed = new Promise((resolve) => res.once('close', () => resolve()));
+    this.#gone = res.destroyed || res.socket === null;
+    this.closed = new Promise((resolve) => {
+      if (this.#gone) resolve();
+      res.once('close', () => { this.#gone = true; resolve(); });
+    });
   }
 
   open(contentType: string): void {
@@ -98,6 +141,7 @@ export class ResponseLink implements StreamLink {
   }
 
   onClose(fn: () => void): void {
-    this.#res.once('close', fn);
+    if (this.#gone) queueMicrotask(fn);
+    else this.#res.once('close', fn);
   }
 }

@@ -28,12 +28,18 @@ class Session implements AttachHandle {
 
   async connect(runtime: ContainerRuntime, id: string): Promise<void> {
     if (this.#ended) return;
-    this.#conn = await runtime.attach(id, {
+    const conn = await runtime.attach(id, {
       data: (stream, chunk) => {
         if ((stream === 'stdout' && this.opts.stdout) || (stream === 'stderr' && this.opts.stderr)) this.#out.data(stream, chunk);
       },
       end: () => this.end(),
     });
+    if (this.#ended) {
+      // The client left while we were connecting: do not keep conmon's socket for nobody.
+      conn.detach();
+      return;
+    }
+    this.#conn = conn;
     if (!this.opts.stdin) return;
     for (const chunk of this.#pendingInput) this.#conn.write(chunk);
     this.#pendingInput = [];
