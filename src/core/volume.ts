@@ -41,10 +41,11 @@ export interface VolumeView extends VolumeRecord {
   scope: 'local';
 }
 
-export interface VolumeUsage {
-  name: string;
+/** A volume with its disk usage, for `system df` (docker's Volume.UsageData). */
+export interface VolumeUsage extends VolumeView {
   /** Bytes under _data (-1 when it cannot be measured, as Docker reports). */
   size: number;
+  /** Containers (any state) whose mounts name the volume. */
   refCount: number;
 }
 
@@ -70,7 +71,7 @@ export interface VolumeService {
   /** force: no error for an unknown volume. In use is always a conflict. */
   remove(name: string, opts?: { force?: boolean }): Promise<void>;
   prune(opts: VolumePruneOptions): Promise<{ deleted: string[]; reclaimed: number }>;
-  /** For `system df`: every volume's size and how many containers refer to it. */
+  /** For `system df`: every volume with its size and how many containers refer to it (encode with toDockerVolume(v, v)). */
   usage(): Promise<VolumeUsage[]>;
 }
 

@@ -113,6 +113,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     await network.bootNetworks();
     await containers.restore();
     await containers.sweepOrphans();
+    await volumes.service.sweep();
     await execRuntime.sweep();
     await network.reconcile();
     log.debug('networks ready', { ms: Date.now() - t0 });

@@ -77,6 +77,24 @@ export class LocalDriver {
     await rm(this.dir(name), { recursive: true, force: true });
   }
 
+  /** Names of the volume directories on disk. */
+  async names(): Promise<string[]> {
+    try {
+      return (await readdir(this.root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      return [];
+    }
+  }
+
+  /** A device mounted on a volume nobody holds (a crash between mount and use): unmounted. */
+  async unmountIfUnheld(name: string): Promise<boolean> {
+    if (this.#holders.get(name)?.size) return false;
+    const target = this.mountpoint(name);
+    if (!(await isMounted(target))) return false;
+    umount2(target, MNT_DETACH);
+    return true;
+  }
+
   async isEmpty(name: string): Promise<boolean> {
     return (await readdir(this.mountpoint(name))).length === 0;
   }

@@ -148,12 +148,28 @@ export class VolumeEngine implements VolumeService {
     return { deleted, reclaimed };
   }
 
+  /**
+   * At boot, after running containers were re-adopted: unmounts volume
+   * devices nobody holds, and removes directories a crash left without a
+   * record when they hold nothing (a non-empty one is only reported).
+   */
+  async sweep(): Promise<void> {
+    const known = new Set(this.#d.repo.list().map((r) => r.name));
+    for (const name of await this.driver.names()) {
+      if (await this.driver.unmountIfUnheld(name)) this.#log.info('unmounted a volume no container holds', { name });
+      if (known.has(name)) continue;
+      const empty = await this.driver.isEmpty(name).catch(() => true);
+      if (empty) await this.driver.remove(name);
+      else this.#log.warn('volume directory without a record left in place (not empty)', { name, dir: this.driver.dir(name) });
+    }
+  }
+
   async usage(): Promise<VolumeUsage[]> {
     const out: VolumeUsage[] = [];
     for (const rec of this.#d.repo.list()) {
       // A volume mounted from elsewhere (options) is not berth's disk space: Docker reports -1.
       const size = rec.options.type ? -1 : await this.driver.size(rec.name);
-      out.push({ name: rec.name, size, refCount: this.#d.refsOf(rec.name).length });
+      out.push({ ...this.#view(rec), size, refCount: this.#d.refsOf(rec.name).length });
     }
     return out;
   }

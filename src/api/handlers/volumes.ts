@@ -20,7 +20,7 @@ export async function create(ctx: Ctx): Promise<void> {
 
 export async function list(ctx: Ctx): Promise<void> {
   const vols = volumes(ctx).list(decodeVolumeFilters(ctx.query.get('filters')));
-  sendJson(ctx.res, 200, { Volumes: vols.map(toDockerVolume), Warnings: null });
+  sendJson(ctx.res, 200, { Volumes: vols.map((v) => toDockerVolume(v)), Warnings: null });
 }
 
 export async function inspect(ctx: Ctx): Promise<void> {

@@ -8,7 +8,8 @@ import { JsonFields } from './json-fields.ts';
 
 const orNull = (m: Record<string, string>) => (Object.keys(m).length ? m : null);
 
-export function toDockerVolume(v: VolumeView): Record<string, unknown> {
+/** docker's Volume; with `usage` (system df) it carries UsageData. */
+export function toDockerVolume(v: VolumeView, usage?: { size: number; refCount: number }): Record<string, unknown> {
   return {
     CreatedAt: v.createdAt,
     Driver: v.driver,
@@ -17,6 +18,7 @@ export function toDockerVolume(v: VolumeView): Record<string, unknown> {
     Name: v.name,
     Options: orNull(v.options),
     Scope: v.scope,
+    ...(usage ? { UsageData: { Size: usage.size, RefCount: usage.refCount } } : {}),
   };
 }
 

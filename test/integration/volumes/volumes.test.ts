@@ -102,7 +102,11 @@ describe('volumes on a private berthd', { skip: skipUnlessRoot() }, () => {
 
   test('volumes and their data survive a daemon restart', async () => {
     await ok(['run', '--rm', '-v', 'lasting:/d', 'busybox', 'sh', '-c', 'echo kept > /d/f']);
-    await d.restart();
+    await d.stop();
+    // What a crash between the directory and the record leaves: swept at boot.
+    mkdirSync(join(d.dataRoot, 'volumes', 'halfmade', '_data'), { recursive: true });
+    await d.start();
+    assert.ok(!existsSync(join(d.dataRoot, 'volumes', 'halfmade')));
     assert.equal((await ok(['volume', 'ls', '-q'])).stdout, 'lasting\n');
     assert.equal((await ok(['run', '--rm', '-v', 'lasting:/d', 'busybox', 'cat', '/d/f'])).stdout, 'kept\n');
     await ok(['volume', 'rm', 'lasting']);

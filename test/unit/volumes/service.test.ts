@@ -2,7 +2,7 @@
 // mounts): create/get-or-create, names, references, remove, prune, filters.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -79,5 +79,16 @@ test('list filters and prune (anonymous only unless all)', async (t) => {
   assert.deepEqual(all.deleted, []);
   assert.deepEqual((await svc.prune({ all: true })).deleted, ['v1']);
   const usage = await svc.usage();
-  assert.deepEqual(usage, [{ name: 'v2', size: 0, refCount: 1 }]);
+  assert.deepEqual(usage.map((u) => [u.name, u.size, u.refCount, u.mountpoint.endsWith('/volumes/v2/_data')]), [['v2', 0, 1, true]]);
+});
+
+test('sweep: an empty directory without a record goes, a non-empty one stays', async (t) => {
+  const { svc, dir } = setup(t);
+  await svc.create({ name: 'real' });
+  const root = join(dir, 'volumes');
+  mkdirSync(join(root, 'crashed', '_data'), { recursive: true });
+  mkdirSync(join(root, 'kept', '_data'), { recursive: true });
+  writeFileSync(join(root, 'kept', '_data', 'f'), 'x');
+  await svc.sweep();
+  assert.deepEqual(readdirSync(root).sort(), ['kept', 'real']);
 });
