@@ -46,6 +46,8 @@ export interface NewImageOptions {
   snapshotKey?: string;
   /** Turn the snapshot itself into the layer (it is gone afterwards); otherwise it stays as it is. */
   consumeSnapshot?: boolean;
+  /** Paths of runtime mount points to leave out when they are empty (a container's snapshot). */
+  mountStubs?: ReadonlySet<string>;
   /** An empty diff adds no layer (build), instead of an empty one (docker commit). */
   skipEmptyLayer?: boolean;
   runConfig: ImageRunConfig;
@@ -71,7 +73,7 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
   try {
     let layer: LayerRecord | null = null;
     if (o.snapshotKey) {
-      const t = diffTar(w.snapshotter, o.snapshotKey);
+      const t = diffTar(w.snapshotter, o.snapshotKey, o.mountStubs);
       const blob = await w.content.ingest(t.stream as AsyncIterable<Buffer>);
       written.push(blob.digest);
       if (!(o.skipEmptyLayer && t.changes() === 0)) {

@@ -22,12 +22,48 @@ export interface DiffTar {
   changes(): number;
 }
 
-export function diffTar(snapshotter: Snapshotter, key: string): DiffTar {
+/** Mount points the runtime creates in a container's rootfs (Docker keeps these in its init layer). */
+export const CONTAINER_MOUNT_STUBS: ReadonlySet<string> = new Set([
+  'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv', 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
+]);
+
+function isEmptyStub(source: string | undefined): boolean {
+  if (!source) return false;
+  try {
+    const st = fs.lstatSync(source);
+    if (st.isFile()) return st.size === 0;
+    if (st.isDirectory()) return fs.readdirSync(source).length === 0;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The changes without the empty mount points the runtime made (and their
+ * directories, when nothing else in them changed), so that a container that
+ * changed nothing shows nothing, as in Docker.
+ */
+export async function* withoutMountStubs(src: AsyncIterable<SnapshotDiffEntry>, stubs: ReadonlySet<string> = CONTAINER_MOUNT_STUBS): AsyncGenerator<SnapshotDiffEntry> {
+  const parents = new Set<string>();
+  for (const s of stubs) for (let i = s.indexOf('/'); i > 0; i = s.indexOf('/', i + 1)) parents.add(s.slice(0, i));
+  const pending: SnapshotDiffEntry[] = [];
+  for await (const e of src) {
+    while (pending.length && !e.path.startsWith(`${pending[pending.length - 1]!.path}/`)) pending.pop();
+    if (e.kind === 'A' && stubs.has(e.path) && isEmptyStub(e.source)) continue;
+    if (e.kind === 'C' && parents.has(e.path)) { pending.push(e); continue; }
+    for (const p of pending.splice(0)) yield p;
+    yield e;
+  }
+}
+
+export function diffTar(snapshotter: Snapshotter, key: string, stubs?: ReadonlySet<string>): DiffTar {
   let bytes = 0;
   let count = 0;
   const entries = async function* (): AsyncGenerator<TarEntry> {
     const links = new Map<string, string>();
-    for await (const e of snapshotter.diff(key)) {
+    const changes = stubs ? withoutMountStubs(snapshotter.diff(key), stubs) : snapshotter.diff(key);
+    for await (const e of changes) {
       count++;
       for (const entry of toEntries(e, links)) {
         if (entry.header.type === 'file') bytes += entry.header.size;

@@ -15,6 +15,8 @@ compatSuite('commit and diff', (s) => {
     }
     await tgt.ok(['create', '--name', 'd2', 'busybox']);
     assert.equal((await tgt.ok(['diff', 'd2'])).stdout, '');
+    await tgt.ok(['run', '--name', 'd3', 'busybox', 'true']);
+    assert.equal((await tgt.ok(['diff', 'd3'])).stdout, '', 'the runtime\'s mount points are not changes');
     const missing = await tgt.fails(['diff', 'nosuchcontainer'], 1);
     assert.match(missing.stderr, /No such container: nosuchcontainer/);
   });

@@ -17,6 +17,7 @@ import type { SnapshotDiffEntry } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import type { BerthImageService } from '../../images/service.ts';
 import { applyChanges } from '../../images/changes.ts';
+import { CONTAINER_MOUNT_STUBS, withoutMountStubs } from '../../images/layer-diff.ts';
 
 export interface CommitOptions {
   /** "repo[:tag]" or empty for an untagged image. */
@@ -51,7 +52,7 @@ export class ContainerCommits {
   async changes(ref: string): Promise<ContainerChange[]> {
     const rec = this.#d.containers.resolve(ref);
     const out: ContainerChange[] = [];
-    for await (const e of this.#d.images.snapshotter.diff(rec.id) as AsyncIterable<SnapshotDiffEntry>) {
+    for await (const e of withoutMountStubs(this.#d.images.snapshotter.diff(rec.id) as AsyncIterable<SnapshotDiffEntry>)) {
       out.push({ path: `/${e.path}`, kind: KIND[e.kind] });
     }
     return out;
@@ -70,7 +71,7 @@ export class ContainerCommits {
     let image: ImageRecord;
     try {
       image = await this.#d.images.newImage({
-        parent: base, parentId: base.id, snapshotKey: rec.id, runConfig, target,
+        parent: base, parentId: base.id, snapshotKey: rec.id, mountStubs: CONTAINER_MOUNT_STUBS, runConfig, target,
         author: opts.author, comment: opts.comment,
         history: {
           created_by: [...(rec.config.entrypoint ?? []), ...(rec.config.cmd ?? [])].join(' '),
