@@ -16,6 +16,7 @@ import type { VolumeService } from '../core/volume.ts';
 import type { ApiLimits } from './limits.ts';
 import type { DistributionService } from '../images/distribution/service.ts';
 import type { NetworkService } from '../core/network.ts';
+import type { BuildService } from '../builder/service.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -33,6 +34,8 @@ export interface ApiDeps {
   distribution?: Pick<DistributionService, 'pull' | 'push'>;
   /** Absent in daemons (and tests) without networking: the network endpoints answer 404. */
   networks?: NetworkService;
+  /** The Dockerfile builder. */
+  builder?: BuildService;
 }
 
 interface BaseCtx {

@@ -15,6 +15,7 @@ import * as observe from './handlers/observe.ts';
 import * as exec from './handlers/exec.ts';
 import * as manage from './handlers/manage.ts';
 import * as networks from './handlers/networks.ts';
+import * as build from './handlers/build.ts';
 
 export const routes: readonly Route[] = [
   { method: 'GET', path: '/_ping', handler: system.ping },
@@ -47,6 +48,8 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/unpause', handler: manage.unpause },
   { method: 'POST', path: '/containers/{id}/rename', handler: manage.rename },
   { method: 'POST', path: '/containers/{id}/update', handler: manage.update },
+  { method: 'POST', path: '/build', handler: build.build },
+  { method: 'POST', path: '/build/prune', handler: build.prune },
 
   { method: 'POST', path: '/containers/{id}/exec', handler: exec.create },
   { method: 'POST', path: '/exec/{id}/start', hijack: exec.start },

@@ -17,6 +17,7 @@ import { ExecEngine } from '../engine/containers/exec.ts';
 import { SystemEngine } from '../engine/system.ts';
 import { ContainerCommits } from '../engine/containers/commit.ts';
 import { createVolumes } from './volumes-wiring.ts';
+import { BuildService } from '../builder/service.ts';
 import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
@@ -122,7 +123,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
-    const server = createApiServer({ containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, networks: network });
+    const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log });
+    const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, networks: network });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

@@ -227,7 +227,7 @@ const SIGNALS = new Set([
   'URG', 'USR1', 'USR2', 'VTALRM', 'WINCH', 'XCPU', 'XFSZ',
 ]);
 
-function validateSignal(sig: string): void {
+export function validateSignal(sig: string): void {
   if (/^\d+$/.test(sig)) {
     const n = Number(sig);
     if (n >= 1 && n <= 64) return;

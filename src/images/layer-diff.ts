@@ -51,7 +51,7 @@ export async function* withoutMountStubs(src: AsyncIterable<SnapshotDiffEntry>, 
   for await (const e of src) {
     while (pending.length && !e.path.startsWith(`${pending[pending.length - 1]!.path}/`)) pending.pop();
     if (e.kind === 'A' && stubs.has(e.path) && isEmptyStub(e.source)) continue;
-    if (e.kind === 'C' && parents.has(e.path)) { pending.push(e); continue; }
+    if (e.kind !== 'D' && parents.has(e.path)) { pending.push(e); continue; }
     for (const p of pending.splice(0)) yield p;
     yield e;
   }

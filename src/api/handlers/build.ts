@@ -1,0 +1,112 @@
+// POST /build (the classic builder's endpoint, what `docker build` uses
+// without BuildKit) and POST /build/prune. The context is the request body
+// (a tar, maybe compressed), a `remote` tarball URL, or, for berth's own
+// CLI on the same host, `contextdir`, a directory read in place. Errors
+// found before the build starts (context, Dockerfile syntax, target) are
+// an HTTP error; later ones end the JSON stream with an errorDetail line.
+
+import * as fs from 'node:fs';
+import { Readable } from 'node:stream';
+import type { Ctx } from '../context.ts';
+import { BerthError, invalid, unavailable } from '../../core/errors.ts';
+import { boolParam, sendJson } from '../http.ts';
+import type { BuildContext } from '../../builder/context.ts';
+import type { BuildOptions } from '../../builder/state.ts';
+
+function jsonMap(q: URLSearchParams, name: string): Map<string, string> {
+  const raw = q.get(name);
+  const out = new Map<string, string>();
+  if (!raw) return out;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw invalid(`invalid ${name} JSON: ${raw}`);
+  }
+  if (v && typeof v === 'object') {
+    for (const [k, val] of Object.entries(v as Record<string, unknown>)) if (typeof val === 'string') out.set(k, val);
+  }
+  return out;
+}
+
+function secrets(q: URLSearchParams): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const spec of q.getAll('secrets')) {
+    const kv = new Map(spec.split(',').map((p) => { const i = p.indexOf('='); return [p.slice(0, i), p.slice(i + 1)] as [string, string]; }));
+    const id = kv.get('id');
+    const src = kv.get('src') ?? kv.get('source');
+    if (!id) throw invalid(`invalid secret "${spec}": id is required`);
+    if (src) {
+      try { out.set(id, fs.readFileSync(src)); } catch (err) { throw invalid(`failed to read secret ${id} from ${src}: ${(err as Error).message}`); }
+    } else if (kv.has('env') && process.env[kv.get('env')!] !== undefined) {
+      out.set(id, Buffer.from(process.env[kv.get('env')!]!));
+    } else {
+      throw invalid(`invalid secret "${spec}": src is required`);
+    }
+  }
+  return out;
+}
+
+export async function build(ctx: Ctx): Promise<void> {
+  const builder = ctx.deps.builder;
+  if (!builder) throw unavailable('the builder is not available in this daemon');
+  const q = ctx.query;
+  const rm = q.get('rm');
+  const opts: BuildOptions = {
+    dockerfile: q.get('dockerfile') || 'Dockerfile',
+    tags: q.getAll('t').filter(Boolean).map((t) => (/:[^/]+$/.test(t) || t.includes('@') ? t : `${t}:latest`)),
+    buildArgs: jsonMap(q, 'buildargs'),
+    target: q.get('target') || undefined,
+    noCache: boolParam(q, 'nocache'),
+    pull: boolParam(q, 'pull'),
+    rm: rm === null || rm === '' ? true : boolParam(q, 'rm'),
+    forceRm: boolParam(q, 'forcerm'),
+    labels: Object.fromEntries(jsonMap(q, 'labels')),
+    networkMode: q.get('networkmode') || 'default',
+    quiet: boolParam(q, 'q'),
+    secrets: secrets(q),
+  };
+  for (const t of opts.tags) ctx.deps.builder!.checkTag(t);
+  const remote = q.get('remote');
+  const contextDir = q.get('contextdir');
+  let context: BuildContext;
+  let dockerfileText: string | undefined;
+  if (contextDir) {
+    context = builder.contextInPlace(contextDir, opts.dockerfile);
+  } else if (remote) {
+    if (!/^https?:\/\//.test(remote)) throw invalid(`unsupported remote context "${remote}": only http(s) tarball or Dockerfile URLs`);
+    const res = await fetch(remote).catch((err: Error) => { throw invalid(`failed to GET ${remote}: ${err.message}`); });
+    if (!res.ok || !res.body) throw invalid(`failed to GET ${remote} with status ${res.status}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    const isTar = body.length >= 262 && (body.toString('latin1', 257, 262) === 'ustar' || body[0] === 0x1f);
+    if (isTar) context = await builder.contextFromTar(Readable.from([body]), opts.dockerfile);
+    else {
+      context = await builder.contextFromTar(Readable.from([Buffer.alloc(1024)]), opts.dockerfile);
+      dockerfileText = body.toString('utf8');
+    }
+  } else {
+    context = await builder.contextFromTar(ctx.req, opts.dockerfile);
+  }
+  const prepared = builder.prepare(context, opts, dockerfileText);
+  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  const write = (v: unknown) => { if (!ctx.res.destroyed) ctx.res.write(JSON.stringify(v) + '\r\n'); };
+  try {
+    const image = await prepared.run({ stream: (s) => write({ stream: s }), aux: (v) => write({ aux: v }) });
+    if (opts.quiet) write({ stream: `${image.id}\n` });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const code = (err as { exitCode?: number }).exitCode;
+    write({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
+    if (!(err instanceof BerthError)) ctx.deps.logger.warn('build failed', { err: message });
+  } finally {
+    prepared.close();
+    ctx.res.end();
+  }
+}
+
+export async function prune(ctx: Ctx): Promise<void> {
+  const builder = ctx.deps.builder;
+  if (!builder) throw unavailable('the builder is not available in this daemon');
+  const r = await builder.prune();
+  sendJson(ctx.res, 200, { CachesDeleted: r.cachesDeleted.length ? r.cachesDeleted : null, SpaceReclaimed: r.spaceReclaimed });
+}

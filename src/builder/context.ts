@@ -1,0 +1,123 @@
+// The build context: a directory, either one the client sent as a tar
+// (extracted with the same guard as layers: no "..", no writing through a
+// symlink the archive planted, bounded size) into a private temp dir, or a
+// local directory read in place (berth's CLI on the same host). Paths
+// named by the Dockerfile are resolved inside the context root: symlinks
+// are followed as if the root were "/", so a link pointing out of the
+// context can never reach a host file. .dockerignore (or
+// <Dockerfile>.dockerignore) hides files from COPY/ADD.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { invalid, notFound } from '../core/errors.ts';
+import { applyTar } from '../stores/snapshots/apply.ts';
+import { decompress } from '../images/compression.ts';
+import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
+
+export class BuildContext {
+  readonly root: string;
+  readonly ignore: IgnoreMatcher;
+  readonly #owned: boolean;
+
+  private constructor(root: string, ignore: IgnoreMatcher, owned: boolean) {
+    this.root = root;
+    this.ignore = ignore;
+    this.#owned = owned;
+  }
+
+  /** Extracts a (possibly compressed) context tar into a fresh dir under tmpRoot. */
+  static async fromTar(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, tmpRoot: string, dockerfile: string, maxBytes?: number): Promise<BuildContext> {
+    fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
+    const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
+    fs.mkdirSync(dir, { mode: 0o700 });
+    try {
+      const { stream } = await decompress(src);
+      await applyTar(stream, { root: dir, whiteouts: 'delete', ...(maxBytes ? { limits: { maxBytes } } : {}) });
+      return new BuildContext(dir, loadIgnore(dir, dockerfile), true);
+    } catch (err) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw invalid(`invalid build context: ${(err as Error).message}`);
+    }
+  }
+
+  static inPlace(dir: string, dockerfile: string): BuildContext {
+    const st = fs.statSync(dir, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) throw invalid(`unable to prepare context: path "${dir}" not found`);
+    return new BuildContext(fs.realpathSync(dir), loadIgnore(dir, dockerfile), false);
+  }
+
+  /** An empty context (a remote Dockerfile, or a Dockerfile from stdin). */
+  static empty(tmpRoot: string): BuildContext {
+    fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
+    const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
+    fs.mkdirSync(dir, { mode: 0o700 });
+    return new BuildContext(dir, new IgnoreMatcher([]), true);
+  }
+
+  /** The Dockerfile's text, read inside the context. */
+  readDockerfile(name: string): string {
+    const rel = cleanRel(name || 'Dockerfile');
+    const abs = scopedResolve(this.root, rel);
+    const st = fs.statSync(abs, { throwIfNoEntry: false });
+    if (!st?.isFile()) {
+      // Docker also accepts a lower-case dockerfile when the default name is absent.
+      if (!name || name === 'Dockerfile') {
+        const lower = scopedResolve(this.root, 'dockerfile');
+        if (fs.statSync(lower, { throwIfNoEntry: false })?.isFile()) return fs.readFileSync(lower, 'utf8');
+      }
+      throw notFound(`Cannot locate specified Dockerfile: ${name || 'Dockerfile'}`);
+    }
+    return fs.readFileSync(abs, 'utf8');
+  }
+
+  close(): void {
+    if (this.#owned) fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function loadIgnore(dir: string, dockerfile: string): IgnoreMatcher {
+  const df = cleanRel(dockerfile || 'Dockerfile');
+  for (const name of [`${df}.dockerignore`, '.dockerignore']) {
+    try {
+      const abs = scopedResolve(dir, name);
+      if (fs.statSync(abs, { throwIfNoEntry: false })?.isFile()) return new IgnoreMatcher(readIgnoreFile(fs.readFileSync(abs, 'utf8')));
+    } catch { /* none */ }
+  }
+  return new IgnoreMatcher([]);
+}
+
+/** "a/../b", "/x" -> root-relative without escaping ("" for the root); ".." above the root is refused. */
+export function cleanRel(p: string): string {
+  const norm = path.posix.normalize(`/${p}`);
+  if (p.split('/').filter((x) => x === '..').length && path.posix.normalize(p).startsWith('..')) {
+    throw invalid(`forbidden path outside the build context: ${p}`);
+  }
+  return norm.replace(/^\/+/, '').replace(/\/+$/, '');
+}
+
+/**
+ * root + rel with every symlink followed as if root were "/": the result
+ * is always inside root (securejoin). A missing tail is returned as is.
+ */
+export function scopedResolve(root: string, rel: string): string {
+  const parts = rel.split('/').filter((x) => x && x !== '.');
+  const done: string[] = [];
+  let links = 0;
+  while (parts.length) {
+    const part = parts.shift()!;
+    if (part === '..') { done.pop(); continue; }
+    const cur = `${root}/${[...done, part].join('/')}`;
+    let st: fs.Stats | undefined;
+    try { st = fs.lstatSync(cur); } catch { st = undefined; }
+    if (st?.isSymbolicLink()) {
+      if (++links > 255) throw invalid(`too many levels of symbolic links resolving ${rel}`);
+      const target = fs.readlinkSync(cur);
+      if (target.startsWith('/')) done.length = 0;
+      parts.unshift(...target.split('/').filter((x) => x && x !== '.'));
+      continue;
+    }
+    done.push(part);
+  }
+  return done.length ? `${root}/${done.join('/')}` : root;
+}

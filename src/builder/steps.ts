@@ -1,0 +1,230 @@
+// One Dockerfile step on a stage: config instructions change the run
+// config and make a config-only image (an empty_layer history entry);
+// COPY/ADD write into a snapshot of the image so far; RUN runs a
+// container. Each step first asks the cache; a hit reuses the image.
+// History created_by follows Docker's classic builder:
+//   /bin/sh -c #(nop)  CMD ["sh"]        config instructions
+//   /bin/sh -c #(nop) COPY file:<hash> in /dst     COPY/ADD
+//   |1 A=b /bin/sh -c make               RUN (with the ARGs it saw)
+
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import type { ImageRecord, ImageRunConfig } from '../core/image.ts';
+import { BerthError, invalid } from '../core/errors.ts';
+import { validateSignal } from '../images/changes.ts';
+import type { Step } from './parser/instructions.ts';
+import type { BuildRun } from './executor.ts';
+import { BuildCache } from './cache.ts';
+import { copyStep } from './copy-step.ts';
+import { parseRunMount, prepareMounts, runContainer } from './run.ts';
+import { setEnv, type StageState } from './state.ts';
+import { CONTAINER_MOUNT_STUBS } from '../images/layer-diff.ts';
+import { parseDuration } from './duration.ts';
+
+const NOP = '/bin/sh -c #(nop) ';
+
+export async function runStep(b: BuildRun, st: StageState, step: Step): Promise<void> {
+  switch (step.kind) {
+    case 'from': throw invalid('FROM inside a stage');
+    case 'arg': return argStep(b, st, step);
+    case 'run': return runStepImpl(b, st, step);
+    case 'copy': case 'add': return copyStep(b, st, step);
+    default: return configStep(b, st, step);
+  }
+}
+
+function argStep(b: BuildRun, st: StageState, step: Step & { kind: 'arg' }): Promise<void> {
+  for (const a of step.args) {
+    const name = a.name;
+    let value: string | undefined;
+    if (b.opts.buildArgs.has(name)) value = b.opts.buildArgs.get(name);
+    else if (a.value !== undefined) value = st.word(a.value);
+    else if (b.metaArgs.has(name)) value = b.metaArgs.get(name);
+    else if (b.platformArgs.has(name)) value = b.platformArgs.get(name);
+    st.args.set(name, value);
+    b.usedArgs.add(name);
+  }
+  // ARG changes no image: Docker's classic builder records it only through RUN's "|N k=v" prefix.
+  return Promise.resolve();
+}
+
+/** Applies a config instruction to a copy of the config; returns it with the history text. */
+function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text: string } {
+  const c: ImageRunConfig = structuredClone(st.config);
+  const w = (s: string) => st.word(s);
+  switch (step.kind) {
+    case 'env': {
+      const parts: string[] = [];
+      for (const [k, v] of step.pairs) {
+        const key = w(k);
+        const val = w(v);
+        c.Env = setEnv(c.Env, key, val);
+        parts.push(`${key}=${val}`);
+      }
+      return { config: c, text: `ENV ${parts.join(' ')}` };
+    }
+    case 'label': {
+      c.Labels = { ...c.Labels };
+      const parts: string[] = [];
+      for (const [k, v] of step.pairs) {
+        const key = w(k);
+        const val = w(v);
+        c.Labels[key] = val;
+        parts.push(`${key}=${val}`);
+      }
+      return { config: c, text: `LABEL ${parts.join(' ')}` };
+    }
+    case 'cmd': case 'entrypoint': {
+      const v = step.exec ?? [...st.shell(), step.script];
+      if (step.kind === 'cmd') c.Cmd = v;
+      else {
+        c.Entrypoint = v;
+        // A new ENTRYPOINT drops the CMD inherited from the base image (Docker's rule).
+        if (!st.cmdSetInStage) c.Cmd = null;
+      }
+      return { config: c, text: `${step.kind.toUpperCase()} ${JSON.stringify(v)}` };
+    }
+    case 'shell':
+      c.Shell = step.exec!;
+      return { config: c, text: `SHELL ${JSON.stringify(step.exec)}` };
+    case 'expose': {
+      c.ExposedPorts = { ...c.ExposedPorts };
+      const ports: string[] = [];
+      for (const raw of step.values) {
+        for (const p of st.lex.words(raw, st.expansionEnv())) {
+          const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
+          if (!m) throw invalid(`invalid containerPort: ${p}`);
+          const lo = Number(m[1]);
+          const hi = m[2] ? Number(m[2]) : lo;
+          for (let n = lo; n <= hi; n++) { const k = `${n}/${(m[3] ?? 'tcp').toLowerCase()}`; c.ExposedPorts[k] = {}; ports.push(k); }
+        }
+      }
+      return { config: c, text: `EXPOSE ${ports.sort().join(' ')}` };
+    }
+    case 'volume': {
+      c.Volumes = { ...c.Volumes };
+      const vols = step.json ? step.values.map(w) : step.values.flatMap((v) => st.lex.words(v, st.expansionEnv()));
+      for (const v of vols) {
+        if (v.trim() === '') throw invalid('VOLUME specified can not be an empty string');
+        c.Volumes[v] = {};
+      }
+      return { config: c, text: `VOLUME [${vols.join(' ')}]` };
+    }
+    case 'user':
+      c.User = w(step.value);
+      return { config: c, text: `USER ${c.User}` };
+    case 'workdir': {
+      const dir = w(step.value);
+      c.WorkingDir = path.posix.isAbsolute(dir) ? path.posix.normalize(dir) : path.posix.join(c.WorkingDir || '/', dir);
+      return { config: c, text: `WORKDIR ${c.WorkingDir}` };
+    }
+    case 'stopsignal': {
+      const sig = w(step.value);
+      validateSignal(sig);
+      c.StopSignal = sig;
+      return { config: c, text: `STOPSIGNAL ${sig}` };
+    }
+    case 'maintainer':
+      return { config: c, text: `MAINTAINER ${step.value}` };
+    case 'onbuild':
+      c.OnBuild = [...(c.OnBuild ?? []), step.expression];
+      return { config: c, text: `ONBUILD ${step.expression}` };
+    case 'healthcheck': {
+      const hc: Record<string, unknown> = { Test: step.test };
+      if (step.interval) hc.Interval = parseDuration(step.interval, 'interval');
+      if (step.timeout) hc.Timeout = parseDuration(step.timeout, 'timeout');
+      if (step.startPeriod) hc.StartPeriod = parseDuration(step.startPeriod, 'start-period');
+      if (step.startInterval) hc.StartInterval = parseDuration(step.startInterval, 'start-interval');
+      if (step.retries) {
+        const n = Number(step.retries);
+        if (!Number.isInteger(n) || n < 0) throw invalid(`--retries must be a non-negative integer, not ${step.retries}`);
+        hc.Retries = n;
+      }
+      c.Healthcheck = hc;
+      return { config: c, text: `HEALTHCHECK &{${JSON.stringify(step.test)}}` };
+    }
+  }
+  throw invalid(`unexpected instruction ${step.ins.cmd}`);
+}
+
+async function configStep(b: BuildRun, st: StageState, step: Step): Promise<void> {
+  const { config, text } = applyConfig(st, step);
+  if (step.kind === 'cmd') st.cmdSetInStage = true;
+  const createdBy = `${NOP} ${text}`;
+  const key = BuildCache.key([st.image?.id ?? 'scratch', 'config', createdBy]);
+  if (await b.fromCache(st, key)) { st.config = st.image!.config.config ?? {}; return; }
+  const img = await b.images.newImage({
+    parent: st.image, parentId: st.image?.id ?? '', runConfig: config, history: { created_by: createdBy },
+    ...(step.kind === 'maintainer' ? { author: step.value } : st.image?.config.author ? { author: st.image.config.author } : {}),
+  });
+  b.committed(st, img, key);
+  st.config = config;
+}
+
+async function runStepImpl(b: BuildRun, st: StageState, step: Step & { kind: 'run' }): Promise<void> {
+  let cmd: string[];
+  if (step.exec) cmd = step.exec;
+  else {
+    // Heredocs go to the shell as written: it reads them itself.
+    const script = step.heredocs.length
+      ? (/^<<-?["']?[A-Za-z_][A-Za-z0-9_.-]*["']?$/.test(step.script.trim()) ? step.heredocs[0]!.content : `${step.script}\n${step.heredocs.map((h) => `${h.content}${h.name}`).join('\n')}`)
+      : step.script;
+    cmd = [...st.shell(), script];
+  }
+  const args = st.runArgs();
+  const createdBy = `${args.length ? `|${args.length} ${args.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${cmd.join(' ')}`;
+  const mounts = step.mounts.map((m) => parseRunMount(st.word(m)));
+  const network = step.network ?? (b.opts.networkMode || 'default');
+  const key = BuildCache.key([st.image?.id ?? 'scratch', 'run', createdBy, network, JSON.stringify(mounts)]);
+  if (await b.fromCache(st, key)) return;
+  if (!st.image) throw invalid('RUN in a stage FROM scratch with nothing in it: there is no shell to run');
+  const fromRoots = new Map<string, string>();
+  const releases: Array<() => Promise<void>> = [];
+  let prepared: ReturnType<typeof prepareMounts> | null = null;
+  try {
+    for (const m of mounts) {
+      if (m.from && !fromRoots.has(m.from)) {
+        const r = await b.sourceRootFor(m.from);
+        releases.push(r.release);
+        fromRoots.set(m.from, r.root);
+      }
+    }
+    prepared = prepareMounts(mounts, {
+      builderRoot: b.builderRoot, contextRoot: b.context.root, secrets: b.opts.secrets,
+      fromRoot: (name) => fromRoots.get(name) ?? '',
+    });
+    const env = [...(st.config.Env ?? [])];
+    for (const [k, v] of args) env.push(`${k}=${v}`);
+    const { id, exitCode } = await runContainer(b.containers, {
+      imageId: st.image.id, cmd, env, user: st.config.User ?? '', workingDir: st.config.WorkingDir ?? '',
+      networkMode: network, binds: prepared.binds,
+      output: (chunk) => { if (!b.opts.quiet) b.progress.stream(chunk.toString()); },
+      onStart: (cid) => { if (!b.opts.quiet) b.progress.stream(` ---> Running in ${cid.slice(0, 12)}\n`); },
+    });
+    try {
+      if (exitCode !== 0) {
+        throw Object.assign(new BerthError('invalid_argument', `The command '${cmd.join(' ')}' returned a non-zero code: ${exitCode}`), { exitCode });
+      }
+      const stubs = new Set([...CONTAINER_MOUNT_STUBS, ...prepared!.stubs]);
+      const img = await b.images.newImage({
+        parent: st.image, parentId: st.image.id, snapshotKey: id, consumeSnapshot: true, skipEmptyLayer: true, mountStubs: stubs,
+        runConfig: st.config, history: { created_by: createdBy },
+        ...(st.image.config.author ? { author: st.image.config.author } : {}),
+      });
+      b.committed(st, img, key, true);
+    } finally {
+      if (exitCode === 0 ? b.opts.rm : b.opts.forceRm || b.opts.rm) {
+        await b.containers.remove(id, { force: true }).catch(() => {});
+        if (exitCode === 0 && !b.opts.quiet) b.progress.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
+      }
+    }
+    if (!b.opts.quiet) b.progress.stream(` ---> ${st.image!.id.slice(7, 19)}\n`);
+  } finally {
+    prepared?.cleanup();
+    for (const r of releases) await r();
+  }
+}
+
+export function hashText(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
