@@ -9,7 +9,7 @@
 
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { ImageRecord, ImageRunConfig } from '../core/image.ts';
+import type { ImageRunConfig } from '../core/image.ts';
 import { BerthError, invalid } from '../core/errors.ts';
 import { validateSignal } from '../images/changes.ts';
 import type { Step } from './parser/instructions.ts';

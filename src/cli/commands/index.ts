@@ -49,6 +49,8 @@ const commit = entry('commit', "Create a new image from a container's changes", 
 const diff = entry('diff', "Inspect changes to files or directories on a container's filesystem", async () => (await import('./commit.ts')).diff);
 const pull = entry('pull', 'Download an image from a registry', async () => (await import('./pull-push.ts')).pull);
 const push = entry('push', 'Upload an image to a registry', async () => (await import('./pull-push.ts')).push);
+const build = entry('build', 'Build an image from a Dockerfile', async () => (await import('./build.ts')).build);
+const builderPrune = entry('builder prune', 'Remove build cache', async () => (await import('./build.ts')).builderPrune);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
 const volumeCreate = entry('volume create', 'Create a volume', async () => (await import('./volume.ts')).volumeCreate);
 const volumeInspect = entry('volume inspect', 'Display detailed information on one or more volumes', async () => (await import('./inspect.ts')).volumeInspect);
@@ -60,7 +62,7 @@ const imageInspect = entry('image inspect', 'Display detailed information on one
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push,
+    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, build,
   ];
 }
 
@@ -85,9 +87,14 @@ export function groups(): CommandGroup[] {
       name: 'image',
       description: 'Manage images',
       commands: [
-        as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
+        as(build, 'image build'), as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
         as(rmi, 'image rm', ['remove']), as(tag, 'image tag'),
       ],
+    },
+    {
+      name: 'builder',
+      description: 'Manage builds',
+      commands: [builderPrune],
     },
     {
       name: 'registry',

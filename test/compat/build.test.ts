@@ -1,0 +1,189 @@
+// docker build (the classic builder, DOCKER_BUILDKIT=0) against the daemon:
+// a corpus of Dockerfiles, each built and then run to check the files and
+// the config it produced; the cache; multi-stage builds; and bad input.
+// Heredocs and RUN --mount are BuildKit syntax the classic builder of
+// dockerd refuses, so those tests are berthd-only.
+
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { compatSuite, lines, type CompatTarget } from './target.ts';
+
+const CLASSIC = { env: { DOCKER_BUILDKIT: '0' } };
+
+function context(tgt: CompatTarget, name: string, files: Record<string, string>): string {
+  const dir = tgt.tmpDir(name);
+  for (const [p, body] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), body);
+  }
+  return dir;
+}
+
+async function build(tgt: CompatTarget, dir: string, args: string[] = []) {
+  return tgt.docker(['build', ...args, dir], { ...CLASSIC, env: { ...process.env, ...tgt.daemon.env, DOCKER_BUILDKIT: '0' } });
+}
+
+async function inspect(tgt: CompatTarget, ref: string, fmt: string): Promise<string> {
+  return (await tgt.ok(['image', 'inspect', '-f', fmt, ref])).stdout.trim();
+}
+
+compatSuite('build', (s) => {
+  s.test('instructions: files and config of the image', async (tgt) => {
+    const dir = context(tgt, 'basic', {
+      'Dockerfile': [
+        'FROM busybox',
+        'ARG WHO=world',
+        'ENV GREETING="hello ${WHO}" EMPTY= ALT=${UNSET:-dflt} PLUS=${WHO:+set}',
+        'LABEL org.example.a=1 "b c"="two words"',
+        'COPY a.txt /app/',
+        'COPY dir/ /app/dir/',
+        'ADD arch.tar /unpacked/',
+        'COPY --chown=1:2 --chmod=640 a.txt /owned.txt',
+        'WORKDIR /app',
+        'WORKDIR sub',
+        'RUN echo "built $WHO" > built.txt && pwd > /pwd.txt',
+        'USER daemon',
+        'EXPOSE 8080 53/udp',
+        'VOLUME /data',
+        'STOPSIGNAL SIGINT',
+        'HEALTHCHECK --interval=5s --retries=2 CMD ["true"]',
+        'ENTRYPOINT ["/bin/sh", "-c"]',
+        'CMD ["cat /app/sub/built.txt"]',
+      ].join('\n'),
+      'a.txt': 'A\n',
+      'dir/x/y.txt': 'Y\n',
+      'ignored.md': 'no\n',
+      '.dockerignore': '*.md\n',
+    });
+    // A tar for ADD to extract.
+    const src = context(tgt, 'tarsrc', { 'in/t.txt': 'T\n' });
+    await tgt.ok(['run', '--rm', '-v', `${src}:/s`, '-v', `${dir}:/o`, 'busybox', 'tar', '-C', '/s', '-cf', '/o/arch.tar', 'in']);
+    const r = await build(tgt, dir, ['-t', 'basic:1', '--build-arg', 'WHO=you']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/18 : FROM busybox\n/);
+    assert.match(r.stdout, /Successfully tagged basic:1\n/);
+    assert.equal((await tgt.ok(['run', '--rm', 'basic:1'])).stdout, 'built you\n');
+    const fsCheck = await tgt.ok(['run', '--rm', '--entrypoint', 'sh', 'basic:1', '-c',
+      'cat /app/a.txt /app/dir/x/y.txt /unpacked/in/t.txt /pwd.txt; stat -c "%u:%g %a" /owned.txt; ls /app; id -un; echo $GREETING/$EMPTY/$ALT/$PLUS']);
+    assert.equal(fsCheck.stdout, 'A\nY\nT\n/app/sub\n1:2 640\na.txt\ndir\nsub\ndaemon\nhello you//dflt/set\n');
+    assert.equal(await inspect(tgt, 'basic:1', '{{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{.Config.StopSignal}} {{.Config.WorkingDir}} {{.Config.User}}'),
+      '{"53/udp":{},"8080/tcp":{}} {"/data":{}} SIGINT /app/sub daemon');
+    assert.equal(await inspect(tgt, 'basic:1', '{{json .Config.Labels}} {{json .Config.Entrypoint}} {{json .Config.Cmd}}'),
+      '{"b c":"two words","org.example.a":"1"} ["/bin/sh","-c"] ["cat /app/sub/built.txt"]');
+    assert.equal(await inspect(tgt, 'basic:1', '{{json .Config.Healthcheck}}'), '{"Test":["CMD","true"],"Interval":5000000000,"Retries":2}');
+    const hist = lines((await tgt.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}|{{.Size}}', 'basic:1'])).stdout);
+    assert.ok(hist.some((h) => h.startsWith('|1 WHO=you /bin/sh -c echo "built $WHO" > built.txt')), hist.join('\n'));
+    assert.ok(hist.some((h) => /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/ /.test(h)), hist.join('\n'));
+    assert.ok(hist.some((h) => h === '/bin/sh -c #(nop)  USER daemon|0B'), hist.join('\n'));
+  });
+
+  s.test('cache: a rebuild uses it, a changed file invalidates from its step, --no-cache ignores it', async (tgt) => {
+    const dir = context(tgt, 'cache', { 'Dockerfile': 'FROM busybox\nCOPY f /f\nRUN cat /f > /g\nCMD ["cat", "/g"]\n', 'f': 'one\n' });
+    const first = await build(tgt, dir, ['-t', 'cache:1']);
+    assert.equal(first.code, 0, first.stderr);
+    const id1 = await inspect(tgt, 'cache:1', '{{.Id}}');
+    const layers = await inspect(tgt, 'cache:1', '{{len .RootFS.Layers}}');
+    const again = await build(tgt, dir, ['-t', 'cache:1']);
+    assert.equal((again.stdout.match(/Using cache/g) ?? []).length, 3);
+    assert.equal(await inspect(tgt, 'cache:1', '{{.Id}}'), id1);
+    assert.equal(await inspect(tgt, 'cache:1', '{{len .RootFS.Layers}}'), layers);
+    writeFileSync(join(dir, 'f'), 'two\n');
+    const changed = await build(tgt, dir, ['-t', 'cache:2']);
+    assert.equal((changed.stdout.match(/Using cache/g) ?? []).length, 0);
+    assert.equal((await tgt.ok(['run', '--rm', 'cache:2'])).stdout, 'two\n');
+    const nocache = await build(tgt, dir, ['--no-cache', '-t', 'cache:3']);
+    assert.equal(nocache.stdout.includes('Using cache'), false);
+  });
+
+  s.test('multi-stage: --target, COPY --from a stage and an image, unused stages skipped', async (tgt) => {
+    const dir = context(tgt, 'multi', {
+      'Dockerfile': [
+        'FROM busybox AS base', 'RUN echo base > /base.txt',
+        'FROM base AS builder', 'RUN echo built > /out.txt',
+        'FROM busybox AS unused', 'RUN echo should-not-run && exit 1',
+        'FROM scratch', 'COPY --from=builder /out.txt /base.txt /', 'COPY --from=busybox /bin/busybox /busybox',
+        'CMD ["/busybox", "cat", "/out.txt", "/base.txt"]',
+      ].join('\n'),
+    });
+    const r = await build(tgt, dir, ['-t', 'multi:1']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(r.stdout.includes('should-not-run'), false, 'the unused stage is skipped');
+    assert.equal((await tgt.ok(['run', '--rm', 'multi:1'])).stdout, 'built\nbase\n');
+    const t = await build(tgt, dir, ['--target', 'base', '-t', 'multi:base']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.equal((await tgt.ok(['run', '--rm', 'multi:base', 'cat', '/base.txt'])).stdout, 'base\n');
+  }, { only: 'berthd' });
+
+  s.test('ADD from a URL served on loopback', async (tgt) => {
+    const server = createServer((req, res) => {
+      res.writeHead(200, { 'Last-Modified': 'Wed, 21 Oct 2015 07:28:00 GMT' });
+      res.end(`served ${req.url}\n`);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const dir = context(tgt, 'url', { 'Dockerfile': `FROM busybox\nADD http://127.0.0.1:${port}/file.txt /dl/\n` });
+      const r = await build(tgt, dir, ['-t', 'url:1', '--network', 'host']);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const out = await tgt.ok(['run', '--rm', 'url:1', 'sh', '-c', 'cat /dl/file.txt; stat -c %a /dl/file.txt']);
+      assert.equal(out.stdout, 'served /file.txt\n600\n');
+    } finally {
+      server.close();
+    }
+  });
+
+  s.test('bad input: clear errors, nothing left behind', async (tgt) => {
+    const before = (await tgt.ok(['images', '-q'])).stdout;
+    const unknown = await build(tgt, context(tgt, 'bad1', { Dockerfile: 'FROM busybox\n\nFOO bar\n' }));
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /line 3: unknown instruction: FOO/i);
+    const missing = await build(tgt, context(tgt, 'bad2', { Dockerfile: 'FROM busybox\nCOPY nope /x\n' }));
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stdout + missing.stderr, /nope.*(no such file|not found|does not exist)/i);
+    const excluded = await build(tgt, context(tgt, 'bad3', { Dockerfile: 'FROM busybox\nCOPY secret.key /x\n', 'secret.key': 'k', '.dockerignore': '*.key\n' }));
+    assert.notEqual(excluded.code, 0);
+    const outside = await build(tgt, context(tgt, 'bad4', { Dockerfile: 'FROM busybox\nCOPY ../x /x\n' }));
+    assert.notEqual(outside.code, 0);
+    assert.match(outside.stdout + outside.stderr, /outside the build context|no such file|not found/i);
+    const target = await build(tgt, context(tgt, 'bad5', { Dockerfile: 'FROM busybox AS a\n' }), ['--target', 'nosuch']);
+    assert.equal(target.code, 1);
+    assert.match(target.stderr, /failed to reach build target nosuch in Dockerfile/);
+    const failing = await build(tgt, context(tgt, 'bad6', { Dockerfile: 'FROM busybox\nRUN echo visible-output; exit 7\n' }), ['-t', 'never:1']);
+    assert.equal(failing.code, 7);
+    assert.match(failing.stdout, /visible-output/);
+    assert.match(failing.stderr, /The command '\/bin\/sh -c echo visible-output; exit 7' returned a non-zero code: 7/);
+    assert.equal((await tgt.docker(['image', 'inspect', 'never:1'])).code, 1, 'nothing tagged');
+    assert.equal((await tgt.ok(['ps', '-aq'])).stdout, '', 'no container left');
+    // A symlink in the context that points out of it is followed inside the context only.
+    const linkDir = context(tgt, 'bad7', { Dockerfile: 'FROM busybox\nCOPY link /x\n' });
+    symlinkSync('/etc/passwd', join(linkDir, 'link'));
+    const link = await build(tgt, linkDir, ['-t', 'link:1']);
+    if (link.code === 0) {
+      const seen = await tgt.ok(['run', '--rm', 'link:1', 'cat', '/x']);
+      assert.equal(seen.stdout.includes('root:x:0:0'), false, 'a host file never enters the image');
+    }
+    void before;
+  });
+
+  s.test('berth-only syntax: heredocs, RUN --mount=type=cache, COPY --exclude', async (tgt) => {
+    const dir = context(tgt, 'here', {
+      'Dockerfile': [
+        'FROM busybox', 'ARG V=val',
+        'RUN <<EOF', 'echo one > /h1', 'echo $V > /h2', 'EOF',
+        'COPY <<EOF /conf.txt', 'v=$V', 'EOF',
+        'RUN --mount=type=cache,target=/cache echo x >> /cache/n && wc -l < /cache/n > /count',
+        'COPY --exclude=*.log src/ /src/',
+      ].join('\n'),
+      'src/a.txt': 'a', 'src/b.log': 'b',
+    });
+    const r = await build(tgt, dir, ['-t', 'here:1']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = await tgt.ok(['run', '--rm', 'here:1', 'sh', '-c', 'cat /h1 /h2 /conf.txt /count; ls /src; test -e /cache/n || echo no-cache-in-image']);
+    assert.equal(out.stdout, 'one\nval\nv=val\n1\na.txt\nno-cache-in-image\n');
+    const again = await build(tgt, dir, ['--no-cache', '-t', 'here:2']);
+    assert.equal(again.code, 0);
+    assert.equal((await tgt.ok(['run', '--rm', 'here:2', 'cat', '/count'])).stdout, '2\n', 'the cache mount persists between builds');
+  }, { only: 'berthd' });
+});
