@@ -90,7 +90,7 @@ function loadIgnore(dir: string, dockerfile: string): IgnoreMatcher {
 /** "a/../b", "/x" -> root-relative without escaping ("" for the root); ".." above the root is refused. */
 export function cleanRel(p: string): string {
   const norm = path.posix.normalize(`/${p}`);
-  if (p.split('/').filter((x) => x === '..').length && path.posix.normalize(p).startsWith('..')) {
+  if (path.posix.normalize(p.replace(/^\/+/, '')).split('/')[0] === '..') {
     throw invalid(`forbidden path outside the build context: ${p}`);
   }
   return norm.replace(/^\/+/, '').replace(/\/+$/, '');

@@ -18,7 +18,7 @@ export function readIgnoreFile(text: string): string[] {
     const neg = p.startsWith('!');
     if (neg) p = p.slice(1).trim();
     if (p === '') continue;
-    p = path.posix.normalize(p.replace(/^\/+/, '')).replace(/^\/+/, '');
+    p = path.posix.normalize(p.replace(/^\/+/, '')).replace(/^\/+/, '').replace(/\/+$/, '');
     if (p === '.' || p === './') p = '.';
     out.push(neg ? `!${p}` : p);
   }

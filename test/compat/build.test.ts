@@ -40,7 +40,7 @@ compatSuite('build', (s) => {
         'COPY a.txt /app/',
         'COPY dir/ /app/dir/',
         'ADD arch.tar /unpacked/',
-        'COPY --chown=1:2 --chmod=640 a.txt /owned.txt',
+        'COPY --chown=1:2 a.txt /owned.txt',
         'WORKDIR /app',
         'WORKDIR sub',
         'RUN echo "built $WHO" > built.txt && pwd > /pwd.txt',
@@ -66,8 +66,8 @@ compatSuite('build', (s) => {
     assert.match(r.stdout, /Successfully tagged basic:1\n/);
     assert.equal((await tgt.ok(['run', '--rm', 'basic:1'])).stdout, 'built you\n');
     const fsCheck = await tgt.ok(['run', '--rm', '--entrypoint', 'sh', 'basic:1', '-c',
-      'cat /app/a.txt /app/dir/x/y.txt /unpacked/in/t.txt /pwd.txt; stat -c "%u:%g %a" /owned.txt; ls /app; id -un; echo $GREETING/$EMPTY/$ALT/$PLUS']);
-    assert.equal(fsCheck.stdout, 'A\nY\nT\n/app/sub\n1:2 640\na.txt\ndir\nsub\ndaemon\nhello you//dflt/set\n');
+      'cat /app/a.txt /app/dir/x/y.txt /unpacked/in/t.txt /pwd.txt; stat -c "%u:%g" /owned.txt; ls /app; id -un; echo $GREETING/$EMPTY/$ALT/$PLUS']);
+    assert.equal(fsCheck.stdout, 'A\nY\nT\n/app/sub\n1:2\na.txt\ndir\nsub\ndaemon\nhello you//dflt/set\n');
     assert.equal(await inspect(tgt, 'basic:1', '{{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{.Config.StopSignal}} {{.Config.WorkingDir}} {{.Config.User}}'),
       '{"53/udp":{},"8080/tcp":{}} {"/data":{}} SIGINT /app/sub daemon');
     assert.equal(await inspect(tgt, 'basic:1', '{{json .Config.Labels}} {{json .Config.Entrypoint}} {{json .Config.Cmd}}'),
@@ -102,19 +102,20 @@ compatSuite('build', (s) => {
       'Dockerfile': [
         'FROM busybox AS base', 'RUN echo base > /base.txt',
         'FROM base AS builder', 'RUN echo built > /out.txt',
-        'FROM busybox AS unused', 'RUN echo should-not-run && exit 1',
+        'FROM busybox AS unused', 'RUN echo should-not-run',
         'FROM scratch', 'COPY --from=builder /out.txt /base.txt /', 'COPY --from=busybox /bin/busybox /busybox',
         'CMD ["/busybox", "cat", "/out.txt", "/base.txt"]',
       ].join('\n'),
     });
     const r = await build(tgt, dir, ['-t', 'multi:1']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    assert.equal(r.stdout.includes('should-not-run'), false, 'the unused stage is skipped');
+    // dockerd's classic builder runs every stage; berth skips what the target does not need (as BuildKit does).
+    if (tgt.name === 'berthd') assert.equal(r.stdout.includes('should-not-run'), false, 'the unused stage is skipped');
     assert.equal((await tgt.ok(['run', '--rm', 'multi:1'])).stdout, 'built\nbase\n');
     const t = await build(tgt, dir, ['--target', 'base', '-t', 'multi:base']);
     assert.equal(t.code, 0, t.stderr);
     assert.equal((await tgt.ok(['run', '--rm', 'multi:base', 'cat', '/base.txt'])).stdout, 'base\n');
-  }, { only: 'berthd' });
+  });
 
   s.test('ADD from a URL served on loopback', async (tgt) => {
     const server = createServer((req, res) => {
@@ -155,7 +156,8 @@ compatSuite('build', (s) => {
     assert.match(failing.stdout, /visible-output/);
     assert.match(failing.stderr, /The command '\/bin\/sh -c echo visible-output; exit 7' returned a non-zero code: 7/);
     assert.equal((await tgt.docker(['image', 'inspect', 'never:1'])).code, 1, 'nothing tagged');
-    assert.equal((await tgt.ok(['ps', '-aq'])).stdout, '', 'no container left');
+    // dockerd keeps the failed step's container unless --force-rm; berth removes it (nothing left behind).
+    if (tgt.name === 'berthd') assert.equal((await tgt.ok(['ps', '-aq'])).stdout, '', 'no container left');
     // A symlink in the context that points out of it is followed inside the context only.
     const linkDir = context(tgt, 'bad7', { Dockerfile: 'FROM busybox\nCOPY link /x\n' });
     symlinkSync('/etc/passwd', join(linkDir, 'link'));
@@ -167,7 +169,7 @@ compatSuite('build', (s) => {
     void before;
   });
 
-  s.test('berth-only syntax: heredocs, RUN --mount=type=cache, COPY --exclude', async (tgt) => {
+  s.test('berth-only syntax: heredocs, RUN --mount=type=cache, COPY --exclude and --chmod', async (tgt) => {
     const dir = context(tgt, 'here', {
       'Dockerfile': [
         'FROM busybox', 'ARG V=val',
@@ -175,13 +177,14 @@ compatSuite('build', (s) => {
         'COPY <<EOF /conf.txt', 'v=$V', 'EOF',
         'RUN --mount=type=cache,target=/cache echo x >> /cache/n && wc -l < /cache/n > /count',
         'COPY --exclude=*.log src/ /src/',
+        'COPY --chmod=640 src/a.txt /mode.txt',
       ].join('\n'),
       'src/a.txt': 'a', 'src/b.log': 'b',
     });
     const r = await build(tgt, dir, ['-t', 'here:1']);
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    const out = await tgt.ok(['run', '--rm', 'here:1', 'sh', '-c', 'cat /h1 /h2 /conf.txt /count; ls /src; test -e /cache/n || echo no-cache-in-image']);
-    assert.equal(out.stdout, 'one\nval\nv=val\n1\na.txt\nno-cache-in-image\n');
+    const out = await tgt.ok(['run', '--rm', 'here:1', 'sh', '-c', 'cat /h1 /h2 /conf.txt /count; ls /src; test -e /cache/n || echo no-cache-in-image; stat -c %a /mode.txt']);
+    assert.equal(out.stdout, 'one\nval\nv=val\n1\na.txt\nno-cache-in-image\n640\n');
     const again = await build(tgt, dir, ['--no-cache', '-t', 'here:2']);
     assert.equal(again.code, 0);
     assert.equal((await tgt.ok(['run', '--rm', 'here:2', 'cat', '/count'])).stdout, '2\n', 'the cache mount persists between builds');
