@@ -9,6 +9,7 @@
 // have answered; a sample is the wall time of that CLI process. berthd
 // answers them all from one shared sampler; dockerd collects per request.
 
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd,
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
       }
     }
     for (const r of results) r.summary = summarize(r.samples);
+    notes.push(`Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min).`);
   } finally {
     for (const d of daemons) await d.cleanup().catch((e) => console.error(String(e)));
   }

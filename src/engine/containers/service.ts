@@ -351,12 +351,16 @@ export class ContainerEngine implements ContainerService {
       if (isCode(err, 'invalid_argument')) throw err;
       this.#log.debug('stop signal not delivered', { id: rec.id, err });
     });
+    // dockerd's events for a stop: kill (with the signal's number), die, stop.
+    this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal: String(parseSignal(signal)) });
     if (timeout >= 0 && !(await this.#exitWithin(exited, timeout * 1000))) {
       this.#log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
       await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+      this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal: String(SIGKILL) });
       await thawAfterSignal(this.#lifecycle, rec.id);
     }
     await this.#ensureExited(rec.id, exited);
+    this.#d.events.emit('container', 'stop', rec.id, this.#attrs(rec));
   }
 
   async #exitWithin(exited: Promise<number>, ms: number): Promise<boolean> {
@@ -378,11 +382,11 @@ export class ContainerEngine implements ContainerService {
     }
     // Validates the signal before anything happens; SIGKILL waits for the exit like dockerd.
     if (parseSignal(signal) === SIGKILL) {
-      await this.#killAndWait(rec.id, () => this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal }));
+      await this.#killAndWait(rec.id, () => this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal: String(parseSignal(signal)) }));
       return;
     }
     await this.#d.runtime.kill(rec.id, signal);
-    this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal });
+    this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal: String(parseSignal(signal)) });
   }
 
   /** SIGKILL, then wait until the exit is recorded. Restart policies leave the container alone. */
@@ -541,7 +545,12 @@ export class ContainerEngine implements ContainerService {
   unpause(ref: string): Promise<void> { return unpauseContainer(this.#lifecycle, ref); }
   rename(ref: string, name: string): Promise<void> { return renameContainer(this.#lifecycle, ref, name); }
   update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }> { return updateContainer(this.#lifecycle, ref, req); }
-  top(ref: string, psArgs: string): Promise<TopResult> { return top(this.#d.containers.resolve(ref), psArgs); }
+  async top(ref: string, psArgs: string): Promise<TopResult> {
+    const rec = this.#d.containers.resolve(ref);
+    const result = await top(rec, psArgs);
+    this.#d.events.emit('container', 'top', rec.id, this.#attrs(rec));
+    return result;
+  }
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncIterable<StatsSample> { return this.#stats.stats(ref, opts, signal); }
 
   async usersOfImage(imageId: string): Promise<ContainerRecord[]> {
