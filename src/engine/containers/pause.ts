@@ -54,10 +54,14 @@ export async function unpauseContainer(d: LifecycleDeps, ref: string): Promise<v
  * stop/kill/rm -f has signalled a paused container, it is resumed so the
  * signal lands (dockerd does the same). The record says running again: the
  * exit that follows is handled like any other.
+ *
+ * `wasPaused` is what the caller saw before signalling: runc may thaw the
+ * container itself to deliver SIGKILL, and its exit can be recorded before
+ * this runs, so the record alone no longer tells that it was paused.
  */
-export async function thawAfterSignal(d: LifecycleDeps, id: string): Promise<void> {
+export async function thawAfterSignal(d: LifecycleDeps, id: string, wasPaused?: boolean): Promise<void> {
   const rec = d.containers.get(id);
-  if (rec?.state.status !== 'paused' || !d.runtime.freeze) return;
+  if (!(wasPaused ?? rec?.state.status === 'paused') || !d.runtime.freeze) return;
   await d.runtime.freeze(id, false).catch(() => { /* exited meanwhile */ });
   const fresh = d.containers.get(id);
   if (fresh?.state.status === 'paused') {

@@ -347,6 +347,7 @@ export class ContainerEngine implements ContainerService {
     const signal = opts.signal || rec.config.stopSignal || 'SIGTERM';
     const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
     const exited = this.#waiters.nextExit(rec.id);
+    const wasPaused = this.#d.containers.get(rec.id)?.state.status === 'paused';
     await this.#d.runtime.kill(rec.id, signal).catch((err) => {
       if (isCode(err, 'invalid_argument')) throw err;
       this.#log.debug('stop signal not delivered', { id: rec.id, err });
@@ -357,7 +358,7 @@ export class ContainerEngine implements ContainerService {
       this.#log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
       await this.#d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
       this.#d.events.emit('container', 'kill', rec.id, { ...this.#attrs(rec), signal: String(SIGKILL) });
-      await thawAfterSignal(this.#lifecycle, rec.id);
+      await thawAfterSignal(this.#lifecycle, rec.id, wasPaused);
     }
     await this.#ensureExited(rec.id, exited);
     this.#d.events.emit('container', 'stop', rec.id, this.#attrs(rec));
@@ -393,8 +394,9 @@ export class ContainerEngine implements ContainerService {
   async #killAndWait(id: string, afterSignal?: () => void): Promise<void> {
     this.#manuallyStopped.add(id);
     const exited = this.#waiters.nextExit(id);
+    const wasPaused = this.#d.containers.get(id)?.state.status === 'paused';
     await this.#d.runtime.kill(id, 'SIGKILL').catch((err) => this.#log.debug('SIGKILL not delivered', { id, err }));
-    await thawAfterSignal(this.#lifecycle, id);
+    await thawAfterSignal(this.#lifecycle, id, wasPaused);
     afterSignal?.();
     await this.#ensureExited(id, exited);
   }
