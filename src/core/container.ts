@@ -197,6 +197,8 @@ export interface ContainerFilters {
   status?: string[];    // created|restarting|running|removing|paused|exited|dead
   exited?: string[];
   ancestor?: string[];
+  /** A volume name, a bind's host path, or a mount destination. */
+  volume?: string[];
   before?: string;
   since?: string;
 }

@@ -63,6 +63,9 @@ compatSuite('volumes', (s) => {
     const id = (await tgt.ok(['inspect', '-f', '{{.Id}}', 'writer'])).stdout.trim();
     assert.ok(r.stderr.includes(`remove keep: volume is in use - [${id}]`), r.stderr);
     assert.deepEqual(lines((await tgt.ok(['volume', 'ls', '-q', '-f', 'dangling=false'])).stdout), ['keep']);
+    assert.equal((await tgt.ok(['ps', '-a', '-q', '--no-trunc', '-f', 'volume=keep'])).stdout, `${id}\n`);
+    assert.equal((await tgt.ok(['ps', '-a', '-q', '--no-trunc', '-f', 'volume=/data'])).stdout, `${id}\n`);
+    assert.equal((await tgt.ok(['ps', '-a', '-q', '-f', 'volume=other'])).stdout, '');
     await tgt.ok(['rm', '-v', 'writer']);
     assert.deepEqual(await volumeNames(tgt), ['keep'], 'rm -v leaves named volumes');
     assert.equal((await tgt.ok(['run', '--rm', '-v', 'keep:/other', 'busybox', 'cat', '/other/f'])).stdout, 'persisted\n');

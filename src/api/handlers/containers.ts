@@ -62,14 +62,14 @@ export async function remove(ctx: Ctx): Promise<void> {
   sendStatus(ctx.res, 204);
 }
 
-const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since'];
-const LIST_FILTERS_LATER = ['health', 'network', 'volume', 'publish', 'expose', 'isolation', 'is-task'];
+const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume'];
+const LIST_FILTERS_LATER = ['health', 'network', 'publish', 'expose', 'isolation', 'is-task'];
 
 function listFilters(raw: string | null): ContainerFilters {
   const f = parseFilters(raw);
   checkFilterKeys(f, LIST_FILTERS, LIST_FILTERS_LATER);
   const out: ContainerFilters = {};
-  for (const key of ['id', 'name', 'label', 'status', 'exited', 'ancestor'] as const) {
+  for (const key of ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'volume'] as const) {
     const v = f.get(key);
     if (v) out[key] = v;
   }

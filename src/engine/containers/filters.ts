@@ -43,6 +43,8 @@ export function matchesFilters(rec: ContainerRecord, f: ContainerFilters, ctx: F
   if (f.status?.length && !f.status.includes(rec.state.status)) return false;
   if (f.exited?.length && !(rec.state.status === 'exited' && f.exited.some((e) => Number(e) === rec.state.exitCode))) return false;
   if (ctx.ancestorIds && !ctx.ancestorIds.has(rec.imageId)) return false;
+  // dockerd: a mount's destination, or its volume name (a bind's source when it has none).
+  if (f.volume?.length && !rec.mounts.some((m) => f.volume!.includes(m.destination) || f.volume!.includes(m.name || m.source))) return false;
   if (ctx.beforeCreated && !(rec.created < ctx.beforeCreated)) return false;
   if (ctx.sinceCreated && !(rec.created > ctx.sinceCreated)) return false;
   return true;
