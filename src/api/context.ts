@@ -31,7 +31,7 @@ export interface ApiDeps {
   /** Body and timeout limits (limits.ts); the defaults where absent. */
   limits?: Partial<ApiLimits>;
   /** pull / push (absent in API tests that do not need them). */
-  distribution?: Pick<DistributionService, 'pull' | 'push'>;
+  distribution?: Pick<DistributionService, 'pull' | 'push' | 'login'>;
   /** Absent in daemons (and tests) without networking: the network endpoints answer 404. */
   networks?: NetworkService;
   /** The Dockerfile builder. */

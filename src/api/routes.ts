@@ -61,6 +61,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/images/{name*}/json', handler: images.inspect },
   { method: 'GET', path: '/images/{name*}/history', handler: images.history },
   { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },
+  { method: 'POST', path: '/auth', handler: distribution.login },
   { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
   { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
 

@@ -15,6 +15,11 @@ export class SystemApi {
     return (await this.#r.callJson<VersionResponse>('GET', '/version')).value;
   }
 
+  /** POST /auth: the daemon checks the credentials against the registry. */
+  async login(auth: { username?: string; password?: string; serveraddress: string }): Promise<{ Status?: string; IdentityToken?: string }> {
+    return (await this.#r.callJson<{ Status?: string; IdentityToken?: string }>('POST', '/auth', { json: auth })).value;
+  }
+
   info(): Promise<{ value: InfoResponse; raw: Buffer }> {
     return this.#r.callJson<InfoResponse>('GET', '/info');
   }

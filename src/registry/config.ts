@@ -7,6 +7,9 @@
 //     "delete": true,
 //     "maxManifestBytes": 4194304,
 //     "tls": { "cert": "/path/cert.pem", "key": "/path/key.pem" },
+//     "auth": { "htpasswd": "/path/htpasswd", "realm": "berth",
+//               "token": { "service": "berth-registry", "expiresIn": 300,
+//                          "acl": [{ "account": "*", "name": "*", "actions": ["*"] }] } }
 //     "auth": { "htpasswd": "/path/htpasswd", "realm": "berth" }
 //   }
 //
@@ -50,6 +53,8 @@ export interface RegistryFlags {
   tlsCert?: string;
   tlsKey?: string;
   htpasswd?: string;
+  /** Bearer tokens from the built-in token service. */
+  token?: boolean;
 }
 
 const DEFAULTS = { listen: '127.0.0.1:5000', root: '/var/lib/berth-registry', maxManifestBytes: 4 << 20 };
@@ -72,7 +77,7 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
       throw err;
     }
     if (!file || typeof file !== 'object' || Array.isArray(file)) throw invalid(`config file ${flags.config}: not a JSON object`);
-    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls']);
+    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls', 'auth']);
     for (const k of Object.keys(file)) if (!known.has(k)) throw invalid(`config file ${flags.config}: unknown key "${k}"`);
   }
   const listen = flags.listen ?? file.listen ?? DEFAULTS.listen;
@@ -95,6 +100,8 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
   }
   const auth: AuthConfig = { ...(file.auth ?? {}) };
   if (flags.htpasswd) auth.htpasswd = flags.htpasswd;
+  if (flags.token) auth.token = { ...(auth.token ?? {}) };
+  if (auth.token && !auth.htpasswd && !(auth.token.acl ?? []).length) throw invalid('token auth needs an htpasswd file or an ACL granting anonymous access');
   if (auth.htpasswd || auth.token) cfg.auth = auth;
   return cfg;
 }

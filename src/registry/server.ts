@@ -21,6 +21,7 @@ import { matchRoute, type Route } from './names.ts';
 import { UploadSessions } from './uploads.ts';
 import type { Authorizer } from './access.ts';
 import { requiredAccess } from './access.ts';
+import { RegistryAuth, TOKEN_PATH } from './auth.ts';
 
 export interface RegistryServerOptions {
   config: RegistryConfig;
@@ -34,12 +35,12 @@ export class RegistryServer {
   readonly state: RegistryState;
   readonly #server: http.Server;
   readonly #opts: RegistryServerOptions;
+  readonly #auth: RegistryAuth | null = null;
 
   constructor(opts: RegistryServerOptions) {
     this.#opts = opts;
     const c = opts.config;
-    // Auth configured but nothing to enforce it would be an open registry that looks closed.
-    if (c.auth && !opts.authorizer) throw new Error('registry auth is configured but no authorizer was given');
+    if (c.auth && !opts.authorizer) this.#auth = new RegistryAuth(c);
     const content = new FileContentStore(`${c.root}/content`);
     this.state = {
       content,
@@ -88,13 +89,15 @@ export class RegistryServer {
     }
     const head = method === 'HEAD';
     try {
+      if (url.pathname === TOKEN_PATH && this.#auth?.tokenMode && method === 'GET') {
+        await this.#auth.serveToken(req, res, url);
+        return;
+      }
       const route = matchRoute(url.pathname);
       if (!route) throw new RegistryError('UNSUPPORTED', `no route for ${method} ${url.pathname.slice(0, 200)}`, null, { status: 404 });
       const r: Req = { req, res, url, state: this.state };
-      if (this.#opts.authorizer) {
-        const access = requiredAccess(route, method, url);
-        await this.#opts.authorizer.authorize(req, access);
-      }
+      const authorizer = this.#opts.authorizer ?? this.#auth;
+      if (authorizer) await authorizer.authorize(req, requiredAccess(route, method, url));
       await this.#dispatch(r, route, method);
     } catch (err) {
       const e = asRegistryError(err);

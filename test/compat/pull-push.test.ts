@@ -4,19 +4,28 @@
 // for an unknown tag and a registry that is not there.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import bcrypt from 'bcryptjs';
 import { after, before } from 'node:test';
 import { compatSuite } from './target.ts';
 import { freePort, haveReferenceRegistry, startBerthRegistry, startReferenceRegistry, type RunningRegistry } from '../helpers/registry.ts';
 
-const registries: Record<string, RunningRegistry | null> = { berth: null, reference: null };
+const registries: Record<string, RunningRegistry | null> = { berth: null, reference: null, basic: null, token: null };
+const authDir = mkdtempSync(join(tmpdir(), 'berth-compat-auth-'));
 
 before(async () => {
   registries.berth = await startBerthRegistry();
+  writeFileSync(join(authDir, 'htpasswd'), `ci:${bcrypt.hashSync('pa55word', 4)}\n`);
+  registries.basic = await startBerthRegistry({ args: ['--htpasswd', join(authDir, 'htpasswd')] });
+  registries.token = await startBerthRegistry({ args: ['--htpasswd', join(authDir, 'htpasswd'), '--token'] });
   if (haveReferenceRegistry()) registries.reference = await startReferenceRegistry();
 });
 
 after(async () => {
   for (const r of Object.values(registries)) await r?.stop();
+  rmSync(authDir, { recursive: true, force: true });
 });
 
 compatSuite('pull and push', (s) => {
@@ -48,6 +57,29 @@ compatSuite('pull and push', (s) => {
       await tgt.ok(['rmi', name]);
       const byDigest = await tgt.ok(['pull', `${reg.host}/compat/busybox@${m[1]}`]);
       assert.match(byDigest.stdout, /Pulling from compat\/busybox/);
+    });
+  }
+
+  for (const kind of ['basic', 'token'] as const) {
+    s.test(`login, push and pull with a ${kind === 'basic' ? 'Basic (htpasswd)' : 'Bearer token'} registry, logout`, async (tgt) => {
+      const reg = registries[kind]!;
+      const name = `${reg.host}/private/busybox:v1`;
+      await tgt.ok(['tag', 'busybox', name]);
+      const anon = await tgt.docker(['push', name]);
+      assert.notEqual(anon.code, 0);
+      assert.match(anon.stdout + anon.stderr, /unauthorized|authentication required|no basic auth credentials/i);
+      const bad = await tgt.docker(['login', '-u', 'ci', '--password-stdin', reg.host], { input: 'wrong\n' });
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /unauthorized|401/i);
+      const ok = await tgt.ok(['login', '-u', 'ci', '--password-stdin', reg.host], { input: 'pa55word\n' });
+      assert.match(ok.stdout, /Login Succeeded/);
+      await tgt.ok(['push', name]);
+      await tgt.ok(['rmi', name]);
+      const pull = await tgt.ok(['pull', name]);
+      assert.match(pull.stdout, /Digest: sha256:/);
+      const out = await tgt.ok(['logout', reg.host]);
+      assert.match(out.stdout, new RegExp(`Removing login credentials for ${reg.host}`));
+      await tgt.ok(['rmi', name]);
     });
   }
 

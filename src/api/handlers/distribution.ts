@@ -9,6 +9,8 @@ import { invalid, unavailable } from '../../core/errors.ts';
 import type { Credentials } from '../../images/distribution/auth.ts';
 import type { ProgressMessage } from '../../images/distribution/progress.ts';
 import { parseNormalized } from '../../images/reference.ts';
+import { readJson } from '../json-body.ts';
+import { sendJson } from '../http.ts';
 
 /** X-Registry-Auth: base64url JSON of docker's AuthConfig. */
 export function registryAuth(header: string | string[] | undefined): Credentials {
@@ -101,6 +103,20 @@ export async function pull(ctx: Ctx, fromImage: string, tag: string): Promise<vo
   await streaming(ctx, async (sink) => {
     await d.pull(ref, { ...(platform ? { platform } : {}), credentials }, sink);
   });
+}
+
+/** POST /auth: {username, password, serveraddress} checked against the registry. */
+export async function login(ctx: Ctx): Promise<void> {
+  const d = service(ctx);
+  const body = (await readJson(ctx.req) ?? {}) as Record<string, unknown>;
+  if (typeof body !== 'object' || Array.isArray(body)) throw invalid('invalid auth configuration');
+  const str = (k: string) => (typeof body[k] === 'string' ? body[k] as string : '');
+  const creds: Credentials = {};
+  if (str('username')) creds.username = str('username');
+  if (str('password')) creds.password = str('password');
+  if (str('identitytoken')) creds.identityToken = str('identitytoken');
+  await d.login(str('serveraddress'), creds);
+  sendJson(ctx.res, 200, { Status: 'Login Succeeded', IdentityToken: '' });
 }
 
 /** POST /images/{name}/push?tag= */

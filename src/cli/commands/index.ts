@@ -51,6 +51,8 @@ const pull = entry('pull', 'Download an image from a registry', async () => (awa
 const push = entry('push', 'Upload an image to a registry', async () => (await import('./pull-push.ts')).push);
 const build = entry('build', 'Build an image from a Dockerfile', async () => (await import('./build.ts')).build);
 const builderPrune = entry('builder prune', 'Remove build cache', async () => (await import('./build.ts')).builderPrune);
+const login = entry('login', 'Authenticate to a registry', async () => (await import('./login.ts')).login);
+const logout = entry('logout', 'Log out from a registry', async () => (await import('./login.ts')).logout);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
 const volumeCreate = entry('volume create', 'Create a volume', async () => (await import('./volume.ts')).volumeCreate);
 const volumeInspect = entry('volume inspect', 'Display detailed information on one or more volumes', async () => (await import('./inspect.ts')).volumeInspect);
@@ -62,7 +64,7 @@ const imageInspect = entry('image inspect', 'Display detailed information on one
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, build,
+    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, login, logout, build,
   ];
 }
 

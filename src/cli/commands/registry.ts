@@ -19,6 +19,8 @@ export const registryServe: CommandDef = {
     { name: 'read-only', type: 'bool', usage: 'Refuse pushes and deletions' },
     { name: 'tls-cert', type: 'string', usage: 'TLS certificate file (PEM)' },
     { name: 'tls-key', type: 'string', usage: 'TLS key file (PEM)' },
+    { name: 'htpasswd', type: 'string', usage: 'htpasswd file (bcrypt): Basic authentication, or the accounts of --token' },
+    { name: 'token', type: 'bool', usage: 'Bearer token authentication from the built-in token service (/auth/token)' },
   ],
   async run(ctx, _args, flags) {
     const v = flags.values;
@@ -29,6 +31,8 @@ export const registryServe: CommandDef = {
       ...(flags.changed.has('read-only') ? { readOnly: v['read-only'] === true } : {}),
       ...(str(v['tls-cert']) ? { tlsCert: str(v['tls-cert']) } : {}),
       ...(str(v['tls-key']) ? { tlsKey: str(v['tls-key']) } : {}),
+      ...(str(v.htpasswd) ? { htpasswd: str(v.htpasswd) } : {}),
+      ...(v.token === true ? { token: true } : {}),
     });
     config.log = (line) => ctx.err(line);
     const server = new RegistryServer({ config });

@@ -2,10 +2,12 @@
 // protocol for the API, with the image service's stores, leases and
 // metadata. The API hands it parsed references and credentials.
 
-import { invalid, notFound } from '../../core/errors.ts';
+import { BerthError, invalid, notFound, wrap } from '../../core/errors.ts';
 import type { BerthImageService } from '../service.ts';
 import { familiarName, parseNormalized, refString, repoName, validateTag, type Reference } from '../reference.ts';
-import type { Credentials } from './auth.ts';
+import { type Credentials, basicHeader, fetchToken, parseChallenge } from './auth.ts';
+import { pickEndpoint } from './endpoints.ts';
+import { drop, send } from './transport.ts';
 import type { RegistryOptions } from './endpoints.ts';
 import type { ProgressSink } from './progress.ts';
 import { pullImage } from './pull.ts';
@@ -21,6 +23,37 @@ export class DistributionService {
   }
 
   get registryOptions(): RegistryOptions { return this.#registry; }
+
+  /**
+   * Checks credentials against a registry as dockerd's /auth does: a
+   * registry that asks for nothing accepts anyone; Basic is tried on /v2/;
+   * Bearer asks the token service with the credentials.
+   */
+  async login(serverAddress: string, credentials: Credentials): Promise<void> {
+    const domain = registryHost(serverAddress);
+    const ep = await pickEndpoint(domain, this.#registry).catch((err) => { throw wrap(err, `login to ${domain}`); });
+    const url = `${ep.scheme}://${ep.host}/v2/`;
+    const res = await send(ep, url, { method: 'GET' });
+    drop(res);
+    if (res.statusCode === 200) return;
+    const failed = (status: string) => new BerthError('unauthorized', `login attempt to ${url} failed with status: ${status}`);
+    if (res.statusCode !== 401) throw failed(`${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+    const ch = parseChallenge(res.headers['www-authenticate']);
+    if (ch?.scheme === 'bearer') {
+      try {
+        await fetchToken(ep, ch, [], credentials);
+        return;
+      } catch (err) {
+        if ((err as { status?: number }).status) throw new BerthError('unauthorized', `Get "${ch.params.realm}": ${(err as Error).message}`);
+        throw err;
+      }
+    }
+    const basic = basicHeader(credentials);
+    if (!basic) throw failed('401 Unauthorized');
+    const again = await send(ep, url, { method: 'GET', headers: { Authorization: basic } });
+    drop(again);
+    if (again.statusCode !== 200) throw failed(`${again.statusCode} ${again.statusMessage ?? ''}`.trim());
+  }
 
   async pull(ref: Reference, o: { platform?: string; credentials?: Credentials }, sink: ProgressSink): Promise<string> {
     const img = this.#images;
@@ -67,4 +100,13 @@ export class DistributionService {
       reposWithBlob: (d) => this.#images.reposWithBlob(d),
     }, base, targets, credentials, sink);
   }
+}
+
+/** "https://index.docker.io/v1/", "http://127.0.0.1:5000", "127.0.0.1:5000" -> the registry's domain. */
+export function registryHost(address: string): string {
+  const a = address.trim();
+  if (!a || /^(https?:\/\/)?(index\.)?docker\.io(\/|$)/.test(a)) return 'docker.io';
+  const host = a.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  if (!host) throw invalid(`invalid registry address "${address}"`);
+  return host;
 }
