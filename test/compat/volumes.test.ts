@@ -132,6 +132,18 @@ compatSuite('volumes', (s) => {
     assert.deepEqual(byDest['/h2'], { Type: 'bind', Source: dir, Destination: '/h2', Mode: '', RW: true, Propagation: 'rprivate' });
   });
 
+  s.test('rslave/rshared binds need a source mount that propagates', async (tgt) => {
+    const dir = tgt.tmpDir('prop');
+    const shared = (await tgt.ok(['run', '--rm', '--mount', `type=bind,src=${dir},dst=/x,bind-propagation=rprivate`, 'busybox', 'true']));
+    assert.equal(shared.code, 0);
+    // The host's / is private on these machines (see docs/runtime.md): dockerd refuses at start.
+    const r = await tgt.fails(['run', '--rm', '--mount', `type=bind,src=${dir},dst=/x,bind-propagation=rslave`, 'busybox', 'true'], 125);
+    assert.match(r.stderr, new RegExp(`path ${dir} is mounted on \\S+ but it is not a shared or slave mount`));
+    const r2 = await tgt.fails(['run', '--rm', '-v', `${dir}:/x:rshared`, 'busybox', 'true'], 125);
+    assert.match(r2.stderr, new RegExp(`path ${dir} is mounted on \\S+ but it is not a shared mount`));
+    assert.equal((await tgt.ok(['ps', '-a', '-q'])).stdout, '', '--rm removed the containers whose start failed');
+  });
+
   s.test('bad -v and --mount values are refused naming the value; nothing is created', async (tgt) => {
     const before = await volumeNames(tgt);
     const cases: Array<[string[], RegExp]> = [
