@@ -13,6 +13,7 @@ import { ContainersApi } from './containers.ts';
 import { ImagesApi } from './images.ts';
 import { SystemApi } from './system.ts';
 import { VolumesApi } from './volumes.ts';
+import { NetworksApi } from './networks.ts';
 import { BuildApi } from './build.ts';
 
 /** The newest API version this client speaks (the spec it was written from). */
@@ -63,6 +64,7 @@ export class EngineClient implements Requester {
   readonly images: ImagesApi;
   readonly system: SystemApi;
   readonly volumes: VolumesApi;
+  readonly networks: NetworksApi;
   readonly build: BuildApi;
   #transport: Transport;
   #fixedVersion: string | undefined;
@@ -77,6 +79,7 @@ export class EngineClient implements Requester {
     this.images = new ImagesApi(this);
     this.system = new SystemApi(this);
     this.volumes = new VolumesApi(this);
+    this.networks = new NetworksApi(this);
     this.build = new BuildApi(this);
   }
 

@@ -257,3 +257,36 @@ export interface VolumePruneResponse {
   VolumesDeleted: string[] | null;
   SpaceReclaimed: number;
 }
+
+export interface NetworkResource {
+  Name: string;
+  Id: string;
+  Created: string;
+  Scope: string;
+  Driver: string;
+  EnableIPv6: boolean;
+  Internal: boolean;
+  Attachable: boolean;
+  IPAM?: { Driver: string; Options?: Record<string, string> | null; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string }> | null };
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  Containers?: Record<string, { Name: string; IPv4Address: string }>;
+}
+
+export interface NetworkCreateBody {
+  Name: string;
+  Driver?: string;
+  Internal?: boolean;
+  Attachable?: boolean;
+  EnableIPv6?: boolean;
+  Labels?: Record<string, string>;
+  Options?: Record<string, string>;
+  IPAM?: { Driver?: string; Options?: Record<string, string>; Config?: Array<{ Subnet?: string; Gateway?: string; IPRange?: string; AuxiliaryAddresses?: Record<string, string> }> };
+}
+
+export interface EndpointConfigBody {
+  Aliases?: string[];
+  Links?: string[];
+  MacAddress?: string;
+  IPAMConfig?: { IPv4Address?: string };
+}

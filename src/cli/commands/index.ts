@@ -54,6 +54,14 @@ const builderPrune = entry('builder prune', 'Remove build cache', async () => (a
 const login = entry('login', 'Authenticate to a registry', async () => (await import('./login.ts')).login);
 const logout = entry('logout', 'Log out from a registry', async () => (await import('./login.ts')).logout);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
+const networkCreate = entry('network create', 'Create a network', async () => (await import('./network.ts')).networkCreate);
+const networkConnect = entry('network connect', 'Connect a container to a network', async () => (await import('./network.ts')).networkConnect);
+const networkDisconnect = entry('network disconnect', 'Disconnect a container from a network', async () => (await import('./network.ts')).networkDisconnect);
+const networkInspect = entry('network inspect', 'Display detailed information on one or more networks', async () => (await import('./inspect.ts')).networkInspect);
+const networkLs = entry('network ls', 'List networks', async () => (await import('./network.ts')).networkLs);
+const networkPrune = entry('network prune', 'Remove all unused networks', async () => (await import('./network.ts')).networkPrune);
+const networkRm = entry('network rm', 'Remove one or more networks', async () => (await import('./network.ts')).networkRm);
+const port = entry('port', 'List port mappings or a specific mapping for the container', async () => (await import('./network.ts')).port);
 const volumeCreate = entry('volume create', 'Create a volume', async () => (await import('./volume.ts')).volumeCreate);
 const volumeInspect = entry('volume inspect', 'Display detailed information on one or more volumes', async () => (await import('./inspect.ts')).volumeInspect);
 const volumeLs = entry('volume ls', 'List volumes', async () => (await import('./volume.ts')).volumeLs);
@@ -64,7 +72,7 @@ const imageInspect = entry('image inspect', 'Display detailed information on one
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, login, logout, build,
+    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, login, logout, build, port,
   ];
 }
 
@@ -80,7 +88,7 @@ export function groups(): CommandGroup[] {
       description: 'Manage containers',
       commands: [
         as(commit, 'container commit'), as(create, 'container create'), as(diff, 'container diff'), as(exportCmd, 'container export'), containerInspect, as(kill, 'container kill'),
-        as(logs, 'container logs'), as(ps, 'container ls', ['list', 'ps']), as(restart, 'container restart'),
+        as(logs, 'container logs'), as(ps, 'container ls', ['list', 'ps']), as(port, 'container port'), as(restart, 'container restart'),
         as(rm, 'container rm', ['remove']), as(run, 'container run'), as(start, 'container start'),
         as(stop, 'container stop'), as(wait, 'container wait'),
       ],
@@ -102,6 +110,14 @@ export function groups(): CommandGroup[] {
       name: 'registry',
       description: 'Run and manage a registry server',
       commands: [registryServe],
+    },
+    {
+      name: 'network',
+      description: 'Manage networks',
+      commands: [
+        networkConnect, networkCreate, networkDisconnect, networkInspect, as(networkLs, 'network ls', ['list']),
+        networkPrune, as(networkRm, 'network rm', ['remove']),
+      ],
     },
     {
       name: 'volume',

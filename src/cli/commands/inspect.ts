@@ -123,6 +123,16 @@ export const imageInspect: CommandDef = {
   run: (ctx, args, flags) => runInspect(ctx, args, flags, 'image'),
 };
 
+/** `berth network inspect`: networks only. */
+export const networkInspect: CommandDef = {
+  name: 'network inspect',
+  usage: '[OPTIONS] NETWORK [NETWORK...]',
+  description: 'Display detailed information on one or more networks',
+  args: minArgs(1),
+  flags: [{ name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP }],
+  run: (ctx, args, flags) => runInspect(ctx, args, flags, 'network'),
+};
+
 /** `berth volume inspect`: volumes only. */
 export const volumeInspect: CommandDef = {
   name: 'volume inspect',

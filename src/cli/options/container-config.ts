@@ -245,8 +245,9 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
     Entrypoint: entrypoint,
     Labels: labels,
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: {} },
+    NetworkingConfig: { EndpointsConfig: endpointsConfig(network, v) },
   };
+  if (list(v.link).length) hostConfig.Links = list(v.link);
   if (str(v['stop-signal'])) body.StopSignal = str(v['stop-signal']);
   if (input.changed.has('stop-timeout')) body.StopTimeout = v['stop-timeout'] as number;
   return {
@@ -256,5 +257,20 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
     quiet: v.quiet === true,
     cidfile: str(v.cidfile),
     body,
+  };
+}
+
+/** --ip, --mac-address, --network-alias and --link: the endpoint settings of the container's network, as docker sends them. */
+function endpointsConfig(network: string, v: Record<string, unknown>): Record<string, object> {
+  const aliases = [...list(v['network-alias']), ...list(v['net-alias'])];
+  const ip = str(v.ip);
+  const mac = str(v['mac-address']);
+  if (!aliases.length && !ip && !mac) return {};
+  return {
+    [network]: {
+      ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+      ...(aliases.length ? { Aliases: aliases } : {}),
+      ...(mac ? { MacAddress: mac } : {}),
+    },
   };
 }

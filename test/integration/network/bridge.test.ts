@@ -36,7 +36,12 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     return r.stdout.trim();
   };
   const netnsFiles = () => { try { return readdirSync(`${d.execRoot}/netns`); } catch { return []; } };
-  const veths = () => daemonNetworkLeftovers(bridge).links.filter((l) => l.startsWith('veth'));
+  const vethsNow = () => daemonNetworkLeftovers(bridge).links.filter((l) => l.startsWith('veth'));
+  // The kernel removes a container's veths with its namespace, shortly after the namespace is released.
+  const veths = async () => {
+    for (let i = 0; i < 40 && vethsNow().length; i++) await new Promise((r) => setTimeout(r, 50));
+    return vethsNow();
+  };
 
   before(async () => {
     d = await startBerthd();
@@ -57,7 +62,7 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     assert.equal(inspect.Options['com.docker.network.bridge.name'], bridge);
     assert.equal(inspect.IPAM.Config[0].Subnet, subnet);
     assert.deepEqual(netnsFiles(), []);
-    assert.deepEqual(veths(), []);
+    assert.deepEqual(await veths(), []);
   });
 
   test('two containers on the default bridge reach each other; inspect shows the address; stop releases it', async () => {
@@ -72,7 +77,7 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     assert.equal(netnsFiles().length, 1);
     await ok('rm', '-f', a);
     assert.deepEqual(netnsFiles(), []);
-    assert.deepEqual(veths(), []);
+    assert.deepEqual(await veths(), []);
     assert.deepEqual(JSON.parse(await ok('network', 'inspect', 'bridge'))[0].Containers, {});
   });
 
@@ -169,7 +174,7 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     assert.match(rm.stderr, /has active endpoints/);
     await ok('rm', '-f', 'st1');
     assert.deepEqual(netnsFiles(), []);
-    assert.deepEqual(veths(), []);
+    assert.deepEqual(await veths(), []);
   });
 
   test('connect and disconnect a running container; a container on two networks', async () => {
@@ -183,7 +188,7 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     const links = await ok('inspect', '-f', '{{len .NetworkSettings.Networks}}', id);
     assert.equal(links, '1');
     await ok('rm', '-f', id);
-    assert.deepEqual(veths(), []);
+    assert.deepEqual(await veths(), []);
   });
 
   test('rm and prune of networks; nothing of the daemon left on the host but its own default bridge', async () => {
@@ -207,7 +212,7 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
     if (pid) process.kill(pid, 'SIGKILL');
     await d.start();
     assert.deepEqual(netnsFiles(), []);
-    assert.deepEqual(veths().filter((l) => l.startsWith('veth')), []);
+    assert.deepEqual(await veths(), []);
     const net = JSON.parse(await ok('network', 'inspect', 'crashnet'))[0];
     assert.deepEqual(net.Containers, {});
     assert.ok(!existsSync(`${d.execRoot}/netns/${id}`));

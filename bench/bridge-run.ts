@@ -1,0 +1,133 @@
+// `docker run --rm busybox true` on each daemon's default bridge network:
+// berthd (its default bridge, bth<hex>) beside a private dockerd given a
+// bridge of its own name and subnet (dkb<hex>, with its iptables rules and
+// MASQUERADE on), samples alternating between the two.
+//
+//   node_modules/.bin/node bench/bridge-run.ts [--runs 30] [--warmup 3] [--no-write]
+//
+// Also reads berthd's own figure for the network part of each start
+// (networkMs in its debug log: namespace, veth, lease, addresses).
+// No traffic leaves the containers: they run `true`.
+
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd } from '../test/helpers/daemon.ts';
+import { pickDaemonNetwork } from '../test/helpers/network.ts';
+import { describeMachine, fmtMs, fmtRatio, writeSection } from './lib/report.ts';
+import { summarize, type Summary } from './lib/stats.ts';
+
+const RUN_ARGS = ['run', '--rm', 'busybox', 'true'];
+const { values: opts } = parseArgs({
+  options: { runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' }, 'no-write': { type: 'boolean', default: false } },
+});
+const runs = Number(opts.runs);
+const warmup = Number(opts.warmup);
+
+async function timed(d: PrivateDaemon): Promise<number> {
+  const r = await run(DOCKER_CLI, RUN_ARGS, { env: d.env, timeout: 120_000 });
+  if (r.code !== 0) throw new Error(`${d.kind}: docker ${RUN_ARGS.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.ms;
+}
+
+const sh = (cmd: string, args: string[]) => { try { execFileSync(cmd, args, { stdio: 'ignore' }); return true; } catch { return false; } };
+
+/** iptables-save lines of a table as -A rules. */
+function rules(table: string): string[] {
+  return execFileSync('iptables-save', ['-t', table], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('-A '));
+}
+
+/** Deletes one -A rule line (iptables-save quoting is plain for the rules dockerd writes). */
+function deleteRule(table: string, line: string): void {
+  sh('iptables', ['-w', '-t', table, ...line.replace(/^-A /, '-D ').split(' ')]);
+}
+
+/** dockerd leaves its rules, chains and FORWARD policy behind: undo what this run's dockerd made. */
+function undoDockerdNetworking(bridge: string, policyBefore: string): void {
+  for (const table of ['filter', 'nat']) for (const l of rules(table)) if (l.includes(bridge)) deleteRule(table, l);
+  sh('ip', ['link', 'del', bridge]);
+  sh('iptables', ['-w', '-P', 'FORWARD', policyBefore]);
+  // The DOCKER chains are shared by every dockerd with iptables on: leave them if another one runs.
+  const others = execFileSync('ps', ['-eo', 'pid=,comm='], { encoding: 'utf8' }).split('\n')
+    .filter((l) => l.trim().endsWith(' dockerd'))
+    .map((l) => { try { return execFileSync('cat', [`/proc/${l.trim().split(' ')[0]}/cmdline`], { encoding: 'utf8' }); } catch { return ''; } })
+    .some((cmd) => !/--iptables=false\0?[^]*$/.test(cmd) || /--iptables=true/.test(cmd.slice(cmd.lastIndexOf('--iptables=false'))));
+  if (others) return;
+  for (const table of ['filter', 'nat']) {
+    for (const l of rules(table)) if (/ -j DOCKER(-\S+)?$/.test(l) && !/^-A DOCKER/.test(l)) deleteRule(table, l);
+    const chains = execFileSync('iptables-save', ['-t', table], { encoding: 'utf8' }).split('\n')
+      .map((l) => /^:(DOCKER\S*)/.exec(l)?.[1]).filter((c): c is string => !!c);
+    for (const c of chains) sh('iptables', ['-w', '-t', table, '-F', c]);
+    for (const c of chains) sh('iptables', ['-w', '-t', table, '-X', c]);
+  }
+}
+
+async function main(): Promise<void> {
+  const machine = await describeMachine(DOCKER_CLI);
+  const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
+  const samples = { berthd: [] as number[], dockerd: [] as number[] };
+  const notes: string[] = [];
+  let berth: PrivateDaemon | undefined;
+  let docker: PrivateDaemon | undefined;
+  const dnet = pickDaemonNetwork();
+  const dbridge = `dkb${randomBytes(4).toString('hex').slice(0, 7)}`;
+  const policyBefore = /-P FORWARD (\w+)/.exec(execFileSync('iptables', ['-w', '-S', 'FORWARD'], { encoding: 'utf8' }))?.[1] ?? 'ACCEPT';
+  let networkMs: number[];
+  let dockerVersion = '';
+  try {
+    berth = await startBerthd({ logLevel: 'debug' });
+    try {
+      execFileSync('ip', ['link', 'add', dbridge, 'type', 'bridge']);
+      execFileSync('ip', ['addr', 'add', dnet.bip.replace('10.213.', '10.215.'), 'dev', dbridge]);
+      execFileSync('ip', ['link', 'set', dbridge, 'up']);
+      docker = await startDockerd({ args: ['--bridge', dbridge, '--iptables=true', '--ip-masq=true'] });
+      dockerVersion = (await run(DOCKER_CLI, ['version', '-f', '{{.Server.Version}}'], { env: docker.env })).stdout.trim();
+    } catch (e) {
+      if (!(e instanceof DaemonUnavailable)) throw e;
+      notes.push(`Docker not measured: ${e.message.split('\n')[0]}`);
+    }
+    const daemons = [berth, docker].filter((d): d is PrivateDaemon => !!d);
+    for (const d of daemons) for (let i = 0; i < warmup; i++) await timed(d);
+    const logStart = berth.logs().length;
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 === 0 ? daemons : [...daemons].reverse();
+      for (const d of order) samples[d.kind].push(await timed(d));
+    }
+    networkMs = berth.logs().slice(logStart).split('\n').map((l) => /"networkMs":([\d.]+)/.exec(l)?.[1]).filter(Boolean).map(Number);
+  } finally {
+    await berth?.cleanup().catch((e) => console.error(String(e)));
+    await docker?.cleanup().catch((e) => console.error(String(e)));
+    undoDockerdNetworking(dbridge, policyBefore);
+  }
+  const b = summarize(samples.berthd);
+  const d = samples.dockerd.length ? summarize(samples.dockerd) : undefined;
+  const n = summarize(networkMs);
+  console.log(`berthd median ${fmtMs(b.median)} p90 ${fmtMs(b.p90)}; dockerd median ${fmtMs(d?.median)} p90 ${fmtMs(d?.p90)}; ratio ${fmtRatio(b.median, d?.median)}; berthd network set-up median ${fmtMs(n.median)} p90 ${fmtMs(n.p90)}`);
+  if (opts['no-write']) return;
+  const row = (label: string, pick: (s: Summary) => number) => `| ${label} | ${fmtMs(pick(b))} | ${fmtMs(d && pick(d))} | ${fmtRatio(pick(b), d && pick(d))} |`;
+  writeSection(`${REPO_ROOT}/docs/benchmarks.md`, 'bridge-run', [
+    '## Container run latency on the default bridge',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/bridge-run.ts\` (${runs} runs per daemon after ${warmup} warm-ups).`,
+    '',
+    `Machine: ${machine.cpus} CPUs, ${machine.memGiB} GiB, ${machine.kernel}, docker CLI ${machine.dockerCli}. ` +
+      `berthd commit ${commit}; dockerd ${dockerVersion || '(not measured)'}.`,
+    '',
+    '| `docker run --rm busybox true` (default bridge) | berthd | dockerd | berthd/dockerd |',
+    '|---|---|---|---|',
+    row('median', (s) => s.median),
+    row('p90', (s) => s.p90),
+    row('min', (s) => s.min),
+    row('mean', (s) => s.mean),
+    '',
+    `berthd's network part of each start (namespace, veth, lease, addresses; \`networkMs\` in its debug log): ` +
+      `median ${fmtMs(n.median)}, p90 ${fmtMs(n.p90)} (n=${n.n}).`,
+    '',
+    'How: both daemons private; berthd on its default bridge (own name, 10.213.X.0/24); dockerd with `--bridge` ' +
+      'set to a bridge of its own name and subnet made for the run, iptables and MASQUERADE on, its own containerd. ' +
+      'Samples alternate between the daemons. dockerd\'s bridge, chains and FORWARD policy are undone afterwards.',
+    ...notes.map((x) => `\n${x}`),
+  ].join('\n'));
+}
+
+await main();
