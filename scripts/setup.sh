@@ -6,10 +6,10 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 # xz-utils and bzip2 decompress imported archives in those formats.
-pkgs=(runc conmon busybox-static containernetworking-plugins iptables docker-compose golang-github-containers-common xz-utils bzip2)
+pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
 # For tests and benchmarks: the reference engine and the reference registry
 # (distribution) to compare against, and skopeo.
-if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker); fi
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
