@@ -86,7 +86,8 @@ function fileHash(abs: string, st: fs.Stats): string {
   const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
   const m = hashMemo.get(id);
   if (m && m.key === key) return m.hash;
-  const h = createHash('sha256');
+  // BLAKE2b: a cache key needs collision resistance, not sha256 specifically, and it hashes about twice as fast.
+  const h = createHash('blake2b512');
   const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     const buf = Buffer.allocUnsafe(1024 * 1024);

@@ -17,13 +17,14 @@ import { parseDockerfile } from './parser/parser.ts';
 import type { BuildCache } from './cache.ts';
 import type { BuildContext } from './context.ts';
 import { runStep } from './steps.ts';
-import { platformArgs, shortId, StageState, type BuildOptions, type Progress } from './state.ts';
+import { platformArgs, shortId, StageState, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildDeps {
   images: BerthImageService;
   containers: ContainerService;
   cache: BuildCache;
   builderRoot: string;
+  pull?: PullImage;
 }
 
 export class BuildRun {
@@ -37,6 +38,8 @@ export class BuildRun {
   readonly platformArgs = platformArgs();
   readonly usedArgs = new Set<string>();
   readonly #cache: BuildCache;
+  readonly #pull: PullImage | undefined;
+  readonly #pulled = new Map<string, Promise<void>>();
   readonly #df: Dockerfile;
   readonly #results = new Map<number, Promise<ImageRecord | null>>();
   #step = 0;
@@ -46,6 +49,7 @@ export class BuildRun {
     this.images = deps.images;
     this.containers = deps.containers;
     this.#cache = deps.cache;
+    this.#pull = deps.pull;
     this.builderRoot = deps.builderRoot;
     this.#df = df;
     this.context = context;
@@ -167,13 +171,27 @@ export class BuildRun {
     }
   }
 
+  /** A local image, pulled first when --pull asks or when it is missing (once per build and reference). */
   async #resolveImage(ref: string, line: number): Promise<ImageRecord> {
-    try {
-      return await this.images.resolve(ref);
-    } catch (err) {
-      if (isCode(err, 'not_found')) throw notFound(`dockerfile line ${line}: pull access denied for ${ref}: no such image in the local store (berth cannot pull it)`);
-      throw err;
+    const local = await this.images.resolve(ref).catch((err: unknown) => { if (isCode(err, 'not_found')) return null; throw err; });
+    if (local && !this.opts.pull) return local;
+    if (!this.#pull) {
+      if (local) return local;
+      throw notFound(`dockerfile line ${line}: no such image: ${ref} (this daemon cannot pull)`);
     }
+    let p = this.#pulled.get(ref);
+    if (!p) {
+      p = this.#pull(ref, (m) => { if (!this.opts.quiet) this.progress.message?.(m); });
+      this.#pulled.set(ref, p);
+    }
+    try {
+      await p;
+    } catch (err) {
+      if (local) return local; // --pull of an image only known locally: Docker keeps going with it too
+      const e = err instanceof BerthError ? err : new BerthError('internal', String((err as Error).message ?? err));
+      throw new BerthError(e.code, `dockerfile line ${line}: ${e.message}`, { cause: err });
+    }
+    return this.images.resolve(ref);
   }
 
   // ---- helpers for steps ----
@@ -229,9 +247,9 @@ export class BuildRun {
     else if (name.toLowerCase() === 'scratch') image = null;
     else {
       try {
-        image = await this.images.resolve(name);
+        image = await this.#resolveImage(name, 0);
       } catch (err) {
-        if (isCode(err, 'not_found')) throw notFound(`no stage or image named "${name}" (berth cannot pull it)`);
+        if (isCode(err, 'not_found')) throw notFound(`no stage or image named "${name}": ${(err as Error).message.replace(/^dockerfile line 0: /, '')}`);
         throw err;
       }
     }

@@ -13,7 +13,7 @@ import { parse, type Dockerfile } from './parser/instructions.ts';
 import { BuildCache } from './cache.ts';
 import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
-import { shortId, type BuildOptions, type Progress } from './state.ts';
+import { shortId, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildServiceDeps {
   db: Database;
@@ -21,6 +21,8 @@ export interface BuildServiceDeps {
   containers: ContainerService;
   dataRoot: string;
   logger: Logger;
+  /** Pulls a missing FROM / COPY --from image (and every one with --pull). */
+  pull?: PullImage;
 }
 
 export interface PreparedBuild {
@@ -65,7 +67,7 @@ export class BuildService {
       context.close();
       throw err;
     }
-    const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, builderRoot: this.root };
+    const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, builderRoot: this.root, ...(this.#d.pull ? { pull: this.#d.pull } : {}) };
     const close = () => context.close();
     return {
       context, dockerfile, close,

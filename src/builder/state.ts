@@ -26,7 +26,12 @@ export interface BuildOptions {
 export interface Progress {
   stream(text: string): void;
   aux(value: unknown): void;
+  /** A pull's own progress message (status/id/progressDetail), passed through. */
+  message?(m: object): void;
 }
+
+/** Pulls ref into the store (the distribution service); absent where the daemon cannot pull. */
+export type PullImage = (ref: string, progress: (m: object) => void) => Promise<void>;
 
 /** Args every build knows without an ARG line (not recorded in history unless declared). */
 export const PROXY_ARGS = new Set([

@@ -18,6 +18,7 @@ import { SystemEngine } from '../engine/system.ts';
 import { ContainerCommits } from '../engine/containers/commit.ts';
 import { createVolumes } from './volumes-wiring.ts';
 import { BuildService } from '../builder/service.ts';
+import { pullThrough } from '../builder/pull.ts';
 import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
@@ -123,7 +124,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
-    const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log });
+    const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
     const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, networks: network });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {

@@ -9,6 +9,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { compatSuite, lines, type CompatTarget } from './target.ts';
+import { startBerthRegistry } from '../helpers/registry.ts';
 
 const CLASSIC = { env: { DOCKER_BUILDKIT: '0' } };
 
@@ -189,4 +190,24 @@ compatSuite('build', (s) => {
     assert.equal(again.code, 0);
     assert.equal((await tgt.ok(['run', '--rm', 'here:2', 'cat', '/count'])).stdout, '2\n', 'the cache mount persists between builds');
   }, { only: 'berthd' });
+
+  s.test('FROM an image the store lacks is pulled (and pushed images built here pull back)', async (tgt) => {
+    const reg = await startBerthRegistry();
+    try {
+      const name = `${reg.host}/build/base:1`;
+      const base = context(tgt, 'pbase', { Dockerfile: 'FROM busybox\nRUN echo from-registry > /marker\n' });
+      assert.equal((await build(tgt, base, ['-t', name])).code, 0);
+      await tgt.ok(['push', name]);
+      await tgt.ok(['rmi', name]);
+      const child = context(tgt, 'pchild', { Dockerfile: `FROM ${name}\nRUN cat /marker > /copied\n` });
+      const r = await build(tgt, child, ['-t', 'pulled:1']);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.equal((await tgt.ok(['run', '--rm', 'pulled:1', 'cat', '/copied'])).stdout, 'from-registry\n');
+      const missing = await build(tgt, context(tgt, 'pmiss', { Dockerfile: `FROM ${reg.host}/build/nosuch:1\n` }));
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stdout + missing.stderr, /nosuch/);
+    } finally {
+      await reg.stop();
+    }
+  });
 });

@@ -91,7 +91,7 @@ export async function build(ctx: Ctx): Promise<void> {
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   const write = (v: unknown) => { if (!ctx.res.destroyed) ctx.res.write(JSON.stringify(v) + '\r\n'); };
   try {
-    const image = await prepared.run({ stream: (s) => write({ stream: s }), aux: (v) => write({ aux: v }) });
+    const image = await prepared.run({ stream: (s) => write({ stream: s }), aux: (v) => write({ aux: v }), message: (m) => write(m) });
     if (opts.quiet) write({ stream: `${image.id}\n` });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
