@@ -2,6 +2,7 @@
 // image when the daemon does not have it (--pull missing, docker's default),
 // print the daemon's warnings, write --cidfile.
 
+import { registryAuthFor } from './credentials.ts';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -32,7 +33,7 @@ export function specFromFlags(ctx: CommandContext, command: string, args: string
 }
 
 async function pull(ctx: CommandContext, ref: Reference, spec: CreateSpec): Promise<void> {
-  const res = await ctx.client.images.pull(ref.name, ref.digest ?? ref.tag ?? 'latest', spec.platform || undefined);
+  const res = await ctx.client.images.pull(ref.name, ref.digest ?? ref.tag ?? 'latest', spec.platform || undefined, registryAuthFor(ctx, ref.domain));
   const sink = spec.quiet ? new Writable({ write: (_c, _e, cb) => cb() }) : ctx.io.stderr;
   await displayJsonMessages(res, sink, !spec.quiet && (ctx.io.stderr as { isTTY?: boolean }).isTTY === true);
 }

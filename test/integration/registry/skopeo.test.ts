@@ -69,3 +69,25 @@ describe('registry server with skopeo', { skip }, () => {
     assert.deepEqual(tags.Tags, []);
   });
 });
+
+describe('registry server over TLS', { skip }, () => {
+  test('--tls-cert/--tls-key: skopeo copies in and lists tags over https; plain http is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-tls-'));
+    let reg: RunningRegistry | undefined;
+    try {
+      await runOk('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', `${dir}/key.pem`, '-out', `${dir}/cert.pem`]);
+      reg = await startBerthRegistry({ args: ['--tls-cert', `${dir}/cert.pem`, '--tls-key', `${dir}/key.pem`], scheme: 'https' });
+      const img = await makeImage({ layers: [{ 'bin/tls': 'over tls' }] });
+      writeOciLayout(join(dir, 'oci'), img, 'v1');
+      await runOk(SKOPEO, ['--insecure-policy', 'copy', '--dest-cert-dir', dir, '--dest-tls-verify=false', `oci:${dir}/oci:v1`, `docker://${reg.host}/secure/app:v1`]);
+      const tags = JSON.parse((await runOk(SKOPEO, ['list-tags', '--tls-verify=false', `docker://${reg.host}/secure/app`])).stdout);
+      assert.deepEqual(tags.Tags, ['v1']);
+      const plain = await fetch(`http://${reg.host}/v2/`).then(() => 'answered', () => 'refused');
+      assert.equal(plain, 'refused');
+    } finally {
+      await reg?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
