@@ -38,6 +38,8 @@ export interface RuntimeCreateOptions {
   stdinOnce?: boolean;
   /** "runc" (default) or "crun". */
   runtime?: string;
+  /** Gives up on the create: whatever it started is killed and removed, and create rejects. */
+  signal?: AbortSignal;
 }
 
 /** Limits `runc update` can change on a live container (-1: unlimited). */
@@ -88,8 +90,14 @@ export interface ContainerRuntime {
   update?(id: string, resources: ResourceUpdate): Promise<void>;
   /** runc's view; null when runc does not know the container. */
   state(id: string): Promise<RuntimeState | null>;
-  /** runc delete (force kills a running one) and removal of conmon's per-container files. */
+  /**
+   * runc delete and removal of conmon's per-container files. Forced, it
+   * works from any state (running, created, half-created, monitor dead):
+   * processes, monitor, cgroups, runtime state and files all go.
+   */
   delete(id: string, opts?: { force?: boolean }): Promise<void>;
+  /** Every container id the runtime holds any state for (the boot sweep). */
+  ids(): Promise<string[]>;
   attach(id: string, sink: AttachSink): Promise<RuntimeAttach>;
   /** Reads conmon's exit file; null while the container has not exited. */
   exitStatus(id: string): Promise<ExitStatus | null>;

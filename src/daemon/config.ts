@@ -26,6 +26,8 @@ export interface DaemonConfig {
   registryMirrors: string[];
   /** Networking (dockerd's names): see src/network/config.ts. */
   network: { bridge?: string; bip?: string; pools?: string[]; mtu?: number; iptables?: boolean; ipMasq?: boolean; icc?: boolean };
+  /** Longest a container's `runc create` (through conmon) may take before its start fails. */
+  runtimeCreateTimeoutMs: number;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
@@ -52,6 +54,7 @@ const fileKeys: Record<string, RawField> = {
   'api-request-timeout': 'apiRequestTimeout',
   'insecure-registries': 'insecureRegistries',
   'registry-mirrors': 'registryMirrors',
+  'runtime-create-timeout': 'runtimeCreateTimeoutMs',
 };
 
 function parseHost(h: string): string {
@@ -77,6 +80,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--api-request-timeout <duration>', 'time a client has to send a request body, attach excepted (default 0: none)'))
     .addOption(new Option('--insecure-registry <host>', 'registry to reach without TLS verification (repeatable)').argParser(collect))
     .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
+    .addOption(new Option('--runtime-create-timeout <duration>', 'longest a container\'s OCI runtime create may take (e.g. 20s)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
     .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
@@ -98,6 +102,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
     apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
+    runtimeCreateTimeoutMs: flags.runtimeCreateTimeout,
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
@@ -129,6 +134,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
       apiHeadersTimeout: flagFields.apiHeadersTimeout ?? fromFile.apiHeadersTimeout,
       apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
     }),
+    runtimeCreateTimeoutMs: parseTimeout(pick('runtimeCreateTimeoutMs', '20s')),
     network: net,
   };
 }
@@ -195,6 +201,14 @@ function registryMirrors(list: string[]): string[] {
   return list;
 }
 
+/** "20s", "1m", "500ms" or a number of seconds; at least 1 s (runc create alone takes ~0.1 s). */
+function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000) : NaN;
+  if (!Number.isFinite(ms) || ms < 1000) throw invalid(`invalid runtime-create-timeout ${JSON.stringify(text)}: a duration of at least 1s, like 20s or 1m`);
+  return ms;
+}
+
 function readConfigFile(path: string, required: boolean): Partial<Record<RawField, string>> {
   let text: string;
   try {
@@ -224,6 +238,8 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
       out[field] = JSON.stringify(v);
     } else if (typeof v === 'string') {
       out[field] = v;
+    } else if (k === 'runtime-create-timeout' && typeof v === 'number') {
+      out[field] = String(v);
     } else {
       throw invalid(`${path}: "${k}" must be a string`);
     }

@@ -32,7 +32,10 @@ export function createRuntime(config: DaemonConfig, log: Logger): ConmonRuntime 
   if (!runtimes[config.defaultRuntime]) {
     throw new Error(`default runtime ${config.defaultRuntime} not found on this host (looked for ${(candidates[config.defaultRuntime] ?? [config.defaultRuntime]).join(', ')})`);
   }
-  return new ConmonRuntime({ root: `${config.execRoot}/runtime`, runtimes, defaultRuntime: config.defaultRuntime, logger: log });
+  return new ConmonRuntime({
+    root: `${config.execRoot}/runtime`, runtimes, defaultRuntime: config.defaultRuntime, logger: log,
+    createTimeoutMs: config.runtimeCreateTimeoutMs,
+  });
 }
 
 /** The exec driver beside the container driver: same root, same runtimes. */

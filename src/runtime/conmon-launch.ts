@@ -14,28 +14,46 @@
 // When runc returns it writes exactly one JSON line to the sync pipe:
 //   {"pid": 12345}                                   container created
 //   {"pid": -1, "message": "<runc's stderr>"}        runc create failed
-// and in the failure case exits, closing the pipe. With runc's
-// --log-format json that stderr is JSON log lines whose "msg" is the text
-// Docker shows, e.g. runc create failed: unable to start container
-// process: exec: "nosuchcmd": executable file not found in $PATH.
+// and in the failure case exits, closing the pipe.
+//
+// conmon reads runc's stderr only after `runc create` has exited, and only
+// once (8 KiB). An error longer than the pipe's 64 KiB (runc quotes the
+// command it could not find, so a 70,000-character entrypoint is enough)
+// blocks runc in write() while conmon blocks in waitpid(), for ever; one
+// longer than 8 KiB arrives cut, as unparseable JSON. So runc also gets
+// --log <file>: its JSON log lines, whose "msg" is the text Docker shows
+// (runc create failed: unable to start container process: exec:
+// "nosuchcmd": executable file not found in $PATH). runc writes its fatal
+// error there before it writes it to stderr, so the file is watched: an
+// error in it that conmon has not reported within STUCK_GRACE_MS is that
+// deadlock, and the create fails at once with the file's text (the caller
+// then kills runc and conmon). On any failure the file's text is preferred
+// to conmon's (possibly cut) copy of stderr.
 // conmon never writes to the pipe again for a container (only for exec),
 // so berthd closing its end, or dying, cannot hurt the running conmon.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { internal, invalid, unavailable, type BerthError } from '../core/errors.ts';
+import { BerthError, internal, invalid, unavailable } from '../core/errors.ts';
 import { runtimeErrorText } from './runc.ts';
 
 export interface LaunchOptions {
   conmonPath: string;
   args: string[];
   cwd: string;
-  /** conmon's --conmon-pidfile, so a hung create can be killed. */
-  conmonPidFile: string;
+  /** runc's --log file: where the reason of a failed create is. */
+  runtimeLog: string;
   timeoutMs?: number;
+  /** Aborting gives up on the create (the caller then removes what it left). */
+  signal?: AbortSignal;
 }
 
-const DEFAULT_TIMEOUT_MS = 120_000;
+/** runc create takes ~60-100 ms here; seconds under heavy load. Far beyond that, it is stuck. */
+export const DEFAULT_CREATE_TIMEOUT_MS = 20_000;
+/** How long the error of a runtime may be; longer quoted values are cut (the user sent them, they know them). */
+const MAX_QUOTED = 200;
+const LOG_POLL_MS = 100;
+const STUCK_GRACE_MS = 1_000;
 
 /** Spawns conmon detached and resolves with the container's pid once runc create succeeded. */
 export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
@@ -57,6 +75,8 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(logWatch);
+      opts.signal?.removeEventListener('abort', onAbort);
       sync.destroy();
       stderr.destroy();
       child.unref();
@@ -64,10 +84,28 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
       else resolve({ pid: pid as number });
     };
 
-    const timer = setTimeout(() => {
-      killConmon(opts.conmonPidFile);
-      finish(unavailable(`OCI runtime create timed out after ${(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 1000}s`));
-    }, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    // Giving up waits for conmon's first process, which writes the pid file
+    // of the monitor it forks: once it is gone the caller can find and kill
+    // everything the create left (see conmon-purge.ts).
+    let parentGone = false;
+    const parentExited = new Promise<void>((r) => child.once('exit', () => { parentGone = true; r(); }));
+    const giveUp = (err: BerthError) => {
+      if (settled) return;
+      if (!parentGone) child.kill('SIGKILL');
+      void Promise.race([parentExited, new Promise((r) => setTimeout(r, 2_000))]).then(() => finish(err));
+    };
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS;
+    const timer = setTimeout(() => giveUp(unavailable(`OCI runtime create timed out after ${timeoutMs / 1000}s (runtime-create-timeout)`)), timeoutMs);
+    const onAbort = () => giveUp(abortError(opts.signal?.reason));
+    let errorSeenAt = 0;
+    const logWatch = setInterval(() => {
+      const text = runtimeFailure(opts.runtimeLog);
+      if (!text) return;
+      errorSeenAt ||= Date.now();
+      if (Date.now() - errorSeenAt >= STUCK_GRACE_MS) giveUp(createError(text));
+    }, LOG_POLL_MS);
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('error', (err) => finish(internal(`starting conmon (${opts.conmonPath}): ${err.message}`, err)));
     child.on('exit', (code) => { parentExit = code; });
@@ -79,13 +117,17 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
       syncBuf += d.toString('utf8');
       const nl = syncBuf.indexOf('\n');
       if (nl < 0) return;
-      finish(...parseSyncMessage(syncBuf.slice(0, nl)));
+      finish(...parseSyncMessage(syncBuf.slice(0, nl), opts.runtimeLog));
     });
     sync.on('end', () => {
-      if (syncBuf.trim() !== '') return finish(...parseSyncMessage(syncBuf));
-      // No message at all: conmon failed before runc ran. Its reason is on
-      // stderr, which closes once every conmon process let go of it.
+      if (syncBuf.trim() !== '') return finish(...parseSyncMessage(syncBuf, opts.runtimeLog));
+      // No message: runc failed and said why in its log file (conmon had
+      // nothing on runc's stderr to pass on), or conmon failed before runc
+      // ran, and its reason is on stderr, which closes once every conmon
+      // process let go of it.
       const report = () => {
+        const runtimeText = runtimeFailure(opts.runtimeLog);
+        if (runtimeText) return finish(createError(runtimeText));
         const detail = errText.trim() || (parentExit ? `conmon exited with status ${parentExit}` : 'conmon exited without reporting the container');
         finish(internal(`OCI runtime create failed: ${detail}`));
       };
@@ -95,7 +137,7 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
   });
 }
 
-function parseSyncMessage(line: string): [BerthError | null, number?] {
+function parseSyncMessage(line: string, runtimeLog: string): [BerthError | null, number?] {
   let msg: { pid?: number; data?: number; message?: string };
   try {
     msg = JSON.parse(line) as typeof msg;
@@ -104,7 +146,33 @@ function parseSyncMessage(line: string): [BerthError | null, number?] {
   }
   const pid = msg.pid ?? msg.data ?? -1;
   if (pid > 0) return [null, pid];
-  return [createError(runtimeErrorText(msg.message ?? '') || 'unknown error')];
+  return [createError(runtimeFailure(runtimeLog) || runtimeErrorText(msg.message ?? '') || 'unknown error')];
+}
+
+/** The error-level lines of runc's log file; '' while there are none. */
+function runtimeFailure(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+  if (!/"level":"(error|fatal)"/.test(text)) return '';
+  return runtimeErrorText(text);
+}
+
+function abortError(reason: unknown): BerthError {
+  if (reason instanceof BerthError) return reason;
+  return unavailable(`OCI runtime create cancelled${reason instanceof Error ? `: ${reason.message}` : ''}`);
+}
+
+/**
+ * Cuts values longer than MAX_QUOTED characters (quoted ones, then any other
+ * run without spaces), saying how long they were: the user sent them.
+ */
+export function shortenQuoted(text: string): string {
+  const cut = (inner: string) => `${inner.slice(0, MAX_QUOTED)}... (${inner.length} characters)`;
+  return text.replace(/"((?:[^"\\]|\\.){201,})"|[^\s"]{201,}?(?=:?(?:\s|"|$))/g, (m, inner?: string) => (inner === undefined ? cut(m) : `"${cut(inner)}"`));
 }
 
 /**
@@ -112,14 +180,7 @@ function parseSyncMessage(line: string): [BerthError | null, number?] {
  * the user's mistake (400); anything else is the runtime's fault (500).
  */
 export function createError(runtimeMsg: string): BerthError {
-  const text = `OCI runtime create failed: ${runtimeMsg}`;
-  if (/executable file not found|no such file or directory|permission denied|not a directory/i.test(runtimeMsg)) return invalid(text);
+  const text = `OCI runtime create failed: ${shortenQuoted(runtimeMsg)}`;
+  if (/executable file not found|no such file or directory|permission denied|not a directory|file name too long/i.test(runtimeMsg)) return invalid(text);
   return internal(text);
-}
-
-function killConmon(pidFile: string): void {
-  try {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
-    if (pid > 1) process.kill(pid, 'SIGKILL');
-  } catch {}
 }

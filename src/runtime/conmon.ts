@@ -11,6 +11,7 @@
 //   c/<id>/pid              the container's init pid (runc --pid-file)
 //   c/<id>/conmon.pid       conmon's pid (liveness checks)
 //   c/<id>/oom              conmon's OOM marker (its working directory)
+//   c/<id>/runtime.log      runc's log (--log): the reason of a failed create
 // and in the bundle: config.json (written here), conmon's `attach`
 // socket and its `ctl` / `winsz` FIFOs.
 //
@@ -27,7 +28,8 @@ import type {
   AttachSink, ContainerRuntime, ExitStatus, OciSpec, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
-import { removeCgroup } from './cgroups.ts';
+import { cgroupsPathFor, removeCgroup } from './cgroups.ts';
+import { purgeContainer, tracedIds } from './conmon-purge.ts';
 import { launchConmon } from './conmon-launch.ts';
 import { startThroughFifo } from './exec-fifo.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
@@ -45,14 +47,18 @@ export interface ConmonRuntimeOptions {
   /** Name used when create() gets none; default "runc". */
   defaultRuntime?: string;
   logger?: Logger;
-  /** Upper bound for conmon + `runc create`; default 120 s. */
+  /** Upper bound for conmon + `runc create`; default DEFAULT_CREATE_TIMEOUT_MS (20 s). */
   createTimeoutMs?: number;
+  /** Parent of the cgroupsPath berth gives containers (cgroups.ts); default "/berth". */
+  cgroupParent?: string;
 }
 
 /** What RuntimeCreateOptions carries plus Docker's StdinOnce (see create()). */
 export interface ConmonCreateOptions extends RuntimeCreateOptions {
   /** Close the container's stdin when the attached client ends (docker run -i). Default true. */
   stdinOnce?: boolean;
+  /** Gives up on the create: everything it started is killed and removed. */
+  signal?: AbortSignal;
 }
 
 interface ContainerMeta {
@@ -74,6 +80,7 @@ export class ConmonRuntime implements ContainerRuntime {
   #defaultRuntime: string;
   #log: Logger;
   #createTimeoutMs: number | undefined;
+  #cgroupParent: string;
   #exits: ExitDirWatcher;
 
   constructor(opts: ConmonRuntimeOptions) {
@@ -83,12 +90,18 @@ export class ConmonRuntime implements ContainerRuntime {
     this.#defaultRuntime = opts.defaultRuntime ?? 'runc';
     this.#log = (opts.logger ?? nullLogger).child({ component: 'conmon-runtime' });
     this.#createTimeoutMs = opts.createTimeoutMs;
+    this.#cgroupParent = opts.cgroupParent ?? '/berth';
     this.#exits = new ExitDirWatcher(path.join(this.root, 'exits'));
   }
 
   /** Runtime names this driver can run, for /info. */
   get runtimeNames(): string[] {
     return Object.keys(this.#runtimes);
+  }
+
+  /** Every container id with any trace under this root: conmon's files or runc's state. */
+  async ids(): Promise<string[]> {
+    return tracedIds(this.root, ID_RE);
   }
 
   /** IDs of every container this root still has files for (live restore). */
@@ -144,6 +157,8 @@ export class ConmonRuntime implements ContainerRuntime {
       '--socket-dir-path', path.join(this.root, 's'),
       '--runtime-arg', `--root=${this.#runcRoot(runtime)}`,
       '--runtime-arg', '--log-format=json',
+      // runc's log to a file, never to the stderr pipe conmon reads too late (conmon-launch.ts).
+      '--runtime-arg', `--log=${path.join(cdir, 'runtime.log')}`,
       // Docker's json-file does not fsync either; fsync costs the exit path milliseconds.
       '--no-sync-log',
     ];
@@ -155,8 +170,8 @@ export class ConmonRuntime implements ContainerRuntime {
     const t0 = performance.now();
     try {
       const { pid } = await launchConmon({
-        conmonPath: this.#conmon, args, cwd: cdir,
-        conmonPidFile: path.join(cdir, 'conmon.pid'), timeoutMs: this.#createTimeoutMs,
+        conmonPath: this.#conmon, args, cwd: cdir, runtimeLog: path.join(cdir, 'runtime.log'),
+        timeoutMs: this.#createTimeoutMs, signal: opts.signal,
       });
       this.#log.debug('container created', { id, pid, ms: Math.round(performance.now() - t0) });
       return { pid };
@@ -226,6 +241,9 @@ export class ConmonRuntime implements ContainerRuntime {
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     checkId(id);
+    // Forced: whatever state the container is in (running, created and
+    // waiting, half-created, its conmon dead), nothing of it stays.
+    if (opts.force) return this.#purge(id);
     const meta = await this.#meta(id);
     const ropts = await this.#runc(id, meta);
     let runcKnewIt = true;
@@ -372,11 +390,18 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 
   async #cleanupAfterFailedCreate(id: string, meta: ContainerMeta): Promise<void> {
-    try {
-      await runc(await this.#runc(id, meta), ['delete', '--force', id]);
-    } catch {}
-    await this.#waitConmonGone(id);
-    await this.#removeFiles(id, meta);
+    await this.#purge(id, meta);
+  }
+
+  async #purge(id: string, known?: ContainerMeta | null): Promise<void> {
+    const meta = known === undefined ? await this.#meta(id).catch(() => null) : known;
+    const { survivors, busyCgroups } = await purgeContainer({
+      id, root: this.root, bundle: meta?.bundle ?? null, defaultCgroupsPath: cgroupsPathFor(id, this.#cgroupParent),
+    });
+    if (survivors.length > 0 || busyCgroups.length > 0) {
+      this.#log.warn('container left processes or cgroups behind', { id, survivors, busyCgroups });
+      throw internal(`removing container ${id}: ${survivors.length > 0 ? `processes ${survivors.join(', ')} survived SIGKILL` : `cgroups still populated: ${busyCgroups.join(', ')}`}`);
+    }
   }
 
   async #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {

@@ -19,6 +19,7 @@ import type { ContainerMountManager } from '../../core/volume.ts';
 import { BerthError, conflict, invalid, isCode, notModified } from '../../core/errors.ts';
 import { ZERO_TIME, defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
 import { parseSignal } from '../../runtime/signals.ts';
+import { checkExecLimits } from '../../runtime/exec-limits.ts';
 import { generateName, validateName } from './names.ts';
 import { writeContainerFiles } from './files.ts';
 import { ContainerViews } from './views.ts';
@@ -32,6 +33,7 @@ import { top } from './top.ts';
 import { type LifecycleDeps, pauseContainer, renameContainer, thawAfterSignal, unpauseContainer } from './pause.ts';
 import { updateContainer } from './update.ts';
 import type { StatsSample, TopResult } from '../../core/stats.ts';
+import { reconcileRuntime } from './reconcile.ts';
 import { restartDelayMs, shouldRestart, startError, startFailureExitCode } from './policy.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
@@ -87,6 +89,8 @@ export class ContainerEngine implements ContainerService {
   readonly #runtimeCleanups = new Map<string, Promise<void>>();
   /** Containers stopped by a user: restart policies leave them alone. */
   readonly #manuallyStopped = new Set<string>();
+  /** Starts in progress: `rm -f` aborts them rather than wait behind them. */
+  readonly #starting = new Map<string, AbortController>();
   readonly #shutdown = new AbortController();
   #warnedNetwork = false;
 
@@ -137,6 +141,7 @@ export class ContainerEngine implements ContainerService {
     const config = mergeConfig(req.config, image, netMode === 'host' || modes.utsMode === 'host' ? hostname() : id.slice(0, 12));
     const dir = this.containerDir(id);
     const record = newRecord({ id, name, image, config, hostConfig, driver: this.#d.images.snapshotter.name, dir });
+    checkExecLimits({ path: record.path, args: record.args, env: config.env });
 
     // Each step is undone if a later one fails: no snapshot, directory or row is left.
     const snap = this.#d.images.snapshotter;
@@ -199,6 +204,8 @@ export class ContainerEngine implements ContainerService {
     await this.#rootfsMounts.acquire(id);
     let created = false;
     let net: NetworkSetup | undefined;
+    const abort = new AbortController();
+    this.#starting.set(id, abort);
     try {
       const n0 = performance.now();
       if (network) net = await network.setUp(rec);
@@ -214,6 +221,7 @@ export class ContainerEngine implements ContainerService {
       const { pid } = await this.#d.runtime.create({
         id, bundle: this.#bundle(id), spec, logPath: rec.logPath,
         tty: rec.config.tty, openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, runtime: rec.hostConfig.runtime,
+        signal: abort.signal,
       });
       created = true;
       t.push(performance.now());
@@ -230,6 +238,8 @@ export class ContainerEngine implements ContainerService {
     } catch (err) {
       await this.#failStart(rec, err, created);
       throw startError(err);
+    } finally {
+      this.#starting.delete(id);
     }
     this.#d.events.emit('container', 'start', id, this.#attrs(rec));
     this.#watch(id);
@@ -416,6 +426,8 @@ export class ContainerEngine implements ContainerService {
 
   async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const rec = this.#d.containers.resolve(ref);
+    // A start in progress is cut short (its runtime and monitor killed), never waited for.
+    if (opts.force) this.#starting.get(rec.id)?.abort(conflict(`container ${rec.id.slice(0, 12)} was removed while it was starting`));
     if (hasProcess(rec)) {
       if (!opts.force) {
         throw conflict(`cannot remove container "/${rec.name}": container is running: stop the container before removing or force remove`);
@@ -433,12 +445,11 @@ export class ContainerEngine implements ContainerService {
       if (!rec) return null;
       this.#d.containers.delete(id);
       this.#attach.endWaiting(id);
-      // An exited or never-started container has no runtime state left: exit
-      // handling (in the background) and failed-start handling remove it.
-      if (rec.state.status !== 'exited' && rec.state.status !== 'created') {
-        await this.#d.runtime.delete(id, { force: true }).catch(() => {});
-        await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
-      }
+      // Whatever the record says, a crash or a cut start may have left runtime
+      // state, a monitor or cgroups behind: a forced delete removes them all.
+      await this.#runtimeCleanups.get(id);
+      await this.#d.runtime.delete(id, { force: true }).catch((err) => this.#log.warn('runtime delete failed', { id, err }));
+      await rm(this.#bundle(id), { recursive: true, force: true }).catch(() => {});
       if (this.#d.network) {
         await this.#d.network.tearDown(id).catch((err) => this.#log.warn('network teardown failed', { id, err }));
         this.#d.network.unregister(id);
@@ -571,7 +582,9 @@ export class ContainerEngine implements ContainerService {
       if (!hasProcess(rec)) continue;
       try {
         const state = await this.#d.runtime.state(rec.id);
-        if (state && (state.status === 'running' || state.status === 'paused')) {
+        // The start was acknowledged (the record says running) but runc's start was cut: finish it.
+        if (state?.status === 'created') await this.#d.runtime.start(rec.id);
+        if (state && (state.status === 'running' || state.status === 'paused' || state.status === 'created')) {
           this.#rootfsMounts.adopt(rec.id);
           this.#d.mounts?.adopt(rec);
           this.#log.info('re-adopted running container', { id: rec.id, pid: state.pid });
@@ -590,8 +603,17 @@ export class ContainerEngine implements ContainerService {
     }
   }
 
-  /** Removes snapshots and directories a crash left without a record (see orphans.ts). */
+  /**
+   * Reconciles records with the runtime (reconcile.ts), then removes
+   * snapshots and directories a crash left without a record (orphans.ts).
+   */
   async sweepOrphans(): Promise<void> {
+    await Promise.all(this.#runtimeCleanups.values());
+    await reconcileRuntime({
+      records: () => this.#d.containers.list(), get: (id) => this.#d.containers.get(id),
+      runtime: this.#d.runtime, rootfs: this.#rootfsMounts, bundlesDir: `${this.#d.execRoot}/containers`,
+      log: this.#log, lock: (id, fn) => this.#mutex.run(id, fn),
+    });
     await sweepOrphans({
       known: new Set(this.#d.containers.list().map((r) => r.id)),
       snapshotter: this.#d.images.snapshotter, rootfs: this.#rootfsMounts,
