@@ -8,7 +8,7 @@ node=bin/node24
 export PATH="$PWD/node_modules/.bin:$PATH"
 
 echo "== type-check"; node_modules/.bin/tsc --noEmit -p .
-echo "== lint"; node_modules/.bin/eslint src test bench
+echo "== lint"; node_modules/.bin/eslint src test bench stress
 
 suites=("test/unit/**/*.test.ts")
 if [ "$(id -u)" = 0 ]; then

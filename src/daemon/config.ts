@@ -28,6 +28,8 @@ export interface DaemonConfig {
   network: { bridge?: string; bip?: string; pools?: string[]; mtu?: number; iptables?: boolean; ipMasq?: boolean; icc?: boolean };
   /** Longest a container's `runc create` (through conmon) may take before its start fails. */
   runtimeCreateTimeoutMs: number;
+  /** dockerd's cgroup-parent: containers' cgroups go to <cgroupParent>/<id> in every hierarchy. */
+  cgroupParent: string;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
@@ -55,6 +57,7 @@ const fileKeys: Record<string, RawField> = {
   'insecure-registries': 'insecureRegistries',
   'registry-mirrors': 'registryMirrors',
   'runtime-create-timeout': 'runtimeCreateTimeoutMs',
+  'cgroup-parent': 'cgroupParent',
 };
 
 function parseHost(h: string): string {
@@ -80,6 +83,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--api-request-timeout <duration>', 'time a client has to send a request body, attach excepted (default 0: none)'))
     .addOption(new Option('--insecure-registry <host>', 'registry to reach without TLS verification (repeatable)').argParser(collect))
     .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
+    .addOption(new Option('--cgroup-parent <path>', 'parent cgroup for all containers (default /berth)'))
     .addOption(new Option('--runtime-create-timeout <duration>', 'longest a container\'s OCI runtime create may take (e.g. 20s)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
@@ -102,7 +106,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
     apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
-    runtimeCreateTimeoutMs: flags.runtimeCreateTimeout,
+    runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
@@ -135,6 +139,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
       apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
     }),
     runtimeCreateTimeoutMs: parseTimeout(pick('runtimeCreateTimeoutMs', '20s')),
+    cgroupParent: parseCgroupParent(pick('cgroupParent', '/berth')),
     network: net,
   };
 }
@@ -199,6 +204,14 @@ function registryMirrors(list: string[]): string[] {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid(`invalid mirror: unsupported scheme "${u.protocol.replace(/:$/, '')}" in "${m}"`);
   }
   return list;
+}
+
+function parseCgroupParent(text: string): string {
+  const p = '/' + text.replace(/^\/+|\/+$/g, '');
+  if (p === '/' || p.split('/').some((c) => c === '.' || c === '..') || /[\s:]/.test(p)) {
+    throw invalid(`invalid cgroup-parent ${JSON.stringify(text)}: a cgroup path such as /berth`);
+  }
+  return p;
 }
 
 /** "20s", "1m", "500ms" or a number of seconds; at least 1 s (runc create alone takes ~0.1 s). */

@@ -99,7 +99,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime,
-      buildSpec: specBuilder(), readLogs, tarDirectory, mounts: volumes.mounts, network,
+      buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
     });
     cleanups.push(() => containers!.shutdown());
     const execRuntime = createExecRuntime(config, log);

@@ -34,7 +34,7 @@ export function createRuntime(config: DaemonConfig, log: Logger): ConmonRuntime 
   }
   return new ConmonRuntime({
     root: `${config.execRoot}/runtime`, runtimes, defaultRuntime: config.defaultRuntime, logger: log,
-    createTimeoutMs: config.runtimeCreateTimeoutMs,
+    createTimeoutMs: config.runtimeCreateTimeoutMs, cgroupParent: config.cgroupParent,
   });
 }
 
@@ -43,7 +43,7 @@ export function createExecRuntime(config: DaemonConfig, log: Logger): ConmonExec
   return new ConmonExec({ root: `${config.execRoot}/runtime`, runtimes: availableRuntimes(), defaultRuntime: config.defaultRuntime, logger: log });
 }
 
-export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
+export function specBuilder(cgroupParent = '/berth'): (req: SpecRequest) => Promise<OciSpec> {
   return async ({ record, image, rootfs, netMode, mounts, join }) => buildSpec({
     id: record.id,
     image: image.config.config,
@@ -51,7 +51,7 @@ export function specBuilder(): (req: SpecRequest) => Promise<OciSpec> {
     hostConfig: record.hostConfig,
     rootfs,
     process: { path: record.path, args: record.args },
-    cgroupsPath: cgroupsPathFor(record.id),
+    cgroupsPath: cgroupsPathFor(record.id, cgroupParent),
     network: netMode,
     hostsPath: record.hostsPath,
     hostnamePath: record.hostnamePath,

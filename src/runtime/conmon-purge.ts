@@ -27,6 +27,9 @@ import path from 'node:path';
 import { cgroupMounts, removeCgroup } from './cgroups.ts';
 import { killProcs, procsInCgroup, readProc, withDescendants, type Proc } from './procs.ts';
 
+/** How long a purge keeps killing and removing before it reports what resisted. */
+const PURGE_TIMEOUT_MS = 15_000;
+
 export interface PurgeTarget {
   id: string;
   /** The driver's root (<execRoot>/runtime). */
@@ -72,23 +75,22 @@ export async function purgeContainer(t: PurgeTarget): Promise<PurgeResult> {
   const ctrDir = path.join(root, 'c', id);
 
   // A create may still be under way (runc writing its state, forking
-  // init): kill what is found, then look again, until nothing is left.
-  let survivors: Proc[] = [];
-  for (let round = 0; round < 5; round++) {
+  // init), and on a loaded host a killed process can take a while to go:
+  // kill what is found, remove the cgroups, and look again until both are
+  // done or the time is up.
+  const deadline = Date.now() + PURGE_TIMEOUT_MS;
+  let survivors: Proc[];
+  let busyCgroups: string[];
+  for (;;) {
     const found = withDescendants(roots(t, ctrDir));
-    if (found.length === 0) break;
-    survivors = await killProcs(found);
-    if (survivors.length > 0) break;
+    survivors = found.length > 0 ? await killProcs(found, Math.max(0, deadline - Date.now())) : [];
+    busyCgroups = survivors.length > 0 ? [] : removeCgroups(cgroupDirs(t));
+    if ((survivors.length === 0 && busyCgroups.length === 0) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 50));
   }
-
-  const busyCgroups: string[] = [];
-  for (const dir of cgroupDirs(t)) {
-    try {
-      busyCgroups.push(...removeCgroup(path.relative('/', dir), ['/']).busy);
-    } catch {
-      busyCgroups.push(dir);
-    }
-  }
+  // Something survived: keep every trace (c/<id> above all), so that the
+  // next forced delete or boot sweep finds this container and tries again.
+  if (survivors.length > 0 || busyCgroups.length > 0) return { survivors: survivors.map((p) => p.pid), busyCgroups };
 
   const rm = (p: string) => fsp.rm(p, { force: true, recursive: true });
   await Promise.all([
@@ -98,7 +100,20 @@ export async function purgeContainer(t: PurgeTarget): Promise<PurgeResult> {
     ...(t.bundle ? ['config.json', 'attach', 'ctl', 'winsz'].map((f) => rm(path.join(t.bundle!, f))) : []),
   ]);
   await rm(ctrDir);
-  return { survivors: survivors.map((p) => p.pid), busyCgroups };
+  return { survivors: [], busyCgroups: [] };
+}
+
+/** Removes each cgroup directory (children first); returns those still populated. */
+function removeCgroups(dirs: string[]): string[] {
+  const busy: string[] = [];
+  for (const dir of dirs) {
+    try {
+      busy.push(...removeCgroup(path.relative('/', dir), ['/']).busy);
+    } catch {
+      busy.push(dir);
+    }
+  }
+  return busy;
 }
 
 /** conmon, runc's init, and every process in the container's cgroups. */
@@ -142,9 +157,10 @@ export function tracedIds(root: string, idRe: RegExp): string[] {
       for (const n of fs.readdirSync(dir)) if (idRe.test(n)) ids.add(n);
     } catch {}
   };
+  // Not s/: conmon makes s/<id> only after c/<id> exists, and exec sessions
+  // (conmon-exec.ts) keep their own links there.
   add(path.join(root, 'c'));
   add(path.join(root, 'exits'));
-  add(path.join(root, 's'));
   let runtimes: string[] = [];
   try {
     runtimes = fs.readdirSync(path.join(root, 'state'));

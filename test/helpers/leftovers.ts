@@ -39,9 +39,18 @@ export function cgroupMountPoints(): string[] {
   return out;
 }
 
-/** cgroup directories of container `id` (berth's cgroupfs layout: /berth/<id> in every hierarchy). */
-export function cgroupsOf(id: string): string[] {
-  return cgroupMountPoints().map((mp) => join(mp, 'berth', id)).filter((d) => existsSync(d));
+/** cgroup directories of container `id` (berth's cgroupfs layout: <parent>/<id> in every hierarchy). */
+export function cgroupsOf(id: string, parent = '/berth'): string[] {
+  return cgroupMountPoints().map((mp) => join(mp, parent, id)).filter((d) => existsSync(d));
+}
+
+/** Names of the cgroups under `parent`, in any hierarchy. */
+export function cgroupChildren(parent: string): string[] {
+  const out = new Set<string>();
+  for (const mp of cgroupMountPoints()) {
+    for (const e of ls(join(mp, parent))) if (existsSync(join(mp, parent, e, 'cgroup.procs'))) out.add(e);
+  }
+  return [...out];
 }
 
 function pidsInCgroups(dirs: string[]): number[] {
@@ -79,7 +88,7 @@ function conmonFor(d: PrivateDaemon, id: string): number[] {
  * processes match `list` (every container it reports). `ids` are all ids
  * the caller ever created on this daemon (removed ones included).
  */
-export function audit(d: PrivateDaemon, list: ContainerSummary[], ids: Iterable<string>): string[] {
+export function audit(d: PrivateDaemon, list: ContainerSummary[], ids: Iterable<string>, cgroupParent = '/berth'): string[] {
   const problems: string[] = [];
   const listed = new Map(list.map((c) => [c.id, c]));
   const running = new Set(list.filter((c) => c.status === 'running').map((c) => c.id));
@@ -99,7 +108,7 @@ export function audit(d: PrivateDaemon, list: ContainerSummary[], ids: Iterable<
     const what = listed.has(id) ? `${listed.get(id)!.status} container ${short(id)}` : `removed container ${short(id)}`;
     const conmons = conmonFor(d, id);
     if (conmons.length) problems.push(`${what} has conmon ${conmons.join(', ')}`);
-    const cg = cgroupsOf(id);
+    const cg = cgroupsOf(id, cgroupParent);
     const inside = pidsInCgroups(cg);
     if (inside.length) problems.push(`${what} has processes in its cgroups: ${inside.map((p) => `${p} ${procInfo(p)?.argv.join(' ').slice(0, 40) ?? ''}`).join(', ')}`);
     if (cg.length) problems.push(`${what} has ${cg.length} cgroup directories (${cg[0]}...)`);
@@ -124,8 +133,8 @@ export function audit(d: PrivateDaemon, list: ContainerSummary[], ids: Iterable<
 }
 
 /** What must be true once every container is removed and the daemon stopped: nothing at all. */
-export function auditEmpty(d: PrivateDaemon, ids: Iterable<string>): string[] {
-  const problems = audit(d, [], ids);
+export function auditEmpty(d: PrivateDaemon, ids: Iterable<string>, cgroupParent = '/berth'): string[] {
+  const problems = audit(d, [], ids, cgroupParent);
   const left = processesUnder(d.dir);
   if (left.length) problems.push(`processes left: ${left.map((p) => `${p.pid} ${p.argv.join(' ').slice(0, 60)}`).join('; ')}`);
   const rt = join(d.execRoot, 'runtime');

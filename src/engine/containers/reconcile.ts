@@ -52,10 +52,9 @@ export async function reconcileRuntime(r: Reconcile): Promise<void> {
     await r.lock(rec.id, async () => {
       const fresh = r.get(rec.id);
       if (!fresh || hasProcess(fresh)) return;
-      if (traced.has(rec.id)) {
-        await r.runtime.delete(rec.id, { force: true });
-        r.log.info('removed the runtime state of a container that is not running', { id: rec.id, status: fresh.state.status });
-      }
+      // Also without a trace: cgroups a cut removal left behind are found by name.
+      await r.runtime.delete(rec.id, { force: true });
+      if (traced.has(rec.id)) r.log.info('removed the runtime state of a container that is not running', { id: rec.id, status: fresh.state.status });
       await rm(`${r.bundlesDir}/${rec.id}`, { recursive: true, force: true });
       await r.rootfs.drop(rec.id);
     }).catch((err) => r.log.error('reconciling container failed', { id: rec.id, err }));

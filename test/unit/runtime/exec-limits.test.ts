@@ -60,3 +60,17 @@ test('runtime-create-timeout: flag or daemon.json, a duration of at least 1s, de
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cgroup-parent: dockerd\'s option, normalized to an absolute cgroup path', () => {
+  const dir = mkdtempSync(`${tmpdir()}/berth-cfg-`);
+  try {
+    writeFileSync(`${dir}/empty.json`, '{}');
+    const file = ['--config-file', `${dir}/empty.json`];
+    assert.equal(parseDaemonArgs(file, '0').cgroupParent, '/berth');
+    assert.equal(parseDaemonArgs([...file, '--cgroup-parent', 'mine/ctrs/'], '0').cgroupParent, '/mine/ctrs');
+    assert.throws(() => parseDaemonArgs([...file, '--cgroup-parent', '/a/../b'], '0'), /invalid cgroup-parent "\/a\/..\/b"/);
+    assert.throws(() => parseDaemonArgs([...file, '--cgroup-parent', '/'], '0'), /invalid cgroup-parent/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
