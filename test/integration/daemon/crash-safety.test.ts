@@ -1,8 +1,11 @@
-// Bad timing and crashes around a container's start and removal: a start
-// that would hang, `rm -f` during a stuck start, berthd killed (SIGKILL)
+// Bad timing and crashes around a container's start and removal: a command
+// that could never run, `rm -f` during a stuck start, berthd killed (SIGKILL)
 // in the middle of a start or of a removal. After each, nothing of the
 // container may be left that its state does not explain: no conmon, no
 // `runc init`, no cgroup, runtime state, bundle, mount or directory.
+// (A runtime error longer than a pipe, which wedged runc and conmon, is in
+// test/integration/runtime/crash-cleanup.test.ts: the API now refuses the
+// values that produced one.)
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,26 +70,13 @@ describe('crash safety of start and remove', { skip: skipUnlessRoot() }, () => {
     assert.match(long.json.message, /is 70000 bytes; the kernel takes at most 255 per file name \(NAME_MAX\)/);
     const arg = await api(d, 'POST', '/containers/create', { Image: 'busybox', Cmd: ['echo', 'y'.repeat(140_000)] });
     assert.equal(arg.status, 400);
-    assert.match(arg.json.message, /argument 1 .* is 140000 bytes; the kernel takes at most 131071 per argument \(MAX_ARG_STRLEN\)/);
+    assert.match(arg.json.message, /140000 bytes.*MAX_ARG_STRLEN/);
     // Long but executable: fine.
     const ok = await create(d, { Cmd: ['echo', 'z'.repeat(70_000)] });
     ids.push(ok);
     assert.equal((await api(d, 'POST', `/containers/${ok}/start`)).status, 204);
     assert.equal((await api(d, 'POST', `/containers/${ok}/wait`)).json.StatusCode, 0);
     assert.equal((await api(d, 'DELETE', `/containers/${ok}`)).status, 204);
-  });
-
-  test('a start whose runtime error outgrows a pipe fails within seconds, and leaves nothing', async () => {
-    const id = await create(d, { Cmd: ['true'], WorkingDir: '/' + 'w'.repeat(70_000) });
-    ids.push(id);
-    const t0 = Date.now();
-    const r = await api(d, 'POST', `/containers/${id}/start`);
-    assert.ok(Date.now() - t0 < 10_000, `answered after ${Date.now() - t0} ms`);
-    assert.equal(r.status, 400, r.body.slice(0, 300));
-    assert.match(r.json.message, /w{100}\.\.\. \(7000\d characters\).*file name too long/);
-    assert.ok(r.json.message.length < 1000);
-    await clean();
-    assert.equal((await api(d, 'DELETE', `/containers/${id}`)).status, 204);
   });
 
   test('rm -f of a container whose start is stuck does not wait for it', async () => {
