@@ -126,7 +126,8 @@ export function audit(d: PrivateDaemon, list: ContainerSummary[], ids: Iterable<
   for (const id of snaps) if (!listed.has(id)) problems.push(`snapshot ${short(id)} has no container`);
   for (const id of ls(join(d.execRoot, 'containers'))) if (!running.has(id)) problems.push(`bundle ${short(id)} of a container not running`);
   for (const m of mountsUnder(d.dir)) {
-    const id = /\/containers\/([0-9a-f]{64})\/rootfs$/.exec(m.mountPoint)?.[1];
+    // A running container's rootfs, and its network namespace (bind-mounted by the network layer).
+    const id = /\/containers\/([0-9a-f]{64})\/rootfs$|\/netns\/([0-9a-f]{64})$/.exec(m.mountPoint)?.slice(1).find(Boolean);
     if (!id || !running.has(id)) problems.push(`mount ${m.mountPoint} of a container not running`);
   }
   return problems;
