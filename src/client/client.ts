@@ -14,6 +14,7 @@ import { ImagesApi } from './images.ts';
 import { SystemApi } from './system.ts';
 import { VolumesApi } from './volumes.ts';
 import { NetworksApi } from './networks.ts';
+import { ContainerOpsApi } from './container-ops.ts';
 import { BuildApi } from './build.ts';
 
 /** The newest API version this client speaks (the spec it was written from). */
@@ -66,6 +67,7 @@ export class EngineClient implements Requester {
   readonly volumes: VolumesApi;
   readonly networks: NetworksApi;
   readonly build: BuildApi;
+  readonly ops: ContainerOpsApi;
   #transport: Transport;
   #fixedVersion: string | undefined;
   #negotiated: Promise<string> | undefined;
@@ -81,6 +83,7 @@ export class EngineClient implements Requester {
     this.volumes = new VolumesApi(this);
     this.networks = new NetworksApi(this);
     this.build = new BuildApi(this);
+    this.ops = new ContainerOpsApi(this);
   }
 
   /** The version used in request paths: min(client's, daemon's), like the docker CLI. */

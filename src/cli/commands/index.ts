@@ -67,12 +67,18 @@ const volumeInspect = entry('volume inspect', 'Display detailed information on o
 const volumeLs = entry('volume ls', 'List volumes', async () => (await import('./volume.ts')).volumeLs);
 const volumePrune = entry('volume prune', 'Remove unused local volumes', async () => (await import('./volume.ts')).volumePrune);
 const volumeRm = entry('volume rm', 'Remove one or more volumes', async () => (await import('./volume.ts')).volumeRm);
+const pauseCmd = entry('pause', 'Pause all processes within one or more containers', async () => (await import('./container-ops.ts')).pause);
+const unpauseCmd = entry('unpause', 'Unpause all processes within one or more containers', async () => (await import('./container-ops.ts')).unpause);
+const renameCmd = entry('rename', 'Rename a container', async () => (await import('./container-ops.ts')).rename);
+const topCmd = entry('top', 'Display the running processes of a container', async () => (await import('./container-ops.ts')).top);
+const updateCmd = entry('update', 'Update configuration of one or more containers', async () => (await import('./container-ops.ts')).update);
 const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
 
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
     images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, login, logout, build, port,
+    pauseCmd, unpauseCmd, renameCmd, topCmd, updateCmd,
   ];
 }
 
@@ -91,6 +97,8 @@ export function groups(): CommandGroup[] {
         as(logs, 'container logs'), as(ps, 'container ls', ['list', 'ps']), as(port, 'container port'), as(restart, 'container restart'),
         as(rm, 'container rm', ['remove']), as(run, 'container run'), as(start, 'container start'),
         as(stop, 'container stop'), as(wait, 'container wait'),
+        as(pauseCmd, 'container pause'), as(unpauseCmd, 'container unpause'), as(renameCmd, 'container rename'),
+        as(topCmd, 'container top'), as(updateCmd, 'container update'),
       ],
     },
     {

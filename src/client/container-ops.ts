@@ -1,0 +1,47 @@
+// pause, unpause, rename, update, top and one-shot stats.
+
+import type { Requester } from './client.ts';
+import { escapeSegment } from './containers.ts';
+
+export interface TopResponse { Titles: string[]; Processes: string[][] }
+
+export interface UpdateBody {
+  Memory?: number;
+  NanoCpus?: number;
+  CpuShares?: number;
+  PidsLimit?: number;
+  RestartPolicy?: { Name: string; MaximumRetryCount: number };
+}
+
+export class ContainerOpsApi {
+  #r: Requester;
+
+  constructor(requester: Requester) {
+    this.#r = requester;
+  }
+
+  async pause(id: string): Promise<void> {
+    (await this.#r.call('POST', `/containers/${escapeSegment(id)}/pause`)).resume();
+  }
+
+  async unpause(id: string): Promise<void> {
+    (await this.#r.call('POST', `/containers/${escapeSegment(id)}/unpause`)).resume();
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    (await this.#r.call('POST', `/containers/${escapeSegment(id)}/rename`, { query: { name } })).resume();
+  }
+
+  async update(id: string, body: UpdateBody): Promise<{ Warnings: string[] | null }> {
+    return (await this.#r.callJson<{ Warnings: string[] | null }>('POST', `/containers/${escapeSegment(id)}/update`, { json: body })).value;
+  }
+
+  async top(id: string, psArgs?: string): Promise<TopResponse> {
+    return (await this.#r.callJson<TopResponse>('GET', `/containers/${escapeSegment(id)}/top`, { query: { ps_args: psArgs || undefined } })).value;
+  }
+
+  /** One stats sample with the previous one in precpu_stats (stream=false). */
+  async stats(id: string): Promise<Record<string, any>> {
+    return (await this.#r.callJson<Record<string, any>>('GET', `/containers/${escapeSegment(id)}/stats`, { query: { stream: false } })).value;
+  }
+}
