@@ -74,7 +74,8 @@ export async function* overlayDiff(upper: string, lowers: string[]): AsyncGenera
 function sameEntry(a: fs.Stats, b: fs.Stats, aPath: string, bPath: string): boolean {
   if ((a.mode & 0o170000) !== (b.mode & 0o170000)) return false;
   if (a.mode !== b.mode || a.uid !== b.uid || a.gid !== b.gid) return false;
-  if (Math.floor(a.mtimeMs) !== Math.floor(b.mtimeMs)) return false;
+  // copyTree sets times through a Date (whole milliseconds, rounded): equal within a millisecond.
+  if (Math.abs(a.mtimeMs - b.mtimeMs) >= 1) return false;
   if (a.isDirectory()) return true;
   if (a.size !== b.size || a.rdev !== b.rdev) return false;
   if (a.isSymbolicLink() && fs.readlinkSync(aPath) !== fs.readlinkSync(bPath)) return false;
