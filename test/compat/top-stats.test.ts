@@ -24,7 +24,7 @@ compatSuite('top and stats', (s) => {
   });
 
   s.test('stats --no-stream: limits, pids and docker\'s columns, for several containers', async (tgt) => {
-    await tgt.ok(['run', '-d', '--name', 's1', '-m', '64m', 'busybox', 'sh', '-c', 'sleep 1001 & sleep 1002']);
+    await tgt.ok(['run', '-d', '--name', 's1', '--network', 'none', '-m', '64m', 'busybox', 'sh', '-c', 'sleep 1001 & sleep 1002']);
     await tgt.ok(['run', '-d', '--name', 's2', 'busybox', 'sleep', '1000']);
     const table = lines((await tgt.ok(['stats', '--no-stream'])).stdout);
     assert.match(table[0]!, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/);
