@@ -28,6 +28,8 @@ export interface ApiDeps {
   logger: Logger;
   /** docker commit / diff (absent in API tests that do not need them). */
   commits?: Pick<ContainerCommits, 'commit' | 'changes'>;
+  /** The daemon's default detach keys ("ctrl-p,ctrl-q" form) for attach and exec sessions that name none. */
+  detachKeys?: string;
   /** Body and timeout limits (limits.ts); the defaults where absent. */
   limits?: Partial<ApiLimits>;
   /** pull / push (absent in API tests that do not need them). */

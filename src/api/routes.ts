@@ -6,6 +6,7 @@ import * as system from './handlers/system.ts';
 import * as containers from './handlers/containers.ts';
 import * as streams from './handlers/streams.ts';
 import { attach } from './handlers/attach.ts';
+import { attachWs } from './handlers/attach-ws.ts';
 import * as images from './handlers/images.ts';
 import * as distribution from './handlers/distribution.ts';
 import * as commit from './handlers/commit.ts';
@@ -37,6 +38,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/wait', handler: streams.wait },
   { method: 'GET', path: '/containers/{id}/logs', handler: streams.logs },
   { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
+  { method: 'GET', path: '/containers/{id}/attach/ws', hijack: attachWs },
   { method: 'GET', path: '/containers/{id}/changes', handler: commit.changes },
   { method: 'POST', path: '/commit', handler: commit.commit },
   { method: 'HEAD', path: '/containers/{id}/archive', handler: archive.head },

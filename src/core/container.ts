@@ -92,6 +92,8 @@ export interface HostConfig {
   links?: string[];
   /** The rest of docker's resource and isolation options (absent on records from before they existed). */
   resources?: ContainerResources;
+  /** The client's terminal size for a TTY container (HostConfig.ConsoleSize), set before the process starts. */
+  consoleSize?: { height: number; width: number };
 }
 
 export interface ThrottleDevice { path: string; rate: number }

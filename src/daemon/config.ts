@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { invalid } from '../core/errors.ts';
 import type { ApiLimits } from '../api/limits.ts';
 import { apiLimitsFrom, type RawApiLimits } from './api-limits.ts';
+import { parseDetachKeys } from '../api/detach.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
 
 export interface DaemonConfig {
@@ -30,6 +31,8 @@ export interface DaemonConfig {
   runtimeCreateTimeoutMs: number;
   /** dockerd's cgroup-parent: containers' cgroups go to <cgroupParent>/<id> in every hierarchy. */
   cgroupParent: string;
+  /** Default detach keys of attach and exec sessions ("" keeps Docker's ctrl-p,ctrl-q). */
+  detachKeys: string;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
@@ -58,6 +61,7 @@ const fileKeys: Record<string, RawField> = {
   'registry-mirrors': 'registryMirrors',
   'runtime-create-timeout': 'runtimeCreateTimeoutMs',
   'cgroup-parent': 'cgroupParent',
+  'detach-keys': 'detachKeys',
 };
 
 function parseHost(h: string): string {
@@ -85,6 +89,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
     .addOption(new Option('--cgroup-parent <path>', 'parent cgroup for all containers (default /berth)'))
     .addOption(new Option('--runtime-create-timeout <duration>', 'longest a container\'s OCI runtime create may take (e.g. 20s)'))
+    .addOption(new Option('--detach-keys <keys>', 'default key sequence for detaching from a container or exec session (default ctrl-p,ctrl-q)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
     .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
@@ -107,6 +112,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
+    detachKeys: flags.detachKeys,
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
@@ -121,7 +127,16 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
   if (!['auto', 'overlay', 'overlay2', 'copy', 'vfs'].includes(storageDriver)) {
     throw invalid(`invalid storage driver: ${storageDriver} (valid: overlay, copy)`);
   }
+  const detachKeys = pick('detachKeys', '');
+  if (detachKeys) {
+    try {
+      parseDetachKeys(detachKeys);
+    } catch {
+      throw invalid(`invalid detach keys ${JSON.stringify(detachKeys)}: use a single character or ctrl-<value>, separated by commas`);
+    }
+  }
   return {
+    detachKeys,
     host: parseHost(pick('host', 'unix:///run/berth/berth.sock')),
     dataRoot: pick('dataRoot', '/var/lib/berth'),
     execRoot,

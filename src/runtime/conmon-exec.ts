@@ -36,6 +36,7 @@ import type { ExecRuntime, RuntimeExecOptions, RuntimeExecProcess, TerminalSize 
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type { ExitStatus, OciSpec, RuntimeAttach } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
+import { isConmonGone, writeResize } from './conmon-ctl.ts';
 import { isConmonAlive } from './conmon-files.ts';
 import { execProcess } from './exec-spec.ts';
 import { isErrno } from './rootfs.ts';
@@ -358,18 +359,11 @@ async function readSpec(bundle: string, id: string): Promise<OciSpec> {
 async function resizeThrough(ctl: string, size: TerminalSize): Promise<void> {
   const { height, width } = size;
   if (!isDim(height) || !isDim(width)) throw invalid(`invalid terminal size ${height}x${width}`);
-  let fh: fsp.FileHandle;
   try {
-    // Non-blocking: with conmon gone there is no reader and open fails with ENXIO instead of hanging.
-    fh = await fsp.open(ctl, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    await writeResize(ctl, size);
   } catch (err) {
-    if (isErrno(err, 'ENXIO') || isErrno(err, 'ENOENT')) throw notFound('no such exec');
+    if (isConmonGone(err)) throw notFound('no such exec');
     throw err;
-  }
-  try {
-    await fh.write(`1 ${height} ${width}\n`);
-  } finally {
-    await fh.close();
   }
 }
 

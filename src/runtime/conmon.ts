@@ -19,7 +19,6 @@
 // runc's state, so containers started by a previous daemon are waited on,
 // attached to, killed and deleted like new ones.
 
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
@@ -31,6 +30,7 @@ import { connectAttach } from './attach.ts';
 import { cgroupsPathFor, removeCgroup } from './cgroups.ts';
 import { purgeContainer, tracedIds } from './conmon-purge.ts';
 import { launchConmon } from './conmon-launch.ts';
+import { isConmonGone, writeResize } from './conmon-ctl.ts';
 import { startThroughFifo } from './exec-fifo.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { isErrno } from './rootfs.ts';
@@ -310,19 +310,12 @@ export class ConmonRuntime implements ContainerRuntime {
     if (!isDim(height) || !isDim(width)) throw invalid(`invalid terminal size ${height}x${width}`);
     const meta = await this.#meta(id);
     if (!meta) throw notFound(`No such container: ${id}`);
-    let fh: fsp.FileHandle;
     try {
-      // Non-blocking: with no reader (conmon gone) open fails with ENXIO instead of hanging.
-      fh = await fsp.open(path.join(meta.bundle, 'ctl'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+      // Paced: conmon loses all but the first of resizes it reads at once (conmon-ctl.ts).
+      await writeResize(path.join(meta.bundle, 'ctl'), { height, width });
     } catch (err) {
-      if (isErrno(err, 'ENXIO') || isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
+      if (isConmonGone(err)) throw conflict(`Container ${id} is not running`);
       throw err;
-    }
-    try {
-      // conmon's ctl message: "<type> <height> <width>\n", type 1 = window resize.
-      await fh.write(`1 ${height} ${width}\n`);
-    } finally {
-      await fh.close();
     }
   }
 

@@ -156,6 +156,9 @@ export function buildSpec(input: SpecInput): OciSpec {
     linux,
   };
   if (config.domainname) spec.domainname = config.domainname;
+  if (tty && hc.consoleSize && hc.consoleSize.height > 0 && hc.consoleSize.width > 0) {
+    spec.process.consoleSize = { height: hc.consoleSize.height, width: hc.consoleSize.width };
+  }
   return spec;
 }
 

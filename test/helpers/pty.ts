@@ -8,13 +8,16 @@
 //   });
 //   screen.code === 3; screen.text includes '30 100'
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface PtyStep {
   /** Text the screen must show (since the previous step's match) before `send`. */
   wait?: string;
   /** Milliseconds to pause before sending (after `wait`, if any). */
   delay?: number;
+  /** Runs after `wait` and `delay`, before `send` (e.g. resizing the terminal). */
+  action?: () => void | Promise<void>;
   send?: string;
 }
 
@@ -24,6 +27,8 @@ export interface PtyOptions {
   steps?: PtyStep[];
   /** Milliseconds before the whole run is killed (default 30 s). */
   timeout?: number;
+  /** Hang up (kill `script`, closing the terminal) this long after the last step; the result then has code null. */
+  hangUpAfterMs?: number;
 }
 
 export interface PtyResult {
@@ -35,6 +40,28 @@ export interface PtyResult {
 
 function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The terminal device of the first process whose argv contains `marker` (its stdin). */
+export function ttyOf(marker: string): string {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(marker) && argv[0] !== 'script') return readlinkSync(`/proc/${pid}/fd/0`);
+    } catch {}
+  }
+  throw new Error(`no process with ${marker} in its argv`);
+}
+
+/**
+ * Changes a terminal's size in one TIOCSWINSZ (stty sets rows and columns
+ * apart, two signals); the kernel sends SIGWINCH to its foreground group.
+ */
+export function resizeTty(tty: string, rows: number, cols: number): void {
+  const py = 'import fcntl,struct,sys,termios,os\n' +
+    'fd=os.open(sys.argv[1],os.O_RDWR|os.O_NOCTTY)\n' +
+    'fcntl.ioctl(fd,termios.TIOCSWINSZ,struct.pack("HHHH",int(sys.argv[2]),int(sys.argv[3]),0,0))';
+  execFileSync('python3', ['-c', py, tty, String(rows), String(cols)]);
 }
 
 export function onPty(argv: string[], opts: PtyOptions = {}): Promise<PtyResult> {
@@ -63,7 +90,12 @@ export function onPty(argv: string[], opts: PtyOptions = {}): Promise<PtyResult>
           seen = text.indexOf(step.wait, seen) + step.wait.length;
         }
         if (step.delay) await new Promise((r) => setTimeout(r, step.delay));
+        if (step.action) await step.action();
         if (step.send !== undefined && !exited) child.stdin.write(step.send);
+      }
+      if (opts.hangUpAfterMs !== undefined && !exited) {
+        await new Promise((r) => setTimeout(r, opts.hangUpAfterMs));
+        if (!exited) child.kill('SIGKILL');
       }
     };
     void drive();

@@ -28,7 +28,7 @@ export async function attach(ctx: HijackCtx): Promise<void> {
     stream: boolParam(q, 'stream'),
     logs: boolParam(q, 'logs'),
   };
-  const keys = parseDetachKeys(q.get('detachKeys'));
+  const keys = parseDetachKeys(q.get('detachKeys') || ctx.deps.detachKeys || null);
   const id = ctx.params.id!;
   const view = await ctx.deps.containers.inspect(id);
   const { tty, openStdin, stdinOnce } = view.config;

@@ -69,7 +69,7 @@ export async function start(ctx: HijackCtx): Promise<void> {
   const pending: Buffer[] = [];
   let inputEnded = false;
   let gone = false;
-  const scanner = view.tty && view.openStdin ? new EscapeScanner(parseDetachKeys(view.detachKeys || null)) : null;
+  const scanner = view.tty && view.openStdin ? new EscapeScanner(parseDetachKeys(view.detachKeys || ctx.deps.detachKeys || null)) : null;
   const deliver = (s: ExecSession) => {
     for (const chunk of pending.splice(0)) s.write(chunk);
     if (inputEnded) s.closeStdin();

@@ -141,6 +141,11 @@ function decodeHostConfig(raw: Record<string, unknown>, version: string): Partia
   if (pb) set('portBindings', decodePortBindings(pb));
   set('publishAllPorts', h.bool('PublishAllPorts'));
   set('links', h.strList('Links'));
+  // [height, width] (its type is checked by the schema); dockerd >= 23 gives a TTY this size from the start.
+  const cs = raw.ConsoleSize;
+  if (Array.isArray(cs) && typeof cs[0] === 'number' && typeof cs[1] === 'number' && cs[0] > 0 && cs[1] > 0) {
+    out.consoleSize = { height: cs[0], width: cs[1] };
+  }
   return out;
 }
 

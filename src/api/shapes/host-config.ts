@@ -28,7 +28,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     AutoRemove: h.autoRemove,
     VolumeDriver: '',
     VolumesFrom: h.volumesFrom?.length ? h.volumesFrom : null,
-    ConsoleSize: [0, 0],
+    ConsoleSize: h.consoleSize ? [h.consoleSize.height, h.consoleSize.width] : [0, 0],
     CapAdd: orNull(h.capAdd),
     CapDrop: orNull(h.capDrop),
     Dns: h.dns,

@@ -50,6 +50,7 @@ export function defaultHostConfig(h: Partial<HostConfig> = {}, defaultRuntime: s
     ...(h.portBindings ? { portBindings: h.portBindings } : {}),
     ...(h.publishAllPorts ? { publishAllPorts: true } : {}),
     ...(h.links?.length ? { links: h.links } : {}),
+    ...(h.consoleSize ? { consoleSize: h.consoleSize } : {}),
   };
 }
 

@@ -179,3 +179,12 @@ test('resize passes h and w; bad values and unknown sessions are refused', async
   assert.equal(missing.status, 404);
   assert.equal(missing.json().message, 'No such exec instance: nosuchid');
 });
+
+test('the daemon\'s default detach keys apply when the session names none', async (t) => {
+  const api = await startApi(t, { detachKeys: 'ctrl-y' });
+  const id = await create(api, { Cmd: ['sh'], Tty: true, AttachStdin: true, AttachStdout: true });
+  const { conn } = await upgradeStart(api, id, { Detach: false, Tty: true });
+  conn.write('a\x10\x11b\x19');
+  await conn.readToEnd();
+  assert.equal(Buffer.concat(api.execs.get(id).written).toString(), 'a\x10\x11b', 'ctrl-p ctrl-q is input; ctrl-y detaches');
+});

@@ -83,3 +83,12 @@ test('insecure registries and mirrors, as lists in the file or repeated flags', 
   writeFileSync(`${dir}/notlist.json`, JSON.stringify({ 'insecure-registries': 'x' }));
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/notlist.json`], '0'), /"insecure-registries" must be a list of strings/);
 });
+
+test('detach keys: default empty (Docker\'s ctrl-p,ctrl-q), flag or daemon.json, bad ones refused', () => {
+  writeFileSync(`${dir}/empty3.json`, '{}');
+  assert.equal(parseDaemonArgs(['--config-file', `${dir}/empty3.json`], '0').detachKeys, '');
+  assert.equal(parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--detach-keys', 'ctrl-x,x'], '0').detachKeys, 'ctrl-x,x');
+  writeFileSync(`${dir}/keys.json`, JSON.stringify({ 'detach-keys': 'ctrl-a' }));
+  assert.equal(parseDaemonArgs(['--config-file', `${dir}/keys.json`], '0').detachKeys, 'ctrl-a');
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--detach-keys', 'ctrl-'], '0'), /invalid detach keys "ctrl-"/);
+});
