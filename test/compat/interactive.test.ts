@@ -92,18 +92,19 @@ compatSuite('interactive', (s) => {
     const exec = await pty(tgt, ['exec', '-it', 'at6', 'sh'], {
       size: { rows: 20, cols: 70 },
       steps: [
-        { wait: '# ', send: 'stty size\r' }, { wait: '20 70\r\n' },
-        { wait: '# ', action: () => resizeTty(ttyOf('at6'), 44, 99), delay: 300, send: 'stty size\r' },
-        { wait: '44 99\r\n', send: 'exit\r' },
+        { wait: '# ', send: 'stty size\r', until: '20 70\r\n', everyMs: 700 },
+        // The resize travels CLI -> daemon -> conmon while the input travels its own way: ask until it shows.
+        { wait: '# ', action: () => resizeTty(ttyOf('at6'), 44, 99), delay: 300, send: 'stty size\r', until: '44 99\r\n', everyMs: 700 },
+        { send: 'exit\r' },
       ],
     });
     assert.equal(exec.code, 0, exec.text);
     const attach = await pty(tgt, ['attach', 'at6'], {
       size: { rows: 21, cols: 71 },
       steps: [
-        { delay: 500, send: 'stty size\r' }, { wait: '21 71\r\n' },
-        { action: () => resizeTty(ttyOf('at6'), 45, 98), delay: 300, send: 'stty size\r' },
-        { wait: '45 98\r\n', send: CTRL_P + CTRL_Q },
+        { delay: 500, send: 'stty size\r', until: '21 71\r\n', everyMs: 700 },
+        { action: () => resizeTty(ttyOf('at6'), 45, 98), delay: 300, send: 'stty size\r', until: '45 98\r\n', everyMs: 700 },
+        { send: CTRL_P + CTRL_Q },
       ],
     });
     assert.equal(attach.code, 1, attach.text);

@@ -19,6 +19,9 @@ export interface PtyStep {
   /** Runs after `wait` and `delay`, before `send` (e.g. resizing the terminal). */
   action?: () => void | Promise<void>;
   send?: string;
+  /** Send `send` again every `everyMs` until the screen shows this (after this step began). */
+  until?: string;
+  everyMs?: number;
 }
 
 export interface PtyOptions {
@@ -92,6 +95,15 @@ export function onPty(argv: string[], opts: PtyOptions = {}): Promise<PtyResult>
         if (step.delay) await new Promise((r) => setTimeout(r, step.delay));
         if (step.action) await step.action();
         if (step.send !== undefined && !exited) child.stdin.write(step.send);
+        if (step.until !== undefined) {
+          const from = seen;
+          while (!exited && text.indexOf(step.until, from) < 0) {
+            await new Promise((r) => setTimeout(r, step.everyMs ?? 500));
+            if (text.indexOf(step.until, from) >= 0) break;
+            if (step.send !== undefined && !exited) child.stdin.write(step.send);
+          }
+          if (!exited) seen = text.indexOf(step.until, from) + step.until.length;
+        }
       }
       if (opts.hangUpAfterMs !== undefined && !exited) {
         await new Promise((r) => setTimeout(r, opts.hangUpAfterMs));
