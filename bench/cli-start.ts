@@ -69,10 +69,14 @@ async function main(): Promise<void> {
     ...rows,
     '',
     'A sample is the wall time of one process from spawn to exit. `berth` runs through `bin/berth` on the compiled ' +
-      '`dist/`. What keeps it near the floor: the launcher finds the project\'s Node without starting another ' +
-      'process; only the command that runs is imported (commands/index.ts); the root flags are parsed by hand ' +
-      'rather than through commander; node:http is loaded with require() (its ESM namespace pulls in http2, zlib ' +
-      'and undici: ~60 ms); V8\'s compile cache is on.',
+      '`dist/`. Done so far: the launcher finds the project\'s Node without starting another process (that cost ' +
+      '~130 ms); only the command that runs is imported (commands/index.ts); the root flags are parsed by hand ' +
+      'rather than through commander (~30 ms of CPU); node:http is loaded with require() (its ESM namespace pulls ' +
+      'in http2, zlib and undici: ~60 ms); V8\'s compile cache is on. The target (within 15 ms of `node -e 0`) is ' +
+      'not met: the two bash launchers (bin/berth, bin/berth-launch, with their readlink/dirname forks and a ' +
+      '`find` over src/ for staleness) cost ~50 ms, and loading the client and command plus two round trips ' +
+      '(`/_ping`, then the request) ~100 ms. Next: one launcher with no forks and no staleness walk for an ' +
+      'installed build, and a single bundled CLI file.',
   ].join('\n'));
   console.log('wrote docs/benchmarks.md');
 }
