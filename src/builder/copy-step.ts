@@ -5,11 +5,12 @@
 // on a miss a snapshot of the image so far is mounted, written, and turned
 // into the step's layer.
 
+import type { IncomingMessage } from 'node:http';
+import { httpGet, ok } from './http-get.ts';
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { invalid } from '../core/errors.ts';
 import { resolveUser } from '../runtime/users.ts';
 import { applyTar } from '../stores/snapshots/apply.ts';
@@ -119,19 +120,22 @@ function isArchive(abs: string): boolean {
 }
 
 async function download(url: string, dir: string, checksum?: string): Promise<MatchedSource> {
-  let res: Response;
+  let res: IncomingMessage;
   try {
-    res = await fetch(url, { redirect: 'follow' });
+    res = await httpGet(url);
   } catch (err) {
     throw invalid(`failed to GET ${url}: ${(err as Error).message}`);
   }
-  if (!res.ok || !res.body) throw invalid(`failed to GET ${url} with status ${res.status} ${res.statusText}`);
+  if (!ok(res)) {
+    res.resume();
+    throw invalid(`failed to GET ${url} with status ${res.statusCode} ${res.statusMessage ?? ''}`.trimEnd());
+  }
   let name = decodeURIComponent(new URL(url).pathname.split('/').pop() || '');
   if (!name || name === '.' || name === '..') name = '__unnamed__';
   const f = `${dir}/${name}`;
   const hash = createHash('sha256');
   const out = fs.createWriteStream(f, { mode: 0o600 });
-  for await (const chunk of Readable.fromWeb(res.body as import('node:stream/web').ReadableStream)) {
+  for await (const chunk of res) {
     hash.update(chunk as Buffer);
     if (!out.write(chunk)) await new Promise<void>((r) => { out.once('drain', () => r()); });
   }
@@ -139,7 +143,7 @@ async function download(url: string, dir: string, checksum?: string): Promise<Ma
   const digest = `sha256:${hash.digest('hex')}`;
   if (checksum && checksum !== digest) throw invalid(`digest mismatch for ${url}: ${digest}, expected ${checksum}`);
   fs.chmodSync(f, 0o600);
-  const lm = res.headers.get('last-modified');
+  const lm = res.headers['last-modified'];
   if (lm && !Number.isNaN(Date.parse(lm))) fs.utimesSync(f, new Date(lm), new Date(lm));
   return { rel: name, abs: scopedResolve(dir, name), st: fs.statSync(f) };
 }

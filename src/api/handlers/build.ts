@@ -5,6 +5,7 @@
 // found before the build starts (context, Dockerfile syntax, target) are
 // an HTTP error; later ones end the JSON stream with an errorDetail line.
 
+import { httpGet, ok } from '../../builder/http-get.ts';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Ctx } from '../context.ts';
@@ -75,9 +76,14 @@ export async function build(ctx: Ctx): Promise<void> {
     context = builder.contextInPlace(contextDir, opts.dockerfile);
   } else if (remote) {
     if (!/^https?:\/\//.test(remote)) throw invalid(`unsupported remote context "${remote}": only http(s) tarball or Dockerfile URLs`);
-    const res = await fetch(remote).catch((err: Error) => { throw invalid(`failed to GET ${remote}: ${err.message}`); });
-    if (!res.ok || !res.body) throw invalid(`failed to GET ${remote} with status ${res.status}`);
-    const body = Buffer.from(await res.arrayBuffer());
+    const res = await httpGet(remote).catch((err: Error) => { throw invalid(`failed to GET ${remote}: ${err.message}`); });
+    if (!ok(res)) {
+      res.resume();
+      throw invalid(`failed to GET ${remote} with status ${res.statusCode}`);
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of res) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
     const isTar = body.length >= 262 && (body.toString('latin1', 257, 262) === 'ustar' || body[0] === 0x1f);
     if (isTar) context = await builder.contextFromTar(Readable.from([body]), opts.dockerfile);
     else {

@@ -1,0 +1,38 @@
+// A plain GET over node:http / node:https, following redirects, for
+// `ADD <url>` and `/build?remote=`. Not fetch(): undici's fetch parses HTTP
+// with WebAssembly, which the daemon's V8 lite mode (bin/berth-launch) turns
+// off, so fetch() fails in an installed berthd ("fetch failed").
+
+import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const http = require('node:http') as typeof import('node:http');
+const https = require('node:https') as typeof import('node:https');
+
+const IDLE_TIMEOUT_MS = 60_000;
+
+/** The response of a GET (any status but a redirect); throws on a network error, a bad scheme or a redirect loop. */
+export async function httpGet(url: string, redirects = 10): Promise<IncomingMessage> {
+  const u = new URL(url);
+  const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
+  if (!mod) throw new Error(`unsupported URL scheme "${u.protocol}"`);
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = mod.get(u, { timeout: IDLE_TIMEOUT_MS }, resolve);
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${IDLE_TIMEOUT_MS / 1000}s`)));
+    req.on('error', reject);
+  });
+  const status = res.statusCode ?? 0;
+  if (status >= 300 && status < 400 && res.headers.location) {
+    res.resume();
+    if (redirects <= 0) throw new Error('too many redirects');
+    return httpGet(new URL(res.headers.location, u).toString(), redirects - 1);
+  }
+  return res;
+}
+
+/** Whether the status is a success (2xx). */
+export function ok(res: IncomingMessage): boolean {
+  const s = res.statusCode ?? 0;
+  return s >= 200 && s < 300;
+}
