@@ -40,17 +40,8 @@ export async function tinyTar(text: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (shared with the API fuzzer): a small seeded generator, so a failing run can be replayed. */
+export { rng as seeded } from '../test/helpers/api-fuzz.ts';
 
 export interface WorkloadStats {
   ops: number;
