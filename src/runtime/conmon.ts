@@ -2,18 +2,8 @@
 // adapter: it decides nothing about containers, it only knows where
 // conmon and runc keep things and how they talk.
 //
-// Files, all under `root` (the daemon's <execRoot>/runtime):
-//   state/<runtime>/<id>/   runc's own state (`runc --root state/<runtime>`)
-//   exits/<id>              conmon's exit file: the exit code as text
-//   s/<id> -> <bundle>      conmon's short symlink to the bundle, for the
-//                           attach socket path (unix paths max 108 bytes)
-//   c/<id>/meta.json        what a later berthd needs: bundle, runtime name
-//   c/<id>/pid              the container's init pid (runc --pid-file)
-//   c/<id>/conmon.pid       conmon's pid (liveness checks)
-//   c/<id>/oom              conmon's OOM marker (its working directory)
-//   c/<id>/runtime.log      runc's log (--log): the reason of a failed create
-// and in the bundle: config.json (written here), conmon's `attach`
-// socket and its `ctl` / `winsz` FIFOs.
+// Its files are laid out in conmon-layout.ts; conmon's command line is
+// built in conmon-args.ts, the teardown lives in conmon-teardown.ts.
 //
 // A berthd restart loses nothing: every method works from these files and
 // runc's state, so containers started by a previous daemon are waited on,
@@ -24,17 +14,19 @@ import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type {
-  AttachSink, ContainerRuntime, ExitStatus, OciSpec, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
+  AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
-import { cgroupsPathFor, removeCgroup } from './cgroups.ts';
-import { purgeContainer, tracedIds } from './conmon-purge.ts';
+import { cgroupsPathFor } from './cgroups.ts';
+import { conmonCreateArgs } from './conmon-args.ts';
+import { ConmonLayout, ID_RE, checkId, type ContainerMeta } from './conmon-layout.ts';
+import { tracedIds } from './conmon-purge.ts';
+import { purge, removeLeftoverCgroup, waitConmonGone } from './conmon-teardown.ts';
 import { launchConmon } from './conmon-launch.ts';
 import { isConmonGone, writeResize } from './conmon-ctl.ts';
 import { startThroughFifo } from './exec-fifo.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
-import { isErrno } from './rootfs.ts';
-import { RuncError, classifyRuncError, runc, runcState, type RuncOptions } from './runc.ts';
+import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
 import { isConmonAlive, readExitFile } from './conmon-files.ts';
 
@@ -61,17 +53,7 @@ export interface ConmonCreateOptions extends RuntimeCreateOptions {
   signal?: AbortSignal;
 }
 
-interface ContainerMeta {
-  bundle: string;
-  runtime: string;
-  tty: boolean;
-  openStdin: boolean;
-  logPath: string;
-}
-
-const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
 const LIVENESS_POLL_MS = 1000;
-const DELETE_WAIT_MS = 10_000;
 
 export class ConmonRuntime implements ContainerRuntime {
   readonly root: string;
@@ -82,6 +64,7 @@ export class ConmonRuntime implements ContainerRuntime {
   #createTimeoutMs: number | undefined;
   #cgroupParent: string;
   #exits: ExitDirWatcher;
+  #files: ConmonLayout;
 
   constructor(opts: ConmonRuntimeOptions) {
     this.root = path.resolve(opts.root);
@@ -91,7 +74,8 @@ export class ConmonRuntime implements ContainerRuntime {
     this.#log = (opts.logger ?? nullLogger).child({ component: 'conmon-runtime' });
     this.#createTimeoutMs = opts.createTimeoutMs;
     this.#cgroupParent = opts.cgroupParent ?? '/berth';
-    this.#exits = new ExitDirWatcher(path.join(this.root, 'exits'));
+    this.#files = new ConmonLayout(this.root);
+    this.#exits = new ExitDirWatcher(this.#files.exitDir());
   }
 
   /** Runtime names this driver can run, for /info. */
@@ -105,13 +89,8 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 
   /** IDs of every container this root still has files for (live restore). */
-  async list(): Promise<string[]> {
-    try {
-      return (await fsp.readdir(path.join(this.root, 'c'))).filter((n) => ID_RE.test(n));
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return [];
-      throw err;
-    }
+  list(): Promise<string[]> {
+    return this.#files.listed();
   }
 
   async create(opts: ConmonCreateOptions): Promise<{ pid: number }> {
@@ -130,42 +109,25 @@ export class ConmonRuntime implements ContainerRuntime {
     await this.#removeFiles(id, null);
     await Promise.all([
       fsp.mkdir(cdir, { recursive: true }),
-      fsp.mkdir(path.join(this.root, 'exits'), { recursive: true }),
-      fsp.mkdir(path.join(this.root, 's'), { recursive: true }),
+      fsp.mkdir(this.#files.exitDir(), { recursive: true }),
+      fsp.mkdir(this.#files.socketDir(), { recursive: true }),
       fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
     ]);
     const meta: ContainerMeta = { bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath };
     try {
       await Promise.all([
         fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
-        fsp.writeFile(path.join(cdir, 'meta.json'), JSON.stringify(meta)),
+        this.#files.writeMeta(id, meta),
       ]);
     } catch (err) {
       await this.#removeFiles(id, null);
       throw wrap(err, `writing the runtime bundle of ${id}`);
     }
 
-    const args = [
-      '--api-version', '0',
-      '-c', id, '-u', id, '-n', id,
-      '-r', binary,
-      '-b', opts.bundle,
-      '-p', path.join(cdir, 'pid'),
-      '-P', path.join(cdir, 'conmon.pid'),
-      '-l', `k8s-file:${opts.logPath}`,
-      '--exit-dir', path.join(this.root, 'exits'),
-      '--socket-dir-path', path.join(this.root, 's'),
-      '--runtime-arg', `--root=${this.#runcRoot(runtime)}`,
-      '--runtime-arg', '--log-format=json',
-      // runc's log to a file, never to the stderr pipe conmon reads too late (conmon-launch.ts).
-      '--runtime-arg', `--log=${path.join(cdir, 'runtime.log')}`,
-      // Docker's json-file does not fsync either; fsync costs the exit path milliseconds.
-      '--no-sync-log',
-    ];
-    if (opts.openStdin) args.push('-i');
-    // Docker's StdinOnce=false keeps stdin open across attach sessions.
-    if (opts.openStdin && opts.stdinOnce === false) args.push('--leave-stdin-open');
-    if (opts.tty) args.push('-t');
+    const args = conmonCreateArgs(this.#files, {
+      id, runtime, binary, bundle: opts.bundle, logPath: opts.logPath,
+      openStdin: opts.openStdin, stdinOnce: opts.stdinOnce, tty: opts.tty,
+    });
 
     const t0 = performance.now();
     try {
@@ -217,13 +179,7 @@ export class ConmonRuntime implements ContainerRuntime {
   /** `runc update` with the limits given (the others are left as they are). */
   async update(id: string, r: ResourceUpdate): Promise<void> {
     const opts = await this.#runc(id);
-    const args: string[] = [];
-    if (r.memory !== undefined) args.push('--memory', String(r.memory));
-    if (r.memorySwap !== undefined) args.push('--memory-swap', String(r.memorySwap));
-    if (r.cpuShares !== undefined) args.push('--cpu-share', String(r.cpuShares));
-    if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
-    if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
-    if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+    const args = runcUpdateArgs(r);
     if (args.length === 0) return;
     try {
       await runc(opts, ['update', ...args, id]);
@@ -257,10 +213,10 @@ export class ConmonRuntime implements ContainerRuntime {
     }
     // The container is gone; conmon still drains output and writes the exit
     // file. Removing files under it would race those last writes.
-    await this.#waitConmonGone(id);
+    await waitConmonGone(this.#ctrDir(id), (signal) => this.waitExit(id, signal), this.#log, id);
     // runc removes the cgroup with its state; without state (lost in a
     // crash) nobody else will.
-    if (!runcKnewIt && meta) await this.#removeLeftoverCgroup(id, meta);
+    if (!runcKnewIt && meta) await removeLeftoverCgroup(id, meta, this.#log);
     await this.#removeFiles(id, meta);
   }
 
@@ -270,7 +226,7 @@ export class ConmonRuntime implements ContainerRuntime {
     if (!meta) throw notFound(`No such container: ${id}`);
     if (await readExitFile(this.#exitFile(id), this.#ctrDir(id))) return endedAttach(sink);
     try {
-      return await connectAttach(path.join(this.root, 's', id, 'attach'), sink);
+      return await connectAttach(this.#files.attachSocket(id), sink);
     } catch (err) {
       // Exited between the check and the connect: nothing more to deliver.
       const st = await this.state(id).catch(() => null);
@@ -325,24 +281,19 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 
   #ctrDir(id: string): string {
-    return path.join(this.root, 'c', id);
+    return this.#files.ctrDir(id);
   }
 
   #exitFile(id: string): string {
-    return path.join(this.root, 'exits', id);
+    return this.#files.exitFile(id);
   }
 
   #runcRoot(runtime: string): string {
-    return path.join(this.root, 'state', runtime);
+    return this.#files.runcRoot(runtime);
   }
 
-  async #meta(id: string): Promise<ContainerMeta | null> {
-    try {
-      return JSON.parse(await fsp.readFile(path.join(this.#ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) return null;
-      throw internal(`reading runtime state of ${id}`, err);
-    }
+  #meta(id: string): Promise<ContainerMeta | null> {
+    return this.#files.meta(id);
   }
 
   async #runc(id: string, meta?: ContainerMeta | null): Promise<RuncOptions> {
@@ -354,60 +305,20 @@ export class ConmonRuntime implements ContainerRuntime {
     return { binary, root: this.#runcRoot(name) };
   }
 
-  async #waitConmonGone(id: string): Promise<void> {
-    const cdir = this.#ctrDir(id);
-    if (!isConmonAlive(cdir)) return;
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error('timeout')), DELETE_WAIT_MS);
-    try {
-      await this.waitExit(id, ac.signal);
-      // The exit file is conmon's last write; it exits right after.
-      for (let i = 0; i < 100 && isConmonAlive(cdir); i++) await new Promise((r) => setTimeout(r, 5));
-    } catch {
-      this.#log.warn('conmon did not finish after delete', { id });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async #removeLeftoverCgroup(id: string, meta: ContainerMeta): Promise<void> {
-    try {
-      const spec = JSON.parse(await fsp.readFile(path.join(meta.bundle, 'config.json'), 'utf8')) as OciSpec;
-      const cg = spec.linux?.cgroupsPath;
-      if (typeof cg !== 'string' || cg === '' || cg.includes(':')) return;
-      const { busy } = removeCgroup(cg);
-      if (busy.length > 0) this.#log.warn('leftover cgroup still in use', { id, busy });
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) this.#log.warn('removing leftover cgroup failed', { id, error: (err as Error).message });
-    }
-  }
-
   async #cleanupAfterFailedCreate(id: string, meta: ContainerMeta): Promise<void> {
     await this.#purge(id, meta);
   }
 
   async #purge(id: string, known?: ContainerMeta | null): Promise<void> {
     const meta = known === undefined ? await this.#meta(id).catch(() => null) : known;
-    const { survivors, busyCgroups } = await purgeContainer({
-      id, root: this.root, bundle: meta?.bundle ?? null, defaultCgroupsPath: cgroupsPathFor(id, this.#cgroupParent),
-    });
-    if (survivors.length > 0 || busyCgroups.length > 0) {
-      this.#log.warn('container left processes or cgroups behind', { id, survivors, busyCgroups });
-      throw internal(`removing container ${id}: ${survivors.length > 0 ? `processes ${survivors.join(', ')} survived SIGKILL` : `cgroups still populated: ${busyCgroups.join(', ')}`}`);
-    }
+    await purge(this.#files, id, meta, cgroupsPathFor(id, this.#cgroupParent), this.#log);
   }
 
-  async #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
-    const rm = (p: string) => fsp.rm(p, { force: true, recursive: true });
-    const jobs = [rm(this.#exitFile(id)), rm(this.#ctrDir(id)), rm(path.join(this.root, 's', id))];
-    if (meta) for (const f of ['config.json', 'attach', 'ctl', 'winsz']) jobs.push(rm(path.join(meta.bundle, f)));
-    await Promise.all(jobs);
+  #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
+    return this.#files.removeFiles(id, meta);
   }
 }
 
-function checkId(id: string): void {
-  if (!ID_RE.test(id)) throw invalid(`invalid container id: "${id}"`);
-}
 
 function isDim(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;

@@ -7,6 +7,7 @@
 
 import { execFile } from 'node:child_process';
 import { BerthError, conflict, internal, invalid, notFound } from '../core/errors.ts';
+import type { ResourceUpdate } from '../core/runtime.ts';
 
 export interface RuncOptions {
   binary: string;
@@ -88,4 +89,16 @@ export async function runcState(opts: RuncOptions, id: string): Promise<RuncStat
     if (err instanceof RuncError && /does not exist|not found/i.test(err.message)) return null;
     throw classifyRuncError(err, `runc state ${id}`);
   }
+}
+
+/** `runc update` flags for the limits given (the others are left as they are). */
+export function runcUpdateArgs(r: ResourceUpdate): string[] {
+  const args: string[] = [];
+    if (r.memory !== undefined) args.push('--memory', String(r.memory));
+    if (r.memorySwap !== undefined) args.push('--memory-swap', String(r.memorySwap));
+    if (r.cpuShares !== undefined) args.push('--cpu-share', String(r.cpuShares));
+    if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
+    if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
+    if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+  return args;
 }
