@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { AttachOutput, ContainerRecord } from '../../core/container.ts';
+import { checkVerb } from '../../core/container-state.ts';
 import { BerthError, conflict, internal, invalid, notFound } from '../../core/errors.ts';
 import type { EventSink, EventSource } from '../../core/events.ts';
 import type {
@@ -225,12 +226,7 @@ class Output implements AttachSink {
 
 /** dockerd's getActiveContainer: exec needs a running container that is neither paused nor restarting. */
 function checkActive(rec: ContainerRecord, ref: string): void {
-  switch (rec.state.status) {
-    case 'running': return;
-    case 'paused': throw conflict(`Container ${ref} is paused, unpause the container before exec`);
-    case 'restarting': throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
-    default: throw conflict(`Container ${rec.id} is not running`);
-  }
+  checkVerb('exec', rec, ref);
 }
 
 /** The command as dockerd prints it in event actions: entrypoint, a space, the arguments. */

@@ -7,6 +7,7 @@ import type { ContainerRecord } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerRuntime } from '../../core/runtime.ts';
 import type { EventSink } from '../../core/events.ts';
+import { checkVerb, transition } from '../../core/container-state.ts';
 import { conflict, invalid, unavailable } from '../../core/errors.ts';
 import { validateName } from './names.ts';
 import type { KeyedMutex } from './waiters.ts';
@@ -23,13 +24,10 @@ export async function pauseContainer(d: LifecycleDeps, ref: string): Promise<voi
   const { id } = d.containers.resolve(ref);
   const rec = await d.mutex.run(id, async () => {
     const rec = d.containers.resolve(id);
-    const s = rec.state.status;
-    if (s === 'paused') throw conflict(`Container ${rec.id} is already paused`);
-    if (s === 'restarting') throw conflict(`Container ${rec.id} is restarting, wait until the container is running`);
-    if (s !== 'running') throw conflict(`Container ${rec.id} is not running`);
+    checkVerb('pause', rec);
     if (!d.runtime.freeze) throw unavailable('this runtime cannot pause containers');
     await d.runtime.freeze(rec.id, true);
-    rec.state = { ...rec.state, status: 'paused' };
+    rec.state = transition(rec.state, 'pause');
     d.containers.put(rec);
     return rec;
   });
@@ -40,9 +38,9 @@ export async function unpauseContainer(d: LifecycleDeps, ref: string): Promise<v
   const { id } = d.containers.resolve(ref);
   const rec = await d.mutex.run(id, async () => {
     const rec = d.containers.resolve(id);
-    if (rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not paused`);
+    checkVerb('unpause', rec);
     await d.runtime.freeze!(rec.id, false);
-    rec.state = { ...rec.state, status: 'running' };
+    rec.state = transition(rec.state, 'unpause');
     d.containers.put(rec);
     return rec;
   });
@@ -65,7 +63,7 @@ export async function thawAfterSignal(d: LifecycleDeps, id: string, wasPaused?: 
   await d.runtime.freeze(id, false).catch(() => { /* exited meanwhile */ });
   const fresh = d.containers.get(id);
   if (fresh?.state.status === 'paused') {
-    fresh.state = { ...fresh.state, status: 'running' };
+    fresh.state = transition(fresh.state, 'unpause');
     d.containers.put(fresh);
   }
   if (fresh) d.events.emit('container', 'unpause', id, d.attrs(fresh));

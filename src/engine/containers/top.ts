@@ -3,10 +3,11 @@
 // `ps <args>` when those options cannot be combined with -q; the header is
 // the titles, the PID column picks the rows.
 
+import { checkVerb } from '../../core/container-state.ts';
 import { execFile } from 'node:child_process';
 import type { ContainerRecord } from '../../core/container.ts';
 import type { TopResult } from '../../core/stats.ts';
-import { BerthError, conflict, invalid } from '../../core/errors.ts';
+import { BerthError, invalid } from '../../core/errors.ts';
 import { cgroupPids } from '../../runtime/cgroup-stats.ts';
 
 function ps(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
@@ -42,7 +43,7 @@ export function parsePsOutput(output: string, pids: Set<number>): TopResult {
 }
 
 export async function top(rec: ContainerRecord, psArgs: string): Promise<TopResult> {
-  if (rec.state.status !== 'running' && rec.state.status !== 'paused') throw conflict(`Container ${rec.id} is not running`);
+  checkVerb('top', rec);
   validatePsArgs(psArgs);
   const pids = cgroupPids(rec.id);
   const args = (psArgs || '-ef').split(' ').filter((a) => a !== '');

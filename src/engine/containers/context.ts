@@ -1,0 +1,72 @@
+// What every container use case (start.ts, stop.ts, remove.ts, exit.ts,
+// restore.ts) shares: the service's dependencies and the in-memory state
+// that lives beside the records (locks, waiters, attach sessions, mounted
+// roots, cleanups in flight). service.ts builds one and passes it to each.
+
+import type { ContainerRecord } from '../../core/container.ts';
+import type { ContainerRepository } from '../../core/metadata.ts';
+import type { ContainerNetworking } from '../../core/network.ts';
+import type { ContainerRuntime, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
+import type { ImageRecord, ImageService } from '../../core/image.ts';
+import type { EventSink } from '../../core/events.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { ContainerMountManager } from '../../core/volume.ts';
+import type { AttachHub } from './attach.ts';
+import type { RootfsMounts } from './rootfs.ts';
+import type { KeyedMutex, Waiters } from './waiters.ts';
+import type { LifecycleDeps } from './pause.ts';
+
+/** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
+export interface SpecRequest {
+  record: ContainerRecord;
+  image: ImageRecord;
+  rootfs: string;
+  netMode: 'none' | 'host' | { path: string };
+  /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
+  mounts?: OciSpec['mounts'];
+  /** Namespaces of other containers to join (--ipc/--pid container:<id>). */
+  join?: { ipc?: string; pid?: string };
+}
+
+export interface ContainerServiceDeps {
+  containers: ContainerRepository;
+  images: ImageService;
+  runtime: ContainerRuntime;
+  events: EventSink;
+  logger: Logger;
+  dataRoot: string;
+  execRoot: string;
+  defaultRuntime: string;
+  /** Volumes, binds and tmpfs (src/volumes); without it only HostConfig.Binds of host paths work. */
+  mounts?: ContainerMountManager;
+  buildSpec(req: SpecRequest): Promise<OciSpec>;
+  readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
+  tarDirectory(dir: string): NodeJS.ReadableStream;
+  /** Bridge networks, ports, DNS; without it containers get none (or host). */
+  network?: ContainerNetworking;
+}
+
+export interface EngineContext {
+  readonly d: ContainerServiceDeps;
+  readonly log: Logger;
+  readonly mutex: KeyedMutex;
+  readonly waiters: Waiters;
+  readonly attach: AttachHub;
+  readonly rootfs: RootfsMounts;
+  readonly lifecycle: LifecycleDeps;
+  /** Runtime deletes still running after an exit, by container. */
+  readonly runtimeCleanups: Map<string, Promise<void>>;
+  /** Containers stopped by a user: restart policies leave them alone. */
+  readonly manuallyStopped: Set<string>;
+  /** Starts in progress: `rm -f` aborts them rather than wait behind them. */
+  readonly starting: Map<string, AbortController>;
+  /** Aborted when the daemon shuts down: watchers stop, policies restart nothing. */
+  readonly shutdown: AbortSignal;
+  containerDir(id: string): string;
+  bundle(id: string): string;
+  attrs(rec: ContainerRecord): Record<string, string>;
+  /** Follows a running container until its exit is recorded (exit.ts). */
+  watch(id: string): void;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,76 @@
+// exit: conmon reports that a container's process ended. The record says
+// "exited" with the code and time, the runtime's leftovers go in the
+// background, the network, rootfs and volumes are released, waiters wake,
+// and then AutoRemove removes it or its restart policy starts it again.
+
+import { rm } from 'node:fs/promises';
+import type { ContainerRecord } from '../../core/container.ts';
+import { canTransition, transition } from '../../core/container-state.ts';
+import type { ExitStatus } from '../../core/runtime.ts';
+import { restartDelayMs, shouldRestart } from './policy.ts';
+import { removeNow } from './destroy.ts';
+import { startLocked } from './start.ts';
+import { type EngineContext, sleep } from './context.ts';
+
+/** Follows a running container until conmon reports its exit. */
+export function watchExit(ctx: EngineContext, id: string): void {
+  ctx.d.runtime.waitExit(id, ctx.shutdown).then(
+    (status) => handleExit(ctx, id, status),
+    (err) => { if (!ctx.shutdown.aborted) ctx.log.error('waiting for container exit failed', { id, err }); },
+  );
+}
+
+export async function handleExit(ctx: EngineContext, id: string, status: ExitStatus): Promise<void> {
+  const d = ctx.d;
+  const seen = performance.now();
+  const rec = await ctx.mutex.run(id, async () => {
+    const rec = d.containers.get(id);
+    // Only a container with a process exits (a second report of one exit finds it exited already).
+    if (!rec || rec.state.status === 'restarting' || !canTransition(rec.state.status, 'exit')) return null;
+    rec.state = transition(rec.state, 'exit', {
+      pid: 0, exitCode: status.exitCode, oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
+    });
+    d.containers.put(rec);
+    // The runtime's leftovers (runc state, conmon files, bundle) go in the
+    // background: nothing a client waits for needs them gone, and a later
+    // start of this container waits for them (startLocked).
+    trackRuntimeCleanup(ctx, id);
+    await d.network?.tearDown(id).catch((err) => ctx.log.warn('network teardown failed', { id, err }));
+    await ctx.rootfs.release(id).catch((err) => ctx.log.warn('unmount failed', { id, err }));
+    await d.mounts?.teardown(rec).catch((err) => ctx.log.warn('releasing volumes failed', { id, err }));
+    return rec;
+  });
+  if (!rec) return;
+  ctx.log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), recordMs: Math.round(performance.now() - seen) });
+  // dockerd reports an OOM kill as its own event, before the die.
+  if (status.oomKilled) d.events.emit('container', 'oom', id, ctx.attrs(rec));
+  d.events.emit('container', 'die', id, { ...ctx.attrs(rec), exitCode: String(status.exitCode) });
+  ctx.waiters.exited(id, status.exitCode);
+  if (rec.hostConfig.autoRemove) {
+    await removeNow(ctx, id, true).catch((err) => ctx.log.error('auto-remove failed', { id, err }));
+  } else if (policyRestarts(ctx, rec)) {
+    await restartByPolicy(ctx, rec);
+  }
+}
+
+function trackRuntimeCleanup(ctx: EngineContext, id: string): void {
+  const done: Promise<void> = ctx.d.runtime.delete(id)
+    .catch((err) => ctx.log.warn('runtime delete failed', { id, err }))
+    .then(() => rm(ctx.bundle(id), { recursive: true, force: true }))
+    .catch(() => {})
+    .finally(() => { if (ctx.runtimeCleanups.get(id) === done) ctx.runtimeCleanups.delete(id); });
+  ctx.runtimeCleanups.set(id, done);
+}
+
+function policyRestarts(ctx: EngineContext, rec: ContainerRecord): boolean {
+  return !ctx.shutdown.aborted && shouldRestart(rec, ctx.manuallyStopped.has(rec.id));
+}
+
+async function restartByPolicy(ctx: EngineContext, rec: ContainerRecord): Promise<void> {
+  await sleep(restartDelayMs(rec));
+  const fresh = ctx.d.containers.get(rec.id);
+  if (!fresh || fresh.state.status !== 'exited' || !policyRestarts(ctx, fresh)) return;
+  fresh.restartCount += 1;
+  ctx.d.containers.put(fresh);
+  await ctx.mutex.run(rec.id, () => startLocked(ctx, rec.id)).catch((err) => ctx.log.warn('restart by policy failed', { id: rec.id, err }));
+}

@@ -1,0 +1,34 @@
+// Live restore: containers kept running while berthd was down. Running ones
+// are watched again; ones that exited meanwhile get their exit code from
+// conmon's exit file and are handled like any exit (auto-removed, or
+// restarted by their policy).
+
+import { hasProcess } from '../../core/container-state.ts';
+import { handleExit } from './exit.ts';
+import type { EngineContext } from './context.ts';
+
+export async function restoreContainers(ctx: EngineContext): Promise<void> {
+  const d = ctx.d;
+  for (const rec of d.containers.list()) {
+    if (!hasProcess(rec.state.status)) continue;
+    try {
+      const state = await d.runtime.state(rec.id);
+      // The start was acknowledged (the record says running) but runc's start was cut: finish it.
+      if (state?.status === 'created') await d.runtime.start(rec.id);
+      if (state && (state.status === 'running' || state.status === 'paused' || state.status === 'created')) {
+        ctx.rootfs.adopt(rec.id);
+        d.mounts?.adopt(rec);
+        ctx.log.info('re-adopted running container', { id: rec.id, pid: state.pid });
+        ctx.watch(rec.id);
+        continue;
+      }
+      const status = await d.runtime.exitStatus(rec.id) ?? { exitCode: 255, finishedAt: new Date() };
+      ctx.rootfs.adopt(rec.id);
+      d.mounts?.adopt(rec);
+      ctx.log.info('container exited while the daemon was down', { id: rec.id, exitCode: status.exitCode });
+      await handleExit(ctx, rec.id, status);
+    } catch (err) {
+      ctx.log.error('restoring container failed', { id: rec.id, err });
+    }
+  }
+}

@@ -1,0 +1,86 @@
+// stop, kill and restart. A stop sends the stop signal, waits up to the
+// timeout, then SIGKILLs; every path waits until the exit is recorded, so
+// a client that sees the answer sees the container exited. A container a
+// user stopped is left alone by its restart policy.
+
+import { checkVerb } from '../../core/container-state.ts';
+import { BerthError, isCode } from '../../core/errors.ts';
+import { parseSignal } from '../../runtime/signals.ts';
+import { thawAfterSignal } from './pause.ts';
+import { handleExit } from './exit.ts';
+import { startContainer } from './start.ts';
+import { type EngineContext, sleep } from './context.ts';
+
+const SIGKILL = 9;
+
+export async function stopContainer(ctx: EngineContext, ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+  const d = ctx.d;
+  const rec = d.containers.resolve(ref);
+  checkVerb('stop', rec, ref);
+  ctx.manuallyStopped.add(rec.id);
+  const signal = opts.signal || rec.config.stopSignal || 'SIGTERM';
+  const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
+  const exited = ctx.waiters.nextExit(rec.id);
+  const wasPaused = d.containers.get(rec.id)?.state.status === 'paused';
+  await d.runtime.kill(rec.id, signal).catch((err) => {
+    if (isCode(err, 'invalid_argument')) throw err;
+    ctx.log.debug('stop signal not delivered', { id: rec.id, err });
+  });
+  // dockerd's events for a stop: kill (with the signal's number), die, stop.
+  d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
+  if (timeout >= 0 && !(await exitWithin(exited, timeout * 1000))) {
+    ctx.log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
+    await d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+    d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(SIGKILL) });
+    await thawAfterSignal(ctx.lifecycle, rec.id, wasPaused);
+  }
+  await ensureExited(ctx, rec.id, exited);
+  d.events.emit('container', 'stop', rec.id, ctx.attrs(rec));
+}
+
+export async function killContainer(ctx: EngineContext, ref: string, signal = 'SIGKILL'): Promise<void> {
+  const d = ctx.d;
+  const rec = d.containers.resolve(ref);
+  checkVerb('kill', rec, ref);
+  // Validates the signal before anything happens; SIGKILL waits for the exit like dockerd.
+  if (parseSignal(signal) === SIGKILL) {
+    await killAndWait(ctx, rec.id, () => d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) }));
+    return;
+  }
+  await d.runtime.kill(rec.id, signal);
+  d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
+}
+
+/** SIGKILL, then wait until the exit is recorded. Restart policies leave the container alone. */
+export async function killAndWait(ctx: EngineContext, id: string, afterSignal?: () => void): Promise<void> {
+  ctx.manuallyStopped.add(id);
+  const exited = ctx.waiters.nextExit(id);
+  const wasPaused = ctx.d.containers.get(id)?.state.status === 'paused';
+  await ctx.d.runtime.kill(id, 'SIGKILL').catch((err) => ctx.log.debug('SIGKILL not delivered', { id, err }));
+  await thawAfterSignal(ctx.lifecycle, id, wasPaused);
+  afterSignal?.();
+  await ensureExited(ctx, id, exited);
+}
+
+export async function restartContainer(ctx: EngineContext, ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
+  const rec = ctx.d.containers.resolve(ref);
+  try {
+    await stopContainer(ctx, rec.id, opts);
+  } catch (err) {
+    if (!isCode(err, 'not_modified')) throw err;
+  }
+  await startContainer(ctx, rec.id);
+  ctx.d.events.emit('container', 'restart', rec.id, ctx.attrs(rec));
+}
+
+async function exitWithin(exited: Promise<number>, ms: number): Promise<boolean> {
+  return Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
+}
+
+/** Waits for the exit to be recorded; recovers if the exit watcher missed it. */
+async function ensureExited(ctx: EngineContext, id: string, exited: Promise<number>): Promise<void> {
+  if (await exitWithin(exited, 15_000)) return;
+  const status = await ctx.d.runtime.exitStatus(id);
+  if (status) await handleExit(ctx, id, status);
+  else throw new BerthError('internal', `container ${id.slice(0, 12)} did not exit after SIGKILL`);
+}
