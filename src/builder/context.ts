@@ -14,6 +14,7 @@ import { invalid, notFound } from '../core/errors.ts';
 import { applyTar } from '../stores/snapshots/apply.ts';
 import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
+import { rememberFile } from './file-hash.ts';
 
 export class BuildContext {
   readonly root: string;
@@ -33,7 +34,7 @@ export class BuildContext {
     fs.mkdirSync(dir, { mode: 0o700 });
     try {
       const { stream } = await decompress(src);
-      await applyTar(stream, { root: dir, whiteouts: 'delete', ...(maxBytes ? { limits: { maxBytes } } : {}) });
+      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, ...(maxBytes ? { limits: { maxBytes } } : {}) });
       return new BuildContext(dir, loadIgnore(dir, dockerfile), true);
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -71,8 +72,9 @@ export class BuildContext {
     return fs.readFileSync(abs, 'utf8');
   }
 
-  close(): void {
-    if (this.#owned) fs.rmSync(this.root, { recursive: true, force: true });
+  /** Removes an extracted context (off the event loop: it can be hundreds of MB). */
+  async close(): Promise<void> {
+    if (this.#owned) await fs.promises.rm(this.root, { recursive: true, force: true });
   }
 }
 

@@ -11,10 +11,11 @@
 //     kept unless --chmod, mtimes kept; created parents are 0755.
 // The destination is resolved inside the rootfs as if it were "/".
 // Every source file also feeds the step's cache hash (path, mode, size and
-// content; content hashes are remembered by inode, size and times).
+// content; see file-hash.ts).
 
 import * as fs from 'node:fs';
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
+import { fileHash } from './file-hash.ts';
 import { notFound } from '../core/errors.ts';
 import { patternRegex, type IgnoreMatcher } from './dockerignore.ts';
 import { cleanRel, scopedResolve } from './context.ts';
@@ -77,32 +78,6 @@ export function matchSources(src: SourceRoot, patterns: string[]): MatchedSource
     out.push(...found);
   }
   return out;
-}
-
-const hashMemo = new Map<string, { key: string; hash: string }>();
-
-function fileHash(abs: string, st: fs.Stats): string {
-  const id = `${st.dev}:${st.ino}`;
-  const key = `${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-  const m = hashMemo.get(id);
-  if (m && m.key === key) return m.hash;
-  // BLAKE2b: a cache key needs collision resistance, not sha256 specifically, and it hashes about twice as fast.
-  const h = createHash('blake2b512');
-  const fd = fs.openSync(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    const buf = Buffer.allocUnsafe(1024 * 1024);
-    for (;;) {
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      h.update(buf.subarray(0, n));
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  const hash = h.digest('hex');
-  if (hashMemo.size > 100_000) hashMemo.clear();
-  hashMemo.set(id, { key, hash });
-  return hash;
 }
 
 /** Adds a source tree (what would be copied) to the hash. */

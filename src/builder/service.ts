@@ -29,7 +29,7 @@ export interface PreparedBuild {
   context: BuildContext;
   dockerfile: Dockerfile;
   run(progress: Progress): Promise<ImageRecord>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export class BuildService {
@@ -64,7 +64,7 @@ export class BuildService {
     try {
       dockerfile = parse(dockerfileText ?? context.readDockerfile(opts.dockerfile));
     } catch (err) {
-      context.close();
+      void context.close();
       throw err;
     }
     const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, builderRoot: this.root, ...(this.#d.pull ? { pull: this.#d.pull } : {}) };

@@ -22,7 +22,7 @@ import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
 import { collect, type GcDeps, type Mutex } from './gc.ts';
-import { diffTar } from './layer-diff.ts';
+import { writeDiffTar, type WrittenDiff } from './layer-diff.ts';
 import { buildManifest, chainIds, goArch, sha256, toRecord } from './records.ts';
 import { refString, type Reference } from './reference.ts';
 
@@ -73,15 +73,22 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
   try {
     let layer: LayerRecord | null = null;
     if (o.snapshotKey) {
-      const t = diffTar(w.snapshotter, o.snapshotKey, o.mountStubs);
-      const blob = await w.content.ingest(t.stream as AsyncIterable<Buffer>);
+      const ingest = await w.content.openIngest();
+      let t: WrittenDiff;
+      try {
+        t = await writeDiffTar(w.snapshotter, o.snapshotKey, o.mountStubs, (c) => ingest.write(c));
+      } catch (err) {
+        await ingest.abort();
+        throw err;
+      }
+      const blob = await ingest.commit();
       written.push(blob.digest);
-      if (!(o.skipEmptyLayer && t.changes() === 0)) {
+      if (!(o.skipEmptyLayer && t.changes === 0)) {
         const diffId = blob.digest;
         const ids = chainIds([...(base?.config.rootfs.diff_ids ?? []), diffId]);
         newChain = ids[ids.length - 1]!;
         releases.push(await w.lease([blob.digest, newChain], [blob.digest]));
-        const size = t.contentBytes();
+        const size = t.contentBytes;
         if (o.consumeSnapshot) {
           await w.snapshotter.commit(o.snapshotKey, newChain, { diffId, size });
         } else {

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import type { SnapshotDiffEntry, Snapshotter } from '../core/snapshot.ts';
 import { lgetxattrs } from '../sys/libc.ts';
-import { emptyHeader, type TarHeader } from '../stores/tar/format.ts';
+import { emptyHeader, encodeHeader, END_OF_ARCHIVE, padLength, type TarHeader } from '../stores/tar/format.ts';
 import { tarStream, type TarEntry } from '../stores/tar/writer.ts';
 import { major, minor } from '../stores/snapshots/tree.ts';
 
@@ -65,13 +65,82 @@ export function diffTar(snapshotter: Snapshotter, key: string, stubs?: ReadonlyS
     const changes = stubs ? withoutMountStubs(snapshotter.diff(key), stubs) : snapshotter.diff(key);
     for await (const e of changes) {
       count++;
-      for (const entry of toEntries(e, links)) {
-        if (entry.header.type === 'file') bytes += entry.header.size;
-        yield entry;
+      for (const { header, source } of toEntries(e, links)) {
+        if (header.type === 'file') bytes += header.size;
+        yield source ? { header, body: readFile(source) } : { header };
       }
     }
   };
   return { stream: tarStream(entries()), contentBytes: () => bytes, changes: () => count };
+}
+
+export interface WrittenDiff {
+  /** Bytes of file content in the tar. */
+  contentBytes: number;
+  changes: number;
+}
+
+/**
+ * The same tar as diffTar, written straight into sink (a content-store
+ * ingest, which hashes as it writes): headers and file contents go through
+ * one reused staging buffer, filled by synchronous reads and handed to the
+ * sink a megabyte at a time. It makes the same bytes as the stream (a
+ * file that shrinks while read is zero-filled, one that grows is cut), at
+ * several times the speed: no buffer per chunk, no stream machinery.
+ */
+export async function writeDiffTar(
+  snapshotter: Snapshotter, key: string, stubs: ReadonlySet<string> | undefined, sink: (chunk: Buffer) => Promise<void>,
+): Promise<WrittenDiff> {
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let used = 0;
+  const flush = async () => {
+    if (used) await sink(buf.subarray(0, used));
+    used = 0;
+  };
+  const put = async (b: Buffer) => {
+    if (used + b.length > CHUNK) await flush();
+    if (b.length > CHUNK) { await sink(b); return; }
+    b.copy(buf, used);
+    used += b.length;
+  };
+  const links = new Map<string, string>();
+  let contentBytes = 0;
+  let changes = 0;
+  const diff = stubs ? withoutMountStubs(snapshotter.diff(key), stubs) : snapshotter.diff(key);
+  for await (const e of diff) {
+    changes++;
+    for (const { header, source } of toEntries(e, links)) {
+      await put(encodeHeader(header));
+      if (header.type !== 'file' || header.size === 0) continue;
+      contentBytes += header.size;
+      let left = header.size;
+      let fd = -1;
+      try {
+        fd = fs.openSync(source!, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      } catch { /* vanished: zero-filled below */ }
+      try {
+        while (left > 0) {
+          if (used === CHUNK) await flush();
+          const want = Math.min(left, CHUNK - used);
+          let n = fd < 0 ? 0 : fs.readSync(fd, buf, used, want, null);
+          if (n === 0) {
+            // The file shrank (or vanished): keep the archive well-formed.
+            buf.fill(0, used, used + want);
+            n = want;
+          }
+          used += n;
+          left -= n;
+        }
+      } finally {
+        if (fd >= 0) fs.closeSync(fd);
+      }
+      const pad = padLength(header.size);
+      if (pad) await put(Buffer.alloc(pad));
+    }
+  }
+  await put(END_OF_ARCHIVE);
+  await flush();
+  return { contentBytes, changes };
 }
 
 function whiteoutName(path: string): string {
@@ -79,7 +148,10 @@ function whiteoutName(path: string): string {
   return i < 0 ? `.wh.${path}` : `${path.slice(0, i)}/.wh.${path.slice(i + 1)}`;
 }
 
-function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator<TarEntry> {
+/** A tar entry of the diff; a regular file's content is read from source. */
+interface DiffEntry { header: TarHeader; source?: string }
+
+function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator<DiffEntry> {
   if (e.kind === 'D' || !e.source) {
     yield { header: { ...emptyHeader(whiteoutName(e.path), 'file'), mode: 0o600, mtime: Math.floor(Date.now() / 1000) } };
     return;
@@ -114,7 +186,7 @@ function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator
   }
   if (st.isFile()) {
     h.size = st.size;
-    yield { header: h, body: readFile(e.source) };
+    yield { header: h, source: e.source };
     return;
   }
   yield { header: h };

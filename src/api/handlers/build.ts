@@ -105,8 +105,9 @@ export async function build(ctx: Ctx): Promise<void> {
     write({ errorDetail: { ...(code !== undefined ? { code } : {}), message }, error: message });
     if (!(err instanceof BerthError)) ctx.deps.logger.warn('build failed', { err: message });
   } finally {
-    prepared.close();
+    // The client is done once the stream ends: removing an extracted context (hundreds of MB) comes after.
     ctx.res.end();
+    await prepared.close();
   }
 }
 

@@ -20,6 +20,7 @@
 // turns at every chunk read from the stream.
 
 import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import type { ApplyResult } from '../../core/snapshot.ts';
 import { invalid, wrap, BerthError } from '../../core/errors.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
@@ -42,6 +43,14 @@ export interface ApplyOptions {
   root: string;
   whiteouts: 'overlay' | 'delete';
   limits?: Partial<LayerLimits>;
+  /** Skip the stream's sha256 (the result's diffId is then ""): a build context needs none. */
+  noDigest?: boolean;
+  /**
+   * Called for each regular file written (not hardlinks), once its metadata
+   * is set, with the sha256 of its content: a build context's files are
+   * hashed as they arrive instead of being read again for the cache key.
+   */
+  onFile?: (abs: string, sha256: string) => void;
 }
 
 const WH = '.wh.';
@@ -67,8 +76,8 @@ const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EIS
 
 export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ApplyOptions): Promise<ApplyResult> {
   const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
-  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'maxBytes' });
-  const applier = new Applier(opts.root, opts.whiteouts);
+  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'maxBytes', ...(opts.noDigest ? { digest: false } : {}) });
+  const applier = new Applier(opts.root, opts.whiteouts, opts.onFile);
   let count = 0;
   for (let h = await reader.next(); h; h = await reader.next()) {
     if (++count > limits.maxFiles) throw invalid(`archive exceeds the limit of ${limits.maxFiles} entries (maxFiles)`);
@@ -82,7 +91,7 @@ export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer
     }
   }
   applier.finish();
-  return { diffId: reader.digest(), size: applier.size };
+  return { diffId: opts.noDigest ? '' : reader.digest(), size: applier.size };
 }
 
 class Applier {
@@ -93,11 +102,13 @@ class Applier {
   /** Directories known to be real directories (cache of lstat walks). */
   readonly #dirs = new Set<string>(['']);
   readonly #dirTimes: Array<[string, number]> = [];
+  readonly #onFile: ((abs: string, sha256: string) => void) | undefined;
   size = 0;
 
-  constructor(root: string, mode: 'overlay' | 'delete') {
+  constructor(root: string, mode: 'overlay' | 'delete', onFile?: (abs: string, sha256: string) => void) {
     this.#root = root;
     this.#mode = mode;
+    this.#onFile = onFile;
   }
 
   #abs(rel: string): string { return rel === '' ? this.#root : `${this.#root}/${rel}`; }
@@ -122,12 +133,13 @@ class Applier {
     const abs = this.#abs(rel);
     const existing = lstatOrNull(abs);
     if (existing && !(existing.isDirectory() && h.type === 'dir')) this.#removeAll(rel);
+    let fileHash: string | undefined;
     switch (h.type) {
       case 'dir':
         if (!existing?.isDirectory()) fs.mkdirSync(abs, { mode: 0o700 });
         this.#dirs.add(rel);
         break;
-      case 'file': await this.#file(abs, reader); break;
+      case 'file': fileHash = await this.#file(abs, reader); break;
       case 'symlink': fs.symlinkSync(h.linkname, abs); break;
       case 'link': this.#hardlink(abs, h); break;
       case 'char': mknod(abs, S_IFCHR | (h.mode & 0o7777), h.devmajor, h.devminor); break;
@@ -137,13 +149,17 @@ class Applier {
     this.#mark(rel);
     // A hardlink shares the inode of its source: leave its metadata alone (GNU tar does).
     if (h.type !== 'link') this.#meta(rel, h);
+    if (fileHash !== undefined) this.#onFile!(abs, fileHash);
   }
 
-  async #file(abs: string, reader: TarReader): Promise<void> {
+  /** Writes the body; returns its sha256 when an onFile callback wants it. */
+  async #file(abs: string, reader: TarReader): Promise<string | undefined> {
     const c = fs.constants;
+    const hash = this.#onFile ? createHash('sha256') : null;
     const fd = fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
     try {
       for await (const chunk of reader.body()) {
+        hash?.update(chunk);
         let off = 0;
         while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
@@ -151,6 +167,7 @@ class Applier {
     } finally {
       fs.closeSync(fd);
     }
+    return hash?.digest('hex');
   }
 
   #hardlink(abs: string, h: TarHeader): void {

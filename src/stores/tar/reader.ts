@@ -23,11 +23,13 @@ export interface TarReaderOptions {
   maxBytes?: number;
   /** How the byte limit is named in the error (for example "maxBytes"). */
   limitName?: string;
+  /** Hash the stream (default true); false for a build context, whose digest nothing uses. */
+  digest?: boolean;
 }
 
 export class TarReader {
   readonly #source: AsyncIterator<Buffer | string>;
-  readonly #hash: Hash = createHash('sha256');
+  readonly #hash: Hash | null;
   readonly #maxBytes: number;
   readonly #limitName: string;
   #chunks: Buffer[] = [];
@@ -43,6 +45,7 @@ export class TarReader {
     this.#source = (source as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
     this.#maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
     this.#limitName = opts.limitName ?? 'maxBytes';
+    this.#hash = opts.digest === false ? null : createHash('sha256');
   }
 
   /** Bytes read from the source so far. */
@@ -51,6 +54,7 @@ export class TarReader {
   /** sha256 of the whole stream; available after next() returned null. */
   digest(): string {
     if (!this.#done) throw new Error('tar stream not fully read');
+    if (!this.#hash) throw new Error('tar stream read without a digest');
     return this.#digest;
   }
 
@@ -64,7 +68,7 @@ export class TarReader {
     if (this.#total > this.#maxBytes) {
       throw invalid(`archive exceeds the limit of ${this.#maxBytes} uncompressed bytes (${this.#limitName})`);
     }
-    this.#hash.update(chunk);
+    this.#hash?.update(chunk);
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     return true;
@@ -205,7 +209,7 @@ export class TarReader {
     this.#buffered = 0;
     while (await this.#pull()) { this.#chunks = []; this.#buffered = 0; }
     this.#done = true;
-    this.#digest = `sha256:${this.#hash.digest('hex')}`;
+    this.#digest = this.#hash ? `sha256:${this.#hash.digest('hex')}` : '';
     return null;
   }
 }
