@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
 # xz-utils and bzip2 decompress imported archives in those formats.
-pkgs=(runc conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
+pkgs=(runc crun conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
 # For tests and benchmarks: the reference engine and the reference registry
 # (distribution) to compare against, and skopeo.
 if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose); fi
@@ -31,5 +31,7 @@ fi
 if [ "${1:-}" = "--dev" ] && command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
+# crun on a hybrid cgroup host needs hugetlb moved to a v1 hierarchy (docs/runtime.md).
+[ "$(id -u)" != 0 ] || bash scripts/hybrid-hugetlb.sh
 bash scripts/build.sh
-echo "setup: ok ($(bin/node24 --version), $(runc --version | head -1), $(conmon --version | head -1))"
+echo "setup: ok ($(bin/node24 --version), $(runc --version | head -1), $(crun --version | head -1), $(conmon --version | head -1))"

@@ -21,6 +21,8 @@ export interface SystemInfo {
   memTotal: number;
   defaultRuntime: string;
   runtimes: string[];
+  /** Path and global options (runtimeArgs) of each runtime, when known. */
+  runtimeInfo?: Record<string, { path: string; args: string[] }>;
   serverVersion: string;
   loggingDriver: string;
   securityOptions: string[];

@@ -9,6 +9,7 @@ import type { ApiLimits } from '../api/limits.ts';
 import { apiLimitsFrom, type RawApiLimits } from './api-limits.ts';
 import { parseDetachKeys } from '../api/detach.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
+import { parseAddRuntime, parseRuntimeEntry, type RuntimeDef } from '../runtime/runtimes.ts';
 
 export interface DaemonConfig {
   host: string;            // socket path (without unix://)
@@ -17,6 +18,8 @@ export interface DaemonConfig {
   pidfile: string;
   logLevel: LogLevel;
   defaultRuntime: string;
+  /** Runtimes besides the built-in runc/crun (daemon.json `runtimes`, `--add-runtime`). */
+  runtimes: Record<string, RuntimeDef>;
   storageDriver: 'auto' | 'overlay' | 'copy';
   group: string;
   configFile: string;
@@ -36,7 +39,7 @@ export interface DaemonConfig {
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
-type RawField = Exclude<keyof DaemonConfig, 'apiLimits'> | keyof RawApiLimits;
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes'> | keyof RawApiLimits;
 
 // List-valued keys travel as JSON-encoded string arrays until parsed.
 const LIST_FIELDS = new Set<RawField>(['insecureRegistries', 'registryMirrors']);
@@ -80,6 +83,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('-p, --pidfile <file>', 'path to use for the daemon PID file'))
     .addOption(new Option('-l, --log-level <level>', 'logging level (debug, info, warn, error, fatal)'))
     .addOption(new Option('--default-runtime <name>', 'default OCI runtime for containers'))
+    .addOption(new Option('--add-runtime <name=path>', 'register an additional OCI runtime (repeatable)').argParser(collect))
     .addOption(new Option('-s, --storage-driver <name>', 'snapshotter to use (overlay, copy)'))
     .addOption(new Option('-G, --group <name>', 'group for the unix socket'))
     .addOption(new Option('--api-max-json-body <size>', 'largest JSON request body (default 16MiB)'))
@@ -156,7 +160,32 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     runtimeCreateTimeoutMs: parseTimeout(pick('runtimeCreateTimeoutMs', '20s')),
     cgroupParent: parseCgroupParent(pick('cgroupParent', '/berth')),
     network: net,
+    runtimes: runtimeSettings(opts.addRuntime as string[] | undefined, readRuntimesFile(flags.configFile!)),
   };
+}
+
+/** `runtimes` of daemon.json merged with `--add-runtime` flags (dockerd merges them too; a name in both is an error). */
+function runtimeSettings(flags: string[] = [], file: Record<string, RuntimeDef>): Record<string, RuntimeDef> {
+  const out = { ...file };
+  for (const f of flags) {
+    const [name, def] = parseAddRuntime(f);
+    if (name in out) throw invalid(`runtime ${name} is specified both as a flag (--add-runtime) and in the configuration file`);
+    out[name] = def;
+  }
+  return out;
+}
+
+function readRuntimesFile(path: string): Record<string, RuntimeDef> {
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};  // a missing or broken file is reported by readConfigFile
+  }
+  const v = json?.runtimes;
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalid(`${path}: "runtimes" must be an object of name -> {"path": ..., "runtimeArgs": [...]}`);
+  return Object.fromEntries(Object.entries(v).map(([name, e]) => [name, parseRuntimeEntry(name, e, path)]));
 }
 
 function flagBool(v: string | boolean | undefined): boolean {
@@ -167,6 +196,8 @@ function flagBool(v: string | boolean | undefined): boolean {
 
 // daemon.json network keys: not strings, so kept apart from fileKeys.
 const NETWORK_KEYS = ['bridge', 'bip', 'default-address-pools', 'mtu', 'iptables', 'ip-masq', 'icc'] as const;
+// Other object-valued keys, parsed apart from fileKeys.
+const OBJECT_KEYS = ['runtimes'];
 
 function readNetworkFile(path: string, required: boolean): Record<string, unknown> {
   let text: string;
@@ -252,11 +283,11 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
     throw invalid(`unable to parse configuration file ${path}: ${err.message}`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw invalid(`configuration file ${path} must hold a JSON object`);
-  const unknown = Object.keys(json).filter((k) => !(k in fileKeys) && !(NETWORK_KEYS as readonly string[]).includes(k));
+  const unknown = Object.keys(json).filter((k) => !(k in fileKeys) && !(NETWORK_KEYS as readonly string[]).includes(k) && !OBJECT_KEYS.includes(k));
   if (unknown.length) throw invalid(`the following directives don't match any configuration option: ${unknown.join(', ')}`);
   const out: Partial<Record<RawField, string>> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
-    if ((NETWORK_KEYS as readonly string[]).includes(k)) continue;
+    if ((NETWORK_KEYS as readonly string[]).includes(k) || OBJECT_KEYS.includes(k)) continue;
     const field = fileKeys[k]!;
     if (k === 'hosts') {
       if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);

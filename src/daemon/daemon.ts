@@ -20,7 +20,7 @@ import { createVolumes } from './volumes-wiring.ts';
 import { BuildService } from '../builder/service.ts';
 import { pullThrough } from '../builder/pull.ts';
 import { createApiServer } from '../api/server.ts';
-import { createExecRuntime, createRuntime, specBuilder, readLogs } from './runtime-wiring.ts';
+import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
 import { createNetworking } from './network-wiring.ts';
@@ -84,7 +84,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const snapshotter = await createSnapshotter(`${config.dataRoot}/snapshots`, config.storageDriver, { logger: log });
     log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: config.dataRoot });
     const events = new EventBus();
-    const runtime = createRuntime(config, log);
+    const runtimeTable = daemonRuntimes(config);
+    const runtime = createRuntime(config, log, runtimeTable);
 
     // The image service asks the container service which containers use an
     // image; the container service asks the image service for images.
@@ -98,15 +99,15 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => network.shutdown());
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
-      dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime,
+      dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
       buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
     });
     cleanups.push(() => containers!.shutdown());
-    const execRuntime = createExecRuntime(config, log);
+    const execRuntime = createExecRuntime(config, log, runtimeTable);
     const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log });
     const system = new SystemEngine({
       id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
-      execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, gitCommit: '',
+      execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, runtimeInfo: runtimeTable, gitCommit: '',
     });
 
     const t0 = Date.now();

@@ -26,6 +26,8 @@ export interface SystemDeps {
   execRoot: string;
   defaultRuntime: string;
   runtimes: string[];
+  /** Path and global options of each runtime, for /info. */
+  runtimeInfo?: Record<string, { path: string; args: string[] }>;
   gitCommit: string;
 }
 
@@ -78,6 +80,7 @@ export class SystemEngine implements SystemService {
       memTotal: os.totalmem(),
       defaultRuntime: this.#d.defaultRuntime,
       runtimes: this.#d.runtimes,
+      ...(this.#d.runtimeInfo ? { runtimeInfo: this.#d.runtimeInfo } : {}),
       serverVersion: BERTH_VERSION,
       loggingDriver: 'k8s-file',
       securityOptions: ['name=seccomp,profile=builtin'],

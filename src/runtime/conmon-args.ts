@@ -8,6 +8,8 @@ export interface ConmonArgsInput {
   runtime: string;
   /** The runtime's binary (runc, crun...). */
   binary: string;
+  /** Global options before every runtime command (a configured runtime's runtimeArgs). */
+  runtimeArgs?: string[];
   bundle: string;
   logPath: string;
   openStdin: boolean;
@@ -23,6 +25,7 @@ export function conmonCreateArgs(layout: ConmonLayout, o: ConmonArgsInput): stri
     '-c', o.id, '-u', o.id, '-n', o.id,
     '-r', o.binary,
     '-b', o.bundle,
+    ...(o.runtimeArgs ?? []).flatMap((a) => ['--runtime-arg', a]),
     '-p', path.join(cdir, 'pid'),
     '-P', path.join(cdir, 'conmon.pid'),
     '-l', `k8s-file:${o.logPath}`,

@@ -48,6 +48,8 @@ export interface ConmonExecOptions {
   conmonPath?: string;
   /** Runtime name -> binary, as the container driver has them. */
   runtimes: Record<string, string>;
+  /** Runtime name -> global options before every command (dockerd's runtimeArgs). */
+  runtimeArgs?: Record<string, string[]>;
   defaultRuntime?: string;
   logger?: Logger;
   /** Upper bound from spawning conmon to the process running; default 60 s. */
@@ -63,6 +65,7 @@ export class ConmonExec implements ExecRuntime {
   readonly root: string;
   readonly #conmon: string;
   readonly #runtimes: Record<string, string>;
+  readonly #runtimeArgs: Record<string, string[]>;
   readonly #defaultRuntime: string;
   readonly #log: Logger;
   readonly #startTimeoutMs: number;
@@ -71,6 +74,7 @@ export class ConmonExec implements ExecRuntime {
     this.root = path.resolve(opts.root);
     this.#conmon = opts.conmonPath ?? '/usr/bin/conmon';
     this.#runtimes = { ...opts.runtimes };
+    this.#runtimeArgs = { ...opts.runtimeArgs };
     this.#defaultRuntime = opts.defaultRuntime ?? 'runc';
     this.#log = (opts.logger ?? nullLogger).child({ component: 'conmon-exec' });
     this.#startTimeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -97,6 +101,7 @@ export class ConmonExec implements ExecRuntime {
       '-c', opts.containerId, '-u', opts.execId, '-n', opts.containerId,
       '-r', binary,
       '-b', dir,
+      ...(this.#runtimeArgs[meta.runtime || this.#defaultRuntime] ?? []).flatMap((a) => ['--runtime-arg', a]),
       '-p', path.join(dir, 'pid'),
       '-P', path.join(dir, 'conmon.pid'),
       '-l', 'none',

@@ -36,6 +36,10 @@ export interface ConmonRuntimeOptions {
   conmonPath?: string;
   /** Runtime name -> binary; default { runc: '/usr/sbin/runc' }. */
   runtimes?: Record<string, string>;
+  /** Runtime name -> global options given before every command (dockerd's runtimeArgs). */
+  runtimeArgs?: Record<string, string[]>;
+  /** Throws when a runtime cannot run containers on this host (crun on a hybrid cgroup host). */
+  checkUsable?: (name: string) => void;
   /** Name used when create() gets none; default "runc". */
   defaultRuntime?: string;
   logger?: Logger;
@@ -59,6 +63,8 @@ export class ConmonRuntime implements ContainerRuntime {
   readonly root: string;
   #conmon: string;
   #runtimes: Record<string, string>;
+  readonly #runtimeArgs: Record<string, string[]>;
+  readonly #checkUsable: (name: string) => void;
   #defaultRuntime: string;
   #log: Logger;
   #createTimeoutMs: number | undefined;
@@ -70,6 +76,8 @@ export class ConmonRuntime implements ContainerRuntime {
     this.root = path.resolve(opts.root);
     this.#conmon = opts.conmonPath ?? '/usr/bin/conmon';
     this.#runtimes = { ...(opts.runtimes ?? { runc: '/usr/sbin/runc' }) };
+    this.#runtimeArgs = { ...opts.runtimeArgs };
+    this.#checkUsable = opts.checkUsable ?? (() => {});
     this.#defaultRuntime = opts.defaultRuntime ?? 'runc';
     this.#log = (opts.logger ?? nullLogger).child({ component: 'conmon-runtime' });
     this.#createTimeoutMs = opts.createTimeoutMs;
@@ -99,6 +107,7 @@ export class ConmonRuntime implements ContainerRuntime {
     const runtime = opts.runtime || this.#defaultRuntime;
     const binary = this.#runtimes[runtime];
     if (!binary) throw invalid(`unknown or invalid runtime name: ${runtime}`);
+    this.#checkUsable(runtime);
     if (!path.isAbsolute(opts.bundle)) throw invalid(`bundle path must be absolute: ${opts.bundle}`);
     const cdir = this.#ctrDir(id);
     if (await this.#meta(id) && isConmonAlive(cdir)) {
@@ -125,7 +134,7 @@ export class ConmonRuntime implements ContainerRuntime {
     }
 
     const args = conmonCreateArgs(this.#files, {
-      id, runtime, binary, bundle: opts.bundle, logPath: opts.logPath,
+      id, runtime, binary, runtimeArgs: this.#runtimeArgs[runtime] ?? [], bundle: opts.bundle, logPath: opts.logPath,
       openStdin: opts.openStdin, stdinOnce: opts.stdinOnce, tty: opts.tty,
     });
 
@@ -148,7 +157,7 @@ export class ConmonRuntime implements ContainerRuntime {
     const meta = await this.#meta(id);
     const opts = await this.#runc(id, meta);
     // runc's own protocol (see exec-fifo.ts); other runtimes get their `start`.
-    if ((meta?.runtime ?? this.#defaultRuntime) === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
+    if (path.basename(opts.binary) === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
     try {
       await runc(opts, ['start', id]);
     } catch (err) {
@@ -302,7 +311,7 @@ export class ConmonRuntime implements ContainerRuntime {
     const name = m?.runtime ?? this.#defaultRuntime;
     const binary = this.#runtimes[name];
     if (!binary) throw invalid(`unknown or invalid runtime name: ${name}`);
-    return { binary, root: this.#runcRoot(name) };
+    return { binary, root: this.#runcRoot(name), args: this.#runtimeArgs[name] ?? [] };
   }
 
   async #cleanupAfterFailedCreate(id: string, meta: ContainerMeta): Promise<void> {

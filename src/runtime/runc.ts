@@ -13,6 +13,8 @@ export interface RuncOptions {
   binary: string;
   /** runc's --root: where it keeps container state. */
   root: string;
+  /** Global options before the command (a configured runtime's runtimeArgs). */
+  args?: string[];
 }
 
 export interface RuncStateJson {
@@ -33,7 +35,7 @@ export class RuncError extends Error {
 /** Runs `<binary> --root R --log-format json <args>`; rejects with runc's own error text. */
 export function runc(opts: RuncOptions, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(opts.binary, ['--root', opts.root, '--log-format', 'json', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(opts.binary, [...(opts.args ?? []), '--root', opts.root, '--log-format', 'json', ...args], { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const msg = runtimeErrorText(stderr) || err.message;
       reject(new RuncError(msg, stderr));

@@ -11,7 +11,7 @@
 //   });
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import {
@@ -44,6 +44,8 @@ export interface SuiteOptions {
   liveRestore?: boolean;
   /** Remove every container before each test (default true). */
   resetContainers?: boolean;
+  /** The daemon's configuration file (daemon.json keys both engines share). */
+  daemonConfig?: Record<string, unknown>;
 }
 
 export interface TestOptions {
@@ -95,8 +97,18 @@ class Target implements CompatTarget {
 }
 
 async function openTarget(opts: SuiteOptions): Promise<Target> {
-  if (TARGET === 'dockerd') return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore }));
-  return new Target('berthd', await startBerthd({ logLevel: 'debug' }));
+  if (TARGET === 'dockerd') {
+    let args: string[] = [];
+    if (opts.daemonConfig) {
+      // dockerd takes the last --config-file; the file goes with the suite's process.
+      const dir = mkdtempSync('/tmp/dkrcfg-');
+      writeFileSync(join(dir, 'daemon.json'), JSON.stringify(opts.daemonConfig));
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      args = ['--config-file', join(dir, 'daemon.json')];
+    }
+    return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore, args }));
+  }
+  return new Target('berthd', await startBerthd({ logLevel: 'debug', ...(opts.daemonConfig ? { config: opts.daemonConfig } : {}) }));
 }
 
 export function compatSuite(title: string, body: (s: SuiteContext) => void, opts: SuiteOptions = {}): void {

@@ -42,7 +42,11 @@ const osVersion = (pretty: string): string => /\b(\d+(?:\.\d+)*)\b/.exec(pretty)
 
 export function toInfo(i: SystemInfo, version: string, listeners: number): Record<string, unknown> {
   const runtimes: Record<string, unknown> = {};
-  for (const r of i.runtimes) runtimes[r] = versionBelow(version, '1.44') ? { path: r } : { path: r, status: {} };
+  for (const r of i.runtimes) {
+    const known = i.runtimeInfo?.[r];
+    const base: Record<string, unknown> = { path: known?.path ?? r, ...(known?.args.length ? { runtimeArgs: known.args } : {}) };
+    runtimes[r] = versionBelow(version, '1.44') ? base : { ...base, status: {} };
+  }
   const out: Record<string, unknown> = {
     ID: i.id,
     Containers: i.containers,

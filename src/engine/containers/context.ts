@@ -37,6 +37,8 @@ export interface ContainerServiceDeps {
   dataRoot: string;
   execRoot: string;
   defaultRuntime: string;
+  /** Runtime names a container may ask for (HostConfig.Runtime); unchecked when absent. */
+  runtimes?: string[];
   /** Volumes, binds and tmpfs (src/volumes); without it only HostConfig.Binds of host paths work. */
   mounts?: ContainerMountManager;
   buildSpec(req: SpecRequest): Promise<OciSpec>;

@@ -25,6 +25,7 @@ const d = ctx.d;
   }
   const hostConfig = defaultHostConfig(req.hostConfig, d.defaultRuntime);
   const warnings = validateHostConfig(hostConfig);
+  if (d.runtimes && !d.runtimes.includes(hostConfig.runtime)) throw invalid(`unknown or invalid runtime name: ${hostConfig.runtime}`);
   const modes = hostConfig.resources ?? {};
   if (modes.utsMode === 'host' && req.config.hostname) throw invalid('conflicting options: hostname and the UTS mode');
   // --ipc/--pid container:<name>: like dockerd, the other container must run (and share its IPC) already at create.
