@@ -77,6 +77,27 @@ test('stats sampler: streaming listeners share one pass per interval and stop it
   assert.equal(passes, after, 'no pass without listeners');
 });
 
+test('stats sampler: what passes keep open is released once no pass runs for two intervals', async () => {
+  let released = 0;
+  const sampler = new StatsSampler({
+    targets: () => [{ id: 'a', pid: 1, ownNetwork: false }],
+    readAll: (targets) => new Map(targets.map((t) => [t.id, figures(1)])),
+    release: () => { released++; },
+    intervalMs: 20,
+  });
+  await sampler.pair('a', { oneShot: true });
+  assert.equal(released, 0, 'kept for the next pass');
+  await new Promise((r) => setTimeout(r, 70));
+  assert.equal(released, 1, 'a one-shot reader left: released');
+  const off = sampler.subscribe(() => {});
+  await new Promise((r) => setTimeout(r, 90));
+  assert.equal(released, 1, 'not while a stream listens');
+  off();
+  await new Promise((r) => setTimeout(r, 70));
+  assert.equal(released, 2, 'the last stream closed: released');
+  sampler.stop();
+});
+
 test('stats JSON: docker\'s field names, precpu from the previous pass, empty for a stopped container', () => {
   const j = toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: figures(100) }) as any;
   assert.equal(j.name, '/web');

@@ -21,6 +21,8 @@ export interface SamplerDeps {
   targets(): SampleTarget[];
   /** One pass: figures by container ID (a container whose cgroup is gone is left out). */
   readAll(targets: SampleTarget[]): Map<string, ContainerStats>;
+  /** Lets go of what passes keep between them (open descriptors); called once no pass has run for two intervals. */
+  release?(): void;
   intervalMs?: number;
   /** Gap between the two passes of a cold one-shot read. */
   pairGapMs?: number;
@@ -40,6 +42,7 @@ export class StatsSampler {
   #previous: Pass | null = null;
   #timer: NodeJS.Timeout | null = null;
   #warming: Promise<void> | null = null;
+  #idle: NodeJS.Timeout | null = null;
   readonly #listeners = new Set<() => void>();
   passes = 0;
 
@@ -54,6 +57,14 @@ export class StatsSampler {
     this.passes++;
     this.#previous = this.#latest;
     this.#latest = { at: Date.now(), figures };
+    // Passes keep the files they read open for the next one; with no next
+    // pass (a one-shot reader left, the last stream closed) nothing would
+    // ever close those of containers removed meanwhile.
+    if (this.#d.release) {
+      if (this.#idle) clearTimeout(this.#idle);
+      this.#idle = setTimeout(() => { this.#idle = null; if (!this.#timer) this.#d.release?.(); }, 2 * this.#interval);
+      this.#idle.unref();
+    }
   }
 
   #pairOf(id: string): StatsPair {
@@ -110,7 +121,9 @@ export class StatsSampler {
 
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
-    this.#timer = null;
+    if (this.#idle) clearTimeout(this.#idle);
+    this.#timer = this.#idle = null;
+    this.#d.release?.();
     this.#listeners.clear();
   }
 }

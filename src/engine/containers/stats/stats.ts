@@ -43,6 +43,7 @@ export class ContainerStatsService {
         id: r.id, pid: r.state.pid, ownNetwork: r.hostConfig.networkMode !== 'host' && !r.hostConfig.networkMode.startsWith('container:'),
       })),
       readAll: readAllStats,
+      release: () => statFiles.close(),
     });
   }
 
