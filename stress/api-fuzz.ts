@@ -45,8 +45,8 @@ try {
   const findings = d.logs().split('\n').filter((l) => /"level":"(error|fatal)"|unhandled|uncaught/i.test(l));
   console.log(JSON.stringify({
     seed, requests: totals.requests, seconds: Math.round(totals.ms / 1000), byStatus: totals.byStatus,
-    serverErrors: totals.serverErrors.length, firstServerErrors: totals.serverErrors.slice(0, 5),
-    alive: d.running && await ping(d.socket), logFindings: findings.length, firstFindings: findings.slice(0, 5),
+    serverErrors: totals.serverErrors.length, firstServerErrors: (totals.serverErrors as Array<{ request: string }>).slice(0, 5).map((e) => ({ ...e, request: e.request.slice(0, 200) })),
+    alive: d.running && await ping(d.socket), logFindings: findings.length, firstFindings: findings.slice(0, 5).map((l) => l.slice(0, 400)),
     fdsBaseline: baseline, fdsAfter: n, containersRemoved: list.length,
   }, null, 2));
 } finally {

@@ -81,13 +81,19 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
         await ingest.abort();
         throw err;
       }
-      const blob = await ingest.commit();
+      // Leased before the blob is visible, so no collection can take it meanwhile.
+      let chain = '';
+      let release = () => {};
+      const blob = await ingest.commit({}, async (b) => {
+        const ids = chainIds([...(base?.config.rootfs.diff_ids ?? []), b.digest]);
+        chain = ids[ids.length - 1]!;
+        release = await w.lease([b.digest, chain], []);
+      });
       written.push(blob.digest);
       if (!(o.skipEmptyLayer && t.changes === 0)) {
+        releases.push(release);
+        newChain = chain;
         const diffId = blob.digest;
-        const ids = chainIds([...(base?.config.rootfs.diff_ids ?? []), diffId]);
-        newChain = ids[ids.length - 1]!;
-        releases.push(await w.lease([blob.digest, newChain], [blob.digest]));
         const size = t.contentBytes;
         if (o.consumeSnapshot) {
           await w.snapshotter.commit(o.snapshotKey, newChain, { diffId, size });
@@ -98,6 +104,7 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
         layer = { digest: blob.digest, mediaType: MEDIA_TYPE_LAYER_TAR, size: blob.size, diffId, uncompressedSize: size };
       } else {
         // The empty tar nothing will reference (unless another image already does).
+        release();
         await w.mutex.run(() => collect(w.gc, { chainIds: [], blobs: [blob.digest] }));
         written.pop();
       }

@@ -24,7 +24,16 @@ export interface StoredLayer {
  * Stores src as a gzip-compressed layer blob, computing its diffID on the
  * way. maxBytes bounds the uncompressed size (decompression bombs).
  */
-export async function storeLayer(content: ContentStore, src: NodeJS.ReadableStream | AsyncIterable<Buffer>, maxBytes: number): Promise<StoredLayer> {
+/**
+ * Stores a layer tar (any compression) as a gzip blob. `lease` is called
+ * with the blob's digest and diffID before the blob becomes visible, so a
+ * concurrent collection cannot take it (see Ingest.commit); its release is
+ * returned with the layer.
+ */
+export async function storeLayer(
+  content: ContentStore, src: NodeJS.ReadableStream | AsyncIterable<Buffer>, maxBytes: number,
+  lease?: (keys: string[]) => Promise<() => void>,
+): Promise<StoredLayer & { release: () => void }> {
   const { stream } = await decompress(src);
   const hash = createHash('sha256');
   let tarSize = 0;
@@ -44,13 +53,19 @@ export async function storeLayer(content: ContentStore, src: NodeJS.ReadableStre
   const gz = zlib.createGzip({ level: zlib.constants.Z_BEST_SPEED });
   pipeline(stream, counter, gz, () => {});
   let blob;
+  let diffId = '';
+  let release = () => {};
   try {
-    blob = await content.ingest(gz);
+    blob = await content.ingest(gz, {}, async (b) => {
+      diffId = `sha256:${hash.digest('hex')}`;
+      if (lease) release = await lease([b.digest, diffId]);
+    });
   } catch (err) {
+    release();
     gz.destroy();
     throw err;
   }
-  return { digest: blob.digest, size: blob.size, diffId: `sha256:${hash.digest('hex')}`, tarSize };
+  return { digest: blob.digest, size: blob.size, diffId, tarSize, release };
 }
 
 /** Applies a stored gzip layer blob as chainId on top of parent; checks the diffID. */

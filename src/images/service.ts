@@ -162,12 +162,11 @@ export class BerthImageService implements ImageService {
     const platform = parsePlatform(opts.platform);
     const runConfig = applyChanges(opts.baseConfig ?? {}, opts.changes ?? []);
 
-    const stored = await storeLayer(this.content, src, this.#maxLayerBytes);
+    const stored = await storeLayer(this.content, src, this.#maxLayerBytes, (keys) => this.#lease(keys, []));
     const chainId = stored.diffId;
     const written = [stored.digest];
-    const releases: Array<() => void> = [];
+    const releases: Array<() => void> = [stored.release];
     try {
-      releases.push(await this.#lease([stored.digest, chainId], [stored.digest]));
       const layer = await applyStoredLayer(this.content, this.snapshotter, stored, chainId, null);
       const created = opts.created ?? new Date().toISOString();
       const config: ImageConfigFile & { comment?: string } = {

@@ -45,8 +45,14 @@ export interface Ingest {
   /** Bytes written so far (where a resumed keyed ingest starts). */
   readonly offset: number;
   write(chunk: Buffer): Promise<void>;
-  /** Verifies, fsyncs and renames into place; the ingest is gone afterwards, whether it succeeds or not. */
-  commit(expected?: Expected): Promise<BlobInfo>;
+  /**
+   * Verifies, fsyncs and renames into place; the ingest is gone afterwards,
+   * whether it succeeds or not. `hold` runs once the digest is known and
+   * before the blob becomes visible: a caller takes its lease there, so a
+   * collection can never remove the blob (or an identical one already
+   * stored) between the rename and the lease.
+   */
+  commit(expected?: Expected, hold?: Hold): Promise<BlobInfo>;
   /** Drops the bytes written. */
   abort(): Promise<void>;
   /** Closes without dropping: a keyed ingest stays to be resumed. */
@@ -62,10 +68,13 @@ export interface IngestOptions {
   maxSize?: number;
 }
 
+/** Called with a verified blob just before it becomes visible (see Ingest.commit). */
+export type Hold = (blob: BlobInfo) => Promise<void>;
+
 /** The writing role. Writes are idempotent: an existing blob is kept. */
 export interface ContentWriter {
   writeBlob(data: Buffer | string, expected?: Expected): Promise<BlobInfo>;
-  ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected?: Expected): Promise<BlobInfo>;
+  ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected?: Expected, hold?: Hold): Promise<BlobInfo>;
   openIngest(opts?: IngestOptions): Promise<Ingest>;
 }
 
@@ -148,7 +157,7 @@ export class FileContentStore implements ContentStore {
     return this.ingest(Readable.from([buf]), expected);
   }
 
-  async ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected: Expected = {}): Promise<BlobInfo> {
+  async ingest(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, expected: Expected = {}, hold?: Hold): Promise<BlobInfo> {
     const w = await this.openIngest({
       ...(expected.digest ? { algorithm: parseDigest(expected.digest).algorithm } : {}),
       ...(expected.size !== undefined ? { maxSize: expected.size } : {}),
@@ -159,7 +168,7 @@ export class FileContentStore implements ContentStore {
       await w.abort();
       throw err;
     }
-    return w.commit(expected);
+    return w.commit(expected, hold);
   }
 
   async openIngest(opts: IngestOptions = {}): Promise<Ingest> {
@@ -246,7 +255,7 @@ class FileIngest implements Ingest {
     this.#offset += chunk.length;
   }
 
-  async commit(expected: Expected = {}): Promise<BlobInfo> {
+  async commit(expected: Expected = {}, hold?: Hold): Promise<BlobInfo> {
     if (this.#done) throw invalid('ingest already finished');
     this.#done = true;
     try {
@@ -260,6 +269,7 @@ class FileIngest implements Ingest {
       }
       await this.#fh.sync();
       await this.#fh.close();
+      await hold?.({ digest, size });
       await this.#store.place(this.#tmp, digest);
       return { digest, size };
     } finally {

@@ -5,11 +5,17 @@ import { invalid } from '../core/errors.ts';
 
 const NAME_CHARS = '[a-zA-Z0-9][a-zA-Z0-9_.-]';
 const NAME = new RegExp(`^${NAME_CHARS}+$`);
+/** The volume's directory is named after it: the kernel's NAME_MAX (names are ASCII here). */
+const NAME_MAX = 255;
 
 /** Throws dockerd's error for a name the local driver refuses. */
 export function validateVolumeName(name: string): void {
   if (name.length === 1) {
     throw invalid(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
+  }
+  // dockerd answers 500 "file name too long" from mkdir; the name is the client's mistake.
+  if (name.length > NAME_MAX) {
+    throw invalid(`create ${name.slice(0, 64)}...: volume name is too long (${name.length} characters; at most ${NAME_MAX})`);
   }
   if (!NAME.test(name)) {
     throw invalid(`create ${name}: ${JSON.stringify(name)} includes invalid characters for a local volume name, only ${JSON.stringify(NAME_CHARS)} are allowed. If you intended to pass a host directory, use absolute path`);

@@ -273,6 +273,23 @@ export function fuzzCase(seed: number, n: number, t: FuzzTargets): FuzzCase {
   return { kind: 'silent client', chunks: r() < 0.5 ? [] : [Buffer.from('GET /_ping HTTP/1.1\r\nHost: x\r\n')], closeAfterMs: 150 };
 }
 
+/**
+ * Whether `got` holds a whole response: the daemon keeps HTTP/1.1
+ * connections open, so the client must know when the answer is complete
+ * rather than wait for a close.
+ */
+function answered(got: Buffer, head: boolean): boolean {
+  const end = got.indexOf('\r\n\r\n');
+  const headers = got.subarray(0, end).toString('latin1');
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(headers)?.[1]);
+  if (head || status === 204 || status === 304 || status === 101) return true;
+  const body = got.length - end - 4;
+  const length = /\r\ncontent-length: *(\d+)/i.exec(headers);
+  if (length) return body >= Number(length[1]);
+  if (/\r\ntransfer-encoding: *chunked/i.test(headers)) return got.subarray(got.length - 5).toString('latin1') === '0\r\n\r\n';
+  return false;
+}
+
 export interface FuzzOutcome {
   status: number | null;
   ms: number;
@@ -284,6 +301,7 @@ export interface FuzzOutcome {
  * nothing) and always closes the connection.
  */
 export function sendCase(socket: string, c: FuzzCase, timeoutMs = 5000): Promise<FuzzOutcome> {
+  const head = c.chunks[0]?.subarray(0, 5).toString('latin1') === 'HEAD ';
   return new Promise((resolve) => {
     const t0 = Date.now();
     const s = net.connect(socket);
@@ -302,7 +320,7 @@ export function sendCase(socket: string, c: FuzzCase, timeoutMs = 5000): Promise
     s.on('close', finish);
     s.on('data', (b: Buffer) => {
       got = Buffer.concat([got, b]);
-      if (c.headOnly && got.includes('\r\n\r\n')) finish();
+      if (got.includes('\r\n\r\n') && (c.headOnly || answered(got, head))) finish();
     });
     s.on('end', finish);
     s.on('connect', () => {

@@ -87,10 +87,12 @@ export const CREATE_BODY: GoType = struct('runconfig.ContainerConfigWrapper', {
   Platform: any,
 });
 
-// The kernel's limits on strings a container's start hands to a syscall.
-const HOST_NAME_MAX = 64;     // sethostname(2), setdomainname(2): __NEW_UTS_LEN
-const PATH_MAX = 4096;        // any path the runtime opens or mounts
-const MAX_ARG_STRLEN = 131072; // execve(2): one argument or environment string (32 pages)
+// The kernel's limits on strings a container's start hands to a syscall, in
+// bytes of the string itself: PATH_MAX and MAX_ARG_STRLEN count the
+// terminating NUL, __NEW_UTS_LEN does not.
+const HOST_NAME_MAX = 64;             // sethostname(2), setdomainname(2): __NEW_UTS_LEN
+const PATH_MAX = 4096 - 1;            // any path the runtime opens or mounts
+const MAX_ARG_STRLEN = 131072 - 1;    // execve(2): one argument or environment string (32 pages)
 
 interface StringLimit {
   path: readonly string[];

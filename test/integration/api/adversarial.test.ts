@@ -13,7 +13,7 @@ import { apiRequest, ping } from '../../helpers/api.ts';
 import { runFuzz, type FuzzTargets } from '../../helpers/api-fuzz.ts';
 
 const SEED = 11;
-const COUNT = Number(process.env.BERTH_FUZZ_COUNT ?? 150);
+const COUNT = Number(process.env.BERTH_FUZZ_COUNT ?? 3000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fds = (d: PrivateDaemon) => readdirSync(`/proc/${d.pid}/fd`).length;
 

@@ -27,8 +27,8 @@ async function settle(d: PrivateDaemon, baseline: number, ms = 3000): Promise<nu
   return n;
 }
 
-async function createContainer(d: PrivateDaemon, start: boolean): Promise<string> {
-  const r = await apiRequest(d.socket, 'POST', '/containers/create', { body: { Image: 'busybox', Cmd: ['sleep', '1000'] } });
+async function createContainer(d: PrivateDaemon, start: boolean, extra: Record<string, unknown> = {}): Promise<string> {
+  const r = await apiRequest(d.socket, 'POST', '/containers/create', { body: { Image: 'busybox', Cmd: ['sleep', '1000'], ...extra } });
   assert.equal(r.status, 201, r.body);
   const id = JSON.parse(r.body).Id as string;
   if (start) assert.equal((await apiRequest(d.socket, 'POST', `/containers/${id}/start`)).status, 204);
@@ -36,10 +36,10 @@ async function createContainer(d: PrivateDaemon, start: boolean): Promise<string
 }
 
 /** An upgraded attach as the docker CLI sends it; resolves once the 101 is in. */
-function upgradedAttach(d: PrivateDaemon, id: string): Promise<net.Socket> {
+function upgradedAttach(d: PrivateDaemon, id: string, stdin = false): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect(d.socket, () => {
-      s.write(`POST /v1.41/containers/${id}/attach?stream=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
+      s.write(`POST /v1.41/containers/${id}/attach?stream=1&stdout=1&stderr=1${stdin ? '&stdin=1' : ''} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`);
     });
     let got = '';
     s.on('data', (b: Buffer) => {
@@ -105,6 +105,21 @@ describe('attach releases what a departed client held', { skip: skipUnlessRoot()
     c.destroy();
     assert.equal(await settle(d, base, 500), base);
     // The container starts later with nobody attached, and nothing is left of the session.
+    assert.equal((await apiRequest(d.socket, 'POST', `/containers/${created}/start`)).status, 204);
+    assert.equal((await apiRequest(d.socket, 'DELETE', `/containers/${created}?force=1`)).status, 204);
+    assert.equal(await settle(d, base), base);
+  });
+
+  test('docker run -i before the start: stdin attached (StdinOnce), input ended, then the client gone', async () => {
+    const created = await createContainer(d, false, { Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true });
+    await sleep(100);
+    const base = fds(d);
+    const c = await upgradedAttach(d, created, true);
+    c.end(); // stdin at EOF: the container's stdin is to be closed, the output still awaited
+    await sleep(300);
+    assert.equal(fds(d), base + 1, 'a half-closed attach is still served');
+    c.destroy();
+    assert.equal(await settle(d, base, 2500), base);
     assert.equal((await apiRequest(d.socket, 'POST', `/containers/${created}/start`)).status, 204);
     assert.equal((await apiRequest(d.socket, 'DELETE', `/containers/${created}?force=1`)).status, 204);
     assert.equal(await settle(d, base), base);

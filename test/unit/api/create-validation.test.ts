@@ -83,6 +83,10 @@ test('create: strings longer than the kernel takes are refused at create, naming
   assert.match((await create(api, JSON.stringify({ Image: 'busybox', WorkingDir: '/' + 'w'.repeat(5000) }))).message, /^invalid WorkingDir: .*PATH_MAX/);
   assert.match((await create(api, JSON.stringify({ Image: 'busybox', Env: ['A=' + 'x'.repeat(140_000)] }))).message, /^invalid Env: .*MAX_ARG_STRLEN/);
   assert.match((await create(api, JSON.stringify({ Image: 'busybox', Cmd: 'x'.repeat(140_000) }))).message, /^invalid Cmd: .*MAX_ARG_STRLEN/);
+  // The kernel's limit counts the terminating NUL: 131,071 bytes pass, 131,072 do not; PATH_MAX likewise.
+  assert.equal((await create(api, JSON.stringify({ Image: 'busybox', Cmd: ['x'.repeat(131_071)] }))).status, 201);
+  assert.match((await create(api, JSON.stringify({ Image: 'busybox', Cmd: ['x'.repeat(131_072)] }))).message, /is 131072 bytes long; a command argument \(MAX_ARG_STRLEN\) holds at most 131071/);
+  assert.match((await create(api, JSON.stringify({ Image: 'busybox', WorkingDir: '/' + 'w'.repeat(4095) }))).message, /is 4096 bytes long; .* holds at most 4095/);
 });
 
 test('JSON bodies: nesting deeper than the limit is a 400 naming it, at any depth', async (t) => {

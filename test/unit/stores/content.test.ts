@@ -62,6 +62,19 @@ describe('content store', () => {
     assert.deepEqual(readdirSync(`${root}/blobs/sha256`), []);
   });
 
+  test('hold runs with the verified digest before the blob is visible; a failing hold leaves nothing', async (t) => {
+    const { s, root } = store(t);
+    const seen: Array<{ digest: string; visible: boolean }> = [];
+    const info = await s.ingest(Readable.from([Buffer.from('held')]), {}, async (b) => {
+      seen.push({ digest: b.digest, visible: await s.has(b.digest) });
+    });
+    assert.deepEqual(seen, [{ digest: sha('held'), visible: false }]);
+    assert.equal(await s.has(info.digest), true);
+    await assert.rejects(s.ingest(Readable.from([Buffer.from('refused')]), {}, async () => { throw new Error('no lease'); }), /no lease/);
+    assert.equal(await s.has(sha('refused')), false);
+    assert.deepEqual(readdirSync(`${root}/ingest`), []);
+  });
+
   test('a failing source stream leaves nothing behind', async (t) => {
     const { s, root } = store(t);
     async function* broken() {

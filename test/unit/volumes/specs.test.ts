@@ -62,6 +62,9 @@ test('volume names and local driver options', () => {
   assert.throws(() => validateVolumeName('a'), /create a: volume name is too short/);
   assert.throws(() => validateVolumeName('foo/bar'), /create foo\/bar: "foo\/bar" includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed/);
   assert.throws(() => validateVolumeName('-ab'), /includes invalid characters/);
+  validateVolumeName('v'.repeat(255));
+  assert.throws(() => validateVolumeName('v'.repeat(256)), /volume name is too long \(256 characters; at most 255\)/);
+  assert.throws(() => validateVolumeName('v'.repeat(100_000)), (e: Error) => e.message.length < 200);
   validateVolumeOptions('v', {});
   validateVolumeOptions('v', { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' });
   assert.throws(() => validateVolumeOptions('v', { foo: 'bar' }), /create v: invalid option: "foo"/);
