@@ -70,7 +70,7 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
     const chown = step.chown ? w(step.chown) : '';
     const chmod = step.chmod ? parseChmod(w(step.chmod)) : undefined;
     const key = BuildCache.key([st.image?.id ?? 'scratch', createdBy, chown, String(chmod ?? ''), excludes.join(','), String(preserveOwner)]);
-    if (await b.fromCache(st, key)) return;
+    if (await b.fromCache(st, key, createdBy, st.config)) return;
 
     await b.withSnapshot(st, async (rootfs) => {
       const ids = chown ? resolveUser(rootfs, chown) : null;

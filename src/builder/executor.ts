@@ -8,13 +8,14 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { ContainerService } from '../core/container.ts';
-import type { ImageRecord } from '../core/image.ts';
+import type { ImageRecord, ImageRunConfig } from '../core/image.ts';
 import { BerthError, invalid, isCode, notFound } from '../core/errors.ts';
 import type { BerthImageService } from '../images/service.ts';
 import { toCommand, type Dockerfile, type Stage, type Step } from './parser/instructions.ts';
 import { ShellLex } from './parser/shell-lex.ts';
 import { parseDockerfile } from './parser/parser.ts';
 import type { BuildCache } from './cache.ts';
+import { CacheSources } from './cache-from.ts';
 import type { BuildContext } from './context.ts';
 import { runStep } from './steps.ts';
 import { platformArgs, shortId, StageState, type BuildOptions, type Progress, type PullImage } from './state.ts';
@@ -40,6 +41,7 @@ export class BuildRun {
   readonly #cache: BuildCache;
   readonly #pull: PullImage | undefined;
   readonly #pulled = new Map<string, Promise<void>>();
+  readonly #cacheFrom: CacheSources;
   readonly #df: Dockerfile;
   readonly #results = new Map<number, Promise<ImageRecord | null>>();
   #step = 0;
@@ -55,6 +57,7 @@ export class BuildRun {
     this.context = context;
     this.opts = opts;
     this.progress = progress;
+    this.#cacheFrom = new CacheSources(deps.images, opts.cacheFrom);
     const lex = new ShellLex(df.directives.escape);
     for (const step of df.metaArgs) {
       for (const a of step.args) {
@@ -196,11 +199,18 @@ export class BuildRun {
 
   // ---- helpers for steps ----
 
-  async fromCache(st: StageState, key: string): Promise<boolean> {
+  /** A step's image from the build cache or, failing that, from a --cache-from image. */
+  async fromCache(st: StageState, key: string, createdBy: string, runConfig: ImageRunConfig): Promise<boolean> {
     if (this.opts.noCache) return false;
-    const id = this.#cache.get(key);
-    if (!id) return false;
-    st.image = await this.images.resolve(id);
+    let id = this.#cache.get(key);
+    if (id) st.image = await this.images.resolve(id);
+    else {
+      const img = await this.#cacheFrom.lookup(st.image, createdBy, runConfig);
+      if (!img) return false;
+      this.#cache.put(key, img.id);
+      st.image = img;
+      id = img.id;
+    }
     st.config = structuredClone(st.image.config.config ?? {});
     if (!this.opts.quiet) this.progress.stream(` ---> Using cache\n ---> ${shortId(id)}\n`);
     return true;

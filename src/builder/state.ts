@@ -21,6 +21,8 @@ export interface BuildOptions {
   networkMode: string;
   quiet: boolean;
   secrets: Map<string, Buffer>;
+  /** --cache-from: images in the store whose history may stand in for steps. */
+  cacheFrom: string[];
 }
 
 export interface Progress {

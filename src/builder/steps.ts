@@ -152,7 +152,7 @@ async function configStep(b: BuildRun, st: StageState, step: Step): Promise<void
   if (step.kind === 'cmd') st.cmdSetInStage = true;
   const createdBy = `${NOP} ${text}`;
   const key = BuildCache.key([st.image?.id ?? 'scratch', 'config', createdBy]);
-  if (await b.fromCache(st, key)) { st.config = st.image!.config.config ?? {}; return; }
+  if (await b.fromCache(st, key, createdBy, config)) { st.config = st.image!.config.config ?? {}; return; }
   const img = await b.images.newImage({
     parent: st.image, parentId: st.image?.id ?? '', runConfig: config, history: { created_by: createdBy },
     ...(step.kind === 'maintainer' ? { author: step.value } : st.image?.config.author ? { author: st.image.config.author } : {}),
@@ -176,7 +176,7 @@ async function runStepImpl(b: BuildRun, st: StageState, step: Step & { kind: 'ru
   const mounts = step.mounts.map((m) => parseRunMount(st.word(m)));
   const network = step.network ?? (b.opts.networkMode || 'default');
   const key = BuildCache.key([st.image?.id ?? 'scratch', 'run', createdBy, network, JSON.stringify(mounts)]);
-  if (await b.fromCache(st, key)) return;
+  if (await b.fromCache(st, key, createdBy, st.config)) return;
   if (!st.image) throw invalid('RUN in a stage FROM scratch with nothing in it: there is no shell to run');
   const fromRoots = new Map<string, string>();
   const releases: Array<() => Promise<void>> = [];

@@ -29,6 +29,10 @@ export interface BuildQuery {
   labels?: Record<string, string>;
   networkmode?: string;
   remote?: string;
+  /** Images whose history may stand in for steps (sent as a JSON array). */
+  cachefrom?: string[];
+  /** os/arch[/variant] of the image to build. */
+  platform?: string;
   /** berth: a directory on the daemon's host read in place (same machine). */
   contextdir?: string;
   /** berth: build secrets as id=...,src=... (read by the daemon from its host). */
@@ -69,6 +73,7 @@ export class BuildApi {
         rm: q.rm === false ? false : undefined, forcerm: q.forcerm || undefined,
         networkmode: q.networkmode || undefined, remote: q.remote || undefined,
         contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
+        cachefrom: q.cachefrom?.length ? JSON.stringify(q.cachefrom) : undefined, platform: q.platform || undefined,
       },
       headers: context ? { 'Content-Type': 'application/x-tar' } : {},
       body: context,

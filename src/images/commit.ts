@@ -44,6 +44,11 @@ export interface NewImageOptions {
   parent: ImageRecord | null;
   /** The writable snapshot (on parent's top layer) whose changes become the new layer; none: config-only image. */
   snapshotKey?: string;
+  /**
+   * An existing layer (of another image in the store) appended as it is, instead of a snapshot's
+   * changes: a build step taken from --cache-from. Its chain must already be a committed layer.
+   */
+  reuseLayer?: LayerRecord;
   /** Turn the snapshot itself into the layer (it is gone afterwards); otherwise it stays as it is. */
   consumeSnapshot?: boolean;
   /** Paths of runtime mount points to leave out when they are empty (a container's snapshot). */
@@ -70,6 +75,7 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
   const releases: Array<() => void> = [];
   const written: string[] = [];
   let newChain: string | null = null;
+  let reusedChain: string | null = null;
   try {
     let layer: LayerRecord | null = null;
     if (o.snapshotKey) {
@@ -109,6 +115,15 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
         written.pop();
       }
     }
+    if (o.reuseLayer) {
+      const ids = chainIds([...(base?.config.rootfs.diff_ids ?? []), o.reuseLayer.diffId]);
+      newChain = ids[ids.length - 1]!;
+      releases.push(await w.lease([o.reuseLayer.digest, newChain], []));
+      if (!(await w.snapshotter.hasLayer(newChain))) throw internal(`layer ${newChain} to reuse is not in the store`);
+      layer = o.reuseLayer;
+      newChain = null; // not ours to collect on failure
+      reusedChain = ids[ids.length - 1]!;
+    }
     const created = o.created ?? new Date().toISOString();
     const cfgBase = base?.config;
     const history: ImageHistoryItem = {
@@ -141,7 +156,7 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
     const row: ImageRow = {
       id: configBlob.digest, manifestDigest, created,
       size: layers.reduce((n, l) => n + l.uncompressedSize, 0), config,
-      chainId: layer ? newChain : (base?.chainId ?? null), parent: o.parentId ?? '', layers, added: Date.now(),
+      chainId: layer ? (reusedChain ?? newChain) : (base?.chainId ?? null), parent: o.parentId ?? '', layers, added: Date.now(),
     };
     await w.mutex.run(async () => {
       w.db.transaction(() => {

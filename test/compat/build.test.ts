@@ -191,6 +191,40 @@ compatSuite('build', (s) => {
     assert.equal((await tgt.ok(['run', '--rm', 'here:2', 'cat', '/count'])).stdout, '2\n', 'the cache mount persists between builds');
   }, { only: 'berthd' });
 
+  s.test('--cache-from: steps of a pulled image (no local build cache) are reused, others are not', async (tgt) => {
+    const reg = await startBerthRegistry();
+    try {
+      const name = `${reg.host}/build/cached:1`;
+      const df = 'FROM busybox\nENV A=1\nCOPY f /f\nRUN cat /f > /g\nCMD ["cat", "/g"]\n';
+      const dir = context(tgt, 'cfrom', { 'Dockerfile': df, 'f': 'cached\n' });
+      assert.equal((await build(tgt, dir, ['-t', name])).code, 0);
+      const id = await inspect(tgt, name, '{{.Id}}');
+      await tgt.ok(['push', name]);
+      await tgt.ok(['rmi', name]);
+      // Nothing of that build is left locally (dockerd's cache is the removed image chain; berthd's has its own table).
+      if (tgt.name === 'berthd') await tgt.ok(['builder', 'prune', '-f']);
+      await tgt.ok(['pull', name]);
+      const without = await build(tgt, dir, ['-t', 'cfrom:none']);
+      assert.equal(without.code, 0, without.stderr);
+      assert.equal((without.stdout.match(/Using cache/g) ?? []).length, 0, without.stdout);
+      await tgt.ok(['rmi', 'cfrom:none']);
+      if (tgt.name === 'berthd') await tgt.ok(['builder', 'prune', '-f']);
+      const withIt = await build(tgt, dir, ['--cache-from', name, '--cache-from', 'nosuch:image', '-t', 'cfrom:1']);
+      assert.equal(withIt.code, 0, withIt.stderr + withIt.stdout);
+      assert.equal((withIt.stdout.match(/Using cache/g) ?? []).length, 4, withIt.stdout);
+      assert.equal(await inspect(tgt, 'cfrom:1', '{{.Id}}'), id, 'the last step is the source image itself');
+      assert.equal((await tgt.ok(['run', '--rm', 'cfrom:1'])).stdout, 'cached\n');
+      // A changed file: the steps before it still come from the source, the rest run.
+      writeFileSync(join(dir, 'f'), 'changed\n');
+      const changed = await build(tgt, dir, ['--cache-from', name, '-t', 'cfrom:2']);
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.equal((changed.stdout.match(/Using cache/g) ?? []).length, 1, changed.stdout);
+      assert.equal((await tgt.ok(['run', '--rm', 'cfrom:2'])).stdout, 'changed\n');
+    } finally {
+      await reg.stop();
+    }
+  });
+
   s.test('FROM an image the store lacks is pulled (and pushed images built here pull back)', async (tgt) => {
     const reg = await startBerthRegistry();
     try {

@@ -30,6 +30,19 @@ function jsonMap(q: URLSearchParams, name: string): Map<string, string> {
   return out;
 }
 
+function jsonList(q: URLSearchParams, name: string): string[] {
+  const raw = q.get(name);
+  if (!raw) return [];
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw invalid(`invalid ${name} JSON: ${raw}`);
+  }
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`invalid ${name}: ${raw} is not a JSON array of strings`);
+  return v as string[];
+}
+
 function secrets(q: URLSearchParams): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const spec of q.getAll('secrets')) {
@@ -66,6 +79,7 @@ export async function build(ctx: Ctx): Promise<void> {
     networkMode: q.get('networkmode') || 'default',
     quiet: boolParam(q, 'q'),
     secrets: secrets(q),
+    cacheFrom: jsonList(q, 'cachefrom'),
   };
   for (const t of opts.tags) ctx.deps.builder!.checkTag(t);
   const remote = q.get('remote');

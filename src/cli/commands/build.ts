@@ -70,6 +70,7 @@ export const build: CommandDef = {
   args: exactArgs(1),
   flags: [
     { name: 'build-arg', type: 'list', usage: 'Set build-time variables' },
+    { name: 'cache-from', type: 'list', usage: 'Images to consider as cache sources' },
     { name: 'file', short: 'f', type: 'string', usage: "Name of the Dockerfile (Default is 'PATH/Dockerfile')" },
     { name: 'force-rm', type: 'bool', usage: 'Always remove intermediate containers' },
     { name: 'iidfile', type: 'string', usage: 'Write the image ID to the file' },
@@ -94,7 +95,7 @@ export const build: CommandDef = {
       t: tags, buildargs: keyValues(list(flags.values['build-arg']), 'build-arg'), labels: keyValues(list(flags.values.label), 'label'),
       target: str(flags.values.target) || undefined, nocache: flags.values['no-cache'] === true, pull: flags.values.pull === true,
       q: quiet, rm: flags.values.rm !== false, forcerm: flags.values['force-rm'] === true,
-      networkmode: str(flags.values.network) || undefined,
+      networkmode: str(flags.values.network) || undefined, cachefrom: list(flags.values['cache-from']),
       secrets: list(flags.values.secret).map((s) => s.replace(/(^|,)(src|source)=([^,]+)/, (_m, p: string, k: string, v: string) => `${p}${k}=${resolve(ctx.io.cwd, v)}`)),
     };
     const target = args[0]!;
