@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-# xz-utils and bzip2 decompress imported archives in those formats.
-pkgs=(runc crun conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2)
+# xz-utils and bzip2 decompress imported archives in those formats; git
+# clones build contexts given as git URLs.
+pkgs=(runc crun conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2 git)
 # For tests and benchmarks: the reference engine and the reference registry
 # (distribution) to compare against, and skopeo.
 if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose); fi

@@ -19,9 +19,10 @@ import { rememberFile } from './file-hash.ts';
 export class BuildContext {
   readonly root: string;
   readonly ignore: IgnoreMatcher;
-  readonly #owned: boolean;
+  /** What close() removes: the extracted or cloned tree this context lives in (null: a folder read in place). */
+  readonly #owned: string | null;
 
-  private constructor(root: string, ignore: IgnoreMatcher, owned: boolean) {
+  private constructor(root: string, ignore: IgnoreMatcher, owned: string | null) {
     this.root = root;
     this.ignore = ignore;
     this.#owned = owned;
@@ -35,7 +36,7 @@ export class BuildContext {
     try {
       const { stream } = await decompress(src);
       await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, ...(maxBytes ? { limits: { maxBytes } } : {}) });
-      return new BuildContext(dir, loadIgnore(dir, dockerfile), true);
+      return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw invalid(`invalid build context: ${(err as Error).message}`);
@@ -45,7 +46,12 @@ export class BuildContext {
   static inPlace(dir: string, dockerfile: string): BuildContext {
     const st = fs.statSync(dir, { throwIfNoEntry: false });
     if (!st?.isDirectory()) throw invalid(`unable to prepare context: path "${dir}" not found`);
-    return new BuildContext(fs.realpathSync(dir), loadIgnore(dir, dockerfile), false);
+    return new BuildContext(fs.realpathSync(dir), loadIgnore(dir, dockerfile), null);
+  }
+
+  /** A directory inside a tree the builder made (a git clone): close() removes the whole tree. */
+  static owned(tree: string, dir: string, dockerfile: string): BuildContext {
+    return new BuildContext(fs.realpathSync(dir), loadIgnore(dir, dockerfile), tree);
   }
 
   /** An empty context (a remote Dockerfile, or a Dockerfile from stdin). */
@@ -53,7 +59,7 @@ export class BuildContext {
     fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
     fs.mkdirSync(dir, { mode: 0o700 });
-    return new BuildContext(dir, new IgnoreMatcher([]), true);
+    return new BuildContext(dir, new IgnoreMatcher([]), dir);
   }
 
   /** The Dockerfile's text, read inside the context. */
@@ -74,7 +80,7 @@ export class BuildContext {
 
   /** Removes an extracted context (off the event loop: it can be hundreds of MB). */
   async close(): Promise<void> {
-    if (this.#owned) await fs.promises.rm(this.root, { recursive: true, force: true });
+    if (this.#owned) await fs.promises.rm(this.#owned, { recursive: true, force: true });
   }
 }
 

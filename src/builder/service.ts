@@ -13,6 +13,7 @@ import { parse, type Dockerfile } from './parser/instructions.ts';
 import { BuildCache } from './cache.ts';
 import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
+import { cloneGitContext } from './git.ts';
 import { shortId, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildServiceDeps {
@@ -52,6 +53,12 @@ export class BuildService {
 
   async contextFromTar(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, dockerfile: string): Promise<BuildContext> {
     return BuildContext.fromTar(src, `${this.root}/tmp`, dockerfile);
+  }
+
+  /** A git URL (`url#ref:dir`) cloned into the builder's temp dir. */
+  async contextFromGit(url: string, dockerfile: string): Promise<BuildContext> {
+    const { cloneRoot, contextDir } = await cloneGitContext(url, `${this.root}/tmp`);
+    return BuildContext.owned(cloneRoot, contextDir, dockerfile);
   }
 
   contextInPlace(dir: string, dockerfile: string): BuildContext {

@@ -10,6 +10,8 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { compatSuite, lines, type CompatTarget } from './target.ts';
 import { startBerthRegistry } from '../helpers/registry.ts';
+import { startGitServer } from '../helpers/git-server.ts';
+import { apiRequest } from '../helpers/api.ts';
 
 const CLASSIC = { env: { DOCKER_BUILDKIT: '0' } };
 
@@ -222,6 +224,36 @@ compatSuite('build', (s) => {
       assert.equal((await tgt.ok(['run', '--rm', 'cfrom:2'])).stdout, 'changed\n');
     } finally {
       await reg.stop();
+    }
+  });
+
+  s.test('git URL contexts: #ref:dir of a repository served on loopback, by the CLI and as the API\'s remote', async (tgt) => {
+    const g = await startGitServer(tgt.tmpDir('git'), {
+      master: { 'Dockerfile': 'FROM busybox\nCOPY which /which\n', 'which': 'master\n' },
+      feature: { 'sub/Dockerfile': 'FROM busybox\nCOPY . /ctx/\nCMD ["cat", "/ctx/which"]\n', 'sub/which': 'feature-sub\n', 'top': 'outside sub\n' },
+    });
+    try {
+      const r = await build(tgt, `${g.url}#feature:sub`, ['-t', 'git:1']);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.equal((await tgt.ok(['run', '--rm', 'git:1'])).stdout, 'feature-sub\n');
+      assert.equal((await tgt.ok(['run', '--rm', 'git:1', 'ls', '/ctx'])).stdout, 'Dockerfile\nwhich\n', 'only the subdir is the context');
+      const dflt = await build(tgt, g.url, ['-t', 'git:2']);
+      assert.equal(dflt.code, 0, dflt.stderr + dflt.stdout);
+      assert.equal((await tgt.ok(['run', '--rm', 'git:2', 'cat', '/which'])).stdout, 'master\n', 'the ref defaults to master');
+      // docker-py (and berth build) send the URL as remote: the daemon clones.
+      const api = await apiRequest(tgt.daemon.socket, 'POST', `/build?t=git:api&remote=${encodeURIComponent(`${g.url}#feature:sub`)}`, { timeout: 60_000 });
+      assert.equal(api.status, 200, api.body);
+      assert.doesNotMatch(api.body, /errorDetail/);
+      assert.equal((await tgt.ok(['run', '--rm', 'git:api'])).stdout, 'feature-sub\n');
+      const bad = await build(tgt, `${g.url}#nosuch`, ['-t', 'git:bad']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /nosuch/);
+      const badDir = await apiRequest(tgt.daemon.socket, 'POST', `/build?remote=${encodeURIComponent(`${g.url}#feature:nodir`)}`, { timeout: 60_000 });
+      // dockerd 20.10 answers 500 for this bad input; berthd a 400.
+      assert.equal(badDir.status, tgt.name === 'dockerd' ? 500 : 400, badDir.body);
+      assert.match(badDir.body, /not a directory|no such file|nodir/i);
+    } finally {
+      await g.stop();
     }
   });
 

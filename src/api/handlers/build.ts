@@ -6,6 +6,7 @@
 // an HTTP error; later ones end the JSON stream with an errorDetail line.
 
 import { httpGet, ok } from '../../builder/http-get.ts';
+import { isGitUrl } from '../../builder/git.ts';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Ctx } from '../context.ts';
@@ -88,8 +89,10 @@ export async function build(ctx: Ctx): Promise<void> {
   let dockerfileText: string | undefined;
   if (contextDir) {
     context = builder.contextInPlace(contextDir, opts.dockerfile);
+  } else if (remote && isGitUrl(remote)) {
+    context = await builder.contextFromGit(remote, opts.dockerfile);
   } else if (remote) {
-    if (!/^https?:\/\//.test(remote)) throw invalid(`unsupported remote context "${remote}": only http(s) tarball or Dockerfile URLs`);
+    if (!/^https?:\/\//.test(remote)) throw invalid(`remoteURL (${remote}) could not be recognized as URL`);
     const res = await httpGet(remote).catch((err: Error) => { throw invalid(`failed to GET ${remote}: ${err.message}`); });
     if (!ok(res)) {
       res.resume();

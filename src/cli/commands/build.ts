@@ -13,6 +13,7 @@ import { StatusError } from '../errors.ts';
 import { jsonMessages } from '../../client/index.ts';
 import type { BuildQuery } from '../../client/build.ts';
 import { parseNormalizedNamed } from '../options/reference.ts';
+import { isGitUrl } from '../../core/git-url.ts';
 
 function keyValues(items: string[], what: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,7 +111,7 @@ export const build: CommandDef = {
         body = Readable.from([dockerfileTar(data)]);
       }
       sent = data.length;
-    } else if (/^https?:\/\//.test(target)) {
+    } else if (/^https?:\/\//.test(target) || isGitUrl(target)) {
       q.remote = target;
       if (file) q.dockerfile = file;
     } else {
