@@ -15,6 +15,7 @@ import type { ContainerCommits } from '../engine/containers/commit.ts';
 import type { VolumeService } from '../core/volume.ts';
 import type { ApiLimits } from './limits.ts';
 import type { DistributionService } from '../images/distribution/service.ts';
+import type { ImageArchives } from '../images/archive/service.ts';
 import type { NetworkService } from '../core/network.ts';
 import type { BuildService } from '../builder/service.ts';
 
@@ -34,6 +35,8 @@ export interface ApiDeps {
   limits?: Partial<ApiLimits>;
   /** pull / push (absent in API tests that do not need them). */
   distribution?: Pick<DistributionService, 'pull' | 'push' | 'login'>;
+  /** docker save / load (absent in API tests that do not need them). */
+  archives?: Pick<ImageArchives, 'save' | 'read'>;
   /** Absent in daemons (and tests) without networking: the network endpoints answer 404. */
   networks?: NetworkService;
   /** The Dockerfile builder. */

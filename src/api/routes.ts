@@ -9,6 +9,7 @@ import { attach } from './handlers/attach.ts';
 import { attachWs } from './handlers/attach-ws.ts';
 import * as images from './handlers/images.ts';
 import * as distribution from './handlers/distribution.ts';
+import * as imageArchive from './handlers/image-archive.ts';
 import * as commit from './handlers/commit.ts';
 import * as archive from './handlers/archive.ts';
 import * as volumes from './handlers/volumes.ts';
@@ -65,6 +66,9 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },
   { method: 'POST', path: '/auth', handler: distribution.login },
   { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
+  { method: 'GET', path: '/images/get', handler: imageArchive.saveMany },
+  { method: 'GET', path: '/images/{name*}/get', handler: imageArchive.saveOne },
+  { method: 'POST', path: '/images/load', handler: imageArchive.load },
   { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
 
   { method: 'POST', path: '/volumes/create', handler: volumes.create },

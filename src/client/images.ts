@@ -70,6 +70,18 @@ export class ImagesApi {
     });
   }
 
+  /** GET /images/get?names=...: the tar archive of `docker save`. */
+  save(names: string[]): Promise<IncomingMessage> {
+    return this.#r.call('GET', '/images/get', { query: { names } });
+  }
+
+  /** POST /images/load: the archive in, a JSON message stream out. */
+  load(source: Readable, quiet: boolean, contentLength?: number): Promise<IncomingMessage> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
+    if (contentLength !== undefined) headers['Content-Length'] = String(contentLength);
+    return this.#r.call('POST', '/images/load', { query: { quiet: quiet ? '1' : '0' }, headers, body: source });
+  }
+
   /** POST /images/create?fromImage=...: pulls; the response is a JSON message stream. */
   pull(fromImage: string, tag: string, platform?: string, registryAuth = 'e30='): Promise<IncomingMessage> {
     return this.#r.call('POST', '/images/create', {

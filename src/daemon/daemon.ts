@@ -10,6 +10,7 @@ import { openContentStore } from '../stores/content.ts';
 import { createSnapshotter } from '../stores/snapshots/index.ts';
 import { createImageService } from '../images/service.ts';
 import { DistributionService } from '../images/distribution/service.ts';
+import { ImageArchives } from '../images/archive/service.ts';
 import { tarDirectory } from '../images/export.ts';
 import { EventBus } from '../engine/events.ts';
 import { ContainerEngine } from '../engine/containers/service.ts';
@@ -126,7 +127,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
-    const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, networks: network, detachKeys: config.detachKeys });
+    const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
     await listen(server, config.host, config.group, log);
     cleanups.push(() => new Promise<void>((resolve) => {
       server.close(() => resolve());

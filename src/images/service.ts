@@ -20,7 +20,7 @@ import type { Snapshotter } from '../core/snapshot.ts';
 import { invalid, unavailable } from '../core/errors.ts';
 import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
-import type { ImageRow } from '../stores/metadata/images.ts';
+import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
 import { DEFAULT_LAYER_LIMITS } from '../stores/snapshots/apply.ts';
 import { tarStream } from '../stores/tar/writer.ts';
 import { applyChanges } from './changes.ts';
@@ -232,6 +232,12 @@ export class BerthImageService implements ImageService {
     return tagTarget(repo, tag);
   }
 
+  /** An image event named by the image's ID (docker save, load). */
+  emitById(action: string, id: string): void {
+    const row = this.#db.images.get(id);
+    if (row) this.#emit(action, row, row.id);
+  }
+
   emitTag(id: string, name: string): void {
     const row = this.#db.images.get(id);
     if (row) this.#emit('tag', row, familiarString(tagTarget(name)));
@@ -264,6 +270,18 @@ export class BerthImageService implements ImageService {
     return 0;
   }
 
+  /** A stored layer some image has for this diffID, whose blob is still here (load reuses it). */
+  async knownLayer(diffId: string): Promise<LayerRecord | undefined> {
+    for (const r of this.#db.images.list()) {
+      const l = r.layers.find((x) => x.diffId === diffId);
+      if (l && await this.content.has(l.digest)) return l;
+    }
+    return undefined;
+  }
+
+  /** The limit on one layer's uncompressed bytes (import, load). */
+  get maxLayerBytes(): number { return this.#maxLayerBytes; }
+
   /** Normalized repo digests of the images holding a blob (where it came from, for mounts). */
   reposWithBlob(digest: string): string[] {
     const out: string[] = [];
@@ -289,7 +307,7 @@ export class BerthImageService implements ImageService {
    * in one transaction. Returns whether the image was new and whether every
    * tag already pointed at it (docker's "Image is up to date").
    */
-  async register(row: ImageRow, tags: string[], digests: string[], action = 'pull'): Promise<{ isNew: boolean; upToDate: boolean }> {
+  async register(row: ImageRow, tags: string[], digests: string[], action = 'pull', oneEvent = false): Promise<{ isNew: boolean; upToDate: boolean }> {
     return this.#mutex.run(async () => {
       let upToDate = true;
       const isNew = !this.#db.images.get(row.id);
@@ -299,8 +317,9 @@ export class BerthImageService implements ImageService {
         for (const d of digests) this.#db.images.addDigest(d, row.id);
       });
       const stored = this.#db.images.get(row.id)!;
-      for (const t of tags) this.#emit(action, stored, familiar(t));
-      if (!tags.length) this.#emit(action, stored, row.id);
+      // docker load reports one event per image, named by its ID; pull one per tag.
+      if (!oneEvent) for (const t of tags) this.#emit(action, stored, familiar(t));
+      if (!tags.length || oneEvent) this.#emit(action, stored, row.id);
       return { isNew, upToDate: upToDate && !isNew };
     });
   }

@@ -72,7 +72,7 @@ function service(ctx: Ctx) {
   return d;
 }
 
-async function streaming(ctx: Ctx, run: (sink: (m: ProgressMessage) => void) => Promise<void>): Promise<void> {
+export async function streaming(ctx: Ctx, run: (sink: (m: ProgressMessage) => void) => Promise<void>): Promise<void> {
   const out = new MessageStream(ctx.res);
   try {
     await run(out.write);

@@ -41,6 +41,8 @@ const images = entry('images', 'List images', async () => (await import('./image
 const rmi = entry('rmi', 'Remove one or more images', async () => (await import('./images-manage.ts')).rmi);
 const tag = entry('tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE', async () => (await import('./images-manage.ts')).tag);
 const importCmd = entry('import', 'Import the contents from a tarball to create a filesystem image', async () => (await import('./images-manage.ts')).importCmd);
+const save = entry('save', 'Save one or more images to a tar archive (streamed to STDOUT by default)', async () => (await import('./save-load.ts')).save);
+const load = entry('load', 'Load an image from a tar archive or STDIN', async () => (await import('./save-load.ts')).load);
 const history = entry('history', 'Show the history of an image', async () => (await import('./history.ts')).history);
 const version = entry('version', 'Show the berth version information', async () => (await import('./version.ts')).version);
 const info = entry('info', 'Display system-wide information', async () => (await import('./info.ts')).info);
@@ -77,7 +79,7 @@ const imageInspect = entry('image inspect', 'Display detailed information on one
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, history, version, info, commit, diff, pull, push, login, logout, build, port,
+    images, rmi, tag, importCmd, save, load, history, version, info, commit, diff, pull, push, login, logout, build, port,
     pauseCmd, unpauseCmd, renameCmd, topCmd, updateCmd,
   ];
 }
@@ -105,8 +107,8 @@ export function groups(): CommandGroup[] {
       name: 'image',
       description: 'Manage images',
       commands: [
-        as(build, 'image build'), as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
-        as(rmi, 'image rm', ['remove']), as(tag, 'image tag'),
+        as(build, 'image build'), as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(load, 'image load'), as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
+        as(rmi, 'image rm', ['remove']), as(save, 'image save'), as(tag, 'image tag'),
       ],
     },
     {

@@ -9,6 +9,8 @@ export interface ProgressMessage {
   progressDetail?: { current?: number; total?: number };
   progress?: string;
   aux?: unknown;
+  /** Plain output lines (docker load's "Loaded image: ..."). */
+  stream?: string;
   error?: string;
   errorDetail?: { message: string };
 }
