@@ -26,6 +26,8 @@ export interface IpamPool {
   auxAddresses?: Record<string, string>;
   /** The gateway was chosen, not given: dockerd's inspect then omits it. */
   implicitGateway?: boolean;
+  /** No subnet was given: the pool came from the default address pools (no static --ip on it). */
+  auto?: boolean;
 }
 
 export interface NetworkRecord {
@@ -38,7 +40,8 @@ export interface NetworkRecord {
   ipv6: boolean;
   labels: Record<string, string>;
   options: Record<string, string>;
-  ipam: { driver: string; options: Record<string, string>; config: IpamPool[] };
+  /** options: null when the create request sent none (inspect shows null, as dockerd does). */
+  ipam: { driver: string; options: Record<string, string> | null; config: IpamPool[] };
   /** The host device: the bridge's name, or a macvlan/ipvlan parent. */
   device: string;
   mtu: number;
@@ -82,7 +85,7 @@ export interface NetworkCreateRequest {
   checkDuplicate?: boolean;
   labels?: Record<string, string>;
   options?: Record<string, string>;
-  ipam?: { driver?: string; options?: Record<string, string>; config?: Array<Partial<IpamPool>> };
+  ipam?: { driver?: string; options?: Record<string, string> | null; config?: Array<Partial<IpamPool>> };
 }
 
 export interface NetworkFilters {

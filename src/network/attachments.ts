@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../core/container.ts';
 import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
-import { conflict, invalid, notFound, isCode } from '../core/errors.ts';
+import { conflict, forbidden, invalid, notFound, isCode } from '../core/errors.ts';
 import { contains, intToIp, ipToInt, isIpv4, isMac, macForIp, parseCidr, pickAddress } from './ipam.ts';
 import { NetworkEngine, isRunning, type NetworkEngineDeps } from './service.ts';
 import { PortProxies, portRequests } from './ports.ts';
@@ -25,7 +25,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   constructor(deps: NetworkEngineDeps) {
     super(deps);
     this.#dns = new EmbeddedDns({
-      lookup: (net, name) => this.#lookup(net, name),
+      lookup: (net, name, from) => this.#lookup(net, name, from),
       reverse: (net, ip) => this.#reverse(net, ip),
       upstreams: (net, from) => this.#upstreams(net, from),
     }, this.log);
@@ -44,14 +44,23 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return [rec.name, rec.id.slice(0, 12), ...ep.config.aliases];
   }
 
-  #lookup(networkId: string, name: string): string[] | null {
+  #lookup(networkId: string, name: string, fromIp: string): string[] | null {
     const ips: string[] = [];
-    for (const ep of this.d.store.endpointsOn(networkId)) {
-      if (!ep.ip) continue;
+    const eps = this.d.store.endpointsOn(networkId).filter((e) => e.ip);
+    for (const ep of eps) {
       const rec = this.d.containers.get(ep.containerId);
       if (rec && this.#dnsNames(rec, ep).some((n) => n.toLowerCase() === name)) ips.push(ep.ip);
     }
-    return ips.length ? ips : null;
+    if (ips.length) return ips;
+    // Links on a user network (--link target:alias): the alias is the linking container's own name for the target.
+    const from = eps.find((e) => e.ip === fromIp);
+    for (const link of from?.config.links ?? []) {
+      const [target, alias] = link.replace(/^\//, '').split(':');
+      if ((alias ?? target)!.toLowerCase() !== name) continue;
+      const t = eps.find((e) => this.d.containers.get(e.containerId)?.name === target);
+      if (t) return [t.ip];
+    }
+    return null;
   }
 
   #reverse(networkId: string, ip: string): string | null {
@@ -132,6 +141,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     cfg.links = [...(links ?? []), ...(cfg.links ?? [])];
     if (cfg.ipv4Address) {
       if (n.isDefault) throw invalid('user specified IP address is supported on user defined networks only');
+      if (n.ipam.config[0]?.auto) throw invalid('user specified IP address is supported only when connecting to networks with user configured subnets');
       if (!isIpv4(cfg.ipv4Address)) throw invalid(`invalid IPv4 address: ${cfg.ipv4Address}`);
       const pool = n.ipam.config[0]!;
       const sub = parseCidr(pool.subnet);
@@ -220,8 +230,10 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return intToIp(ip);
   }
 
+  /** /etc/hosts lines of legacy links (default bridge only: on a user network a link is a DNS alias). */
   #linkHosts(rec: ContainerRecord, net: NetworkRecord): string[] {
     const out: string[] = [];
+    if (!net.isDefault) return out;
     for (const ep of this.d.store.endpointsOf(rec.id)) {
       if (ep.networkId !== net.id) continue;
       for (const link of ep.config.links) {
@@ -298,7 +310,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       throw invalid(`container cannot be disconnected from host network or connected to host network`);
     }
     if (this.d.store.endpointsOf(rec.id).some((e) => e.networkId === n.id)) {
-      throw conflict(`endpoint with name ${rec.name} already exists in network ${n.name}`);
+      throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
     }
     const cfg = this.#endpointConfig(n, config, []);
     this.d.store.addEndpoint(rec.id, n.id, cfg);
@@ -325,7 +337,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     const ep = this.d.store.endpointsOf(id).find((e) => e.networkId === n.id);
     if (!ep) {
       if (n.driver === 'host' || n.driver === 'null') throw invalid('container cannot be disconnected from host network or connected to host network');
-      throw notFound(`container ${id.slice(0, 12)} is not connected to network ${n.name}`);
+      throw notFound(`container ${id} is not connected to network ${n.name}`);
     }
     if (ep.hostIf) {
       try { this.d.plumbing.deleteLink(ep.hostIf); } catch (err) { this.log.warn('veth removal failed', { id, err }); }

@@ -9,8 +9,8 @@ import * as packet from 'dns-packet';
 import type { Logger } from '../core/logger.ts';
 
 export interface DnsResolver {
-  /** Addresses for a name on a network, or null when berth does not serve the name. */
-  lookup(networkId: string, name: string): string[] | null;
+  /** Addresses for a name on a network as the container at fromIp sees it, or null when berth does not serve the name. */
+  lookup(networkId: string, name: string, fromIp: string): string[] | null;
   /** The container name for an address on the network (PTR), or null. */
   reverse(networkId: string, ip: string): string | null;
   /** The upstream servers for a query from this address (its container's --dns). */
@@ -75,7 +75,7 @@ export class EmbeddedDns {
       const ptr = m ? this.#resolver.reverse(networkId, `${m[4]}.${m[3]}.${m[2]}.${m[1]}`) : null;
       if (ptr) return reply([{ type: 'PTR', name: question.name, ttl: TTL, class: 'IN', data: ptr }]);
     } else {
-      const ips = this.#resolver.lookup(networkId, name);
+      const ips = this.#resolver.lookup(networkId, name, rinfo.address);
       if (ips) {
         if (question.type === 'A') return reply(ips.map((ip) => ({ type: 'A', name: question.name, ttl: TTL, class: 'IN', data: ip })));
         return reply([]); // a berth name: no other record types (no IPv6)

@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.ts';
 import type {
   EndpointConfig, IpamPool, NetworkCreateRequest, NetworkFilters, NetworkRecord, NetworkService, NetworkView,
 } from '../core/network.ts';
-import { conflict, invalid, notFound } from '../core/errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
 import { type NetworkConfig, builtinNetworks, newNetworkId } from './config.ts';
 import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4, nextPoolSubnet, overlaps, parseCidr, type Cidr } from './ipam.ts';
 import type { Iptables, BridgeRules, PortRule } from './iptables.ts';
@@ -80,11 +80,11 @@ export class NetworkEngine implements NetworkService {
     if (!NAME.test(name)) throw invalid(`invalid network name "${name}": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     const driver = req.driver || 'bridge';
     if (['bridge', 'host', 'none', 'default'].includes(name)) {
-      if (this.d.store.networkByName(name) || name === 'default') throw invalid(`operation is not permitted on predefined ${name} network `);
+      if (this.d.store.networkByName(name) || name === 'default') throw forbidden(`operation is not permitted on predefined ${name} network `);
     }
     if (this.d.store.networkByName(name)) throw conflict(`network with name ${name} already exists`);
     if (!DRIVERS.has(driver)) {
-      if (driver === 'host' || driver === 'null') throw invalid(`only one instance of "${driver}" network is allowed`);
+      if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
       throw notFound(`plugin "${driver}" not found`);
     }
     if (req.ipv6) throw invalid('IPv6 networks are not supported by this berthd (--ipv6)');
@@ -95,7 +95,7 @@ export class NetworkEngine implements NetworkService {
     const rec: NetworkRecord = {
       id, name, driver: driver as NetworkRecord['driver'], created: new Date().toISOString(),
       internal: req.internal ?? false, attachable: req.attachable ?? false, ipv6: false,
-      labels: req.labels ?? {}, options, ipam: { driver: 'default', options: req.ipam?.options ?? {}, config: [pool] },
+      labels: req.labels ?? {}, options, ipam: { driver: 'default', options: req.ipam?.options ?? null, config: [pool] },
       device: '', mtu: 0, icc: true, isDefault: false,
     };
     if (driver === 'bridge') {
@@ -146,7 +146,7 @@ export class NetworkEngine implements NetworkService {
       if (c.gateway || c.ipRange) throw invalid('a gateway or ip-range needs a subnet (--subnet)');
       const sub = nextPoolSubnet(this.d.config.pools, used);
       if (!sub) throw invalid('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
-      return { subnet: cidrString(sub), gateway: intToIp(sub.base + 1), implicitGateway: true };
+      return { subnet: cidrString(sub), gateway: intToIp(sub.base + 1), auto: true };
     }
     // Like dockerd, host bits in the subnet are accepted and dropped.
     const subnet = parseCidr(c.subnet);
@@ -247,7 +247,7 @@ export class NetworkEngine implements NetworkService {
     if (f.dangling?.length) {
       const want = f.dangling[0] === 'true' || f.dangling[0] === '1';
       if (!['true', 'false', '1', '0'].includes(f.dangling[0]!)) throw invalid(`invalid filter 'dangling=${f.dangling[0]}'`);
-      const dangling = !builtin && this.d.store.endpointsOn(n.id).length === 0;
+      const dangling = !builtin && !this.d.store.endpointsOn(n.id).some((e) => e.ip);
       if (dangling !== want) return false;
     }
     return true;
@@ -262,15 +262,20 @@ export class NetworkEngine implements NetworkService {
   async remove(ref: string): Promise<void> {
     const n = this.resolveNetwork(ref);
     if (['bridge', 'host', 'none'].includes(n.name) && (n.isDefault || n.driver !== 'bridge')) {
-      throw conflict(`${n.name} is a pre-defined network and cannot be removed`);
+      throw forbidden(`${n.name} is a pre-defined network and cannot be removed`);
     }
-    const eps = this.d.store.endpointsOn(n.id);
+    // Like dockerd, only running containers hold an endpoint; created or
+    // stopped ones lose theirs with the network (their start then fails).
+    const eps = this.d.store.endpointsOn(n.id).filter((e) => e.ip);
     if (eps.length) {
       const names = eps.map((e) => this.d.containers.get(e.containerId)?.name ?? e.containerId.slice(0, 12));
       this.log.info('network in use', { network: n.name, containers: names });
       throw conflict(`error while removing network: network ${n.name} id ${n.id} has active endpoints`);
     }
-    this.d.store.deleteNetwork(n.id);
+    this.d.store.transaction(() => {
+      for (const e of this.d.store.endpointsOn(n.id)) this.d.store.removeEndpoint(e.containerId, n.id);
+      this.d.store.deleteNetwork(n.id);
+    });
     this.onNetworkDown(n);
     if (n.driver === 'bridge') {
       this.d.plumbing.deleteLink(n.device);
@@ -282,13 +287,22 @@ export class NetworkEngine implements NetworkService {
   async prune(filters: NetworkFilters = {}): Promise<string[]> {
     const gone: string[] = [];
     for (const n of this.list({ ...filters, type: ['custom'] })) {
-      if (this.d.store.endpointsOn(n.id).length) continue;
-      if (!this.#untilOk(n, filters)) continue;
+      if (this.d.store.endpointsOn(n.id).some((e) => e.ip)) continue;
+      if (!this.#untilOk(n, filters) || !this.#labelNotOk(n, filters)) continue;
       await this.remove(n.id);
       gone.push(n.name);
     }
     if (gone.length) this.d.events.emit('network', 'prune', '', { reclaimed: '0' });
     return gone;
+  }
+
+  /** prune's label!=key[=value]: networks carrying that label are kept. */
+  #labelNotOk(n: NetworkRecord, f: NetworkFilters & { 'label!'?: string[] }): boolean {
+    for (const l of f['label!'] ?? []) {
+      const i = l.indexOf('=');
+      if (i < 0 ? l in n.labels : n.labels[l.slice(0, i)] === l.slice(i + 1)) return false;
+    }
+    return true;
   }
 
   #untilOk(n: NetworkRecord, f: NetworkFilters & { until?: string[] }): boolean {

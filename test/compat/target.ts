@@ -18,6 +18,7 @@ import {
   DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, run, runOk, type RunOptions, type RunResult,
   skipUnlessRoot, startBerthd, startDockerd,
 } from '../helpers/daemon.ts';
+import { type DaemonNetwork, pickDaemonNetwork } from '../helpers/network.ts';
 
 export type TargetName = 'berthd' | 'dockerd';
 
@@ -37,6 +38,8 @@ export interface CompatTarget {
   fails(args: string[], code: number, opts?: RunOptions): Promise<RunResult>;
   /** A fresh directory for the test's files, removed with the daemon's dir. */
   tmpDir(name: string): string;
+  /** With SuiteOptions.network: the address pool both daemons allocate from (10.214.X.0/24 in /27s). */
+  readonly net: DaemonNetwork | null;
 }
 
 export interface SuiteOptions {
@@ -46,6 +49,12 @@ export interface SuiteOptions {
   resetContainers?: boolean;
   /** The daemon's configuration file (daemon.json keys both engines share). */
   daemonConfig?: Record<string, unknown>;
+  /**
+   * Networks under test: both daemons allocate from one private pool (see
+   * tgt.net), every custom network is pruned before each test and before
+   * the daemon goes (dockerd leaves its br- devices behind otherwise).
+   */
+  network?: boolean;
 }
 
 export interface TestOptions {
@@ -61,11 +70,13 @@ export interface SuiteContext {
 class Target implements CompatTarget {
   readonly name: TargetName;
   readonly daemon: PrivateDaemon;
+  readonly net: DaemonNetwork | null;
   #dirs = 0;
 
-  constructor(name: TargetName, daemon: PrivateDaemon) {
+  constructor(name: TargetName, daemon: PrivateDaemon, net: DaemonNetwork | null = null) {
     this.name = name;
     this.daemon = daemon;
+    this.net = net;
   }
 
   docker(args: string[], opts: RunOptions = {}): Promise<RunResult> {
@@ -97,18 +108,21 @@ class Target implements CompatTarget {
 }
 
 async function openTarget(opts: SuiteOptions): Promise<Target> {
+  const net = opts.network ? pickDaemonNetwork() : null;
   if (TARGET === 'dockerd') {
-    let args: string[] = [];
+    const args: string[] = net ? ['--default-address-pool', net.pool] : [];
     if (opts.daemonConfig) {
       // dockerd takes the last --config-file; the file goes with the suite's process.
       const dir = mkdtempSync('/tmp/dkrcfg-');
       writeFileSync(join(dir, 'daemon.json'), JSON.stringify(opts.daemonConfig));
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-      args = ['--config-file', join(dir, 'daemon.json')];
+      args.push('--config-file', join(dir, 'daemon.json'));
     }
-    return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore, args }));
+    return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore, args }), net);
   }
-  return new Target('berthd', await startBerthd({ logLevel: 'debug', ...(opts.daemonConfig ? { config: opts.daemonConfig } : {}) }));
+  return new Target('berthd', await startBerthd({
+    logLevel: 'debug', ...(opts.daemonConfig ? { config: opts.daemonConfig } : {}), ...(net ? { network: net } : {}),
+  }), net);
 }
 
 export function compatSuite(title: string, body: (s: SuiteContext) => void, opts: SuiteOptions = {}): void {
@@ -125,11 +139,16 @@ export function compatSuite(title: string, body: (s: SuiteContext) => void, opts
       }
     });
     after(async () => {
+      if (opts.network && target?.daemon.running) {
+        await target.removeAllContainers().catch(() => {});
+        await target.docker(['network', 'prune', '-f']).catch(() => {});
+      }
       await target?.daemon.cleanup();
     });
     if (opts.resetContainers ?? true) {
       beforeEach(async () => {
         if (target?.daemon.running) await target.removeAllContainers();
+        if (opts.network && target?.daemon.running) await target.ok(['network', 'prune', '-f']);
       });
     }
     body({

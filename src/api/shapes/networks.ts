@@ -22,7 +22,7 @@ export function toDockerNetwork(n: NetworkView, withContainers: boolean): Record
     EnableIPv6: n.ipv6,
     IPAM: {
       Driver: n.ipam.driver,
-      Options: n.driver === 'bridge' && !n.isDefault ? n.ipam.options : (Object.keys(n.ipam.options).length ? n.ipam.options : null),
+      Options: n.driver === 'bridge' && !n.isDefault ? n.ipam.options : (Object.keys(n.ipam.options ?? {}).length ? n.ipam.options : null),
       Config: n.ipam.config.map((p) => ({
         Subnet: p.subnet,
         ...(p.implicitGateway && !n.isDefault ? {} : { Gateway: p.gateway }),
@@ -62,7 +62,7 @@ export function decodeNetworkCreate(body: unknown): NetworkCreateRequest {
     if (!Array.isArray(cfg)) throw invalid('IPAM.Config must be a list');
     req.ipam = {
       driver: i.str('Driver') || 'default',
-      options: i.strMap('Options') ?? {},
+      options: i.strMap('Options') ?? null,
       config: cfg.map((c: unknown, k) => {
         const p = new JsonFields((c ?? {}) as Record<string, unknown>, `IPAM.Config[${k}].`);
         const out: { subnet?: string; gateway?: string; ipRange?: string; auxAddresses?: Record<string, string> } = {};

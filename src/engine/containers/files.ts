@@ -27,6 +27,12 @@ export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: Co
   else if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
   if (hc.dnsSearch.length) lines = lines.filter((l) => !/^\s*(search|domain)\s/.test(l)).concat([`search ${hc.dnsSearch.join(' ')}`]);
   if (hc.dnsOptions.length) lines = lines.filter((l) => !/^\s*options\s/.test(l)).concat([`options ${hc.dnsOptions.join(' ')}`]);
+  // Like dockerd's embedded resolver: names without dots go to it as they are (ndots:0) unless ndots was set.
+  if (embedded && !lines.some((l) => /^\s*options\s.*\bndots:/.test(l))) {
+    const at = lines.findIndex((l) => /^\s*options\s/.test(l));
+    if (at >= 0) lines[at] = `${lines[at]!.trimEnd()} ndots:0`;
+    else lines.push('options ndots:0');
+  }
   return lines.filter((l) => l.trim() !== '').join('\n') + '\n';
 }
 

@@ -159,20 +159,22 @@ describe('bridge networking', { skip: skipUnlessRoot() }, () => {
       assert.match(r.stderr, msg, `${args.join(' ')}: ${r.stderr}`);
     }
     assert.equal(await ok('network', 'ls', '-q'), before);
-    // A static address that is taken.
-    const sub = JSON.parse(await ok('network', 'inspect', 'appnet'))[0].IPAM.Config[0].Subnet as string;
-    const ip = sub.replace(/\.\d+\/\d+$/, (m) => `.${Number(m.slice(1).split('/')[0]) + 10}`);
-    await ok('run', '-d', '--name', 'st1', '--network', 'appnet', '--ip', ip, 'busybox', 'sleep', '60');
-    assert.equal(await ok('inspect', '-f', '{{.NetworkSettings.Networks.appnet.IPAddress}}', 'st1'), ip);
-    const taken = await docker('run', '-d', '--name', 'st2', '--network', 'appnet', '--ip', ip, 'busybox', 'sleep', '60');
+    // A static address that is taken (static addresses need a network with a --subnet, as on dockerd).
+    const sub = `${/base=(10\.214\.\d+)\./.exec(daemonNetworks.get(d)!.pool)![1]}.224/27`;
+    await ok('network', 'create', '--subnet', sub, 'fixednet');
+    const ip = sub.replace(/\.224\/27$/, '.234');
+    await ok('run', '-d', '--name', 'st1', '--network', 'fixednet', '--ip', ip, 'busybox', 'sleep', '60');
+    assert.equal(await ok('inspect', '-f', '{{.NetworkSettings.Networks.fixednet.IPAddress}}', 'st1'), ip);
+    const taken = await docker('run', '-d', '--name', 'st2', '--network', 'fixednet', '--ip', ip, 'busybox', 'sleep', '60');
     assert.notEqual(taken.code, 0);
     assert.match(taken.stderr, /Address already in use/);
     await ok('rm', '-f', 'st2');
     // In use: 409; then removable.
-    const rm = await docker('network', 'rm', 'appnet');
+    const rm = await docker('network', 'rm', 'fixednet');
     assert.notEqual(rm.code, 0);
     assert.match(rm.stderr, /has active endpoints/);
     await ok('rm', '-f', 'st1');
+    await ok('network', 'rm', 'fixednet');
     assert.deepEqual(netnsFiles(), []);
     assert.deepEqual(await veths(), []);
   });

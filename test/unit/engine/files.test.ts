@@ -19,3 +19,10 @@ test('resolv.conf: loopback nameservers are dropped off the host network, --dns 
   const custom = filterResolvConf(host, 'none', rec({ dns: ['192.0.2.9'], dnsSearch: ['a.test'], dnsOptions: ['ndots:2'] }));
   assert.equal(custom, 'nameserver 192.0.2.9\nsearch a.test\noptions ndots:2\n');
 });
+
+test('resolv.conf with the embedded DNS: its server only, ndots:0 unless ndots was asked for', () => {
+  const host = 'nameserver 192.0.2.1\noptions edns0\n';
+  assert.equal(filterResolvConf(host, 'none', rec({}), ['10.0.0.1']), 'options edns0 ndots:0\nnameserver 10.0.0.1\n');
+  assert.equal(filterResolvConf('nameserver 192.0.2.1\n', 'none', rec({}), ['10.0.0.1']), 'nameserver 10.0.0.1\noptions ndots:0\n');
+  assert.equal(filterResolvConf(host, 'none', rec({ dnsOptions: ['ndots:3'] }), ['10.0.0.1']), 'nameserver 10.0.0.1\noptions ndots:3\n');
+});
