@@ -16,6 +16,7 @@ import { ShellLex } from './parser/shell-lex.ts';
 import { parseDockerfile } from './parser/parser.ts';
 import type { BuildCache } from './cache.ts';
 import { CacheSources } from './cache-from.ts';
+import { parsePlatform, platformString } from './platform.ts';
 import type { BuildContext } from './context.ts';
 import { runStep } from './steps.ts';
 import { platformArgs, shortId, StageState, type BuildOptions, type Progress, type PullImage } from './state.ts';
@@ -36,7 +37,7 @@ export class BuildRun {
   readonly context: BuildContext;
   readonly builderRoot: string;
   readonly metaArgs = new Map<string, string>();
-  readonly platformArgs = platformArgs();
+  readonly platformArgs: Map<string, string>;
   readonly usedArgs = new Set<string>();
   readonly #cache: BuildCache;
   readonly #pull: PullImage | undefined;
@@ -58,6 +59,7 @@ export class BuildRun {
     this.opts = opts;
     this.progress = progress;
     this.#cacheFrom = new CacheSources(deps.images, opts.cacheFrom);
+    this.platformArgs = platformArgs(opts.platform);
     const lex = new ShellLex(df.directives.escape);
     for (const step of df.metaArgs) {
       for (const a of step.args) {
@@ -136,7 +138,17 @@ export class BuildRun {
     const name = this.#metaWord(stage.from.image);
     const prev = this.#stageNamed(name, stage.index);
     if (prev) st.image = await this.#stage(prev);
-    else if (name.toLowerCase() !== 'scratch') st.image = await this.#resolveImage(name, stage.from.ins.line);
+    else if (name.toLowerCase() !== 'scratch') {
+      let platform = this.opts.platform ? platformString(this.opts.platform) : undefined;
+      if (stage.from.platform) {
+        try {
+          platform = platformString(parsePlatform(this.#metaWord(stage.from.platform)));
+        } catch (err) {
+          throw new BerthError('invalid_argument', `dockerfile line ${stage.from.ins.line}: FROM --platform: ${(err as Error).message}`);
+        }
+      }
+      st.image = await this.#resolveImage(name, stage.from.ins.line, platform);
+    }
     st.config = structuredClone(st.image?.config.config ?? {});
     if (!this.opts.quiet) this.progress.stream(st.image ? ` ---> ${shortId(st.image.id)}\n` : ' ---> \n');
     const triggers = st.config.OnBuild ?? [];
@@ -175,17 +187,18 @@ export class BuildRun {
   }
 
   /** A local image, pulled first when --pull asks or when it is missing (once per build and reference). */
-  async #resolveImage(ref: string, line: number): Promise<ImageRecord> {
+  async #resolveImage(ref: string, line: number, platform?: string): Promise<ImageRecord> {
     const local = await this.images.resolve(ref).catch((err: unknown) => { if (isCode(err, 'not_found')) return null; throw err; });
     if (local && !this.opts.pull) return local;
     if (!this.#pull) {
       if (local) return local;
       throw notFound(`dockerfile line ${line}: no such image: ${ref} (this daemon cannot pull)`);
     }
-    let p = this.#pulled.get(ref);
+    const once = `${ref} ${platform ?? ''}`;
+    let p = this.#pulled.get(once);
     if (!p) {
-      p = this.#pull(ref, (m) => { if (!this.opts.quiet) this.progress.message?.(m); });
-      this.#pulled.set(ref, p);
+      p = this.#pull(ref, (m) => { if (!this.opts.quiet) this.progress.message?.(m); }, platform);
+      this.#pulled.set(once, p);
     }
     try {
       await p;

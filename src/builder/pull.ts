@@ -7,8 +7,8 @@ import { parseNormalized } from '../images/reference.ts';
 import type { PullImage } from './state.ts';
 
 export function pullThrough(distribution: Pick<DistributionService, 'pull'>): PullImage {
-  return async (ref, progress) => {
+  return async (ref, progress, platform) => {
     const r = parseNormalized(ref);
-    await distribution.pull(r.tag || r.digest ? r : { ...r, tag: 'latest' }, {}, (m) => progress(m));
+    await distribution.pull(r.tag || r.digest ? r : { ...r, tag: 'latest' }, platform ? { platform } : {}, (m) => progress(m));
   };
 }

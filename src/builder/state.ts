@@ -5,6 +5,7 @@ import type { ImageRecord, ImageRunConfig } from '../core/image.ts';
 import type { Stage } from './parser/instructions.ts';
 import { ShellLex } from './parser/shell-lex.ts';
 import { goArch } from '../images/records.ts';
+import { platformString, type BuildPlatform } from './platform.ts';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -23,6 +24,8 @@ export interface BuildOptions {
   secrets: Map<string, Buffer>;
   /** --cache-from: images in the store whose history may stand in for steps. */
   cacheFrom: string[];
+  /** --platform: what to pull FROM images for (and TARGETPLATFORM); default this machine's. */
+  platform?: BuildPlatform;
 }
 
 export interface Progress {
@@ -33,18 +36,19 @@ export interface Progress {
 }
 
 /** Pulls ref into the store (the distribution service); absent where the daemon cannot pull. */
-export type PullImage = (ref: string, progress: (m: object) => void) => Promise<void>;
+export type PullImage = (ref: string, progress: (m: object) => void, platform?: string) => Promise<void>;
 
 /** Args every build knows without an ARG line (not recorded in history unless declared). */
 export const PROXY_ARGS = new Set([
   'HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy',
 ]);
 
-export function platformArgs(): Map<string, string> {
+export function platformArgs(target?: BuildPlatform): Map<string, string> {
   const arch = goArch();
   const plat = `linux/${arch}`;
+  const t = target ?? { os: 'linux', architecture: arch };
   return new Map([
-    ['TARGETPLATFORM', plat], ['TARGETOS', 'linux'], ['TARGETARCH', arch], ['TARGETVARIANT', ''],
+    ['TARGETPLATFORM', platformString(t)], ['TARGETOS', t.os], ['TARGETARCH', t.architecture], ['TARGETVARIANT', t.variant ?? ''],
     ['BUILDPLATFORM', plat], ['BUILDOS', 'linux'], ['BUILDARCH', arch], ['BUILDVARIANT', ''],
   ]);
 }

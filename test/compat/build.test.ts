@@ -257,6 +257,46 @@ compatSuite('build', (s) => {
     }
   });
 
+  s.test('--platform without emulation: checked, local images used as they are, pulls ask for it', async (tgt) => {
+    const hostArch = await inspect(tgt, 'busybox', '{{.Architecture}}');
+    const dir = context(tgt, 'plat', {
+      'Dockerfile': 'FROM busybox\nARG TARGETPLATFORM\nRUN echo "t=$TARGETPLATFORM" > /t\n',
+      'Dockerfile.from': 'FROM --platform=linux/arm64 busybox\nRUN true\n',
+    });
+    const bogus = await build(tgt, dir, ['--platform', 'bogus']);
+    assert.equal(bogus.code, 1);
+    assert.match(bogus.stderr, /"bogus": unknown operating system or architecture/);
+    const bad = await build(tgt, dir, ['--platform', 'linux/a.b']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /"a\.b" is an invalid component of "linux\/a\.b"/);
+    const arm = await build(tgt, dir, ['--platform', 'linux/arm64', '-t', 'plat:arm']);
+    assert.equal(arm.code, 0, arm.stderr + arm.stdout);
+    assert.equal(await inspect(tgt, 'plat:arm', '{{.Architecture}}'), hostArch, 'the local base is used as it is');
+    // The classic builder of dockerd leaves TARGETPLATFORM empty; berth sets it as BuildKit does.
+    if (tgt.name === 'berthd') assert.equal((await tgt.ok(['run', '--rm', 'plat:arm', 'cat', '/t'])).stdout, 't=linux/arm64\n');
+    const from = await build(tgt, dir, ['-f', join(dir, 'Dockerfile.from'), '-t', 'plat:from']);
+    assert.equal(from.code, 0, from.stderr + from.stdout);
+    // dockerd 20.10's import ignores --platform, so the arm64 image below can only be made on berthd.
+    if (tgt.name === 'dockerd') return;
+    const reg = await startBerthRegistry();
+    try {
+      // An arm64 image in a registry (a copy of busybox labelled arm64): the build pulls it for --platform.
+      const name = `${reg.host}/build/armbase:1`;
+      const src = context(tgt, 'armsrc', { 'f': 'arm\n' });
+      await tgt.ok(['run', '--rm', '-v', `${src}:/o`, 'busybox', 'tar', '-C', '/', '-cf', '/o/rootfs.tar', 'bin', 'etc']);
+      await tgt.ok(['import', '--platform', 'linux/arm64', join(src, 'rootfs.tar'), name]);
+      assert.equal(await inspect(tgt, name, '{{.Architecture}}'), 'arm64');
+      await tgt.ok(['push', name]);
+      await tgt.ok(['rmi', name]);
+      const child = context(tgt, 'armchild', { 'Dockerfile': `FROM ${name}\nLABEL x=1\n` });
+      const r = await build(tgt, child, ['--platform', 'linux/arm64', '-t', 'plat:pulled']);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.equal(await inspect(tgt, 'plat:pulled', '{{.Os}}/{{.Architecture}}'), 'linux/arm64');
+    } finally {
+      await reg.stop();
+    }
+  });
+
   s.test('FROM an image the store lacks is pulled (and pushed images built here pull back)', async (tgt) => {
     const reg = await startBerthRegistry();
     try {

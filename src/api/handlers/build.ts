@@ -7,6 +7,7 @@
 
 import { httpGet, ok } from '../../builder/http-get.ts';
 import { isGitUrl } from '../../builder/git.ts';
+import { parsePlatform } from '../../builder/platform.ts';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Ctx } from '../context.ts';
@@ -81,6 +82,7 @@ export async function build(ctx: Ctx): Promise<void> {
     quiet: boolParam(q, 'q'),
     secrets: secrets(q),
     cacheFrom: jsonList(q, 'cachefrom'),
+    ...(q.get('platform') ? { platform: parsePlatform(q.get('platform')!) } : {}),
   };
   for (const t of opts.tags) ctx.deps.builder!.checkTag(t);
   const remote = q.get('remote');

@@ -78,6 +78,7 @@ export const build: CommandDef = {
     { name: 'label', type: 'list', usage: 'Set metadata for an image' },
     { name: 'network', type: 'string', default: 'default', usage: 'Set the networking mode for the RUN instructions during build' },
     { name: 'no-cache', type: 'bool', usage: 'Do not use cache when building the image' },
+    { name: 'platform', type: 'string', usage: 'Set platform if server is multi-platform capable' },
     { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
@@ -97,6 +98,7 @@ export const build: CommandDef = {
       target: str(flags.values.target) || undefined, nocache: flags.values['no-cache'] === true, pull: flags.values.pull === true,
       q: quiet, rm: flags.values.rm !== false, forcerm: flags.values['force-rm'] === true,
       networkmode: str(flags.values.network) || undefined, cachefrom: list(flags.values['cache-from']),
+      platform: str(flags.values.platform) || process.env.DOCKER_DEFAULT_PLATFORM || undefined,
       secrets: list(flags.values.secret).map((s) => s.replace(/(^|,)(src|source)=([^,]+)/, (_m, p: string, k: string, v: string) => `${p}${k}=${resolve(ctx.io.cwd, v)}`)),
     };
     const target = args[0]!;
