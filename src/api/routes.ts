@@ -61,6 +61,7 @@ export const routes: readonly Route[] = [
 
   { method: 'GET', path: '/images/json', handler: images.list },
   { method: 'POST', path: '/images/create', handler: images.create },
+  { method: 'POST', path: '/images/prune', handler: images.prune },
   { method: 'GET', path: '/images/{name*}/json', handler: images.inspect },
   { method: 'GET', path: '/images/{name*}/history', handler: images.history },
   { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },

@@ -94,3 +94,28 @@ export function unixSeconds(t: string): number {
   const ms = Date.parse(t);
   return Number.isNaN(ms) ? 0 : Math.floor(ms / 1000);
 }
+
+const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/**
+ * A prune filter's `until` as unix milliseconds, as dockerd's
+ * GetTimestamp reads it: a Go duration before now ("24h", "1h30m"), an
+ * RFC 3339 time or date, or unix seconds ("1700000000.5").
+ */
+export function parseUntil(value: string, now = Date.now()): number {
+  const v = value.trim();
+  const re = /([+-]?\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  let ms = 0;
+  let pos = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    ms += Number(m[1]) * DURATION_UNITS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (pos > 0 && pos === v.length) return now - ms;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
+  if (/^\d{4}-\d{2}-\d{2}/.test(v)) {
+    const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+    if (!Number.isNaN(t)) return t;
+  }
+  throw invalid(`failed to parse value as time or duration: "${value}"`);
+}

@@ -70,6 +70,14 @@ export class ImagesApi {
     });
   }
 
+  /** POST /images/prune: filters is docker's JSON form. */
+  async prune(filters?: string): Promise<{ ImagesDeleted: ImageDeleteItem[] | null; SpaceReclaimed: number }> {
+    const { value } = await this.#r.callJson<{ ImagesDeleted: ImageDeleteItem[] | null; SpaceReclaimed: number }>('POST', '/images/prune', {
+      query: { filters: filters || undefined },
+    });
+    return value;
+  }
+
   /** GET /images/get?names=...: the tar archive of `docker save`. */
   save(names: string[]): Promise<IncomingMessage> {
     return this.#r.call('GET', '/images/get', { query: { names } });

@@ -91,6 +91,24 @@ export interface ImportOptions {
 
 export interface RemovedImage { untagged?: string; deleted?: string }
 
+/** `docker image prune`: what may go (src/images/prune.ts says how). */
+export interface ImagePruneOptions {
+  /** Only untagged images (docker's default); false with -a (dangling=false). */
+  danglingOnly: boolean;
+  /** Unix milliseconds: images created after it are kept. */
+  until?: number;
+  /** "key" or "key=value" that must match. */
+  labels?: string[];
+  /** "key" or "key=value" that must not match. */
+  labelsNot?: string[];
+}
+
+export interface ImagePruneReport {
+  deleted: RemovedImage[];
+  /** Unpacked bytes of the layers removed. */
+  spaceReclaimed: number;
+}
+
 /** The engine's image service, as the API and the container service see it. */
 export interface ImageService {
   list(opts: { all?: boolean; filters?: ImageFilters }): Promise<ImageRecord[]>;
@@ -98,6 +116,8 @@ export interface ImageService {
   resolve(ref: string): Promise<ImageRecord>;
   tag(source: string, repo: string, tag?: string): Promise<void>;
   remove(ref: string, opts: { force?: boolean; noprune?: boolean }): Promise<RemovedImage[]>;
+  /** Removes unused images; emits untag/delete per image and one `prune` event. */
+  prune(opts: ImagePruneOptions): Promise<ImagePruneReport>;
   import(src: NodeJS.ReadableStream, opts: ImportOptions): Promise<ImageRecord>;
   history(ref: string): Promise<HistoryEntry[]>;
   /** Seeds busybox:latest from the host's static busybox when no such tag exists. */

@@ -14,7 +14,7 @@
 // reachability under the same mutex.
 
 import type { EventSink } from '../core/events.ts';
-import type { HistoryEntry, ImageConfigFile, ImageFilters, ImageRecord, ImageRunConfig, ImageService, ImportOptions, RemovedImage } from '../core/image.ts';
+import type { HistoryEntry, ImageConfigFile, ImageFilters, ImagePruneOptions, ImagePruneReport, ImageRecord, ImageRunConfig, ImageService, ImportOptions, RemovedImage } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Snapshotter } from '../core/snapshot.ts';
 import { invalid, unavailable } from '../core/errors.ts';
@@ -29,6 +29,7 @@ import { imageHistory } from './history.ts';
 import { applyStoredLayer, storeLayer } from './layers.ts';
 import { writeImage, type ImageWriter, type NewImageOptions } from './commit.ts';
 import { listImages } from './list.ts';
+import { pruneImages } from './prune.ts';
 import { buildManifest, familiar, goArch, imageRoots, sha256, toRecord } from './records.ts';
 import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
 import { ImageRemoval, type ImageUser } from './remove.ts';
@@ -142,6 +143,18 @@ export class BerthImageService implements ImageService {
       }
       return [...removal.records, ...removedLayers.map((c) => ({ deleted: c }))];
     });
+  }
+
+  async prune(opts: ImagePruneOptions): Promise<ImagePruneReport> {
+    const report = await pruneImages({
+      rows: () => this.#db.images.list(),
+      tagsOf: (id) => this.#db.images.tagsOf(id),
+      digestsOf: (id) => this.#db.images.digestsOf(id),
+      inUse: async (id) => (await this.#usersOfImage(id)).length > 0,
+      remove: (ref) => this.remove(ref, {}),
+    }, opts);
+    this.#events.emit('image', 'prune', '', { reclaimed: String(report.spaceReclaimed) });
+    return report;
   }
 
   /**

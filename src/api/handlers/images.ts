@@ -8,6 +8,7 @@ import { checkFilterKeys, parseFilters, singleValue } from '../filters.ts';
 import { boolParam, sendJson, sendStatus } from '../http.ts';
 import { toHistory, toImageInspect, toImageSummary, toRemoved } from '../shapes/images.ts';
 import { versionBelow } from '../version.ts';
+import { parseUntil } from '../time.ts';
 import { pull } from './distribution.ts';
 
 function listFilters(ctx: Ctx): ImageFilters {
@@ -61,6 +62,26 @@ export async function remove(ctx: Ctx): Promise<void> {
     noprune: boolParam(ctx.query, 'noprune'),
   });
   sendJson(ctx.res, 200, toRemoved(removed));
+}
+
+/** POST /images/prune?filters= (dangling, until, label, label!) */
+export async function prune(ctx: Ctx): Promise<void> {
+  const f = parseFilters(ctx.query.get('filters'));
+  checkFilterKeys(f, ['dangling', 'until', 'label', 'label!']);
+  let danglingOnly = true;
+  for (const v of f.get('dangling') ?? []) {
+    const d = v.toLowerCase();
+    if (d === 'false' || d === '0') danglingOnly = false;
+    else if (d !== 'true' && d !== '1') throw invalid(`invalid filter 'dangling=${v}'`);
+  }
+  const until = singleValue(f, 'until');
+  const report = await ctx.deps.images.prune({
+    danglingOnly,
+    ...(until ? { until: parseUntil(until) } : {}),
+    ...(f.get('label')?.length ? { labels: f.get('label')! } : {}),
+    ...(f.get('label!')?.length ? { labelsNot: f.get('label!')! } : {}),
+  });
+  sendJson(ctx.res, 200, { ImagesDeleted: report.deleted.length ? toRemoved(report.deleted) : null, SpaceReclaimed: report.spaceReclaimed });
 }
 
 /** "repo" + "tag" as one reference; a "tag" that is a digest (tags hold no ':') makes "repo@digest". */

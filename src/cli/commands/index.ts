@@ -43,6 +43,7 @@ const tag = entry('tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'
 const importCmd = entry('import', 'Import the contents from a tarball to create a filesystem image', async () => (await import('./images-manage.ts')).importCmd);
 const save = entry('save', 'Save one or more images to a tar archive (streamed to STDOUT by default)', async () => (await import('./save-load.ts')).save);
 const load = entry('load', 'Load an image from a tar archive or STDIN', async () => (await import('./save-load.ts')).load);
+const imagePrune = entry('image prune', 'Remove unused images', async () => (await import('./image-prune.ts')).imagePrune);
 const history = entry('history', 'Show the history of an image', async () => (await import('./history.ts')).history);
 const version = entry('version', 'Show the berth version information', async () => (await import('./version.ts')).version);
 const info = entry('info', 'Display system-wide information', async () => (await import('./info.ts')).info);
@@ -107,7 +108,7 @@ export function groups(): CommandGroup[] {
       name: 'image',
       description: 'Manage images',
       commands: [
-        as(build, 'image build'), as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(load, 'image load'), as(images, 'image ls', ['list']), as(pull, 'image pull'), as(push, 'image push'),
+        as(build, 'image build'), as(history, 'image history'), as(importCmd, 'image import'), imageInspect, as(load, 'image load'), as(images, 'image ls', ['list']), imagePrune, as(pull, 'image pull'), as(push, 'image push'),
         as(rmi, 'image rm', ['remove']), as(save, 'image save'), as(tag, 'image tag'),
       ],
     },

@@ -10,7 +10,7 @@ import type {
 import { conflict, notFound, notModified } from '../../../src/core/errors.ts';
 import type { StatsSample, TopResult } from '../../../src/core/stats.ts';
 import type { EngineEvent, EventSource } from '../../../src/core/events.ts';
-import type { HistoryEntry, ImageFilters, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../../../src/core/image.ts';
+import type { HistoryEntry, ImageFilters, ImagePruneOptions, ImagePruneReport, ImageRecord, ImageService, ImportOptions, RemovedImage } from '../../../src/core/image.ts';
 import type { LogEntry } from '../../../src/core/runtime.ts';
 import type { Snapshotter } from '../../../src/core/snapshot.ts';
 import type { SystemInfo, SystemService, VersionInfo } from '../../../src/core/system.ts';
@@ -291,6 +291,11 @@ export class FakeImages implements ImageService {
     const img = await this.resolve(ref);
     this.calls.push(['remove', ref, opts]);
     return [{ untagged: ref }, { deleted: img.id }];
+  }
+
+  async prune(opts: ImagePruneOptions): Promise<ImagePruneReport> {
+    this.calls.push(['prune', opts]);
+    return { deleted: [{ untagged: 'old:1' }, { deleted: 'sha256:' + 'e'.repeat(64) }], spaceReclaimed: 1234 };
   }
 
   async import(src: NodeJS.ReadableStream, opts: ImportOptions): Promise<ImageRecord> {

@@ -136,3 +136,29 @@ test('import reads the body and answers with the ID as the last status line', as
   await api.request('POST', '/images/create?fromSrc=-', { raw: 'x' });
   assert.deepEqual(api.images.imported!.opts, { changes: [], message: 'Imported from -' });
 });
+
+test('POST /images/prune: filters decoded at the edge, the report in docker\'s shape, bad filters a 400', async (t) => {
+  const api = await startApi(t);
+  const f = (o: unknown) => encodeURIComponent(JSON.stringify(o));
+  const before = Date.now();
+  const r = await api.request('POST', `/images/prune?filters=${f({ dangling: ['false'], until: ['1h'], label: ['a=b'], 'label!': ['c'] })}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json(), { ImagesDeleted: [{ Untagged: 'old:1' }, { Deleted: 'sha256:' + 'e'.repeat(64) }], SpaceReclaimed: 1234 });
+  const call = api.images.calls.find((c) => c[0] === 'prune')![1] as { danglingOnly: boolean; until: number; labels: string[]; labelsNot: string[] };
+  assert.equal(call.danglingOnly, false);
+  assert.ok(Math.abs(call.until - (before - 3600_000)) < 5000, String(call.until));
+  assert.deepEqual(call.labels, ['a=b']);
+  assert.deepEqual(call.labelsNot, ['c']);
+  const d = await api.request('POST', '/images/prune');
+  assert.equal(d.status, 200);
+  assert.equal((api.images.calls.filter((c) => c[0] === 'prune')[1]![1] as { danglingOnly: boolean }).danglingOnly, true);
+  for (const [filters, msg] of [
+    [{ foo: ['x'] }, "invalid filter 'foo'"],
+    [{ dangling: ['maybe'] }, "invalid filter 'dangling=maybe'"],
+    [{ until: ['soon'] }, 'failed to parse value as time or duration: "soon"'],
+  ] as const) {
+    const bad = await api.request('POST', `/images/prune?filters=${f(filters)}`);
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json().message, msg);
+  }
+});
