@@ -8,7 +8,8 @@
 // one becomes a new local image: the parent plus that entry (and its layer,
 // which the source already has in the store, so nothing is copied). Once a
 // source has matched, later steps look only at it. Sources that are not in
-// the store are skipped, as Docker skips them.
+// the store are skipped, as Docker skips them. With sources given, the
+// local build cache only counts for images a source descends from.
 
 import type { ImageHistoryItem, ImageRecord, ImageRunConfig } from '../core/image.ts';
 import { isCode } from '../core/errors.ts';
@@ -39,6 +40,26 @@ export class CacheSources {
       this.#sources = found;
     }
     return this.#sources;
+  }
+
+  /**
+   * Whether a local cache hit may be used: always without sources; with
+   * them, only an image some source descends from (strictly, by parent).
+   */
+  async allowsLocal(id: string): Promise<boolean> {
+    if (this.empty) return true;
+    for (const s of await this.#load()) {
+      let cur = s.parent;
+      for (let depth = 0; cur && depth < 1000; depth++) {
+        if (cur === id) return true;
+        try {
+          cur = (await this.#images.resolve(cur)).parent;
+        } catch {
+          break;
+        }
+      }
+    }
+    return false;
   }
 
   /** The image standing for the step that makes createdBy on parent, or null. */

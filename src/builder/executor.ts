@@ -216,6 +216,8 @@ export class BuildRun {
   async fromCache(st: StageState, key: string, createdBy: string, runConfig: ImageRunConfig): Promise<boolean> {
     if (this.opts.noCache) return false;
     let id = this.#cache.get(key);
+    // With --cache-from, a local hit counts only when a source descends from it (Docker's rule).
+    if (id && !(await this.#cacheFrom.allowsLocal(id))) id = undefined;
     if (id) st.image = await this.images.resolve(id);
     else {
       const img = await this.#cacheFrom.lookup(st.image, createdBy, runConfig);

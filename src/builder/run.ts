@@ -133,7 +133,9 @@ export interface RunRequest {
   workingDir: string;
   networkMode: string;
   binds: string[];
-  output: (chunk: Buffer) => void;
+  extraHosts: string[];
+  shmSize: number;
+  output: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   onStart?: (id: string) => void;
 }
 
@@ -144,14 +146,17 @@ export async function runContainer(containers: ContainerService, r: RunRequest):
       image: r.imageId, cmd: r.cmd, entrypoint: [''], env: r.env, user: r.user, workingDir: r.workingDir,
       attachStdout: true, attachStderr: true, labels: {},
     },
-    hostConfig: { networkMode: r.networkMode || 'default', binds: r.binds },
+    hostConfig: {
+      networkMode: r.networkMode || 'default', binds: r.binds, extraHosts: r.extraHosts,
+      ...(r.shmSize > 0 ? { shmSize: r.shmSize } : {}),
+    },
   });
   r.onStart?.(id);
   try {
     let ended!: () => void;
     const outputDone = new Promise<void>((res) => { ended = res; });
     const handle = await containers.attach(id, { stdin: false, stdout: true, stderr: true, stream: true, logs: false }, {
-      data: (_s, chunk) => r.output(chunk),
+      data: (s, chunk) => r.output(chunk, s),
       end: () => ended(),
     });
     const exited = containers.wait(id, 'next-exit');

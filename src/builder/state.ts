@@ -24,6 +24,10 @@ export interface BuildOptions {
   secrets: Map<string, Buffer>;
   /** --cache-from: images in the store whose history may stand in for steps. */
   cacheFrom: string[];
+  /** --add-host entries ("host:ip") for RUN's /etc/hosts. */
+  extraHosts: string[];
+  /** /dev/shm size of RUN containers in bytes (0: the default). */
+  shmSize: number;
   /** --platform: what to pull FROM images for (and TARGETPLATFORM); default this machine's. */
   platform?: BuildPlatform;
 }

@@ -17,7 +17,7 @@ import type { BuildRun } from './executor.ts';
 import { BuildCache } from './cache.ts';
 import { copyStep } from './copy-step.ts';
 import { parseRunMount, prepareMounts, runContainer } from './run.ts';
-import { setEnv, type StageState } from './state.ts';
+import { PROXY_ARGS, setEnv, type StageState } from './state.ts';
 import { CONTAINER_MOUNT_STUBS } from '../images/layer-diff.ts';
 import { parseDuration } from './duration.ts';
 
@@ -33,8 +33,10 @@ export async function runStep(b: BuildRun, st: StageState, step: Step): Promise<
   }
 }
 
-function argStep(b: BuildRun, st: StageState, step: Step & { kind: 'arg' }): Promise<void> {
+async function argStep(b: BuildRun, st: StageState, step: Step & { kind: 'arg' }): Promise<void> {
+  const parts: string[] = [];
   for (const a of step.args) {
+    parts.push(a.value !== undefined ? `${a.name}=${st.word(a.value)}` : a.name);
     const name = a.name;
     let value: string | undefined;
     if (b.opts.buildArgs.has(name)) value = b.opts.buildArgs.get(name);
@@ -44,8 +46,8 @@ function argStep(b: BuildRun, st: StageState, step: Step & { kind: 'arg' }): Pro
     st.args.set(name, value);
     b.usedArgs.add(name);
   }
-  // ARG changes no image: Docker's classic builder records it only through RUN's "|N k=v" prefix.
-  return Promise.resolve();
+  // The classic builder commits ARG as a config-only step, with the Dockerfile's (expanded) values, not --build-arg's.
+  await commitConfig(b, st, `ARG ${parts.join(' ')}`, st.config);
 }
 
 /** Applies a config instruction to a copy of the config; returns it with the history text. */
@@ -150,12 +152,17 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
 async function configStep(b: BuildRun, st: StageState, step: Step): Promise<void> {
   const { config, text } = applyConfig(st, step);
   if (step.kind === 'cmd') st.cmdSetInStage = true;
+  await commitConfig(b, st, text, config, step.kind === 'maintainer' ? step.value : undefined);
+}
+
+/** A config-only image (an empty_layer `#(nop)` history entry), from the cache when it has one. */
+async function commitConfig(b: BuildRun, st: StageState, text: string, config: ImageRunConfig, author?: string): Promise<void> {
   const createdBy = `${NOP} ${text}`;
   const key = BuildCache.key([st.image?.id ?? 'scratch', 'config', createdBy]);
   if (await b.fromCache(st, key, createdBy, config)) { st.config = st.image!.config.config ?? {}; return; }
   const img = await b.images.newImage({
     parent: st.image, parentId: st.image?.id ?? '', runConfig: config, history: { created_by: createdBy },
-    ...(step.kind === 'maintainer' ? { author: step.value } : st.image?.config.author ? { author: st.image.config.author } : {}),
+    ...(author ? { author } : st.image?.config.author ? { author: st.image.config.author } : {}),
   });
   b.committed(st, img, key);
   st.config = config;
@@ -172,7 +179,12 @@ async function runStepImpl(b: BuildRun, st: StageState, step: Step & { kind: 'ru
     cmd = [...st.shell(), script];
   }
   const args = st.runArgs();
-  const createdBy = `${args.length ? `|${args.length} ${args.map(([k, v]) => `${k}=${v}`).join(' ')} ` : ''}${cmd.join(' ')}`;
+  // Proxy args given with --build-arg reach RUN without an ARG line; undeclared, they stay out of history but still
+  // make the "|N" prefix appear ("|0 /bin/sh -c ..."), as in the classic builder.
+  const envKeys = new Set([...(st.config.Env ?? []), ...args.map(([k]) => k)].map((e) => e.split('=')[0]));
+  const proxies = [...b.opts.buildArgs].filter(([k]) => PROXY_ARGS.has(k) && !envKeys.has(k));
+  const prefix = args.length || proxies.length ? `|${args.length} ${args.map(([k, v]) => `${k}=${v} `).join('')}` : '';
+  const createdBy = `${prefix}${cmd.join(' ')}`;
   const mounts = step.mounts.map((m) => parseRunMount(st.word(m)));
   const network = step.network ?? (b.opts.networkMode || 'default');
   const key = BuildCache.key([st.image?.id ?? 'scratch', 'run', createdBy, network, JSON.stringify(mounts)]);
@@ -194,11 +206,12 @@ async function runStepImpl(b: BuildRun, st: StageState, step: Step & { kind: 'ru
       fromRoot: (name) => fromRoots.get(name) ?? '',
     });
     const env = [...(st.config.Env ?? [])];
-    for (const [k, v] of args) env.push(`${k}=${v}`);
+    for (const [k, v] of [...args, ...proxies]) env.push(`${k}=${v}`);
     const { id, exitCode } = await runContainer(b.containers, {
       imageId: st.image.id, cmd, env, user: st.config.User ?? '', workingDir: st.config.WorkingDir ?? '',
-      networkMode: network, binds: prepared.binds,
-      output: (chunk) => { if (!b.opts.quiet) b.progress.stream(chunk.toString()); },
+      networkMode: network, binds: prepared.binds, extraHosts: b.opts.extraHosts, shmSize: b.opts.shmSize,
+      // stderr in red, as the classic builder streams it.
+      output: (chunk, stream) => { if (!b.opts.quiet) b.progress.stream(stream === 'stderr' ? `\x1b[91m${chunk.toString()}\x1b[0m` : chunk.toString()); },
       onStart: (cid) => { if (!b.opts.quiet) b.progress.stream(` ---> Running in ${cid.slice(0, 12)}\n`); },
     });
     try {

@@ -80,6 +80,7 @@ compatSuite('build', (s) => {
     assert.ok(hist.some((h) => h.startsWith('|1 WHO=you /bin/sh -c echo "built $WHO" > built.txt')), hist.join('\n'));
     assert.ok(hist.some((h) => /^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/ /.test(h)), hist.join('\n'));
     assert.ok(hist.some((h) => h === '/bin/sh -c #(nop)  USER daemon|0B'), hist.join('\n'));
+    assert.ok(hist.some((h) => h === '/bin/sh -c #(nop)  ARG WHO=world|0B'), `ARG is a config-only step with the Dockerfile's value:\n${hist.join('\n')}`);
   });
 
   s.test('cache: a rebuild uses it, a changed file invalidates from its step, --no-cache ignores it', async (tgt) => {

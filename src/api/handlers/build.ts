@@ -45,6 +45,21 @@ function jsonList(q: URLSearchParams, name: string): string[] {
   return v as string[];
 }
 
+/** extrahosts: repeated "host:ip" (docker-py), or one comma-separated value. */
+function extraHosts(q: URLSearchParams): string[] {
+  const out = q.getAll('extrahosts').flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const h of out) if (!/^[^:]+:.+$/.test(h)) throw invalid(`invalid extra host "${h}": want host:ip`);
+  return out;
+}
+
+function shmSize(q: URLSearchParams): number {
+  const raw = q.get('shmsize');
+  if (!raw) return 0;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) throw invalid(`invalid shmsize "${raw}": want a number of bytes`);
+  return n;
+}
+
 function secrets(q: URLSearchParams): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const spec of q.getAll('secrets')) {
@@ -82,6 +97,8 @@ export async function build(ctx: Ctx): Promise<void> {
     quiet: boolParam(q, 'q'),
     secrets: secrets(q),
     cacheFrom: jsonList(q, 'cachefrom'),
+    extraHosts: extraHosts(q),
+    shmSize: shmSize(q),
     ...(q.get('platform') ? { platform: parsePlatform(q.get('platform')!) } : {}),
   };
   for (const t of opts.tags) ctx.deps.builder!.checkTag(t);
