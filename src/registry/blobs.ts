@@ -4,6 +4,7 @@
 // repository only once that repository links it: pushed there, mounted
 // there, or referenced by one of its manifests.
 
+import * as fs from 'node:fs';
 import { isCode } from '../core/errors.ts';
 import { RegistryError, regError } from './errors.ts';
 import { type Req, refuseWrites, send } from './http.ts';
@@ -123,8 +124,22 @@ async function commit(r: Req, name: string, s: UploadSession, digest: string): P
     if (isCode(err, 'invalid_argument')) throw regError('DIGEST_INVALID', (err as Error).message, { digest });
     throw err;
   }
-  r.state.index.transaction(() => r.state.index.linkBlob(name, digest));
+  linkChecked(r, name, digest);
   created(r, name, digest);
+}
+
+/**
+ * Links a blob to the repository in a transaction that sees the file on
+ * disk: a garbage collection in another process cannot take it between
+ * the check and the link (gc.ts).
+ */
+function linkChecked(r: Req, name: string, digest: string): void {
+  r.state.index.transaction(() => {
+    if (!fs.existsSync(r.state.content.path(digest))) {
+      throw regError('BLOB_UPLOAD_INVALID', 'the blob was removed by a concurrent garbage collection; upload it again', { digest });
+    }
+    r.state.index.linkBlob(name, digest);
+  });
 }
 
 export async function startUpload(r: Req, name: string): Promise<void> {
@@ -138,8 +153,13 @@ export async function startUpload(r: Req, name: string): Promise<void> {
     if (from && from !== name) {
       checkName(from);
       if (r.state.index.hasBlobLink(from, digest) && await r.state.content.has(digest)) {
-        r.state.index.transaction(() => r.state.index.linkBlob(name, digest));
-        return created(r, name, digest);
+        try {
+          linkChecked(r, name, digest);
+          return created(r, name, digest);
+        } catch (err) {
+          if (!(err instanceof RegistryError)) throw err;
+          // Collected meanwhile: fall through to an ordinary upload.
+        }
       }
     } else if (!from && r.state.index.hasBlobLink(name, digest) && await r.state.content.has(digest)) {
       return created(r, name, digest);

@@ -7,6 +7,7 @@
 //     "delete": true,
 //     "maxManifestBytes": 4194304,
 //     "tls": { "cert": "/path/cert.pem", "key": "/path/key.pem" },
+//     "gc": { "interval": "24h", "grace": "1h" },
 //     "auth": { "htpasswd": "/path/htpasswd", "realm": "berth",
 //               "token": { "service": "berth-registry", "expiresIn": 300,
 //                          "acl": [{ "account": "*", "name": "*", "actions": ["*"] }] } }
@@ -41,6 +42,8 @@ export interface RegistryConfig {
   maxManifestBytes: number;
   tls?: { cert: Buffer; key: Buffer; certFile: string; keyFile: string };
   auth?: AuthConfig;
+  /** Garbage collection while serving: every intervalMs (0: never); blobs younger than graceMs stay. */
+  gc: { intervalMs: number; graceMs: number };
   /** Log sink for server faults (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -55,6 +58,25 @@ export interface RegistryFlags {
   htpasswd?: string;
   /** Bearer tokens from the built-in token service. */
   token?: boolean;
+  gcInterval?: string;
+  gcGrace?: string;
+}
+
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
+
+/** A Go-style duration ("24h", "1h30m", "90s", "0") in milliseconds. */
+export function parseDurationMs(v: unknown, what: string): number {
+  if (v === 0 || v === '0') return 0;
+  const s = typeof v === 'string' ? v.trim() : '';
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let ms = 0;
+  let pos = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    ms += Number(m[1]) * DURATION_MS[m[2]!]!;
+    pos = re.lastIndex;
+  }
+  if (!s || pos !== s.length) throw invalid(`invalid ${what} ${JSON.stringify(v)} (want a duration such as "24h", "30m" or "0")`);
+  return Math.round(ms);
 }
 
 const DEFAULTS = { listen: '127.0.0.1:5000', root: '/var/lib/berth-registry', maxManifestBytes: 4 << 20 };
@@ -77,7 +99,7 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
       throw err;
     }
     if (!file || typeof file !== 'object' || Array.isArray(file)) throw invalid(`config file ${flags.config}: not a JSON object`);
-    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls', 'auth']);
+    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls', 'auth', 'gc']);
     for (const k of Object.keys(file)) if (!known.has(k)) throw invalid(`config file ${flags.config}: unknown key "${k}"`);
   }
   const listen = flags.listen ?? file.listen ?? DEFAULTS.listen;
@@ -91,7 +113,15 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
     readOnly: flags.readOnly ?? file.readOnly === true,
     deleteEnabled: file.delete !== false,
     maxManifestBytes,
+    gc: {
+      intervalMs: parseDurationMs(flags.gcInterval ?? file.gc?.interval ?? '0', 'gc interval'),
+      graceMs: parseDurationMs(flags.gcGrace ?? file.gc?.grace ?? '1h', 'gc grace period'),
+    },
   };
+  if (file.gc !== undefined && (typeof file.gc !== 'object' || Array.isArray(file.gc) || Object.keys(file.gc).some((k) => k !== 'interval' && k !== 'grace'))) {
+    throw invalid(`config file ${flags.config}: "gc" takes only "interval" and "grace"`);
+  }
+  if (cfg.gc.intervalMs > 0 && cfg.gc.intervalMs < 1000) throw invalid('gc interval must be at least 1s');
   const certFile = flags.tlsCert ?? file.tls?.cert;
   const keyFile = flags.tlsKey ?? file.tls?.key;
   if (!!certFile !== !!keyFile) throw invalid('TLS needs both a certificate and a key (--tls-cert and --tls-key)');

@@ -2,13 +2,13 @@
 // bodies, and the headers every answer carries.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContentStore } from '../stores/content.ts';
+import type { FileContentStore } from '../stores/content.ts';
 import { RegistryError, errorBody, regError } from './errors.ts';
 import type { RegistryIndex } from './index-db.ts';
 import type { UploadSessions } from './uploads.ts';
 
 export interface RegistryState {
-  content: ContentStore;
+  content: FileContentStore;
   index: RegistryIndex;
   uploads: UploadSessions;
   readOnly: boolean;

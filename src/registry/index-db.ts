@@ -20,6 +20,7 @@ const SCHEMA = `
     artifact_type TEXT, subject TEXT, annotations TEXT,
     PRIMARY KEY (repo, digest)) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS manifests_subject ON manifests(repo, subject);
+  CREATE INDEX IF NOT EXISTS manifests_digest ON manifests(digest);
   CREATE TABLE IF NOT EXISTS manifest_refs (
     repo TEXT NOT NULL, manifest TEXT NOT NULL, child TEXT NOT NULL,
     PRIMARY KEY (repo, manifest, child)) WITHOUT ROWID;
@@ -155,6 +156,17 @@ export class RegistryIndex {
   /** Blob links made after `since` (unix ms): uploads whose manifest may still be on its way. */
   recentLinks(since: number): Set<string> {
     return new Set(this.#q('SELECT DISTINCT digest FROM blob_links WHERE linked >= ?').all(since).map((r) => r.digest as string));
+  }
+
+  /** Whether any manifest (in any repository) is this digest or names it. */
+  isReferenced(digest: string): boolean {
+    return !!this.#q('SELECT 1 FROM manifest_refs WHERE child = ? LIMIT 1').get(digest)
+      || !!this.#q('SELECT 1 FROM manifests WHERE digest = ? LIMIT 1').get(digest);
+  }
+
+  /** Whether some repository linked the blob at or after `since` (unix ms). */
+  linkedSince(digest: string, since: number): boolean {
+    return !!this.#q('SELECT 1 FROM blob_links WHERE digest = ? AND linked >= ? LIMIT 1').get(digest, since);
   }
 
   /** Drops links to blobs that are gone (after GC removed them). */

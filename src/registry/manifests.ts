@@ -5,6 +5,7 @@
 // manifest, links its blobs and moves the tag.
 
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import { artifactTypeOf, isManifestType, MT, parseManifest, type AnyManifest } from '../core/distribution.ts';
 import { isCode } from '../core/errors.ts';
 import { regError } from './errors.ts';
@@ -80,6 +81,13 @@ export async function putManifest(r: Req, name: string, reference: string): Prom
   }
   await r.state.content.writeBlob(body, { digest, size: body.length });
   index.transaction(() => {
+    // Again, where no garbage collection can run in between (gc.ts): what was checked above may be gone.
+    const onDisk = (d: string) => fs.existsSync(r.state.content.path(d));
+    for (const d of refs) {
+      const there = m.kind === 'index' ? !!index.manifest(name, d) : index.hasBlobLink(name, d) && onDisk(d);
+      if (!there) throw regError('MANIFEST_BLOB_UNKNOWN', `blob ${d} is not in repository ${name}`, { digest: d });
+    }
+    if (!onDisk(digest)) throw regError('UNAVAILABLE', 'the manifest was removed by a concurrent garbage collection; push it again');
     index.putManifest({
       repo: name, digest, mediaType: m.mediaType, size: body.length,
       artifactType: artifactTypeOf(m) ?? null, subject: m.subject?.digest ?? null, annotations: m.annotations ?? null,

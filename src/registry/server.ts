@@ -19,6 +19,7 @@ import { RegistryIndex } from './index-db.ts';
 import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers } from './manifests.ts';
 import { matchRoute, type Route } from './names.ts';
 import { UploadSessions } from './uploads.ts';
+import { type GcReport, collectGarbage, scheduleGc } from './gc.ts';
 import type { Authorizer } from './access.ts';
 import { requiredAccess } from './access.ts';
 import { RegistryAuth, TOKEN_PATH } from './auth.ts';
@@ -36,6 +37,7 @@ export class RegistryServer {
   readonly #server: http.Server;
   readonly #opts: RegistryServerOptions;
   readonly #auth: RegistryAuth | null = null;
+  #stopGc: (() => void) | null = null;
 
   constructor(opts: RegistryServerOptions) {
     this.#opts = opts;
@@ -66,10 +68,26 @@ export class RegistryServer {
       this.#server.listen(port, host, () => { this.#server.off('error', reject); resolve(); });
     });
     const a = this.#server.address() as AddressInfo;
+    const gc = this.#opts.config.gc;
+    if (gc.intervalMs > 0 && !this.#opts.config.readOnly) this.#stopGc = scheduleGc(async () => { await this.collectGarbage().catch(() => {}); }, gc.intervalMs);
     return { host: a.address, port: a.port };
   }
 
+  /** One garbage collection while serving (also what the schedule runs). */
+  async collectGarbage(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
+    const log = this.#opts.config.log;
+    try {
+      const r = await collectGarbage(this.state.content, this.state.index, { graceMs: this.#opts.config.gc.graceMs, ...opts });
+      if (r.blobs) log?.(`registry: garbage collection removed ${r.blobs} blobs (${r.bytes} bytes) of ${r.examined}`);
+      return r;
+    } catch (err) {
+      log?.(`registry: garbage collection failed: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
   async close(): Promise<void> {
+    this.#stopGc?.();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();

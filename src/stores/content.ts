@@ -99,10 +99,12 @@ export function parseDigest(digest: string): { algorithm: string; hex: string } 
 export class FileContentStore implements ContentStore {
   readonly #root: string;
 
-  constructor(root: string) {
+  /** keepIngests: another process owns this store's writes (registry gc beside serve): leave its ingests alone. */
+  constructor(root: string, opts: { keepIngests?: boolean } = {}) {
     this.#root = root;
     for (const alg of Object.keys(ALGORITHMS)) fs.mkdirSync(`${root}/blobs/${alg}`, { recursive: true });
     fs.mkdirSync(`${root}/ingest`, { recursive: true });
+    if (opts.keepIngests) return;
     // Unkeyed ingests belong to writes that died with the process; keyed ones wait a day for their resume.
     const stale = Date.now() - KEYED_INGEST_TTL_MS;
     for (const name of fs.readdirSync(`${root}/ingest`)) {

@@ -57,6 +57,7 @@ const builderPrune = entry('builder prune', 'Remove build cache', async () => (a
 const login = entry('login', 'Authenticate to a registry', async () => (await import('./login.ts')).login);
 const logout = entry('logout', 'Log out from a registry', async () => (await import('./login.ts')).logout);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
+const registryGc = entry('registry gc', "Remove blobs no manifest references from a registry's storage (safe while it serves)", async () => (await import('./registry.ts')).registryGc);
 const networkCreate = entry('network create', 'Create a network', async () => (await import('./network.ts')).networkCreate);
 const networkConnect = entry('network connect', 'Connect a container to a network', async () => (await import('./network.ts')).networkConnect);
 const networkDisconnect = entry('network disconnect', 'Disconnect a container from a network', async () => (await import('./network.ts')).networkDisconnect);
@@ -120,7 +121,7 @@ export function groups(): CommandGroup[] {
     {
       name: 'registry',
       description: 'Run and manage a registry server',
-      commands: [registryServe],
+      commands: [registryGc, registryServe],
     },
     {
       name: 'network',

@@ -6,6 +6,11 @@ import { noArgs } from '../command.ts';
 import { str } from './common.ts';
 import { loadConfig } from '../../registry/config.ts';
 import { RegistryServer } from '../../registry/server.ts';
+import { existsSync } from 'node:fs';
+import { collectGarbage } from '../../registry/gc.ts';
+import { RegistryIndex } from '../../registry/index-db.ts';
+import { FileContentStore } from '../../stores/content.ts';
+import { humanSize } from '../format/units.ts';
 
 export const registryServe: CommandDef = {
   name: 'registry serve',
@@ -21,6 +26,8 @@ export const registryServe: CommandDef = {
     { name: 'tls-key', type: 'string', usage: 'TLS key file (PEM)' },
     { name: 'htpasswd', type: 'string', usage: 'htpasswd file (bcrypt): Basic authentication, or the accounts of --token' },
     { name: 'token', type: 'bool', usage: 'Bearer token authentication from the built-in token service (/auth/token)' },
+    { name: 'gc-interval', type: 'string', usage: 'Collect garbage while serving, every DURATION (e.g. "24h"; default "0": never)' },
+    { name: 'gc-grace', type: 'string', usage: 'Keep blobs linked or written within DURATION (default "1h")' },
   ],
   async run(ctx, _args, flags) {
     const v = flags.values;
@@ -33,6 +40,8 @@ export const registryServe: CommandDef = {
       ...(str(v['tls-key']) ? { tlsKey: str(v['tls-key']) } : {}),
       ...(str(v.htpasswd) ? { htpasswd: str(v.htpasswd) } : {}),
       ...(v.token === true ? { token: true } : {}),
+      ...(str(v['gc-interval']) ? { gcInterval: str(v['gc-interval']) } : {}),
+      ...(str(v['gc-grace']) ? { gcGrace: str(v['gc-grace']) } : {}),
     });
     config.log = (line) => ctx.err(line);
     const server = new RegistryServer({ config });
@@ -45,5 +54,39 @@ export const registryServe: CommandDef = {
       process.on('SIGTERM', stop);
     });
     await server.close();
+  },
+};
+
+export const registryGc: CommandDef = {
+  name: 'registry gc',
+  usage: '[OPTIONS]',
+  description: "Remove blobs no manifest references from a registry's storage (safe while it serves)",
+  args: noArgs,
+  flags: [
+    { name: 'config', short: 'c', type: 'string', usage: 'Configuration file (JSON), as for serve' },
+    { name: 'root', type: 'string', usage: 'Storage directory (default "/var/lib/berth-registry")' },
+    { name: 'dry-run', type: 'bool', usage: 'List what would be removed, remove nothing' },
+    { name: 'gc-grace', type: 'string', usage: 'Keep blobs linked or written within DURATION (default "1h")' },
+  ],
+  async run(ctx, _args, flags) {
+    const v = flags.values;
+    const config = loadConfig({
+      ...(str(v.config) ? { config: str(v.config) } : {}),
+      ...(str(v.root) ? { root: str(v.root) } : {}),
+      ...(str(v['gc-grace']) ? { gcGrace: str(v['gc-grace']) } : {}),
+    });
+    if (!existsSync(`${config.root}/registry.db`)) throw new Error(`${config.root} holds no registry (no registry.db)`);
+    const dryRun = v['dry-run'] === true;
+    const content = new FileContentStore(`${config.root}/content`, { keepIngests: true });
+    const index = new RegistryIndex(`${config.root}/registry.db`);
+    try {
+      const r = await collectGarbage(content, index, {
+        dryRun, graceMs: config.gc.graceMs,
+        onBlob: (d, size) => ctx.out(`${dryRun ? 'would remove' : 'removed'} ${d} (${size} bytes)`),
+      });
+      ctx.out(`${r.blobs} of ${r.examined} blobs ${dryRun ? 'would be removed' : 'removed'}, ${humanSize(r.bytes)} ${dryRun ? 'to reclaim' : 'reclaimed'}`);
+    } finally {
+      index.close();
+    }
   },
 };
