@@ -12,6 +12,7 @@ import { validateMountSyntax } from '../../volumes/specs.ts';
 import { hostFacts, validateResources } from '../../runtime/resources.ts';
 import { hostLimits } from '../../runtime/rlimits.ts';
 import { detectCgroups } from '../../runtime/cgroups.ts';
+import { normalizeCapability } from '../../runtime/capabilities.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -78,6 +79,12 @@ export function validateHostConfig(h: HostConfig): string[] {
   const ncpu = availableParallelism();
   if (h.nanoCpus < 0 || h.nanoCpus > ncpu * 1e9 || (h.nanoCpus > 0 && h.nanoCpus < 1e7)) {
     throw invalid(`Range of CPUs is from 0.01 to ${ncpu}.00, as there are only ${ncpu} CPUs available`);
+  }
+  // Like dockerd: an unknown capability name is refused at create, not at start.
+  for (const [field, names] of [['CapAdd', h.capAdd], ['CapDrop', h.capDrop]] as const) {
+    for (const n of names ?? []) {
+      try { normalizeCapability(n); } catch (err) { throw invalid(`invalid ${field}: ${(err as Error).message}`); }
+    }
   }
   return validateResources(h, hostFacts(hostLimits(), detectCgroups()));
 }
