@@ -37,6 +37,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   protected override onNetworkDown(n: NetworkRecord): void {
     this.#dns.stop(n.id);
+    this.#index.delete(n.id);
   }
 
   /** Names a container answers to on a network: name, short ID, aliases (Docker's DNSNames). */
@@ -44,14 +45,48 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return [rec.name, rec.id.slice(0, 12), ...ep.config.aliases];
   }
 
-  #lookup(networkId: string, name: string, fromIp: string): string[] | null {
-    const ips: string[] = [];
+  /**
+   * Per network: the endpoints with an address and the names they answer
+   * to, rebuilt only after the store's endpoints change, so a query costs a
+   * map lookup, not a scan of every container on the network.
+   */
+  readonly #index = new Map<string, { gen: number; eps: EndpointRecord[]; names: Map<string, Array<{ ep: EndpointRecord; byName: boolean }>> }>();
+  #indexOf(networkId: string) {
+    const gen = this.d.store.endpointGeneration;
+    const hit = this.#index.get(networkId);
+    if (hit && hit.gen === gen) return hit;
     const eps = this.d.store.endpointsOn(networkId).filter((e) => e.ip);
+    const names = new Map<string, Array<{ ep: EndpointRecord; byName: boolean }>>();
     for (const ep of eps) {
       const rec = this.d.containers.get(ep.containerId);
-      if (rec && this.#dnsNames(rec, ep).some((n) => n.toLowerCase() === name)) ips.push(ep.ip);
+      if (!rec) continue;
+      for (const n of new Set(this.#dnsNames(rec, ep).map((x) => x.toLowerCase()))) {
+        const list = names.get(n) ?? [];
+        list.push({ ep, byName: n === rec.name.toLowerCase() });
+        names.set(n, list);
+      }
+    }
+    const idx = { gen, eps, names };
+    this.#index.set(networkId, idx);
+    return idx;
+  }
+
+  #lookup(networkId: string, name: string, fromIp: string): string[] | null {
+    const idx = this.#indexOf(networkId);
+    const eps = idx.eps;
+    const ips: string[] = [];
+    for (const h of idx.names.get(name) ?? []) {
+      // A container renamed since the index was built no longer answers to its old name.
+      if (h.byName && this.d.containers.get(h.ep.containerId)?.name.toLowerCase() !== name) continue;
+      ips.push(h.ep.ip);
     }
     if (ips.length) return ips;
+    // ... and answers to its new one.
+    try {
+      const rec = this.d.containers.resolve(name);
+      const ep = rec.name.toLowerCase() === name ? eps.find((e) => e.containerId === rec.id) : undefined;
+      if (ep) return [ep.ip];
+    } catch { /* not a container */ }
     // Links on a user network (--link target:alias): the alias is the linking container's own name for the target.
     const from = eps.find((e) => e.ip === fromIp);
     for (const link of from?.config.links ?? []) {
@@ -64,14 +99,14 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   }
 
   #reverse(networkId: string, ip: string): string | null {
-    const ep = this.d.store.endpointsOn(networkId).find((e) => e.ip === ip);
+    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === ip);
     const rec = ep && this.d.containers.get(ep.containerId);
     const net = this.d.store.getNetwork(networkId);
     return rec && net ? `${rec.name}.${net.name}` : null;
   }
 
   #upstreams(networkId: string, fromIp: string): string[] {
-    const ep = this.d.store.endpointsOn(networkId).find((e) => e.ip === fromIp);
+    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp);
     const rec = ep && this.d.containers.get(ep.containerId);
     return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
   }

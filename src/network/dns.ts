@@ -40,7 +40,10 @@ export class EmbeddedDns {
   serve(networkId: string, address: string): void {
     if (this.#servers.has(networkId)) return;
     const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    sock.on('message', (msg, rinfo) => this.#answer(networkId, sock, msg, rinfo));
+    sock.on('message', (msg, rinfo) => {
+      // A query must never take the daemon down: a failure here is logged and the query dropped.
+      try { this.#answer(networkId, sock, msg, rinfo); } catch (err) { this.#log.warn('embedded DNS query failed', { networkId, err: String(err) }); }
+    });
     sock.on('error', (err) => this.#log.warn('embedded DNS socket failed', { networkId, address, err: err.message }));
     sock.bind(53, address);
     this.#servers.set(networkId, sock);
@@ -68,7 +71,7 @@ export class EmbeddedDns {
         id: q.id, type: 'response', flags: ((q.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE,
         questions: q.questions, answers, rcode,
       } as packet.Packet);
-      sock.send(out, rinfo.port, rinfo.address);
+      send(sock, out, rinfo);
     };
     if (question.type === 'PTR') {
       const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
@@ -91,8 +94,13 @@ export class EmbeddedDns {
     let done = false;
     const finish = () => { if (!done) { done = true; clearTimeout(timer); up.close(); } };
     const timer = setTimeout(() => { finish(); fail(); }, FORWARD_TIMEOUT_MS);
-    up.on('message', (answer) => { sock.send(answer, rinfo.port, rinfo.address); finish(); });
+    up.on('message', (answer) => { send(sock, answer, rinfo); finish(); });
     up.on('error', () => { finish(); fail(); });
     up.send(msg, 53, servers[0]!);
   }
+}
+
+/** Sends unless the network's socket closed meanwhile (its network was removed while a forward was out). */
+function send(sock: dgram.Socket, msg: Buffer | Uint8Array, to: dgram.RemoteInfo): void {
+  try { sock.send(msg, to.port, to.address); } catch { /* socket closed: nobody left to answer */ }
 }

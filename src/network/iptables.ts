@@ -7,7 +7,15 @@
 //   nat POSTROUTING    -> BERTH-POST-<tag>  (MASQUERADE out, hairpin)
 //   nat PREROUTING     -> BERTH-DNAT-<tag>  (published ports, addrtype LOCAL)
 //   nat OUTPUT         -> BERTH-DNAT-<tag>  (same, for the host's non-loopback addresses)
+//   nat OUTPUT         -> BERTH-DNAT-<tag>  (-d 127.0.0.0/8: loopback clients of published
+//                                             ports, through route_localnet on the bridges)
+//   raw PREROUTING     -> BERTH-RAW-<tag>   (drops what a container sends to 127.0.0.0/8:
+//                                             route_localnet must not open the host's loopback)
 //
+// Loopback clients go through the kernel like everyone else (conntrack
+// DNAT, then MASQUERADE to the bridge's address), which is dockerd's
+// --userland-proxy=false path; berthd's relay (ports.ts) still holds the
+// port and serves when iptables is off.
 // The whole content of the chains is generated from the networks and port
 // mappings and replaced in one iptables-restore (one exec, atomic), so a
 // restart after a crash rebuilds exactly what the metadata says.
@@ -22,8 +30,8 @@ const run = promisify(execFile);
 export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean }
 export interface PortRule { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
 
-export function chainNames(tag: string): { fwd: string; post: string; dnat: string } {
-  return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}` };
+export function chainNames(tag: string): { fwd: string; post: string; dnat: string; raw: string } {
+  return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}`, raw: `BERTH-RAW-${tag}` };
 }
 
 /** The iptables-restore input that replaces the chains' content. */
@@ -40,9 +48,14 @@ export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule
   }
   for (const b of bridges) f.push(`-A ${c.fwd} -i ${b.device} -j ${b.internal ? 'DROP' : 'ACCEPT'}`);
   f.push('COMMIT');
+  const r: string[] = ['*raw', `:${c.raw} - [0:0]`];
+  for (const b of bridges) r.push(`-A ${c.raw} -i ${b.device} -d 127.0.0.0/8 -j DROP`);
+  r.push('COMMIT');
   const n: string[] = ['*nat', `:${c.post} - [0:0]`, `:${c.dnat} - [0:0]`];
   for (const b of bridges) {
     if (!b.internal && b.masquerade) n.push(`-A ${c.post} -s ${b.subnet} ! -o ${b.device} -j MASQUERADE`);
+    // A loopback client DNATed into the bridge: the container answers the bridge's address.
+    n.push(`-A ${c.post} -s 127.0.0.0/8 -o ${b.device} -j MASQUERADE`);
   }
   for (const p of ports) {
     // A container reaching its own published port through the host: hairpin.
@@ -51,7 +64,7 @@ export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule
     n.push(`-A ${c.dnat}${dst} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.ip}:${p.port}`);
   }
   n.push('COMMIT');
-  return [...f, ...n, ''].join('\n');
+  return [...f, ...r, ...n, ''].join('\n');
 }
 
 const JUMPS = (c: ReturnType<typeof chainNames>) => [
@@ -59,6 +72,8 @@ const JUMPS = (c: ReturnType<typeof chainNames>) => [
   { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
   { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
   { table: 'nat', chain: 'OUTPUT', rule: ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+  { table: 'nat', chain: 'OUTPUT', rule: ['-d', '127.0.0.0/8', '-j', c.dnat] },
+  { table: 'raw', chain: 'PREROUTING', rule: ['-j', c.raw] },
 ];
 
 export class Iptables {
@@ -118,7 +133,7 @@ export class Iptables {
     for (const j of JUMPS(c)) {
       while (await run(this.#bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false)) { /* all copies */ }
     }
-    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post], ['nat', c.dnat]] as const) {
+    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post], ['nat', c.dnat], ['raw', c.raw]] as const) {
       await run(this.#bin, ['-w', '-t', table, '-F', chain]).catch(() => {});
       await run(this.#bin, ['-w', '-t', table, '-X', chain]).catch(() => {});
     }

@@ -48,6 +48,14 @@ export class Plumbing {
     s.setLink(index, { up: true });
   }
 
+  /**
+   * Lets loopback-sourced packets be routed out of this bridge (published
+   * ports DNATed for a loopback client; iptables.ts drops the other way).
+   */
+  routeLocalnet(name: string): void {
+    writeFileSync(`/proc/sys/net/ipv4/conf/${name}/route_localnet`, '1');
+  }
+
   deleteLink(name: string): void {
     const index = this.#sock.linkIndex(name);
     if (!index) return;

@@ -190,6 +190,7 @@ export class NetworkEngine implements NetworkService {
     const pool = rec.ipam.config[0]!;
     const sub = parseCidr(pool.subnet);
     this.d.plumbing.ensureBridge(rec.device, pool.gateway, sub.prefix, intToIp(broadcast(sub)), rec.mtu, this.alias);
+    if (this.d.iptables) this.d.plumbing.routeLocalnet(rec.device);
   }
 
   // ---- rules --------------------------------------------------------------

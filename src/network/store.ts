@@ -103,7 +103,11 @@ export class NetworkStore {
   listNetworks(): NetworkRecord[] {
     return (this.#s.listNets!.all() as Array<{ record: string }>).map((r) => JSON.parse(r.record) as NetworkRecord);
   }
-  deleteNetwork(id: string): void { this.#s.delNet!.run(id); }
+  deleteNetwork(id: string): void { this.#gen++; this.#s.delNet!.run(id); }
+
+  #gen = 0;
+  /** Bumped by every change to endpoints and leases: readers may cache until it moves (the embedded DNS does). */
+  get endpointGeneration(): number { return this.#gen; }
 
   #one(st: StatementSync, key: string): NetworkRecord | undefined {
     const row = st.get(key) as { record: string } | undefined;
@@ -111,6 +115,7 @@ export class NetworkStore {
   }
 
   addEndpoint(containerId: string, networkId: string, config: EndpointConfig): void {
+    this.#gen++;
     try {
       this.#s.addEp!.run(containerId, networkId, containerId, JSON.stringify(config));
     } catch (err) {
@@ -127,6 +132,7 @@ export class NetworkStore {
 
   /** Records a running endpoint's address; conflict if another container holds it. */
   lease(ep: { containerId: string; networkId: string; endpointId: string; ip: string; mac: string; hostIf: string }): void {
+    this.#gen++;
     try {
       this.#s.lease!.run(ep.endpointId, ep.ip, ep.mac, ep.hostIf, ep.containerId, ep.networkId);
     } catch (err) {
@@ -135,9 +141,9 @@ export class NetworkStore {
     }
   }
 
-  release(containerId: string, networkId: string): void { this.#s.release!.run(containerId, networkId); }
-  removeEndpoint(containerId: string, networkId: string): void { this.#s.delEp!.run(containerId, networkId); }
-  removeEndpointsOf(containerId: string): void { this.#s.delEpsOfContainer!.run(containerId); }
+  release(containerId: string, networkId: string): void { this.#gen++; this.#s.release!.run(containerId, networkId); }
+  removeEndpoint(containerId: string, networkId: string): void { this.#gen++; this.#s.delEp!.run(containerId, networkId); }
+  removeEndpointsOf(containerId: string): void { this.#gen++; this.#s.delEpsOfContainer!.run(containerId); }
   leasedIps(networkId: string): string[] { return (this.#s.ipsOfNetwork!.all(networkId) as Array<{ ip: string }>).map((r) => r.ip); }
 
   addPorts(containerId: string, ports: ActivePort[]): void {

@@ -181,7 +181,8 @@ api.create_network('pylinks')
 a = top(host_config=api.create_host_config(network_mode='pylinks'),
         networking_config=api.create_networking_config({'pylinks': api.create_endpoint_config(links=[('docker-py-test-upstream', 'bar')])}))
 links_a = nets(a)['pylinks']['Links']
-b = top(host_config=api.create_host_config(network_mode='pylinks'))
+# A dead-end upstream for the name nobody serves (never the host's resolvers).
+b = top(host_config=api.create_host_config(network_mode='pylinks', dns=['127.0.0.9']))
 api.disconnect_container_from_network(b, 'pylinks')
 api.connect_container_to_network(b, 'pylinks', links=[('docker-py-test-upstream', 'baz')])
 links_b = nets(b)['pylinks']['Links']
@@ -193,7 +194,7 @@ look_b = execute(b, ['nslookup', 'baz'])
 look_other = execute(b, ['nslookup', 'bar'])
 for x in (a, b, up):
     api.remove_container(x, force=True)
-out({'links_a': links_a, 'links_b': links_b, 'up_ip': up_ip, 'look_a': look_a, 'look_b': look_b, 'look_other': look_other[0]})
+out({'links_a': links_a, 'links_b': links_b, 'up_ip': up_ip, 'look_a': look_a, 'look_b': look_b, 'look_other': look_other[1]})
 `);
     assert.deepEqual(r.links_a, ['docker-py-test-upstream:bar']);
     assert.deepEqual(r.links_b, ['docker-py-test-upstream:baz']);
@@ -201,7 +202,8 @@ out({'links_a': links_a, 'links_b': links_b, 'up_ip': up_ip, 'look_a': look_a, '
     assert.match(r.look_a[1], new RegExp(`Address:\\s+${r.up_ip.replace(/\./g, '\\.')}\\b`));
     assert.equal(r.look_b[0], 0, r.look_b[1]);
     assert.match(r.look_b[1], new RegExp(`Address:\\s+${r.up_ip.replace(/\./g, '\\.')}\\b`));
-    assert.notEqual(r.look_other, 0);
+    // No address for it (dockerd 20.10 stays silent, berthd answers SERVFAIL: nslookup's exit code differs).
+    assert.doesNotMatch(r.look_other, /Name:\s+bar/);
   });
 
   s.test('models_networks_test: create, get, list, connect, disconnect, remove', async (tgt, t) => {

@@ -13,6 +13,10 @@ import { type CompatTarget, compatSuite, lines } from './target.ts';
 /** "10.214.X": the daemon's private pool's /24. */
 const base = (tgt: CompatTarget) => /^base=(10\.214\.\d+)\.0\/24/.exec(tgt.net!.pool)![1]!;
 const networkNames = async (tgt: CompatTarget) => lines((await tgt.ok(['network', 'ls', '--format', '{{.Name}}'])).stdout).sort();
+// Names berth does not serve would be forwarded to the container's --dns
+// servers: a loopback address nothing listens on, so a test never asks the
+// host's real resolvers.
+const NO_UPSTREAM = ['--dns', '127.0.0.9'];
 const BUILTIN = (tgt: CompatTarget) => (tgt.name === 'dockerd' ? ['host', 'none'] : ['bridge', 'host', 'none']);
 
 compatSuite('networks', (s) => {
@@ -112,22 +116,29 @@ compatSuite('networks', (s) => {
     const ip = (await tgt.ok(['inspect', '-f', '{{.NetworkSettings.Networks.dns.IPAddress}}', 'web1'])).stdout.trim();
     assert.match(ip, new RegExp(`^${b.replace(/\./g, '\\.')}\\.(1[3-5]\\d)$`));
     for (const name of ['web1', 'www', id.slice(0, 12), 'WEB1']) {
-      const r = await tgt.ok(['run', '--rm', '--network', 'dns', 'busybox', 'nslookup', name]);
+      const r = await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'nslookup', name]);
       assert.match(r.stdout, new RegExp(`Name:\\s+${name}\\s+Address:\\s+${ip.replace(/\./g, '\\.')}\\b`, 'i'), `${name}:\n${r.stdout}`);
     }
-    const ping = await tgt.ok(['run', '--rm', '--network', 'dns', 'busybox', 'ping', '-c', '1', '-W', '5', 'www']);
+    const ping = await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'ping', '-c', '1', '-W', '5', 'www']);
     assert.match(ping.stdout, new RegExp(`1 packets transmitted, 1 packets received`));
     // The file a container on a user network gets: one embedded server
     // (dockerd: 127.0.0.11; berthd: the network's gateway) and ndots:0.
-    const conf = (await tgt.ok(['run', '--rm', '--network', 'dns', 'busybox', 'cat', '/etc/resolv.conf'])).stdout;
+    const conf = (await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'cat', '/etc/resolv.conf'])).stdout;
     const servers = lines(conf).filter((l) => l.startsWith('nameserver'));
     assert.deepEqual(servers, [`nameserver ${tgt.name === 'dockerd' ? '127.0.0.11' : `${b}.129`}`]);
     assert.ok(lines(conf).includes('options ndots:0'), conf);
-    const hosts = lines((await tgt.ok(['run', '--rm', '--network', 'dns', '-h', 'me', 'busybox', 'cat', '/etc/hosts'])).stdout);
+    const hosts = lines((await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', '-h', 'me', 'busybox', 'cat', '/etc/hosts'])).stdout);
     assert.equal(hosts[0], '127.0.0.1\tlocalhost');
     assert.match(hosts.at(-1)!, new RegExp(`^${b.replace(/\./g, '\\.')}\\.\\d+\\tme$`));
     // A name nobody on the network has is not answered from it.
-    await tgt.fails(['run', '--rm', '--network', 'dns', 'busybox', 'ping', '-c', '1', '-W', '1', 'web2'], 1);
+    await tgt.fails(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'ping', '-c', '1', '-W', '1', 'web2'], 1);
+    // A rename: the new name answers, the old one no longer does.
+    await tgt.ok(['rename', 'web1', 'web2']);
+    const renamed = await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'nslookup', 'web2']);
+    assert.match(renamed.stdout, new RegExp(`Name:\\s+web2\\s+Address:\\s+${ip.replace(/\./g, '\\.')}\\b`), renamed.stdout);
+    // No answer for the old name (dockerd 20.10 stays silent, berthd answers SERVFAIL: nslookup's exit code differs).
+    const old = await tgt.docker(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', 'busybox', 'nslookup', 'web1']);
+    assert.doesNotMatch(old.stdout, /Name:\s+web1/);
   });
 
   s.test('connect and disconnect a running container: aliases, static address, errors', async (tgt) => {
@@ -149,7 +160,7 @@ compatSuite('networks', (s) => {
     assert.deepEqual(containers, { [id]: { Name: 'app', EndpointID: nets.back.EndpointID, MacAddress: nets.back.MacAddress, IPv4Address: `${b}.170/27`, IPv6Address: '' } });
     const addrs = (await tgt.ok(['exec', 'app', 'ip', '-o', '-4', 'addr', 'show'])).stdout;
     assert.match(addrs, new RegExp(`inet ${b.replace(/\./g, '\\.')}\\.170/27`));
-    const r1 = await tgt.ok(['run', '--rm', '--network', 'back', 'busybox', 'nslookup', 'db']);
+    const r1 = await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'back', 'busybox', 'nslookup', 'db']);
     assert.match(r1.stdout, new RegExp(`Address:\\s+${b.replace(/\./g, '\\.')}\\.170\\b`));
 
     let r = await tgt.fails(['network', 'connect', 'back', 'app'], 1);

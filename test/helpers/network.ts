@@ -64,12 +64,14 @@ export function daemonNetworkLeftovers(bridge: string): { links: string[]; rules
 export function removeDaemonNetworking(bridge: string): string[] {
   const { links } = daemonNetworkLeftovers(bridge);
   for (const l of links) sh('ip', ['link', 'del', l]);
-  const chains = { filter: [`BERTH-FWD-${bridge}`], nat: [`BERTH-POST-${bridge}`, `BERTH-DNAT-${bridge}`] };
+  const chains = { filter: [`BERTH-FWD-${bridge}`], nat: [`BERTH-POST-${bridge}`, `BERTH-DNAT-${bridge}`], raw: [`BERTH-RAW-${bridge}`] };
   const jumps: Array<[string, string, string[]]> = [
     ['filter', 'FORWARD', ['-j', chains.filter[0]!]],
     ['nat', 'POSTROUTING', ['-j', chains.nat[0]!]],
     ['nat', 'PREROUTING', ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.nat[1]!]],
     ['nat', 'OUTPUT', ['!', '-d', '127.0.0.0/8', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.nat[1]!]],
+    ['nat', 'OUTPUT', ['-d', '127.0.0.0/8', '-j', chains.nat[1]!]],
+    ['raw', 'PREROUTING', ['-j', chains.raw[0]!]],
   ];
   for (const [table, chain, rule] of jumps) {
     for (let i = 0; i < 5 && sh('iptables', ['-w', '-t', table, '-D', chain, ...rule]) !== null; i++) { /* every copy */ }

@@ -1,0 +1,59 @@
+// The embedded DNS server on its own (no daemon): names it serves, a
+// forward that outlives its network (the network's socket closes while the
+// upstream is silent: the late SERVFAIL must not throw out of a timer, which
+// took berthd down), and a resolver that throws. Loopback only: the server
+// on 127.0.0.77:53, a silent "upstream" on 127.0.0.78:53. Needs root (port 53).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import * as packet from 'dns-packet';
+import { EmbeddedDns, type DnsResolver } from '../../../src/network/dns.ts';
+import { skipUnlessRoot } from '../../helpers/root.ts';
+
+const log = { warn() {}, info() {}, debug() {}, error() {}, child() { return log; } } as never;
+
+function query(name: string, id = 7): Promise<packet.Packet | null> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { s.close(); resolve(null); }, 1500);
+    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(packet.decode(m)); });
+    s.send(packet.encode({ type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), 53, '127.0.0.77');
+  });
+}
+
+test('answers its names; a forward still out when the network goes does not throw; a failing resolver is survived', { skip: skipUnlessRoot() }, async () => {
+  const silent = dgram.createSocket('udp4');
+  let forwarded = 0;
+  silent.on('message', () => { forwarded++; });
+  await new Promise<void>((r) => silent.bind(53, '127.0.0.78', r));
+  let broken = false;
+  const resolver: DnsResolver = {
+    lookup: (_n, name) => { if (broken) throw new Error('store gone'); return name === 'web' ? ['10.9.0.2'] : null; },
+    reverse: () => null,
+    upstreams: () => ['127.0.0.78'],
+  };
+  const dns = new EmbeddedDns(resolver, log);
+  try {
+    dns.serve('net1', '127.0.0.77');
+    await new Promise((r) => setTimeout(r, 50));
+    const a = await query('web');
+    assert.deepEqual(a?.answers?.map((x) => x.type === 'A' && x.data), ['10.9.0.2']);
+    // Unknown: forwarded to the silent upstream; the network goes before the forward times out.
+    const pending = query('elsewhere.example', 8);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(forwarded, 1);
+    dns.stop('net1');
+    assert.equal(await pending, null);
+    await new Promise((r) => setTimeout(r, 4200)); // past the forward timeout: its SERVFAIL finds the socket closed
+    dns.serve('net1', '127.0.0.77');
+    await new Promise((r) => setTimeout(r, 50));
+    broken = true;
+    assert.equal(await query('web', 9), null);
+    broken = false;
+    assert.deepEqual((await query('web', 10))?.answers?.map((x) => x.type === 'A' && x.data), ['10.9.0.2']);
+  } finally {
+    dns.stopAll();
+    silent.close();
+  }
+});
