@@ -13,7 +13,8 @@
 //     there is removed descriptor by descriptor, never by a recursive rm
 //     that a swapped symlink could redirect;
 //   - hardlinks must name a non-directory inside the destination;
-//   - trusted.* xattrs are dropped; bytes and entries are bounded.
+//   - only unprivileged xattrs and file capabilities are set
+//     (src/stores/snapshots/xattrs.ts); bytes and entries are bounded.
 
 import * as fs from 'node:fs';
 import { posix } from 'node:path';
@@ -24,6 +25,7 @@ import {
 import { TarReader } from '../../stores/tar/reader.ts';
 import type { TarHeader } from '../../stores/tar/format.ts';
 import { DEFAULT_LAYER_LIMITS, cleanEntryPath, type LayerLimits } from '../../stores/snapshots/apply.ts';
+import { allowedXattrs } from '../../stores/snapshots/xattrs.ts';
 import { BENEATH, IN_ROOT, closeQuietly, fdPath } from './archive-fs.ts';
 
 const { O_DIRECTORY, O_NOFOLLOW, O_RDONLY, O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -156,6 +158,7 @@ class Extractor {
       if (base.startsWith(`${WH}${WH}`)) return;
       const dir = this.#dir(parentRel, h.name);
       const victim = base.slice(WH.length);
+      if (victim === '' || victim === '.' || victim === '..') throw invalid(`invalid whiteout "${h.name}"`);
       removeAt(dir, victim);
       this.#forget(parentRel === '' ? victim : `${parentRel}/${victim}`);
       this.#planted.delete(parentRel === '' ? victim : `${parentRel}/${victim}`);
@@ -213,7 +216,14 @@ class Extractor {
   #hardlink(at: string, h: TarHeader): void {
     const target = cleanEntryPath(h.linkname);
     if (target === '') throw invalid(`hardlink "${h.name}" points at the destination itself`);
-    const tdir = this.#dir(parentOf(target), h.name, false);
+    let tdir: number;
+    try {
+      tdir = this.#dir(parentOf(target), h.name, false);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which does not exist`);
+      throw err;
+    }
     const tbase = posix.basename(target);
     const st = lstatAt(tdir, tbase);
     if (!st) throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which does not exist`);
@@ -238,10 +248,7 @@ class Extractor {
   }
 
   #xattrs(path: string, h: TarHeader): void {
-    for (const [k, v] of h.xattrs) {
-      if (k.startsWith('trusted.')) continue;
-      lsetxattr(path, k, v);
-    }
+    for (const [k, v] of allowedXattrs(h)) lsetxattr(path, k, v);
   }
 
   /** Directory times last: creating their entries changed them. */

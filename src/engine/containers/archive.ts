@@ -27,6 +27,7 @@ import type { RootfsMounts } from './rootfs.ts';
 import {
   IN_ROOT, archiveNode, baseName, closeNode, closeQuietly, containerAbsPath, fdPath, pathInRoot, pathStat, resolveNode,
 } from './archive-fs.ts';
+import { decompress } from '../../images/compression.ts';
 import { extractArchive } from './archive-extract.ts';
 
 export interface ArchiveDeps {
@@ -182,10 +183,16 @@ export class ContainerArchive {
       }
       if (rec.hostConfig.readonlyRootfs) throw new BerthError('forbidden', 'container rootfs is marked read-only');
       const owner = opts.copyUIDGID && rec.config.user ? containerUser(root.fd, rec.config.user) : undefined;
-      await extractArchive(root.fd, tar, {
-        dest: destPath, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner ? { owner } : {}),
-        ...(this.#d.limits ? { limits: this.#d.limits } : {}),
-      });
+      // Docker accepts the archive plain, gzip, bzip2 or xz (and zstd): the compression is found by its magic.
+      const { stream } = await decompress(tar);
+      try {
+        await extractArchive(root.fd, stream, {
+          dest: destPath, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner ? { owner } : {}),
+          ...(this.#d.limits ? { limits: this.#d.limits } : {}),
+        });
+      } finally {
+        stream.destroy(); // a failed extraction stops the codec (and an xz or bzip2 process) too
+      }
       this.#d.events.emit('container', 'extract-to-dir', rec.id, this.#d.attrs(rec));
     });
   }

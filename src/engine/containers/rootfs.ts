@@ -11,6 +11,8 @@ export class RootfsMounts {
   readonly #snap: Snapshotter;
   readonly #pathOf: (id: string) => string;
   readonly #refs = new Map<string, number>();
+  /** The last mount or unmount started per id: acquire and release run one at a time per container. */
+  readonly #busy = new Map<string, Promise<unknown>>();
 
   constructor(snapshotter: Snapshotter, pathOf: (id: string) => string) {
     this.#snap = snapshotter;
@@ -19,7 +21,33 @@ export class RootfsMounts {
 
   path(id: string): string { return this.#pathOf(id); }
 
-  async acquire(id: string): Promise<void> {
+  /**
+   * Runs fn after every earlier acquire/release of id has finished. Without
+   * this, a release that had dropped the count to 0 but not yet unmounted
+   * let an acquire see the mount still there, skip mounting, and then lose
+   * it to that unmount (a HEAD archive right after a GET answered 404).
+   */
+  async #serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#busy.get(id) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const settled = run.catch(() => {});
+    this.#busy.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#busy.get(id) === settled) this.#busy.delete(id);
+    }
+  }
+
+  acquire(id: string): Promise<void> {
+    return this.#serial(id, () => this.#acquire(id));
+  }
+
+  release(id: string): Promise<void> {
+    return this.#serial(id, () => this.#release(id));
+  }
+
+  async #acquire(id: string): Promise<void> {
     const n = this.#refs.get(id) ?? 0;
     const target = this.#pathOf(id);
     if (n === 0 && !(await isMounted(target))) {
@@ -29,7 +57,7 @@ export class RootfsMounts {
     this.#refs.set(id, n + 1);
   }
 
-  async release(id: string): Promise<void> {
+  async #release(id: string): Promise<void> {
     const n = (this.#refs.get(id) ?? 1) - 1;
     if (n > 0) {
       this.#refs.set(id, n);
@@ -46,9 +74,11 @@ export class RootfsMounts {
   }
 
   /** Unmounts whatever is there, whoever holds it (the container is being removed). */
-  async drop(id: string): Promise<void> {
-    this.#refs.delete(id);
-    const target = this.#pathOf(id);
-    if (await isMounted(target)) await this.#snap.unmount(target);
+  drop(id: string): Promise<void> {
+    return this.#serial(id, async () => {
+      this.#refs.delete(id);
+      const target = this.#pathOf(id);
+      if (await isMounted(target)) await this.#snap.unmount(target);
+    });
   }
 }

@@ -7,8 +7,8 @@
 //   - files are created with O_EXCL|O_NOFOLLOW after removing what was there;
 //   - hardlinks must name a non-directory inside the root reached without
 //     symlinks;
-//   - trusted.* xattrs in the archive are dropped (overlay's own markers are
-//     trusted.overlay.*); security.capability and user.* stay;
+//   - only unprivileged xattrs and file capabilities are set (xattrs.ts):
+//     trusted.overlay.* and security labels in the archive are dropped;
 //   - uncompressed bytes and entry count are bounded.
 // Whiteouts: `.wh.name` and `.wh..wh..opq` become overlay's 0/0 char device
 // and trusted.overlay.opaque ("overlay"), or are applied by deleting
@@ -25,6 +25,7 @@ import type { ApplyResult } from '../../core/snapshot.ts';
 import { invalid, wrap, BerthError } from '../../core/errors.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
+import { allowedXattrs } from './xattrs.ts';
 import type { TarHeader } from '../tar/format.ts';
 
 export interface LayerLimits {
@@ -276,8 +277,7 @@ class Applier {
     const abs = this.#abs(rel);
     fs.lchownSync(abs, h.uid, h.gid);
     if (h.type !== 'symlink') fs.chmodSync(abs, h.mode & 0o7777);
-    for (const [name, value] of h.xattrs) {
-      if (name.startsWith('trusted.')) continue;
+    for (const [name, value] of allowedXattrs(h)) {
       try {
         lsetxattr(abs, name, value);
       } catch (err) {
