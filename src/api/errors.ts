@@ -13,6 +13,7 @@ const STATUS: Record<ErrorCode, number> = {
   forbidden: 403,
   unauthorized: 401,
   unavailable: 503,
+  not_implemented: 501,
   internal: 500,
 };
 

@@ -5,6 +5,7 @@ import type { Route } from './router.ts';
 import * as system from './handlers/system.ts';
 import * as containers from './handlers/containers.ts';
 import * as streams from './handlers/streams.ts';
+import { logs } from './handlers/logs.ts';
 import { attach } from './handlers/attach.ts';
 import { attachWs } from './handlers/attach-ws.ts';
 import * as images from './handlers/images.ts';
@@ -37,7 +38,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/resize', handler: containers.resize },
   { method: 'GET', path: '/containers/{id}/export', handler: containers.exportFs },
   { method: 'POST', path: '/containers/{id}/wait', handler: streams.wait },
-  { method: 'GET', path: '/containers/{id}/logs', handler: streams.logs },
+  { method: 'GET', path: '/containers/{id}/logs', handler: logs },
   { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
   { method: 'GET', path: '/containers/{id}/attach/ws', hijack: attachWs },
   { method: 'GET', path: '/containers/{id}/changes', handler: commit.changes },

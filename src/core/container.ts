@@ -94,6 +94,14 @@ export interface HostConfig {
   resources?: ContainerResources;
   /** The client's terminal size for a TTY container (HostConfig.ConsoleSize), set before the process starts. */
   consoleSize?: { height: number; width: number };
+  /** Log driver and its options, merged with the daemon's default at create (absent on older records: json-file). */
+  logConfig?: LogConfig;
+}
+
+/** HostConfig.LogConfig: a driver Docker names (json-file, local, none) and its --log-opt values. */
+export interface LogConfig {
+  type: string;
+  config: Record<string, string>;
 }
 
 export interface ThrottleDevice { path: string; rate: number }
@@ -278,7 +286,7 @@ export interface ContainerService {
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]>;
   inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerView>;
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;
-  logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }>;
+  logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry>; attrs?: Array<[string, string]> }>;
   attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle>;
   resize(ref: string, size: { height: number; width: number }): Promise<void>;
   /** The container's whole filesystem as an uncompressed tar. */

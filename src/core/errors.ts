@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'forbidden'        // 403
   | 'unauthorized'     // 401: a registry refused the credentials
   | 'unavailable'      // 503: the daemon cannot do this now
+  | 'not_implemented'  // 501: this object cannot do that (a container whose log driver keeps nothing)
   | 'internal';        // 500: a real fault
 
 export class BerthError extends Error {
@@ -30,6 +31,7 @@ export const invalid = (msg: string) => new BerthError('invalid_argument', msg);
 export const notModified = (msg: string) => new BerthError('not_modified', msg);
 export const forbidden = (msg: string) => new BerthError('forbidden', msg);
 export const unavailable = (msg: string) => new BerthError('unavailable', msg);
+export const notImplemented = (msg: string) => new BerthError('not_implemented', msg);
 export const internal = (msg: string, cause?: unknown) => new BerthError('internal', msg, { cause });
 
 export function isCode(err: unknown, code: ErrorCode): boolean {

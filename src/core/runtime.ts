@@ -31,6 +31,8 @@ export interface RuntimeCreateOptions {
   spec: OciSpec;
   /** conmon's k8s-file log. */
   logPath: string;
+  /** What is kept of the output: nothing, or the file with its rotation (default: the file, never rotated). */
+  log?: LogFileOptions;
   tty: boolean;
   /** Keep the container's stdin open (docker -i). */
   openStdin: boolean;
@@ -40,6 +42,18 @@ export interface RuntimeCreateOptions {
   runtime?: string;
   /** Gives up on the create: whatever it started is killed and removed, and create rejects. */
   signal?: AbortSignal;
+}
+
+/**
+ * The container's log file: kept or not, and rotated when it reaches
+ * maxSize bytes into <log>.1 ... <log>.<maxFiles-1> (gzipped with compress).
+ */
+export interface LogFileOptions {
+  keep: boolean;
+  maxSize?: number;
+  /** Files kept in all, the live one included (Docker's max-file); default 1. */
+  maxFiles?: number;
+  compress?: boolean;
 }
 
 /** Limits `runc update` can change on a live container (-1: unlimited). */

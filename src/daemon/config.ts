@@ -10,6 +10,8 @@ import { apiLimitsFrom, type RawApiLimits } from './api-limits.ts';
 import { parseDetachKeys } from '../api/detach.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
 import { parseAddRuntime, parseRuntimeEntry, type RuntimeDef } from '../runtime/runtimes.ts';
+import type { LogConfig } from '../core/container.ts';
+import { validateLogConfig } from '../engine/containers/log-config.ts';
 
 export interface DaemonConfig {
   host: string;            // socket path (without unix://)
@@ -36,10 +38,12 @@ export interface DaemonConfig {
   cgroupParent: string;
   /** Default detach keys of attach and exec sessions ("" keeps Docker's ctrl-p,ctrl-q). */
   detachKeys: string;
+  /** Containers' default log driver and options (log-driver, log-opts). */
+  logConfig: LogConfig;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
-type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes'> | keyof RawApiLimits;
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes' | 'logConfig'> | keyof RawApiLimits | 'logDriver' | 'logOpts';
 
 // List-valued keys travel as JSON-encoded string arrays until parsed.
 const LIST_FIELDS = new Set<RawField>(['insecureRegistries', 'registryMirrors']);
@@ -65,6 +69,8 @@ const fileKeys: Record<string, RawField> = {
   'runtime-create-timeout': 'runtimeCreateTimeoutMs',
   'cgroup-parent': 'cgroupParent',
   'detach-keys': 'detachKeys',
+  'log-driver': 'logDriver',
+  'log-opts': 'logOpts',
 };
 
 function parseHost(h: string): string {
@@ -94,6 +100,8 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--cgroup-parent <path>', 'parent cgroup for all containers (default /berth)'))
     .addOption(new Option('--runtime-create-timeout <duration>', 'longest a container\'s OCI runtime create may take (e.g. 20s)'))
     .addOption(new Option('--detach-keys <keys>', 'default key sequence for detaching from a container or exec session (default ctrl-p,ctrl-q)'))
+    .addOption(new Option('--log-driver <name>', 'default driver for container logs (json-file, local, none)'))
+    .addOption(new Option('--log-opt <key=value>', 'default log driver option (repeatable)').argParser(collect))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
     .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
@@ -117,6 +125,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
     detachKeys: flags.detachKeys,
+    logDriver: flags.logDriver, logOpts: flags.logOpt === undefined ? undefined : JSON.stringify(logOptsFromFlags(JSON.parse(flags.logOpt) as string[])),
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
   if (both.length) {
@@ -139,8 +148,11 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
       throw invalid(`invalid detach keys ${JSON.stringify(detachKeys)}: use a single character or ctrl-<value>, separated by commas`);
     }
   }
+  const logConfig: LogConfig = { type: pick('logDriver', 'json-file'), config: JSON.parse(pick('logOpts', '{}')) as Record<string, string> };
+  validateLogConfig(logConfig);
   return {
     detachKeys,
+    logConfig,
     host: parseHost(pick('host', 'unix:///run/berth/berth.sock')),
     dataRoot: pick('dataRoot', '/var/lib/berth'),
     execRoot,
@@ -171,6 +183,16 @@ function runtimeSettings(flags: string[] = [], file: Record<string, RuntimeDef>)
     const [name, def] = parseAddRuntime(f);
     if (name in out) throw invalid(`runtime ${name} is specified both as a flag (--add-runtime) and in the configuration file`);
     out[name] = def;
+  }
+  return out;
+}
+
+function logOptsFromFlags(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of list) {
+    const i = o.indexOf('=');
+    if (i <= 0) throw invalid(`invalid log-opt ${JSON.stringify(o)}: want key=value`);
+    out[o.slice(0, i)] = o.slice(i + 1);
   }
   return out;
 }
@@ -292,6 +314,11 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
     if (k === 'hosts') {
       if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);
       out.host = v[0];
+    } else if (k === 'log-opts') {
+      if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
+        throw invalid(`${path}: "log-opts" must be an object of strings`);
+      }
+      out[field] = JSON.stringify(v);
     } else if (LIST_FIELDS.has(field)) {
       if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(`${path}: "${k}" must be a list of strings`);
       out[field] = JSON.stringify(v);

@@ -102,6 +102,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
       buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
+      logDefaults: config.logConfig,
     });
     cleanups.push(() => containers!.shutdown());
     const execRuntime = createExecRuntime(config, log, runtimeTable);
@@ -109,6 +110,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const system = new SystemEngine({
       id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
       execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, runtimeInfo: runtimeTable, gitCommit: '',
+      loggingDriver: config.logConfig.type,
     });
 
     const t0 = Date.now();

@@ -29,6 +29,8 @@ export interface SystemDeps {
   /** Path and global options of each runtime, for /info. */
   runtimeInfo?: Record<string, { path: string; args: string[] }>;
   gitCommit: string;
+  /** The daemon's default log driver (log-driver); json-file when unset. */
+  loggingDriver?: string;
 }
 
 export class SystemEngine implements SystemService {
@@ -82,7 +84,7 @@ export class SystemEngine implements SystemService {
       runtimes: this.#d.runtimes,
       ...(this.#d.runtimeInfo ? { runtimeInfo: this.#d.runtimeInfo } : {}),
       serverVersion: BERTH_VERSION,
-      loggingDriver: 'k8s-file',
+      loggingDriver: this.#d.loggingDriver ?? 'json-file',
       securityOptions: ['name=seccomp,profile=builtin'],
       warnings,
     };

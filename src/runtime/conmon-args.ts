@@ -12,6 +12,8 @@ export interface ConmonArgsInput {
   runtimeArgs?: string[];
   bundle: string;
   logPath: string;
+  /** False: conmon keeps no log (Docker's none driver). */
+  keepLog: boolean;
   openStdin: boolean;
   /** Docker's StdinOnce=false keeps stdin open across attach sessions. */
   stdinOnce?: boolean;
@@ -28,7 +30,7 @@ export function conmonCreateArgs(layout: ConmonLayout, o: ConmonArgsInput): stri
     ...(o.runtimeArgs ?? []).flatMap((a) => ['--runtime-arg', a]),
     '-p', path.join(cdir, 'pid'),
     '-P', path.join(cdir, 'conmon.pid'),
-    '-l', `k8s-file:${o.logPath}`,
+    '-l', o.keepLog ? `k8s-file:${o.logPath}` : 'none',
     '--exit-dir', layout.exitDir(),
     '--socket-dir-path', layout.socketDir(),
     '--runtime-arg', `--root=${layout.runcRoot(o.runtime)}`,

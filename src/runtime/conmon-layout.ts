@@ -16,6 +16,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { internal, invalid } from '../core/errors.ts';
+import type { LogFileOptions } from '../core/runtime.ts';
 import { isErrno } from './rootfs.ts';
 
 /** What a later berthd needs to drive a container conmon still monitors. */
@@ -25,6 +26,8 @@ export interface ContainerMeta {
   tty: boolean;
   openStdin: boolean;
   logPath: string;
+  /** Kept or not, and rotated how (absent: kept, never rotated). */
+  log?: LogFileOptions;
 }
 
 export const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;

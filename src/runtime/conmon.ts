@@ -25,6 +25,7 @@ import { purge, removeLeftoverCgroup, waitConmonGone } from './conmon-teardown.t
 import { launchConmon } from './conmon-launch.ts';
 import { isConmonGone, writeResize } from './conmon-ctl.ts';
 import { startThroughFifo } from './exec-fifo.ts';
+import { LogRotator } from './log-rotate.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
@@ -71,6 +72,7 @@ export class ConmonRuntime implements ContainerRuntime {
   #cgroupParent: string;
   #exits: ExitDirWatcher;
   #files: ConmonLayout;
+  #rotator: LogRotator;
 
   constructor(opts: ConmonRuntimeOptions) {
     this.root = path.resolve(opts.root);
@@ -84,6 +86,7 @@ export class ConmonRuntime implements ContainerRuntime {
     this.#cgroupParent = opts.cgroupParent ?? '/berth';
     this.#files = new ConmonLayout(this.root);
     this.#exits = new ExitDirWatcher(this.#files.exitDir());
+    this.#rotator = new LogRotator(this.#log);
   }
 
   /** Runtime names this driver can run, for /info. */
@@ -122,7 +125,9 @@ export class ConmonRuntime implements ContainerRuntime {
       fsp.mkdir(this.#files.socketDir(), { recursive: true }),
       fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
     ]);
-    const meta: ContainerMeta = { bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath };
+    const meta: ContainerMeta = {
+      bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath, ...(opts.log ? { log: opts.log } : {}),
+    };
     try {
       await Promise.all([
         fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
@@ -134,7 +139,7 @@ export class ConmonRuntime implements ContainerRuntime {
     }
 
     const args = conmonCreateArgs(this.#files, {
-      id, runtime, binary, runtimeArgs: this.#runtimeArgs[runtime] ?? [], bundle: opts.bundle, logPath: opts.logPath,
+      id, runtime, binary, runtimeArgs: this.#runtimeArgs[runtime] ?? [], bundle: opts.bundle, logPath: opts.logPath, keepLog: opts.log?.keep ?? true,
       openStdin: opts.openStdin, stdinOnce: opts.stdinOnce, tty: opts.tty,
     });
 
@@ -145,6 +150,7 @@ export class ConmonRuntime implements ContainerRuntime {
         timeoutMs: this.#createTimeoutMs, signal: opts.signal,
       });
       this.#log.debug('container created', { id, pid, ms: Math.round(performance.now() - t0) });
+      this.#rotator.watch(id, opts.logPath, path.join(opts.bundle, 'ctl'), opts.log);
       return { pid };
     } catch (err) {
       this.#log.debug('create failed', { id, error: (err as Error).message });
@@ -206,6 +212,7 @@ export class ConmonRuntime implements ContainerRuntime {
 
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     checkId(id);
+    this.#rotator.unwatch(id);
     // Forced: whatever state the container is in (running, created and
     // waiting, half-created, its conmon dead), nothing of it stays.
     if (opts.force) return this.#purge(id);
@@ -248,7 +255,10 @@ export class ConmonRuntime implements ContainerRuntime {
     checkId(id);
     const cdir = this.#ctrDir(id);
     const found = await readExitFile(this.#exitFile(id), cdir);
-    if (found) return found;
+    if (found) {
+      this.#rotator.unwatch(id);
+      return found;
+    }
     const meta = await this.#meta(id);
     if (!meta || isConmonAlive(cdir)) return null;
     // conmon is gone: it either just wrote the file and exited, or died
@@ -264,7 +274,10 @@ export class ConmonRuntime implements ContainerRuntime {
     signal?.throwIfAborted();
     const first = await this.exitStatus(id);
     if (first) return first;
-    if (!(await this.#meta(id))) throw notFound(`No such container: ${id}`);
+    const meta = await this.#meta(id);
+    if (!meta) throw notFound(`No such container: ${id}`);
+    // A container restored from an earlier berthd: its log rotation resumes here.
+    this.#rotator.watch(id, meta.logPath, path.join(meta.bundle, 'ctl'), meta.log);
     // The poll only matters for a conmon that dies without writing its file (SIGKILL).
     return waitForFile(this.#exits, id, () => this.exitStatus(id), { signal, pollMs: LIVENESS_POLL_MS });
   }
@@ -287,6 +300,7 @@ export class ConmonRuntime implements ContainerRuntime {
   /** Stops watching the exit directory (waiters still pending are left to their signals). */
   close(): void {
     this.#exits.close();
+    this.#rotator.close();
   }
 
   #ctrDir(id: string): string {

@@ -20,26 +20,87 @@ export interface LogRecord {
   time: Date;
   timestamp: string;
   text: Buffer;
+  /** The text and the record's "\n" as one view, when the record was given with it (saves a copy per line). */
+  textNl?: Buffer;
 }
 
 const SPACE = 0x20;
+const NL_BUF = Buffer.from('\n');
 
-/** Parses one record (without its trailing "\n"); null for a malformed one. */
-export function parseRecord(line: Buffer): LogRecord | null {
+
+/** Parses one record (with or without its trailing "\n"); null for a malformed one. */
+export function parseRecord(record: Buffer): LogRecord | null {
+  const nl = record.length > 0 && record[record.length - 1] === 0x0a;
+  const line = nl ? record.subarray(0, record.length - 1) : record;
   const s1 = line.indexOf(SPACE);
   if (s1 <= 0) return null;
   const s2 = line.indexOf(SPACE, s1 + 1);
   if (s2 < 0) return null;
-  const streamName = line.toString('latin1', s1 + 1, s2);
-  if (streamName !== 'stdout' && streamName !== 'stderr') return null;
+  const len = s2 - s1 - 1;
+  let streamName: OutputStream;
+  if (len === 6 && line[s1 + 4] === 0x6f /* o */) streamName = 'stdout';
+  else if (len === 6 && line[s1 + 4] === 0x65 /* e */) streamName = 'stderr';
+  else return null;
+  if (line[s1 + 1] !== 0x73 /* s */) return null;
   const tag = line[s2 + 1];
   if (tag !== 0x46 /* F */ && tag !== 0x50 /* P */) return null;
   const textStart = Math.min(s2 + 3, line.length);
   const ts = line.toString('latin1', 0, s1);
-  const time = new Date(ts);
-  if (Number.isNaN(time.getTime())) return null;
-  return { stream: streamName, partial: tag === 0x50, time, timestamp: toDockerTimestamp(ts, time), text: line.subarray(textStart) };
+  const stamp = stamps.parse(ts);
+  if (!stamp) return null;
+  const rec: LogRecord = { stream: streamName, partial: tag === 0x50, time: new Date(stamp.ms), timestamp: stamp.docker, text: line.subarray(textStart) };
+  if (nl && textStart <= line.length) rec.textNl = record.subarray(textStart);
+  return rec;
 }
+
+/** The time of a record in ms since the epoch, without building the record; null for a malformed one. */
+export function recordMillis(line: Buffer): number | null {
+  const s1 = line.indexOf(SPACE);
+  if (s1 <= 0) return null;
+  return stamps.parse(line.toString('latin1', 0, s1))?.ms ?? null;
+}
+
+/**
+ * conmon's stamps ("2024-05-01T10:00:00.123456789+02:00") into ms and
+ * Docker's form, remembering the last second seen: lines come in bursts
+ * within one second, and Date.parse per line was most of a log read.
+ */
+class StampCache {
+  #key = '';
+  #baseMs = 0;
+  #utcSecond = '';
+
+  parse(ts: string): { ms: number; docker: string } | null {
+    // <19 chars of date and time>[.<fraction>]<zone>
+    if (ts.length < 20 || ts[10] !== 'T') return this.#slow(ts);
+    let i = 19;
+    let frac = '';
+    if (ts[19] === '.') {
+      i = 20;
+      while (i < ts.length && ts.charCodeAt(i) >= 48 && ts.charCodeAt(i) <= 57) i++;
+      frac = ts.slice(20, i);
+    }
+    const zone = ts.slice(i);
+    const key = ts.slice(0, 19) + zone;
+    if (key !== this.#key) {
+      const base = Date.parse(ts.slice(0, 19) + (zone || 'Z'));
+      if (Number.isNaN(base)) return this.#slow(ts);
+      this.#key = key;
+      this.#baseMs = base;
+      this.#utcSecond = new Date(base).toISOString().slice(0, 19);
+    }
+    const ms = this.#baseMs + (frac ? Number((frac + '00').slice(0, 3)) : 0);
+    return { ms, docker: `${this.#utcSecond}.${frac.length === 9 ? frac : frac.slice(0, 9).padEnd(9, '0')}Z` };
+  }
+
+  #slow(ts: string): { ms: number; docker: string } | null {
+    const time = new Date(ts);
+    if (Number.isNaN(time.getTime())) return null;
+    return { ms: time.getTime(), docker: toDockerTimestamp(ts, time) };
+  }
+}
+
+const stamps = new StampCache();
 
 /** "2024-05-01T12:00:00.5+02:00" -> "2024-05-01T10:00:00.500000000Z". */
 export function toDockerTimestamp(ts: string, time: Date): string {
@@ -62,10 +123,9 @@ export class LineAssembler {
       else this.#pending[rec.stream] = { first: rec, parts: [rec.text] };
       return null;
     }
-    const nl = Buffer.from('\n');
-    if (!open) return { stream: rec.stream, time: rec.time, timestamp: rec.timestamp, data: Buffer.concat([rec.text, nl]) };
+    if (!open) return { stream: rec.stream, time: rec.time, timestamp: rec.timestamp, data: rec.textNl ?? Buffer.concat([rec.text, NL_BUF]) };
     delete this.#pending[rec.stream];
-    return { stream: rec.stream, time: open.first.time, timestamp: open.first.timestamp, data: Buffer.concat([...open.parts, rec.text, nl]) };
+    return { stream: rec.stream, time: open.first.time, timestamp: open.first.timestamp, data: Buffer.concat([...open.parts, rec.text, NL_BUF]) };
   }
 
   /** Lines that never got their end (the container exited mid-line), oldest first. */

@@ -1,32 +1,32 @@
 // Reading a container's log (conmon's k8s-file, see log-format.ts) for
 // `docker logs`: all of it or the last N lines, between since and until,
-// and with follow, what the container writes next until it stops.
+// across the rotated files (log-rotate.ts), and with follow, what the
+// container writes next until it stops.
 //
-// tail never reads the whole file: it scans backwards from the end, block
-// by block, counting complete lines, and then reads forward from there.
+// Where to start never costs a read of the whole log (log-seek.ts): tail
+// scans backwards from the end, since binary-searches the files by time.
 // follow watches the log's directory (the file may not exist yet: conmon
-// creates it when it starts) and ends when `stopped` resolves and the file
-// has been drained, when `until` passes, or at once when `signal` aborts.
+// creates it when it starts; a rotation replaces it), and ends when
+// `stopped` resolves and the file has been drained, when `until` passes,
+// or at once when `signal` aborts.
 
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { LogEntry, LogReadOptions } from '../core/runtime.ts';
-import { LineAssembler, isFullRecord, parseRecord } from './log-format.ts';
-import { isErrno } from './rootfs.ts';
+import { LineAssembler, parseRecord } from './log-format.ts';
+import { lastMillis, sinceOffset, tailOffset } from './log-seek.ts';
+import { inodeAt, inodeOf, openPlain, openRotated, type LogFile } from './log-source.ts';
 
-const BLOCK = 64 * 1024;
+const BLOCK = 256 * 1024;
 const NL = 0x0a;
+
+export { tailOffset };
 
 export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogEntry> {
   const since = opts.since?.getTime();
   const until = opts.until?.getTime();
-  const follow = !!opts.follow;
-  const wake = follow ? new Wakeup(file, opts) : null;
+  const wake = opts.follow ? new Wakeup(file, opts) : null;
   const assembler = new LineAssembler();
-  let fh: fsp.FileHandle | null = null;
-  let offset = -1;
-  let rest: Buffer = Buffer.alloc(0);
   let pastUntil = false;
 
   const accept = (e: LogEntry): boolean => {
@@ -38,42 +38,65 @@ export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncG
     return since === undefined || t >= since;
   };
 
+  // Every file is opened before any is read: a rotation meanwhile renames nothing under us.
+  const files: LogFile[] = [...await openRotated(file)];
+  const live = await openPlain(file);
+  if (live) files.push(live);
   try {
-    for (;;) {
-      const finalPass = wake?.stopped ?? true;
-      if (opts.signal?.aborted) return;
-      if (!fh) {
-        fh = await openIfExists(file);
-        // A log that appears while we follow is all new: no tail to apply.
-        if (!fh) offset = 0;
+    const start = await startingPoint(files, opts.tail, since);
+    let current: LogFile | null = live;
+    let currentIno = live ? await inodeOf(live) : null;
+    let rest: Buffer = Buffer.alloc(0);
+
+    // One file from `offset` to its current end; returns where it stopped.
+    async function* drain(f: LogFile, offset: number): AsyncGenerator<LogEntry, number> {
+      const size = await f.size();
+      while (offset < size && !pastUntil) {
+        if (opts.signal?.aborted) return offset;
+        const buf = Buffer.allocUnsafe(Math.min(BLOCK, size - offset));
+        const got = await f.read(buf, offset);
+        if (got <= 0) break;
+        offset += got;
+        const data = rest.length > 0 ? Buffer.concat([rest, buf.subarray(0, got)]) : buf.subarray(0, got);
+        let from = 0;
+        for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, from)) {
+          const rec = parseRecord(data.subarray(from, nl + 1));
+          from = nl + 1;
+          const entry = rec && assembler.push(rec);
+          if (entry && accept(entry)) yield entry;
+          if (pastUntil) break;
+        }
+        // Kept apart from the block: a record cut at the block's end is completed by the next read.
+        rest = from < data.length ? Buffer.from(data.subarray(from)) : Buffer.alloc(0);
       }
-      if (fh) {
-        if (offset < 0) offset = opts.tail !== undefined && opts.tail >= 0 ? await tailOffset(fh, opts.tail) : 0;
-        const size = (await fh.stat()).size;
-        if (size < offset) {
-          // Truncated underneath us: start over.
+      return offset;
+    }
+
+    let offset = 0;
+    for (let i = start.file; i < files.length && !pastUntil; i++) {
+      offset = yield* drain(files[i]!, i === start.file ? start.offset : 0);
+      if (files[i] !== live && i < files.length - 1) rest = Buffer.alloc(0);
+    }
+    if (!live) offset = 0;
+
+    while (wake && !pastUntil && !opts.signal?.aborted) {
+      const finalPass = wake.stopped;
+      if (current) offset = yield* drain(current, offset);
+      // Rotated (or created): finish the old file above, then go on with the new one from its start.
+      const ino = await inodeAt(file);
+      if (ino !== null && ino !== currentIno) {
+        if (current) offset = yield* drain(current, offset);
+        const next = await openPlain(file);
+        if (next) {
+          if (current) await current.close();
+          current = next;
+          currentIno = await inodeOf(next);
           offset = 0;
           rest = Buffer.alloc(0);
-        }
-        while (offset < size && !pastUntil) {
-          const buf = Buffer.allocUnsafe(Math.min(BLOCK, size - offset));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
-          if (bytesRead === 0) break;
-          offset += bytesRead;
-          let data = rest.length > 0 ? Buffer.concat([rest, buf.subarray(0, bytesRead)]) : buf.subarray(0, bytesRead);
-          let start = 0;
-          for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
-            const rec = parseRecord(data.subarray(start, nl));
-            start = nl + 1;
-            const entry = rec && assembler.push(rec);
-            if (entry && accept(entry)) yield entry;
-            if (pastUntil) break;
-          }
-          data = data.subarray(start);
-          rest = Buffer.from(data);
+          continue;
         }
       }
-      if (finalPass || pastUntil || !wake) break;
+      if (finalPass) break;
       await wake.next();
     }
     if (opts.signal?.aborted) return;
@@ -84,70 +107,47 @@ export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncG
       if (entry && accept(entry)) yield entry;
     }
     if (!pastUntil) for (const e of assembler.flush()) if (accept(e)) yield e;
+    if (current && current !== live) await current.close();
   } finally {
     wake?.close();
-    await fh?.close();
+    await Promise.all(files.map((f) => f.close().catch(() => {})));
   }
 }
 
-async function openIfExists(file: string): Promise<fsp.FileHandle | null> {
-  try {
-    return await fsp.open(file, 'r');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
+/** The file and offset to start from: the tail's first line, the first record at since, or the start. */
+async function startingPoint(files: LogFile[], tail: number | undefined, since: number | undefined): Promise<{ file: number; offset: number }> {
+  if (files.length === 0) return { file: 0, offset: 0 };
+  let file = 0;
+  let offset = 0;
+  if (tail !== undefined && tail >= 0) {
+    let wanted = tail;
+    file = files.length;
+    offset = 0;
+    for (let i = files.length - 1; i >= 0; i--) {
+      const t = await tailOffset(files[i]!, wanted, { continued: i < files.length - 1 });
+      file = i;
+      offset = t.offset;
+      wanted -= t.lines;
+      if (wanted <= 0) break;
+    }
+    if (file === files.length) return { file: files.length - 1, offset: await files[files.length - 1]!.size() };
   }
-}
-
-/**
- * The offset where the last `n` lines start. A line is complete at its F
- * record; P records after the last F (a line still being written) count
- * as one line. A record still being written (no "\n" yet) is not counted.
- */
-export async function tailOffset(fh: fsp.FileHandle, n: number): Promise<number> {
-  const size = (await fh.stat()).size;
-  if (n <= 0 || size === 0) return size;
-  let bufStart = size;
-  let buf: Buffer = Buffer.alloc(0);
-  let lineEnd = -1; // file offset just past the "\n" of the line being looked at
-  let count = 0;
-  let sawFull = false;
-  let trailingCounted = false;
-
-  // Counts the record [from, lineEnd - 1); true when it is the (n+1)-th line's end.
-  const classify = (rec: Buffer): boolean => {
-    const full = isFullRecord(rec);
-    if (full === true) {
-      sawFull = true;
-      return ++count === n + 1;
+  if (since !== undefined) {
+    // Skip the files that end before since, then search the first that does not.
+    let i = file;
+    while (i < files.length - 1) {
+      const last = await lastMillis(files[i]!);
+      if (last === null || last < since) i++;
+      else break;
     }
-    if (full === false && !sawFull && !trailingCounted) {
-      trailingCounted = true;
-      count++;
+    if (i > file) {
+      file = i;
+      offset = 0;
     }
-    return false;
-  };
-
-  while (bufStart > 0) {
-    const readLen = Math.min(BLOCK, bufStart);
-    const block = Buffer.allocUnsafe(readLen);
-    await fh.read(block, 0, readLen, bufStart - readLen);
-    bufStart -= readLen;
-    // buf holds only the bytes of the line not classified yet (or the
-    // unterminated tail before the first "\n" is found).
-    buf = Buffer.concat([block, buf]);
-    for (let i = readLen - 1; i >= 0; i--) {
-      if (buf[i] !== NL) continue;
-      const abs = bufStart + i;
-      if (lineEnd >= 0) {
-        if (classify(buf.subarray(i + 1, lineEnd - bufStart - 1))) return lineEnd;
-      }
-      lineEnd = abs + 1;
-      buf = buf.subarray(0, i + 1);
-    }
+    const at = await sinceOffset(files[file]!, since);
+    if (at > offset) offset = at;
   }
-  if (lineEnd > 0 && classify(buf.subarray(0, lineEnd - 1))) return lineEnd;
-  return 0;
+  return { file, offset };
 }
 
 /** Follow's waiting: file changes, container stop, until, abort. */

@@ -1,13 +1,10 @@
-// The long-lived container answers: wait (headers now, body at the exit)
-// and logs (docker's stream framing).
+// The long-lived container answer: wait (headers now, body at the exit).
 
 import type { Ctx } from '../context.ts';
 import type { WaitCondition } from '../../core/container.ts';
 import { invalid } from '../../core/errors.ts';
-import { boolParam, startStream, writeChunk } from '../http.ts';
-import { frame, MEDIA_MULTIPLEXED, MEDIA_RAW, streamId, SYSTEMERR } from '../stdcopy.ts';
-import { fixedNanoTimestamp, parseTimestamp } from '../time.ts';
-import { versionAtLeast, versionBelow } from '../version.ts';
+import { startStream } from '../http.ts';
+import { versionBelow } from '../version.ts';
 
 const CONDITIONS: readonly WaitCondition[] = ['not-running', 'next-exit', 'removed'];
 
@@ -57,50 +54,3 @@ export async function wait(ctx: Ctx): Promise<void> {
   ctx.res.end(text);
 }
 
-/** docker's tail: "all" (or anything not a number, as dockerd treats it) means every line. */
-function tailParam(raw: string | null): number | undefined {
-  if (raw === null || !/^\d+$/.test(raw.trim())) return undefined;
-  return Number(raw);
-}
-
-/**
- * GET /containers/{id}/logs. Multiplexed frames when the container has no
- * TTY, the raw bytes when it has one. Errors after the 200 are written in
- * band, as dockerd does ("Error grabbing logs: ...", on the systemerr
- * stream when multiplexed).
- */
-export async function logs(ctx: Ctx): Promise<void> {
-  const q = ctx.query;
-  const stdout = boolParam(q, 'stdout');
-  const stderr = boolParam(q, 'stderr');
-  if (!stdout && !stderr) throw invalid("must specify at least one of 'stdout' or 'stderr'");
-  const since = parseTimestamp('since', q.get('since'));
-  const untilRaw = q.get('until');
-  const until = untilRaw === '0' ? undefined : parseTimestamp('until', untilRaw);
-  const timestamps = boolParam(q, 'timestamps');
-  const tail = tailParam(q.get('tail'));
-
-  const { tty, entries } = await ctx.deps.containers.logs(ctx.params.id!, {
-    stdout, stderr,
-    follow: boolParam(q, 'follow'),
-    ...(tail !== undefined ? { tail } : {}),
-    ...(since ? { since: since.date } : {}),
-    ...(until ? { until: until.date } : {}),
-    signal: ctx.signal,
-  });
-  const mux = !tty;
-  startStream(ctx.res, mux && versionAtLeast(ctx.version, '1.42') ? MEDIA_MULTIPLEXED : MEDIA_RAW);
-  try {
-    for await (const e of entries) {
-      if (ctx.signal.aborted) break;
-      const line = timestamps ? Buffer.concat([Buffer.from(fixedNanoTimestamp(e.timestamp, e.time) + ' '), e.data]) : e.data;
-      await writeChunk(ctx.res, mux ? frame(streamId(e.stream), line) : line);
-    }
-  } catch (err) {
-    if (!ctx.signal.aborted) {
-      const text = Buffer.from(`Error grabbing logs: ${err instanceof Error ? err.message : String(err)}\n`);
-      await writeChunk(ctx.res, mux ? frame(SYSTEMERR, text) : text);
-    }
-  }
-  ctx.res.end();
-}

@@ -109,7 +109,8 @@ export function toInspect(v: ContainerView, sized: boolean, version: string): Re
     ResolvConfPath: v.resolvConfPath,
     HostnamePath: v.hostnamePath,
     HostsPath: v.hostsPath,
-    LogPath: v.logPath,
+    // dockerd shows a path only for json-file: local's files are its own business, none has none.
+    LogPath: (v.hostConfig.logConfig?.type ?? 'json-file') === 'json-file' ? v.logPath : '',
     Name: `/${v.name}`,
     RestartCount: v.restartCount,
     Driver: v.driver,

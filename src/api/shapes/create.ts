@@ -33,11 +33,6 @@ const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
   CgroupParent: isEmpty, KernelMemoryTCP: isEmpty,
   // Windows-only resources: dockerd on Linux refuses them too.
   CpuCount: isEmpty, CpuPercent: isEmpty, IOMaximumIOps: isEmpty, IOMaximumBandwidth: isEmpty,
-  LogConfig: (v) => {
-    if (isEmpty(v)) return true;
-    const lc = v as { Type?: unknown; Config?: unknown };
-    return (isEmpty(lc.Type) || lc.Type === 'json-file' || lc.Type === 'k8s-file') && isEmpty(lc.Config);
-  },
 };
 
 const UNSUPPORTED_CONFIG: Record<string, (v: unknown) => boolean> = {
@@ -141,6 +136,12 @@ function decodeHostConfig(raw: Record<string, unknown>, version: string): Partia
   if (pb) set('portBindings', decodePortBindings(pb));
   set('publishAllPorts', h.bool('PublishAllPorts'));
   set('links', h.strList('Links'));
+  const lc = h.obj('LogConfig');
+  if (lc) {
+    const l = new JsonFields(lc, 'HostConfig.LogConfig.');
+    // Validated against the drivers (and merged with the daemon's default) by the engine.
+    out.logConfig = { type: l.str('Type') ?? '', config: l.strMap('Config') ?? {} };
+  }
   // [height, width] (its type is checked by the schema); dockerd >= 23 gives a TTY this size from the start.
   const cs = raw.ConsoleSize;
   if (Array.isArray(cs) && typeof cs[0] === 'number' && typeof cs[1] === 'number' && cs[0] > 0 && cs[1] > 0) {

@@ -21,7 +21,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
   return {
     Binds: orNull(h.binds),
     ContainerIDFile: '',
-    LogConfig: { Type: 'k8s-file', Config: {} },
+    LogConfig: { Type: h.logConfig?.type ?? 'json-file', Config: h.logConfig?.config ?? {} },
     NetworkMode: h.networkMode,
     PortBindings: Object.fromEntries(Object.entries(h.portBindings ?? {}).map(([k, v]) => [k, v ? v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null])),
     RestartPolicy: { Name: h.restartPolicy.name || 'no', MaximumRetryCount: h.restartPolicy.maximumRetryCount },

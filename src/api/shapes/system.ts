@@ -56,7 +56,7 @@ export function toInfo(i: SystemInfo, version: string, listeners: number): Recor
     Images: i.images,
     Driver: i.driver,
     DriverStatus: [],
-    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: [i.loggingDriver] },
+    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'local'] },
     MemoryLimit: true,
     SwapLimit: false,
     CpuCfsPeriod: true,

@@ -3,7 +3,7 @@
 // that lives beside the records (locks, waiters, attach sessions, mounted
 // roots, cleanups in flight). service.ts builds one and passes it to each.
 
-import type { ContainerRecord } from '../../core/container.ts';
+import type { ContainerRecord, LogConfig } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerNetworking } from '../../core/network.ts';
 import type { ContainerRuntime, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
@@ -46,6 +46,8 @@ export interface ContainerServiceDeps {
   tarDirectory(dir: string): NodeJS.ReadableStream;
   /** Bridge networks, ports, DNS; without it containers get none (or host). */
   network?: ContainerNetworking;
+  /** The daemon's log-driver and log-opts (default json-file). */
+  logDefaults?: LogConfig;
 }
 
 export interface EngineContext {

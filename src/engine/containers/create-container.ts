@@ -9,6 +9,7 @@ import { conflict, invalid } from '../../core/errors.ts';
 import { checkExecLimits } from '../../runtime/exec-limits.ts';
 import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, newRecord, validateHostConfig } from './create.ts';
 import { generateName, validateName } from './names.ts';
+import { resolveLogConfig } from './log-config.ts';
 import { namespaceTargets } from './start.ts';
 import type { EngineContext } from './context.ts';
 
@@ -25,6 +26,7 @@ const d = ctx.d;
   }
   const hostConfig = defaultHostConfig(req.hostConfig, d.defaultRuntime);
   const warnings = validateHostConfig(hostConfig);
+  hostConfig.logConfig = resolveLogConfig(req.hostConfig?.logConfig, d.logDefaults);
   if (d.runtimes && !d.runtimes.includes(hostConfig.runtime)) throw invalid(`unknown or invalid runtime name: ${hostConfig.runtime}`);
   const modes = hostConfig.resources ?? {};
   if (modes.utsMode === 'host' && req.config.hostname) throw invalid('conflicting options: hostname and the UTS mode');

@@ -11,6 +11,8 @@ import type { LogEntry } from '../../core/runtime.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { StatsSample, TopResult } from '../../core/stats.ts';
 import { checkVerb, hasProcess } from '../../core/container-state.ts';
+import { notImplemented } from '../../core/errors.ts';
+import { logAttrs } from './log-config.ts';
 import { ContainerViews } from './views.ts';
 import { KeyedMutex, Waiters } from './waiters.ts';
 import { AttachHub } from './attach.ts';
@@ -100,8 +102,9 @@ export class ContainerEngine implements ContainerService {
     return after?.state.error ? { statusCode: code, error: after.state.error } : { statusCode: code };
   }
 
-  async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry> }> {
+  async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry>; attrs: Array<[string, string]> }> {
     const rec = this.#d.containers.resolve(ref);
+    if (rec.hostConfig.logConfig?.type === 'none') throw notImplemented('configured logging driver does not support reading');
     const follow = Boolean(opts.follow) && (rec.state.status === 'running' || rec.state.status === 'restarting');
     // Only a follower needs to hear of the exit; a one-shot read registers no waiter.
     const stopped = follow ? this.#ctx.waiters.nextExit(rec.id, opts.signal).catch(() => 0) : Promise.resolve(0);
@@ -113,13 +116,13 @@ export class ContainerEngine implements ContainerService {
         if ((e.stream === 'stdout' && opts.stdout) || (e.stream === 'stderr' && opts.stderr)) yield e;
       }
     }
-    return { tty: rec.config.tty, entries: filtered() };
+    return { tty: rec.config.tty, entries: filtered(), attrs: logAttrs(rec.hostConfig.logConfig, rec.config) };
   }
 
   async attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle> {
     const rec = this.#d.containers.resolve(ref);
     checkVerb('attach', rec, ref);
-    if (opts.logs) {
+    if (opts.logs && rec.hostConfig.logConfig?.type !== 'none') {
       const { entries } = await this.logs(rec.id, { stdout: opts.stdout, stderr: opts.stderr });
       for await (const e of entries) out.data(e.stream, e.data);
     }

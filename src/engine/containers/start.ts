@@ -10,6 +10,7 @@ import { checkVerb, hasProcess, transition } from '../../core/container-state.ts
 import { conflict, invalid, isCode } from '../../core/errors.ts';
 import { ZERO_TIME, effectiveNetworkMode } from './create.ts';
 import { writeContainerFiles } from './files.ts';
+import { logFileOptions } from './log-config.ts';
 import { startError, startFailureExitCode } from './policy.ts';
 import { removeNow } from './destroy.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
@@ -54,10 +55,11 @@ export async function startLocked(ctx: EngineContext, id: string): Promise<void>
     const mounts = await d.mounts?.setup(rec, rootfs);
     const join = namespaceTargets(ctx, rec.hostConfig.resources ?? {});
     const spec = await d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });
+    const log = logFileOptions(rec.hostConfig.logConfig);
     await mkdir(ctx.bundle(id), { recursive: true, mode: 0o700 });
     t.push(performance.now());
     const { pid } = await d.runtime.create({
-      id, bundle: ctx.bundle(id), spec, logPath: rec.logPath,
+      id, bundle: ctx.bundle(id), spec, logPath: rec.logPath, log,
       tty: rec.config.tty, openStdin: rec.config.openStdin, stdinOnce: rec.config.stdinOnce, runtime: rec.hostConfig.runtime,
       signal: abort.signal,
     });

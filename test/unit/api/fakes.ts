@@ -329,7 +329,7 @@ export class FakeSystem implements SystemService {
       images: 4, driver: 'overlay', dataRoot: '/var/lib/berth', execRoot: '/run/berth', cgroupDriver: 'cgroupfs',
       cgroupVersion: '1', kernelVersion: '6.1.0', operatingSystem: 'Debian GNU/Linux 12 (bookworm)', osType: 'linux',
       architecture: 'x86_64', ncpu: 2, memTotal: 2 ** 34, defaultRuntime: 'runc', runtimes: ['runc', 'crun'],
-      serverVersion: '0.1.0', loggingDriver: 'k8s-file', securityOptions: ['name=seccomp,profile=builtin'], warnings: [],
+      serverVersion: '0.1.0', loggingDriver: 'json-file', securityOptions: ['name=seccomp,profile=builtin'], warnings: [],
     };
   }
 }

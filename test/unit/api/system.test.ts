@@ -72,7 +72,7 @@ test('/info has docker\'s shape and the service\'s values', async (t) => {
   assert.equal(i.OSVersion, '12');
   assert.deepEqual(Object.keys(i.Runtimes), ['runc', 'crun']);
   assert.equal(i.DefaultRuntime, 'runc');
-  assert.equal(i.LoggingDriver, 'k8s-file');
+  assert.equal(i.LoggingDriver, 'json-file');
   assert.deepEqual(i.SecurityOptions, ['name=seccomp,profile=builtin']);
   assert.equal(i.Swarm.LocalNodeState, 'inactive');
   assert.equal(i.Warnings, null);

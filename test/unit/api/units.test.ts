@@ -160,7 +160,9 @@ test('the create decoder maps docker fields and refuses what berth lacks', () =>
     devices: [{ pathOnHost: '/dev/fuse', pathInContainer: '/dev/fuse', cgroupPermissions: 'rwm' }],
     ulimits: [{ name: 'nofile', soft: 10, hard: 20 }], oomScoreAdj: 7, ipcMode: 'shareable', sysctls: { 'net.ipv4.ip_forward': '1' },
   });
-  assert.throws(() => decodeCreateRequest({ Image: 'a', HostConfig: { LogConfig: { Type: 'syslog', Config: {} } } }, null, '1.44'), /HostConfig\.LogConfig/);
+  // The driver is checked by the engine (against the daemon's default); the decoder only carries it.
+  assert.deepEqual(decodeCreateRequest({ Image: 'a', HostConfig: { LogConfig: { Type: 'syslog', Config: { tag: 'x' } } } }, null, '1.44').hostConfig?.logConfig,
+    { type: 'syslog', config: { tag: 'x' } });
   assert.throws(() => decodeCreateRequest({ Image: 'a', Labels: { a: 1 } }, null, '1.44'), /invalid JSON: json: cannot unmarshal number into Go struct field ContainerConfigWrapper\.Labels of type string$/);
 });
 

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LogEntry, LogReadOptions } from '../../../src/core/runtime.ts';
 import { readLogs, tailOffset } from '../../../src/runtime/logs.ts';
+import { PlainFile } from '../../../src/runtime/log-source.ts';
 import { parseRecord, toDockerTimestamp } from '../../../src/runtime/log-format.ts';
 
 function tmp(t: { after(fn: () => void): void }): string {
@@ -104,9 +105,10 @@ test('logs: tail on a large file reads from the end', async (t) => {
     return r;
   }) as typeof fh.read;
   try {
-    const off = await tailOffset(fh, 5);
+    const { offset: off, lines: found } = await tailOffset(new PlainFile(file, fh), 5);
     assert.ok(bytesRead < 256 * 1024, `read ${bytesRead} bytes for tail 5`);
     assert.ok(off > size - 1000);
+    assert.equal(found, 5);
   } finally {
     await fh.close();
   }
