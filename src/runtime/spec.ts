@@ -68,7 +68,7 @@ export interface SpecInput {
    * Namespaces of other containers to join (--ipc/--pid container:<id>), as
    * /proc/<pid>/ns paths: the caller resolves the container and checks it runs.
    */
-  join?: { ipc?: string; pid?: string };
+  join?: { ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shared IPC namespace's tmpfs). */ shm?: string };
   /** The init binary for HostConfig.init (--init); default: docker-init or tini-static found on the host. */
   initPath?: string;
   /** Host facts, injectable for tests. */
@@ -103,10 +103,10 @@ export function buildSpec(input: SpecInput): OciSpec {
   const etc = etcMounts(input).filter((m) => !taken.has(m.destination));
   const ipcMode = hc.resources?.ipcMode;
   let base = defaultMounts({ shmSize: hc.shmSize, privileged });
-  // --ipc none: no /dev/shm at all; --ipc host: the host's own. (container:<id> joins the IPC namespace but
-  // keeps a /dev/shm of its own: dockerd shares the donor's, which needs the donor's shm mounted on the host.)
+  // --ipc none: no /dev/shm at all; --ipc host: the host's own; shareable and container:<id>: the tmpfs
+  // berthd mounted on the host for the shareable one (src/engine/containers/shm.ts), as dockerd does.
   if (ipcMode === 'none') base = base.filter((m) => m.destination !== '/dev/shm');
-  const shmFrom = ipcMode === 'host' ? '/dev/shm' : undefined;
+  const shmFrom = ipcMode === 'host' ? '/dev/shm' : input.join?.shm;
   if (shmFrom) base = base.map((m) => (m.destination === '/dev/shm' ? { destination: '/dev/shm', type: 'bind', source: shmFrom, options: ['rbind', 'rprivate'] } : m));
   const mounts = mergeMounts(base, [...etc, ...userMounts]);
 

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { compatSuite, lines } from './target.ts';
+import { mountsUnder } from '../helpers/mounts.ts';
 
 const MiB = 1024 * 1024;
 // These hosts are cgroup v1 with v2 beside it; a v2-only host has the unified files instead.
@@ -90,8 +91,25 @@ compatSuite('resources', (s) => {
     await tgt.ok(['run', '-d', '--name', 'private1', 'busybox', 'sleep', '1000']);
     const r = await tgt.ok(['run', '--rm', '--pid', 'container:host1', '--ipc', 'container:host1', 'busybox', 'sh', '-c', 'ps -o comm; cat /dev/shm/marker 2>/dev/null || true']);
     assert.ok(lines(r.stdout).includes('sleep'), r.stdout);
-    // dockerd also shares the donor's /dev/shm; berth joins the IPC namespace with a /dev/shm of its own (docs/resources.md).
-    if (tgt.name === 'dockerd') assert.ok(lines(r.stdout).includes('shared'), `the donor's /dev/shm is shared: ${r.stdout}`);
+    assert.ok(lines(r.stdout).includes('shared'), `the donor's /dev/shm is shared: ${r.stdout}`);
+    // Both ways, while both run: a joiner's file shows in the donor.
+    await tgt.ok(['run', '-d', '--name', 'joiner1', '--ipc', 'container:host1', 'busybox', 'sh', '-c', 'echo back > /dev/shm/from-joiner; sleep 1000']);
+    let back = '';
+    for (let i = 0; i < 50 && back !== 'back'; i++) {
+      back = (await tgt.docker(['exec', 'host1', 'cat', '/dev/shm/from-joiner'])).stdout.trim();
+      if (back !== 'back') await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(back, 'back');
+    const shmLine = (await tgt.ok(['exec', 'host1', 'grep', ' /dev/shm ', '/proc/mounts'])).stdout;
+    assert.match(shmLine, /tmpfs .*size=65536k/);
+    await tgt.ok(['rm', '-f', 'joiner1']);
+    if (tgt.name === 'berthd') {
+      // berthd's host tmpfs for the shareable /dev/shm goes when the donor stops.
+      const shmMounts = () => mountsUnder(tgt.daemon.dataRoot).filter((m) => m.mountPoint.endsWith('/shm'));
+      assert.equal(shmMounts().length, 1, 'one host tmpfs while host1 runs');
+      await tgt.ok(['stop', '-t', '0', 'host1']);
+      assert.deepEqual(shmMounts(), []);
+    }
     const nonShareable = await tgt.fails(['run', '--rm', '--ipc', 'container:private1', 'busybox', 'true'], 125);
     assert.match(nonShareable.stderr, /can't join IPC of container [0-9a-f]{64}: non-shareable IPC \(hint: use IpcMode:shareable for the donor container\)/);
     await tgt.ok(['create', '--name', 'stopped1', 'busybox', 'true']);

@@ -25,7 +25,7 @@ export interface SpecRequest {
   /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
   mounts?: OciSpec['mounts'];
   /** Namespaces of other containers to join (--ipc/--pid container:<id>). */
-  join?: { ipc?: string; pid?: string };
+  join?: { ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shareable IPC's tmpfs, shm.ts). */ shm?: string };
 }
 
 export interface ContainerServiceDeps {

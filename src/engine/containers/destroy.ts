@@ -4,6 +4,7 @@
 
 import { rm } from 'node:fs/promises';
 import type { EngineContext } from './context.ts';
+import { releaseShm } from './shm.ts';
 
 export async function removeNow(ctx: EngineContext, id: string, removeVolumes = false): Promise<void> {
   const d = ctx.d;
@@ -24,6 +25,7 @@ export async function removeNow(ctx: EngineContext, id: string, removeVolumes = 
     }
     // The rootfs mount point lives in the container's directory: unmount first, then both trees go at once.
     await ctx.rootfs.drop(id).catch((err) => ctx.log.warn('unmount failed', { id, err }));
+    await releaseShm(ctx, rec).catch((err) => ctx.log.warn('unmounting /dev/shm failed', { id, err }));
     await Promise.all([
       d.images.snapshotter.remove(id).catch((err) => ctx.log.warn('snapshot removal failed', { id, err })),
       rm(ctx.containerDir(id), { recursive: true, force: true }),

@@ -11,6 +11,7 @@ import { restartDelayMs, shouldRestart } from './policy.ts';
 import { removeNow } from './destroy.ts';
 import { startLocked } from './start.ts';
 import { type EngineContext, sleep } from './context.ts';
+import { releaseShm } from './shm.ts';
 
 /** Follows a running container until conmon reports its exit. */
 export function watchExit(ctx: EngineContext, id: string): void {
@@ -37,6 +38,7 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
     trackRuntimeCleanup(ctx, id);
     await d.network?.tearDown(id).catch((err) => ctx.log.warn('network teardown failed', { id, err }));
     await ctx.rootfs.release(id).catch((err) => ctx.log.warn('unmount failed', { id, err }));
+    await releaseShm(ctx, rec).catch((err) => ctx.log.warn('unmounting /dev/shm failed', { id, err }));
     await d.mounts?.teardown(rec).catch((err) => ctx.log.warn('releasing volumes failed', { id, err }));
     return rec;
   });

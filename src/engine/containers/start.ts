@@ -13,6 +13,7 @@ import { writeContainerFiles } from './files.ts';
 import { logFileOptions } from './log-config.ts';
 import { startError, startFailureExitCode } from './policy.ts';
 import { removeNow } from './destroy.ts';
+import { releaseShm, setupShm } from './shm.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
 
 export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
@@ -54,6 +55,8 @@ export async function startLocked(ctx: EngineContext, id: string): Promise<void>
     t.push(performance.now());
     const mounts = await d.mounts?.setup(rec, rootfs);
     const join = namespaceTargets(ctx, rec.hostConfig.resources ?? {});
+    const shm = await setupShm(ctx, rec);
+    if (shm) join.shm = shm;
     const spec = await d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });
     const log = logFileOptions(rec.hostConfig.logConfig);
     await mkdir(ctx.bundle(id), { recursive: true, mode: 0o700 });
@@ -109,6 +112,7 @@ async function failStart(ctx: EngineContext, rec: ContainerRecord, err: unknown,
   await d.network?.tearDown(rec.id).catch((e) => ctx.log.warn('network teardown failed', { id: rec.id, err: e }));
   await rm(ctx.bundle(rec.id), { recursive: true, force: true }).catch(() => {});
   await ctx.rootfs.release(rec.id).catch(() => {});
+  await releaseShm(ctx, rec).catch((e) => ctx.log.warn('unmounting /dev/shm failed', { id: rec.id, err: e }));
   await d.mounts?.teardown(rec).catch(() => {});
   const exitCode = startFailureExitCode(msg);
   const fresh = d.containers.get(rec.id);
