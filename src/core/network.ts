@@ -122,6 +122,8 @@ export interface NetworkSetup {
   nameservers: string[] | null;
   /** The host's /etc/hosts and hostname apply (host network, or another container's namespace on it). */
   hostNetwork: boolean;
+  /** Variables of legacy links (--link on the default bridge), merged by withLinkEnv. */
+  env?: string[];
 }
 
 export interface EndpointView {
@@ -154,4 +156,14 @@ export interface ContainerNetworking {
   tearDown(id: string): Promise<void>;
   unregister(id: string): void;
   settings(rec: import('./container.ts').ContainerRecord): ContainerNetworkSettings;
+}
+
+/** The linking container's environment: link variables after PATH/HOSTNAME/TERM, its own values winning. */
+export function withLinkEnv(env: string[], links: string[]): string[] {
+  if (links.length === 0) return env;
+  const own = new Set(env.map((e) => e.slice(0, e.indexOf('=') >>> 0)));
+  const extra = links.filter((e) => !own.has(e.slice(0, e.indexOf('='))));
+  const at = env.findIndex((e) => !/^(PATH|HOSTNAME|TERM)=/.test(e));
+  const i = at < 0 ? env.length : at;
+  return [...env.slice(0, i), ...extra, ...env.slice(i)];
 }

@@ -13,6 +13,7 @@ import { contains, intToIp, ipToInt, isIpv4, isMac, macForIp, parseCidr, pickAdd
 import { NetworkEngine, isRunning, type NetworkEngineDeps } from './service.ts';
 import { PortProxies, portRequests } from './ports.ts';
 import { EmbeddedDns, hostResolvers } from './dns.ts';
+import { linkEnv, linkHostsLine, parseLink } from './links.ts';
 
 const emptyConfig = (): EndpointConfig => ({ aliases: [], ipv4Address: '', macAddress: '', links: [] });
 
@@ -50,19 +51,19 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
    * to, rebuilt only after the store's endpoints change, so a query costs a
    * map lookup, not a scan of every container on the network.
    */
-  readonly #index = new Map<string, { gen: number; eps: EndpointRecord[]; names: Map<string, Array<{ ep: EndpointRecord; byName: boolean }>> }>();
+  readonly #index = new Map<string, { gen: number; eps: EndpointRecord[]; names: Map<string, Array<{ ep: EndpointRecord; name: string | null }>> }>();
   #indexOf(networkId: string) {
     const gen = this.d.store.endpointGeneration;
     const hit = this.#index.get(networkId);
     if (hit && hit.gen === gen) return hit;
     const eps = this.d.store.endpointsOn(networkId).filter((e) => e.ip);
-    const names = new Map<string, Array<{ ep: EndpointRecord; byName: boolean }>>();
+    const names = new Map<string, Array<{ ep: EndpointRecord; name: string | null }>>();
     for (const ep of eps) {
       const rec = this.d.containers.get(ep.containerId);
       if (!rec) continue;
       for (const n of new Set(this.#dnsNames(rec, ep).map((x) => x.toLowerCase()))) {
         const list = names.get(n) ?? [];
-        list.push({ ep, byName: n === rec.name.toLowerCase() });
+        list.push({ ep, name: n === rec.name.toLowerCase() ? rec.name : null });
         names.set(n, list);
       }
     }
@@ -77,7 +78,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     const ips: string[] = [];
     for (const h of idx.names.get(name) ?? []) {
       // A container renamed since the index was built no longer answers to its old name.
-      if (h.byName && this.d.containers.get(h.ep.containerId)?.name.toLowerCase() !== name) continue;
+      if (h.name !== null && this.d.containers.byName(h.name) !== h.ep.containerId) continue;
       ips.push(h.ep.ip);
     }
     if (ips.length) return ips;
@@ -173,7 +174,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   #endpointConfig(n: NetworkRecord, raw: Partial<EndpointConfig> | undefined, links: string[] | undefined): EndpointConfig {
     const cfg = { ...emptyConfig(), ...(raw ?? {}) };
     cfg.aliases = [...(cfg.aliases ?? [])];
-    cfg.links = [...(links ?? []), ...(cfg.links ?? [])];
+    // On the default bridge links stay in HostConfig.Links (the endpoint shows none, as with dockerd).
+    cfg.links = [...new Set([...(n.isDefault ? [] : links ?? []), ...(cfg.links ?? [])])];
     if (cfg.ipv4Address) {
       if (n.isDefault) throw invalid('user specified IP address is supported on user defined networks only');
       if (n.ipam.config[0]?.auto) throw invalid('user specified IP address is supported only when connecting to networks with user configured subnets');
@@ -185,9 +187,6 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     }
     if (cfg.macAddress && !isMac(cfg.macAddress)) throw invalid(`invalid MAC address: ${cfg.macAddress}`);
     if (cfg.aliases.length && n.isDefault) throw invalid('network-scoped alias is supported only for containers in user defined networks');
-    if (cfg.links.length && !n.isDefault) {
-      // Docker accepts links on user networks as aliases of the linked name.
-    }
     return cfg;
   }
 
@@ -222,9 +221,10 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       await this.#publish(rec, first.ip);
       const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
       if (rec.config.domainname) names.push(rec.config.hostname);
-      const hosts = [`${first.ip}\t${names.join(' ')}`, ...this.#linkHosts(rec, first.net)];
+      const links = this.#legacyLinks(rec, first.net);
+      const hosts = [...links.hosts, `${first.ip}\t${names.join(' ')}`];
       const user = attached.find((a) => !a.net.isDefault && a.net.driver === 'bridge');
-      return { spec: { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false };
+      return { spec: { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false, env: links.env };
     } catch (err) {
       await this.tearDown(rec.id).catch((e) => this.log.warn('network teardown after failed setup failed', { id: rec.id, err: e }));
       throw err;
@@ -265,18 +265,31 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return intToIp(ip);
   }
 
-  /** /etc/hosts lines of legacy links (default bridge only: on a user network a link is a DNS alias). */
-  #linkHosts(rec: ContainerRecord, net: NetworkRecord): string[] {
-    const out: string[] = [];
+  /**
+   * Legacy links of a container on the default bridge (HostConfig.Links):
+   * an /etc/hosts line and the environment per link (links.ts). The target
+   * must exist and run, as with dockerd. On a user network a link is a DNS
+   * alias instead (#lookup).
+   */
+  #legacyLinks(rec: ContainerRecord, net: NetworkRecord): { hosts: string[]; env: string[] } {
+    const out = { hosts: [] as string[], env: [] as string[] };
     if (!net.isDefault) return out;
-    for (const ep of this.d.store.endpointsOf(rec.id)) {
-      if (ep.networkId !== net.id) continue;
-      for (const link of ep.config.links) {
-        const [name, alias] = link.split(':');
-        const t = this.d.containers.get(this.d.containers.resolve(name!.replace(/^\//, '')).id);
-        const tep = t && this.d.store.endpointsOf(t.id).find((e) => e.networkId === net.id && e.ip);
-        if (tep) out.push(`${tep.ip}\t${[alias, t.name, t.config.hostname].filter(Boolean).join(' ')}`);
+    for (const link of rec.hostConfig.links ?? []) {
+      const [name, alias] = parseLink(link);
+      let t: ContainerRecord;
+      try { t = this.d.containers.resolve(name); } catch (err) {
+        if (isCode(err, 'not_found')) throw notFound(`could not get container for ${name}: No such container: ${name}`);
+        throw err;
       }
+      const tep = isRunning(t) ? this.d.store.endpointsOf(t.id).find((e) => e.networkId === net.id && e.ip) : undefined;
+      if (!isRunning(t)) throw conflict(`Cannot link to a non running container: /${t.name} AS /${rec.name}/${alias}`);
+      if (!tep) throw invalid(`Cannot link to /${t.name}, as it does not belong to the default network`);
+      const target = {
+        name: t.name, hostname: t.config.hostname, domainname: t.config.domainname ?? '', ip: tep.ip,
+        exposedPorts: Object.keys(t.config.exposedPorts ?? {}), env: t.config.env ?? [],
+      };
+      out.hosts.push(linkHostsLine(alias, target));
+      out.env.push(...linkEnv(rec.name, alias, target));
     }
     return out;
   }

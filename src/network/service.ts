@@ -19,6 +19,8 @@ import { hostRoutes } from './host.ts';
 export interface ContainerLookup {
   get(id: string): ContainerRecord | undefined;
   resolve(ref: string): ContainerRecord;
+  /** The ID of the container with exactly this name (an index lookup, no record read). */
+  byName(name: string): string | undefined;
   list(): ContainerRecord[];
 }
 

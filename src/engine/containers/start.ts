@@ -5,7 +5,7 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import type { ContainerRecord } from '../../core/container.ts';
-import type { NetworkSetup } from '../../core/network.ts';
+import { type NetworkSetup, withLinkEnv } from '../../core/network.ts';
 import { checkVerb, hasProcess, transition } from '../../core/container-state.ts';
 import { conflict, invalid, isCode } from '../../core/errors.ts';
 import { ZERO_TIME, effectiveNetworkMode } from './create.ts';
@@ -59,6 +59,7 @@ export async function startLocked(ctx: EngineContext, id: string): Promise<void>
     if (shm) join.shm = shm;
     const spec = await d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });
     const log = logFileOptions(rec.hostConfig.logConfig);
+    if (net?.env?.length && spec.process) spec.process.env = withLinkEnv(spec.process.env ?? [], net.env);
     await mkdir(ctx.bundle(id), { recursive: true, mode: 0o700 });
     t.push(performance.now());
     const { pid } = await d.runtime.create({
