@@ -108,7 +108,9 @@ export class BuildRun {
     const needed = new Map<number, Stage>();
     const visit = (s: Stage) => { if (needed.has(s.index)) return; needed.set(s.index, s); for (const d of this.#deps(s)) visit(d); };
     visit(target);
-    this.#total = [...needed.values()].reduce((n, s) => n + 1 + s.steps.length, 0) + (Object.keys(this.opts.labels).length ? 1 : 0);
+    this.#total = this.#df.metaArgs.length + [...needed.values()].reduce((n, s) => n + 1 + s.steps.length, 0) + (Object.keys(this.opts.labels).length ? 1 : 0);
+    // ARGs before the first FROM are steps of their own in the classic builder's output (and nothing else).
+    for (const step of this.#df.metaArgs) this.#header(step);
     const image = await this.#stage(target, true);
     const unused = [...this.opts.buildArgs.keys()].filter((k) => !this.usedArgs.has(k) && !this.platformArgs.has(k) && !PROXY.has(k));
     if (unused.length) this.progress.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);

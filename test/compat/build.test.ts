@@ -298,6 +298,15 @@ compatSuite('build', (s) => {
     }
   });
 
+  s.test('ARGs before FROM are numbered steps; ARG in a stage is a history entry', async (tgt) => {
+    const dir = context(tgt, 'metaarg', { Dockerfile: 'ARG BASE=busybox\nFROM $BASE\nARG A=1 B\nRUN echo $A > /a\n' });
+    const r = await build(tgt, dir, ['-t', 'metaarg:1']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 1\/4 : ARG BASE=busybox\nStep 2\/4 : FROM \$BASE\n/);
+    const hist = lines((await tgt.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'metaarg:1'])).stdout);
+    assert.deepEqual(hist.slice(0, 2), ['|1 A=1 /bin/sh -c echo $A > /a', '/bin/sh -c #(nop)  ARG A=1 B']);
+  });
+
   s.test('FROM an image the store lacks is pulled (and pushed images built here pull back)', async (tgt) => {
     const reg = await startBerthRegistry();
     try {
