@@ -165,27 +165,27 @@ export function networkCounters(pid: number, cache?: StatFiles): Record<string, 
  * `host` is read once per sampling pass and shared.
  */
 export function readCgroupStats(id: string, host: { system: number; onlineCpus: number }, now: string,
-  info: CgroupInfo = detectCgroups(), cache?: StatFiles): ContainerStats | null {
+  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT): ContainerStats | null {
   const rel = cgroupsPathFor(id);
   if (cache) cache.use(id);
   files = cache ?? oneOff;
   try {
-    return info.version === '2' ? readV2(`${ROOT}${rel}`, host, now) : readV1(rel, host, now);
+    return info.version === '2' ? readV2(`${root}${rel}`, host, now) : readV1(root, rel, host, now);
   } finally {
     files = oneOff;
   }
 }
 
-function readV1(rel: string, host: { system: number; onlineCpus: number }, now: string): ContainerStats | null {
-  const total = num(`${ROOT}/cpuacct${rel}/cpuacct.usage`);
+function readV1(root: string, rel: string, host: { system: number; onlineCpus: number }, now: string): ContainerStats | null {
+  const total = num(`${root}/cpuacct${rel}/cpuacct.usage`);
   if (total === null) return null;
-  const perCpu = (read(`${ROOT}/cpuacct${rel}/cpuacct.usage_percpu`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
-  const ticks = keyValues(read(`${ROOT}/cpuacct${rel}/cpuacct.stat`));
-  const thr = keyValues(read(`${ROOT}/cpu${rel}/cpu.stat`));
-  const mem = `${ROOT}/memory${rel}`;
+  const perCpu = (read(`${root}/cpuacct${rel}/cpuacct.usage_percpu`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+  const ticks = keyValues(read(`${root}/cpuacct${rel}/cpuacct.stat`));
+  const thr = keyValues(read(`${root}/cpu${rel}/cpu.stat`));
+  const mem = `${root}/memory${rel}`;
   const rawLimit = num(`${mem}/memory.limit_in_bytes`) ?? Infinity;
-  const pidsMax = num(`${ROOT}/pids${rel}/pids.max`);
-  const blk = `${ROOT}/blkio${rel}`;
+  const pidsMax = num(`${root}/pids${rel}/pids.max`);
+  const blk = `${root}/blkio${rel}`;
   let serviceBytes = blkioV1(read(`${blk}/blkio.io_service_bytes_recursive`));
   let serviced = blkioV1(read(`${blk}/blkio.io_serviced_recursive`));
   // Without the CFQ scheduler's files, the throttle layer counts the same I/O.
@@ -203,7 +203,7 @@ function readV1(rel: string, host: { system: number; onlineCpus: number }, now: 
       limit: rawLimit >= V1_UNLIMITED ? totalmem() : Math.min(rawLimit, totalmem()),
       stats: keyValues(read(`${mem}/memory.stat`)),
     },
-    pids: { current: num(`${ROOT}/pids${rel}/pids.current`) ?? 0, ...(pidsMax !== null && pidsMax !== Infinity ? { limit: pidsMax } : {}) },
+    pids: { current: num(`${root}/pids${rel}/pids.current`) ?? 0, ...(pidsMax !== null && pidsMax !== Infinity ? { limit: pidsMax } : {}) },
     blkio: { serviceBytes, serviced },
   };
 }

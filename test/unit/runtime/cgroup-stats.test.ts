@@ -1,0 +1,95 @@
+// Container stats read from recorded cgroupfs trees: a pure cgroup v2 host
+// (most users' machines; these hybrid hosts cannot give a v2 hierarchy any
+// controller, so the v2 path is checked here against files as a v2 kernel
+// writes them) and the v1 layout beside it.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { cgroupsPathFor, type CgroupInfo } from '../../../src/runtime/cgroups.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'berth-cgfs-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+const id = 'c'.repeat(64);
+const host = { system: 123_000_000_000, onlineCpus: 2 };
+const now = '2026-12-04T21:00:00.000000000Z';
+const v2: CgroupInfo = { version: '2', hybrid: false, unifiedMount: root, swapAccounting: true };
+const v1: CgroupInfo = { version: '1', hybrid: true, unifiedMount: null, swapAccounting: true };
+
+function tree(base: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) {
+    const file = join(base, name);
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, text);
+  }
+}
+
+test('cgroup v2: cpu.stat, memory.*, pids.*, io.stat of <root>/berth/<id>', () => {
+  const dir = join(root, 'v2', cgroupsPathFor(id));
+  tree(dir, {
+    'cpu.stat': 'usage_usec 52345\nuser_usec 31000\nsystem_usec 21345\ncore_sched.force_idle_usec 0\nnr_periods 12\nnr_throttled 3\nthrottled_usec 4567\nnr_bursts 0\nburst_usec 0\n',
+    'memory.current': '1052672\n',
+    'memory.max': '67108864\n',
+    'memory.stat': 'anon 315392\nfile 487424\nkernel 217088\nshmem 0\ninactive_file 4096\nactive_file 483328\npgfault 911\n',
+    'pids.current': '2\n',
+    'pids.max': '50\n',
+    'io.stat': '254:0 rbytes=1234 wbytes=5678 rios=3 wios=4 dbytes=0 dios=0\n',
+  });
+  const s = readCgroupStats(id, host, now, v2, undefined, join(root, 'v2'))!;
+  assert.deepEqual(s.cpu, {
+    total: 52_345_000, kernel: 21_345_000, user: 31_000_000, ...host,
+    throttling: { periods: 12, throttledPeriods: 3, throttledTime: 4_567_000 },
+  });
+  assert.equal(s.memory.usage, 1052672);
+  assert.equal(s.memory.limit, Math.min(67108864, totalmem()));
+  assert.equal(s.memory.stats.inactive_file, 4096);
+  assert.equal(s.memory.stats.anon, 315392);
+  assert.deepEqual(s.pids, { current: 2, limit: 50 });
+  assert.deepEqual(s.blkio.serviceBytes, [{ major: 254, minor: 0, op: 'read', value: 1234 }, { major: 254, minor: 0, op: 'write', value: 5678 }]);
+  assert.deepEqual(s.blkio.serviced, [{ major: 254, minor: 0, op: 'read', value: 3 }, { major: 254, minor: 0, op: 'write', value: 4 }]);
+});
+
+test('cgroup v2: "max" limits read as none (memory: the host\'s), a cgroup that is gone reads as null', () => {
+  const other = 'd'.repeat(64);
+  tree(join(root, 'v2max', cgroupsPathFor(other)), {
+    'cpu.stat': 'usage_usec 1\nuser_usec 1\nsystem_usec 0\n',
+    'memory.current': '4096\n', 'memory.max': 'max\n', 'pids.current': '1\n', 'pids.max': 'max\n', 'io.stat': '',
+  });
+  const s = readCgroupStats(other, host, now, v2, undefined, join(root, 'v2max'))!;
+  assert.equal(s.memory.limit, totalmem());
+  assert.deepEqual(s.pids, { current: 1 });
+  assert.deepEqual(s.blkio, { serviceBytes: [], serviced: [] });
+  assert.equal(readCgroupStats('e'.repeat(64), host, now, v2, undefined, join(root, 'v2max')), null);
+});
+
+test('cgroup v1: one directory per controller', () => {
+  const base = join(root, 'v1');
+  const rel = cgroupsPathFor(id);
+  tree(base, {
+    [`cpuacct${rel}/cpuacct.usage`]: '52345000\n',
+    [`cpuacct${rel}/cpuacct.usage_percpu`]: '30000000 22345000 \n',
+    [`cpuacct${rel}/cpuacct.stat`]: 'user 3\nsystem 2\n',
+    [`cpu${rel}/cpu.stat`]: 'nr_periods 12\nnr_throttled 3\nthrottled_time 4567000\n',
+    [`memory${rel}/memory.usage_in_bytes`]: '1052672\n',
+    [`memory${rel}/memory.max_usage_in_bytes`]: '2097152\n',
+    [`memory${rel}/memory.limit_in_bytes`]: '9223372036854771712\n',
+    [`memory${rel}/memory.stat`]: 'cache 487424\nrss 315392\ntotal_inactive_file 4096\n',
+    [`pids${rel}/pids.current`]: '2\n',
+    [`pids${rel}/pids.max`]: 'max\n',
+    [`blkio${rel}/blkio.io_service_bytes_recursive`]: '254:0 Read 1234\n254:0 Write 5678\n254:0 Total 6912\nTotal 6912\n',
+    [`blkio${rel}/blkio.io_serviced_recursive`]: '254:0 Read 3\n254:0 Write 4\n',
+  });
+  const s = readCgroupStats(id, host, now, v1, undefined, base)!;
+  assert.equal(s.cpu.total, 52_345_000);
+  assert.deepEqual(s.cpu.perCpu, [30_000_000, 22_345_000]);
+  assert.equal(s.cpu.user, 30_000_000);
+  assert.equal(s.cpu.kernel, 20_000_000);
+  assert.deepEqual(s.cpu.throttling, { periods: 12, throttledPeriods: 3, throttledTime: 4_567_000 });
+  assert.equal(s.memory.limit, totalmem(), 'the v1 "unlimited" value reads as the host memory');
+  assert.equal(s.memory.maxUsage, 2097152);
+  assert.deepEqual(s.pids, { current: 2 });
+  assert.deepEqual(s.blkio.serviceBytes.map((e) => `${e.op}=${e.value}`), ['Read=1234', 'Write=5678', 'Total=6912']);
+});
