@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
   const results: Result[] = [];
   const notes: string[] = [];
-  const b = await startBerthd();
+  // A restart re-adopts every container before the API answers: give it room.
+  const b = await startBerthd({ startTimeoutMs: 600_000 });
   try {
     results.push(await measure(b, Number(opts.containers), opts.runtime!));
   } finally {
