@@ -1,9 +1,11 @@
-// The embedded DNS: one UDP server per user-defined bridge network, on its
-// gateway address, port 53. It answers the names of the containers on that
+// The embedded DNS: one server per user-defined bridge network, on its
+// gateway address, port 53, over UDP and TCP (RFC 7766: each message with a
+// two-byte length, several per connection). It answers the names of the containers on that
 // network (name, short ID, network aliases) and forwards everything else to
 // the querying container's --dns servers, or the host's resolvers.
 
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as packet from 'dns-packet';
 import type { Logger } from '../core/logger.ts';
@@ -19,6 +21,7 @@ export interface DnsResolver {
 
 const TTL = 600;
 const FORWARD_TIMEOUT_MS = 4000;
+const TCP_IDLE_MS = 30_000;
 
 export function hostResolvers(path = '/etc/resolv.conf'): string[] {
   try {
@@ -28,7 +31,7 @@ export function hostResolvers(path = '/etc/resolv.conf'): string[] {
 }
 
 export class EmbeddedDns {
-  readonly #servers = new Map<string, dgram.Socket>();
+  readonly #servers = new Map<string, { udp: dgram.Socket; tcp: net.Server; conns: Set<net.Socket> }>();
   readonly #resolver: DnsResolver;
   readonly #log: Logger;
 
@@ -39,68 +42,95 @@ export class EmbeddedDns {
 
   serve(networkId: string, address: string): void {
     if (this.#servers.has(networkId)) return;
-    const sock = dgram.createSocket({ type: 'udp4', reuseAddr: true });
-    sock.on('message', (msg, rinfo) => {
-      // A query must never take the daemon down: a failure here is logged and the query dropped.
-      try { this.#answer(networkId, sock, msg, rinfo); } catch (err) { this.#log.warn('embedded DNS query failed', { networkId, err: String(err) }); }
-    });
-    sock.on('error', (err) => this.#log.warn('embedded DNS socket failed', { networkId, address, err: err.message }));
-    sock.bind(53, address);
-    this.#servers.set(networkId, sock);
+    const udp = dgram.createSocket({ type: 'udp4', reuseAddr: true });
+    udp.on('message', (msg, rinfo) => this.#query(networkId, msg, rinfo.address, (out) => {
+      try { udp.send(out, rinfo.port, rinfo.address); } catch { /* closed: the network went while a forward was out */ }
+    }));
+    udp.on('error', (err) => this.#log.warn('embedded DNS socket failed', { networkId, address, err: err.message }));
+    udp.bind(53, address);
+    const conns = new Set<net.Socket>();
+    const tcp = net.createServer((c) => this.#connection(networkId, c, conns));
+    tcp.on('error', (err) => this.#log.warn('embedded DNS TCP listener failed', { networkId, address, err: err.message }));
+    tcp.listen({ host: address, port: 53, exclusive: true });
+    this.#servers.set(networkId, { udp, tcp, conns });
   }
 
   stop(networkId: string): void {
     const s = this.#servers.get(networkId);
     if (!s) return;
     this.#servers.delete(networkId);
-    try { s.close(); } catch { /* already closed */ }
+    try { s.udp.close(); } catch { /* already closed */ }
+    s.tcp.close();
+    for (const c of s.conns) c.destroy();
   }
 
   stopAll(): void {
     for (const id of [...this.#servers.keys()]) this.stop(id);
   }
 
-  #answer(networkId: string, sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  /** Length-prefixed messages on one connection; idle connections are closed after a while. */
+  #connection(networkId: string, c: net.Socket, conns: Set<net.Socket>): void {
+    conns.add(c);
+    c.setTimeout(TCP_IDLE_MS, () => c.destroy());
+    c.on('close', () => conns.delete(c));
+    c.on('error', () => c.destroy());
+    let buf = Buffer.alloc(0);
+    c.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+        buf = buf.subarray(2 + msg.length);
+        this.#query(networkId, msg, c.remoteAddress?.replace(/^::ffff:/, '') ?? '', (out) => {
+          if (c.destroyed) return;
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(out.length);
+          c.write(Buffer.concat([len, out]));
+        });
+      }
+      if (buf.length > 2 + 65535) c.destroy();
+    });
+  }
+
+  /** A query must never take the daemon down: a failure is logged and the query dropped. */
+  #query(networkId: string, msg: Buffer, from: string, respond: (out: Buffer | Uint8Array) => void): void {
+    try { this.#answer(networkId, msg, from, respond); } catch (err) { this.#log.warn('embedded DNS query failed', { networkId, err: String(err) }); }
+  }
+
+  #answer(networkId: string, msg: Buffer, from: string, respond: (out: Buffer | Uint8Array) => void): void {
     let q: packet.Packet;
     try { q = packet.decode(msg); } catch { return; }
     const question = q.questions?.[0];
     if (!question) return;
     const name = question.name.replace(/\.$/, '').toLowerCase();
     const reply = (answers: packet.Answer[], rcode = 'NOERROR') => {
-      const out = packet.encode({
+      respond(packet.encode({
         id: q.id, type: 'response', flags: ((q.flags ?? 0) & packet.RECURSION_DESIRED) | packet.RECURSION_AVAILABLE,
         questions: q.questions, answers, rcode,
-      } as packet.Packet);
-      send(sock, out, rinfo);
+      } as packet.Packet));
     };
     if (question.type === 'PTR') {
       const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
       const ptr = m ? this.#resolver.reverse(networkId, `${m[4]}.${m[3]}.${m[2]}.${m[1]}`) : null;
       if (ptr) return reply([{ type: 'PTR', name: question.name, ttl: TTL, class: 'IN', data: ptr }]);
     } else {
-      const ips = this.#resolver.lookup(networkId, name, rinfo.address);
+      const ips = this.#resolver.lookup(networkId, name, from);
       if (ips) {
         if (question.type === 'A') return reply(ips.map((ip) => ({ type: 'A', name: question.name, ttl: TTL, class: 'IN', data: ip })));
         return reply([]); // a berth name: no other record types (no IPv6)
       }
     }
-    this.#forward(networkId, msg, rinfo, sock, () => reply([], 'SERVFAIL'));
+    this.#forward(networkId, msg, from, respond, () => reply([], 'SERVFAIL'));
   }
 
-  #forward(networkId: string, msg: Buffer, rinfo: dgram.RemoteInfo, sock: dgram.Socket, fail: () => void): void {
-    const servers = this.#resolver.upstreams(networkId, rinfo.address);
+  #forward(networkId: string, msg: Buffer, from: string, respond: (out: Buffer) => void, fail: () => void): void {
+    const servers = this.#resolver.upstreams(networkId, from);
     if (servers.length === 0) return fail();
     const up = dgram.createSocket('udp4');
     let done = false;
     const finish = () => { if (!done) { done = true; clearTimeout(timer); up.close(); } };
     const timer = setTimeout(() => { finish(); fail(); }, FORWARD_TIMEOUT_MS);
-    up.on('message', (answer) => { send(sock, answer, rinfo); finish(); });
+    up.on('message', (answer) => { finish(); respond(answer); });
     up.on('error', () => { finish(); fail(); });
     up.send(msg, 53, servers[0]!);
   }
-}
-
-/** Sends unless the network's socket closed meanwhile (its network was removed while a forward was out). */
-function send(sock: dgram.Socket, msg: Buffer | Uint8Array, to: dgram.RemoteInfo): void {
-  try { sock.send(msg, to.port, to.address); } catch { /* socket closed: nobody left to answer */ }
 }

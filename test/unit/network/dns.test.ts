@@ -1,4 +1,4 @@
-// The embedded DNS server on its own (no daemon): names it serves, a
+// The embedded DNS server on its own (no daemon): names it serves (UDP and TCP), a
 // forward that outlives its network (the network's socket closes while the
 // upstream is silent: the late SERVFAIL must not throw out of a timer, which
 // took berthd down), and a resolver that throws. Loopback only: the server
@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import * as packet from 'dns-packet';
 import { EmbeddedDns, type DnsResolver } from '../../../src/network/dns.ts';
 import { skipUnlessRoot } from '../../helpers/root.ts';
@@ -19,6 +20,31 @@ function query(name: string, id = 7): Promise<packet.Packet | null> {
     const timer = setTimeout(() => { s.close(); resolve(null); }, 1500);
     s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(packet.decode(m)); });
     s.send(packet.encode({ type: 'query', id, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] }), 53, '127.0.0.77');
+  });
+}
+
+/** Several queries in one TCP write, each with its two-byte length; the answers in order. */
+function tcpQueries(names: string[]): Promise<packet.Packet[]> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect({ host: '127.0.0.77', port: 53 });
+    const out: packet.Packet[] = [];
+    let buf = Buffer.alloc(0);
+    c.on('connect', () => c.write(Buffer.concat(names.map((name, i) => {
+      const q = packet.encode({ type: 'query', id: 100 + i, flags: packet.RECURSION_DESIRED, questions: [{ type: 'A', name }] });
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(q.length);
+      return Buffer.concat([len, q]);
+    }))));
+    c.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        out.push(packet.decode(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+        buf = buf.subarray(2 + buf.readUInt16BE(0));
+      }
+      if (out.length === names.length) { c.end(); resolve(out); }
+    });
+    c.on('error', reject);
+    c.setTimeout(2000, () => { c.destroy(); reject(new Error('tcp timeout')); });
   });
 }
 
@@ -39,6 +65,9 @@ test('answers its names; a forward still out when the network goes does not thro
     await new Promise((r) => setTimeout(r, 50));
     const a = await query('web');
     assert.deepEqual(a?.answers?.map((x) => x.type === 'A' && x.data), ['10.9.0.2']);
+    // Over TCP, two queries in one write (RFC 7766 framing), answered in order.
+    const overTcp = await tcpQueries(['web', 'WEB']);
+    assert.deepEqual(overTcp.map((p) => [p.id, p.answers?.map((x) => x.type === 'A' && x.data)]), [[100, ['10.9.0.2']], [101, ['10.9.0.2']]]);
     // Unknown: forwarded to the silent upstream; the network goes before the forward times out.
     const pending = query('elsewhere.example', 8);
     await new Promise((r) => setTimeout(r, 200));
