@@ -235,7 +235,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   #attach(rec: ContainerRecord, ep: EndpointRecord, ifName: string, nsPath: string, primary: boolean): { ip: string; net: NetworkRecord } {
     const net = this.d.store.getNetwork(ep.networkId);
     if (!net) throw notFound(`network ${ep.networkId} not found`);
-    if (net.driver !== 'bridge') throw invalid(`network driver ${net.driver} is not supported for containers by this berthd yet`);
+    if (net.driver !== 'bridge' && net.driver !== 'macvlan' && net.driver !== 'ipvlan') throw invalid(`network driver ${net.driver} cannot carry containers`);
     const pool = net.ipam.config[0]!;
     const sub = parseCidr(pool.subnet);
     const ip = ep.config.ipv4Address || this.#pick(net);
@@ -243,10 +243,22 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     const endpointId = randomBytes(32).toString('hex');
     // The lease first: a taken address fails here, before any device exists.
     this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf: '' });
-    const hostIf = this.d.plumbing.addVeth({
-      nsPath, bridge: net.device, ifName, ip, prefixLen: sub.prefix,
-      gateway: primary && !net.internal ? pool.gateway : '', mac, mtu: net.mtu, alias: this.alias,
-    });
+    const gateway = primary && !net.internal ? pool.gateway : '';
+    let hostIf: string;
+    if (net.driver === 'bridge') {
+      hostIf = this.d.plumbing.addVeth({ nsPath, bridge: net.device, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu, alias: this.alias });
+    } else {
+      // No host end: the link lives in the namespace ("@ifName"), and goes with it.
+      try {
+        this.d.plumbing.addSublink({ kind: net.driver, parent: net.device, nsPath, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu });
+      } catch (err) {
+        this.d.store.release(rec.id, net.id);
+        if (err instanceof Error && /parent interface/.test(err.message)) throw notFound(`${net.driver} network ${net.name}: ${err.message}`);
+        if (err instanceof Error && /ENOTSUP|EOPNOTSUPP/.test(err.message)) throw invalid(`${net.driver} network ${net.name}: this kernel cannot make ${net.driver} links`);
+        throw err;
+      }
+      hostIf = `@${ifName}`;
+    }
     this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf });
     this.#lastIp.set(net.id, ipToInt(ip));
     return { ip, net };
@@ -388,7 +400,10 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       throw notFound(`container ${id} is not connected to network ${n.name}`);
     }
     if (ep.hostIf) {
-      try { this.d.plumbing.deleteLink(ep.hostIf); } catch (err) { this.log.warn('veth removal failed', { id, err }); }
+      try {
+        if (ep.hostIf.startsWith('@')) this.d.plumbing.removeInNamespace(this.d.plumbing.nsPath(id), ep.hostIf.slice(1));
+        else this.d.plumbing.deleteLink(ep.hostIf);
+      } catch (err) { this.log.warn('interface removal failed', { id, err }); }
     }
     this.d.store.removeEndpoint(id, n.id);
     this.d.events.emit('network', 'disconnect', n.id, { container: id, name: n.name, type: n.driver });

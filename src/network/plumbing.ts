@@ -124,6 +124,34 @@ export class Plumbing {
     return hostIf;
   }
 
+  /**
+   * A macvlan (bridge mode) or ipvlan (l2) link on the host's `parent`,
+   * created straight into the namespace as ifName, addressed and up.
+   */
+  addSublink(req: Omit<VethRequest, 'bridge' | 'alias'> & { kind: 'macvlan' | 'ipvlan'; parent: string }): void {
+    const s = this.#sock;
+    const parent = s.linkIndex(req.parent);
+    if (!parent) throw new Error(`parent interface ${req.parent} is gone`);
+    const nsFd = openSync(req.nsPath, 'r');
+    try {
+      s.createSublink(req.kind, req.ifName, parent, nsFd, {
+        mtu: req.mtu || undefined, mode: req.kind === 'macvlan' ? 4 /* MACVLAN_MODE_BRIDGE */ : 0 /* IPVLAN_MODE_L2 */,
+        ...(req.kind === 'macvlan' ? { mac: req.mac } : {}),
+      });
+    } finally {
+      closeSync(nsFd);
+    }
+    const ns = new RouteSocket(inNamespace(req.nsPath, () => openRouteSocket()));
+    try {
+      const idx = ns.linkIndex(req.ifName);
+      ns.addAddress(idx, req.ip, req.prefixLen, broadcastOf(req.ip, req.prefixLen));
+      ns.setLink(idx, { up: true });
+      if (req.gateway) ns.addDefaultRoute(req.gateway, idx);
+    } finally {
+      ns.close();
+    }
+  }
+
   /** Removes an interface inside a namespace (disconnect of a running container). */
   removeInNamespace(nsPath: string, ifName: string): void {
     const ns = new RouteSocket(inNamespace(nsPath, () => openRouteSocket()));
