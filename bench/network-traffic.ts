@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     `Machine: ${machine.cpus} CPUs, ${machine.memGiB} GiB, ${machine.kernel}, docker CLI ${machine.dockerCli}. ` +
       `berthd commit ${commit}; dockerd ${dockerVersion || '(not measured)'}.`,
     '',
-    '| loopback client of `-p 127.0.0.1::80` (busybox httpd) | berthd (in-daemon relay) | dockerd (docker-proxy) | berthd/dockerd |',
+    '| loopback client of `-p 127.0.0.1::80` (busybox httpd) | berthd (kernel DNAT, route_localnet) | dockerd (docker-proxy) | berthd/dockerd |',
     '|---|---|---|---|',
     `| download throughput, median | ${mb(tb?.median)} | ${mb(td?.median)} | ${fmtRatio(tb?.median, td?.median)} |`,
     `| download throughput, min | ${mb(tb?.min)} | ${mb(td?.min)} | ${fmtRatio(tb?.min, td?.min)} |`,
@@ -129,7 +129,7 @@ async function main(): Promise<void> {
     '',
     'How: both daemons private, each with a user-defined network cut from its own pool; dockerd with its ' +
       'userland proxy (docker-proxy) and no iptables rules, which is the path a loopback client takes with ' +
-      'iptables on too. Throughput is for higher is better (the ratio above 1 favours berthd); latencies for lower. ' +
+      'iptables on too. For throughput higher is better (the ratio above 1 favours berthd); latencies for lower. ' +
       'Downloads, request batches and query batches alternate between the daemons. DNS queries are sent one at a ' +
       'time from a process in the client container\'s network namespace (`nsenter --net`), timed send to answer, ' +
       'and each answer is checked against the server container\'s address.',
