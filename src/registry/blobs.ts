@@ -45,6 +45,7 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 export async function getBlob(r: Req, name: string, rawDigest: string, head: boolean): Promise<void> {
   checkName(name);
   const digest = checkDigest(rawDigest);
+  if (r.state.proxy) await r.state.proxy.blob(r.state.content, r.state.index, name, digest);
   const { size } = await linkedInfo(r, name, digest);
   const base = {
     'Content-Type': 'application/octet-stream',

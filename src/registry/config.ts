@@ -8,6 +8,7 @@
 //     "maxManifestBytes": 4194304,
 //     "tls": { "cert": "/path/cert.pem", "key": "/path/key.pem" },
 //     "gc": { "interval": "24h", "grace": "1h" },
+//     "proxy": { "remoteurl": "https://upstream.example", "username": "u", "password": "p" },
 //     "auth": { "htpasswd": "/path/htpasswd", "realm": "berth",
 //               "token": { "service": "berth-registry", "expiresIn": 300,
 //                          "acl": [{ "account": "*", "name": "*", "actions": ["*"] }] } }
@@ -44,6 +45,8 @@ export interface RegistryConfig {
   auth?: AuthConfig;
   /** Garbage collection while serving: every intervalMs (0: never); blobs younger than graceMs stay. */
   gc: { intervalMs: number; graceMs: number };
+  /** Pull-through cache of this upstream (pushes and deletes refused). */
+  proxy?: { remoteUrl: string; username?: string; password?: string };
   /** Log sink for server faults (stderr in the CLI). */
   log?: (line: string) => void;
 }
@@ -60,6 +63,8 @@ export interface RegistryFlags {
   token?: boolean;
   gcInterval?: string;
   gcGrace?: string;
+  /** Upstream URL: run as a pull-through cache. */
+  proxyUpstream?: string;
 }
 
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
@@ -99,7 +104,7 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
       throw err;
     }
     if (!file || typeof file !== 'object' || Array.isArray(file)) throw invalid(`config file ${flags.config}: not a JSON object`);
-    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls', 'auth', 'gc']);
+    const known = new Set(['listen', 'root', 'readOnly', 'delete', 'maxManifestBytes', 'tls', 'auth', 'gc', 'proxy']);
     for (const k of Object.keys(file)) if (!known.has(k)) throw invalid(`config file ${flags.config}: unknown key "${k}"`);
   }
   const listen = flags.listen ?? file.listen ?? DEFAULTS.listen;
@@ -120,6 +125,23 @@ export function loadConfig(flags: RegistryFlags): RegistryConfig {
   };
   if (file.gc !== undefined && (typeof file.gc !== 'object' || Array.isArray(file.gc) || Object.keys(file.gc).some((k) => k !== 'interval' && k !== 'grace'))) {
     throw invalid(`config file ${flags.config}: "gc" takes only "interval" and "grace"`);
+  }
+  const proxy = file.proxy as Record<string, unknown> | undefined;
+  if (proxy !== undefined && (typeof proxy !== 'object' || Array.isArray(proxy) || Object.keys(proxy).some((k) => !['remoteurl', 'username', 'password'].includes(k)))) {
+    throw invalid(`config file ${flags.config}: "proxy" takes only "remoteurl", "username" and "password"`);
+  }
+  const remote = flags.proxyUpstream ?? proxy?.remoteurl;
+  if (remote !== undefined) {
+    let u: URL | null;
+    try { u = new URL(String(remote)); } catch { u = null; }
+    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || (u.pathname !== '/' && u.pathname !== '')) {
+      throw invalid(`invalid proxy upstream ${JSON.stringify(remote)} (want http(s)://HOST[:PORT])`);
+    }
+    cfg.proxy = {
+      remoteUrl: `${u.protocol}//${u.host}`,
+      ...(typeof proxy?.username === 'string' ? { username: proxy.username } : {}),
+      ...(typeof proxy?.password === 'string' ? { password: proxy.password } : {}),
+    };
   }
   if (cfg.gc.intervalMs > 0 && cfg.gc.intervalMs < 1000) throw invalid('gc interval must be at least 1s');
   const certFile = flags.tlsCert ?? file.tls?.cert;

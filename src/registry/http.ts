@@ -6,6 +6,7 @@ import type { FileContentStore } from '../stores/content.ts';
 import { RegistryError, errorBody, regError } from './errors.ts';
 import type { RegistryIndex } from './index-db.ts';
 import type { UploadSessions } from './uploads.ts';
+import type { ProxyUpstream } from './proxy.ts';
 
 export interface RegistryState {
   content: FileContentStore;
@@ -15,6 +16,8 @@ export interface RegistryState {
   deleteEnabled: boolean;
   /** Largest manifest accepted (bytes). */
   maxManifestBytes: number;
+  /** Pull-through cache mode: the upstream what is not here comes from. */
+  proxy?: ProxyUpstream;
 }
 
 export interface Req {
@@ -85,4 +88,5 @@ export function nextLink(path: string, items: string[], n: number): Record<strin
 
 export function refuseWrites(state: RegistryState): void {
   if (state.readOnly) throw new RegistryError('UNSUPPORTED', 'the registry is in read-only mode', null, { status: 405 });
+  if (state.proxy) throw new RegistryError('UNSUPPORTED', 'the registry is a pull-through cache: push to its upstream', null, { status: 405 });
 }

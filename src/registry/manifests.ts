@@ -24,7 +24,8 @@ function resolve(r: Req, name: string, reference: string): string {
 
 export async function getManifest(r: Req, name: string, reference: string, head: boolean): Promise<void> {
   checkName(name);
-  const digest = resolve(r, name, reference);
+  const proxy = r.state.proxy;
+  const digest = proxy ? await proxy.manifest(r.state.content, r.state.index, name, checkReference(reference)) : resolve(r, name, reference);
   const row = r.state.index.manifest(name, digest)!;
   const headers = {
     'Content-Type': row.mediaType,
@@ -120,6 +121,7 @@ export async function deleteManifest(r: Req, name: string, reference: string): P
 export async function listTags(r: Req, name: string): Promise<void> {
   checkName(name);
   const { n, last } = page(r.url);
+  if (r.state.proxy) return proxyTags(r, name);
   if (!r.state.index.repoExists(name)) throw regError('NAME_UNKNOWN', `repository name not known to registry`, { name });
   const tags = n === 0 ? [] : r.state.index.tags(name, last, n);
   sendJson(r.res, 200, { name, tags }, nextLink(`/v2/${name}/tags/list`, tags, n));
@@ -143,4 +145,19 @@ export async function referrers(r: Req, name: string, rawDigest: string): Promis
   }));
   const body = JSON.stringify({ schemaVersion: 2, mediaType: MT.ociIndex, manifests });
   send(r.res, 200, { 'Content-Type': MT.ociIndex, ...(filter ? { 'OCI-Filters-Applied': 'artifactType' } : {}) }, body);
+}
+
+/** A pull-through cache lists the upstream's tags (its own are only what was pulled). */
+async function proxyTags(r: Req, name: string): Promise<void> {
+  const proxy = r.state.proxy!;
+  let res;
+  try {
+    res = await proxy.client(name).request('GET', `/v2/${name}/tags/list${r.url.search}`);
+  } catch (err) {
+    throw regError('UNAVAILABLE', `upstream ${proxy.endpoint.host}: ${(err as Error).message}`);
+  }
+  const body = await readBody(res, 16 << 20, 'tag list');
+  const headers: Record<string, string> = { 'Content-Type': String(res.headers['content-type'] ?? 'application/json') };
+  if (typeof res.headers.link === 'string') headers.Link = res.headers.link;
+  send(r.res, res.statusCode ?? 502, headers, body);
 }

@@ -96,6 +96,27 @@ compatSuite('pull and push', (s) => {
     assert.match(r.stderr, /connection refused/);
   });
 
+  s.test('pull through a pull-through cache (berth registry serve --proxy-upstream)', async (tgt) => {
+    const reg = registries.berth!;
+    const src = `${reg.host}/upstream/busybox:cached`;
+    await tgt.ok(['tag', 'busybox', src]);
+    await tgt.ok(['push', src]);
+    const cache = await startBerthRegistry({ args: ['--proxy-upstream', reg.url] });
+    try {
+      const name = `${cache.host}/upstream/busybox:cached`;
+      const pull = await tgt.ok(['pull', name]);
+      assert.match(pull.stdout, /Digest: sha256:[a-f0-9]{64}/);
+      assert.match(pull.stdout, /Status: Downloaded newer image for 127\.0\.0\.1:\d+\/upstream\/busybox:cached/);
+      assert.equal((await tgt.ok(['run', '--rm', name, 'echo', 'via-cache'])).stdout, 'via-cache\n');
+      // Pushing to the cache is refused.
+      const push = await tgt.docker(['push', name]);
+      assert.notEqual(push.code, 0);
+      await tgt.ok(['rmi', name, src]);
+    } finally {
+      await cache.stop();
+    }
+  });
+
   s.test('pushing an image that is not there', async (tgt) => {
     const reg = registries.berth!;
     const r = await tgt.fails(['push', `${reg.host}/no/such:tag`], 1);

@@ -26,6 +26,7 @@ export const registryServe: CommandDef = {
     { name: 'tls-key', type: 'string', usage: 'TLS key file (PEM)' },
     { name: 'htpasswd', type: 'string', usage: 'htpasswd file (bcrypt): Basic authentication, or the accounts of --token' },
     { name: 'token', type: 'bool', usage: 'Bearer token authentication from the built-in token service (/auth/token)' },
+    { name: 'proxy-upstream', type: 'string', usage: 'Run as a pull-through cache of this registry URL (credentials in the config file)' },
     { name: 'gc-interval', type: 'string', usage: 'Collect garbage while serving, every DURATION (e.g. "24h"; default "0": never)' },
     { name: 'gc-grace', type: 'string', usage: 'Keep blobs linked or written within DURATION (default "1h")' },
   ],
@@ -42,12 +43,13 @@ export const registryServe: CommandDef = {
       ...(v.token === true ? { token: true } : {}),
       ...(str(v['gc-interval']) ? { gcInterval: str(v['gc-interval']) } : {}),
       ...(str(v['gc-grace']) ? { gcGrace: str(v['gc-grace']) } : {}),
+      ...(str(v['proxy-upstream']) ? { proxyUpstream: str(v['proxy-upstream']) } : {}),
     });
     config.log = (line) => ctx.err(line);
     const server = new RegistryServer({ config });
     const addr = await server.listen();
     const shown = addr.host.includes(':') ? `[${addr.host}]:${addr.port}` : `${addr.host}:${addr.port}`;
-    ctx.out(`registry listening on ${config.tls ? 'https' : 'http'}://${shown} (root ${config.root}${config.readOnly ? ', read-only' : ''})`);
+    ctx.out(`registry listening on ${config.tls ? 'https' : 'http'}://${shown} (root ${config.root}${config.readOnly ? ', read-only' : ''}${config.proxy ? `, pull-through cache of ${config.proxy.remoteUrl}` : ''})`);
     await new Promise<void>((resolve) => {
       const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
       process.on('SIGINT', stop);
