@@ -28,6 +28,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/events', handler: system.events },
 
   { method: 'POST', path: '/containers/create', handler: containers.create },
+  { method: 'POST', path: '/containers/prune', handler: containers.prune },
   { method: 'GET', path: '/containers/json', handler: containers.list },
   { method: 'GET', path: '/containers/{id}/json', handler: containers.inspect },
   { method: 'POST', path: '/containers/{id}/start', handler: containers.start },

@@ -93,6 +93,14 @@ export class ContainersApi {
     (await this.#r.call('DELETE', `/containers/${escapeSegment(id)}`, { query })).resume();
   }
 
+  /** POST /containers/prune: filters is docker's JSON form. */
+  async prune(filters?: string): Promise<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }> {
+    const { value } = await this.#r.callJson<{ ContainersDeleted: string[] | null; SpaceReclaimed: number }>('POST', '/containers/prune', {
+      query: { filters: filters || undefined },
+    });
+    return value;
+  }
+
   async list(opts: ListOptions = {}): Promise<ContainerSummary[]> {
     const query = {
       all: opts.all,

@@ -309,4 +309,22 @@ export interface ContainerService {
   stats(ref: string, opts: { stream: boolean; oneShot?: boolean }, signal?: AbortSignal): AsyncIterable<StatsSample>;
   /** Image IDs in use by any container (for image removal conflicts). */
   usersOfImage(imageId: string): Promise<ContainerRecord[]>;
+  /** `docker container prune`: removes the stopped containers the filters select; emits one `prune` event. */
+  prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport>;
+}
+
+/** Which stopped containers `container prune` takes (docker's until, label, label!). */
+export interface ContainerPruneOptions {
+  /** Unix ms: containers created after it are kept. */
+  until?: number;
+  /** Every one must match ("key" or "key=value"). */
+  labels?: string[];
+  /** Kept when every one matches (docker's MatchKVList on "label!"). */
+  labelsNot?: string[];
+}
+
+export interface ContainerPruneReport {
+  deleted: string[];
+  /** Bytes of the removed containers' writable layers. */
+  spaceReclaimed: number;
 }

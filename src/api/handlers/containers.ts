@@ -10,6 +10,7 @@ import { toInspect, toSummary } from '../shapes/containers.ts';
 import { decodeCreateRequest } from '../shapes/create.ts';
 import { versionAtLeast } from '../version.ts';
 import { invalid } from '../../core/errors.ts';
+import { parseUntil } from '../time.ts';
 
 export async function create(ctx: Ctx): Promise<void> {
   const body = await readJson(ctx.req);
@@ -60,6 +61,20 @@ export async function kill(ctx: Ctx): Promise<void> {
 export async function remove(ctx: Ctx): Promise<void> {
   await ctx.deps.containers.remove(ctx.params.id!, { force: boolParam(ctx.query, 'force'), volumes: boolParam(ctx.query, 'v') });
   sendStatus(ctx.res, 204);
+}
+
+/** POST /containers/prune?filters= (until, label, label!) */
+export async function prune(ctx: Ctx): Promise<void> {
+  const f = parseFilters(ctx.query.get('filters'));
+  checkFilterKeys(f, ['until', 'label', 'label!']);
+  const until = f.get('until') ?? [];
+  if (until.length > 1) throw invalid('more than one until filter specified');
+  const report = await ctx.deps.containers.prune({
+    ...(until.length ? { until: parseUntil(until[0]!) } : {}),
+    ...(f.get('label')?.length ? { labels: f.get('label')! } : {}),
+    ...(f.get('label!')?.length ? { labelsNot: f.get('label!')! } : {}),
+  });
+  sendJson(ctx.res, 200, { ContainersDeleted: report.deleted.length ? report.deleted : null, SpaceReclaimed: report.spaceReclaimed });
 }
 
 const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume'];

@@ -25,6 +25,11 @@ export const filterFlag: FlagSpec = {
   name: 'filter', short: 'f', type: 'filter', usage: 'Filter output based on conditions provided', validate: validateFilter,
 };
 
+/** The prune commands' --filter: no shorthand there (-f is --force). */
+export const pruneFilterFlag: FlagSpec = {
+  name: 'filter', type: 'filter', usage: 'Provide filter values (e.g. "until=<timestamp>")', validate: validateFilter,
+};
+
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 /** Runs fn over items, at most `limit` at a time, results in input order (docker's parallelOperation). */

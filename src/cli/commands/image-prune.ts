@@ -3,7 +3,7 @@
 
 import type { CommandDef } from '../command.ts';
 import { noArgs } from '../command.ts';
-import { filterFlag, list } from './common.ts';
+import { list, pruneFilterFlag } from './common.ts';
 import { addFilter, filtersToJson, parseFilters } from '../options/filters.ts';
 import { humanSize } from '../format/units.ts';
 import { readAnswer } from '../prompt.ts';
@@ -15,7 +15,7 @@ export const imagePrune: CommandDef = {
   args: noArgs,
   flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused images, not just dangling ones' },
-    filterFlag,
+    pruneFilterFlag,
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   async run(ctx, _args, flags) {
@@ -36,7 +36,7 @@ export const imagePrune: CommandDef = {
       for (const d of r.ImagesDeleted) out += d.Untagged ? `untagged: ${d.Untagged}\n` : `deleted: ${d.Deleted}\n`;
       out += '\n';
     }
-    out += `Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`;
+    out += `Total reclaimed space: ${humanSize(r.SpaceReclaimed, 4)}\n`;
     ctx.io.stdout.write(out);
   },
 };

@@ -43,6 +43,7 @@ const tag = entry('tag', 'Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE'
 const importCmd = entry('import', 'Import the contents from a tarball to create a filesystem image', async () => (await import('./images-manage.ts')).importCmd);
 const save = entry('save', 'Save one or more images to a tar archive (streamed to STDOUT by default)', async () => (await import('./save-load.ts')).save);
 const load = entry('load', 'Load an image from a tar archive or STDIN', async () => (await import('./save-load.ts')).load);
+const containerPrune = entry('container prune', 'Remove all stopped containers', async () => (await import('./container-prune.ts')).containerPrune);
 const imagePrune = entry('image prune', 'Remove unused images', async () => (await import('./image-prune.ts')).imagePrune);
 const history = entry('history', 'Show the history of an image', async () => (await import('./history.ts')).history);
 const version = entry('version', 'Show the berth version information', async () => (await import('./version.ts')).version);
@@ -102,7 +103,7 @@ export function groups(): CommandGroup[] {
         as(rm, 'container rm', ['remove']), as(run, 'container run'), as(start, 'container start'),
         as(stop, 'container stop'), as(wait, 'container wait'),
         as(pauseCmd, 'container pause'), as(unpauseCmd, 'container unpause'), as(renameCmd, 'container rename'),
-        as(topCmd, 'container top'), as(updateCmd, 'container update'),
+        as(topCmd, 'container top'), as(updateCmd, 'container update'), containerPrune,
       ],
     },
     {

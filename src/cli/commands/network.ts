@@ -3,7 +3,7 @@
 
 import type { CommandDef } from '../command.ts';
 import { exactArgs, minArgs, noArgs, rangeArgs } from '../command.ts';
-import { filterFlag, formatFlag, list, str } from './common.ts';
+import { filterFlag, formatFlag, list, pruneFilterFlag, str } from './common.ts';
 import { filtersToJson, parseFilters } from '../options/filters.ts';
 import { joinErrors } from '../errors.ts';
 import { DEFAULT_QUIET_FORMAT, JSON_FORMAT, TABLE, renderFormat } from '../format/formatter.ts';
@@ -135,7 +135,7 @@ export const networkPrune: CommandDef = {
   usage: '[OPTIONS]',
   description: 'Remove all unused networks',
   args: noArgs,
-  flags: [filterFlag, { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' }],
+  flags: [pruneFilterFlag, { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' }],
   async run(ctx, _args, flags) {
     if (flags.values.force !== true) {
       ctx.io.stdout.write('WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] ');

@@ -3,7 +3,7 @@
 
 import type { CommandDef } from '../command.ts';
 import { maxArgs, minArgs, noArgs } from '../command.ts';
-import { filterFlag, formatFlag, list, str } from './common.ts';
+import { filterFlag, formatFlag, list, pruneFilterFlag, str } from './common.ts';
 import { addFilter, filtersToJson, parseFilters } from '../options/filters.ts';
 import { joinErrors } from '../errors.ts';
 import { DEFAULT_QUIET_FORMAT, JSON_FORMAT, TABLE, renderFormat } from '../format/formatter.ts';
@@ -126,7 +126,7 @@ export const volumePrune: CommandDef = {
   args: noArgs,
   flags: [
     { name: 'all', short: 'a', type: 'bool', usage: 'Remove all unused volumes, not just anonymous ones' },
-    filterFlag,
+    pruneFilterFlag,
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   async run(ctx, _args, flags) {
@@ -146,7 +146,7 @@ export const volumePrune: CommandDef = {
     const r = await ctx.client.volumes.prune({ filters: filtersToJson(filters) });
     let out = '';
     if (r.VolumesDeleted?.length) out += `Deleted Volumes:\n${r.VolumesDeleted.join('\n')}\n\n`;
-    out += `Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`;
+    out += `Total reclaimed space: ${humanSize(r.SpaceReclaimed, 4)}\n`;
     ctx.io.stdout.write(out);
   },
 };

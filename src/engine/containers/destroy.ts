@@ -3,15 +3,20 @@
 // next boot, orphans.ts), never a record pointing at nothing.
 
 import { rm } from 'node:fs/promises';
+import type { ContainerRecord } from '../../core/container.ts';
 import type { EngineContext } from './context.ts';
 import { releaseShm } from './shm.ts';
 
-export async function removeNow(ctx: EngineContext, id: string, removeVolumes = false): Promise<void> {
+/**
+ * Removes the container unless `keep` (asked under the container's lock, so
+ * no start can slip in between) says otherwise; true when it was removed.
+ */
+export async function removeNow(ctx: EngineContext, id: string, removeVolumes = false, keep?: (rec: ContainerRecord) => boolean): Promise<boolean> {
   const d = ctx.d;
   const t0 = performance.now();
   const rec = await ctx.mutex.run(id, async () => {
     const rec = d.containers.get(id);
-    if (!rec) return null;
+    if (!rec || keep?.(rec)) return null;
     d.containers.delete(id);
     ctx.attach.endWaiting(id);
     // Whatever the record says, a crash or a cut start may have left runtime
@@ -33,9 +38,10 @@ export async function removeNow(ctx: EngineContext, id: string, removeVolumes = 
     await d.mounts?.release(rec, removeVolumes).catch((err) => ctx.log.warn('releasing volumes failed', { id, err }));
     return rec;
   });
-  if (!rec) return;
+  if (!rec) return false;
   ctx.log.debug('container removed', { id, ms: Math.round(performance.now() - t0) });
   ctx.manuallyStopped.delete(id);
   d.events.emit('container', 'destroy', id, ctx.attrs(rec));
   ctx.waiters.wasRemoved(id, rec.state.exitCode);
+  return true;
 }

@@ -4,7 +4,7 @@
 // for the lifecycle it implements.
 
 import type {
-  AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService,
+  AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerPruneOptions, ContainerPruneReport, ContainerRecord, ContainerService,
   ContainerView, CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../core/container.ts';
 import type { LogEntry } from '../../core/runtime.ts';
@@ -31,6 +31,7 @@ import { killContainer, restartContainer, stopContainer } from './stop.ts';
 import { removeContainer } from './remove.ts';
 import { watchExit } from './exit.ts';
 import { restoreContainers } from './restore.ts';
+import { pruneContainers } from './prune.ts';
 
 export type { ContainerServiceDeps, SpecRequest } from './context.ts';
 
@@ -77,6 +78,7 @@ export class ContainerEngine implements ContainerService {
   kill(ref: string, signal = 'SIGKILL'): Promise<void> { return killContainer(this.#ctx, ref, signal); }
   restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { return restartContainer(this.#ctx, ref, opts); }
   remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> { return removeContainer(this.#ctx, ref, opts); }
+  prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport> { return pruneContainers(this.#ctx, opts); }
 
   // ---- read side --------------------------------------------------------
 

@@ -4,7 +4,7 @@
 
 import { Readable } from 'node:stream';
 import type {
-  AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerRecord, ContainerService, ContainerView,
+  AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerPruneOptions, ContainerPruneReport, ContainerRecord, ContainerService, ContainerView,
   CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../../src/core/container.ts';
 import { conflict, notFound, notModified } from '../../../src/core/errors.ts';
@@ -238,6 +238,19 @@ export class FakeContainers implements ContainerService {
 
   async usersOfImage(_imageId: string): Promise<ContainerRecord[]> {
     return [];
+  }
+
+  /** Takes every container that is not running (the engine's own rules are unit-tested apart). */
+  async prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport> {
+    this.calls.push(['prune', opts]);
+    const report: ContainerPruneReport = { deleted: [], spaceReclaimed: 0 };
+    for (const v of [...this.views.values()]) {
+      if (v.state.status === 'running') continue;
+      this.views.delete(v.id);
+      report.deleted.push(v.id);
+      report.spaceReclaimed += v.sizeRw ?? 0;
+    }
+    return report;
   }
 }
 
