@@ -10,7 +10,8 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 pkgs=(runc crun conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2 git)
 # For tests and benchmarks: the reference engine and the reference registry
 # (distribution) to compare against, and skopeo.
-if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose); fi
+# openssl makes the certificates of the TLS tests.
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose openssl); fi
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -31,6 +32,10 @@ fi
 # Debian's docker-registry package enables a system service on :5000; tests start their own.
 if [ "${1:-}" = "--dev" ] && command -v systemctl >/dev/null && systemctl is-enabled docker-registry >/dev/null 2>&1; then
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
+fi
+# Members of the berth group may use berthd's socket (mode 0660 root:berth), as docker's group does for dockerd.
+if [ "$(id -u)" = 0 ] && ! getent group berth >/dev/null; then
+  groupadd --system berth && echo "setup: created group berth (add users to it to give them the API socket)"
 fi
 # crun on a hybrid cgroup host needs hugetlb moved to a v1 hierarchy (docs/runtime.md).
 [ "$(id -u)" != 0 ] || bash scripts/hybrid-hugetlb.sh

@@ -10,6 +10,7 @@ import { CliError, StatusError } from './errors.ts';
 import { commands, groups, loadCommand } from './commands/index.ts';
 import { parseRootFlags, RootFlagError } from './root-flags.ts';
 import type { CommandEntry, CommandGroup } from './commands/index.ts';
+import type { TlsFlags } from '../client/tls.ts';
 
 const ROOT_USAGE = `${PROGRAM} [OPTIONS] COMMAND [ARG...]`;
 
@@ -31,6 +32,11 @@ function rootHelp(defs: readonly CommandEntry[], groupList: readonly CommandGrou
     '  -D, --debug              Enable debug mode\n' +
     '  -H, --host string        Daemon socket to connect to\n' +
     '  -l, --log-level string   Set the logging level ("debug", "info", "warn", "error", "fatal") (default "info")\n' +
+    '      --tls                Use TLS; implied by --tlsverify\n' +
+    '      --tlscacert string   Trust certs signed only by this CA (default "~/.docker/ca.pem")\n' +
+    '      --tlscert string     Path to TLS certificate file (default "~/.docker/cert.pem")\n' +
+    '      --tlskey string      Path to TLS key file (default "~/.docker/key.pem")\n' +
+    '      --tlsverify          Use TLS and verify the remote\n' +
     '  -v, --version            Print version information and quit\n\n' +
     `Run '${PROGRAM} COMMAND --help' for more information on a command.\n`;
 }
@@ -46,7 +52,7 @@ export function reportError(io: CliIO, err: unknown, debug = false): number {
   return 1;
 }
 
-async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFlag: string | undefined, debug: boolean): Promise<number> {
+async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFlag: string | undefined, debug: boolean, tls: TlsFlags): Promise<number> {
   let parsed;
   try {
     parsed = parseFlags(def.flags, rawArgs, def.interspersed ?? true);
@@ -63,7 +69,7 @@ async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFla
     io.stdout.write(helpText(def));
     return 0;
   }
-  const ctx = new CommandContext(io, def, hostFlag);
+  const ctx = new CommandContext(io, def, hostFlag, tls);
   try {
     checkArgs(def, parsed.args);
     return (await def.run(ctx, parsed.args, parsed)) ?? 0;
@@ -100,7 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return 1;
     }
     try {
-      return await runCommand(await loadCommand(entry), args, io, root.hosts[0], root.debug || io.env.BERTH_DEBUG === '1');
+      return await runCommand(await loadCommand(entry), args, io, root.hosts[0], root.debug || io.env.BERTH_DEBUG === '1', root.tls);
     } catch (err) {
       return reportError(io, err);
     }

@@ -7,6 +7,7 @@ import type { CliIO } from './io.ts';
 import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { flagUsages } from './flags.ts';
 import { CliError } from './errors.ts';
+import { resolveClientTls, type TlsFlags } from '../client/tls.ts';
 
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -94,12 +95,14 @@ export class CommandContext {
   readonly io: CliIO;
   readonly def: CommandDef;
   readonly hostFlag: string | undefined;
+  readonly tlsFlags: TlsFlags;
   #client: EngineClient | undefined;
 
-  constructor(io: CliIO, def: CommandDef, hostFlag?: string) {
+  constructor(io: CliIO, def: CommandDef, hostFlag?: string, tlsFlags: TlsFlags = {}) {
     this.io = io;
     this.def = def;
     this.hostFlag = hostFlag;
+    this.tlsFlags = tlsFlags;
   }
 
   get host(): string {
@@ -110,7 +113,8 @@ export class CommandContext {
   get client(): EngineClient {
     if (!this.#client) {
       const version = this.io.env.BERTH_API_VERSION || this.io.env.DOCKER_API_VERSION || undefined;
-      this.#client = new EngineClient({ host: this.host, version, userAgent: `${PROGRAM}/${VERSION}` });
+      const tls = resolveClientTls(this.tlsFlags, this.io.env);
+      this.#client = new EngineClient({ host: this.host, version, userAgent: `${PROGRAM}/${VERSION}`, tls });
     }
     return this.#client;
   }

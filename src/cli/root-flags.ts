@@ -8,12 +8,16 @@
 // and loading commander (with child_process and friends) cost about 30 ms of
 // the CLI's start.
 
+import type { TlsFlags } from '../client/tls.ts';
+
 export interface RootFlags {
   hosts: string[];
   debug: boolean;
   logLevel?: string;
   version: boolean;
   help: boolean;
+  /** --tls, --tlsverify[=bool], --tlscacert, --tlscert, --tlskey. */
+  tls: TlsFlags;
   /** The command and its arguments. */
   rest: string[];
 }
@@ -22,14 +26,20 @@ export class RootFlagError extends Error {
   override name = 'RootFlagError';
 }
 
-const VALUED: Record<string, 'host' | 'logLevel'> = { host: 'host', H: 'host', 'log-level': 'logLevel', l: 'logLevel' };
+type Valued = 'host' | 'logLevel' | 'tlscacert' | 'tlscert' | 'tlskey';
+const VALUED: Record<string, Valued> = {
+  host: 'host', H: 'host', 'log-level': 'logLevel', l: 'logLevel', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
+};
+// Long-only booleans that also take --name=true|false.
+const TLS_BOOLEAN: Record<string, 'tls' | 'tlsverify'> = { tls: 'tls', tlsverify: 'tlsverify' };
 const BOOLEAN: Record<string, 'debug' | 'version' | 'help'> = { debug: 'debug', D: 'debug', version: 'version', v: 'version', help: 'help', h: 'help' };
 
 export function parseRootFlags(argv: readonly string[]): RootFlags {
-  const out: RootFlags = { hosts: [], debug: false, version: false, help: false, rest: [] };
-  const setValue = (key: 'host' | 'logLevel', v: string) => {
+  const out: RootFlags = { hosts: [], debug: false, version: false, help: false, tls: {}, rest: [] };
+  const setValue = (key: Valued, v: string) => {
     if (key === 'host') out.hosts.push(v);
-    else out.logLevel = v;
+    else if (key === 'logLevel') out.logLevel = v;
+    else out.tls[key] = v;
   };
   let i = 0;
   for (; i < argv.length; i++) {
@@ -48,6 +58,15 @@ export function parseRootFlags(argv: readonly string[]): RootFlags {
       }
       const bool = BOOLEAN[name];
       if (bool && name.length > 1 && eq < 0) { out[bool] = true; continue; }
+      const tlsBool = TLS_BOOLEAN[name];
+      if (tlsBool) {
+        const v = eq < 0 ? 'true' : a.slice(eq + 1);
+        if (v !== 'true' && v !== 'false' && v !== '1' && v !== '0') {
+          throw new RootFlagError(`invalid argument "${v}" for "--${name}" flag: strconv.ParseBool: parsing "${v}": invalid syntax`);
+        }
+        out.tls[tlsBool] = v === 'true' || v === '1';
+        continue;
+      }
       throw new RootFlagError(`unknown flag: --${name}`);
     }
     // A cluster of shorthands: booleans, then at most one valued flag taking the rest or the next argument.

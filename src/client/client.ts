@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { parseHost } from './host.ts';
+import type { ClientTls } from './tls.ts';
 import { ApiError } from './errors.ts';
 import { Transport, readBody, readError } from './transport.ts';
 import type { Query, Upgraded } from './transport.ts';
@@ -28,6 +29,8 @@ export interface ClientOptions {
   /** A fixed API version: no negotiation (DOCKER_API_VERSION's meaning). */
   version?: string;
   userAgent?: string;
+  /** TLS for a tcp:// host (the CLI's --tls/--tlsverify). */
+  tls?: ClientTls;
 }
 
 export interface CallOptions {
@@ -73,9 +76,9 @@ export class EngineClient implements Requester {
   #negotiated: Promise<string> | undefined;
 
   constructor(opts: ClientOptions) {
-    const address = parseHost(opts.host);
+    const address = parseHost(opts.host, opts.tls !== undefined);
     this.host = address.url;
-    this.#transport = new Transport(address, opts.userAgent ?? 'berth');
+    this.#transport = new Transport(address, opts.userAgent ?? 'berth', opts.tls);
     this.#fixedVersion = opts.version;
     this.containers = new ContainersApi(this);
     this.images = new ImagesApi(this);

@@ -20,10 +20,10 @@ export function resolveHost(flag: string | undefined, env: Record<string, string
 }
 
 /**
- * Parses unix:///path, a bare /path, and tcp://host:port (plain HTTP; no TLS).
+ * Parses unix:///path, a bare /path, and tcp://host:port (default port 2375, 2376 with TLS).
  * Throws with docker's wording on anything else.
  */
-export function parseHost(raw: string): HostAddress {
+export function parseHost(raw: string, tls = false): HostAddress {
   const value = raw.trim();
   if (value.startsWith('/')) return { url: `unix://${value}`, socketPath: value };
   const m = /^([a-z]+):\/\/(.*)$/.exec(value);
@@ -37,7 +37,7 @@ export function parseHost(raw: string): HostAddress {
     const hp = /^(\[[^\]]+\]|[^:/]*)(?::(\d+))?\/?$/.exec(rest);
     if (!hp) throw new Error(`unable to parse docker host \`${raw}\``);
     const hostname = (hp[1] || 'localhost').replace(/^\[|\]$/g, '');
-    const port = hp[2] ? Number(hp[2]) : 2375;
+    const port = hp[2] ? Number(hp[2]) : tls ? 2376 : 2375;
     return { url: `tcp://${hp[1] || 'localhost'}:${port}`, hostname, port };
   }
   throw new Error(`protocol not available: ${proto}`);

@@ -3,11 +3,12 @@
 // (attach) get a socket of their own: the daemon takes it over after 101.
 
 import type http from 'node:http';
-import { nodeHttp } from '../sys/node-http.ts';
+import { nodeHttp, nodeHttps } from '../sys/node-http.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { HostAddress } from './host.ts';
+import type { ClientTls } from './tls.ts';
 import { ApiError, connectionError } from './errors.ts';
 
 export type QueryValue = string | number | boolean | undefined | null | readonly string[];
@@ -47,17 +48,29 @@ export class Transport {
   readonly address: HostAddress;
   readonly userAgent: string;
   #agent: http.Agent;
+  #tls: ClientTls | undefined;
+  #http: typeof nodeHttp;
 
-  constructor(address: HostAddress, userAgent: string) {
+  /** `tls` applies to TCP hosts: HTTPS with the given CA and client certificate. */
+  constructor(address: HostAddress, userAgent: string, tls?: ClientTls) {
     this.address = address;
     this.userAgent = userAgent;
-    this.#agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 8 });
+    this.#tls = address.socketPath ? undefined : tls;
+    this.#http = this.#tls ? nodeHttps() as unknown as typeof nodeHttp : nodeHttp;
+    this.#agent = this.#tls
+      ? new (nodeHttps().Agent)({ keepAlive: true, maxSockets: 8, ...this.#tlsOptions() })
+      : new nodeHttp.Agent({ keepAlive: true, maxSockets: 8 });
+  }
+
+  #tlsOptions(): Record<string, unknown> {
+    const t = this.#tls!;
+    return { ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify };
   }
 
   /** Resolves when the response headers arrive; the body is left unread. */
   request(opts: RequestOptions): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = nodeHttp.request(this.#requestOptions(opts, this.#agent), resolve);
+      const req = this.#http.request(this.#requestOptions(opts, this.#agent), resolve);
       req.on('error', (err) => reject(this.#mapError(err)));
       this.#sendBody(req, opts.body, reject);
     });
@@ -70,7 +83,7 @@ export class Transport {
   upgrade(opts: RequestOptions): Promise<Upgraded> {
     return new Promise((resolve, reject) => {
       const headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
-      const req = nodeHttp.request(this.#requestOptions({ ...opts, headers }, false));
+      const req = this.#http.request(this.#requestOptions({ ...opts, headers }, false));
       req.on('upgrade', (res, socket, head) => {
         // Hold the output until someone reads it: the caller has more
         // requests to make (wait, start) before it starts copying.
@@ -99,7 +112,9 @@ export class Transport {
       signal: opts.signal,
     };
     if (this.address.socketPath) return { ...base, socketPath: this.address.socketPath };
-    return { ...base, host: this.address.hostname, port: this.address.port };
+    const tcp = { ...base, host: this.address.hostname, port: this.address.port };
+    // A hijacked request has no agent to carry the TLS settings.
+    return this.#tls && agent === false ? { ...tcp, ...this.#tlsOptions() } : tcp;
   }
 
   #sendBody(req: http.ClientRequest, body: RequestOptions['body'], reject: (e: unknown) => void): void {

@@ -12,9 +12,13 @@ import { isLogLevel, type LogLevel } from './logger.ts';
 import { parseAddRuntime, parseRuntimeEntry, type RuntimeDef } from '../runtime/runtimes.ts';
 import type { LogConfig } from '../core/container.ts';
 import { validateLogConfig } from '../engine/containers/log-config.ts';
+import { listenConfig, type TcpAddress, type TlsFiles } from './listen-config.ts';
 
 export interface DaemonConfig {
-  host: string;            // socket path (without unix://)
+  host: string;            // unix socket path (without unix://), '' for none
+  /** TCP listeners (-H tcp://), served only with mutual TLS (tls). */
+  tcpHosts: TcpAddress[];
+  tls: TlsFiles | null;
   dataRoot: string;
   execRoot: string;
   pidfile: string;
@@ -43,10 +47,13 @@ export interface DaemonConfig {
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
-type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes' | 'logConfig'> | keyof RawApiLimits | 'logDriver' | 'logOpts';
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes' | 'logConfig' | 'tcpHosts' | 'tls'> | keyof RawApiLimits | 'logDriver' | 'logOpts'
+  | 'tlsOn' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey';
 
 // List-valued keys travel as JSON-encoded string arrays until parsed.
-const LIST_FIELDS = new Set<RawField>(['insecureRegistries', 'registryMirrors']);
+const LIST_FIELDS = new Set<RawField>(['host', 'insecureRegistries', 'registryMirrors']);
+// Boolean keys travel as 'true'/'false'.
+const BOOL_FIELDS = new Set<RawField>(['tlsOn', 'tlsVerify']);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -71,19 +78,23 @@ const fileKeys: Record<string, RawField> = {
   'detach-keys': 'detachKeys',
   'log-driver': 'logDriver',
   'log-opts': 'logOpts',
+  'tls': 'tlsOn',
+  'tlsverify': 'tlsVerify',
+  'tlscacert': 'tlsCaCert',
+  'tlscert': 'tlsCert',
+  'tlskey': 'tlsKey',
 };
-
-function parseHost(h: string): string {
-  if (h.startsWith('unix://')) return h.slice('unix://'.length);
-  if (h.startsWith('/')) return h;
-  throw invalid(`unsupported host ${JSON.stringify(h)}: berthd listens on unix sockets only (unix:///path)`);
-}
 
 export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
   const cmd = new Command('berthd')
     .description('berth daemon: a Docker-compatible container engine')
     .version(version, '-v, --version')
-    .addOption(new Option('-H, --host <socket>', 'daemon socket to listen on (unix:///path)'))
+    .addOption(new Option('-H, --host <socket>', 'daemon socket(s) to listen on: unix:///path, tcp://host:port (mutual TLS only; repeatable)').argParser(collect))
+    .addOption(new Option('--tls [bool]', 'use TLS; implied by --tlsverify').argParser(flagBool))
+    .addOption(new Option('--tlsverify [bool]', 'use TLS and require client certificates signed by --tlscacert').argParser(flagBool))
+    .addOption(new Option('--tlscacert <file>', 'trust client certificates signed by this CA only'))
+    .addOption(new Option('--tlscert <file>', 'path to the TLS certificate file'))
+    .addOption(new Option('--tlskey <file>', 'path to the TLS key file'))
     .addOption(new Option('--data-root <dir>', 'root directory of persistent state'))
     .addOption(new Option('--exec-root <dir>', 'root directory for execution state'))
     .addOption(new Option('-p, --pidfile <file>', 'path to use for the daemon PID file'))
@@ -114,7 +125,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv, { from: 'user' });
   const opts = cmd.opts<Record<string, string | string[]>>();
-  const flags = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : v])) as Record<string, string>;
+  const flags = Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, Array.isArray(v) ? JSON.stringify(v) : typeof v === 'boolean' ? String(v) : v])) as Record<string, string>;
   const net = networkSettings(opts, readNetworkFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE));
 
   const fromFile = readConfigFile(flags.configFile!, flags.configFile !== DEFAULT_CONFIG_FILE);
@@ -125,6 +136,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
     detachKeys: flags.detachKeys,
+    tlsOn: flags.tls, tlsVerify: flags.tlsverify, tlsCaCert: flags.tlscacert, tlsCert: flags.tlscert, tlsKey: flags.tlskey,
     logDriver: flags.logDriver, logOpts: flags.logOpt === undefined ? undefined : JSON.stringify(logOptsFromFlags(JSON.parse(flags.logOpt) as string[])),
   };
   const both = Object.entries(fileKeys).filter(([, f]) => flagFields[f] !== undefined && fromFile[f] !== undefined).map(([k]) => k);
@@ -150,10 +162,18 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
   }
   const logConfig: LogConfig = { type: pick('logDriver', 'json-file'), config: JSON.parse(pick('logOpts', '{}')) as Record<string, string> };
   validateLogConfig(logConfig);
+  const pickBool = (f: RawField) => { const v = flagFields[f] ?? fromFile[f]; return v === undefined ? undefined : v === 'true'; };
+  const listen = listenConfig({
+    hosts: JSON.parse(pick('host', '[]')) as string[],
+    tls: pickBool('tlsOn'), tlsverify: pickBool('tlsVerify'),
+    tlscacert: flagFields.tlsCaCert ?? fromFile.tlsCaCert, tlscert: flagFields.tlsCert ?? fromFile.tlsCert, tlskey: flagFields.tlsKey ?? fromFile.tlsKey,
+  });
   return {
     detachKeys,
     logConfig,
-    host: parseHost(pick('host', 'unix:///run/berth/berth.sock')),
+    host: listen.host,
+    tcpHosts: listen.tcpHosts,
+    tls: listen.tls,
     dataRoot: pick('dataRoot', '/var/lib/berth'),
     execRoot,
     pidfile: pick('pidfile', `${execRoot}/berthd.pid`),
@@ -311,9 +331,9 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
     if ((NETWORK_KEYS as readonly string[]).includes(k) || OBJECT_KEYS.includes(k)) continue;
     const field = fileKeys[k]!;
-    if (k === 'hosts') {
-      if (!Array.isArray(v) || v.length !== 1 || typeof v[0] !== 'string') throw invalid(`${path}: "hosts" must be a list with one unix socket`);
-      out.host = v[0];
+    if (BOOL_FIELDS.has(field)) {
+      if (typeof v !== 'boolean') throw invalid(`${path}: "${k}" must be true or false`);
+      out[field] = String(v);
     } else if (k === 'log-opts') {
       if (!v || typeof v !== 'object' || Array.isArray(v) || Object.values(v).some((x) => typeof x !== 'string')) {
         throw invalid(`${path}: "log-opts" must be an object of strings`);

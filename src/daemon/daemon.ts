@@ -1,9 +1,8 @@
 // The composition root: builds every part in boot order, wires the roles
 // each needs, and takes them down again. Nothing else constructs services.
 
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { Logger } from '../core/logger.ts';
 import { openDatabase } from '../stores/metadata.ts';
 import { openContentStore } from '../stores/content.ts';
@@ -25,6 +24,7 @@ import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogs
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
 import { createNetworking } from './network-wiring.ts';
+import { listenTls, listenUnix, loadTls } from './listeners.ts';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -41,30 +41,6 @@ function daemonId(dataRoot: string): string {
   }
 }
 
-function groupId(name: string): number | null {
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const [g, , gid] = line.split(':');
-      if (g === name && gid) return Number(gid);
-    }
-  } catch { /* no group file */ }
-  return null;
-}
-
-async function listen(server: Server, path: string, group: string, log: Logger): Promise<void> {
-  mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
-  // The data-root lock is held, so a socket file here is a stale one.
-  if (existsSync(path)) unlinkSync(path);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => { server.off('error', reject); resolve(); });
-  });
-  chmodSync(path, 0o660);
-  const gid = groupId(group);
-  if (gid !== null) chownSync(path, 0, gid);
-  log.info('API listening', { socket: path, group: gid === null ? null : group });
-}
-
 export async function startDaemon(config: DaemonConfig, log: Logger): Promise<RunningDaemon> {
   mkdirSync(config.dataRoot, { recursive: true, mode: 0o711 });
   mkdirSync(config.execRoot, { recursive: true, mode: 0o700 });
@@ -76,6 +52,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     }
   };
   try {
+    // Read before anything starts, so bad TLS files fail the start at once.
+    const tlsContext = config.tls ? loadTls(config.tls) : null;
     writeFileSync(config.pidfile, `${process.pid}\n`);
     cleanups.push(() => rmSync(config.pidfile, { force: true }));
 
@@ -130,12 +108,14 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
     const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
-    await listen(server, config.host, config.group, log);
-    cleanups.push(() => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }));
-    cleanups.push(() => rmSync(config.host, { force: true }));
+    if (config.host) cleanups.push(await listenUnix(server, config.host, config.group, log));
+    for (const addr of config.tcpHosts) cleanups.push(await listenTls(server, addr, tlsContext!, log));
+    if (!config.host) {
+      cleanups.push(() => new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        resolve();
+      }));
+    }
     log.info('berthd ready', { pid: process.pid, dataRoot: config.dataRoot, execRoot: config.execRoot });
     return { stop: runCleanups };
   } catch (err) {

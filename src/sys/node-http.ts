@@ -6,4 +6,12 @@
 
 import { createRequire } from 'node:module';
 
-export const nodeHttp = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+const load = createRequire(import.meta.url);
+export const nodeHttp = load('node:http') as typeof import('node:http');
+
+let https: typeof import('node:https') | undefined;
+/** node:https, loaded on first use (only a TLS client needs it). */
+export function nodeHttps(): typeof import('node:https') {
+  https ??= load('node:https') as typeof import('node:https');
+  return https;
+}

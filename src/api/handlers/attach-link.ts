@@ -49,7 +49,9 @@ export class UpgradedLink implements StreamLink {
    * half-closed one is looked at again every second until it goes.
    */
   #watchHangup(): void {
-    const fd = (this.#socket as { _handle?: { fd?: unknown } })._handle?.fd;
+    // A TLS connection's handle wraps the TCP one (_parent), which has the descriptor.
+    const handle = (this.#socket as { _handle?: { fd?: unknown; _parent?: { fd?: unknown } } })._handle;
+    const fd = handle?.fd ?? handle?._parent?.fd;
     if (typeof fd !== 'number' || fd < 0) return;
     const look = (): boolean => {
       if (this.#gone) return true;

@@ -5,7 +5,7 @@ import { berth } from './helpers.ts';
 
 test('global flags in every spelling, stopping at the command', () => {
   assert.deepEqual(parseRootFlags(['-H', 'unix:///a', '--host=unix:///b', '-Hunix:///c', '--host', 'd', 'ps', '-a', '-H', 'x']), {
-    hosts: ['unix:///a', 'unix:///b', 'unix:///c', 'd'], debug: false, version: false, help: false, rest: ['ps', '-a', '-H', 'x'],
+    hosts: ['unix:///a', 'unix:///b', 'unix:///c', 'd'], debug: false, version: false, help: false, tls: {}, rest: ['ps', '-a', '-H', 'x'],
   });
   const r = parseRootFlags(['-Dl', 'debug', '--log-level=warn', '-v']);
   assert.equal(r.debug, true);

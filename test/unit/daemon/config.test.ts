@@ -38,8 +38,32 @@ test('bad configuration is named', () => {
   writeFileSync(`${dir}/bad.json`, '{nope');
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/bad.json`], '0'), /unable to parse configuration file/);
   assert.throws(() => parseDaemonArgs([...noFile], '0'), /unable to read configuration file/);
-  assert.throws(() => parseDaemonArgs(['-H', 'tcp://0.0.0.0:2375', '--config-file', `${dir}/empty.json`], '0'), /unsupported host/);
+  assert.throws(() => parseDaemonArgs(['-H', 'tcp://0.0.0.0:2375', '--config-file', `${dir}/empty.json`], '0'), /refusing to listen on tcp:\/\/0\.0\.0\.0:2375 without mutual TLS/);
+  assert.throws(() => parseDaemonArgs(['-H', 'fd://', '--config-file', `${dir}/empty.json`], '0'), /protocol fd is not supported/);
   assert.throws(() => parseDaemonArgs(['--log-level', 'loud', '--config-file', `${dir}/empty.json`], '0'), /invalid log level: loud/);
+});
+
+test('listeners: -H repeatable, tcp only with --tlsverify and its three files, daemon.json hosts and tls keys', () => {
+  const empty = ['--config-file', `${dir}/empty.json`];
+  writeFileSync(`${dir}/empty.json`, '{}');
+  const tlsFlags = ['--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/cert.pem', '--tlskey', '/c/key.pem'];
+  const c = parseDaemonArgs(['-H', 'unix:///tmp/a.sock', '-H', 'tcp://127.0.0.1:12376', '-H', 'tcp://:2399', ...tlsFlags, ...empty], '0');
+  assert.equal(c.host, '/tmp/a.sock');
+  assert.deepEqual(c.tcpHosts, [{ host: '127.0.0.1', port: 12376 }, { host: '127.0.0.1', port: 2399 }]);
+  assert.deepEqual(c.tls, { ca: '/c/ca.pem', cert: '/c/cert.pem', key: '/c/key.pem' });
+  const tcpOnly = parseDaemonArgs(['-H', 'tcp://[::1]', ...tlsFlags, ...empty], '0');
+  assert.equal(tcpOnly.host, '');
+  assert.deepEqual(tcpOnly.tcpHosts, [{ host: '::1', port: 2376 }]);
+  assert.throws(() => parseDaemonArgs(['-H', 'tcp://127.0.0.1:2376', '--tls', '--tlscert', '/c', '--tlskey', '/k', ...empty], '0'), /without mutual TLS/);
+  assert.throws(() => parseDaemonArgs(['-H', 'tcp://127.0.0.1:2376', '--tlsverify', '--tlscert', '/c', ...empty], '0'), /--tlsverify needs --tlscacert, --tlskey/);
+  assert.throws(() => parseDaemonArgs(['-H', 'tcp://127.0.0.1:99999', ...tlsFlags, ...empty], '0'), /port from 1 to 65535/);
+  assert.throws(() => parseDaemonArgs(['-H', 'unix:///a', '-H', 'unix:///b', ...empty], '0'), /one unix socket/);
+  writeFileSync(`${dir}/tls.json`, JSON.stringify({ hosts: ['tcp://127.0.0.1:2376'], tlsverify: true, tlscacert: '/x/ca', tlscert: '/x/c', tlskey: '/x/k' }));
+  const f = parseDaemonArgs(['--config-file', `${dir}/tls.json`], '0');
+  assert.deepEqual([f.host, f.tcpHosts, f.tls], ['', [{ host: '127.0.0.1', port: 2376 }], { ca: '/x/ca', cert: '/x/c', key: '/x/k' }]);
+  writeFileSync(`${dir}/tlsbad.json`, JSON.stringify({ tlsverify: 'yes' }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/tlsbad.json`], '0'), /"tlsverify" must be true or false/);
+  assert.throws(() => parseDaemonArgs(['-H', 'unix:///a', '--config-file', `${dir}/tls.json`], '0'), /specified both as a flag and in the configuration file: hosts/);
 });
 
 test('data root lock: one holder at a time, named in the refusal; a leftover file is no lock', () => {

@@ -74,6 +74,50 @@ describe('registry auth', () => {
     assert.deepEqual(await ok.json(), { name: 'team/app', tags: ['v1'] });
   });
 
+  test('every write is refused without credentials or outside the token\'s scope, and nothing is stored', async (t) => {
+    const base = await start(t, { token: true }, { auth: { token: { acl: [
+      { account: 'alice', name: '*', actions: ['*'] },
+      { account: 'bob', name: 'public/*', actions: ['pull'] },
+    ] } } });
+    const token = async (scope: string, user: string, pass: string) => {
+      const res = await fetch(`${base}/auth/token?service=berth-registry&scope=${encodeURIComponent(scope)}`, { headers: basic(user, pass) });
+      return ((await res.json()) as { token: string }).token;
+    };
+    const admin = { Authorization: `Bearer ${await token('repository:public/app:pull,push,delete registry:catalog:*', 'alice', 's3cret')}` };
+    const img = await makeImage({ layers: [{ a: 'b' }] });
+    await pushImage(base, 'public/app', 'v1', img, admin);
+    const blob = 'sha256:' + '0'.repeat(64);
+    const existing = img.manifestDigest;
+    const body = Buffer.from('payload');
+    const writes: Array<[string, string, Record<string, string>?]> = [
+      ['POST', '/v2/public/app/blobs/uploads/'],
+      ['POST', `/v2/public/app/blobs/uploads/?digest=${blob}`],
+      ['POST', `/v2/public/app/blobs/uploads/?mount=${img.config.digest}&from=public/app`],
+      ['PATCH', '/v2/public/app/blobs/uploads/11111111-2222-3333-4444-555555555555', { 'Content-Type': 'application/octet-stream' }],
+      ['PUT', `/v2/public/app/blobs/uploads/11111111-2222-3333-4444-555555555555?digest=${blob}`],
+      ['DELETE', '/v2/public/app/blobs/uploads/11111111-2222-3333-4444-555555555555'],
+      ['PUT', '/v2/public/app/manifests/evil', { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }],
+      ['DELETE', `/v2/public/app/manifests/${existing}`],
+      ['DELETE', `/v2/public/app/blobs/${img.config.digest}`],
+      ['PUT', '/v2/newrepo/manifests/v1', { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }],
+    ];
+    const pullOnly = { Authorization: `Bearer ${await token('repository:public/app:pull,push,delete', 'bob', 'hunter2')}` };
+    const wrongRepo = { Authorization: `Bearer ${await token('repository:public/other:pull,push,delete', 'alice', 's3cret')}` };
+    for (const [who, headers] of [['anonymous', {}], ['a pull-only token', pullOnly], ['a token for another repository', wrongRepo], ['a bad password', basic('alice', 'nope')]] as const) {
+      for (const [method, path, extra] of writes) {
+        const res = await fetch(`${base}${path}`, { method, headers: { ...headers, ...extra }, body: method === 'GET' || method === 'DELETE' ? undefined : body });
+        assert.ok(res.status === 401 || res.status === 403, `${who}: ${method} ${path} answered ${res.status}`);
+        const err = ((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!;
+        assert.ok(['UNAUTHORIZED', 'DENIED'].includes(err.code), `${who}: ${method} ${path}: ${err.code}`);
+      }
+    }
+    // Nothing changed: the one repository, its one tag, its manifest and blobs still there.
+    assert.deepEqual(await (await fetch(`${base}/v2/_catalog`, { headers: admin })).json(), { repositories: ['public/app'] });
+    assert.deepEqual(await (await fetch(`${base}/v2/public/app/tags/list`, { headers: admin })).json(), { name: 'public/app', tags: ['v1'] });
+    assert.equal((await fetch(`${base}/v2/public/app/manifests/${existing}`, { method: 'HEAD', headers: admin })).status, 200);
+    assert.equal((await fetch(`${base}/v2/public/app/blobs/${img.config.digest}`, { method: 'HEAD', headers: admin })).status, 200);
+  });
+
   test('a bad htpasswd file is refused at start, naming the line', () => {
     writeFileSync(`${dir}/md5`, 'carol:$apr1$abc$def\n');
     assert.throws(() => new RegistryServer({ config: loadConfig({ listen: '127.0.0.1:0', root: `${dir}/x`, htpasswd: `${dir}/md5` }) }), /md5:1: only bcrypt entries/);
