@@ -9,26 +9,28 @@ import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
 import { conflict, forbidden, invalid, notFound, isCode } from '../core/errors.ts';
-import { contains, intToIp, ipToInt, isIpv4, isMac, macForIp, parseCidr, pickAddress } from './ipam.ts';
+import { intToIp, ipToInt, macForIp, parseCidr, pickAddress } from './ipam.ts';
 import { NetworkEngine, isRunning, type NetworkEngineDeps } from './service.ts';
 import { PortProxies, portRequests } from './ports.ts';
-import { EmbeddedDns, hostResolvers } from './dns.ts';
+import { EmbeddedDns } from './dns.ts';
+import { NetworkNames, dnsNames } from './names.ts';
+import { emptyEndpointConfig, endpointConfig } from './endpoint-config.ts';
 import { linkEnv, linkHostsLine, parseLink } from './links.ts';
-
-const emptyConfig = (): EndpointConfig => ({ aliases: [], ipv4Address: '', macAddress: '', links: [] });
 
 export class NetworkManager extends NetworkEngine implements ContainerNetworking {
   readonly #ports = new PortProxies();
   /** Last address handed out per network: the next lease starts after it (no immediate reuse). */
   readonly #lastIp = new Map<string, number>();
   readonly #dns: EmbeddedDns;
+  readonly #names: NetworkNames;
 
   constructor(deps: NetworkEngineDeps) {
     super(deps);
+    this.#names = new NetworkNames(deps);
     this.#dns = new EmbeddedDns({
-      lookup: (net, name, from) => this.#lookup(net, name, from),
-      reverse: (net, ip) => this.#reverse(net, ip),
-      upstreams: (net, from) => this.#upstreams(net, from),
+      lookup: (net, name, from) => this.#names.lookup(net, name, from),
+      reverse: (net, ip) => this.#names.reverse(net, ip),
+      upstreams: (net, from) => this.#names.upstreams(net, from),
     }, this.log);
   }
 
@@ -38,78 +40,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   protected override onNetworkDown(n: NetworkRecord): void {
     this.#dns.stop(n.id);
-    this.#index.delete(n.id);
-  }
-
-  /** Names a container answers to on a network: name, short ID, aliases (Docker's DNSNames). */
-  #dnsNames(rec: ContainerRecord, ep: EndpointRecord): string[] {
-    return [rec.name, rec.id.slice(0, 12), ...ep.config.aliases];
-  }
-
-  /**
-   * Per network: the endpoints with an address and the names they answer
-   * to, rebuilt only after the store's endpoints change, so a query costs a
-   * map lookup, not a scan of every container on the network.
-   */
-  readonly #index = new Map<string, { gen: number; eps: EndpointRecord[]; names: Map<string, Array<{ ep: EndpointRecord; name: string | null }>> }>();
-  #indexOf(networkId: string) {
-    const gen = this.d.store.endpointGeneration;
-    const hit = this.#index.get(networkId);
-    if (hit && hit.gen === gen) return hit;
-    const eps = this.d.store.endpointsOn(networkId).filter((e) => e.ip);
-    const names = new Map<string, Array<{ ep: EndpointRecord; name: string | null }>>();
-    for (const ep of eps) {
-      const rec = this.d.containers.get(ep.containerId);
-      if (!rec) continue;
-      for (const n of new Set(this.#dnsNames(rec, ep).map((x) => x.toLowerCase()))) {
-        const list = names.get(n) ?? [];
-        list.push({ ep, name: n === rec.name.toLowerCase() ? rec.name : null });
-        names.set(n, list);
-      }
-    }
-    const idx = { gen, eps, names };
-    this.#index.set(networkId, idx);
-    return idx;
-  }
-
-  #lookup(networkId: string, name: string, fromIp: string): string[] | null {
-    const idx = this.#indexOf(networkId);
-    const eps = idx.eps;
-    const ips: string[] = [];
-    for (const h of idx.names.get(name) ?? []) {
-      // A container renamed since the index was built no longer answers to its old name.
-      if (h.name !== null && this.d.containers.byName(h.name) !== h.ep.containerId) continue;
-      ips.push(h.ep.ip);
-    }
-    if (ips.length) return ips;
-    // ... and answers to its new one.
-    try {
-      const rec = this.d.containers.resolve(name);
-      const ep = rec.name.toLowerCase() === name ? eps.find((e) => e.containerId === rec.id) : undefined;
-      if (ep) return [ep.ip];
-    } catch { /* not a container */ }
-    // Links on a user network (--link target:alias): the alias is the linking container's own name for the target.
-    const from = eps.find((e) => e.ip === fromIp);
-    for (const link of from?.config.links ?? []) {
-      const [target, alias] = link.replace(/^\//, '').split(':');
-      if ((alias ?? target)!.toLowerCase() !== name) continue;
-      const t = eps.find((e) => this.d.containers.get(e.containerId)?.name === target);
-      if (t) return [t.ip];
-    }
-    return null;
-  }
-
-  #reverse(networkId: string, ip: string): string | null {
-    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === ip);
-    const rec = ep && this.d.containers.get(ep.containerId);
-    const net = this.d.store.getNetwork(networkId);
-    return rec && net ? `${rec.name}.${net.name}` : null;
-  }
-
-  #upstreams(networkId: string, fromIp: string): string[] {
-    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp);
-    const rec = ep && this.d.containers.get(ep.containerId);
-    return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
+    this.#names.drop(n.id);
   }
 
   /** The network a container mode names: null for none/host/container:. */
@@ -157,37 +88,18 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     }
     const primary = this.#modeNetwork(mode);
     const endpoints = new Map<NetworkRecord, EndpointConfig>();
-    if (primary) endpoints.set(primary, this.#endpointConfig(primary, req.endpoints?.[mode] ?? req.endpoints?.[primary.name] ?? req.endpoints?.[primary.id], req.hostConfig.links));
+    if (primary) endpoints.set(primary, endpointConfig(primary, req.endpoints?.[mode] ?? req.endpoints?.[primary.name] ?? req.endpoints?.[primary.id], req.hostConfig.links));
     for (const [ref, cfg] of Object.entries(req.endpoints ?? {})) {
       const n = this.#modeNetwork(ref);
       if (!n || [...endpoints.keys()].some((e) => e.id === n.id)) continue;
       if (!primary) throw invalid(`container cannot be connected to network ${ref} with network mode ${mode}`);
-      endpoints.set(n, this.#endpointConfig(n, cfg, []));
+      endpoints.set(n, endpointConfig(n, cfg, []));
     }
     portRequests(req.hostConfig.portBindings, req.hostConfig.publishAllPorts ?? false, req.exposedPorts);
     this.d.store.transaction(() => {
       for (const [n, cfg] of endpoints) this.d.store.addEndpoint(req.id, n.id, cfg);
     });
     return mode;
-  }
-
-  #endpointConfig(n: NetworkRecord, raw: Partial<EndpointConfig> | undefined, links: string[] | undefined): EndpointConfig {
-    const cfg = { ...emptyConfig(), ...(raw ?? {}) };
-    cfg.aliases = [...(cfg.aliases ?? [])];
-    // On the default bridge links stay in HostConfig.Links (the endpoint shows none, as with dockerd).
-    cfg.links = [...new Set([...(n.isDefault ? [] : links ?? []), ...(cfg.links ?? [])])];
-    if (cfg.ipv4Address) {
-      if (n.isDefault) throw invalid('user specified IP address is supported on user defined networks only');
-      if (n.ipam.config[0]?.auto) throw invalid('user specified IP address is supported only when connecting to networks with user configured subnets');
-      if (!isIpv4(cfg.ipv4Address)) throw invalid(`invalid IPv4 address: ${cfg.ipv4Address}`);
-      const pool = n.ipam.config[0]!;
-      const sub = parseCidr(pool.subnet);
-      if (!contains(sub, ipToInt(cfg.ipv4Address))) throw invalid(`Invalid address ${cfg.ipv4Address}: It does not belong to any of this network's subnets`);
-      if (cfg.ipv4Address === pool.gateway) throw conflict('Address already in use');
-    }
-    if (cfg.macAddress && !isMac(cfg.macAddress)) throw invalid(`invalid MAC address: ${cfg.macAddress}`);
-    if (cfg.aliases.length && n.isDefault) throw invalid('network-scoped alias is supported only for containers in user defined networks');
-    return cfg;
   }
 
   unregister(id: string): void {
@@ -210,7 +122,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     if (eps.length === 0) {
       const n = this.#modeNetwork(mode);
       if (!n) return { spec: 'none', hosts: [], nameservers: null, hostNetwork: false };
-      this.d.store.addEndpoint(rec.id, n.id, this.#endpointConfig(n, this.#pending.get(rec.id), rec.hostConfig.links));
+      this.d.store.addEndpoint(rec.id, n.id, endpointConfig(n, this.#pending.get(rec.id), rec.hostConfig.links));
       this.#pending.delete(rec.id);
       eps = this.d.store.endpointsOf(rec.id);
     }
@@ -342,12 +254,12 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
         networkId: n.id, endpointId: live ? ep.endpointId : '', gateway: live ? n.ipam.config[0]!.gateway : '',
         ip: live ? ep.ip : '', prefixLen: live ? parseCidr(n.ipam.config[0]!.subnet).prefix : 0, mac: live ? ep.mac : '',
         config: ep.config,
-        dnsNames: n.isDefault ? null : this.#dnsNames(rec, ep),
+        dnsNames: n.isDefault ? null : dnsNames(rec, ep),
       };
     }
     if (mode === 'host' || mode === 'none') {
       const n = this.d.store.networkByName(mode);
-      if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, mac: '', config: emptyConfig(), dnsNames: null };
+      if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, mac: '', config: emptyEndpointConfig(), dnsNames: null };
     }
     const ports: PortMap = {};
     if (running) {
@@ -372,7 +284,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     if (this.d.store.endpointsOf(rec.id).some((e) => e.networkId === n.id)) {
       throw forbidden(`endpoint with name ${rec.name} already exists in network ${n.name}`);
     }
-    const cfg = this.#endpointConfig(n, config, []);
+    const cfg = endpointConfig(n, config, []);
     this.d.store.addEndpoint(rec.id, n.id, cfg);
     if (isRunning(rec)) {
       try {
