@@ -33,7 +33,11 @@ export function isZeroTime(t: string): boolean {
 export function statusText(s: ContainerState, now = Date.now()): string {
   const since = (t: string) => humanDuration(Math.max(0, now - Date.parse(t)));
   switch (s.status) {
-    case 'running': return `Up ${since(s.startedAt)}`;
+    case 'running': {
+      const h = s.health;
+      if (!h) return `Up ${since(s.startedAt)}`;
+      return `Up ${since(s.startedAt)} (${h.status === 'starting' ? 'health: starting' : h.status})`;
+    }
     case 'paused': return `Up ${since(s.startedAt)} (Paused)`;
     case 'restarting': return `Restarting (${s.exitCode}) ${since(s.finishedAt)} ago`;
     case 'removing': return 'Removal In Progress';

@@ -87,6 +87,17 @@ export interface ContainerConfigBody {
   Labels?: Record<string, string>;
   StopSignal?: string;
   StopTimeout?: number;
+  Healthcheck?: HealthConfigBody;
+}
+
+/** Config.Healthcheck: durations in nanoseconds. */
+export interface HealthConfigBody {
+  Test: string[] | null;
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  StartInterval?: number;
+  Retries?: number;
 }
 
 export interface RestartPolicyBody {

@@ -18,6 +18,7 @@ import type { LogEntry, OutputStream } from './runtime.ts';
 import type { MountRequest } from './volume.ts';
 import type { StatsSample, TopResult } from './stats.ts';
 import type { ContainerNetworkSettings, EndpointConfig, PortMap } from './network.ts';
+import type { HealthConfig, HealthState } from './health.ts';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
 
@@ -29,6 +30,8 @@ export interface ContainerState {
   oomKilled: boolean;
   startedAt: string;    // RFC 3339 nano; "0001-01-01T00:00:00Z" when never
   finishedAt: string;
+  /** Set at the first start of a container with a probe (src/core/health.ts); kept after it stops. */
+  health?: HealthState;
 }
 
 /** What the user asked for (docker's Config, in the engine's names). */
@@ -50,6 +53,8 @@ export interface ContainerConfig {
   labels: Record<string, string>;
   stopSignal?: string;
   stopTimeout?: number;
+  /** Merged with the image's HEALTHCHECK at create (absent: neither has one). */
+  healthcheck?: HealthConfig;
   exposedPorts?: Record<string, object>;
   volumes?: Record<string, object>;
 }
@@ -209,6 +214,8 @@ export interface ContainerFilters {
   ancestor?: string[];
   /** A volume name, a bind's host path, or a mount destination. */
   volume?: string[];
+  /** starting|healthy|unhealthy|none (no State.Health). */
+  health?: string[];
   before?: string;
   since?: string;
 }

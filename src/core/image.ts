@@ -38,7 +38,10 @@ export interface ImageRunConfig {
   StopSignal?: string;
   OnBuild?: string[] | null;
   Shell?: string[];
-  Healthcheck?: unknown;
+  /** Docker's HealthConfig as the image config stores it (durations in nanoseconds). */
+  Healthcheck?: {
+    Test?: string[] | null; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number;
+  } | null;
 }
 
 export interface ImageHistoryItem {

@@ -76,15 +76,15 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     });
     const network = createNetworking({ config, db, events, logger: log });
     cleanups.push(() => network.shutdown());
+    const execRuntime = createExecRuntime(config, log, runtimeTable);
+    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log });
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
       buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
-      logDefaults: config.logConfig,
+      logDefaults: config.logConfig, probes: { run: (id, cmd, signal) => execs.runProbe(id, cmd, signal) },
     });
     cleanups.push(() => containers!.shutdown());
-    const execRuntime = createExecRuntime(config, log, runtimeTable);
-    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log });
     const system = new SystemEngine({
       id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
       execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, runtimeInfo: runtimeTable, gitCommit: '',

@@ -77,14 +77,14 @@ export async function prune(ctx: Ctx): Promise<void> {
   sendJson(ctx.res, 200, { ContainersDeleted: report.deleted.length ? report.deleted : null, SpaceReclaimed: report.spaceReclaimed });
 }
 
-const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume'];
-const LIST_FILTERS_LATER = ['health', 'network', 'publish', 'expose', 'isolation', 'is-task'];
+const LIST_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'volume', 'health'];
+const LIST_FILTERS_LATER = ['network', 'publish', 'expose', 'isolation', 'is-task'];
 
 function listFilters(raw: string | null): ContainerFilters {
   const f = parseFilters(raw);
   checkFilterKeys(f, LIST_FILTERS, LIST_FILTERS_LATER);
   const out: ContainerFilters = {};
-  for (const key of ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'volume'] as const) {
+  for (const key of ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'volume', 'health'] as const) {
     const v = f.get(key);
     if (v) out[key] = v;
   }

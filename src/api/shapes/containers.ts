@@ -6,6 +6,7 @@ import type { ContainerConfig, ContainerMount, ContainerState, ContainerView } f
 import { statusText, unixSeconds } from '../time.ts';
 import { versionAtLeast } from '../version.ts';
 import { toDockerHostConfig } from './host-config.ts';
+import type { HealthConfig, HealthState } from '../../core/health.ts';
 
 /** `docker ps`'s COMMAND: path and args, args with a space in single quotes (dockerd's view.go). */
 export function commandText(path: string, args: readonly string[]): string {
@@ -27,6 +28,7 @@ export function toDockerConfig(c: ContainerConfig): Record<string, unknown> {
     StdinOnce: c.stdinOnce,
     Env: c.env.length ? c.env : null,
     Cmd: c.cmd,
+    ...(c.healthcheck ? { Healthcheck: toDockerHealthConfig(c.healthcheck) } : {}),
     Image: c.image,
     Volumes: c.volumes && Object.keys(c.volumes).length ? c.volumes : null,
     WorkingDir: c.workingDir,
@@ -34,6 +36,27 @@ export function toDockerConfig(c: ContainerConfig): Record<string, unknown> {
     Labels: c.labels ?? {},
     ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+  };
+}
+
+/** Docker's HealthConfig: every field omitempty. */
+export function toDockerHealthConfig(h: HealthConfig): Record<string, unknown> {
+  return {
+    ...(h.test?.length ? { Test: h.test } : {}),
+    ...(h.interval ? { Interval: h.interval } : {}),
+    ...(h.timeout ? { Timeout: h.timeout } : {}),
+    ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
+    ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
+    ...(h.retries ? { Retries: h.retries } : {}),
+  };
+}
+
+/** State.Health; absent until a container with a probe first started (dockerd's omitempty). */
+function toDockerHealth(h: HealthState): Record<string, unknown> {
+  return {
+    Status: h.status,
+    FailingStreak: h.failingStreak,
+    Log: h.log.map((r) => ({ Start: r.start, End: r.end, ExitCode: r.exitCode, Output: r.output })),
   };
 }
 
@@ -52,6 +75,7 @@ export function toDockerState(s: ContainerState): Record<string, unknown> {
     Error: s.error,
     StartedAt: s.startedAt,
     FinishedAt: s.finishedAt,
+    ...(s.health ? { Health: toDockerHealth(s.health) } : {}),
   };
 }
 
@@ -84,7 +108,7 @@ export function toSummary(v: ContainerView, version: string, now = Date.now()): 
     State: v.state.status,
     Status: statusText(v.state, now),
     HostConfig: { NetworkMode: v.hostConfig.networkMode },
-    ...(versionAtLeast(version, '1.52') ? { Health: { Status: 'none', FailingStreak: 0 } } : {}),
+    ...(versionAtLeast(version, '1.52') ? { Health: { Status: v.state.health?.status ?? 'none', FailingStreak: v.state.health?.failingStreak ?? 0 } } : {}),
     NetworkSettings: { Networks: toSummaryNetworks(v.network) },
     Mounts: toDockerMounts(v.mounts),
   };

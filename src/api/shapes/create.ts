@@ -6,6 +6,7 @@
 
 import type { CreateContainerRequest, HostConfig, RestartPolicy } from '../../core/container.ts';
 import type { EndpointConfig, PortMap } from '../../core/network.ts';
+import type { HealthConfig } from '../../core/health.ts';
 import { invalid } from '../../core/errors.ts';
 import { versionBelow } from '../version.ts';
 import { checkCreateBody } from './create-schema.ts';
@@ -36,8 +37,6 @@ const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
 };
 
 const UNSUPPORTED_CONFIG: Record<string, (v: unknown) => boolean> = {
-  Healthcheck: (v) => isEmpty(v) || (isEmpty((v as { Test?: unknown }).Test)) ||
-    JSON.stringify((v as { Test?: unknown }).Test) === '["NONE"]',
   NetworkDisabled: isEmpty,
 };
 
@@ -86,6 +85,7 @@ export function decodeCreateRequest(body: unknown, name: string | null, version:
   set('stopTimeout', c.int('StopTimeout') ?? undefined);
   set('exposedPorts', c.objMap('ExposedPorts') ?? undefined);
   set('volumes', c.objMap('Volumes') ?? undefined);
+  set('healthcheck', decodeHealthcheck(c.obj('Healthcheck')));
 
   const req: CreateContainerRequest = { config };
   if (name) req.name = name.replace(/^\//, '');
@@ -94,6 +94,20 @@ export function decodeCreateRequest(body: unknown, name: string | null, version:
   const networking = decodeNetworking(c.obj('NetworkingConfig'), c.str('MacAddress') ?? '', req.hostConfig?.networkMode ?? 'default');
   if (networking) req.networking = networking;
   return req;
+}
+
+/** Config.Healthcheck (null: none); the engine merges it with the image's and validates it. */
+function decodeHealthcheck(raw: Record<string, unknown> | undefined): HealthConfig | undefined {
+  if (!raw) return undefined;
+  const h = new JsonFields(raw, 'Healthcheck.');
+  const out: HealthConfig = {};
+  const test = h.strList('Test');
+  if (test?.length) out.test = test;
+  for (const [key, field] of [['Interval', 'interval'], ['Timeout', 'timeout'], ['StartPeriod', 'startPeriod'], ['StartInterval', 'startInterval'], ['Retries', 'retries']] as const) {
+    const v = h.int(key);
+    if (v) out[field] = v;
+  }
+  return out;
 }
 
 function decodeHostConfig(raw: Record<string, unknown>, version: string): Partial<HostConfig> {

@@ -13,6 +13,7 @@ import { parseExpose, parsePortSpecs } from './ports.ts';
 import { nanoCpus, ramInBytes } from './units.ts';
 import { parseMountFlag } from './mount.ts';
 import { compactJson } from '../format/jsonindent.ts';
+import { healthConfig } from './health.ts';
 
 export interface ContainerInput {
   values: Record<string, unknown>;
@@ -159,6 +160,7 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
     sysctls[s.slice(0, i)] = s.slice(i + 1);
   }
   const { securityOpt, unconfinedPaths } = parseSecurityOpts(list(v['security-opt']));
+  const healthcheck = healthConfig(v);
   const network = str(v.network) || str(v.net) || 'default';
   const bytes = (name: string) => (str(v[name]) ? ramInBytes(str(v[name])) : 0);
 
@@ -250,6 +252,7 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
   if (list(v.link).length) hostConfig.Links = list(v.link);
   if (str(v['stop-signal'])) body.StopSignal = str(v['stop-signal']);
   if (input.changed.has('stop-timeout')) body.StopTimeout = v['stop-timeout'] as number;
+  if (healthcheck) body.Healthcheck = healthcheck;
   return {
     name: str(v.name),
     platform: str(v.platform),

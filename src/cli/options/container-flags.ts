@@ -4,6 +4,7 @@
 import type { FlagSpec } from '../flags.ts';
 import { nanoCpus, ramInBytes } from './units.ts';
 import { parseMountFlag } from './mount.ts';
+import { validateDuration } from './health.ts';
 
 function validateAttach(v: string): string {
   const s = v.toLowerCase();
@@ -116,6 +117,13 @@ export const containerFlags: FlagSpec[] = [
   { name: 'uts', type: 'string', usage: 'UTS namespace to use' },
   { name: 'shm-size', type: 'bytes', usage: 'Size of /dev/shm', validate: validateBytes },
   { name: 'runtime', type: 'string', usage: 'Runtime to use for this container' },
+  { name: 'health-cmd', type: 'string', usage: 'Command to run to check health' },
+  { name: 'health-interval', type: 'duration', usage: 'Time between running the check (ms|s|m|h) (default 0s)', validate: validateDuration },
+  { name: 'health-retries', type: 'int', usage: 'Consecutive failures needed to report unhealthy' },
+  { name: 'health-timeout', type: 'duration', usage: 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)', validate: validateDuration },
+  { name: 'health-start-period', type: 'duration', usage: 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)', validate: validateDuration },
+  { name: 'health-start-interval', type: 'duration', usage: 'Time between running the check during the start period (ms|s|m|h) (default 0s)', validate: validateDuration },
+  { name: 'no-healthcheck', type: 'bool', usage: 'Disable any container-specified HEALTHCHECK' },
   { name: 'init', type: 'bool', usage: 'Run an init inside the container that forwards signals and reaps processes' },
   { name: 'name', type: 'string', usage: 'Assign a name to the container' },
   { name: 'pull', type: 'string', default: 'missing', usage: 'Pull image before creating ("always", "missing", "never")' },

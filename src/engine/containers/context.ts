@@ -15,6 +15,8 @@ import type { AttachHub } from './attach.ts';
 import type { RootfsMounts } from './rootfs.ts';
 import type { KeyedMutex, Waiters } from './waiters.ts';
 import type { LifecycleDeps } from './pause.ts';
+import type { ProbeRunner } from '../../core/health.ts';
+import type { HealthMonitors } from './health.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
 export interface SpecRequest {
@@ -48,6 +50,8 @@ export interface ContainerServiceDeps {
   network?: ContainerNetworking;
   /** The daemon's log-driver and log-opts (default json-file). */
   logDefaults?: LogConfig;
+  /** Runs healthcheck probes (the exec service); without it every probe fails as unable to run. */
+  probes?: ProbeRunner;
 }
 
 export interface EngineContext {
@@ -58,6 +62,8 @@ export interface EngineContext {
   readonly attach: AttachHub;
   readonly rootfs: RootfsMounts;
   readonly lifecycle: LifecycleDeps;
+  /** Healthcheck monitors of running containers (health.ts). */
+  readonly health: HealthMonitors;
   /** Runtime deletes still running after an exit, by container. */
   readonly runtimeCleanups: Map<string, Promise<void>>;
   /** Containers stopped by a user: restart policies leave them alone. */

@@ -11,6 +11,7 @@ import { defaultHostConfig, effectiveNetworkMode, mergeConfig, newContainerId, n
 import { generateName, validateName } from './names.ts';
 import { resolveLogConfig } from './log-config.ts';
 import { namespaceTargets } from './start.ts';
+import { validateHealthConfig } from './health-config.ts';
 import type { EngineContext } from './context.ts';
 
 /** Said once per daemon: without a network service every container gets none (or host). */
@@ -26,6 +27,7 @@ const d = ctx.d;
   }
   const hostConfig = defaultHostConfig(req.hostConfig, d.defaultRuntime);
   const warnings = validateHostConfig(hostConfig);
+  validateHealthConfig(req.config.healthcheck);
   hostConfig.logConfig = resolveLogConfig(req.hostConfig?.logConfig, d.logDefaults);
   if (d.runtimes && !d.runtimes.includes(hostConfig.runtime)) throw invalid(`unknown or invalid runtime name: ${hostConfig.runtime}`);
   const modes = hostConfig.resources ?? {};

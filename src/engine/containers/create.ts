@@ -13,6 +13,7 @@ import { hostFacts, validateResources } from '../../runtime/resources.ts';
 import { hostLimits } from '../../runtime/rlimits.ts';
 import { detectCgroups } from '../../runtime/cgroups.ts';
 import { normalizeCapability } from '../../runtime/capabilities.ts';
+import { imageHealthConfig, mergeHealthConfig, validateHealthConfig } from './health-config.ts';
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -110,6 +111,8 @@ export function mergeConfig(req: CreateContainerRequest['config'], image: ImageR
   if (workingDir && !workingDir.startsWith('/')) {
     throw invalid(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
   }
+  const healthcheck = mergeHealthConfig(req.healthcheck, imageHealthConfig(ic));
+  validateHealthConfig(healthcheck);
   return {
     hostname: req.hostname || hostname,
     domainname: req.domainname ?? '',
@@ -128,6 +131,7 @@ export function mergeConfig(req: CreateContainerRequest['config'], image: ImageR
     labels: { ...(ic.Labels ?? {}), ...(req.labels ?? {}) },
     stopSignal: req.stopSignal || ic.StopSignal || undefined,
     stopTimeout: req.stopTimeout,
+    ...(healthcheck ? { healthcheck } : {}),
     exposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.exposedPorts ?? {}) },
     volumes: { ...(ic.Volumes ?? {}), ...(req.volumes ?? {}) },
   };

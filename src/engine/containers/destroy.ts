@@ -17,6 +17,7 @@ export async function removeNow(ctx: EngineContext, id: string, removeVolumes = 
   const rec = await ctx.mutex.run(id, async () => {
     const rec = d.containers.get(id);
     if (!rec || keep?.(rec)) return null;
+    ctx.health.close(id);
     d.containers.delete(id);
     ctx.attach.endWaiting(id);
     // Whatever the record says, a crash or a cut start may have left runtime

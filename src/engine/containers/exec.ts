@@ -11,6 +11,7 @@ import type { EventSink, EventSource } from '../../core/events.ts';
 import type {
   ExecConfig, ExecRuntime, ExecService, ExecSession, ExecStartOptions, ExecView, RuntimeExecProcess, TerminalSize,
 } from '../../core/exec.ts';
+import { HEALTH_OUTPUT_MAX } from '../../core/health.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { AttachSink, ExitStatus, OutputStream } from '../../core/runtime.ts';
@@ -41,6 +42,9 @@ interface Entry {
 /** Finished sessions kept per container for inspect; older ones are dropped first. */
 const KEEP_FINISHED = 64;
 const RESIZE_WAIT_MS = 10_000;
+
+/** How long a killed probe may take to report its exit before it is given up on. */
+const PROBE_KILL_WAIT_MS = 10_000;
 
 export class ExecEngine implements ExecService {
   readonly #d: ExecEngineDeps;
@@ -136,6 +140,38 @@ export class ExecEngine implements ExecService {
     };
   }
 
+  /**
+   * A healthcheck probe (dockerd's cmdProbe): a session like `docker exec`
+   * with the container's user, env and working directory, both streams into
+   * one buffer cut at HEALTH_OUTPUT_MAX bytes. Aborting kills its process
+   * group (the probe and whatever it started); the promise settles once the
+   * exit is recorded, so no probe outlives its monitor.
+   */
+  async runProbe(containerId: string, cmd: string[], signal: AbortSignal): Promise<{ exitCode: number; output: string }> {
+    const { id } = await this.create(containerId, {
+      cmd, env: [], user: '', workingDir: '', tty: false, privileged: false,
+      attachStdin: false, attachStdout: true, attachStderr: true, detachKeys: '',
+    });
+    const buf = new LimitedBuffer(HEALTH_OUTPUT_MAX);
+    let ended!: () => void;
+    const done = new Promise<void>((r) => { ended = r; });
+    await this.start(id, { detach: false }, { data: (_s, chunk) => buf.write(chunk), end: () => ended() });
+    const e = this.#get(id);
+    const kill = () => {
+      e.proc?.kill('SIGKILL');
+      // A probe that never reports its exit must not hold its monitor forever.
+      setTimeout(ended, PROBE_KILL_WAIT_MS).unref();
+    };
+    signal.addEventListener('abort', kill, { once: true });
+    if (signal.aborted) kill();
+    try {
+      await done;
+    } finally {
+      signal.removeEventListener('abort', kill);
+    }
+    return { exitCode: e.exitCode ?? -1, output: buf.text() };
+  }
+
   async resize(id: string, size: TerminalSize): Promise<void> {
     const e = this.#get(id);
     // The docker CLI resizes right after its start request; the process may not run yet.
@@ -221,6 +257,31 @@ class Output implements AttachSink {
     if (this.#ended || !this.#drained || !this.#exited) return;
     this.#ended = true;
     this.#out.end();
+  }
+}
+
+/** dockerd's limitedBuffer: the first `max` bytes, "..." appended when more came. */
+class LimitedBuffer {
+  readonly #max: number;
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  #truncated = false;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  write(chunk: Buffer): void {
+    const room = this.#max - this.#size;
+    if (chunk.length > room) this.#truncated = true;
+    if (room <= 0) return;
+    const part = chunk.subarray(0, room);
+    this.#chunks.push(Buffer.from(part));
+    this.#size += part.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.#chunks).toString('utf8') + (this.#truncated ? '...' : '');
   }
 }
 

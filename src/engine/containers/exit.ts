@@ -12,6 +12,7 @@ import { removeNow } from './destroy.ts';
 import { startLocked } from './start.ts';
 import { type EngineContext, sleep } from './context.ts';
 import { releaseShm } from './shm.ts';
+import { stoppedHealth } from './health.ts';
 
 /** Follows a running container until conmon reports its exit. */
 export function watchExit(ctx: EngineContext, id: string): void {
@@ -31,6 +32,9 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
     rec.state = transition(rec.state, 'exit', {
       pid: 0, exitCode: status.exitCode, oomKilled: status.oomKilled ?? false, finishedAt: status.finishedAt.toISOString(),
     });
+    ctx.health.close(id);
+    const health = stoppedHealth(rec.state.health);
+    if (health) rec.state.health = health;
     d.containers.put(rec);
     // The runtime's leftovers (runc state, conmon files, bundle) go in the
     // background: nothing a client waits for needs them gone, and a later

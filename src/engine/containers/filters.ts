@@ -3,6 +3,7 @@
 import type { ContainerFilters, ContainerRecord } from '../../core/container.ts';
 import { invalid } from '../../core/errors.ts';
 
+const healthValues = new Set(['starting', 'healthy', 'unhealthy', 'none']);
 const statuses = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
 
 function labelMatches(labels: Record<string, string>, want: string): boolean {
@@ -15,6 +16,9 @@ function labelMatches(labels: Record<string, string>, want: string): boolean {
 export function validateFilters(f: ContainerFilters): void {
   for (const s of f.status ?? []) {
     if (!statuses.has(s)) throw invalid(`invalid filter 'status=${s}'`);
+  }
+  for (const h of f.health ?? []) {
+    if (!healthValues.has(h)) throw invalid(`Unrecognised filter value for health: ${h}`);
   }
   for (const e of f.exited ?? []) {
     if (!/^-?\d+$/.test(e)) throw invalid(`invalid filter 'exited=${e}'`);
@@ -43,6 +47,7 @@ export function matchesFilters(rec: ContainerRecord, f: ContainerFilters, ctx: F
   if (f.status?.length && !f.status.includes(rec.state.status)) return false;
   if (f.exited?.length && !(rec.state.status === 'exited' && f.exited.some((e) => Number(e) === rec.state.exitCode))) return false;
   if (ctx.ancestorIds && !ctx.ancestorIds.has(rec.imageId)) return false;
+  if (f.health?.length && !f.health.includes(rec.state.health?.status ?? 'none')) return false;
   // dockerd: a mount's destination, or its volume name (a bind's source when it has none).
   if (f.volume?.length && !rec.mounts.some((m) => f.volume!.includes(m.destination) || f.volume!.includes(m.name || m.source))) return false;
   if (ctx.beforeCreated && !(rec.created < ctx.beforeCreated)) return false;

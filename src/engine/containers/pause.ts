@@ -11,6 +11,7 @@ import { checkVerb, transition } from '../../core/container-state.ts';
 import { conflict, invalid, unavailable } from '../../core/errors.ts';
 import { validateName } from './names.ts';
 import type { KeyedMutex } from './waiters.ts';
+import { stoppedHealth } from './health.ts';
 
 export interface LifecycleDeps {
   containers: ContainerRepository;
@@ -18,6 +19,8 @@ export interface LifecycleDeps {
   events: EventSink;
   mutex: KeyedMutex;
   attrs(rec: ContainerRecord): Record<string, string>;
+  /** dockerd skips probes while paused: the monitor stops at pause and resumes at unpause. */
+  health?: { open(rec: ContainerRecord): void; close(id: string): void };
 }
 
 export async function pauseContainer(d: LifecycleDeps, ref: string): Promise<void> {
@@ -28,6 +31,9 @@ export async function pauseContainer(d: LifecycleDeps, ref: string): Promise<voi
     if (!d.runtime.freeze) throw unavailable('this runtime cannot pause containers');
     await d.runtime.freeze(rec.id, true);
     rec.state = transition(rec.state, 'pause');
+    d.health?.close(rec.id);
+    const health = stoppedHealth(rec.state.health);
+    if (health) rec.state.health = health;
     d.containers.put(rec);
     return rec;
   });
@@ -42,6 +48,7 @@ export async function unpauseContainer(d: LifecycleDeps, ref: string): Promise<v
     await d.runtime.freeze!(rec.id, false);
     rec.state = transition(rec.state, 'unpause');
     d.containers.put(rec);
+    d.health?.open(rec);
     return rec;
   });
   d.events.emit('container', 'unpause', rec.id, d.attrs(rec));

@@ -7,6 +7,7 @@ import type { ContainerRecord } from '../../core/container.ts';
 import { hasProcess } from '../../core/container-state.ts';
 import { handleExit } from './exit.ts';
 import type { EngineContext } from './context.ts';
+import { startingHealth } from './health.ts';
 
 /** Containers restored at once: each asks the runtime (a `runc state` process), which is most of the time. */
 const RESTORE_CONCURRENCY = 8;
@@ -30,6 +31,7 @@ async function restoreOne(ctx: EngineContext, rec: ContainerRecord): Promise<voi
       ctx.rootfs.adopt(rec.id);
       d.mounts?.adopt(rec);
       ctx.log.info('re-adopted running container', { id: rec.id, pid: state.pid });
+      if (rec.state.status === 'running' && state.status !== 'paused') await resumeHealth(ctx, rec.id);
       ctx.watch(rec.id);
       return;
     }
@@ -41,4 +43,17 @@ async function restoreOne(ctx: EngineContext, rec: ContainerRecord): Promise<voi
   } catch (err) {
     ctx.log.error('restoring container failed', { id: rec.id, err });
   }
+}
+
+/** Like dockerd's restore: a re-adopted running container's health begins again at "starting". */
+async function resumeHealth(ctx: EngineContext, id: string): Promise<void> {
+  const rec = await ctx.mutex.run(id, async () => {
+    const rec = ctx.d.containers.get(id);
+    const health = rec && startingHealth(rec);
+    if (!rec || !health) return null;
+    rec.state.health = health;
+    ctx.d.containers.put(rec);
+    return rec;
+  });
+  if (rec) ctx.health.open(rec);
 }

@@ -32,6 +32,8 @@ import { removeContainer } from './remove.ts';
 import { watchExit } from './exit.ts';
 import { restoreContainers } from './restore.ts';
 import { pruneContainers } from './prune.ts';
+import { HealthMonitors } from './health.ts';
+import { unavailable } from '../../core/errors.ts';
 
 export type { ContainerServiceDeps, SpecRequest } from './context.ts';
 
@@ -50,9 +52,20 @@ export class ContainerEngine implements ContainerService {
     const mutex = new KeyedMutex();
     const rootfs = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
     const attrs = (r: ContainerRecord) => this.#attrs(r);
+    const health = new HealthMonitors({
+      probes: deps.probes ?? { run: () => Promise.reject(unavailable('this daemon has no exec runtime to run health probes')) },
+      log,
+      update: (id, fn) => mutex.run(id, async () => {
+        const rec = deps.containers.get(id);
+        if (!rec || !fn(rec)) return null;
+        deps.containers.put(rec);
+        return rec;
+      }),
+      emit: (rec, action) => deps.events.emit('container', action, rec.id, attrs(rec)),
+    });
     const ctx: EngineContext = {
-      d: deps, log, mutex, rootfs, waiters: new Waiters(), attach: new AttachHub(deps.runtime, log),
-      lifecycle: { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex, attrs },
+      d: deps, log, mutex, rootfs, waiters: new Waiters(), attach: new AttachHub(deps.runtime, log), health,
+      lifecycle: { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex, attrs, health },
       runtimeCleanups: new Map(), manuallyStopped: new Set(), starting: new Map(), shutdown: this.#shutdown.signal,
       containerDir: (id) => this.containerDir(id),
       bundle: (id) => `${deps.execRoot}/containers/${id}`,
@@ -207,6 +220,7 @@ export class ContainerEngine implements ContainerService {
   /** Stops watching and finishes pending cleanups; containers keep running (they belong to conmon now). */
   async shutdown(): Promise<void> {
     this.#shutdown.abort();
+    this.#ctx.health.shutdown();
     this.#stats.stop();
     await Promise.all(this.#ctx.runtimeCleanups.values());
   }

@@ -15,6 +15,7 @@ import { startError, startFailureExitCode } from './policy.ts';
 import { removeNow } from './destroy.ts';
 import { releaseShm, setupShm } from './shm.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
+import { startingHealth } from './health.ts';
 
 export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
   const { id } = ctx.d.containers.resolve(ref);
@@ -75,6 +76,8 @@ export async function startLocked(ctx: EngineContext, id: string): Promise<void>
     const ms = (i: number) => Math.round((t[i + 1]! - t[i]!) * 10) / 10;
     ctx.log.debug('container started', { id, rootfsMs: ms(0), networkMs, specMs: ms(1), createMs: ms(2), startMs: ms(3) });
     rec.state = transition(rec.state, 'start', { pid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString() });
+    const health = startingHealth(rec);
+    if (health) rec.state.health = health;
     d.containers.put(rec);
   } catch (err) {
     await failStart(ctx, rec, err, created);
@@ -83,6 +86,7 @@ export async function startLocked(ctx: EngineContext, id: string): Promise<void>
     ctx.starting.delete(id);
   }
   d.events.emit('container', 'start', id, ctx.attrs(rec));
+  ctx.health.open(rec);
   ctx.watch(id);
 }
 

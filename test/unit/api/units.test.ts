@@ -145,8 +145,12 @@ test('the create decoder maps docker fields and refuses what berth lacks', () =>
     restartPolicy: { name: 'on-failure', maximumRetryCount: 2 }, networkMode: 'host',
   });
   assert.equal(req.name, undefined);
-  assert.throws(() => decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['CMD', 'true'] } }, null, '1.44'), /Config\.Healthcheck is not supported/);
-  assert.doesNotThrow(() => decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['NONE'] } }, null, '1.44'));
+  // Healthcheck: Docker's names into the engine's, zero values dropped (they mean "the image's" or "the default").
+  assert.deepEqual(decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['CMD', 'true'], Interval: 1e9, Timeout: 0, Retries: 2, StartPeriod: 5, StartInterval: 7 } }, null, '1.44').config.healthcheck,
+    { test: ['CMD', 'true'], interval: 1e9, retries: 2, startPeriod: 5, startInterval: 7 });
+  assert.deepEqual(decodeCreateRequest({ Image: 'a', Healthcheck: { Test: ['NONE'] } }, null, '1.44').config.healthcheck, { test: ['NONE'] });
+  assert.equal(decodeCreateRequest({ Image: 'a', Healthcheck: null }, null, '1.44').config.healthcheck, undefined);
+  assert.throws(() => decodeCreateRequest({ Image: 'a', Healthcheck: { Test: 'true' } }, null, '1.44'), /Healthcheck/);
   assert.throws(() => decodeCreateRequest({ Image: 'a', HostConfig: { DeviceRequests: [{ Driver: 'nvidia', Count: -1 }] } }, null, '1.44'), /HostConfig\.DeviceRequests/);
   // Resource and namespace options map into hostConfig.resources; docker's "not set" values are dropped.
   const res = decodeCreateRequest({
