@@ -15,6 +15,10 @@ export function apiRequest(socketPath: string, method: string, path: string,
     const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
     const req = http.request({
       socketPath, method, path,
+      // A connection per request: a pooled keep-alive one may have been closed
+      // by the daemon while the test blocked its event loop (spawnSync), and
+      // the first write to it would fail with EPIPE.
+      agent: false,
       headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       timeout: opts.timeout ?? 10_000,
     }, (res) => {
