@@ -24,6 +24,8 @@ export interface ApiLimits {
   headersTimeoutMs: number;
   /** Milliseconds to receive a whole request body (attach excepted); 0 disables. */
   requestTimeoutMs: number;
+  /** Largest request head (request line and headers), in bytes; past it Node answers 431. */
+  maxHeaderSize: number;
 }
 
 export const DEFAULT_LIMITS: ApiLimits = {
@@ -33,6 +35,9 @@ export const DEFAULT_LIMITS: ApiLimits = {
   // Node's default.
   headersTimeoutMs: 60_000,
   requestTimeoutMs: 0,
+  // Node's default. dockerd takes up to 1 MiB (Go's); no Docker client sends
+  // more than a few KiB (X-Registry-Auth, the largest, is a base64 JSON).
+  maxHeaderSize: 16 * 1024,
 };
 
 const perRequest = new WeakMap<IncomingMessage, ApiLimits>();

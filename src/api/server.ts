@@ -63,6 +63,7 @@ class ApiServer extends nodeHttp.Server {
       // stdin; #bodyDeadline applies berth's own, to the body only (limits.ts).
       requestTimeout: 0,
       headersTimeout: limits.headersTimeoutMs,
+      maxHeaderSize: limits.maxHeaderSize,
       // How often Node looks for connections past headersTimeout.
       connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.headersTimeoutMs / 4) || 30_000)),
       shouldUpgradeCallback: (req) => {

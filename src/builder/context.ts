@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { invalid, notFound } from '../core/errors.ts';
-import { applyTar } from '../stores/snapshots/apply.ts';
+import { DEFAULT_LAYER_LIMITS, applyTar, type LayerLimits } from '../stores/snapshots/apply.ts';
 import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
 import { rememberFile } from './file-hash.ts';
@@ -28,14 +28,16 @@ export class BuildContext {
     this.#owned = owned;
   }
 
-  /** Extracts a (possibly compressed) context tar into a fresh dir under tmpRoot. */
-  static async fromTar(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, tmpRoot: string, dockerfile: string, maxBytes?: number): Promise<BuildContext> {
+  /** Extracts a (possibly compressed) context tar into a fresh dir under tmpRoot, bounded as a layer is. */
+  static async fromTar(
+    src: NodeJS.ReadableStream | AsyncIterable<Buffer>, tmpRoot: string, dockerfile: string, limits: Partial<LayerLimits> = {},
+  ): Promise<BuildContext> {
     fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
     fs.mkdirSync(dir, { mode: 0o700 });
     try {
-      const { stream } = await decompress(src);
-      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, ...(maxBytes ? { limits: { maxBytes } } : {}) });
+      const { stream } = await decompress(src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
+      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, limits });
       return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -79,8 +79,8 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
       for (const m of matched) {
         if (step.kind === 'add' && !extra.includes(m) && m.st.isFile() && isArchive(m.abs)) {
           const dir = mkdirInRoot(rootfs, dest.replace(/^\/+/, ''));
-          const { stream } = await decompress(fs.createReadStream(m.abs));
-          await applyTar(stream, { root: dir, whiteouts: 'delete' });
+          const { stream } = await decompress(fs.createReadStream(m.abs), { maxRatio: b.images.layerLimits.maxRatio });
+          await applyTar(stream, { root: dir, whiteouts: 'delete', limits: b.images.layerLimits });
         } else {
           plain.push(m);
         }

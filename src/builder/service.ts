@@ -52,7 +52,7 @@ export class BuildService {
   }
 
   async contextFromTar(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, dockerfile: string): Promise<BuildContext> {
-    return BuildContext.fromTar(src, `${this.root}/tmp`, dockerfile);
+    return BuildContext.fromTar(src, `${this.root}/tmp`, dockerfile, this.#d.images.layerLimits);
   }
 
   /** A git URL (`url#ref:dir`) cloned into the builder's temp dir. */

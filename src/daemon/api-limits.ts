@@ -3,6 +3,7 @@
 //   --api-max-json-body 16777216     "api-max-json-body": "16MiB"
 //   --api-headers-timeout 60s         "api-headers-timeout": "60s"
 //   --api-request-timeout 0           "api-request-timeout": "10m"
+//   --api-max-header-size 16KiB       "api-max-header-size": "64KiB"
 
 import { invalid } from '../core/errors.ts';
 import { DEFAULT_LIMITS, type ApiLimits } from '../api/limits.ts';
@@ -11,6 +12,7 @@ export interface RawApiLimits {
   apiMaxJsonBody?: string | undefined;
   apiHeadersTimeout?: string | undefined;
   apiRequestTimeout?: string | undefined;
+  apiMaxHeaderSize?: string | undefined;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
@@ -39,6 +41,7 @@ export function apiLimitsFrom(raw: RawApiLimits): ApiLimits {
     ...(raw.apiMaxJsonBody !== undefined ? { maxJsonBody: parseByteSize('api-max-json-body', raw.apiMaxJsonBody) } : {}),
     ...(raw.apiHeadersTimeout !== undefined ? { headersTimeoutMs: parseTimeout('api-headers-timeout', raw.apiHeadersTimeout) } : {}),
     ...(raw.apiRequestTimeout !== undefined ? { requestTimeoutMs: parseTimeout('api-request-timeout', raw.apiRequestTimeout) } : {}),
+    ...(raw.apiMaxHeaderSize !== undefined ? { maxHeaderSize: parseByteSize('api-max-header-size', raw.apiMaxHeaderSize) } : {}),
   };
   return limits;
 }

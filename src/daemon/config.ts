@@ -7,6 +7,8 @@ import { Command, Option } from 'commander';
 import { invalid } from '../core/errors.ts';
 import type { ApiLimits } from '../api/limits.ts';
 import { apiLimitsFrom, type RawApiLimits } from './api-limits.ts';
+import { layerLimitsFrom, type RawLayerLimits } from './layer-limits.ts';
+import type { LayerLimits } from '../stores/snapshots/apply.ts';
 import { parseDetachKeys } from '../api/detach.ts';
 import { isLogLevel, type LogLevel } from './logger.ts';
 import { parseAddRuntime, parseRuntimeEntry, type RuntimeDef } from '../runtime/runtimes.ts';
@@ -30,6 +32,8 @@ export interface DaemonConfig {
   group: string;
   configFile: string;
   apiLimits: ApiLimits;
+  /** Bounds of every archive unpacked (max-layer-size, max-compression-ratio). */
+  layerLimits: LayerLimits;
   /** Registries reached over plain HTTP or unverified TLS (host[:port] or CIDR); loopback always is. */
   insecureRegistries: string[];
   /** Mirrors of Docker Hub, tried in order (URLs). */
@@ -47,8 +51,8 @@ export interface DaemonConfig {
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
-type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'runtimes' | 'logConfig' | 'tcpHosts' | 'tls'> | keyof RawApiLimits | 'logDriver' | 'logOpts'
-  | 'tlsOn' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey';
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'layerLimits' | 'runtimes' | 'logConfig' | 'tcpHosts' | 'tls'> | keyof RawApiLimits | keyof RawLayerLimits
+  | 'logDriver' | 'logOpts' | 'tlsOn' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey';
 
 // List-valued keys travel as JSON-encoded string arrays until parsed.
 const LIST_FIELDS = new Set<RawField>(['host', 'insecureRegistries', 'registryMirrors']);
@@ -71,6 +75,9 @@ const fileKeys: Record<string, RawField> = {
   'api-max-json-body': 'apiMaxJsonBody',
   'api-headers-timeout': 'apiHeadersTimeout',
   'api-request-timeout': 'apiRequestTimeout',
+  'api-max-header-size': 'apiMaxHeaderSize',
+  'max-layer-size': 'maxLayerSize',
+  'max-compression-ratio': 'maxCompressionRatio',
   'insecure-registries': 'insecureRegistries',
   'registry-mirrors': 'registryMirrors',
   'runtime-create-timeout': 'runtimeCreateTimeoutMs',
@@ -106,6 +113,9 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--api-max-json-body <size>', 'largest JSON request body (default 16MiB)'))
     .addOption(new Option('--api-headers-timeout <duration>', 'time a client has to send its request headers (default 60s; 0: none)'))
     .addOption(new Option('--api-request-timeout <duration>', 'time a client has to send a request body, attach excepted (default 0: none)'))
+    .addOption(new Option('--api-max-header-size <size>', 'largest request head: request line and headers (default 16KiB)'))
+    .addOption(new Option('--max-layer-size <size>', 'largest uncompressed layer, build context or archive unpacked (default 32GiB)'))
+    .addOption(new Option('--max-compression-ratio <n>', 'refuse a compressed archive expanding more than n times past 256MiB (default 100; 0: no check)'))
     .addOption(new Option('--insecure-registry <host>', 'registry to reach without TLS verification (repeatable)').argParser(collect))
     .addOption(new Option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)').argParser(collect))
     .addOption(new Option('--cgroup-parent <path>', 'parent cgroup for all containers (default /berth)'))
@@ -133,6 +143,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     host: flags.host, dataRoot: flags.dataRoot, execRoot: flags.execRoot, pidfile: flags.pidfile,
     logLevel: flags.logLevel, defaultRuntime: flags.defaultRuntime, storageDriver: flags.storageDriver, group: flags.group,
     apiMaxJsonBody: flags.apiMaxJsonBody, apiHeadersTimeout: flags.apiHeadersTimeout, apiRequestTimeout: flags.apiRequestTimeout,
+    apiMaxHeaderSize: flags.apiMaxHeaderSize, maxLayerSize: flags.maxLayerSize, maxCompressionRatio: flags.maxCompressionRatio,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
     detachKeys: flags.detachKeys,
@@ -188,7 +199,9 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
       apiMaxJsonBody: flagFields.apiMaxJsonBody ?? fromFile.apiMaxJsonBody,
       apiHeadersTimeout: flagFields.apiHeadersTimeout ?? fromFile.apiHeadersTimeout,
       apiRequestTimeout: flagFields.apiRequestTimeout ?? fromFile.apiRequestTimeout,
+      apiMaxHeaderSize: flagFields.apiMaxHeaderSize ?? fromFile.apiMaxHeaderSize,
     }),
+    layerLimits: layerLimitsFrom({ maxLayerSize: flagFields.maxLayerSize ?? fromFile.maxLayerSize, maxCompressionRatio: flagFields.maxCompressionRatio ?? fromFile.maxCompressionRatio }),
     runtimeCreateTimeoutMs: parseTimeout(pick('runtimeCreateTimeoutMs', '20s')),
     cgroupParent: parseCgroupParent(pick('cgroupParent', '/berth')),
     network: net,
@@ -238,6 +251,8 @@ function flagBool(v: string | boolean | undefined): boolean {
 
 // daemon.json network keys: not strings, so kept apart from fileKeys.
 const NETWORK_KEYS = ['bridge', 'bip', 'default-address-pools', 'mtu', 'iptables', 'ip-masq', 'icc'] as const;
+// Keys that may be given as a JSON number as well as a string.
+const NUMBER_KEYS = new Set(['runtime-create-timeout', 'api-max-json-body', 'api-max-header-size', 'max-layer-size', 'max-compression-ratio']);
 // Other object-valued keys, parsed apart from fileKeys.
 const OBJECT_KEYS = ['runtimes'];
 
@@ -344,7 +359,7 @@ function readConfigFile(path: string, required: boolean): Partial<Record<RawFiel
       out[field] = JSON.stringify(v);
     } else if (typeof v === 'string') {
       out[field] = v;
-    } else if (k === 'runtime-create-timeout' && typeof v === 'number') {
+    } else if (NUMBER_KEYS.has(k) && typeof v === 'number') {
       out[field] = String(v);
     } else {
       throw invalid(`${path}: "${k}" must be a string`);

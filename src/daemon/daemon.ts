@@ -60,7 +60,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const db = openDatabase(`${config.dataRoot}/berth.db`);
     cleanups.push(() => db.close());
     const content = openContentStore(`${config.dataRoot}/content`);
-    const snapshotter = await createSnapshotter(`${config.dataRoot}/snapshots`, config.storageDriver, { logger: log });
+    const snapshotter = await createSnapshotter(`${config.dataRoot}/snapshots`, config.storageDriver, { logger: log, limits: config.layerLimits });
     log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: config.dataRoot });
     const events = new EventBus();
     const runtimeTable = daemonRuntimes(config);
@@ -72,6 +72,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     let containers: ContainerEngine | null = null;
     const images = createImageService({
       dataRoot: config.dataRoot, db, snapshotter, content, events, logger: log,
+      limits: { maxLayerBytes: config.layerLimits.maxBytes, maxCompressionRatio: config.layerLimits.maxRatio },
       usersOfImage: async (id) => (containers ? containers.usersOfImage(id) : []),
     });
     const network = createNetworking({ config, db, events, logger: log });
@@ -83,6 +84,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
       buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
       logDefaults: config.logConfig, probes: { run: (id, cmd, signal) => execs.runProbe(id, cmd, signal) },
+      layerLimits: config.layerLimits,
     });
     cleanups.push(() => containers!.shutdown());
     const system = new SystemEngine({

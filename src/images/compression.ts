@@ -1,13 +1,30 @@
 // Decompression by magic bytes, as docker import and docker load accept:
 // plain tar, gzip, zstd (Node's zlib), and xz or bzip2 through the xz and
 // bzip2 tools when the host has them (Node has neither codec).
+//
+// Bombs: a 9 MiB gzip can hold 10 GiB of zeros (zstd and bzip2 far more).
+// Every compressed stream is watched as it expands: once it has produced
+// RATIO_FLOOR bytes, an output more than `maxRatio` times the input read so
+// far stops it with a 400, long before the layer-size limit (real layers
+// expand 2-10 times; `max-compression-ratio` in daemon.json, 0 turns the
+// check off). `maxBytes` bounds the output whatever the ratio.
 
 import { spawn } from 'node:child_process';
-import { PassThrough, Readable, pipeline } from 'node:stream';
+import { PassThrough, Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { invalid } from '../core/errors.ts';
 
 export type Compression = 'none' | 'gzip' | 'zstd' | 'xz' | 'bzip2';
+
+export interface DecompressLimits {
+  /** Most uncompressed bytes (named max-layer-size in the error); unbounded when absent. */
+  maxBytes?: number;
+  /** Most output bytes per input byte once RATIO_FLOOR bytes came out; 0 or absent: no check. */
+  maxRatio?: number;
+}
+
+/** Output below which the ratio is not judged: small layers of zeros are legitimate. */
+export const RATIO_FLOOR = 256 * 1024 * 1024;
 
 export function detectCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
@@ -18,7 +35,9 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 /** The uncompressed stream, whatever src was compressed with. Errors surface on the returned stream. */
-export async function decompress(src: NodeJS.ReadableStream | AsyncIterable<Buffer>): Promise<{ stream: Readable; compression: Compression }> {
+export async function decompress(
+  src: NodeJS.ReadableStream | AsyncIterable<Buffer>, limits: DecompressLimits = {},
+): Promise<{ stream: Readable; compression: Compression }> {
   const it = (src as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let ended = false;
@@ -28,25 +47,58 @@ export async function decompress(src: NodeJS.ReadableStream | AsyncIterable<Buff
     head = Buffer.concat([head, typeof r.value === 'string' ? Buffer.from(r.value) : r.value]);
   }
   const compression = detectCompression(head);
+  let input = head.length;
   async function* all(): AsyncGenerator<Buffer> {
     if (head.length) yield head;
     if (ended) return;
     for (;;) {
       const r = await it.next();
       if (r.done) return;
-      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      const chunk = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+      input += chunk.length;
+      yield chunk;
     }
   }
   const raw = Readable.from(all(), { objectMode: false });
   // Closing the returned stream early must also stop reading the source.
   const onAbort = () => { void it.return?.(); };
+  let stream: Readable;
   switch (compression) {
-    case 'none': return { stream: raw, compression };
-    case 'gzip': return { stream: through(raw, zlib.createGunzip(), compression, onAbort), compression };
-    case 'zstd': return { stream: through(raw, zlib.createZstdDecompress(), compression, onAbort), compression };
-    case 'xz': return { stream: external(raw, 'xz', ['-d', '-c', '-q']), compression };
-    case 'bzip2': return { stream: external(raw, 'bzip2', ['-d', '-c']), compression };
+    case 'none': stream = raw; break;
+    case 'gzip': stream = through(raw, zlib.createGunzip(), compression, onAbort); break;
+    case 'zstd': stream = through(raw, zlib.createZstdDecompress(), compression, onAbort); break;
+    case 'xz': stream = external(raw, 'xz', ['-d', '-c', '-q']); break;
+    case 'bzip2': stream = external(raw, 'bzip2', ['-d', '-c']); break;
   }
+  const bounded = limits.maxBytes !== undefined || (compression !== 'none' && limits.maxRatio);
+  return { stream: bounded ? guard(stream, compression, () => input, limits) : stream, compression };
+}
+
+/**
+ * Counts what `stream` produces and stops it (the codec, an xz or bzip2
+ * process and the source with it) at the first byte past a limit.
+ */
+function guard(stream: Readable, compression: Compression, input: () => number, limits: DecompressLimits): Readable {
+  let output = 0;
+  const maxRatio = compression === 'none' ? 0 : limits.maxRatio ?? 0;
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      output += chunk.length;
+      if (limits.maxBytes !== undefined && output > limits.maxBytes) {
+        cb(invalid(`archive exceeds the limit of ${limits.maxBytes} uncompressed bytes (max-layer-size)`));
+      } else if (maxRatio && output > RATIO_FLOOR && output > maxRatio * input()) {
+        cb(invalid(`the ${compression} archive expands more than ${maxRatio} times (${input()} bytes gave ${output} so far): `
+          + `refused as a decompression bomb (max-compression-ratio ${maxRatio})`));
+      } else {
+        cb(null, chunk);
+      }
+    },
+  });
+  stream.on('error', (err) => check.destroy(err));
+  // Closing or failing the guard stops everything behind it.
+  check.on('close', () => { if (!stream.destroyed) stream.destroy(); });
+  stream.pipe(check);
+  return check;
 }
 
 /** zlib's own failures (Z_BUF_ERROR, Z_DATA_ERROR, ZSTD_error_*) mean the input is damaged: the sender's fault, a 400. */

@@ -10,7 +10,7 @@ import { internal, invalid } from '../core/errors.ts';
 import type { Snapshotter } from '../core/snapshot.ts';
 import type { ContentStore } from '../stores/content.ts';
 import type { LayerRecord } from '../stores/metadata/images.ts';
-import { decompress } from './compression.ts';
+import { decompress, type DecompressLimits } from './compression.ts';
 import { MEDIA_TYPE_LAYER_GZIP } from './records.ts';
 
 export interface StoredLayer {
@@ -21,27 +21,26 @@ export interface StoredLayer {
 }
 
 /**
- * Stores src as a gzip-compressed layer blob, computing its diffID on the
- * way. maxBytes bounds the uncompressed size (decompression bombs).
- */
-/**
- * Stores a layer tar (any compression) as a gzip blob. `lease` is called
+ * Stores a layer tar (any compression) as a gzip blob, computing its diffID
+ * on the way; `limits` bound the uncompressed size and how much a
+ * compressed input may expand (decompression bombs). `lease` is called
  * with the blob's digest and diffID before the blob becomes visible, so a
  * concurrent collection cannot take it (see Ingest.commit); its release is
  * returned with the layer.
  */
 export async function storeLayer(
-  content: ContentStore, src: NodeJS.ReadableStream | AsyncIterable<Buffer>, maxBytes: number,
+  content: ContentStore, src: NodeJS.ReadableStream | AsyncIterable<Buffer>, limits: DecompressLimits & { maxBytes: number },
   lease?: (keys: string[]) => Promise<() => void>,
 ): Promise<StoredLayer & { release: () => void }> {
-  const { stream } = await decompress(src);
+  const { maxBytes } = limits;
+  const { stream } = await decompress(src, { maxRatio: limits.maxRatio ?? 0 });
   const hash = createHash('sha256');
   let tarSize = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       tarSize += chunk.length;
       if (tarSize > maxBytes) {
-        cb(invalid(`archive exceeds the limit of ${maxBytes} uncompressed bytes (maxLayerBytes)`));
+        cb(invalid(`archive exceeds the limit of ${maxBytes} uncompressed bytes (max-layer-size)`));
         return;
       }
       hash.update(chunk);

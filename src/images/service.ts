@@ -21,7 +21,7 @@ import { invalid, unavailable } from '../core/errors.ts';
 import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
-import { DEFAULT_LAYER_LIMITS } from '../stores/snapshots/apply.ts';
+import { DEFAULT_LAYER_LIMITS, type LayerLimits } from '../stores/snapshots/apply.ts';
 import { tarStream } from '../stores/tar/writer.ts';
 import { applyChanges } from './changes.ts';
 import { Leases, Mutex, collect, sweep, type GcDeps } from './gc.ts';
@@ -37,8 +37,10 @@ import { resolveRow } from './resolve.ts';
 import { DEFAULT_BUSYBOX, SEED_ENV, busyboxLayer } from './seed.ts';
 
 export interface ImageServiceLimits {
-  /** Uncompressed bytes of one imported layer (default 32 GiB). */
+  /** Uncompressed bytes of one imported layer (default 32 GiB; `max-layer-size`). */
   maxLayerBytes?: number;
+  /** How much a compressed layer may expand (default 100; `max-compression-ratio`, 0: unchecked). */
+  maxCompressionRatio?: number;
 }
 
 export interface ImageServiceOptions {
@@ -73,7 +75,7 @@ export class BerthImageService implements ImageService {
   readonly #events: EventSink;
   readonly #usersOfImage: (imageId: string) => Promise<ImageUser[]>;
   readonly #log: Logger;
-  readonly #maxLayerBytes: number;
+  readonly #limits: LayerLimits;
   readonly #busybox: string;
   readonly #mutex = new Mutex();
   readonly #deferred = new Set<string>();
@@ -85,7 +87,11 @@ export class BerthImageService implements ImageService {
     this.#events = o.events;
     this.#usersOfImage = o.usersOfImage;
     this.#log = o.logger.child({ component: 'images' });
-    this.#maxLayerBytes = o.limits?.maxLayerBytes ?? DEFAULT_LAYER_LIMITS.maxBytes;
+    this.#limits = {
+      ...DEFAULT_LAYER_LIMITS,
+      ...(o.limits?.maxLayerBytes !== undefined ? { maxBytes: o.limits.maxLayerBytes } : {}),
+      ...(o.limits?.maxCompressionRatio !== undefined ? { maxRatio: o.limits.maxCompressionRatio } : {}),
+    };
     this.#busybox = o.busyboxPath ?? DEFAULT_BUSYBOX;
   }
 
@@ -175,7 +181,7 @@ export class BerthImageService implements ImageService {
     const platform = parsePlatform(opts.platform);
     const runConfig = applyChanges(opts.baseConfig ?? {}, opts.changes ?? []);
 
-    const stored = await storeLayer(this.content, src, this.#maxLayerBytes, (keys) => this.#lease(keys, []));
+    const stored = await storeLayer(this.content, src, this.#limits, (keys) => this.#lease(keys, []));
     const chainId = stored.diffId;
     const written = [stored.digest];
     const releases: Array<() => void> = [stored.release];
@@ -293,7 +299,9 @@ export class BerthImageService implements ImageService {
   }
 
   /** The limit on one layer's uncompressed bytes (import, load). */
-  get maxLayerBytes(): number { return this.#maxLayerBytes; }
+  get maxLayerBytes(): number { return this.#limits.maxBytes; }
+  /** What every unpacking path bounds a layer by (import, load, pull, build context, cp). */
+  get layerLimits(): LayerLimits { return this.#limits; }
 
   /** Normalized repo digests of the images holding a blob (where it came from, for mounts). */
   reposWithBlob(digest: string): string[] {

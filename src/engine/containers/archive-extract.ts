@@ -44,7 +44,7 @@ export interface ExtractOptions {
 
 export async function extractArchive(root: number, tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ExtractOptions): Promise<void> {
   const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
-  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'maxBytes' });
+  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'max-layer-size' });
   const ex = new Extractor(root, opts);
   let count = 0;
   try {
@@ -199,9 +199,17 @@ class Extractor {
   async #file(dir: number, base: string, h: TarHeader, reader: TarReader): Promise<void> {
     const fd = fs.openSync(fdPath(dir, base), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
     try {
-      for await (const chunk of reader.body()) {
-        let off = 0;
-        while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
+      try {
+        for await (const chunk of reader.body()) {
+          let off = 0;
+          while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
+        }
+      } catch (err) {
+        // The archive failed inside this file (cut, damaged, past a limit: a
+        // bomb): a partial file is never left behind. Entries already
+        // complete stay, as with Docker.
+        try { fs.unlinkSync(fdPath(dir, base)); } catch { /* the container removed it */ }
+        throw err;
       }
       const owner = this.#opts.owner ?? { uid: h.uid, gid: h.gid };
       fs.fchownSync(fd, owner.uid, owner.gid);

@@ -21,7 +21,7 @@ import type { Logger } from '../../core/logger.ts';
 import { BerthError, invalid, notFound } from '../../core/errors.ts';
 import { O_PATH, openat2 } from '../../sys/libc.ts';
 import { tarStream } from '../../stores/tar/writer.ts';
-import type { LayerLimits } from '../../stores/snapshots/apply.ts';
+import { DEFAULT_LAYER_LIMITS, type LayerLimits } from '../../stores/snapshots/apply.ts';
 import { parseGroup, parsePasswd } from '../../runtime/users.ts';
 import type { RootfsMounts } from './rootfs.ts';
 import {
@@ -184,7 +184,7 @@ export class ContainerArchive {
       if (rec.hostConfig.readonlyRootfs) throw new BerthError('forbidden', 'container rootfs is marked read-only');
       const owner = opts.copyUIDGID && rec.config.user ? containerUser(root.fd, rec.config.user) : undefined;
       // Docker accepts the archive plain, gzip, bzip2 or xz (and zstd): the compression is found by its magic.
-      const { stream } = await decompress(tar);
+      const { stream } = await decompress(tar, { maxRatio: this.#d.limits?.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
       try {
         await extractArchive(root.fd, stream, {
           dest: destPath, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner ? { owner } : {}),

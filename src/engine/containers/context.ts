@@ -14,6 +14,7 @@ import type { ContainerMountManager } from '../../core/volume.ts';
 import type { AttachHub } from './attach.ts';
 import type { RootfsMounts } from './rootfs.ts';
 import type { KeyedMutex, Waiters } from './waiters.ts';
+import type { LayerLimits } from '../../stores/snapshots/apply.ts';
 import type { LifecycleDeps } from './pause.ts';
 import type { ProbeRunner } from '../../core/health.ts';
 import type { HealthMonitors } from './health.ts';
@@ -52,6 +53,8 @@ export interface ContainerServiceDeps {
   logDefaults?: LogConfig;
   /** Runs healthcheck probes (the exec service); without it every probe fails as unable to run. */
   probes?: ProbeRunner;
+  /** Bounds of an archive put into a container (`cp` PUT): max-layer-size, max-compression-ratio. */
+  layerLimits?: Partial<LayerLimits>;
 }
 
 export interface EngineContext {

@@ -75,7 +75,7 @@ export class ContainerEngine implements ContainerService {
     this.#ctx = ctx;
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => rootfs.path(id), deps.network);
     this.#stats = new ContainerStatsService(deps.containers);
-    this.#archive = new ContainerArchive({ containers: deps.containers, rootfs, events: deps.events, logger: log, attrs });
+    this.#archive = new ContainerArchive({ containers: deps.containers, rootfs, events: deps.events, logger: log, attrs, ...(deps.layerLimits ? { limits: deps.layerLimits } : {}) });
   }
 
   containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }

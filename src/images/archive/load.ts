@@ -15,6 +15,7 @@ import { Transform, pipeline } from 'node:stream';
 import { MT } from '../../core/distribution.ts';
 import { invalid } from '../../core/errors.ts';
 import type { Snapshotter } from '../../core/snapshot.ts';
+import type { LayerLimits } from '../../stores/snapshots/apply.ts';
 import type { ContentStore } from '../../stores/content.ts';
 import type { ImageRow, LayerRecord } from '../../stores/metadata/images.ts';
 import { detectCompression, decompress } from '../compression.ts';
@@ -32,7 +33,7 @@ export interface LoadDeps {
   layerSize(diffId: string): number;
   /** A blob this load wrote besides the archive's own (held against GC, dropped if the load fails). */
   written(digest: string): Promise<void>;
-  maxLayerBytes: number;
+  limits: LayerLimits;
 }
 
 /** Unpacks and stores one planned image; returns its row (not yet registered) and the chains it applied. */
@@ -97,10 +98,10 @@ async function loadLayer(
   });
   const src = deps.content.createReadStream(digest) as NodeJS.ReadableStream & NodeJS.ReadWriteStream;
   pipeline(src, counter, () => {});
-  const { stream } = await decompress(counter);
+  const { stream } = await decompress(counter, { maxRatio: deps.limits.maxRatio });
   // A plain tar is compressed for the store while it is unpacked.
   const raw = compression === 'none' ? deps.content.createReadStream(digest) as NodeJS.ReadableStream & { destroy(): void } : null;
-  const gz = raw ? storeLayer(deps.content, raw, deps.maxLayerBytes) : null;
+  const gz = raw ? storeLayer(deps.content, raw, deps.limits) : null;
   let res: { diffId: string; size: number };
   try {
     if (await deps.snapshotter.hasLayer(chain)) {

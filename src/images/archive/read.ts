@@ -42,7 +42,7 @@ export async function readArchive(content: ContentWriter, src: AsyncIterable<Buf
   const files = new Map<string, ArchiveFile>();
   const links = new Map<string, string>();
   const blobs: string[] = [];
-  const r = new TarReader(src, { maxBytes: o.maxBytes, limitName: 'maxLayerBytes' });
+  const r = new TarReader(src, { maxBytes: o.maxBytes, limitName: 'max-layer-size' });
   let entries = 0;
   for (let h = await r.next(); h; h = await r.next()) {
     entries++;

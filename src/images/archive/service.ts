@@ -112,7 +112,7 @@ export class ImageArchives {
     };
     let images: PlannedImage[];
     try {
-      const { stream } = await decompress(src);
+      const { stream } = await decompress(src, { maxRatio: img.layerLimits.maxRatio });
       const files = await readArchive(img.content, stream, {
         maxBytes: img.maxLayerBytes,
         onBlob: async (d) => { written.push(d); releases.push(await img.hold([d])); },
@@ -144,7 +144,7 @@ export class ImageArchives {
   async #apply(images: PlannedImage[], sink: ProgressSink, quiet: boolean, applied: string[], written: string[], releases: Array<() => void>): Promise<void> {
     const img = this.#images;
     const deps = {
-      content: img.content, snapshotter: img.snapshotter, maxLayerBytes: img.maxLayerBytes,
+      content: img.content, snapshotter: img.snapshotter, limits: img.layerLimits,
       knownLayer: (d: string) => img.knownLayer(d),
       layerSize: (d: string) => img.layerSize(d),
       written: async (d: string) => { written.push(d); releases.push(await img.hold([d])); },

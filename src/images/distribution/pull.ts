@@ -40,6 +40,8 @@ export interface PullDeps {
   registry: RegistryOptions;
   /** Unpacked bytes of a layer already on this host (by diffID), for the image's size. */
   layerSize(diffId: string): number;
+  /** How much a layer may expand (src/images/compression.ts); the snapshotter bounds its size. */
+  maxCompressionRatio?: number;
 }
 
 export interface PullOptions {
@@ -245,7 +247,7 @@ async function extract(deps: PullDeps, l: Descriptor, chainId: string, parent: s
   });
   const src = deps.content.createReadStream(l.digest) as NodeJS.ReadableStream & NodeJS.ReadWriteStream;
   pipeline(src, counter, () => {});
-  const { stream } = await decompress(counter);
+  const { stream } = await decompress(counter, { maxRatio: deps.maxCompressionRatio ?? 0 });
   let res;
   try {
     res = await deps.snapshotter.applyLayer(chainId, parent, stream);

@@ -58,7 +58,7 @@ export class DistributionService {
   async pull(ref: Reference, o: { platform?: string; credentials?: Credentials }, sink: ProgressSink): Promise<string> {
     const img = this.#images;
     return pullImage({
-      content: img.content, snapshotter: img.snapshotter, registry: this.#registry,
+      content: img.content, snapshotter: img.snapshotter, registry: this.#registry, maxCompressionRatio: img.layerLimits.maxRatio,
       hold: (keys) => img.hold(keys),
       register: (row, tags, digests) => img.register(row, tags, digests),
       layerSize: (d) => img.layerSize(d),

@@ -29,15 +29,22 @@ import { allowedXattrs } from './xattrs.ts';
 import type { TarHeader } from '../tar/format.ts';
 
 export interface LayerLimits {
-  /** Uncompressed bytes of one layer tar. */
+  /** Uncompressed bytes of one layer tar (daemon.json `max-layer-size`). */
   maxBytes: number;
   /** Entries (files, directories, links...) in one layer tar. */
   maxFiles: number;
+  /**
+   * Most a compressed layer or archive may expand, output bytes per input
+   * byte, judged once it has produced 256 MiB (`max-compression-ratio`;
+   * 0: no check). See src/images/compression.ts.
+   */
+  maxRatio: number;
 }
 
 export const DEFAULT_LAYER_LIMITS: LayerLimits = {
   maxBytes: 32 * 1024 ** 3,
   maxFiles: 1_000_000,
+  maxRatio: 100,
 };
 
 export interface ApplyOptions {
@@ -77,7 +84,7 @@ const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EIS
 
 export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ApplyOptions): Promise<ApplyResult> {
   const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
-  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'maxBytes', ...(opts.noDigest ? { digest: false } : {}) });
+  const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'max-layer-size', ...(opts.noDigest ? { digest: false } : {}) });
   const applier = new Applier(opts.root, opts.whiteouts, opts.onFile);
   let count = 0;
   for (let h = await reader.next(); h; h = await reader.next()) {

@@ -77,7 +77,7 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   ): Promise<ApplyResult> {
     const dir = this.layerDir(chainId);
     if (exists(dir)) {
-      const r = new TarReader(tar, { maxBytes: this.#limits.maxBytes });
+      const r = new TarReader(tar, { maxBytes: this.#limits.maxBytes, limitName: 'max-layer-size' });
       while (await r.next());
       return { diffId: r.digest(), size: Number(readText(`${dir}/size`) ?? 0) };
     }

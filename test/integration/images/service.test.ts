@@ -155,7 +155,7 @@ for (const kind of ['overlay', 'copy'] as const) {
       const failures: Array<[Buffer | string, string[], RegExp]> = [
         ['this is not a tar archive\n'.repeat(40), [], /checksum/],
         [tarBuffer([{ name: 'x', type: 'symlink', linkname: '/etc' }, { name: 'x/passwd', body: 'pwned' }]), [], /refusing to write through/],
-        [zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024)), [], /maxLayerBytes/],
+        [zlib.gzipSync(Buffer.alloc(16 * 1024 * 1024)), [], /max-layer-size/],
         [rootfs({ a: 'b' }), ['RUN rm -rf /'], /run is not a valid change command/],
         // Damaged archives are the sender's: 400s naming the codec, not 500s with zlib's bare words.
         [gz.subarray(0, gz.length - 10), [], /^the gzip archive is damaged: unexpected end of file \(the archive is truncated\)$/],

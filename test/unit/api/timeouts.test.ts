@@ -47,3 +47,13 @@ test('long answers outlive both timeouts: an events stream and an upgraded attac
   api.events.emit('container', 'start', 'x');
   assert.match((await events.readBytes(10)).toString(), /\w/);
 });
+
+test('request heads past api-max-header-size are answered 431; smaller ones are served', async (t) => {
+  const api = await startApi(t, { limits: { maxHeaderSize: 2048 } });
+  const big = await api.connect();
+  big.write(`GET /_ping HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(3000)}\r\n\r\n`);
+  assert.match((await big.readToEnd()).toString(), /^HTTP\/1\.1 431 /);
+  const ok = await api.connect();
+  ok.write(`GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Small: ${'a'.repeat(1500)}\r\n\r\n`);
+  assert.match((await ok.readToEnd()).toString(), /^HTTP\/1\.1 200 /);
+});

@@ -80,7 +80,7 @@ test('data root lock: one holder at a time, named in the refusal; a leftover fil
 test('API limits: defaults, flags and daemon.json keys, bad values named', () => {
   writeFileSync(`${dir}/empty2.json`, '{}');
   const d = parseDaemonArgs(['--config-file', `${dir}/empty2.json`], '0');
-  assert.deepEqual(d.apiLimits, { maxJsonBody: 16 * 1024 * 1024, maxJsonDepth: 512, headersTimeoutMs: 60_000, requestTimeoutMs: 0 });
+  assert.deepEqual(d.apiLimits, { maxJsonBody: 16 * 1024 * 1024, maxJsonDepth: 512, headersTimeoutMs: 60_000, requestTimeoutMs: 0, maxHeaderSize: 16 * 1024 });
   writeFileSync(`${dir}/limits.json`, JSON.stringify({ 'api-max-json-body': '1MiB', 'api-request-timeout': '10m' }));
   const c = parseDaemonArgs(['--config-file', `${dir}/limits.json`, '--api-headers-timeout', '1500ms'], '0');
   assert.equal(c.apiLimits.maxJsonBody, 1024 * 1024);
@@ -91,6 +91,23 @@ test('API limits: defaults, flags and daemon.json keys, bad values named', () =>
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-max-json-body', 'lots'], '0'), /invalid api-max-json-body "lots"/);
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty2.json`, '--api-request-timeout', '-1'], '0'), /invalid api-request-timeout "-1"/);
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/limits.json`, '--api-max-json-body', '2'], '0'), /both as a flag and in the configuration file: api-max-json-body/);
+});
+
+test('header size and layer limits: on by default, flags and daemon.json keys (strings or numbers), bad values named', () => {
+  writeFileSync(`${dir}/empty3.json`, '{}');
+  const d = parseDaemonArgs(['--config-file', `${dir}/empty3.json`], '0');
+  assert.deepEqual(d.layerLimits, { maxBytes: 32 * 1024 ** 3, maxFiles: 1_000_000, maxRatio: 100 });
+  writeFileSync(`${dir}/layers.json`, JSON.stringify({ 'max-layer-size': '2GiB', 'max-compression-ratio': 0, 'api-max-header-size': 65536 }));
+  const c = parseDaemonArgs(['--config-file', `${dir}/layers.json`], '0');
+  assert.deepEqual(c.layerLimits, { maxBytes: 2 * 1024 ** 3, maxFiles: 1_000_000, maxRatio: 0 });
+  assert.equal(c.apiLimits.maxHeaderSize, 65536);
+  const f = parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--max-layer-size', '512m', '--max-compression-ratio', '250', '--api-max-header-size', '32KiB'], '0');
+  assert.deepEqual(f.layerLimits, { maxBytes: 512 * 1024 ** 2, maxFiles: 1_000_000, maxRatio: 250 });
+  assert.equal(f.apiLimits.maxHeaderSize, 32 * 1024);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--max-layer-size', 'big'], '0'), /invalid max-layer-size "big"/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--max-compression-ratio', '1'], '0'), /invalid max-compression-ratio "1": a number of at least 2/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--max-compression-ratio', '-5'], '0'), /invalid max-compression-ratio "-5"/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/layers.json`, '--max-layer-size', '1g'], '0'), /both as a flag and in the configuration file: max-layer-size/);
 });
 
 test('insecure registries and mirrors, as lists in the file or repeated flags', () => {
