@@ -9,6 +9,11 @@ module.enableCompileCache?.();
 const { runCli } = await import('./app.ts');
 const { processIO } = await import('./io.ts');
 
+// A reader that went away (`berth events | head`) ends the command quietly, as SIGPIPE ends docker.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; });
+}
+
 const code = await runCli(process.argv.slice(2), processIO());
 // Let buffered output reach a pipe before exiting; open handles (stdin,
 // sockets) must not keep the process alive after the command is done.

@@ -3,6 +3,7 @@
 // copy with the detach sequence, TTY size forwarding, and signals proxied to
 // the container as kill requests.
 
+import { spawnSync } from 'node:child_process';
 import type { CommandContext } from './command.ts';
 import { DEFAULT_DETACH_KEYS, DetachedError, HijackedConnection, parseDetachKeys } from '../client/index.ts';
 
@@ -12,6 +13,19 @@ export interface StreamOptions {
   stderr: boolean;
   tty: boolean;
   detachKeys?: string;
+}
+
+/**
+ * libuv's raw mode keeps the terminal's output processing (ONLCR), unlike
+ * cfmakeraw, which docker's raw mode is: the container's "\r\n" would reach
+ * the screen as "\r\r\n". `stty -opost` on the same terminal turns it off;
+ * setRawMode(false) restores the saved settings, OPOST included.
+ */
+function noOutputProcessing(stdin: unknown): void {
+  if ((stdin as { fd?: unknown }).fd !== 0) return;
+  try {
+    spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  } catch {}
 }
 
 /** Resolves when the output ended (or stdin ended with nothing to show); 'detached' after the escape sequence. */
@@ -24,7 +38,10 @@ export async function streamAttach(ctx: CommandContext, conn: HijackedConnection
     restored = true;
     if (rawMode) io.stdin.setRawMode?.(false);
   };
-  if (rawMode) io.stdin.setRawMode?.(true);
+  if (rawMode) {
+    io.stdin.setRawMode?.(true);
+    noOutputProcessing(io.stdin);
+  }
 
   let detachKeys: Buffer | undefined;
   if (opts.stdin && opts.tty) {
@@ -65,14 +82,18 @@ export async function streamAttach(ctx: CommandContext, conn: HijackedConnection
   }
 }
 
-/** Sends the terminal's size now (retrying briefly, docker's initTtySize) and on every SIGWINCH. */
-export function monitorTtySize(ctx: CommandContext, id: string): () => void {
+/**
+ * Sends the terminal's size now (retrying briefly, docker's initTtySize) and
+ * on every SIGWINCH, to the container or (exec) to the exec session `id`.
+ */
+export function monitorTtySize(ctx: CommandContext, id: string, exec = false): () => void {
   const { stdout } = ctx.io;
   const resize = async () => {
     const h = stdout.rows ?? 0;
     const w = stdout.columns ?? 0;
     if (h === 0 && w === 0) return;
-    await ctx.client.containers.resize(id, h, w);
+    if (exec) await ctx.client.exec.resize(id, h, w);
+    else await ctx.client.containers.resize(id, h, w);
   };
   void (async () => {
     for (let attempt = 0; attempt <= 10; attempt++) {

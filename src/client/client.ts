@@ -17,6 +17,8 @@ import { VolumesApi } from './volumes.ts';
 import { NetworksApi } from './networks.ts';
 import { ContainerOpsApi } from './container-ops.ts';
 import { BuildApi } from './build.ts';
+import { ExecApi } from './exec.ts';
+import { ArchiveApi } from './archive.ts';
 
 /** The newest API version this client speaks (the spec it was written from). */
 export const CLIENT_API_VERSION = '1.56';
@@ -48,8 +50,8 @@ export interface Requester {
   call(method: string, path: string, opts?: CallOptions): Promise<IncomingMessage>;
   /** Versioned request whose body is JSON; returns the parsed value and its raw bytes. */
   callJson<T>(method: string, path: string, opts?: CallOptions): Promise<{ value: T; raw: Buffer }>;
-  /** Versioned request, hijacked after `101 Switching Protocols`. */
-  upgrade(path: string, query?: Query): Promise<Upgraded>;
+  /** Versioned request, hijacked after `101 Switching Protocols`; `json` is sent as the request body. */
+  upgrade(path: string, query?: Query, json?: unknown): Promise<Upgraded>;
 }
 
 export function compareVersions(a: string, b: string): number {
@@ -71,6 +73,8 @@ export class EngineClient implements Requester {
   readonly networks: NetworksApi;
   readonly build: BuildApi;
   readonly ops: ContainerOpsApi;
+  readonly exec: ExecApi;
+  readonly archive: ArchiveApi;
   #transport: Transport;
   #fixedVersion: string | undefined;
   #negotiated: Promise<string> | undefined;
@@ -87,6 +91,8 @@ export class EngineClient implements Requester {
     this.networks = new NetworksApi(this);
     this.build = new BuildApi(this);
     this.ops = new ContainerOpsApi(this);
+    this.exec = new ExecApi(this);
+    this.archive = new ArchiveApi(this);
   }
 
   /** The version used in request paths: min(client's, daemon's), like the docker CLI. */
@@ -140,9 +146,11 @@ export class EngineClient implements Requester {
     }
   }
 
-  async upgrade(path: string, query?: Query): Promise<Upgraded> {
+  async upgrade(path: string, query?: Query, json?: unknown): Promise<Upgraded> {
     const version = await this.apiVersion();
-    return this.#transport.upgrade({ method: 'POST', path: `/v${version}${path}`, query });
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    const headers: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    return this.#transport.upgrade({ method: 'POST', path: `/v${version}${path}`, query, body, headers });
   }
 
   /** Drops idle keep-alive connections so the process can exit. */

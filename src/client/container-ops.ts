@@ -1,5 +1,6 @@
-// pause, unpause, rename, update, top and one-shot stats.
+// pause, unpause, rename, update, top and stats (one-shot or streamed).
 
+import type { IncomingMessage } from 'node:http';
 import type { Requester } from './client.ts';
 import { escapeSegment } from './containers.ts';
 
@@ -43,5 +44,10 @@ export class ContainerOpsApi {
   /** One stats sample with the previous one in precpu_stats (stream=false). */
   async stats(id: string): Promise<Record<string, any>> {
     return (await this.#r.callJson<Record<string, any>>('GET', `/containers/${escapeSegment(id)}/stats`, { query: { stream: false } })).value;
+  }
+
+  /** The stats stream: one JSON object per sample (one only, after two reads, with stream=false). */
+  statsStream(id: string, stream: boolean, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.#r.call('GET', `/containers/${escapeSegment(id)}/stats`, { query: { stream: stream ? '1' : '0' }, signal });
   }
 }

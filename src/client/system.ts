@@ -1,5 +1,6 @@
 // System endpoints, and the other object kinds `inspect` may find a name in.
 
+import type { IncomingMessage } from 'node:http';
 import type { Requester } from './client.ts';
 import { escapeSegment } from './containers.ts';
 import type { InfoResponse, VersionResponse } from './types.ts';
@@ -18,6 +19,11 @@ export class SystemApi {
   /** POST /auth: the daemon checks the credentials against the registry. */
   async login(auth: { username?: string; password?: string; serveraddress: string }): Promise<{ Status?: string; IdentityToken?: string }> {
     return (await this.#r.callJson<{ Status?: string; IdentityToken?: string }>('POST', '/auth', { json: auth })).value;
+  }
+
+  /** GET /events: JSON messages, one per line, until `until` passes (or forever). */
+  events(query: { since?: string; until?: string; filters?: string }, signal?: AbortSignal): Promise<IncomingMessage> {
+    return this.#r.call('GET', '/events', { query: { since: query.since || undefined, until: query.until || undefined, filters: query.filters || undefined }, signal });
   }
 
   info(): Promise<{ value: InfoResponse; raw: Buffer }> {

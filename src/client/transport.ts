@@ -82,7 +82,10 @@ export class Transport {
    */
   upgrade(opts: RequestOptions): Promise<Upgraded> {
     return new Promise((resolve, reject) => {
-      const headers = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
+      const headers: Record<string, string> = { ...opts.headers, Connection: 'Upgrade', Upgrade: 'tcp' };
+      // A body (exec start's JSON) goes with a length: the daemon reads it before taking the socket over.
+      const body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : undefined;
+      if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
       const req = this.#http.request(this.#requestOptions({ ...opts, headers }, false));
       req.on('upgrade', (res, socket, head) => {
         // Hold the output until someone reads it: the caller has more
@@ -94,7 +97,7 @@ export class Transport {
         readError(res, opts.path).then(reject, reject);
       });
       req.on('error', (err) => reject(this.#mapError(err)));
-      req.end();
+      req.end(body);
     });
   }
 

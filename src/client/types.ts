@@ -152,7 +152,7 @@ export interface ContainerInspect {
   Name?: string;
   Config?: { Tty?: boolean; OpenStdin?: boolean } | null;
   HostConfig?: { AutoRemove?: boolean } | null;
-  State?: { Status?: string; Running?: boolean; ExitCode?: number } | null;
+  State?: { Status?: string; Running?: boolean; Paused?: boolean; Restarting?: boolean; ExitCode?: number } | null;
 }
 
 export interface ComponentVersion {

@@ -77,6 +77,11 @@ const unpauseCmd = entry('unpause', 'Unpause all processes within one or more co
 const renameCmd = entry('rename', 'Rename a container', async () => (await import('./container-ops.ts')).rename);
 const topCmd = entry('top', 'Display the running processes of a container', async () => (await import('./container-ops.ts')).top);
 const updateCmd = entry('update', 'Update configuration of one or more containers', async () => (await import('./container-ops.ts')).update);
+const execCmd = entry('exec', 'Execute a command in a running container', async () => (await import('./exec.ts')).exec);
+const attachCmd = entry('attach', 'Attach local standard input, output, and error streams to a running container', async () => (await import('./attach.ts')).attach);
+const cpCmd = entry('cp', 'Copy files/folders between a container and the local filesystem', async () => (await import('./cp.ts')).cp);
+const statsCmd = entry('stats', "Display a live stream of container(s) resource usage statistics", async () => (await import('./stats.ts')).stats);
+const eventsCmd = entry('events', 'Get real time events from the server', async () => (await import('./events.ts')).events);
 const imageInspect = entry('image inspect', 'Display detailed information on one or more images', async () => (await import('./inspect.ts')).imageInspect);
 
 export function commands(): CommandEntry[] {
@@ -84,6 +89,7 @@ export function commands(): CommandEntry[] {
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
     images, rmi, tag, importCmd, save, load, history, version, info, commit, diff, pull, push, login, logout, build, port,
     pauseCmd, unpauseCmd, renameCmd, topCmd, updateCmd,
+    execCmd, attachCmd, cpCmd, statsCmd, eventsCmd,
   ];
 }
 
@@ -104,6 +110,7 @@ export function groups(): CommandGroup[] {
         as(stop, 'container stop'), as(wait, 'container wait'),
         as(pauseCmd, 'container pause'), as(unpauseCmd, 'container unpause'), as(renameCmd, 'container rename'),
         as(topCmd, 'container top'), as(updateCmd, 'container update'), containerPrune,
+        as(execCmd, 'container exec'), as(attachCmd, 'container attach'), as(cpCmd, 'container cp'), as(statsCmd, 'container stats'),
       ],
     },
     {
@@ -140,7 +147,7 @@ export function groups(): CommandGroup[] {
     {
       name: 'system',
       description: 'Manage berth',
-      commands: [as(info, 'system info')],
+      commands: [as(info, 'system info'), as(eventsCmd, 'system events')],
     },
   ];
 }

@@ -70,3 +70,10 @@ export function ansic(rfc3339: string): string {
   const wd = new Date(Date.UTC(y, mo - 1, day)).getUTCDay();
   return `${DAYS[wd]} ${MONTHS[mo - 1]} ${String(day).padStart(2, ' ')} ${m[1]}:${m[2]}:${m[3]} ${y}`;
 }
+
+/** Go's time.Unix(sec, nsec).Format("2006-01-02T15:04:05.000000000Z07:00") in the local zone (docker events). */
+export function rfc3339NanoFixedLocal(unixSeconds: number, nanos: number): string {
+  const d = new Date(unixSeconds * 1000);
+  const z = zone(d);
+  return `${ymd(d)}T${hms(d)}.${String(nanos).padStart(9, '0')}${z.utc ? 'Z' : z.colon}`;
+}

@@ -37,6 +37,8 @@ export function toJson(v: unknown): string {
   // A context marshals itself with json.Marshal, which escapes <, > and &.
   const html = isTyped(v) && v[HTML_ESCAPED_JSON] === true;
   const text = JSON.stringify(v === MISSING ? null : v, (_key, value: unknown) => {
+    // Numbers kept as their exact text (an event's timeNano does not fit a double).
+    if ((JSON as unknown as { isRawJSON(v: unknown): boolean }).isRawJSON(value)) return value;
     if (value === MISSING || value === undefined || value instanceof GoNil) return null;
     if (isTyped(value)) {
       // docker's formatter marshals a context's exported zero-argument methods, sorted.
