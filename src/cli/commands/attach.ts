@@ -19,9 +19,9 @@ import { StatusError } from '../errors.ts';
 
 async function runningContainer(ctx: CommandContext, name: string): Promise<ContainerInspect> {
   const { value: c } = await ctx.client.containers.inspect(name);
-  if (!c.State?.Running) throw new Error('cannot attach to a stopped container, start it first');
-  if (c.State.Paused) throw new Error('cannot attach to a paused container, unpause it first');
-  if (c.State.Restarting) throw new Error('cannot attach to a restarting container, wait until it is running');
+  if (!c.State?.Running) throw new Error('You cannot attach to a stopped container, start it first');
+  if (c.State.Paused) throw new Error('You cannot attach to a paused container, unpause it first');
+  if (c.State.Restarting) throw new Error('You cannot attach to a restarting container, wait until it is running');
   return c;
 }
 
