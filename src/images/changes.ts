@@ -5,8 +5,9 @@
 import path from 'node:path';
 import { invalid } from '../core/errors.ts';
 import type { ImageRunConfig } from '../core/image.ts';
+import { healthcheckChange } from './change-healthcheck.ts';
 
-const VALID = new Set(['cmd', 'entrypoint', 'env', 'expose', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
+const VALID = new Set(['cmd', 'entrypoint', 'env', 'expose', 'healthcheck', 'label', 'onbuild', 'stopsignal', 'user', 'volume', 'workdir']);
 
 /** Splits change strings into instructions: joined by newlines, "\" continues a line, "#" comments. */
 function instructions(changes: string[]): Array<{ cmd: string; rest: string }> {
@@ -83,6 +84,9 @@ export function applyChanges(base: ImageRunConfig, changes: string[]): ImageRunC
         cfg.StopSignal = sig;
         break;
       }
+      case 'healthcheck':
+        cfg.Healthcheck = healthcheckChange(rest, cfg.Healthcheck);
+        break;
       case 'onbuild': {
         const trigger = /^(\S+)/.exec(rest)?.[1]?.toUpperCase();
         if (!trigger) throw invalid('ONBUILD requires at least one argument');

@@ -106,6 +106,7 @@ compatSuite('healthcheck', (s) => {
     await tgt.ok(['run', '-d', '--name', 'img', 'hcimg', 'sleep', '1000']);
     await tgt.ok(['run', '-d', '--name', 'over', '--health-interval', '2s', '--health-cmd', 'echo mine', 'hcimg', 'sleep', '1000']);
     await tgt.ok(['run', '-d', '--name', 'off', '--no-healthcheck', 'hcimg', 'sleep', '1000']);
+    await tgt.ok(['create', '--name', 'plainer', 'busybox']);
     const cfg = async (n: string) => (await tgt.ok(['inspect', '-f', '{{json .Config.Healthcheck}}', n])).stdout;
     assert.equal(await cfg('over'), '{"Test":["CMD-SHELL","echo mine"],"Interval":2000000000,"Timeout":3000000000,"Retries":4}\n');
     assert.equal(await cfg('off'), '{"Test":["NONE"],"Interval":1000000000,"Timeout":3000000000,"Retries":4}\n');
@@ -116,6 +117,16 @@ compatSuite('healthcheck', (s) => {
     assert.equal(await health(tgt, 'off'), null);
     assert.match(await status(tgt, 'off'), /^Up [^()]*$/);
     assert.deepEqual(lines((await tgt.ok(['ps', '--filter', 'health=none', '--format', '{{.Names}}'])).stdout), ['off']);
+    // commit keeps the container's merged healthcheck; --change HEALTHCHECK is laid over it (its unset fields kept, as dockerd).
+    await tgt.ok(['commit', 'over', 'committed']);
+    assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'committed'])).stdout,
+      '{"Test":["CMD-SHELL","echo mine"],"Interval":2000000000,"Timeout":3000000000,"Retries":4}\n');
+    await tgt.ok(['commit', '--change', 'HEALTHCHECK --interval=5s --retries=2 CMD ["true"]', 'plainer', 'changed']);
+    assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'changed'])).stdout,
+      '{"Test":["CMD","true"],"Interval":5000000000,"Retries":2}\n');
+    await tgt.ok(['commit', '--change', 'HEALTHCHECK NONE', 'over', 'disabled']);
+    assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{json .Config.Healthcheck}}', 'disabled'])).stdout,
+      '{"Test":["NONE"],"Interval":2000000000,"Timeout":3000000000,"Retries":4}\n');
   });
 
   s.test('pause stops probing, stop and start begin again at starting', async (tgt) => {

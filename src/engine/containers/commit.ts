@@ -17,6 +17,7 @@ import type { SnapshotDiffEntry } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import type { BerthImageService } from '../../images/service.ts';
 import { applyChanges } from '../../images/changes.ts';
+import { toImageHealthConfig } from './health-config.ts';
 import { CONTAINER_MOUNT_STUBS, withoutMountStubs } from '../../images/layer-diff.ts';
 
 export interface CommitOptions {
@@ -106,6 +107,8 @@ function runConfigOf(c: ContainerConfig, base: ImageRecord): ImageRunConfig {
   if (c.exposedPorts && Object.keys(c.exposedPorts).length) out.ExposedPorts = c.exposedPorts;
   if (c.volumes && Object.keys(c.volumes).length) out.Volumes = c.volumes;
   if (c.stopSignal) out.StopSignal = c.stopSignal;
+  // The container's merged healthcheck (dockerd commits the container's config).
+  if (c.healthcheck) out.Healthcheck = toImageHealthConfig(c.healthcheck);
   return out;
 }
 

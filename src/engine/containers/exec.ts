@@ -168,6 +168,8 @@ export class ExecEngine implements ExecService {
       await done;
     } finally {
       signal.removeEventListener('abort', kill);
+      // Probes come every interval: kept, they would push users' sessions out of the finished ones kept.
+      if (!e.running) this.#entries.delete(id);
     }
     return { exitCode: e.exitCode ?? -1, output: buf.text() };
   }

@@ -5,6 +5,7 @@
 import type { HealthConfig } from '../../core/health.ts';
 import type { ImageRunConfig } from '../../core/image.ts';
 import { invalid } from '../../core/errors.ts';
+import { formatGoDuration } from '../../core/duration.ts';
 
 const MS = 1_000_000;
 const SECOND = 1000 * MS;
@@ -25,6 +26,18 @@ export function imageHealthConfig(ic: ImageRunConfig): HealthConfig | undefined 
     test: h.Test ?? undefined, interval: h.Interval, timeout: h.Timeout,
     startPeriod: h.StartPeriod, startInterval: h.StartInterval, retries: h.Retries,
   });
+}
+
+/** The engine's HealthConfig as an image config stores it (zero fields left out). */
+export function toImageHealthConfig(h: HealthConfig): NonNullable<ImageRunConfig['Healthcheck']> {
+  return {
+    ...(h.test?.length ? { Test: h.test } : {}),
+    ...(h.interval ? { Interval: h.interval } : {}),
+    ...(h.timeout ? { Timeout: h.timeout } : {}),
+    ...(h.startPeriod ? { StartPeriod: h.startPeriod } : {}),
+    ...(h.startInterval ? { StartInterval: h.startInterval } : {}),
+    ...(h.retries ? { Retries: h.retries } : {}),
+  };
 }
 
 /**
@@ -87,30 +100,8 @@ export function healthTimings(h: HealthConfig): HealthTimings {
     startPeriodMs: (h.startPeriod || 0) / MS,
     startIntervalMs: (h.startInterval || DEFAULT_START_INTERVAL_NS) / MS,
     retries: h.retries && h.retries > 0 ? h.retries : DEFAULT_RETRIES,
-    timeoutText: goDuration(timeout),
+    timeoutText: formatGoDuration(timeout),
   };
-}
-
-/** Go's time.Duration.String(): "30s", "1m0s", "1.5s", "500ms", "250µs". */
-export function goDuration(ns: number): string {
-  if (ns === 0) return '0s';
-  const sign = ns < 0 ? '-' : '';
-  let u = Math.round(Math.abs(ns));
-  const frac = (whole: number, part: number, digits: number) => {
-    const f = String(part).padStart(digits, '0').replace(/0+$/, '');
-    return f ? `${whole}.${f}` : String(whole);
-  };
-  if (u < 1000) return `${sign}${u}ns`;
-  if (u < 1e6) return `${sign}${frac(Math.floor(u / 1e3), u % 1e3, 3)}µs`;
-  if (u < 1e9) return `${sign}${frac(Math.floor(u / 1e6), u % 1e6, 6)}ms`;
-  const h = Math.floor(u / 3600e9);
-  u -= h * 3600e9;
-  const m = Math.floor(u / 60e9);
-  u -= m * 60e9;
-  let out = `${frac(Math.floor(u / 1e9), u % 1e9, 9)}s`;
-  if (h || m) out = `${m}m${out}`;
-  if (h) out = `${h}h${out}`;
-  return sign + out;
 }
 
 function compact(h: HealthConfig): HealthConfig {

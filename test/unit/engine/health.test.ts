@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  goDuration, healthTimings, imageHealthConfig, mergeHealthConfig, probeCommand, validateHealthConfig,
+  healthTimings, imageHealthConfig, mergeHealthConfig, probeCommand, validateHealthConfig,
 } from '../../../src/engine/containers/health-config.ts';
 import {
   applyProbeResult, HealthMonitors, nextDelayMs, startingHealth, stoppedHealth,
@@ -13,7 +13,8 @@ import {
 import type { ContainerRecord } from '../../../src/core/container.ts';
 import type { HealthConfig, HealthResult, HealthState } from '../../../src/core/health.ts';
 import { isCode } from '../../../src/core/errors.ts';
-import { healthConfig, parseGoDuration } from '../../../src/cli/options/health.ts';
+import { healthConfig } from '../../../src/cli/options/health.ts';
+import { formatGoDuration as goDuration, parseGoDuration } from '../../../src/core/duration.ts';
 
 const S = 1e9;
 const MS = 1e6;
@@ -235,4 +236,24 @@ test('CLI: Go durations and docker\'s --health-* rules', () => {
   assert.throws(() => healthConfig({ 'no-healthcheck': true, 'health-cmd': 'x' }), { message: '--no-healthcheck conflicts with --health-* options' });
   assert.throws(() => healthConfig({ 'health-retries': -1 }), { message: '--health-retries cannot be negative' });
   assert.throws(() => healthConfig({ 'health-start-period': '-1s' }), { message: '--health-start-period cannot be negative' });
+});
+
+test('wire: ps status text, State.Health only when present, the 1.52 summary', async () => {
+  const { statusText } = await import('../../../src/api/time.ts');
+  const { toDockerState, toDockerConfig } = await import('../../../src/api/shapes/containers.ts');
+  const now = Date.parse('2026-01-01T00:00:03Z');
+  const base = { status: 'running' as const, pid: 1, exitCode: 0, error: '', oomKilled: false, startedAt: '2026-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z' };
+  const log = [result(0)];
+  assert.equal(statusText(base, now), 'Up 3 seconds');
+  assert.equal(statusText({ ...base, health: { status: 'starting', failingStreak: 0, log: [] } }, now), 'Up 3 seconds (health: starting)');
+  assert.equal(statusText({ ...base, health: { status: 'healthy', failingStreak: 0, log } }, now), 'Up 3 seconds (healthy)');
+  assert.equal(statusText({ ...base, health: { status: 'unhealthy', failingStreak: 3, log } }, now), 'Up 3 seconds (unhealthy)');
+  assert.equal(statusText({ ...base, status: 'paused', health: { status: 'unhealthy', failingStreak: 0, log } }, now), 'Up 3 seconds (Paused)');
+  assert.equal(statusText({ ...base, status: 'exited', finishedAt: '2026-01-01T00:00:01Z', health: { status: 'unhealthy', failingStreak: 0, log } }, now), 'Exited (0) 2 seconds ago');
+  assert.equal('Health' in toDockerState(base), false);
+  assert.deepEqual(toDockerState({ ...base, health: { status: 'healthy', failingStreak: 0, log } }).Health,
+    { Status: 'healthy', FailingStreak: 0, Log: [{ Start: log[0]!.start, End: log[0]!.end, ExitCode: 0, Output: '0' }] });
+  const cfg = toDockerConfig({ cmd: ['x'], env: [], labels: {}, healthcheck: { test: ['NONE'], interval: S } } as never);
+  assert.deepEqual(cfg.Healthcheck, { Test: ['NONE'], Interval: S });
+  assert.deepEqual(Object.keys(cfg).slice(Object.keys(cfg).indexOf('Cmd'), Object.keys(cfg).indexOf('Cmd') + 3), ['Cmd', 'Healthcheck', 'Image']);
 });

@@ -76,3 +76,20 @@ describe('import/commit changes', () => {
     assert.deepEqual(parsePorts('1-2/UDP'), ['1/udp', '2/udp']);
   });
 });
+
+test('HEALTHCHECK: flags, exec and shell forms, NONE, laid over the previous check', () => {
+  const prev = { Test: ['CMD', 'old'], Interval: 2e9, Timeout: 3e9, Retries: 4 };
+  assert.deepEqual(applyChanges({ Healthcheck: prev }, ['HEALTHCHECK --interval=5s --retries=2 CMD ["true"]']).Healthcheck,
+    { Test: ['CMD', 'true'], Interval: 5e9, Timeout: 3e9, Retries: 2 });
+  assert.deepEqual(applyChanges({}, ['HEALTHCHECK --timeout=1m30s --start-period=500ms CMD curl -f x || exit 1']).Healthcheck,
+    { Test: ['CMD-SHELL', 'curl -f x || exit 1'], Timeout: 90e9, StartPeriod: 5e8 });
+  assert.deepEqual(applyChanges({ Healthcheck: prev }, ['HEALTHCHECK NONE']).Healthcheck, { ...prev, Test: ['NONE'] });
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK NONE x']), /HEALTHCHECK NONE takes no arguments/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK CMD']), /Missing command after HEALTHCHECK CMD/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK FOO x']), /Unknown type "FOO" in HEALTHCHECK/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=10us CMD true']), /Interval "interval" cannot be less than 1ms/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --interval=5 CMD true']), /time: missing unit in duration "5"/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --retries=-1 CMD true']), /--retries cannot be negative/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK --bogus=1 CMD true']), /Unknown flag: bogus/);
+  assert.throws(() => applyChanges({}, ['HEALTHCHECK']), /HEALTHCHECK requires an argument/);
+});
