@@ -18,6 +18,7 @@ import type { DistributionService } from '../images/distribution/service.ts';
 import type { ImageArchives } from '../images/archive/service.ts';
 import type { NetworkService } from '../core/network.ts';
 import type { BuildService } from '../builder/service.ts';
+import type { DiskUsageService } from '../core/disk-usage.ts';
 
 export interface ApiDeps {
   containers: ContainerService;
@@ -41,6 +42,8 @@ export interface ApiDeps {
   networks?: NetworkService;
   /** The Dockerfile builder. */
   builder?: BuildService;
+  /** `system df` (absent in API tests that do not need it). */
+  diskUsage?: DiskUsageService;
 }
 
 interface BaseCtx {

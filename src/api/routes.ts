@@ -26,6 +26,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/version', handler: system.version },
   { method: 'GET', path: '/info', handler: system.info },
   { method: 'GET', path: '/events', handler: system.events },
+  { method: 'GET', path: '/system/df', handler: system.diskUsage },
 
   { method: 'POST', path: '/containers/create', handler: containers.create },
   { method: 'POST', path: '/containers/prune', handler: containers.prune },

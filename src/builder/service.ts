@@ -11,6 +11,8 @@ import type { Database } from '../stores/metadata.ts';
 import type { BerthImageService } from '../images/service.ts';
 import { parse, type Dockerfile } from './parser/instructions.ts';
 import { BuildCache } from './cache.ts';
+import { cacheMountUsage } from './cache-usage.ts';
+import type { BuildCacheItem } from '../core/disk-usage.ts';
 import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
 import { cloneGitContext } from './git.ts';
@@ -92,6 +94,11 @@ export class BuildService {
         return image;
       },
     };
+  }
+
+  /** The cache mounts, for `system df` (cache-usage.ts). */
+  cacheUsage(): Promise<BuildCacheItem[]> {
+    return cacheMountUsage(this.root);
   }
 
   /** Drops the cache records, the untagged images only they kept, and the cache mounts. */

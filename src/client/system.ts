@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Requester } from './client.ts';
 import { escapeSegment } from './containers.ts';
-import type { InfoResponse, VersionResponse } from './types.ts';
+import type { DiskUsageResponse, InfoResponse, VersionResponse } from './types.ts';
 
 export class SystemApi {
   #r: Requester;
@@ -28,6 +28,11 @@ export class SystemApi {
 
   info(): Promise<{ value: InfoResponse; raw: Buffer }> {
     return this.#r.callJson<InfoResponse>('GET', '/info');
+  }
+
+  /** GET /system/df without `verbose`: the legacy lists, which every daemon version sends. */
+  async diskUsage(): Promise<DiskUsageResponse> {
+    return (await this.#r.callJson<DiskUsageResponse>('GET', '/system/df')).value;
   }
 
   networkInspect(name: string): Promise<{ value: unknown; raw: Buffer }> {

@@ -301,3 +301,24 @@ export interface EndpointConfigBody {
   MacAddress?: string;
   IPAMConfig?: { IPv4Address?: string };
 }
+
+export interface BuildCacheRecord {
+  ID: string;
+  Type: string;
+  Description?: string;
+  InUse: boolean;
+  Shared: boolean;
+  Size: number;
+  CreatedAt: string;
+  LastUsedAt?: string | null;
+  UsageCount: number;
+}
+
+/** GET /system/df: the fields every API version before 1.52 sends (and 1.52+ without verbose). */
+export interface DiskUsageResponse {
+  LayersSize?: number;
+  Images?: ImageSummary[] | null;
+  Containers?: ContainerSummary[] | null;
+  Volumes?: Volume[] | null;
+  BuildCache?: BuildCacheRecord[] | null;
+}

@@ -125,6 +125,8 @@ export interface ImageService {
   history(ref: string): Promise<HistoryEntry[]>;
   /** Seeds busybox:latest from the host's static busybox when no such tag exists. */
   seedDefault(): Promise<void>;
+  /** `system df`'s images: layers counted once, top-level images with their shared bytes and container counts. */
+  diskUsage(containersOf: (imageId: string) => number): Promise<import('./disk-usage.ts').ImageDiskUsage>;
   /** The chain of layer directories for a snapshot, used by the container service. */
   readonly snapshotter: import('./snapshot.ts').Snapshotter;
 }

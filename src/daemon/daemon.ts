@@ -18,6 +18,7 @@ import { SystemEngine } from '../engine/system.ts';
 import { ContainerCommits } from '../engine/containers/commit.ts';
 import { createVolumes } from './volumes-wiring.ts';
 import { BuildService } from '../builder/service.ts';
+import { DiskUsageEngine } from '../engine/disk-usage.ts';
 import { pullThrough } from '../builder/pull.ts';
 import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogs } from './runtime-wiring.ts';
@@ -109,7 +110,8 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
-    const server = createApiServer({ builder, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
+    const diskUsage = new DiskUsageEngine({ containers, images, volumes: volumes.service, buildCache: () => builder.cacheUsage() });
+    const server = createApiServer({ builder, diskUsage, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
     if (config.host) cleanups.push(await listenUnix(server, config.host, config.group, log));
     for (const addr of config.tcpHosts) cleanups.push(await listenTls(server, addr, tlsContext!, log));
     if (!config.host) {

@@ -14,6 +14,7 @@
 // reachability under the same mutex.
 
 import type { EventSink } from '../core/events.ts';
+import type { ImageDiskUsage } from '../core/disk-usage.ts';
 import type { HistoryEntry, ImageConfigFile, ImageFilters, ImagePruneOptions, ImagePruneReport, ImageRecord, ImageRunConfig, ImageService, ImportOptions, RemovedImage } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Snapshotter } from '../core/snapshot.ts';
@@ -30,6 +31,7 @@ import { applyStoredLayer, storeLayer } from './layers.ts';
 import { writeImage, type ImageWriter, type NewImageOptions } from './commit.ts';
 import { listImages } from './list.ts';
 import { pruneImages } from './prune.ts';
+import { imageDiskUsage } from './usage.ts';
 import { buildManifest, familiar, goArch, imageRoots, sha256, toRecord } from './records.ts';
 import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
 import { ImageRemoval, type ImageUser } from './remove.ts';
@@ -149,6 +151,10 @@ export class BerthImageService implements ImageService {
       }
       return [...removal.records, ...removedLayers.map((c) => ({ deleted: c }))];
     });
+  }
+
+  async diskUsage(containersOf: (imageId: string) => number): Promise<ImageDiskUsage> {
+    return imageDiskUsage(this.#db, containersOf);
   }
 
   async prune(opts: ImagePruneOptions): Promise<ImagePruneReport> {

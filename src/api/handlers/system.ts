@@ -1,12 +1,13 @@
 // /_ping, /version, /info and /events.
 
 import type { Ctx } from '../context.ts';
-import { invalid } from '../../core/errors.ts';
+import { invalid, unavailable } from '../../core/errors.ts';
 import type { EngineEvent } from '../../core/events.ts';
 import { checkFilterKeys, parseFilters } from '../filters.ts';
-import { sendJson, startStream, writeChunk } from '../http.ts';
+import { boolParam, sendJson, startStream, writeChunk } from '../http.ts';
 import { EVENT_FILTERS, eventMatches, toDockerEvent } from '../shapes/events.ts';
 import { toInfo, toVersion } from '../shapes/system.ts';
+import { diskUsageKinds, toDiskUsage } from '../shapes/disk-usage.ts';
 import { parseTimestamp } from '../time.ts';
 import { versionBelow } from '../version.ts';
 
@@ -23,6 +24,14 @@ export async function ping(ctx: Ctx): Promise<void> {
 
 export async function version(ctx: Ctx): Promise<void> {
   sendJson(ctx.res, 200, toVersion(ctx.deps.system.version()));
+}
+
+/** GET /system/df?type=...&verbose= (shapes/disk-usage.ts has the per-version shapes). */
+export async function diskUsage(ctx: Ctx): Promise<void> {
+  if (!ctx.deps.diskUsage) throw unavailable('disk usage is not available in this daemon');
+  const kinds = diskUsageKinds(ctx.query.getAll('type'), ctx.version);
+  const verbose = boolParam(ctx.query, 'verbose');
+  sendJson(ctx.res, 200, toDiskUsage(await ctx.deps.diskUsage.usage(kinds), ctx.version, verbose));
 }
 
 // Open /events streams per server (keyed by its deps), for /info's NEventsListener.

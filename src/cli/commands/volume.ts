@@ -22,13 +22,13 @@ function keyValues(m: Record<string, string> | null | undefined): string {
 }
 
 /** docker's volumeContext. */
-function volumeContext(v: Volume): TypedObject {
+export function volumeContext(v: Volume): TypedObject {
   const labels = v.Labels ?? {};
   return {
     [GO_TYPE]: 'formatter.volumeContext',
     Name: v.Name, Driver: v.Driver, Scope: v.Scope, Mountpoint: v.Mountpoint, Labels: keyValues(labels),
     Links: v.UsageData ? String(v.UsageData.RefCount) : 'N/A',
-    Size: v.UsageData ? (v.UsageData.Size < 0 ? 'N/A' : humanSize(v.UsageData.Size)) : 'N/A',
+    Size: v.UsageData ? (v.UsageData.Size < 0 ? 'N/A' : humanSize(v.UsageData.Size, 4)) : 'N/A',
     Group: 'N/A', Availability: 'N/A', Status: 'N/A',
     Label: (name: string) => labels[name] ?? '',
   };

@@ -7,6 +7,9 @@ export const MISSING: unique symbol = Symbol('missing');
 /** Marks a typed object (a Go struct); the value is its Go type name for messages. */
 export const GO_TYPE: unique symbol = Symbol('goType');
 
+/** Set on a typed object that is a plain Go struct: encoding/json keeps its field order (a context's methods come sorted). */
+export const GO_STRUCT: unique symbol = Symbol('goStruct');
+
 /** Set on contexts docker marshals with json.Marshal (which escapes <, > and &). */
 export const HTML_ESCAPED_JSON: unique symbol = Symbol('htmlEscapedJson');
 
@@ -23,7 +26,7 @@ export class GoNil {
 export const NIL_SLICE = new GoNil('slice');
 export const NIL_MAP = new GoNil('map');
 
-export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [key: string]: unknown };
+export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [GO_STRUCT]?: true; [key: string]: unknown };
 
 export function isTyped(v: unknown): v is TypedObject {
   return typeof v === 'object' && v !== null && GO_TYPE in v;

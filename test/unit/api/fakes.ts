@@ -3,6 +3,7 @@
 // check the decoding as well as the encoding.
 
 import { Readable } from 'node:stream';
+import type { ImageDiskUsage } from '../../../src/core/disk-usage.ts';
 import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerPruneOptions, ContainerPruneReport, ContainerRecord, ContainerService, ContainerView,
   CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
@@ -285,6 +286,13 @@ export class FakeImages implements ImageService {
   async list(opts: { all?: boolean; filters?: ImageFilters }): Promise<ImageRecord[]> {
     this.lastList = opts;
     return this.images;
+  }
+
+  /** Set by a test: the images' part of system df. */
+  usage: ImageDiskUsage = { layersSize: 0, items: [] };
+
+  async diskUsage(containersOf: (imageId: string) => number): Promise<ImageDiskUsage> {
+    return { ...this.usage, items: this.usage.items.map((i) => ({ ...i, containers: containersOf(i.image.id) })) };
   }
 
   async resolve(ref: string): Promise<ImageRecord> {
