@@ -177,7 +177,7 @@ out({'from_build1': from_build1, 'from_nothing': from_nothing, 'onbuild': onbuil
     if (!hasDockerPy) return t.skip('python3-docker is not installed');
     const r = await py(tgt.daemon.env, `
 image, logs = c.images.build(fileobj=df('FROM busybox', 'CMD echo hello world'))
-# (containers.run() would return None on berthd: it only reads logs for LogConfig types json-file/journald.)
+# (run_out reads the logs itself; containers.run() returning the output is dockerpy-run.test.ts's.)
 plain = run_out(image.id, None)
 tagged, _ = c.images.build(tag='some-tag', fileobj=df('FROM busybox', 'CMD echo hello world'))
 dup, _ = c.images.build(tag='dup-txt-tag', fileobj=df('FROM busybox', 'CMD echo Successfully built abcd1234'))
