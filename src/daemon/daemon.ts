@@ -79,13 +79,13 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const network = createNetworking({ config, db, events, logger: log });
     cleanups.push(() => network.shutdown());
     const execRuntime = createExecRuntime(config, log, runtimeTable);
-    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log });
+    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log, adopted: (ref) => containers!.adopted(ref) });
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
       buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
       logDefaults: config.logConfig, probes: { run: (id, cmd, signal) => execs.runProbe(id, cmd, signal) },
-      layerLimits: config.layerLimits,
+      layerLimits: config.layerLimits, cgroupParent: config.cgroupParent,
     });
     cleanups.push(() => containers!.shutdown());
     const system = new SystemEngine({
@@ -98,7 +98,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     await images.seedDefault();
     log.debug('default image ready', { ms: Date.now() - t0 });
     await network.bootNetworks();
-    await containers.restore();
+    // Live restore registers the containers that were running (their mounts held) before the sweeps,
+    // and re-adopts them in the background once those are done: the API serves meanwhile.
+    containers.restore();
     await containers.sweepOrphans();
     await volumes.service.sweep();
     await execRuntime.sweep();
@@ -107,7 +109,9 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const swept = await images.gc();
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
 
-    const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log });
+    containers.readopt();
+
+    const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log, adopted: (ref) => containers!.adopted(ref) });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
     const diskUsage = new DiskUsageEngine({ containers, images, volumes: volumes.service, buildCache: () => builder.cacheUsage() });

@@ -108,10 +108,13 @@ export function hostCpu(): { system: number; onlineCpus: number } {
   return { system, onlineCpus: cpus };
 }
 
-/** Pids in the container's cgroup (its init, its children, its execs). */
-export function cgroupPids(id: string, info: CgroupInfo = detectCgroups()): number[] {
-  const rel = cgroupsPathFor(id);
-  const dir = info.version === '2' ? `${ROOT}${rel}` : `${ROOT}/pids${rel}`;
+/**
+ * Pids in the container's cgroup (its init, its children, its execs);
+ * `parent` is the daemon's --cgroup-parent, as the spec's cgroupsPath has it.
+ */
+export function cgroupPids(id: string, info: CgroupInfo = detectCgroups(), parent = '/berth', root = ROOT): number[] {
+  const rel = cgroupsPathFor(id, parent);
+  const dir = info.version === '2' ? `${root}${rel}` : `${root}/pids${rel}`;
   const text = oneOff.read(`${dir}/cgroup.procs`) ?? (info.unifiedMount ? oneOff.read(`${info.unifiedMount}${rel}/cgroup.procs`) : null) ?? '';
   return text.split('\n').filter(Boolean).map(Number).filter(Number.isInteger);
 }
@@ -162,11 +165,12 @@ export function networkCounters(pid: number, cache?: StatFiles): Record<string, 
 
 /**
  * One container's figures, or null when its cgroup is gone (it exited).
- * `host` is read once per sampling pass and shared.
+ * `host` is read once per sampling pass and shared; `parent` is the
+ * daemon's --cgroup-parent (the container's cgroup is <parent>/<id>).
  */
 export function readCgroupStats(id: string, host: { system: number; onlineCpus: number }, now: string,
-  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT): ContainerStats | null {
-  const rel = cgroupsPathFor(id);
+  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT, parent = '/berth'): ContainerStats | null {
+  const rel = cgroupsPathFor(id, parent);
   if (cache) cache.use(id);
   files = cache ?? oneOff;
   try {

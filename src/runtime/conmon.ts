@@ -17,7 +17,7 @@ import type {
   AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
-import { cgroupsPathFor } from './cgroups.ts';
+import { cgroupsPathFor, detectCgroups } from './cgroups.ts';
 import { conmonCreateArgs } from './conmon-args.ts';
 import { ConmonLayout, ID_RE, checkId, type ContainerMeta } from './conmon-layout.ts';
 import { tracedIds } from './conmon-purge.ts';
@@ -30,6 +30,7 @@ import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
 import { isConmonAlive, readExitFile } from './conmon-files.ts';
+import { readStateFiles } from './state-files.ts';
 
 export interface ConmonRuntimeOptions {
   /** The driver's own state dir, e.g. <execRoot>/runtime. */
@@ -203,9 +204,13 @@ export class ConmonRuntime implements ContainerRuntime {
     }
   }
 
+  /** From runc's or crun's state files (state-files.ts); the runtime itself is asked only for a layout it does not know. */
   async state(id: string): Promise<RuntimeState | null> {
     checkId(id);
-    const s = await runcState(await this.#runc(id), id);
+    const opts = await this.#runc(id);
+    const read = await readStateFiles({ root: opts.root, unified: detectCgroups().version === '2' }, id).catch(() => undefined);
+    if (read !== undefined) return read;
+    const s = await runcState(opts, id);
     if (!s) return null;
     return { status: s.status === 'creating' ? 'created' : s.status, pid: s.pid };
   }
@@ -265,7 +270,7 @@ export class ConmonRuntime implements ContainerRuntime {
     // without a word (killed). Only the second case needs runc's opinion.
     const again = await readExitFile(this.#exitFile(id), cdir);
     if (again) return again;
-    const st = await runcState(await this.#runc(id, meta), id).catch(() => null);
+    const st = await this.state(id).catch(() => null);
     if (st && st.status !== 'stopped') return null;
     return { exitCode: 255, finishedAt: new Date() };
   }

@@ -38,6 +38,8 @@ export interface CommitDeps {
   runtime: ContainerRuntime;
   events: EventSink;
   logger: Logger;
+  /** Waits until live restore has re-adopted the container (ContainerEngine.adopted). */
+  adopted?: (ref: string) => Promise<void>;
 }
 
 const KIND = { C: 0, A: 1, D: 2 } as const;
@@ -60,6 +62,7 @@ export class ContainerCommits {
   }
 
   async commit(ref: string, opts: CommitOptions): Promise<ImageRecord> {
+    await this.#d.adopted?.(ref);
     const rec = this.#d.containers.resolve(ref);
     if (rec.state.status === 'removing' || rec.state.status === 'dead') {
       throw conflict(`You cannot commit container ${rec.id.slice(0, 12)} which is being removed`);

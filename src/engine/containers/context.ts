@@ -18,6 +18,7 @@ import type { LayerLimits } from '../../stores/snapshots/apply.ts';
 import type { LifecycleDeps } from './pause.ts';
 import type { ProbeRunner } from '../../core/health.ts';
 import type { HealthMonitors } from './health.ts';
+import type { Adoptions } from './restore.ts';
 
 /** What start needs to turn a record into an OCI spec (adapter over src/runtime/spec.ts). */
 export interface SpecRequest {
@@ -49,6 +50,8 @@ export interface ContainerServiceDeps {
   tarDirectory(dir: string): NodeJS.ReadableStream;
   /** Bridge networks, ports, DNS; without it containers get none (or host). */
   network?: ContainerNetworking;
+  /** The daemon's --cgroup-parent: containers' cgroups are <cgroupParent>/<id> (default /berth). */
+  cgroupParent?: string;
   /** The daemon's log-driver and log-opts (default json-file). */
   logDefaults?: LogConfig;
   /** Runs healthcheck probes (the exec service); without it every probe fails as unable to run. */
@@ -73,6 +76,8 @@ export interface EngineContext {
   readonly manuallyStopped: Set<string>;
   /** Starts in progress: `rm -f` aborts them rather than wait behind them. */
   readonly starting: Map<string, AbortController>;
+  /** Containers live restore has still to re-adopt: verbs on them wait (restore.ts). */
+  readonly adoptions: Adoptions;
   /** Aborted when the daemon shuts down: watchers stop, policies restart nothing. */
   readonly shutdown: AbortSignal;
   containerDir(id: string): string;

@@ -22,6 +22,8 @@ export interface ExecEngineDeps {
   runtime: ExecRuntime;
   events: EventSink & EventSource;
   logger: Logger;
+  /** Waits until live restore has re-adopted the container (ContainerEngine.adopted). */
+  adopted?: (ref: string) => Promise<void>;
 }
 
 interface Entry {
@@ -62,6 +64,7 @@ export class ExecEngine implements ExecService {
 
   async create(containerRef: string, config: ExecConfig): Promise<{ id: string }> {
     if (config.cmd.length === 0) throw invalid('No exec command specified');
+    await this.#d.adopted?.(containerRef);
     const rec = this.#d.containers.resolve(containerRef);
     checkActive(rec, containerRef);
     const id = randomBytes(32).toString('hex');

@@ -30,7 +30,7 @@ import { startContainer } from './start.ts';
 import { killContainer, restartContainer, stopContainer } from './stop.ts';
 import { removeContainer } from './remove.ts';
 import { watchExit } from './exit.ts';
-import { restoreContainers } from './restore.ts';
+import { Adoptions, readoptContainers, registerRestore } from './restore.ts';
 import { pruneContainers } from './prune.ts';
 import { HealthMonitors } from './health.ts';
 import { unavailable } from '../../core/errors.ts';
@@ -45,6 +45,7 @@ export class ContainerEngine implements ContainerService {
   readonly #archive: ContainerArchive;
   readonly #stats: ContainerStatsService;
   readonly #shutdown = new AbortController();
+  #restoring: ContainerRecord[] = [];
 
   constructor(deps: ContainerServiceDeps) {
     this.#d = deps;
@@ -66,7 +67,7 @@ export class ContainerEngine implements ContainerService {
     const ctx: EngineContext = {
       d: deps, log, mutex, rootfs, waiters: new Waiters(), attach: new AttachHub(deps.runtime, log), health,
       lifecycle: { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex, attrs, health },
-      runtimeCleanups: new Map(), manuallyStopped: new Set(), starting: new Map(), shutdown: this.#shutdown.signal,
+      adoptions: new Adoptions(), runtimeCleanups: new Map(), manuallyStopped: new Set(), starting: new Map(), shutdown: this.#shutdown.signal,
       containerDir: (id) => this.containerDir(id),
       bundle: (id) => `${deps.execRoot}/containers/${id}`,
       attrs,
@@ -74,7 +75,7 @@ export class ContainerEngine implements ContainerService {
     };
     this.#ctx = ctx;
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => rootfs.path(id), deps.network);
-    this.#stats = new ContainerStatsService(deps.containers);
+    this.#stats = new ContainerStatsService(deps.containers, undefined, deps.cgroupParent);
     this.#archive = new ContainerArchive({ containers: deps.containers, rootfs, events: deps.events, logger: log, attrs, ...(deps.layerLimits ? { limits: deps.layerLimits } : {}) });
   }
 
@@ -86,12 +87,26 @@ export class ContainerEngine implements ContainerService {
 
   // ---- state changes (one use case per file) ---------------------------
 
-  start(ref: string): Promise<void> { return startContainer(this.#ctx, ref); }
-  stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { return stopContainer(this.#ctx, ref, opts); }
-  kill(ref: string, signal = 'SIGKILL'): Promise<void> { return killContainer(this.#ctx, ref, signal); }
-  restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { return restartContainer(this.#ctx, ref, opts); }
-  remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> { return removeContainer(this.#ctx, ref, opts); }
-  prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport> { return pruneContainers(this.#ctx, opts); }
+  // Each waits first for a container live restore has not re-adopted yet (restore.ts).
+  async start(ref: string): Promise<void> { await this.adopted(ref); return startContainer(this.#ctx, ref); }
+  async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return stopContainer(this.#ctx, ref, opts); }
+  async kill(ref: string, signal = 'SIGKILL'): Promise<void> { await this.adopted(ref); return killContainer(this.#ctx, ref, signal); }
+  async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return restartContainer(this.#ctx, ref, opts); }
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> { await this.adopted(ref); return removeContainer(this.#ctx, ref, opts); }
+  async prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport> { await this.#ctx.adoptions.finished; return pruneContainers(this.#ctx, opts); }
+
+  /**
+   * Resolves once the container `ref` names is re-adopted by live restore
+   * (at once when it is not pending, or names nothing: the verb reports that).
+   */
+  adopted(ref: string): Promise<void> {
+    if (this.#ctx.adoptions.pending === 0) return Promise.resolve();
+    try {
+      return this.#ctx.adoptions.settled(this.#d.containers.resolve(ref).id);
+    } catch {
+      return Promise.resolve();
+    }
+  }
 
   // ---- read side --------------------------------------------------------
 
@@ -135,6 +150,7 @@ export class ContainerEngine implements ContainerService {
   }
 
   async attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle> {
+    await this.adopted(ref);
     const rec = this.#d.containers.resolve(ref);
     checkVerb('attach', rec, ref);
     if (opts.logs && rec.hostConfig.logConfig?.type !== 'none') {
@@ -151,6 +167,7 @@ export class ContainerEngine implements ContainerService {
   }
 
   async resize(ref: string, size: { height: number; width: number }): Promise<void> {
+    await this.adopted(ref);
     const rec = this.#d.containers.resolve(ref);
     checkVerb('resize', rec, ref);
     if (!rec.config.tty) return;
@@ -158,6 +175,7 @@ export class ContainerEngine implements ContainerService {
   }
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {
+    await this.adopted(ref);
     const rec = this.#d.containers.resolve(ref);
     await this.#ctx.rootfs.acquire(rec.id);
     const stream = this.#d.tarDirectory(this.#ctx.rootfs.path(rec.id));
@@ -174,17 +192,18 @@ export class ContainerEngine implements ContainerService {
     return stream;
   }
 
-  statPath(ref: string, path: string): Promise<PathStat> { return this.#archive.stat(ref, path); }
-  getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> { return this.#archive.get(ref, path); }
-  putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> { return this.#archive.put(ref, path, tar, opts); }
+  async statPath(ref: string, path: string): Promise<PathStat> { await this.adopted(ref); return this.#archive.stat(ref, path); }
+  async getArchive(ref: string, path: string): Promise<{ stat: PathStat; tar: NodeJS.ReadableStream }> { await this.adopted(ref); return this.#archive.get(ref, path); }
+  async putArchive(ref: string, path: string, tar: NodeJS.ReadableStream, opts: ExtractOptions): Promise<void> { await this.adopted(ref); return this.#archive.put(ref, path, tar, opts); }
 
-  pause(ref: string): Promise<void> { return pauseContainer(this.#ctx.lifecycle, ref); }
-  unpause(ref: string): Promise<void> { return unpauseContainer(this.#ctx.lifecycle, ref); }
-  rename(ref: string, name: string): Promise<void> { return renameContainer(this.#ctx.lifecycle, ref, name); }
-  update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }> { return updateContainer(this.#ctx.lifecycle, ref, req); }
+  async pause(ref: string): Promise<void> { await this.adopted(ref); return pauseContainer(this.#ctx.lifecycle, ref); }
+  async unpause(ref: string): Promise<void> { await this.adopted(ref); return unpauseContainer(this.#ctx.lifecycle, ref); }
+  async rename(ref: string, name: string): Promise<void> { await this.adopted(ref); return renameContainer(this.#ctx.lifecycle, ref, name); }
+  async update(ref: string, req: UpdateRequest): Promise<{ warnings: string[] }> { await this.adopted(ref); return updateContainer(this.#ctx.lifecycle, ref, req); }
   async top(ref: string, psArgs: string): Promise<TopResult> {
+    await this.adopted(ref);
     const rec = this.#d.containers.resolve(ref);
-    const result = await top(rec, psArgs);
+    const result = await top(rec, psArgs, (id) => this.#stats.pids(id));
     this.#d.events.emit('container', 'top', rec.id, this.#attrs(rec));
     return result;
   }
@@ -196,8 +215,23 @@ export class ContainerEngine implements ContainerService {
 
   // ---- daemon lifecycle -------------------------------------------------
 
-  /** Live restore (restore.ts): re-adopts what kept running, records what exited while berthd was down. */
-  restore(): Promise<void> { return restoreContainers(this.#ctx); }
+  /**
+   * Live restore (restore.ts), first half: every container that had a
+   * process is pending and its mounts held, before the boot sweeps run.
+   */
+  restore(): void { this.#restoring = registerRestore(this.#ctx); }
+
+  /**
+   * Second half, once the boot sweeps are done: re-adopts what kept running
+   * and records what exited while berthd was down, in the background (the
+   * API may serve meanwhile). `restored` resolves when it is over.
+   */
+  readopt(): void {
+    readoptContainers(this.#ctx, this.#restoring);
+    this.#restoring = [];
+  }
+
+  get restored(): Promise<void> { return this.#ctx.adoptions.finished; }
 
   /**
    * Reconciles records with the runtime (reconcile.ts), then removes
@@ -222,6 +256,9 @@ export class ContainerEngine implements ContainerService {
     this.#shutdown.abort();
     this.#ctx.health.shutdown();
     this.#stats.stop();
+    // Re-adoptions under way finish (none starts now); verbs still waiting go on and fail or succeed on the record.
+    await this.#ctx.adoptions.finished;
+    this.#ctx.adoptions.settleAll();
     await Promise.all(this.#ctx.runtimeCleanups.values());
   }
 

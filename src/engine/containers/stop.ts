@@ -3,7 +3,7 @@
 // a client that sees the answer sees the container exited. A container a
 // user stopped is left alone by its restart policy.
 
-import { checkVerb } from '../../core/container-state.ts';
+import { checkVerb, hasProcess } from '../../core/container-state.ts';
 import { BerthError, isCode } from '../../core/errors.ts';
 import { parseSignal } from '../../runtime/signals.ts';
 import { thawAfterSignal } from './pause.ts';
@@ -77,10 +77,19 @@ async function exitWithin(exited: Promise<number>, ms: number): Promise<boolean>
   return Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
 }
 
-/** Waits for the exit to be recorded; recovers if the exit watcher missed it. */
-async function ensureExited(ctx: EngineContext, id: string, exited: Promise<number>): Promise<void> {
-  if (await exitWithin(exited, 15_000)) return;
+/**
+ * Waits for the exit to be recorded; recovers if the exit watcher missed it.
+ * The waiters wake only when handleExit has released the network and the
+ * mounts, which under load (100 `rm -f` at once) can take longer than the
+ * wait, while its background runtime delete has already removed conmon's
+ * exit file: so the record, once the handler is out of the container's
+ * lock, is what says whether the container exited.
+ */
+export async function ensureExited(ctx: EngineContext, id: string, exited: Promise<number>, waitMs = 15_000): Promise<void> {
+  if (await exitWithin(exited, waitMs)) return;
   const status = await ctx.d.runtime.exitStatus(id);
-  if (status) await handleExit(ctx, id, status);
-  else throw new BerthError('internal', `container ${id.slice(0, 12)} did not exit after SIGKILL`);
+  if (status) return handleExit(ctx, id, status);
+  const rec = await ctx.mutex.run(id, async () => ctx.d.containers.get(id));
+  if (!rec || !hasProcess(rec.state.status)) return;
+  throw new BerthError('internal', `container ${id.slice(0, 12)} did not exit after SIGKILL`);
 }

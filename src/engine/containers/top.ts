@@ -8,7 +8,6 @@ import { execFile } from 'node:child_process';
 import type { ContainerRecord } from '../../core/container.ts';
 import type { TopResult } from '../../core/stats.ts';
 import { BerthError, invalid } from '../../core/errors.ts';
-import { cgroupPids } from '../../runtime/cgroup-stats.ts';
 
 function ps(args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -42,10 +41,11 @@ export function parsePsOutput(output: string, pids: Set<number>): TopResult {
   return { titles, processes };
 }
 
-export async function top(rec: ContainerRecord, psArgs: string): Promise<TopResult> {
+/** `pids`: the pids in the container's cgroup (ContainerStatsService.pids, which knows the cgroup parent). */
+export async function top(rec: ContainerRecord, psArgs: string, pidsOf: (id: string) => number[]): Promise<TopResult> {
   checkVerb('top', rec);
   validatePsArgs(psArgs);
-  const pids = cgroupPids(rec.id);
+  const pids = pidsOf(rec.id);
   const args = (psArgs || '-ef').split(' ').filter((a) => a !== '');
   let r = await ps([...args, '-q', pids.join(',') || '0']);
   if (!r.ok) {

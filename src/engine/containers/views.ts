@@ -43,15 +43,16 @@ export class ContainerViews {
       .filter((r) => matchesFilters(r, f, ctx))
       .sort((a, b) => (a.created < b.created ? 1 : -1));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
-    return Promise.all(recs.map((r) => this.view(r, opts.size ?? false)));
+    // A list has no GraphDriver (ContainerSummary): no per-container read of the snapshot's files.
+    return Promise.all(recs.map((r) => this.view(r, opts.size ?? false, false)));
   }
 
-  async view(rec: ContainerRecord, size: boolean): Promise<ContainerView> {
+  async view(rec: ContainerRecord, size: boolean, graphDriver = true): Promise<ContainerView> {
     const snap = this.#images.snapshotter;
     const view: ContainerView = {
       ...rec,
       imageRef: rec.config.image,
-      graphDriver: { name: snap.name, data: await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) },
+      graphDriver: { name: snap.name, data: graphDriver ? await snap.describe(rec.id, this.#rootfs(rec.id)).catch(() => ({})) : {} },
     };
     if (this.#network) view.network = this.#network.settings(rec);
     if (size) {

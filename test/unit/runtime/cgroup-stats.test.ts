@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { cgroupPids, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
 import { cgroupsPathFor, type CgroupInfo } from '../../../src/runtime/cgroups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-cgfs-'));
@@ -92,4 +92,21 @@ test('cgroup v1: one directory per controller', () => {
   assert.equal(s.memory.maxUsage, 2097152);
   assert.deepEqual(s.pids, { current: 2 });
   assert.deepEqual(s.blkio.serviceBytes.map((e) => `${e.op}=${e.value}`), ['Read=1234', 'Write=5678', 'Total=6912']);
+});
+
+test('a daemon --cgroup-parent is where stats and top look: <root>/<parent>/<id>, not /berth/<id>', () => {
+  const base = join(root, 'parent');
+  const rel = cgroupsPathFor(id, '/other-parent');
+  tree(base, {
+    [`${rel}/cpu.stat`]: 'usage_usec 7\nuser_usec 5\nsystem_usec 2\n',
+    [`${rel}/memory.current`]: '8192\n', [`${rel}/memory.max`]: 'max\n',
+    [`${rel}/pids.current`]: '3\n', [`${rel}/pids.max`]: 'max\n', [`${rel}/io.stat`]: '',
+    [`${rel}/cgroup.procs`]: '41\n42\n43\n',
+  });
+  assert.equal(readCgroupStats(id, host, now, v2, undefined, base), null, 'nothing under the default parent');
+  const s = readCgroupStats(id, host, now, v2, undefined, base, '/other-parent')!;
+  assert.equal(s.cpu.total, 7_000);
+  assert.deepEqual(s.pids, { current: 3 });
+  assert.deepEqual(cgroupPids(id, v2, '/other-parent', base), [41, 42, 43]);
+  assert.deepEqual(cgroupPids(id, v2, '/berth', base), []);
 });

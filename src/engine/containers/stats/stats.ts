@@ -13,13 +13,16 @@ const LIVE = new Set(['running', 'paused']);
 
 const statFiles = new StatFiles();
 
-/** Reads every target in one pass (the host's CPU counters once), keeping the files open for the next pass. */
-export function readAllStats(targets: SampleTarget[], files: StatFiles = statFiles): Map<string, ContainerStats> {
+/**
+ * Reads every target in one pass (the host's CPU counters once), keeping the
+ * files open for the next pass; cgroups are <cgroupParent>/<id>.
+ */
+export function readAllStats(targets: SampleTarget[], files: StatFiles = statFiles, cgroupParent = '/berth'): Map<string, ContainerStats> {
   const out = new Map<string, ContainerStats>();
   const host = hostCpu();
   const now = new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
   for (const t of targets) {
-    const s = readCgroupStats(t.id, host, now, detectCgroups(), files);
+    const s = readCgroupStats(t.id, host, now, detectCgroups(), files, undefined, cgroupParent);
     if (!s) continue;
     if (t.ownNetwork && t.pid > 0) {
       files.use(t.id);
@@ -34,15 +37,18 @@ export function readAllStats(targets: SampleTarget[], files: StatFiles = statFil
 
 export class ContainerStatsService {
   readonly #containers: ContainerRepository;
+  readonly #cgroupParent: string;
   readonly sampler: StatsSampler;
 
-  constructor(containers: ContainerRepository, sampler?: StatsSampler) {
+  /** `cgroupParent`: the daemon's --cgroup-parent, where the containers' cgroups are. */
+  constructor(containers: ContainerRepository, sampler?: StatsSampler, cgroupParent = '/berth') {
     this.#containers = containers;
+    this.#cgroupParent = cgroupParent;
     this.sampler = sampler ?? new StatsSampler({
       targets: () => containers.list().filter((r) => LIVE.has(r.state.status)).map((r) => ({
         id: r.id, pid: r.state.pid, ownNetwork: r.hostConfig.networkMode !== 'host' && !r.hostConfig.networkMode.startsWith('container:'),
       })),
-      readAll: readAllStats,
+      readAll: (targets) => readAllStats(targets, statFiles, cgroupParent),
       release: () => statFiles.close(),
     });
   }
@@ -80,7 +86,7 @@ export class ContainerStatsService {
 
   /** The pids in the container's cgroup. */
   pids(id: string): number[] {
-    return cgroupPids(id);
+    return cgroupPids(id, detectCgroups(), this.#cgroupParent);
   }
 
   stop(): void {
