@@ -47,6 +47,9 @@ test('a --rm container that exits while berthd is down is removed when berthd co
   assert.ok(existsSync(`${d.dataRoot}/containers/${id}`), 'nothing removed it while berthd was down');
 
   await d.start();
+  // Live restore runs in the background once the API serves: the removal follows within moments.
+  const w = await api('POST', `/containers/${id}/wait?condition=removed`);
+  assert.ok(w.status === 200 || w.status === 404, `${w.status} ${w.body}`);
   assert.equal((await api('GET', `/containers/${id}/json`)).status, 404);
   assert.deepEqual(audit(d, [], [id]), []);
   assert.deepEqual(mountsUnder(d.dir).filter((m) => m.mountPoint.includes(id)), []);
