@@ -7,6 +7,7 @@ import { RegistryError, errorBody, regError } from './errors.ts';
 import type { RegistryIndex } from './index-db.ts';
 import type { UploadSessions } from './uploads.ts';
 import type { ProxyUpstream } from './proxy.ts';
+import type { BodyCache } from './body-cache.ts';
 
 export interface RegistryState {
   content: FileContentStore;
@@ -18,6 +19,8 @@ export interface RegistryState {
   maxManifestBytes: number;
   /** Pull-through cache mode: the upstream what is not here comes from. */
   proxy?: ProxyUpstream;
+  /** Manifest bodies recently served (body-cache.ts). */
+  bodies?: BodyCache;
 }
 
 export interface Req {

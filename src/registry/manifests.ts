@@ -34,12 +34,15 @@ export async function getManifest(r: Req, name: string, reference: string, head:
   };
   if (r.req.headers['if-none-match'] === `"${digest}"`) return send(r.res, 304, headers);
   if (head) return send(r.res, 200, { ...headers, 'Content-Length': row.size });
-  let body: Buffer;
-  try {
-    body = await r.state.content.readBlob(digest);
-  } catch (err) {
-    if (isCode(err, 'not_found')) throw regError('MANIFEST_UNKNOWN', `manifest ${digest} is indexed but its content is gone`);
-    throw err;
+  let body = r.state.bodies?.get(digest);
+  if (!body) {
+    try {
+      body = await r.state.content.readBlob(digest);
+    } catch (err) {
+      if (isCode(err, 'not_found')) throw regError('MANIFEST_UNKNOWN', `manifest ${digest} is indexed but its content is gone`);
+      throw err;
+    }
+    r.state.bodies?.set(digest, body);
   }
   send(r.res, 200, headers, body);
 }

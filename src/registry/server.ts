@@ -19,6 +19,7 @@ import { RegistryIndex } from './index-db.ts';
 import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers } from './manifests.ts';
 import { matchRoute, type Route } from './names.ts';
 import { UploadSessions } from './uploads.ts';
+import { BodyCache } from './body-cache.ts';
 import { ProxyUpstream } from './proxy.ts';
 import { type GcReport, collectGarbage, scheduleGc } from './gc.ts';
 import type { Authorizer } from './access.ts';
@@ -52,6 +53,7 @@ export class RegistryServer {
       readOnly: c.readOnly,
       deleteEnabled: c.deleteEnabled,
       maxManifestBytes: c.maxManifestBytes,
+      bodies: new BodyCache(),
       ...(c.proxy ? { proxy: new ProxyUpstream(c.proxy) } : {}),
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
