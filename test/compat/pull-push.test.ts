@@ -117,6 +117,36 @@ compatSuite('pull and push', (s) => {
     }
   });
 
+  s.test('push and pull every tag of a repository (--all-tags)', async (tgt) => {
+    const reg = registries.berth!;
+    const repo = `${reg.host}/compat/alltags`;
+    await tgt.ok(['tag', 'busybox', `${repo}:one`]);
+    await tgt.ok(['tag', 'busybox', `${repo}:two`]);
+    const push = await tgt.ok(['push', '--all-tags', repo]);
+    assert.match(push.stdout, /one: digest: sha256:[a-f0-9]{64} size: \d+/);
+    assert.match(push.stdout, /two: digest: sha256:[a-f0-9]{64} size: \d+/);
+    // Other tags of the repository are here, this one is not: an error inside the stream, after its first line.
+    const missing = await tgt.fails(['push', `${repo}:three`], 1);
+    assert.match(missing.stdout, /The push refers to repository/);
+    assert.match(missing.stderr, new RegExp(`tag does not exist: ${repo}:three`));
+    await tgt.ok(['rmi', `${repo}:one`, `${repo}:two`]);
+    const pull = await tgt.ok(['pull', '--all-tags', repo]);
+    assert.match(pull.stdout, /one: Pulling from compat\/alltags\n/);
+    assert.match(pull.stdout, /two: Pulling from compat\/alltags\n/);
+    assert.equal((pull.stdout.match(/Digest: sha256:[a-f0-9]{64}/g) ?? []).length, 2, pull.stdout);
+    assert.match(pull.stdout, new RegExp(`Status: Downloaded newer image for ${repo}\n`));
+    assert.equal(pull.stdout.trim().split('\n').pop(), repo);
+    const tags = await tgt.ok(['images', '--format', '{{.Tag}}', repo]);
+    assert.deepEqual(tags.stdout.trim().split('\n').sort(), ['one', 'two']);
+    const again = await tgt.ok(['pull', '-a', repo]);
+    assert.match(again.stdout, new RegExp(`Status: Image is up to date for ${repo}\n`));
+    const withTag = await tgt.fails(['pull', '-a', `${repo}:one`], 1);
+    assert.match(withTag.stderr, /tag can't be used with --all-tags\/-a/);
+    const unknown = await tgt.fails(['pull', '-a', `${reg.host}/compat/nothere`], 1);
+    assert.match(unknown.stderr, new RegExp(`repository ${reg.host}/compat/nothere not found: name unknown`));
+    await tgt.ok(['rmi', `${repo}:one`, `${repo}:two`]);
+  });
+
   s.test('pushing an image that is not there', async (tgt) => {
     const reg = registries.berth!;
     const r = await tgt.fails(['push', `${reg.host}/no/such:tag`], 1);

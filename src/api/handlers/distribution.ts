@@ -83,7 +83,7 @@ export async function streaming(ctx: Ctx, run: (sink: (m: ProgressMessage) => vo
   out.end();
 }
 
-/** POST /images/create?fromImage=NAME&tag=TAG|DIGEST[&platform=] */
+/** POST /images/create?fromImage=NAME[&tag=TAG|DIGEST][&platform=]; no tag: all tags */
 export async function pull(ctx: Ctx, fromImage: string, tag: string): Promise<void> {
   const d = service(ctx);
   let ref;
@@ -97,7 +97,7 @@ export async function pull(ctx: Ctx, fromImage: string, tag: string): Promise<vo
     const withTag = tag.includes(':') ? `${fromImage}@${tag}` : `${fromImage}:${tag}`;
     ref = parseNormalized(withTag);
   }
-  if (ref.tag === undefined && !ref.digest) ref.tag = 'latest';
+  // Neither tag nor digest: every tag of the repository, as dockerd does (docker pull --all-tags).
   const platform = ctx.query.get('platform') || undefined;
   const credentials = registryAuth(ctx.req.headers['x-registry-auth']);
   await streaming(ctx, async (sink) => {

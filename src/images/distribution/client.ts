@@ -105,6 +105,27 @@ export class RegistryClient {
     return { body, mediaType: (res.headers['content-type'] ?? '').split(';')[0]!.trim(), digest: typeof digest === 'string' ? digest : null };
   }
 
+  /** Every tag of the repository, following the registry's Link pages. */
+  async listTags(): Promise<string[]> {
+    const tags: string[] = [];
+    let path: string | null = `/v2/${this.repo}/tags/list`;
+    for (let pages = 0; path && pages < 1000; pages++) {
+      const res = await this.request('GET', path);
+      if (res.statusCode !== 200) throw await this.error(res, `tags of ${this.repo}`);
+      const body = await readAll(res, MAX_MANIFEST, `tag list from ${this.endpoint.host}`);
+      let doc: { tags?: unknown };
+      try {
+        doc = JSON.parse(body.toString());
+      } catch {
+        throw unavailable(`tag list of ${this.repo} from ${this.endpoint.host} is not JSON`);
+      }
+      if (Array.isArray(doc.tags)) tags.push(...doc.tags.filter((t): t is string => typeof t === 'string'));
+      const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(String(res.headers.link ?? ''));
+      path = next ? this.resolve(next[1]!) : null;
+    }
+    return tags;
+  }
+
   /** The blob's bytes from offset (a ranged GET when resuming); `offset` is what the body starts at. */
   async getBlob(digest: string, offset = 0): Promise<{ body: IncomingMessage; offset: number; total: number | null }> {
     const res = await this.request('GET', `/v2/${this.repo}/blobs/${digest}`, offset > 0 ? { headers: { Range: `bytes=${offset}-` } } : {});

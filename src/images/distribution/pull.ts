@@ -50,6 +50,14 @@ export interface PullOptions {
   platform?: string;
   credentials?: Credentials;
   concurrency?: number;
+  /** false: no closing "Status: ..." line (pull-all.ts writes one for all tags). */
+  statusLine?: boolean;
+}
+
+export interface PullResult {
+  id: string;
+  /** The tag already named this image: nothing new was recorded. */
+  upToDate: boolean;
 }
 
 const MAX_CONFIG = 32 << 20;
@@ -76,8 +84,8 @@ function pickPlatform(list: Descriptor[], want: Platform, what: string): Descrip
   return found;
 }
 
-/** Runs the pull; messages go to sink. Returns the image's ID. */
-export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSink): Promise<string> {
+/** Runs the pull; messages go to sink. */
+export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSink): Promise<PullResult> {
   const ref = o.ref;
   const reference = ref.digest ?? ref.tag ?? 'latest';
   const what = familiarString(ref);
@@ -136,9 +144,9 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
     const digests = [`${repoName(ref)}@${topDigest}`];
     const r = await deps.register(row, tags, digests);
     sink({ status: `Digest: ${topDigest}` });
-    sink({ status: r.upToDate ? `Status: Image is up to date for ${what}` : `Status: Downloaded newer image for ${what}` });
+    if (o.statusLine !== false) sink({ status: r.upToDate ? `Status: Image is up to date for ${what}` : `Status: Downloaded newer image for ${what}` });
     done = true;
-    return row.id;
+    return { id: row.id, upToDate: r.upToDate };
   } finally {
     release();
     if (!done) await deps.discard(chains, [manifest.config.digest, manifestDigest, ...layers.map((l) => l.digest)]);

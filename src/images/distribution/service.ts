@@ -4,13 +4,14 @@
 
 import { BerthError, invalid, notFound, wrap } from '../../core/errors.ts';
 import type { BerthImageService } from '../service.ts';
-import { familiarName, parseNormalized, refString, repoName, validateTag, type Reference } from '../reference.ts';
+import { familiarName, familiarString, parseNormalized, refString, repoName, validateTag, type Reference } from '../reference.ts';
 import { type Credentials, basicHeader, fetchToken, parseChallenge } from './auth.ts';
 import { pickEndpoint } from './endpoints.ts';
 import { drop, send } from './transport.ts';
 import type { RegistryOptions } from './endpoints.ts';
 import type { ProgressSink } from './progress.ts';
-import { pullImage } from './pull.ts';
+import { type PullDeps, pullImage } from './pull.ts';
+import { pullAllTags } from './pull-all.ts';
 import { type PushTarget, pushImages } from './push.ts';
 
 export class DistributionService {
@@ -55,15 +56,19 @@ export class DistributionService {
     if (again.statusCode !== 200) throw failed(`${again.statusCode} ${again.statusMessage ?? ''}`.trim());
   }
 
+  /** A reference with neither tag nor digest pulls every tag of the repository (docker pull --all-tags). */
   async pull(ref: Reference, o: { platform?: string; credentials?: Credentials }, sink: ProgressSink): Promise<string> {
     const img = this.#images;
-    return pullImage({
+    const deps: PullDeps = {
       content: img.content, snapshotter: img.snapshotter, registry: this.#registry, maxCompressionRatio: img.layerLimits.maxRatio,
       hold: (keys) => img.hold(keys),
       register: (row, tags, digests) => img.register(row, tags, digests),
       layerSize: (d) => img.layerSize(d),
       discard: (c, b) => img.discard(c, b),
-    }, { ref, ...(o.platform ? { platform: o.platform } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) }, sink);
+    };
+    const opts = { ref, ...(o.platform ? { platform: o.platform } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) };
+    if (ref.tag === undefined && !ref.digest) return pullAllTags(deps, opts, sink);
+    return (await pullImage(deps, opts, sink)).id;
   }
 
   /** name: "host/repo"; tag empty: every tag of that repository. */
@@ -74,25 +79,23 @@ export class DistributionService {
     const t = tag || repo.tag;
     const base: Reference = { domain: repo.domain, path: repo.path };
     const targets: PushTarget[] = [];
+    const prefix = `${repoName(base)}:`;
+    for (const rec of await this.#images.list({ all: true })) {
+      for (const tg of rec.tags) {
+        const r = parseNormalized(tg);
+        if (refString(r).startsWith(prefix)) targets.push({ ref: r, row: this.#images.row(refString(r)) });
+      }
+    }
+    // dockerd: no tag of the repository at all is an error before the stream; a missing tag is one inside it.
+    if (!targets.length) throw notFound(`An image does not exist locally with the tag: ${familiarName(base)}`);
     if (t) {
       validateTag(t);
-      const ref = { ...base, tag: t };
-      let row;
-      try {
-        row = this.#images.row(refString(ref));
-      } catch {
-        throw notFound(`An image does not exist locally with the tag: ${familiarName(base)}`);
+      const one = targets.find((x) => x.ref.tag === t);
+      if (!one) {
+        sink({ status: `The push refers to repository [${repoName(base)}]` });
+        throw notFound(`tag does not exist: ${familiarString({ ...base, tag: t })}`);
       }
-      targets.push({ ref, row });
-    } else {
-      const prefix = `${repoName(base)}:`;
-      for (const rec of await this.#images.list({ all: true })) {
-        for (const tg of rec.tags) {
-          const r = parseNormalized(tg);
-          if (refString(r).startsWith(prefix)) targets.push({ ref: r, row: this.#images.row(refString(r)) });
-        }
-      }
-      if (!targets.length) throw notFound(`An image does not exist locally with the tag: ${familiarName(base)}`);
+      targets.splice(0, targets.length, one);
     }
     await pushImages({
       content: this.#images.content, registry: this.#registry,
