@@ -4,12 +4,15 @@
 // for an unknown tag and a registry that is not there.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { after, before } from 'node:test';
-import { compatSuite } from './target.ts';
+import { compatSuite, TARGET } from './target.ts';
+import { run } from '../helpers/run.ts';
 import { freePort, haveReferenceRegistry, startBerthRegistry, startReferenceRegistry, type RunningRegistry } from '../helpers/registry.ts';
 
 const registries: Record<string, RunningRegistry | null> = { berth: null, reference: null, basic: null, token: null };
@@ -27,6 +30,40 @@ after(async () => {
   for (const r of Object.values(registries)) await r?.stop();
   rmSync(authDir, { recursive: true, force: true });
 });
+
+interface ProxiedRequest { method: string; path: string; contentRange: string; bytes: number; status: number }
+
+/** A proxy in front of a registry that answers 413 to any request body over `limit` bytes, as nginx's client_max_body_size does. */
+async function bodyLimitProxy(upstream: RunningRegistry, limit: number): Promise<{ host: string; log: ProxiedRequest[]; stop(): Promise<void> }> {
+  const log: ProxiedRequest[] = [];
+  const [, port] = upstream.host.split(':');
+  const server = http.createServer((req, res) => {
+    const entry: ProxiedRequest = { method: req.method!, path: req.url!, contentRange: String(req.headers['content-range'] ?? ''), bytes: 0, status: 0 };
+    log.push(entry);
+    const refuse = () => {
+      entry.status = 413;
+      up.destroy();
+      req.resume();
+      if (!res.headersSent) res.writeHead(413, { Connection: 'close', 'Content-Type': 'text/html' }).end('<html><body>413 Request Entity Too Large</body></html>');
+    };
+    const up = http.request({ host: '127.0.0.1', port: Number(port), method: req.method, path: req.url, headers: req.headers }, (ur) => {
+      entry.status = ur.statusCode!;
+      res.writeHead(ur.statusCode!, ur.headers);
+      ur.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    if (Number(req.headers['content-length'] ?? 0) > limit) { refuse(); return; }
+    req.on('data', (c: Buffer) => {
+      entry.bytes += c.length;
+      if (entry.status === 413) return;
+      if (entry.bytes > limit) refuse(); else up.write(c);
+    });
+    req.on('end', () => { if (entry.status !== 413) up.end(); });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const host = `127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { host, log, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+}
 
 compatSuite('pull and push', (s) => {
   for (const kind of ['berth', 'reference'] as const) {
@@ -145,6 +182,43 @@ compatSuite('pull and push', (s) => {
     const unknown = await tgt.fails(['pull', '-a', `${reg.host}/compat/nothere`], 1);
     assert.match(unknown.stderr, new RegExp(`repository ${reg.host}/compat/nothere not found: name unknown`));
     await tgt.ok(['rmi', `${repo}:one`, `${repo}:two`]);
+  });
+
+  s.test('a registry that refuses request bodies over 1 MiB (413): the layer goes in chunks', async (tgt) => {
+    const proxy = await bodyLimitProxy(registries.berth!, 1 << 20);
+    const dir = mkdtempSync(join(tmpdir(), 'berth-compat-chunks-'));
+    try {
+      mkdirSync(join(dir, 'root'));
+      writeFileSync(join(dir, 'root', 'data'), randomBytes(3 << 20));
+      const tar = join(dir, 'layer.tar');
+      assert.equal((await run('tar', ['-C', join(dir, 'root'), '-cf', tar, 'data'])).code, 0);
+      const name = `${proxy.host}/compat/chunked:v1`;
+      await tgt.ok(['import', tar, name]);
+      const id = (await tgt.ok(['image', 'inspect', '-f', '{{.Id}}', name])).stdout.trim();
+      const push = await tgt.docker(['push', name]);
+      const patches = proxy.log.filter((r) => r.method === 'PATCH');
+      if (TARGET === 'dockerd') {
+        // dockerd sends a layer in one PATCH, whatever its size: the limit stops it (it retries, then gives up).
+        assert.notEqual(push.code, 0, push.stdout);
+        assert.ok(patches.some((r) => r.status === 413 && r.contentRange === ''), JSON.stringify(patches));
+        return;
+      }
+      assert.equal(push.code, 0, push.stderr);
+      assert.match(push.stdout, /v1: digest: sha256:[a-f0-9]{64}/);
+      const accepted = patches.filter((r) => r.status === 202);
+      assert.ok(accepted.length >= 3, JSON.stringify(proxy.log));
+      for (const r of accepted) {
+        assert.match(r.contentRange, /^\d+-\d+$/);
+        assert.ok(r.bytes <= 1 << 20, `${r.bytes} bytes in one PATCH`);
+      }
+      await tgt.ok(['rmi', name]);
+      await tgt.ok(['pull', name]);
+      assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{.Id}}', name])).stdout.trim(), id);
+    } finally {
+      await tgt.docker(['rmi', `${proxy.host}/compat/chunked:v1`]);
+      await proxy.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   s.test('pushing an image that is not there', async (tgt) => {

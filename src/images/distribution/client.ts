@@ -161,21 +161,6 @@ export class RegistryClient {
     return false;
   }
 
-  /** Uploads a blob: POST for a session, then one streaming PUT with the digest. */
-  async upload(digest: string, size: number, body: () => Readable): Promise<void> {
-    const start = await this.request('POST', `/v2/${this.repo}/blobs/uploads/`);
-    if (start.statusCode !== 202 || !start.headers.location) throw await this.error(start, `upload to ${this.repo}`);
-    drop(start);
-    const loc = new URL(this.resolve(start.headers.location));
-    loc.searchParams.set('digest', digest);
-    const res = await this.request('PUT', loc.toString(), {
-      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
-      body: body(),
-    });
-    if (res.statusCode !== 201) throw await this.error(res, `upload of ${digest} to ${this.repo}`);
-    drop(res);
-  }
-
   async putManifest(reference: string, mediaType: string, body: Buffer): Promise<string | null> {
     const res = await this.request('PUT', `/v2/${this.repo}/manifests/${reference}`, { headers: { 'Content-Type': mediaType }, body });
     if (res.statusCode !== 201) throw await this.error(res, `manifest ${this.repo}:${reference}`);

@@ -110,10 +110,12 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
   const manifestBytes = top.body;
   sink({ status: `Pulling from ${ref.path}`, id: reference });
 
-  // 2. config
-  const cfgRes = await client.getBlob(manifest.config.digest);
-  const cfgBytes = await readAll(cfgRes.body, MAX_CONFIG, `config of ${what}`);
-  if (sha256(cfgBytes) !== manifest.config.digest) throw invalid(`${what}: config blob from ${ep.host} does not match its digest ${manifest.config.digest}`);
+  // 2. config (one stored here was verified when it was written)
+  const haveConfig = await deps.content.has(manifest.config.digest);
+  const cfgBytes = haveConfig
+    ? await deps.content.readBlob(manifest.config.digest)
+    : await readAll((await client.getBlob(manifest.config.digest)).body, MAX_CONFIG, `config of ${what}`);
+  if (!haveConfig && sha256(cfgBytes) !== manifest.config.digest) throw invalid(`${what}: config blob from ${ep.host} does not match its digest ${manifest.config.digest}`);
   let config: ImageConfigFile;
   try {
     config = JSON.parse(cfgBytes.toString());
@@ -133,8 +135,9 @@ export async function pullImage(deps: PullDeps, o: PullOptions, sink: ProgressSi
   try {
     const records = await fetchAndApply(deps, client, what, layers, diffIds, chains, sink, o.concurrency ?? 3);
     // 5. record
-    await deps.content.writeBlob(cfgBytes, { digest: manifest.config.digest, size: cfgBytes.length });
-    await deps.content.writeBlob(manifestBytes, { digest: manifestDigest, size: manifestBytes.length });
+    // Checked again under the hold: a collector may have taken an unreferenced config since.
+    if (!(await deps.content.has(manifest.config.digest))) await deps.content.writeBlob(cfgBytes, { digest: manifest.config.digest, size: cfgBytes.length });
+    if (!(await deps.content.has(manifestDigest))) await deps.content.writeBlob(manifestBytes, { digest: manifestDigest, size: manifestBytes.length });
     const row: ImageRow = {
       id: manifest.config.digest, manifestDigest, created: config.created ?? new Date(0).toISOString(),
       size: records.reduce((a, r) => a + r.uncompressedSize, 0), config, chainId: chains[chains.length - 1] ?? null,

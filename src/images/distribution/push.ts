@@ -15,6 +15,7 @@ import { RegistryClient } from './client.ts';
 import { type RegistryOptions, pickEndpoint } from './endpoints.ts';
 import { LayerProgress, type ProgressSink, shortDigest } from './progress.ts';
 import { Transform } from 'node:stream';
+import { uploadBlob } from './upload.ts';
 
 export interface PushDeps {
   content: ContentReader;
@@ -89,18 +90,22 @@ async function pushBlob(deps: PushDeps, client: RegistryClient, digest: string, 
       return;
     }
   }
-  let sent = 0;
-  await client.upload(digest, size, () => {
-    const src = deps.content.createReadStream(digest);
-    const counter = new Transform({
-      transform(chunk: Buffer, _e, cb) {
-        sent += chunk.length;
-        p?.update('Pushing', sent, size);
-        cb(null, chunk);
-      },
-    });
-    src.on('error', (e) => counter.destroy(e));
-    return src.pipe(counter);
+  await uploadBlob(client, {
+    digest, size,
+    open: (start, end) => {
+      const src = deps.content.createReadStream(digest, { start, end });
+      let sent = start;
+      const counter = new Transform({
+        transform(chunk: Buffer, _e, cb) {
+          sent += chunk.length;
+          p?.update('Pushing', sent, size);
+          cb(null, chunk);
+        },
+      });
+      src.on('error', (e) => counter.destroy(e));
+      counter.on('close', () => (src as unknown as { destroy(): void }).destroy());
+      return src.pipe(counter);
+    },
   });
   p?.status('Pushed');
 }
