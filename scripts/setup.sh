@@ -9,9 +9,9 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 # clones build contexts given as git URLs.
 pkgs=(runc crun conmon busybox-static containernetworking-plugins iptables golang-github-containers-common xz-utils bzip2 git)
 # For tests and benchmarks: the reference engine and the reference registry
-# (distribution) to compare against, and skopeo.
+# (distribution) to compare against, skopeo, and wrk (bench/distribution.ts).
 # openssl makes the certificates of the TLS tests.
-if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose openssl); fi
+if [ "${1:-}" = "--dev" ]; then pkgs+=(docker.io skopeo docker-registry python3-docker docker-compose openssl wrk); fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,48 @@
+// The floor a pull is compared with: the same layer blobs fetched from the
+// same registry, 3 at a time (dockerd's default max-concurrent-downloads),
+// written to files and nothing else (no hashing, decompression or unpacking).
+
+import { createWriteStream } from 'node:fs';
+import http from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+const ACCEPT = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+].join(', ');
+
+export interface PushedManifest {
+  layers: Array<{ digest: string; size: number }>;
+  bytes: number;
+}
+
+export async function readManifest(base: string, repo: string, tag: string): Promise<PushedManifest> {
+  const r = await fetch(`${base}/v2/${repo}/manifests/${tag}`, { headers: { Accept: ACCEPT } });
+  if (r.status !== 200) throw new Error(`GET manifest ${repo}:${tag}: ${r.status}`);
+  const m = await r.json() as { layers: Array<{ digest: string; size: number }> };
+  return { layers: m.layers, bytes: m.layers.reduce((a, l) => a + l.size, 0) };
+}
+
+function download(url: string, file: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      if (res.statusCode !== 200) { res.resume(); reject(new Error(`GET ${url}: ${res.statusCode}`)); return; }
+      pipeline(res, createWriteStream(file)).then(resolve, reject);
+    }).on('error', reject);
+  });
+}
+
+/** Milliseconds to fetch every layer of the manifest into dir, `concurrency` at a time. */
+export async function fetchLayers(base: string, repo: string, m: PushedManifest, dir: string, concurrency = 3): Promise<number> {
+  const t = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < m.layers.length) {
+      const l = m.layers[next++]!;
+      await download(`${base}/v2/${repo}/blobs/${l.digest}`, join(dir, l.digest.replace(':', '-')));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return performance.now() - t;
+}
