@@ -18,7 +18,7 @@
 
 import * as fs from 'node:fs';
 import { posix } from 'node:path';
-import { BerthError, invalid, wrap } from '../../core/errors.ts';
+import { BerthError, invalid, notFound, wrap } from '../../core/errors.ts';
 import {
   O_PATH, S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod, openat2,
 } from '../../sys/libc.ts';
@@ -55,7 +55,10 @@ export async function extractArchive(root: number, tar: NodeJS.ReadableStream | 
       } catch (err) {
         if (err instanceof BerthError) throw err;
         const e = wrap(err, `extracting "${h.name}"`);
-        if (INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw invalid(e.message);
+        const code = (err as { code?: string }).code ?? '';
+        if (INPUT_ERRORS.has(code)) throw invalid(e.message);
+        // The container removed a directory on the way (it may be running): gone, as a missing destination is.
+        if (code === 'ENOENT') throw notFound(`${e.message}: the container removed it while the archive was extracted`);
         throw e;
       }
     }
