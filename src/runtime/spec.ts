@@ -26,6 +26,7 @@ import { detectCgroups, type CgroupInfo } from './cgroups.ts';
 import { hostDevices } from './devices.ts';
 import { MASKED_PATHS, READONLY_PATHS, defaultMounts, etcMounts, mergeMounts, parseBind, type OciMount } from './mounts.ts';
 import { buildEnv, type ResolvedArgs } from './process.ts';
+import { checkWorkingDir } from './workdir.ts';
 import { DEFAULT_RLIMITS, clampRlimits, hostLimits, type HostLimits } from './rlimits.ts';
 import { mergeRlimits, rlimitsFor, specResources } from './resources.ts';
 import { DEFAULT_SECCOMP_PROFILE, loadSeccompProfile, seccompForContainer } from './seccomp.ts';
@@ -88,6 +89,7 @@ export function buildSpec(input: SpecInput): OciSpec {
   const user = resolveUser(input.rootfs, config.user || image.User || '');
   const cwd = config.workingDir || image.WorkingDir || '/';
   if (!path.posix.isAbsolute(cwd)) throw invalid(`the working directory '${cwd}' is invalid, it needs to be an absolute path`);
+  checkWorkingDir(cwd, input.rootfs);
 
   const caps = resolveCapabilities({ capAdd: hc.capAdd, capDrop: hc.capDrop, privileged, available: input.host?.capabilities });
 

@@ -11,6 +11,7 @@ import { mergeEnv, resolveArgs } from '../../runtime/process.ts';
 import { validateMountSyntax } from '../../volumes/specs.ts';
 import { hostFacts, validateResources } from '../../runtime/resources.ts';
 import { hostLimits } from '../../runtime/rlimits.ts';
+import { checkWorkingDir } from '../../runtime/workdir.ts';
 import { detectCgroups } from '../../runtime/cgroups.ts';
 import { normalizeCapability } from '../../runtime/capabilities.ts';
 import { imageHealthConfig, mergeHealthConfig, validateHealthConfig } from './health-config.ts';
@@ -111,6 +112,7 @@ export function mergeConfig(req: CreateContainerRequest['config'], image: ImageR
   if (workingDir && !workingDir.startsWith('/')) {
     throw invalid(`the working directory '${workingDir}' is invalid, it needs to be an absolute path`);
   }
+  checkWorkingDir(workingDir || ic.WorkingDir || '/');
   const healthcheck = mergeHealthConfig(req.healthcheck, imageHealthConfig(ic));
   validateHealthConfig(healthcheck);
   return {

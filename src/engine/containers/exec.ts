@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AttachOutput, ContainerRecord } from '../../core/container.ts';
 import { checkVerb } from '../../core/container-state.ts';
 import { BerthError, conflict, internal, invalid, notFound } from '../../core/errors.ts';
+import { checkWorkingDir } from '../../runtime/workdir.ts';
 import type { EventSink, EventSource } from '../../core/events.ts';
 import type {
   ExecConfig, ExecRuntime, ExecService, ExecSession, ExecStartOptions, ExecView, RuntimeExecProcess, TerminalSize,
@@ -67,6 +68,10 @@ export class ExecEngine implements ExecService {
     await this.#d.adopted?.(containerRef);
     const rec = this.#d.containers.resolve(containerRef);
     checkActive(rec, containerRef);
+    if (config.workingDir) {
+      // Followed through the running container's own root (its symlinks), never the host's.
+      checkWorkingDir(config.workingDir, rec.state.pid > 0 ? `/proc/${rec.state.pid}/root` : undefined);
+    }
     const id = randomBytes(32).toString('hex');
     let settleStart!: () => void;
     const startSettled = new Promise<void>((r) => { settleStart = r; });
