@@ -75,11 +75,18 @@ export function runtimeErrorText(stderr: string): string {
 }
 
 /** Maps a runtime's error for container `id` to berth's error codes. */
+/** The runtime has no state for the container (runc: "does not exist"; crun: its status file cannot be opened). */
+function isGoneMessage(msg: string): boolean {
+  return /does not exist|container not found|no such file or directory.*state\.json|error opening file `[^`]*\/status`: no such file or directory/i.test(msg);
+}
+
 export function classifyRuncError(err: unknown, context: string): BerthError {
   const msg = err instanceof Error ? err.message : String(err);
   const full = `${context}: ${msg}`;
-  if (/does not exist|container not found|no such file or directory.*state\.json/i.test(msg)) return notFound(full);
-  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)|not stopped/i.test(msg)) return conflict(full);
+  if (isGoneMessage(msg)) return notFound(full);
+  // runc's words, then crun's ("open pidfd: No such process" for a kill of an
+  // exited container, "is not in `created` or `stopped` state" for a delete of a running one).
+  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)|not stopped|open pidfd: no such process|not in `?created`? or `?stopped`? state/i.test(msg)) return conflict(full);
   if (/invalid signal|unknown signal/i.test(msg)) return invalid(full);
   return internal(full, err);
 }
@@ -88,7 +95,7 @@ export async function runcState(opts: RuncOptions, id: string): Promise<RuncStat
   try {
     return JSON.parse(await runc(opts, ['state', id])) as RuncStateJson;
   } catch (err) {
-    if (err instanceof RuncError && /does not exist|not found/i.test(err.message)) return null;
+    if (err instanceof RuncError && (/does not exist|not found/i.test(err.message) || isGoneMessage(err.message))) return null;
     throw classifyRuncError(err, `runc state ${id}`);
   }
 }
