@@ -318,6 +318,8 @@ export interface ContainerService {
   usersOfImage(imageId: string): Promise<ContainerRecord[]>;
   /** `docker container prune`: removes the stopped containers the filters select; emits one `prune` event. */
   prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport>;
+  /** Resolves once live restore has re-adopted, or recorded the exit of, every container it found. */
+  readonly restored: Promise<void>;
 }
 
 /** Which stopped containers `container prune` takes (docker's until, label, label!). */

@@ -13,7 +13,7 @@
 //   r.errors, r.kinds.ps.p99, r.rss (samples of the daemon's VmRSS)
 
 import http from 'node:http';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 export type LoadKind = 'ps' | 'inspect' | 'images' | 'version' | 'info' | 'logs' | 'create' | 'start' | 'stop' | 'rm';
 const READS: LoadKind[] = ['ps', 'inspect', 'images', 'version', 'info', 'logs'];
@@ -69,6 +69,15 @@ export function rssKiB(pid: number): number {
 
 export function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
+}
+
+/** What each descriptor of `pid` points at, for a message naming a leak. */
+export function fdTargets(pid: number): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try { out.push(`${fd}:${readlinkSync(`/proc/${pid}/fd/${fd}`)}`); } catch { /* closed meanwhile */ }
+  }
+  return out;
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -8,8 +8,14 @@ import { readJson, sendJson, sendStatus } from '../http.ts';
 import { decodeEndpointConfig, decodeNetworkCreate, toDockerNetwork } from '../shapes/networks.ts';
 import { JsonFields } from '../shapes/json-fields.ts';
 
-function svc(ctx: Ctx): NetworkService {
+/**
+ * The network service, once live restore is over: until then endpoints of
+ * containers that died while the daemon was down are still listed, and a
+ * connect or rm would race their release.
+ */
+async function svc(ctx: Ctx): Promise<NetworkService> {
   if (!ctx.deps.networks) throw notFound('page not found');
+  await ctx.deps.containers.restored;
   return ctx.deps.networks;
 }
 
@@ -20,30 +26,30 @@ function filters(ctx: Ctx, keys: readonly string[]): NetworkFilters & { until?: 
 }
 
 export async function list(ctx: Ctx): Promise<void> {
-  const nets = svc(ctx).list(filters(ctx, ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling']));
+  const nets = (await svc(ctx)).list(filters(ctx, ['name', 'id', 'driver', 'label', 'type', 'scope', 'dangling']));
   sendJson(ctx.res, 200, nets.map((n) => toDockerNetwork(n, false)));
 }
 
 export async function inspect(ctx: Ctx): Promise<void> {
   const scope = ctx.query.get('scope');
-  const n = svc(ctx).inspect(ctx.params.id!);
+  const n = (await svc(ctx)).inspect(ctx.params.id!);
   if (scope && scope !== 'local') throw notFound(`network ${ctx.params.id} not found`);
   sendJson(ctx.res, 200, toDockerNetwork(n, true));
 }
 
 export async function create(ctx: Ctx): Promise<void> {
   const req = decodeNetworkCreate(await readJson(ctx.req));
-  const { id, warning } = await svc(ctx).create(req);
+  const { id, warning } = await (await svc(ctx)).create(req);
   sendJson(ctx.res, 201, { Id: id, Warning: warning });
 }
 
 export async function remove(ctx: Ctx): Promise<void> {
-  await svc(ctx).remove(ctx.params.id!);
+  await (await svc(ctx)).remove(ctx.params.id!);
   sendStatus(ctx.res, 204);
 }
 
 export async function prune(ctx: Ctx): Promise<void> {
-  const gone = await svc(ctx).prune(filters(ctx, ['until', 'label', 'label!']));
+  const gone = await (await svc(ctx)).prune(filters(ctx, ['until', 'label', 'label!']));
   sendJson(ctx.res, 200, { NetworksDeleted: gone });
 }
 
@@ -56,7 +62,7 @@ export async function connect(ctx: Ctx): Promise<void> {
   const b = body(await readJson(ctx.req));
   const container = b.str('Container');
   if (!container) throw invalid('no container specified: the body needs a Container');
-  await svc(ctx).connect(ctx.params.id!, container, decodeEndpointConfig(b.obj('EndpointConfig')));
+  await (await svc(ctx)).connect(ctx.params.id!, container, decodeEndpointConfig(b.obj('EndpointConfig')));
   sendStatus(ctx.res, 200);
 }
 
@@ -64,7 +70,7 @@ export async function disconnect(ctx: Ctx): Promise<void> {
   const b = body(await readJson(ctx.req));
   const container = b.str('Container');
   if (!container) throw invalid('no container specified: the body needs a Container');
-  await svc(ctx).disconnect(ctx.params.id!, container, b.bool('Force') ?? false);
+  await (await svc(ctx)).disconnect(ctx.params.id!, container, b.bool('Force') ?? false);
   sendStatus(ctx.res, 200);
 }
 

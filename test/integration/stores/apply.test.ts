@@ -124,7 +124,7 @@ for (const mode of ['overlay', 'delete'] as const) {
 
     test('bounds bytes and entries, naming the limit', async (t) => {
       const { root } = setup(t);
-      await rejectsInvalid(apply(root, [{ name: 'big', body: Buffer.alloc(64 * 1024) }], mode, { maxBytes: 16 * 1024 }), /maxBytes/);
+      await rejectsInvalid(apply(root, [{ name: 'big', body: Buffer.alloc(64 * 1024) }], mode, { maxBytes: 16 * 1024 }), /limit of 16384 uncompressed bytes/);
       const many = Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, body: '' }));
       await rejectsInvalid(apply(root, many, mode, { maxFiles: 10 }), /limit of 10 entries \(maxFiles\)/);
     });

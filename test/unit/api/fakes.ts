@@ -60,6 +60,7 @@ export interface FakeSession {
 export class FakeContainers implements ContainerService {
   views = new Map<string, ContainerView>();
   calls: Array<[string, ...unknown[]]> = [];
+  restored: Promise<void> = Promise.resolve();
   lastCreate: CreateContainerRequest | undefined;
   lastList: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters } | undefined;
   waiters: Array<{ id: string; condition: WaitCondition; signal?: AbortSignal; resolve: (r: { statusCode: number; error?: string }) => void }> = [];
