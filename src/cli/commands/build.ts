@@ -10,6 +10,7 @@ import type { CommandDef } from '../command.ts';
 import { exactArgs } from '../command.ts';
 import { list, str } from './common.ts';
 import { StatusError } from '../errors.ts';
+import { readAnswer } from '../prompt.ts';
 import { jsonMessages } from '../../client/index.ts';
 import type { BuildQuery } from '../../client/build.ts';
 import { parseNormalizedNamed } from '../options/reference.ts';
@@ -171,6 +172,11 @@ export const builderPrune: CommandDef = {
     { name: 'force', short: 'f', type: 'bool', usage: 'Do not prompt for confirmation' },
   ],
   async run(ctx, _args, flags) {
+    if (flags.values.force !== true) {
+      const what = flags.values.all === true ? 'all build cache' : 'all dangling build cache';
+      ctx.io.stdout.write(`WARNING! This will remove ${what}. Are you sure you want to continue? [y/N] `);
+      if (!/^y(es)?$/i.test((await readAnswer(ctx.io.stdin)).trim())) return;
+    }
     const r = await ctx.client.build.prune({ all: flags.values.all === true });
     if (r.CachesDeleted?.length) {
       ctx.out('Deleted build cache objects:');

@@ -45,6 +45,7 @@ const save = entry('save', 'Save one or more images to a tar archive (streamed t
 const load = entry('load', 'Load an image from a tar archive or STDIN', async () => (await import('./save-load.ts')).load);
 const containerPrune = entry('container prune', 'Remove all stopped containers', async () => (await import('./container-prune.ts')).containerPrune);
 const systemDf = entry('system df', 'Show berth disk usage', async () => (await import('./system-df.ts')).systemDf);
+const systemPrune = entry('system prune', 'Remove unused data', async () => (await import('./system-prune.ts')).systemPrune);
 const imagePrune = entry('image prune', 'Remove unused images', async () => (await import('./image-prune.ts')).imagePrune);
 const history = entry('history', 'Show the history of an image', async () => (await import('./history.ts')).history);
 const version = entry('version', 'Show the berth version information', async () => (await import('./version.ts')).version);
@@ -148,7 +149,7 @@ export function groups(): CommandGroup[] {
     {
       name: 'system',
       description: 'Manage berth',
-      commands: [systemDf, as(eventsCmd, 'system events'), as(info, 'system info')],
+      commands: [systemDf, as(eventsCmd, 'system events'), as(info, 'system info'), systemPrune],
     },
   ];
 }
