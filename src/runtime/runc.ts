@@ -86,7 +86,7 @@ export function classifyRuncError(err: unknown, context: string): BerthError {
   if (isGoneMessage(msg)) return notFound(full);
   // runc's words, then crun's ("open pidfd: No such process" for a kill of an
   // exited container, "is not in `created` or `stopped` state" for a delete of a running one).
-  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)|not stopped|open pidfd: no such process|not in `?created`? or `?stopped`? state/i.test(msg)) return conflict(full);
+  if (/not running|process already finished|cannot (start|kill|pause|resume)|container is (stopped|paused)|already (started|running)|not stopped|not paused|open pidfd: no such process|not in `?created`? or `?stopped`? state/i.test(msg)) return conflict(full);
   if (/invalid signal|unknown signal/i.test(msg)) return invalid(full);
   return internal(full, err);
 }

@@ -5,7 +5,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { isCode } from '../../src/core/errors.ts';
+import { parseRecord } from '../../src/runtime/log-format.ts';
 import type { AttachSink, ContainerRuntime, OutputStream, RuntimeCreateOptions } from '../../src/core/runtime.ts';
 
 export interface ConformanceHarness {
@@ -114,6 +116,56 @@ export function runtimeConformance(name: string, make: () => ConformanceHarness 
       await rt.delete(id);
     });
 
+    test('signals: the init is spared one it has no handler for, a handler runs, SIGKILL always ends it', async () => {
+      // The kernel's rule for the init of a pid namespace: why `docker stop` of `sleep` waits for its timeout.
+      const { id } = await create(['sleep', '1000']);
+      await rt.start(id);
+      await rt.kill(id, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await rt.exitStatus(id), null, 'SIGTERM ended an init without a handler');
+      assert.equal((await rt.state(id))?.status, 'running');
+      await rt.kill(id, 'SIGKILL');
+      assert.equal((await rt.waitExit(id)).exitCode, 137);
+      await rt.delete(id);
+      const trapped = await create(['sh', '-c', "trap 'exit 7' TERM; echo ready; sleep 1000 & wait"]);
+      const sink = new Sink();
+      await rt.attach(trapped.id, sink);
+      await rt.start(trapped.id);
+      await until(() => sink.text('stdout') === 'ready\n', 'the trap to be set');
+      await rt.kill(trapped.id, 15);
+      assert.equal((await rt.waitExit(trapped.id)).exitCode, 7);
+      await rt.delete(trapped.id, { force: true });
+    });
+
+    test('the log file holds each stream\'s lines as k8s-file records; an attach after the exit ends at once', async () => {
+      const { id } = await create(['sh', '-c', 'echo out; echo err >&2; echo -n part']);
+      await rt.start(id);
+      assert.equal((await rt.waitExit(id)).exitCode, 0);
+      const records = fs.readFileSync(h.options(id, []).logPath).toString('utf8').split('\n').filter(Boolean).map((l) => parseRecord(Buffer.from(l)));
+      const of = (stream: OutputStream) => records.filter((r) => r?.stream === stream).map((r) => `${r!.partial ? 'P' : 'F'} ${r!.text.toString()}`);
+      assert.deepEqual(of('stdout'), ['F out', 'P part']);
+      assert.deepEqual(of('stderr'), ['F err']);
+      const late = new Sink();
+      await rt.attach(id, late);
+      assert.equal(await late.ended, undefined);
+      assert.equal(late.out.length, 0);
+      await rt.delete(id);
+      assert.equal(await rt.exitStatus(id), null, 'the exit status goes with the container');
+    });
+
+    test('with a TTY both streams are one, with the terminal\'s line endings', async () => {
+      const id = h.newId();
+      await rt.create(h.options(id, ['sh', '-c', 'echo out; echo err >&2'], { tty: true }));
+      const sink = new Sink();
+      await rt.attach(id, sink);
+      await rt.start(id);
+      assert.equal((await rt.waitExit(id)).exitCode, 0);
+      await sink.ended;
+      assert.equal(sink.text('stdout'), 'out\r\nerr\r\n');
+      assert.equal(sink.text('stderr'), '');
+      await rt.delete(id);
+    });
+
     test('freeze and thaw', { skip: false }, async () => {
       const { id } = await create(['sleep', '1000']);
       await rt.start(id);
@@ -122,6 +174,11 @@ export function runtimeConformance(name: string, make: () => ConformanceHarness 
       assert.equal((await rt.state(id))?.status, 'paused');
       await rt.freeze!(id, false);
       assert.equal((await rt.state(id))?.status, 'running');
+      // SIGKILL to a frozen container ends it, at once (runc here) or at the thaw; a thaw that finds it gone is a conflict.
+      await rt.freeze!(id, true);
+      await rt.kill(id, 'KILL');
+      await rt.freeze!(id, false).catch((err) => assert.ok(isCode(err, 'conflict'), `thaw after the kill: ${(err as Error).message}`));
+      assert.equal((await rt.waitExit(id)).exitCode, 137);
       await rt.delete(id, { force: true });
     });
 
