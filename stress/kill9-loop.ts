@@ -1,15 +1,25 @@
-// The kill -9 loop: a private berthd runs the mixed workload of
-// kill9-workload.ts, is killed with SIGKILL at a random moment, and is
-// restarted on the same roots; after every restart the daemon is audited
-// (test/helpers/leftovers.ts):
-//   - every running container has its live process under its own conmon;
-//   - no conmon, `runc init` or other process, cgroup, runtime state,
-//     bundle or mount exists for a container that is not running or gone;
-//   - container directories and snapshots match the container list;
-//   - every image (and every tag) inspects;
-//   - a new `run --rm` works.
-// At the end every container is removed and the daemon stopped: nothing
-// may be left (process, mount, cgroup, runtime state, directory).
+// The kill -9 loop: a private berthd (and a `berth registry serve` on
+// loopback for pull and push) runs the mixed workload of kill9-workload.ts,
+// is killed with SIGKILL at a random moment, and is restarted on the same
+// roots; after every restart the daemon is audited:
+//   - processes, cgroups, mounts (test/helpers/leftovers.ts): every running
+//     container has its live process under its own conmon; no conmon,
+//     `runc init` or other process, cgroup, runtime state, bundle or mount
+//     exists for a container that is not running or gone; container
+//     directories and snapshots match the container list;
+//   - storage (kill9-audit.ts): blobs match their digests, the metadata
+//     database checks, every image has its blobs and layer snapshots, no
+//     layer or blob is orphaned;
+//   - acknowledged effects: every call that answered success still has its
+//     effect (containers' states and exit codes, tags, volumes, networks and
+//     connections, exec writes, pushes in the registry);
+//   - networks have their bridges and rules, volumes their directories;
+//   - every image (and every tag) inspects, an exec into a running container
+//     and a new `run --rm` work.
+// Problems are counted as corruptions (storage), lost effects, or leaks.
+// At the end every container, image, volume and network the workload made
+// is removed and the daemon stopped: nothing may be left (process, mount,
+// cgroup, runtime state, directory, bridge, iptables rule).
 //
 // The daemon gets its own --cgroup-parent, so any cgroup under it that is
 // not a running container's is a leak, whatever its name.
@@ -18,8 +28,12 @@ import { randomBytes } from 'node:crypto';
 import { rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBerthd, type PrivateDaemon } from '../test/helpers/daemon.ts';
+import { daemonNetworkLeftovers, daemonNetworks } from '../test/helpers/daemon.ts';
 import { audit, auditEmpty, cgroupChildren, cgroupMountPoints, type ContainerSummary } from '../test/helpers/leftovers.ts';
 import { sleep } from '../test/helpers/procs.ts';
+import { startBerthRegistry, type RunningRegistry } from '../test/helpers/registry.ts';
+import { ExitMemory, ackAudit, rebase, resourceAudit, storageAudit, type StorageFigures } from './kill9-audit.ts';
+import { streamResult } from './kill9-ops.ts';
 import { Workload, call, seeded } from './kill9-workload.ts';
 
 export interface Kill9Options {
@@ -29,6 +43,8 @@ export interface Kill9Options {
   minRunMs: number;
   maxRunMs: number;
   workers: number;
+  /** Run pull and push against a local registry (default true). */
+  registry?: boolean;
   log?: (line: string) => void;
 }
 
@@ -39,8 +55,16 @@ export interface Kill9Report {
   ops: number;
   opsCut: number;
   byOp: Record<string, number>;
-  /** Problems found by the audits, each prefixed with the kill it followed. */
+  /** Acknowledged calls whose effect the audits checked, by kind. */
+  acks: Record<string, number>;
+  /** Problems found by the audits, each prefixed with the kill it followed: storage damaged... */
+  corruptions: string[];
+  /** ...an acknowledged effect missing... */
+  lost: string[];
+  /** ...or anything else (a leaked process, mount, cgroup, bridge; something that no longer works). */
   leaks: string[];
+  /** Content store at the last audit. */
+  storage: StorageFigures;
   /** Spawn to first answered /_ping, per restart (ms): Node's own start included. */
   restartMs: number[];
   /** From storage ready to API listening, per restart (ms): restore, reconcile and sweeps. */
@@ -113,18 +137,77 @@ async function runRm(d: PrivateDaemon): Promise<string[]> {
   return [];
 }
 
+/** An exec into one running container works after the restart (the monitor was re-adopted). */
+async function execWorks(d: PrivateDaemon, list: ContainerSummary[]): Promise<string[]> {
+  const c = list.find((x) => x.status === 'running');
+  if (!c) return [];
+  const e = await call(d.socket, 'POST', `/containers/${c.id}/exec`, { Cmd: ['true'], AttachStdout: true });
+  if (e.status === 404 || e.status === 409) return []; // exited meanwhile
+  if (e.status !== 201) return [`exec into ${c.id.slice(0, 12)}: create answered ${e.status} ${e.body.slice(0, 200)}`];
+  const id = JSON.parse(e.body).Id as string;
+  await call(d.socket, 'POST', `/exec/${id}/start`, { Detach: false, Tty: false });
+  const i = await call(d.socket, 'GET', `/exec/${id}/json`);
+  const code = i.status === 200 ? JSON.parse(i.body).ExitCode : null;
+  return code === 0 ? [] : [`exec into ${c.id.slice(0, 12)}: exit ${code} (${i.status})`];
+}
+
+/** busybox in the registry as k9/base:latest, for the workload's pulls. */
+async function seedRegistry(d: PrivateDaemon, reg: RunningRegistry): Promise<void> {
+  const t = await call(d.socket, 'POST', `/images/busybox/tag?repo=${encodeURIComponent(`${reg.host}/k9/base`)}&tag=latest`);
+  if (t.status !== 201) throw new Error(`tag for the registry: ${t.status} ${t.body}`);
+  const p = await call(d.socket, 'POST', `/images/${encodeURIComponent(`${reg.host}/k9/base`)}/push?tag=latest`);
+  const err = streamResult(p.body).error;
+  if (p.status !== 200 || err) throw new Error(`push to the registry: ${p.status} ${err ?? p.body.slice(0, 300)}`);
+}
+
+/** Everything the workload made: containers, images, volumes, networks. */
+async function removeAll(d: PrivateDaemon): Promise<string[]> {
+  const problems: string[] = [];
+  const del = async (what: string, path: string, ok: number[]) => {
+    const r = await call(d.socket, 'DELETE', path);
+    if (!ok.includes(r.status)) problems.push(`${what}: ${r.status} ${r.body.slice(0, 200)}`);
+  };
+  for (const c of await summaries(d)) await del(`rm -f ${c.id.slice(0, 12)}`, `/containers/${c.id}?force=1&v=1`, [204, 404]);
+  const images = JSON.parse((await call(d.socket, 'GET', '/images/json?all=1')).body) as Array<{ Id: string; RepoTags: string[] | null }>;
+  for (const img of images) {
+    for (const tag of img.RepoTags ?? []) if (!tag.startsWith('busybox:')) await del(`rmi ${tag}`, `/images/${encodeURIComponent(tag)}`, [200, 404, 409]);
+  }
+  // Untagged images left (build steps, images whose tags moved): by ID, children first, a few rounds.
+  for (let round = 0; round < 5; round++) {
+    const left = (JSON.parse((await call(d.socket, 'GET', '/images/json?all=1')).body) as Array<{ Id: string; RepoTags: string[] | null }>)
+      .filter((i) => !(i.RepoTags ?? []).some((t) => t.startsWith('busybox:')));
+    if (left.length === 0) break;
+    for (const i of left) await call(d.socket, 'DELETE', `/images/${i.Id}`);
+    if (round === 4) problems.push(`images that would not go: ${left.map((i) => i.Id.slice(7, 19)).join(', ')}`);
+  }
+  await call(d.socket, 'POST', '/build/prune?all=1');
+  for (const v of JSON.parse((await call(d.socket, 'GET', '/volumes')).body).Volumes ?? []) await del(`volume rm ${v.Name}`, `/volumes/${v.Name}`, [204, 404]);
+  for (const n of JSON.parse((await call(d.socket, 'GET', '/networks')).body) as Array<{ Name: string }>) {
+    if (!['bridge', 'host', 'none'].includes(n.Name)) await del(`network rm ${n.Name}`, `/networks/${n.Name}`, [204, 404]);
+  }
+  return problems;
+}
+
 export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
   const t0 = Date.now();
   const log = o.log ?? (() => {});
   const rand = seeded(o.seed);
   const parent = `/berth-k9-${randomBytes(4).toString('hex')}`;
-  const d = await startBerthd({ args: ['--cgroup-parent', parent] });
-  const work = new Workload(() => d.socket, rand);
   const report: Kill9Report = {
-    kills: 0, seed: o.seed, containers: 0, ops: 0, opsCut: 0, byOp: {}, leaks: [], restartMs: [], bootMs: [],
-    runningAtAudit: [], listedAtAudit: [], final: [], daemonWarnings: [], durationMs: 0,
+    kills: 0, seed: o.seed, containers: 0, ops: 0, opsCut: 0, byOp: {}, acks: {}, corruptions: [], lost: [], leaks: [], restartMs: [], bootMs: [],
+    runningAtAudit: [], listedAtAudit: [], final: [], daemonWarnings: [], durationMs: 0, storage: { blobs: 0, blobBytes: 0, images: 0, layers: 0 },
   };
+  let reg: RunningRegistry | null = null;
+  let d: PrivateDaemon | null = null;
+  let work: Workload | null = null;
   try {
+    reg = o.registry === false ? null : await startBerthRegistry();
+    d = await startBerthd({ args: ['--cgroup-parent', parent] });
+    const daemon = d;
+    const bridge = daemonNetworks.get(d)!.bridge;
+    if (reg) await seedRegistry(d, reg);
+    work = new Workload(() => daemon.socket, rand, { registry: reg?.host });
+    const exits = new ExitMemory();
     for (let k = 1; k <= o.kills; k++) {
       let stop!: () => void;
       const stopped = new Promise<void>((r) => { stop = r; });
@@ -139,24 +222,35 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
       report.restartMs.push(Date.now() - t);
       report.bootMs.push(lastBootMs(d.logs()));
       const { problems, list } = await settledAudit(d, work.stats.ids, parent);
-      problems.push(...await imagesInspect(d), ...await runRm(d));
+      problems.push(...await resourceAudit(d, bridge), ...await exits.check(d, list.map((c) => c.id)));
+      const corrupt = storageAudit(d, report.storage);
+      const lost = await ackAudit(d, work.model, reg?.host);
+      problems.push(...await imagesInspect(d), ...await execWorks(d, list), ...await runRm(d));
+      await rebase(d, work.model);
       report.runningAtAudit.push(list.filter((c) => c.status === 'running').length);
       report.listedAtAudit.push(list.length);
       report.leaks.push(...problems.map((p) => `after kill ${k}: ${p}`));
-      log(`kill ${k}/${o.kills}: restart ${report.restartMs.at(-1)} ms (boot ${report.bootMs.at(-1)} ms), ${list.length} containers (${report.runningAtAudit.at(-1)} running), ${work.stats.ops} ops, ${problems.length} problems${problems.length ? `: ${problems.join('; ')}` : ''}`);
+      report.corruptions.push(...corrupt.map((p) => `after kill ${k}: ${p}`));
+      report.lost.push(...lost.map((p) => `after kill ${k}: ${p}`));
+      const all = [...corrupt, ...lost, ...problems];
+      log(`kill ${k}/${o.kills}: restart ${report.restartMs.at(-1)} ms (boot ${report.bootMs.at(-1)} ms), ${list.length} containers (${report.runningAtAudit.at(-1)} running), ` +
+        `${report.storage.images} images, ${report.storage.blobs} blobs, ${work.stats.ops} ops, ${all.length} problems${all.length ? `: ${all.join('; ')}` : ''}`);
     }
     // The end: remove everything, stop, and nothing may be left.
-    for (const c of await summaries(d)) await call(d.socket, 'DELETE', `/containers/${c.id}?force=1`);
-    for (const tag of ['k9:t0', 'k9:t1', 'k9:t2', 'k9:t3', 'k9:t4', 'k9imp:i0', 'k9imp:i1', 'k9imp:i2', 'k9imp:i3']) {
-      await call(d.socket, 'DELETE', `/images/${encodeURIComponent(tag)}`);
-    }
+    report.final.push(...await removeAll(d));
+    report.final.push(...storageAudit(d), ...await resourceAudit(d, bridge));
     await d.stop();
     report.final.push(...auditEmpty(d, work.stats.ids, parent));
     for (const child of cgroupChildren(parent)) report.final.push(`cgroup ${parent}/${child} left`);
+    const net = daemonNetworkLeftovers(bridge);
+    for (const l of net.links) if (l !== bridge) report.final.push(`link ${l} left after stop`);
   } finally {
-    Object.assign(report, { containers: work.stats.ids.size, ops: work.stats.ops, opsCut: work.stats.failed, byOp: work.stats.byOp });
-    report.daemonWarnings = d.logs().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).map((l) => l.slice(0, 400));
-    await d.cleanup().catch((e: unknown) => report.final.push(`cleanup: ${String(e).slice(0, 300)}`));
+    if (work) Object.assign(report, { containers: work.stats.ids.size, ops: work.stats.ops, opsCut: work.stats.failed, byOp: work.stats.byOp, acks: work.model.acks });
+    if (d) {
+      report.daemonWarnings = d.logs().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).map((l) => l.slice(0, 400));
+      await d.cleanup().catch((e: unknown) => report.final.push(`cleanup: ${String(e).slice(0, 300)}`));
+    }
+    await reg?.stop().catch((e: unknown) => report.final.push(`registry stop: ${String(e).slice(0, 300)}`));
     for (const mp of cgroupMountPoints()) {
       try { rmdirSync(join(mp, parent)); } catch { /* absent or (reported above) not empty */ }
     }

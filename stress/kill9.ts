@@ -1,10 +1,10 @@
 // berthd killed with SIGKILL at random moments under a mixed workload, and
 // audited after every restart (see kill9-loop.ts for what is checked).
 //
-//   bin/node24 stress/kill9.ts [--kills 20] [--seed N] [--min-ms 500] [--max-ms 4000] [--workers 3]
+//   bin/node24 stress/kill9.ts [--kills 20] [--seed N] [--min-ms 500] [--max-ms 4000] [--workers 3] [--no-registry]
 //
 // Needs root (mounts, cgroups, runc). Prints one line per kill and a JSON
-// report at the end; exits 1 when anything leaked. A short run of the same
+// report at the end; exits 1 when anything was corrupted, lost or leaked. A short run of the same
 // loop is in test/integration/daemon/kill9.test.ts.
 
 import { parseArgs } from 'node:util';
@@ -17,14 +17,18 @@ const { values } = parseArgs({
     'min-ms': { type: 'string', default: '500' },
     'max-ms': { type: 'string', default: '4000' },
     workers: { type: 'string', default: '3' },
+    'no-registry': { type: 'boolean', default: false },
   },
 });
 
 const report = await kill9Loop({
   kills: Number(values.kills), seed: Number(values.seed), minRunMs: Number(values['min-ms']),
-  maxRunMs: Number(values['max-ms']), workers: Number(values.workers), log: (l) => console.log(l),
+  maxRunMs: Number(values['max-ms']), workers: Number(values.workers), registry: !values['no-registry'], log: (l) => console.log(l),
 });
 const sorted = [...report.restartMs].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
 console.log(JSON.stringify({ ...report, restartMedianMs: median, restartMaxMs: sorted.at(-1) ?? 0 }, null, 2));
-process.exitCode = report.leaks.length === 0 && report.final.length === 0 ? 0 : 1;
+const found = report.corruptions.length + report.lost.length + report.leaks.length + report.final.length;
+console.log(`${report.kills} kills, ${report.ops} operations (${report.opsCut} cut), ${Object.values(report.acks).reduce((a, b) => a + b, 0)} acknowledged: ` +
+  `${report.corruptions.length} corruptions, ${report.lost.length} lost, ${report.leaks.length} leaks, ${report.final.length} left at the end`);
+process.exitCode = found === 0 ? 0 : 1;

@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { skipUnlessRoot } from '../../helpers/daemon.ts';
 import { kill9Loop } from '../../../stress/kill9-loop.ts';
 
-test('kill -9 at random moments leaks nothing', { skip: skipUnlessRoot(), timeout: 120_000 }, async (t) => {
+test('kill -9 at random moments leaks nothing', { skip: skipUnlessRoot(), timeout: 240_000 }, async (t) => {
   const seed = Number(process.env.KILL9_SEED ?? 1107);
   const report = await kill9Loop({ kills: 3, seed, minRunMs: 400, maxRunMs: 2_000, workers: 3, log: (l) => t.diagnostic(l) });
-  t.diagnostic(`seed ${seed}: ${report.kills} kills, ${report.containers} containers, ${report.ops} ops (${report.opsCut} cut), restarts ${report.restartMs.join('/')} ms (boot ${report.bootMs.join('/')} ms)`);
+  t.diagnostic(`seed ${seed}: ${report.kills} kills, ${report.containers} containers, ${report.ops} ops (${report.opsCut} cut), acks ${JSON.stringify(report.acks)}, restarts ${report.restartMs.join('/')} ms (boot ${report.bootMs.join('/')} ms)`);
   assert.equal(report.kills, 3);
   assert.ok(report.containers >= 3, `the workload created ${report.containers} containers`);
+  assert.deepEqual(report.corruptions, []);
+  assert.deepEqual(report.lost, []);
   assert.deepEqual(report.leaks, []);
   assert.deepEqual(report.final, []);
 });
