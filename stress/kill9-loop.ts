@@ -43,6 +43,8 @@ export interface Kill9Options {
   minRunMs: number;
   maxRunMs: number;
   workers: number;
+  /** Stops the loop after the current round; the end's clean-up still runs. */
+  signal?: AbortSignal;
   /** Run pull and push against a local registry (default true). */
   registry?: boolean;
   log?: (line: string) => void;
@@ -137,9 +139,9 @@ async function runRm(d: PrivateDaemon): Promise<string[]> {
   return [];
 }
 
-/** An exec into one running container works after the restart (the monitor was re-adopted). */
-async function execWorks(d: PrivateDaemon, list: ContainerSummary[]): Promise<string[]> {
-  const c = list.find((x) => x.status === 'running');
+/** An exec into one long-running container works after the restart (the monitor was re-adopted). */
+async function execWorks(d: PrivateDaemon, list: ContainerSummary[], long: (id: string) => boolean): Promise<string[]> {
+  const c = list.find((x) => x.status === 'running' && long(x.id));
   if (!c) return [];
   const e = await call(d.socket, 'POST', `/containers/${c.id}/exec`, { Cmd: ['true'], AttachStdout: true });
   if (e.status === 404 || e.status === 409) return []; // exited meanwhile
@@ -148,7 +150,9 @@ async function execWorks(d: PrivateDaemon, list: ContainerSummary[]): Promise<st
   await call(d.socket, 'POST', `/exec/${id}/start`, { Detach: false, Tty: false });
   const i = await call(d.socket, 'GET', `/exec/${id}/json`);
   const code = i.status === 200 ? JSON.parse(i.body).ExitCode : null;
-  return code === 0 ? [] : [`exec into ${c.id.slice(0, 12)}: exit ${code} (${i.status})`];
+  if (code === 0) return [];
+  const state = JSON.parse((await call(d.socket, 'GET', `/containers/${c.id}/json`)).body).State;
+  return [`exec into ${c.id.slice(0, 12)} (${state.Status}, pid ${state.Pid}): exit ${code} (${i.status})`];
 }
 
 /** busybox in the registry as k9/base:latest, for the workload's pulls. */
@@ -208,7 +212,7 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
     if (reg) await seedRegistry(d, reg);
     work = new Workload(() => daemon.socket, rand, { registry: reg?.host });
     const exits = new ExitMemory();
-    for (let k = 1; k <= o.kills; k++) {
+    for (let k = 1; k <= o.kills && !o.signal?.aborted; k++) {
       let stop!: () => void;
       const stopped = new Promise<void>((r) => { stop = r; });
       const running = work.run(o.workers, stopped);
@@ -225,7 +229,7 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
       problems.push(...await resourceAudit(d, bridge), ...await exits.check(d, list.map((c) => c.id)));
       const corrupt = storageAudit(d, report.storage);
       const lost = await ackAudit(d, work.model, reg?.host);
-      problems.push(...await imagesInspect(d), ...await execWorks(d, list), ...await runRm(d));
+      problems.push(...await imagesInspect(d), ...await execWorks(d, list, (id) => work!.model.containers.get(id)?.long === true), ...await runRm(d));
       await rebase(d, work.model);
       report.runningAtAudit.push(list.filter((c) => c.status === 'running').length);
       report.listedAtAudit.push(list.length);

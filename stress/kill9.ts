@@ -21,7 +21,18 @@ const { values } = parseArgs({
   },
 });
 
+// Ctrl-C or SIGTERM: finish the current audit, then remove everything as a normal end does.
+const abort = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (abort.signal.aborted) process.exit(130); // a second signal: give up on the clean-up
+    console.log(`${sig}: stopping after this round, then cleaning up (again to quit at once)`);
+    abort.abort();
+  });
+}
+
 const report = await kill9Loop({
+  signal: abort.signal,
   kills: Number(values.kills), seed: Number(values.seed), minRunMs: Number(values['min-ms']),
   maxRunMs: Number(values['max-ms']), workers: Number(values.workers), registry: !values['no-registry'], log: (l) => console.log(l),
 });

@@ -6,7 +6,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type DaemonOptions, PrivateDaemon } from './private-daemon.ts';
+import { type DaemonOptions, type DaemonPaths, PrivateDaemon } from './private-daemon.ts';
 import { type DaemonNetwork, pickDaemonNetwork, removeDaemonNetworking } from './network.ts';
 
 export { PrivateDaemon, daemonProcesses, type DaemonKind, type DaemonOptions } from './private-daemon.ts';
@@ -27,6 +27,8 @@ export interface BerthdOptions extends DaemonOptions {
   binary?: string;
   /** Bridge name and subnets (default: a fresh unique set, see network.ts). */
   network?: DaemonNetwork;
+  /** Runs before every start, once the dirs are named (e.g. to mount a small filesystem on the data root). */
+  prepare?: (paths: DaemonPaths) => void;
 }
 
 /** The default bridge and subnets a private berthd was given. */
@@ -41,6 +43,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaem
       // Always a private config file: never the host's /etc/berth/daemon.json.
       const configFile = `${p.dir}/berthd.json`;
       writeFileSync(configFile, `${JSON.stringify(opts.config ?? {}, null, 2)}\n`);
+      opts.prepare?.(p);
       return [
         '-H', `unix://${p.socket}`,
         '--data-root', p.dataRoot,
