@@ -25,7 +25,7 @@
 // not a running container's is a leak, whatever its name.
 
 import { randomBytes } from 'node:crypto';
-import { rmdirSync } from 'node:fs';
+import { copyFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBerthd, type PrivateDaemon } from '../test/helpers/daemon.ts';
 import { daemonNetworkLeftovers, daemonNetworks } from '../test/helpers/daemon.ts';
@@ -45,6 +45,8 @@ export interface Kill9Options {
   workers: number;
   /** Stops the loop after the current round; the end's clean-up still runs. */
   signal?: AbortSignal;
+  /** Where to copy the daemon's log when anything was found (default: not kept). */
+  keepLog?: string;
   /** Run pull and push against a local registry (default true). */
   registry?: boolean;
   log?: (line: string) => void;
@@ -248,8 +250,13 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
     for (const child of cgroupChildren(parent)) report.final.push(`cgroup ${parent}/${child} left`);
     const net = daemonNetworkLeftovers(bridge);
     for (const l of net.links) if (l !== bridge) report.final.push(`link ${l} left after stop`);
+  } catch (e) {
+    // Reported, and the clean-up below still runs.
+    report.final.push(`the loop stopped after ${report.kills} kills: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
   } finally {
     if (work) Object.assign(report, { containers: work.stats.ids.size, ops: work.stats.ops, opsCut: work.stats.failed, byOp: work.stats.byOp, acks: work.model.acks });
+    const found = report.corruptions.length + report.lost.length + report.leaks.length + report.final.length;
+    if (d && o.keepLog && found) copyFileSync(d.logFile, o.keepLog);
     if (d) {
       report.daemonWarnings = d.logs().split('\n').filter((l) => /"level":"(warn|error)"/.test(l)).map((l) => l.slice(0, 400));
       await d.cleanup().catch((e: unknown) => report.final.push(`cleanup: ${String(e).slice(0, 300)}`));

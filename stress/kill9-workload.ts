@@ -24,7 +24,8 @@ export function call(socketPath: string, method: string, path: string, body?: un
     const headers: http.OutgoingHttpHeaders = raw === undefined ? {} : {
       'content-type': Buffer.isBuffer(body) ? 'application/x-tar' : 'application/json', 'content-length': raw.length,
     };
-    const req = http.request({ socketPath, method, path, headers, timeout: timeoutMs }, (res) => {
+    // agent: false: a pooled keep-alive connection the daemon closed (or died with) answers a reuse with EPIPE.
+    const req = http.request({ socketPath, method, path, headers, timeout: timeoutMs, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));

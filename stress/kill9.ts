@@ -1,7 +1,7 @@
 // berthd killed with SIGKILL at random moments under a mixed workload, and
 // audited after every restart (see kill9-loop.ts for what is checked).
 //
-//   bin/node24 stress/kill9.ts [--kills 20] [--seed N] [--min-ms 500] [--max-ms 4000] [--workers 3] [--no-registry]
+//   bin/node24 stress/kill9.ts [--kills 20] [--seed N] [--min-ms 500] [--max-ms 4000] [--workers 3] [--no-registry] [--keep-log FILE]
 //
 // Needs root (mounts, cgroups, runc). Prints one line per kill and a JSON
 // report at the end; exits 1 when anything was corrupted, lost or leaked. A short run of the same
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     'max-ms': { type: 'string', default: '4000' },
     workers: { type: 'string', default: '3' },
     'no-registry': { type: 'boolean', default: false },
+    'keep-log': { type: 'string' },
   },
 });
 
@@ -34,7 +35,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 const report = await kill9Loop({
   signal: abort.signal,
   kills: Number(values.kills), seed: Number(values.seed), minRunMs: Number(values['min-ms']),
-  maxRunMs: Number(values['max-ms']), workers: Number(values.workers), registry: !values['no-registry'], log: (l) => console.log(l),
+  maxRunMs: Number(values['max-ms']), workers: Number(values.workers), registry: !values['no-registry'], keepLog: values['keep-log'], log: (l) => console.log(l),
 });
 const sorted = [...report.restartMs].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)] ?? 0;

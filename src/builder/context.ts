@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { invalid, notFound } from '../core/errors.ts';
+import { invalid, isCode, notFound, wrap } from '../core/errors.ts';
 import { DEFAULT_LAYER_LIMITS, applyTar, type LayerLimits } from '../stores/snapshots/apply.ts';
 import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
@@ -41,6 +41,8 @@ export class BuildContext {
       return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
+      // A full disk or an I/O error is the daemon's, not the context's.
+      if (isCode(err, 'internal')) throw wrap(err, 'extracting the build context');
       throw invalid(`invalid build context: ${(err as Error).message}`);
     }
   }

@@ -34,6 +34,21 @@ export const unavailable = (msg: string) => new BerthError('unavailable', msg);
 export const notImplemented = (msg: string) => new BerthError('not_implemented', msg);
 export const internal = (msg: string, cause?: unknown) => new BerthError('internal', msg, { cause });
 
+/**
+ * A failed system call in Go's words, as dockerd's errors read: "write
+ * /path: no space left on device" (Node's own: "ENOSPC: no space left on
+ * device, write", without the path when the call went through a handle).
+ * Returns other errors unchanged.
+ */
+export function syscallError(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException | null;
+  if (!e || typeof e.code !== 'string' || !e.syscall || !(e instanceof Error)) return err;
+  const what = /^[A-Z0-9_]+: ([^,]+)/.exec(e.message)?.[1] ?? e.code;
+  e.path ??= path;
+  e.message = `${e.syscall} ${e.path}: ${what}`;
+  return e;
+}
+
 export function isCode(err: unknown, code: ErrorCode): boolean {
   return err instanceof BerthError && err.code === code;
 }

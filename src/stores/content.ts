@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { invalid, notFound } from '../core/errors.ts';
+import { invalid, notFound, syscallError } from '../core/errors.ts';
 
 export interface BlobInfo {
   digest: string;   // "sha256:<hex>"
@@ -248,12 +248,19 @@ class FileIngest implements Ingest {
     if (this.#maxSize !== undefined && this.#offset + chunk.length > this.#maxSize) {
       throw invalid(`blob is larger than the expected ${this.#maxSize} bytes`);
     }
-    this.#hash.update(chunk);
     let written = 0;
-    while (written < chunk.length) {
-      const r = await this.#fh.write(chunk, written, chunk.length - written);
-      written += r.bytesWritten;
+    try {
+      while (written < chunk.length) {
+        const r = await this.#fh.write(chunk, written, chunk.length - written);
+        written += r.bytesWritten;
+      }
+    } catch (err) {
+      // A full disk may take part of the chunk: cut the file back to what the hash holds, so a
+      // keyed ingest resumes (or a later write goes on) from a consistent offset.
+      await this.#fh.truncate(this.#offset).catch(() => {});
+      throw syscallError(err, this.#tmp);
     }
+    this.#hash.update(chunk);
     this.#offset += chunk.length;
   }
 

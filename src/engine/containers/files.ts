@@ -1,14 +1,20 @@
 // The per-container files bind-mounted into /etc: hostname, hosts and
 // resolv.conf. Written with temp+rename so a crash never leaves half a file.
 
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, writeFile, rename, rm } from 'node:fs/promises';
+import { syscallError } from '../../core/errors.ts';
 import type { ContainerRecord } from '../../core/container.ts';
 import type { NetworkSetup } from '../../core/network.ts';
 
 async function writeAtomic(path: string, data: string): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data, { mode: 0o644 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, data, { mode: 0o644 });
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw syscallError(err, tmp);
+  }
 }
 
 async function readOr(path: string, fallback: string): Promise<string> {

@@ -22,7 +22,7 @@
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { ApplyResult } from '../../core/snapshot.ts';
-import { invalid, wrap, BerthError } from '../../core/errors.ts';
+import { invalid, syscallError, wrap, BerthError } from '../../core/errors.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { allowedXattrs } from './xattrs.ts';
@@ -93,7 +93,7 @@ export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer
       await applier.entry(h, reader);
     } catch (err) {
       if (err instanceof BerthError) throw err;
-      const e = wrap(err, `applying tar entry "${h.name}"`);
+      const e = wrap(syscallError(err, `${opts.root}/${cleanEntryPath(h.name)}`), `applying tar entry "${h.name}"`);
       if (INPUT_ERRORS.has((err as { code?: string }).code ?? '')) throw invalid(e.message);
       throw e;
     }

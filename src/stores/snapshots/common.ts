@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Snapshotter } from '../../core/snapshot.ts';
-import { invalid } from '../../core/errors.ts';
+import { invalid, syscallError } from '../../core/errors.ts';
 import { umount2, MNT_DETACH } from '../../sys/libc.ts';
 import type { LayerLimits } from './apply.ts';
 
@@ -83,5 +83,14 @@ export function unmountPath(target: string): void {
     if (code === 'EINVAL' || code === 'ENOENT') return;
     if (code !== 'EBUSY') throw err;
     umount2(target, MNT_DETACH);
+  }
+}
+
+/** writeFileSync whose failure names the file (a full disk: "write <path>: no space left on device"). */
+export function writeText(path: string, text: string): void {
+  try {
+    fs.writeFileSync(path, text);
+  } catch (err) {
+    throw syscallError(err, path);
   }
 }

@@ -15,7 +15,7 @@ import { notFound } from '../../core/errors.ts';
 import { MS_BIND, mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
 import { LayeredSnapshotter } from './base.ts';
-import { exists, readText, tmpName, type SnapshotterOptions } from './common.ts';
+import { exists, writeText, readText, tmpName, type SnapshotterOptions } from './common.ts';
 import { treeDiff } from './diff.ts';
 import { copyTree, diskUsage } from './tree.ts';
 
@@ -35,8 +35,8 @@ export class CopySnapshotter extends LayeredSnapshotter {
       fs.mkdirSync(`${tmp}/fs`, { recursive: true, mode: 0o755 });
       if (parentFs) await copyTree(parentFs, `${tmp}/fs`);
       const result = await applyTar(tar, { root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits });
-      fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
-      fs.writeFileSync(`${tmp}/size`, String(result.size));
+      writeText(`${tmp}/parent`, parentChainId ?? '');
+      writeText(`${tmp}/size`, String(result.size));
       return result;
     });
   }
@@ -57,7 +57,7 @@ export class CopySnapshotter extends LayeredSnapshotter {
     }, async (tmp, parentFs) => {
       fs.mkdirSync(`${tmp}/fs`, { recursive: true, mode: 0o755 });
       if (parentFs) await copyTree(parentFs, `${tmp}/fs`);
-      fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
+      writeText(`${tmp}/parent`, parentChainId ?? '');
     });
   }
 
@@ -85,8 +85,8 @@ export class CopySnapshotter extends LayeredSnapshotter {
       try {
         fs.mkdirSync(tmp);
         fs.renameSync(`${dir}/fs`, `${tmp}/fs`);
-        fs.writeFileSync(`${tmp}/parent`, parent);
-        fs.writeFileSync(`${tmp}/size`, String(result.size));
+        writeText(`${tmp}/parent`, parent);
+        writeText(`${tmp}/size`, String(result.size));
         fs.renameSync(tmp, layer);
       } catch (err) {
         fs.rmSync(tmp, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import { invalid, notFound } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
 import { LayeredSnapshotter } from './base.ts';
-import { chainDir, exists, listDir, readText, tmpName, type SnapshotterOptions } from './common.ts';
+import { writeText, chainDir, exists, listDir, readText, tmpName, type SnapshotterOptions } from './common.ts';
 import { overlayDiff } from './diff.ts';
 import { diskUsage } from './tree.ts';
 
@@ -50,10 +50,10 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true });
       const result = await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits });
       link = this.#makeLink(chainDir(chainId));
-      fs.writeFileSync(`${tmp}/link`, link);
-      fs.writeFileSync(`${tmp}/lower`, lower);
-      fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
-      fs.writeFileSync(`${tmp}/size`, String(result.size));
+      writeText(`${tmp}/link`, link);
+      writeText(`${tmp}/lower`, lower);
+      writeText(`${tmp}/parent`, parentChainId ?? '');
+      writeText(`${tmp}/size`, String(result.size));
       return result;
     }, () => {
       if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
@@ -107,8 +107,8 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     }, async (tmp, lower) => {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true, mode: 0o755 });
       fs.mkdirSync(`${tmp}/work`, { mode: 0o700 });
-      fs.writeFileSync(`${tmp}/lower`, lower);
-      fs.writeFileSync(`${tmp}/parent`, parentChainId ?? '');
+      writeText(`${tmp}/lower`, lower);
+      writeText(`${tmp}/parent`, parentChainId ?? '');
     });
   }
 
@@ -156,10 +156,10 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
         fs.mkdirSync(tmp);
         fs.renameSync(`${dir}/diff`, `${tmp}/diff`);
         link = this.#makeLink(chainDir(chainId));
-        fs.writeFileSync(`${tmp}/link`, link);
-        fs.writeFileSync(`${tmp}/lower`, lower);
-        fs.writeFileSync(`${tmp}/parent`, readText(`${dir}/parent`) ?? '');
-        fs.writeFileSync(`${tmp}/size`, String(result.size));
+        writeText(`${tmp}/link`, link);
+        writeText(`${tmp}/lower`, lower);
+        writeText(`${tmp}/parent`, readText(`${dir}/parent`) ?? '');
+        writeText(`${tmp}/size`, String(result.size));
         fs.renameSync(tmp, layer);
       } catch (err) {
         if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
