@@ -208,7 +208,8 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
   let work: Workload | null = null;
   try {
     reg = o.registry === false ? null : await startBerthRegistry();
-    d = await startBerthd({ args: ['--cgroup-parent', parent] });
+    // Generous: on a loaded machine Node alone takes tens of seconds to start.
+    d = await startBerthd({ args: ['--cgroup-parent', parent], startTimeoutMs: 120_000 });
     const daemon = d;
     const bridge = daemonNetworks.get(d)!.bridge;
     if (reg) await seedRegistry(d, reg);

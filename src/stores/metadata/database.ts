@@ -5,7 +5,7 @@
 
 import * as fs from 'node:fs';
 import path from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import { internal } from '../../core/errors.ts';
 import { SqliteContainerRepository } from './containers.ts';
@@ -50,6 +50,7 @@ class SqliteDatabase implements Database {
       this.sqlite.close();
       throw err;
     }
+    nameFullDisk(this.sqlite, file);
     this.containers = new SqliteContainerRepository(this.sqlite);
     this.images = new SqliteImageRepository(this.sqlite);
   }
@@ -81,6 +82,40 @@ class SqliteDatabase implements Database {
   close(): void {
     if (this.sqlite.isOpen) this.sqlite.close();
   }
+}
+
+const SQLITE_FULL = 13;
+const SQLITE_IOERR = 10;
+
+/**
+ * SQLite says "database or disk is full" without saying which: every write
+ * (statements and exec) rethrows a full disk or an I/O error naming the
+ * database file, in the words of the other failed writes ("write <path>:
+ * no space left on device").
+ */
+function nameFullDisk(db: DatabaseSync, file: string): void {
+  const named = (err: unknown): unknown => {
+    const code = (err as { errcode?: number } | null)?.errcode;
+    if (code === undefined || !(err instanceof Error)) return err;
+    const primary = code & 0xff;
+    if (primary === SQLITE_FULL) err.message = `write ${file}: no space left on device (the metadata database could not grow)`;
+    else if (primary === SQLITE_IOERR) err.message = `write ${file}: ${err.message}`;
+    return err;
+  };
+  const guard = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
+    try {
+      return fn(...a);
+    } catch (err) {
+      throw named(err);
+    }
+  };
+  const prepare = db.prepare.bind(db);
+  db.prepare = (sql: string): StatementSync => {
+    const st = prepare(sql);
+    st.run = guard(st.run.bind(st) as (...a: unknown[]) => ReturnType<StatementSync['run']>) as StatementSync['run'];
+    return st;
+  };
+  db.exec = guard(db.exec.bind(db));
 }
 
 /** Opens (creating if needed) the metadata database at path. */

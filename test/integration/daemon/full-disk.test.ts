@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { skipUnlessRoot, startBerthd, type PrivateDaemon } from '../../helpers/daemon.ts';
+import { audit, type ContainerSummary } from '../../helpers/leftovers.ts';
 import { readMounts } from '../../helpers/mounts.ts';
 import { startBerthRegistry, type RunningRegistry } from '../../helpers/registry.ts';
 import { call, tarOf, type ApiResult } from '../../../stress/kill9-workload.ts';
@@ -61,6 +62,7 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
   let bigRef = '';
   let volumeUser = '';
   let running = '';
+  const created: string[] = [];
 
   before(async () => {
     reg = await startBerthRegistry();
@@ -79,12 +81,19 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
     assert.equal(failure(push), null);
     assert.equal((await call(s(), 'DELETE', `/images/${encodeURIComponent(`${bigRef}:latest`)}`)).status, 200);
     assert.equal((await call(s(), 'POST', '/volumes/create', { Name: 'fullvol' })).status, 201);
-    const c = await call(s(), 'POST', '/containers/create', { Image: 'busybox', Cmd: ['sh', '-c', 'dd if=/dev/zero of=/data/big bs=1M count=100'], HostConfig: { Binds: ['fullvol:/data'] } });
+    const c = await call(s(), 'POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '1000'], HostConfig: { Binds: ['fullvol:/data'] } });
     assert.equal(c.status, 201, c.body);
     volumeUser = JSON.parse(c.body).Id;
+    assert.equal((await call(s(), 'POST', `/containers/${volumeUser}/start`)).status, 204);
     const r = await call(s(), 'POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '1000'] });
     running = JSON.parse(r.body).Id;
     assert.equal((await call(s(), 'POST', `/containers/${running}/start`)).status, 204);
+    // Created before the disk fills, started while it is full (and again once there is space).
+    for (let i = 0; i < 2; i++) {
+      const x = await call(s(), 'POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] });
+      assert.equal(x.status, 201, x.body);
+      created.push(JSON.parse(x.body).Id);
+    }
   });
 
   after(async () => {
@@ -109,7 +118,29 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
       return code === 0 ? { status: 200, body: '' } : { status: 500, body: JSON.stringify({ message: `the container exited ${code}` }) };
     },
     commit: () => call(s(), 'POST', `/commit?container=${running}&repo=fullcommit&tag=x`, {}),
+    start: async () => {
+      const st = await call(s(), 'POST', `/containers/${created.shift()}/start`);
+      return st.status === 204 ? { status: 200, body: '' } : st;
+    },
   };
+
+  /** Containers against their processes, cgroups, runtime state and mounts: a failed start left nothing running. */
+  async function leftovers(): Promise<string[]> {
+    const list: ContainerSummary[] = [];
+    for (const c of JSON.parse((await call(s(), 'GET', '/containers/json?all=1')).body) as Array<{ Id: string }>) {
+      const st = JSON.parse((await call(s(), 'GET', `/containers/${c.Id}/json`)).body).State;
+      list.push({ id: c.Id, status: st.Status, pid: st.Pid });
+    }
+    return audit(d, list, list.map((c) => c.id));
+  }
+
+  /** Writes into the volume from inside a container: exit code and output. */
+  async function volumeWrite(): Promise<{ code: number; out: string }> {
+    const e = await call(s(), 'POST', `/containers/${volumeUser}/exec`, { Cmd: ['dd', 'if=/dev/urandom', 'of=/data/f', 'bs=1k', 'count=100'], AttachStdout: true, AttachStderr: true });
+    const id = JSON.parse(e.body).Id as string;
+    const out = await call(s(), 'POST', `/exec/${id}/start`, { Detach: false });
+    return { code: JSON.parse((await call(s(), 'GET', `/exec/${id}/json`)).body).ExitCode as number, out: out.body };
+  }
 
   test('every write fails naming what and "no space left on device"; the daemon keeps serving; nothing is corrupted', async (t) => {
     // The running container writes into its writable layer so that its commit has something to write.
@@ -129,24 +160,25 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
         assert.match(err, / \/\S+: no space left on device/, `${name}: ${err}`);
       }
       // A container writing into its volume sees the error itself; the daemon is unharmed.
-      assert.equal((await call(s(), 'POST', `/containers/${volumeUser}/start`)).status, 204);
-      const w = await call(s(), 'POST', `/containers/${volumeUser}/wait`);
-      assert.notEqual(JSON.parse(w.body).StatusCode, 0);
+      const w = await volumeWrite();
+      assert.notEqual(w.code, 0);
+      assert.match(w.out, /No space left on device/);
       assert.equal((await call(s(), 'GET', '/_ping')).status, 200);
       assert.equal((await call(s(), 'GET', '/images/json')).status, 200);
       assert.equal((await call(s(), 'GET', '/containers/json?all=1')).status, 200);
       assert.deepEqual(storageAudit(d), []);
+      assert.deepEqual(await leftovers(), []);
     } finally {
       rmSync(filler, { force: true });
     }
     // Space is back: the same operations succeed, and still nothing is corrupted or orphaned.
-    assert.equal((await call(s(), 'DELETE', '/volumes/fullvol')).status, 409); // still used
-    assert.equal((await call(s(), 'DELETE', `/containers/${volumeUser}?v=1`)).status, 204);
+    assert.equal((await volumeWrite()).code, 0);
     for (const [name, op] of Object.entries(ops)) {
       const err = failure(await op());
       assert.equal(err, null, `${name} after space was freed: ${err}`);
     }
     assert.deepEqual(storageAudit(d), []);
+    assert.deepEqual(await leftovers(), []);
     // And a restart finds everything in order.
     await d.restart();
     assert.deepEqual(storageAudit(d), []);
