@@ -214,21 +214,31 @@ async function runStepImpl(b: BuildRun, st: StageState, step: Step & { kind: 'ru
       output: (chunk, stream) => { if (!b.opts.quiet) b.progress.stream(stream === 'stderr' ? `\x1b[91m${chunk.toString()}\x1b[0m` : chunk.toString()); },
       onStart: (cid) => { if (!b.opts.quiet) b.progress.stream(` ---> Running in ${cid.slice(0, 12)}\n`); },
     });
+    // With --rm the container goes before its snapshot becomes the layer (consumed, not copied):
+    // a crash in between leaves an orphan snapshot (swept at boot), never a container
+    // whose snapshot is gone. Kept containers keep their snapshot; the layer is unpacked from its blob.
+    let removed = false;
     try {
       if (exitCode !== 0) {
         throw Object.assign(new BerthError('invalid_argument', `The command '${cmd.join(' ')}' returned a non-zero code: ${exitCode}`), { exitCode });
       }
+      if (b.opts.rm) {
+        await b.containers.remove(id, { force: true, keepSnapshot: true });
+        removed = true;
+      }
       const stubs = new Set([...CONTAINER_MOUNT_STUBS, ...prepared!.stubs]);
       const img = await b.images.newImage({
-        parent: st.image, parentId: st.image.id, snapshotKey: id, consumeSnapshot: true, skipEmptyLayer: true, mountStubs: stubs,
+        parent: st.image, parentId: st.image.id, snapshotKey: id, consumeSnapshot: removed, skipEmptyLayer: true, mountStubs: stubs,
         runConfig: st.config, history: { created_by: createdBy },
         ...(st.image.config.author ? { author: st.image.config.author } : {}),
       });
       b.committed(st, img, key, true);
     } finally {
-      if (exitCode === 0 ? b.opts.rm : b.opts.forceRm || b.opts.rm) {
+      if (removed) {
+        await b.images.snapshotter.remove(id).catch(() => {}); // gone when consumed; left when the commit failed
+        if (!b.opts.quiet) b.progress.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
+      } else if (exitCode === 0 ? b.opts.rm : b.opts.forceRm || b.opts.rm) {
         await b.containers.remove(id, { force: true }).catch(() => {});
-        if (exitCode === 0 && !b.opts.quiet) b.progress.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
       }
     }
     if (!b.opts.quiet) b.progress.stream(` ---> ${st.image!.id.slice(7, 19)}\n`);

@@ -289,7 +289,12 @@ export interface ContainerService {
   stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;
   restart(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
-  remove(ref: string, opts?: { force?: boolean; volumes?: boolean }): Promise<void>;
+  /**
+   * keepSnapshot: the writable snapshot stays (under the container's id) for
+   * the caller to commit or remove; the builder removes a RUN step's
+   * container this way before turning its snapshot into the step's layer.
+   */
+  remove(ref: string, opts?: { force?: boolean; volumes?: boolean; keepSnapshot?: boolean }): Promise<void>;
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]>;
   inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerView>;
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;

@@ -11,7 +11,7 @@ import { releaseShm } from './shm.ts';
  * Removes the container unless `keep` (asked under the container's lock, so
  * no start can slip in between) says otherwise; true when it was removed.
  */
-export async function removeNow(ctx: EngineContext, id: string, removeVolumes = false, keep?: (rec: ContainerRecord) => boolean): Promise<boolean> {
+export async function removeNow(ctx: EngineContext, id: string, removeVolumes = false, keep?: (rec: ContainerRecord) => boolean, keepSnapshot = false): Promise<boolean> {
   const d = ctx.d;
   const t0 = performance.now();
   const rec = await ctx.mutex.run(id, async () => {
@@ -33,7 +33,7 @@ export async function removeNow(ctx: EngineContext, id: string, removeVolumes = 
     await ctx.rootfs.drop(id).catch((err) => ctx.log.warn('unmount failed', { id, err }));
     await releaseShm(ctx, rec).catch((err) => ctx.log.warn('unmounting /dev/shm failed', { id, err }));
     await Promise.all([
-      d.images.snapshotter.remove(id).catch((err) => ctx.log.warn('snapshot removal failed', { id, err })),
+      keepSnapshot ? null : d.images.snapshotter.remove(id).catch((err) => ctx.log.warn('snapshot removal failed', { id, err })),
       rm(ctx.containerDir(id), { recursive: true, force: true }),
     ]);
     await d.mounts?.release(rec, removeVolumes).catch((err) => ctx.log.warn('releasing volumes failed', { id, err }));

@@ -8,7 +8,7 @@ import { removeNow } from './destroy.ts';
 import { killAndWait } from './stop.ts';
 import type { EngineContext } from './context.ts';
 
-export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean; keepSnapshot?: boolean } = {}): Promise<void> {
   const rec = ctx.d.containers.resolve(ref);
   // A start in progress is cut short (its runtime and monitor killed), never waited for.
   if (opts.force) ctx.starting.get(rec.id)?.abort(conflict(`container ${rec.id.slice(0, 12)} was removed while it was starting`));
@@ -17,5 +17,5 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
     if (refusal && !opts.force) throw refusal;
     await killAndWait(ctx, rec.id);
   }
-  await removeNow(ctx, rec.id, opts.volumes ?? false);
+  await removeNow(ctx, rec.id, opts.volumes ?? false, undefined, opts.keepSnapshot ?? false);
 }

@@ -100,9 +100,16 @@ async function restoreOne(ctx: EngineContext, rec: ContainerRecord): Promise<boo
     const state = await d.runtime.state(rec.id);
     // The start was acknowledged (the record says running) but runc's start was cut: finish it.
     if (state?.status === 'created') await d.runtime.start(rec.id);
+    // Frozen while the record says running: a commit (which pauses) was cut by the crash.
+    let frozen = state?.status === 'paused';
+    if (frozen && rec.state.status === 'running' && d.runtime.freeze) {
+      await d.runtime.freeze(rec.id, false);
+      frozen = false;
+      ctx.log.info('resumed a container a cut commit left frozen', { id: rec.id });
+    }
     if (state && (state.status === 'running' || state.status === 'paused' || state.status === 'created')) {
       ctx.log.debug('re-adopted running container', { id: rec.id, pid: state.pid });
-      if (rec.state.status === 'running' && state.status !== 'paused') await resumeHealth(ctx, rec.id);
+      if (rec.state.status === 'running' && !frozen) await resumeHealth(ctx, rec.id);
       ctx.watch(rec.id);
       return true;
     }

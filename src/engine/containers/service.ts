@@ -92,7 +92,7 @@ export class ContainerEngine implements ContainerService {
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return stopContainer(this.#ctx, ref, opts); }
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> { await this.adopted(ref); return killContainer(this.#ctx, ref, signal); }
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return restartContainer(this.#ctx, ref, opts); }
-  async remove(ref: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<void> { await this.adopted(ref); return removeContainer(this.#ctx, ref, opts); }
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean; keepSnapshot?: boolean } = {}): Promise<void> { await this.adopted(ref); return removeContainer(this.#ctx, ref, opts); }
   async prune(opts: ContainerPruneOptions): Promise<ContainerPruneReport> { await this.#ctx.adoptions.finished; return pruneContainers(this.#ctx, opts); }
 
   /**

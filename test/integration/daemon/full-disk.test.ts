@@ -131,7 +131,8 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
       const st = JSON.parse((await call(s(), 'GET', `/containers/${c.Id}/json`)).body).State;
       list.push({ id: c.Id, status: st.Status, pid: st.Pid });
     }
-    return audit(d, list, list.map((c) => c.id));
+    // The small filesystem on the data root is the test's own mount.
+    return audit(d, list, list.map((c) => c.id)).filter((p) => p !== `mount ${d.dataRoot} of a container not running`);
   }
 
   /** Writes into the volume from inside a container: exit code and output. */
