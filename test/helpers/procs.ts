@@ -12,6 +12,8 @@ export interface ProcInfo {
   argv: string[];
   /** Start time in clock ticks since boot: (pid, start) names a process across pid reuse. */
   start: number;
+  /** /proc/<pid>/stat's state letter: R, S, D, T (stopped), Z... */
+  state: string;
 }
 
 function readStat(pid: number): { ppid: number; comm: string; start: number; state: string } | null {
@@ -39,7 +41,7 @@ export function procInfo(pid: number): ProcInfo | null {
   } catch {
     return null;
   }
-  return { pid, ppid: stat.ppid, comm: stat.comm, start: stat.start, argv };
+  return { pid, ppid: stat.ppid, comm: stat.comm, start: stat.start, state: stat.state, argv };
 }
 
 export function listProcesses(): ProcInfo[] {

@@ -10,6 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { startBerthd, skipUnlessRoot, type PrivateDaemon } from '../../helpers/daemon.ts';
 import { apiRequest } from '../../helpers/api.ts';
@@ -56,8 +57,14 @@ function runcStatus(d: PrivateDaemon, id: string): string {
 describe('crash safety of start and remove', { skip: skipUnlessRoot() }, () => {
   let d: PrivateDaemon;
   const ids: string[] = [];
-  before(async () => { d = await startBerthd(); });
-  after(async () => { await d?.cleanup(); });
+  // A runtime that stops itself (SIGSTOP) on `create`, then is runc: a start
+  // wedged in `runc create` every time. Polling /proc for the real, short-lived
+  // `runc create` missed it on a loaded host (a scan takes 50-100 ms there).
+  // Named runc so berth drives it with runc's start protocol.
+  const wedge = mkdtempSync('/tmp/bt-wedge-');
+  writeFileSync(`${wedge}/runc`, '#!/bin/sh\nfor a in "$@"; do [ "$a" = create ] && kill -STOP $$; done\nexec /usr/sbin/runc "$@"\n', { mode: 0o755 });
+  before(async () => { d = await startBerthd({ config: { runtimes: { wedged: { path: `${wedge}/runc` } } } }); });
+  after(async () => { await d?.cleanup(); rmSync(wedge, { recursive: true, force: true }); });
 
   async function clean(): Promise<void> {
     const problems = audit(d, await list(d), ids);
@@ -80,16 +87,12 @@ describe('crash safety of start and remove', { skip: skipUnlessRoot() }, () => {
   });
 
   test('rm -f of a container whose start is stuck does not wait for it', async () => {
-    const id = await create(d, { Cmd: ['sleep', '100'] });
+    const id = await create(d, { Cmd: ['sleep', '100'], HostConfig: { Runtime: 'wedged' } });
     ids.push(id);
     const start = api(d, 'POST', `/containers/${id}/start`, undefined, 60_000);
-    // Wedge the start: stop `runc create` in its tracks.
-    let runcPid = 0;
-    await waitUntil('runc create', () => {
-      runcPid = processesUnder(d.dir).find((p) => p.argv.includes('create') && p.argv.includes(id) && p.argv[0]!.endsWith('runc'))?.pid ?? 0;
-      return runcPid > 0;
-    });
-    process.kill(runcPid, 'SIGSTOP');
+    // The wedged runtime stops itself in `create`.
+    await waitUntil('runc create stopped', () => processesUnder(d.dir).some((p) =>
+      p.argv.includes('create') && p.argv.includes(id) && p.argv.some((a) => a.startsWith(wedge)) && p.state === 'T'), 60_000);
     const t0 = Date.now();
     const rm = await api(d, 'DELETE', `/containers/${id}?force=1`);
     assert.equal(rm.status, 204, rm.body);
