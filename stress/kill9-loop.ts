@@ -73,6 +73,8 @@ export interface Kill9Report {
   restartMs: number[];
   /** From storage ready to API listening, per restart (ms): restore, reconcile and sweeps. */
   bootMs: number[];
+  /** Spawn to the end of live restore (a network list, which waits for it), per restart (ms). */
+  restoredMs: number[];
   /** Containers running / listed at each audit. */
   runningAtAudit: number[];
   listedAtAudit: number[];
@@ -200,7 +202,7 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
   const rand = seeded(o.seed);
   const parent = `/berth-k9-${randomBytes(4).toString('hex')}`;
   const report: Kill9Report = {
-    kills: 0, seed: o.seed, containers: 0, ops: 0, opsCut: 0, byOp: {}, acks: {}, corruptions: [], lost: [], leaks: [], restartMs: [], bootMs: [],
+    kills: 0, seed: o.seed, containers: 0, ops: 0, opsCut: 0, byOp: {}, acks: {}, corruptions: [], lost: [], leaks: [], restartMs: [], bootMs: [], restoredMs: [],
     runningAtAudit: [], listedAtAudit: [], final: [], daemonWarnings: [], durationMs: 0, storage: { blobs: 0, blobBytes: 0, images: 0, layers: 0 },
   };
   let reg: RunningRegistry | null = null;
@@ -228,6 +230,9 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
       await d.start();
       report.restartMs.push(Date.now() - t);
       report.bootMs.push(lastBootMs(d.logs()));
+      // Live restore goes on after the API answers; the audit reads its result.
+      await call(d.socket, 'GET', '/networks');
+      report.restoredMs.push(Date.now() - t);
       const { problems, list } = await settledAudit(d, work.stats.ids, parent);
       problems.push(...await resourceAudit(d, bridge), ...await exits.check(d, list.map((c) => c.id)));
       const corrupt = storageAudit(d, report.storage);
@@ -240,7 +245,7 @@ export async function kill9Loop(o: Kill9Options): Promise<Kill9Report> {
       report.corruptions.push(...corrupt.map((p) => `after kill ${k}: ${p}`));
       report.lost.push(...lost.map((p) => `after kill ${k}: ${p}`));
       const all = [...corrupt, ...lost, ...problems];
-      log(`kill ${k}/${o.kills}: restart ${report.restartMs.at(-1)} ms (boot ${report.bootMs.at(-1)} ms), ${list.length} containers (${report.runningAtAudit.at(-1)} running), ` +
+      log(`kill ${k}/${o.kills}: restart ${report.restartMs.at(-1)} ms (boot ${report.bootMs.at(-1)} ms, restored ${report.restoredMs.at(-1)} ms), ${list.length} containers (${report.runningAtAudit.at(-1)} running), ` +
         `${report.storage.images} images, ${report.storage.blobs} blobs, ${work.stats.ops} ops, ${all.length} problems${all.length ? `: ${all.join('; ')}` : ''}`);
     }
     // The end: remove everything, stop, and nothing may be left.

@@ -39,7 +39,9 @@ const report = await kill9Loop({
 });
 const sorted = [...report.restartMs].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-console.log(JSON.stringify({ ...report, restartMedianMs: median, restartMaxMs: sorted.at(-1) ?? 0 }, null, 2));
+const restored = [...report.restoredMs].sort((a, b) => a - b);
+console.log(JSON.stringify({ ...report, restartMedianMs: median, restartMaxMs: sorted.at(-1) ?? 0,
+  restoredMedianMs: restored[Math.floor(restored.length / 2)] ?? 0, restoredMaxMs: restored.at(-1) ?? 0 }, null, 2));
 const found = report.corruptions.length + report.lost.length + report.leaks.length + report.final.length;
 console.log(`${report.kills} kills, ${report.ops} operations (${report.opsCut} cut), ${Object.values(report.acks).reduce((a, b) => a + b, 0)} acknowledged: ` +
   `${report.corruptions.length} corruptions, ${report.lost.length} lost, ${report.leaks.length} leaks, ${report.final.length} left at the end`);

@@ -124,8 +124,22 @@ describe('a full disk', { skip: skipUnlessRoot() }, () => {
     },
   };
 
-  /** Containers against their processes, cgroups, runtime state and mounts: a failed start left nothing running. */
+  /**
+   * Containers against their processes, cgroups, runtime state and mounts: a
+   * failed start left nothing running. Asked again for up to 10 s: a container
+   * that just exited (start's `true`, run's, answered by /wait) has its bundle
+   * removed by the exit handler moments later.
+   */
   async function leftovers(): Promise<string[]> {
+    const end = Date.now() + 10_000;
+    for (;;) {
+      const problems = await leftoversNow();
+      if (problems.length === 0 || Date.now() > end) return problems;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  async function leftoversNow(): Promise<string[]> {
     const list: ContainerSummary[] = [];
     for (const c of JSON.parse((await call(s(), 'GET', '/containers/json?all=1')).body) as Array<{ Id: string }>) {
       const st = JSON.parse((await call(s(), 'GET', `/containers/${c.Id}/json`)).body).State;
