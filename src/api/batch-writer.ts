@@ -37,10 +37,33 @@ export class BatchWriter {
   /** Writes what is queued; resolves when the response has taken it (drain). */
   flush(): Promise<void> {
     if (this.#bytes === 0) return this.#writing;
-    const data = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#bytes);
+    const parts = this.#parts;
+    const bytes = this.#bytes;
     this.#parts = [];
     this.#bytes = 0;
-    this.#writing = this.#writing.then(() => writeChunk(this.#res, data));
+    // Small pieces are joined; a large one (a run of log lines) goes as it is, not copied again.
+    const pieces: Buffer[] = [];
+    let small: Buffer[] = [];
+    const join = () => {
+      if (small.length > 0) pieces.push(small.length === 1 ? small[0]! : Buffer.concat(small));
+      small = [];
+    };
+    if (parts.length === 1 || bytes < HIGH_WATER) {
+      pieces.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
+    } else {
+      for (const p of parts) {
+        if (p.length >= HIGH_WATER) {
+          join();
+          pieces.push(p);
+        } else {
+          small.push(p);
+        }
+      }
+      join();
+    }
+    this.#writing = this.#writing.then(async () => {
+      for (const piece of pieces) await writeChunk(this.#res, piece);
+    });
     return this.#writing;
   }
 }

@@ -14,7 +14,7 @@
 // A berthd restart re-reads every record, asks runc and conmon's exit files
 // what happened while it was down, and resumes the watchers (live restore).
 
-import type { LogEntry, OutputStream } from './runtime.ts';
+import type { LogChunk, LogEntry, OutputStream } from './runtime.ts';
 import type { MountRequest } from './volume.ts';
 import type { StatsSample, TopResult } from './stats.ts';
 import type { ContainerNetworkSettings, EndpointConfig, PortMap } from './network.ts';
@@ -298,7 +298,8 @@ export interface ContainerService {
   list(opts: { all?: boolean; limit?: number; size?: boolean; filters?: ContainerFilters }): Promise<ContainerView[]>;
   inspect(ref: string, opts?: { size?: boolean }): Promise<ContainerView>;
   wait(ref: string, condition: WaitCondition, signal?: AbortSignal): Promise<{ statusCode: number; error?: string }>;
-  logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry>; attrs?: Array<[string, string]> }>;
+  /** With `chunks`, entries may be LogChunks: runs of lines of one stream without per-line time. */
+  logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal; chunks?: boolean }): Promise<{ tty: boolean; entries: AsyncIterable<LogChunk | LogEntry>; attrs?: Array<[string, string]> }>;
   attach(ref: string, opts: AttachOptions, out: AttachOutput): Promise<AttachHandle>;
   resize(ref: string, size: { height: number; width: number }): Promise<void>;
   /** The container's whole filesystem as an uncompressed tar. */

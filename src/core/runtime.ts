@@ -130,6 +130,16 @@ export interface LogEntry {
   data: Buffer;
 }
 
+/**
+ * Whole lines of one stream, as many as were read together (no per-line
+ * time): for readers that want only the text, such as `docker logs`
+ * without -t or --details.
+ */
+export interface LogChunk {
+  stream: OutputStream;
+  data: Buffer;
+}
+
 export interface LogReadOptions {
   follow?: boolean;
   /** Number of lines from the end; undefined or negative for all. */

@@ -21,7 +21,7 @@ import { BuildService } from '../builder/service.ts';
 import { DiskUsageEngine } from '../engine/disk-usage.ts';
 import { pullThrough } from '../builder/pull.ts';
 import { createApiServer } from '../api/server.ts';
-import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogs } from './runtime-wiring.ts';
+import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogChunks, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
 import { createNetworking } from './network-wiring.ts';
@@ -83,7 +83,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
-      buildSpec: specBuilder(config.cgroupParent), readLogs, tarDirectory, mounts: volumes.mounts, network,
+      buildSpec: specBuilder(config.cgroupParent), readLogs, readLogChunks, tarDirectory, mounts: volumes.mounts, network,
       logDefaults: config.logConfig, probes: { run: (id, cmd, signal) => execs.runProbe(id, cmd, signal) },
       layerLimits: config.layerLimits, cgroupParent: config.cgroupParent,
     });

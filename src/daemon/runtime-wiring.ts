@@ -11,7 +11,7 @@ import { assertRuntimeUsable, crunHostProblem, isCrun, runtimeTable, type Runtim
 import type { SpecRequest } from '../engine/containers/service.ts';
 import type { DaemonConfig } from './config.ts';
 
-export { readLogs } from '../runtime/logs.ts';
+export { readLogChunks, readLogs } from '../runtime/logs.ts';
 
 /** The daemon's runtimes (runtimes.ts): built-in runc/crun plus the configured ones. */
 export function daemonRuntimes(config: DaemonConfig): RuntimeTable {

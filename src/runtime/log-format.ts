@@ -60,6 +60,11 @@ export function recordMillis(line: Buffer): number | null {
   return stamps.parse(line.toString('latin1', 0, s1))?.ms ?? null;
 }
 
+/** The time of a stamp ("2024-05-01T10:00:00.123456789+00:00") in ms since the epoch; null for a malformed one. */
+export function stampMillis(ts: string): number | null {
+  return stamps.parse(ts)?.ms ?? null;
+}
+
 /**
  * conmon's stamps ("2024-05-01T10:00:00.123456789+02:00") into ms and
  * Docker's form, remembering the last second seen: lines come in bursts

@@ -12,31 +12,31 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LogEntry, LogReadOptions } from '../core/runtime.ts';
-import { LineAssembler, parseRecord } from './log-format.ts';
+import type { LogChunk, LogEntry, LogReadOptions } from '../core/runtime.ts';
+import { ChunkDecoder, EntryDecoder, type LogDecoder } from './log-decode.ts';
 import { lastMillis, sinceOffset, tailOffset } from './log-seek.ts';
 import { inodeAt, inodeOf, openPlain, openRotated, type LogFile } from './log-source.ts';
 
-const BLOCK = 256 * 1024;
-const NL = 0x0a;
+/** Entries are parsed line by line: a smaller read keeps the first lines quick. */
+const ENTRY_BLOCK = 256 * 1024;
+/** Chunks cost little per line: large reads, large writes to the client. */
+const CHUNK_BLOCK = 1024 * 1024;
 
 export { tailOffset };
 
-export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogEntry> {
-  const since = opts.since?.getTime();
-  const until = opts.until?.getTime();
-  const wake = opts.follow ? new Wakeup(file, opts) : null;
-  const assembler = new LineAssembler();
-  let pastUntil = false;
+/** The log line by line, each line with its time. */
+export function readLogs(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogEntry> {
+  return readWith(file, opts, new EntryDecoder(opts.since?.getTime(), opts.until?.getTime()), ENTRY_BLOCK);
+}
 
-  const accept = (e: LogEntry): boolean => {
-    const t = e.time.getTime();
-    if (until !== undefined && t > until) {
-      pastUntil = true;
-      return false;
-    }
-    return since === undefined || t >= since;
-  };
+/** The log as runs of whole lines of one stream (see log-decode.ts): the same text, without per-line times. */
+export function readLogChunks(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogChunk> {
+  return readWith(file, opts, new ChunkDecoder(opts.since?.getTime(), opts.until?.getTime()), CHUNK_BLOCK);
+}
+
+async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDecoder<T>, block: number): AsyncGenerator<T> {
+  const since = opts.since?.getTime();
+  const wake = opts.follow ? new Wakeup(file, opts) : null;
 
   // Every file is opened before any is read: a rotation meanwhile renames nothing under us.
   const files: LogFile[] = [...await openRotated(file)];
@@ -46,40 +46,41 @@ export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncG
     const start = await startingPoint(files, opts.tail, since);
     let current: LogFile | null = live;
     let currentIno = live ? await inodeOf(live) : null;
+    // The bytes of a record cut at the end of the last read, completed by the next.
     let rest: Buffer = Buffer.alloc(0);
+    const out: T[] = [];
+    let reused: Buffer | null = null;
 
     // One file from `offset` to its current end; returns where it stopped.
-    async function* drain(f: LogFile, offset: number): AsyncGenerator<LogEntry, number> {
+    async function* drain(f: LogFile, offset: number): AsyncGenerator<T, number> {
       const size = await f.size();
-      while (offset < size && !pastUntil) {
+      while (offset < size && !decoder.pastUntil) {
         if (opts.signal?.aborted) return offset;
-        const buf = Buffer.allocUnsafe(Math.min(BLOCK, size - offset));
-        const got = await f.read(buf, offset);
+        const want = rest.length + Math.min(block, size - offset);
+        // A decoder that copies what it keeps reads every block into the same buffer.
+        const buf = !decoder.keepsData && reused && reused.length >= want ? reused : Buffer.allocUnsafe(want);
+        if (!decoder.keepsData) reused = buf;
+        rest.copy(buf);
+        const got = await f.read(buf.subarray(rest.length, want), offset);
         if (got <= 0) break;
         offset += got;
-        const data = rest.length > 0 ? Buffer.concat([rest, buf.subarray(0, got)]) : buf.subarray(0, got);
-        let from = 0;
-        for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, from)) {
-          const rec = parseRecord(data.subarray(from, nl + 1));
-          from = nl + 1;
-          const entry = rec && assembler.push(rec);
-          if (entry && accept(entry)) yield entry;
-          if (pastUntil) break;
-        }
-        // Kept apart from the block: a record cut at the block's end is completed by the next read.
-        rest = from < data.length ? Buffer.from(data.subarray(from)) : Buffer.alloc(0);
+        const data = buf.subarray(0, rest.length + got);
+        const used = decoder.decode(data, out);
+        for (const item of out) yield item;
+        out.length = 0;
+        rest = used < data.length ? Buffer.from(data.subarray(used)) : Buffer.alloc(0);
       }
       return offset;
     }
 
     let offset = 0;
-    for (let i = start.file; i < files.length && !pastUntil; i++) {
+    for (let i = start.file; i < files.length && !decoder.pastUntil; i++) {
       offset = yield* drain(files[i]!, i === start.file ? start.offset : 0);
       if (files[i] !== live && i < files.length - 1) rest = Buffer.alloc(0);
     }
     if (!live) offset = 0;
 
-    while (wake && !pastUntil && !opts.signal?.aborted) {
+    while (wake && !decoder.pastUntil && !opts.signal?.aborted) {
       const finalPass = wake.stopped;
       if (current) offset = yield* drain(current, offset);
       // Rotated (or created): finish the old file above, then go on with the new one from its start.
@@ -100,13 +101,8 @@ export async function* readLogs(file: string, opts: LogReadOptions = {}): AsyncG
       await wake.next();
     }
     if (opts.signal?.aborted) return;
-    // A record cut short, then lines that never ended (output without a final newline).
-    if (rest.length > 0 && !pastUntil) {
-      const rec = parseRecord(rest);
-      const entry = rec && assembler.push({ ...rec, partial: true });
-      if (entry && accept(entry)) yield entry;
-    }
-    if (!pastUntil) for (const e of assembler.flush()) if (accept(e)) yield e;
+    decoder.finish(rest, out);
+    for (const item of out) yield item;
     if (current && current !== live) await current.close();
   } finally {
     wake?.close();

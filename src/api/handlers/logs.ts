@@ -49,6 +49,8 @@ export async function logs(ctx: Ctx): Promise<void> {
     ...(since ? { since: since.date } : {}),
     ...(until ? { until: until.date } : {}),
     signal: ctx.signal,
+    // Without -t or --details nothing per line is needed: runs of lines, one frame each.
+    chunks: !timestamps && !details,
   });
   const mux = !tty;
   const prefix = details ? detailsPrefix(attrs ?? []) : null;
@@ -57,7 +59,7 @@ export async function logs(ctx: Ctx): Promise<void> {
   try {
     for await (const e of entries) {
       if (ctx.signal.aborted) break;
-      const stamp = timestamps ? Buffer.from(fixedNanoTimestamp(e.timestamp, e.time) + ' ') : null;
+      const stamp = timestamps && 'timestamp' in e ? Buffer.from(fixedNanoTimestamp(e.timestamp, e.time) + ' ') : null;
       if (mux) {
         const header = Buffer.allocUnsafe(8);
         header.writeUInt32BE(streamId(e.stream) << 24, 0);

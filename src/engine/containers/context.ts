@@ -6,7 +6,7 @@
 import type { ContainerRecord, LogConfig } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ContainerNetworking } from '../../core/network.ts';
-import type { ContainerRuntime, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
+import type { ContainerRuntime, LogChunk, LogEntry, LogReadOptions, OciSpec } from '../../core/runtime.ts';
 import type { ImageRecord, ImageService } from '../../core/image.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
@@ -47,6 +47,8 @@ export interface ContainerServiceDeps {
   mounts?: ContainerMountManager;
   buildSpec(req: SpecRequest): Promise<OciSpec>;
   readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
+  /** The same text in runs of lines, no per-line time (much faster); readLogs stands in without it. */
+  readLogChunks?(path: string, opts: LogReadOptions): AsyncIterable<LogChunk>;
   tarDirectory(dir: string): NodeJS.ReadableStream;
   /** Bridge networks, ports, DNS; without it containers get none (or host). */
   network?: ContainerNetworking;

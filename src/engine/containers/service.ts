@@ -7,7 +7,7 @@ import type {
   AttachHandle, AttachOptions, AttachOutput, ContainerFilters, ContainerPruneOptions, ContainerPruneReport, ContainerRecord, ContainerService,
   ContainerView, CreateContainerRequest, ExtractOptions, PathStat, UpdateRequest, WaitCondition,
 } from '../../core/container.ts';
-import type { LogEntry } from '../../core/runtime.ts';
+import type { LogChunk, LogEntry } from '../../core/runtime.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { StatsSample, TopResult } from '../../core/stats.ts';
 import { checkVerb, hasProcess } from '../../core/container-state.ts';
@@ -132,16 +132,18 @@ export class ContainerEngine implements ContainerService {
     return after?.state.error ? { statusCode: code, error: after.state.error } : { statusCode: code };
   }
 
-  async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal }): Promise<{ tty: boolean; entries: AsyncIterable<LogEntry>; attrs: Array<[string, string]> }> {
+  /** With `chunks`, the text comes as runs of lines of one stream (no per-line time): for readers that need only the text. */
+  async logs(ref: string, opts: { stdout: boolean; stderr: boolean; follow?: boolean; tail?: number; since?: Date; until?: Date; signal?: AbortSignal; chunks?: boolean }): Promise<{ tty: boolean; entries: AsyncIterable<LogChunk | LogEntry>; attrs: Array<[string, string]> }> {
     const rec = this.#d.containers.resolve(ref);
     if (rec.hostConfig.logConfig?.type === 'none') throw notImplemented('configured logging driver does not support reading');
     const follow = Boolean(opts.follow) && (rec.state.status === 'running' || rec.state.status === 'restarting');
     // Only a follower needs to hear of the exit; a one-shot read registers no waiter.
     const stopped = follow ? this.#ctx.waiters.nextExit(rec.id, opts.signal).catch(() => 0) : Promise.resolve(0);
-    const source = this.#d.readLogs(rec.logPath, {
-      follow, tail: opts.tail, since: opts.since, until: opts.until, signal: opts.signal, stopped,
-    });
-    async function* filtered(): AsyncIterable<LogEntry> {
+    const readOpts = { follow, tail: opts.tail, since: opts.since, until: opts.until, signal: opts.signal, stopped };
+    const source: AsyncIterable<LogChunk | LogEntry> = opts.chunks && this.#d.readLogChunks
+      ? this.#d.readLogChunks(rec.logPath, readOpts)
+      : this.#d.readLogs(rec.logPath, readOpts);
+    async function* filtered(): AsyncIterable<LogChunk | LogEntry> {
       for await (const e of source) {
         if ((e.stream === 'stdout' && opts.stdout) || (e.stream === 'stderr' && opts.stderr)) yield e;
       }
@@ -154,7 +156,7 @@ export class ContainerEngine implements ContainerService {
     const rec = this.#d.containers.resolve(ref);
     checkVerb('attach', rec, ref);
     if (opts.logs && rec.hostConfig.logConfig?.type !== 'none') {
-      const { entries } = await this.logs(rec.id, { stdout: opts.stdout, stderr: opts.stderr });
+      const { entries } = await this.logs(rec.id, { stdout: opts.stdout, stderr: opts.stderr, chunks: true });
       for await (const e of entries) out.data(e.stream, e.data);
     }
     if (!opts.stream) {

@@ -1,0 +1,212 @@
+// Container logs, berthd beside the reference dockerd: the output path
+// (a container writing SIZE bytes as fast as it can) and the read path
+// (`logs --since` near the end, `--tail 100000`, the whole log) on the log
+// that write left.
+//
+//   node_modules/.bin/node bench/logs.ts [--size 1G] [--line 64] [--runs 3]
+//        [--whole-runs 1] [--target both|berthd|dockerd] [--no-write]
+//
+// The container's command is
+//   if [ -e /wrote ]; then echo end; else yes <line> | head -c SIZE; touch /wrote; fi
+// Its first start writes the bulk and exits (timed: API start to the wait's
+// answer); 1.5 s later a second start appends one "end" line, so the log
+// ends with a gap of more than a second: `--since <end - 1 s>` must find
+// that last line without reading the bulk. The reads go through the API
+// (bench/lib/log-drain.ts), the answer drained; they alternate between the
+// daemons, after one `cat` of each log file has put it in the page cache.
+// Beside them, the same file read by `cat` (cache) and `dd iflag=direct`
+// (the disk) is what "disk speed" means here.
+
+import { statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { apiRequest } from '../test/helpers/api.ts';
+import {
+  DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd,
+} from '../test/helpers/daemon.ts';
+import { type Drained, drainLogs } from './lib/log-drain.ts';
+import { describeMachine, fmtMs, fmtRatio, writeSection } from './lib/report.ts';
+import { median } from './lib/stats.ts';
+
+const { values: opts } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1G' },
+    line: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '3' },
+    'whole-runs': { type: 'string', default: '1' },
+    target: { type: 'string', default: 'both' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+function parseSize(s: string): number {
+  const m = /^(\d+)([KMG]?)$/i.exec(s.trim());
+  if (!m) throw new Error(`--size: a number of bytes with an optional K, M or G, not ${s}`);
+  return Number(m[1]) * 1024 ** ' KMG'.indexOf((m[2] || ' ').toUpperCase());
+}
+const SIZE = parseSize(opts.size!);
+const LINE = Number(opts.line);
+if (!(LINE >= 2 && LINE <= 4096)) throw new Error('--line: 2 to 4096 bytes');
+const runs = Number(opts.runs);
+const wholeRuns = Number(opts['whole-runs']);
+if (!['both', 'berthd', 'dockerd'].includes(opts.target!)) throw new Error(`--target: both, berthd or dockerd, not ${opts.target}`);
+
+// A line of LINE bytes with its "\n", text that compresses like a log would not (no runs).
+const TEXT = 'the quick brown fox jumps over the lazy dog 0123456789 '.repeat(80).slice(0, LINE - 1);
+const CMD = `if [ -e /wrote ]; then echo end; else yes '${TEXT}' | head -c ${SIZE}; touch /wrote; fi`;
+const MB = 1e6;
+const human = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const fmtS = (ms: number | undefined) => (ms === undefined ? 'n/a' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : fmtMs(ms));
+const rate = (bytes: number, ms: number) => `${(bytes / MB / (ms / 1000)).toFixed(0)} MB/s`;
+
+interface Result {
+  name: 'berthd' | 'dockerd';
+  d: PrivateDaemon;
+  version: string;
+  id: string;
+  writeMs: number;
+  logPath: string;
+  logBytes: number;
+  since: string;
+  catMs: number;
+  ddMs?: number;
+  sinceRuns: Drained[];
+  tailRuns: Drained[];
+  wholeRuns: Drained[];
+}
+
+async function api(d: PrivateDaemon, method: string, path: string, want: number): Promise<string> {
+  const r = await apiRequest(d.socket, method, `/v1.41${path}`, { timeout: 3_600_000 });
+  if (r.status !== want) throw new Error(`${method} ${path} on ${d.kind}: ${r.status} ${r.body}`);
+  return r.body;
+}
+
+async function startAndWait(d: PrivateDaemon, id: string): Promise<number> {
+  const t0 = performance.now();
+  await api(d, 'POST', `/containers/${id}/start`, 204);
+  const body = JSON.parse(await api(d, 'POST', `/containers/${id}/wait`, 200)) as { StatusCode: number };
+  if (body.StatusCode !== 0) throw new Error(`the writer exited ${body.StatusCode} on ${d.kind}`);
+  return performance.now() - t0;
+}
+
+async function prepare(d: PrivateDaemon): Promise<Result> {
+  const version = (await run(DOCKER_CLI, ['version', '-f', '{{.Server.Version}}'], { env: d.env })).stdout.trim();
+  const c = await run(DOCKER_CLI, ['create', '--name', 'logbench', '--network', 'none', 'busybox', 'sh', '-c', CMD], { env: d.env });
+  if (c.code !== 0) throw new Error(`docker create on ${d.kind}: ${c.stderr}`);
+  const id = c.stdout.trim();
+  const writeMs = await startAndWait(d, id);
+  console.log(`${d.kind}: wrote ${human(SIZE)} in ${fmtS(writeMs)} (${rate(SIZE, writeMs)})`);
+  await new Promise((r) => setTimeout(r, 1500));
+  await startAndWait(d, id);
+  const logPath = (await run(DOCKER_CLI, ['inspect', '-f', '{{.LogPath}}', id], { env: d.env })).stdout.trim();
+  const logBytes = statSync(logPath).size;
+  // The "end" line's time, from the daemon itself; since is one second before it.
+  const last = await api(d, 'GET', `/containers/${id}/logs?stdout=1&timestamps=1&tail=1`, 200);
+  const stamp = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{9})Z end/.exec(last);
+  if (!stamp) throw new Error(`no "end" line at the end of the log on ${d.kind}: ${JSON.stringify(last.slice(-100))}`);
+  const since = `${Date.parse(`${stamp[1]}Z`) / 1000 - 1}.${stamp[2]}`;
+  const cat = await run('sh', ['-c', `cat '${logPath}' >/dev/null`], { timeout: 600_000 });
+  return { name: d.kind, d, version, id, writeMs, logPath, logBytes, since, catMs: cat.ms, sinceRuns: [], tailRuns: [], wholeRuns: [] };
+}
+
+function check(r: Result, what: string, got: Drained, lines?: number, payload?: number): void {
+  if (got.status !== 200) throw new Error(`${what} on ${r.name}: HTTP ${got.status}`);
+  if (lines !== undefined && got.lines !== lines) throw new Error(`${what} on ${r.name}: ${got.lines} lines, not ${lines}`);
+  if (payload !== undefined && got.payloadBytes !== payload) throw new Error(`${what} on ${r.name}: ${got.payloadBytes} bytes, not ${payload}`);
+  if (!got.tail.endsWith('end\n')) throw new Error(`${what} on ${r.name}: does not end with the "end" line`);
+}
+
+async function main(): Promise<void> {
+  const daemons: PrivateDaemon[] = [];
+  const results: Result[] = [];
+  const notes: string[] = [];
+  const machine = await describeMachine(DOCKER_CLI);
+  const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim() || 'unknown';
+  try {
+    if (opts.target !== 'dockerd') daemons.push(await startBerthd());
+    if (opts.target !== 'berthd') {
+      try {
+        daemons.push(await startDockerd());
+      } catch (e) {
+        if (!(e instanceof DaemonUnavailable)) throw e;
+        notes.push(`Docker not measured: ${e.message.split('\n')[0]}`);
+      }
+    }
+    for (const d of daemons) results.push(await prepare(d));
+    const dd = results[0]!;
+    const direct = await run('dd', [`if=${dd.logPath}`, 'of=/dev/null', 'bs=4M', 'iflag=direct'], { timeout: 600_000 });
+    if (direct.code === 0) dd.ddMs = direct.ms;
+    for (let i = 0; i < runs; i++) {
+      for (const r of i % 2 === 0 ? results : [...results].reverse()) {
+        const s = await drainLogs(r.d.socket, r.id, { since: r.since }, { countLines: true });
+        check(r, 'logs --since', s, 1);
+        r.sinceRuns.push(s);
+        const t = await drainLogs(r.d.socket, r.id, { tail: '100000' }, { countLines: true });
+        check(r, 'logs --tail 100000', t, 100000);
+        r.tailRuns.push(t);
+        console.log(`${r.name}: --since ${fmtS(s.ms)}, --tail 100000 ${fmtS(t.ms)}`);
+      }
+    }
+    for (let i = 0; i < wholeRuns; i++) {
+      for (const r of i % 2 === 0 ? results : [...results].reverse()) {
+        const w = await drainLogs(r.d.socket, r.id, {});
+        check(r, 'logs (all)', w, undefined, SIZE + 4);
+        r.wholeRuns.push(w);
+        console.log(`${r.name}: whole log ${human(w.payloadBytes)} in ${fmtS(w.ms)} (${rate(w.payloadBytes, w.ms)}, ${w.frames} frames)`);
+      }
+    }
+    notes.push(`Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min); ` +
+      'the machine is shared with other work, which moves absolute figures between runs.');
+  } finally {
+    for (const d of daemons) {
+      await run(DOCKER_CLI, ['rm', '-f', 'logbench'], { env: d.env }).catch(() => {});
+      await d.cleanup().catch((e) => console.error(String(e)));
+    }
+  }
+  const b = results.find((r) => r.name === 'berthd');
+  const k = results.find((r) => r.name === 'dockerd');
+  const med = (r: Result | undefined, f: (r: Result) => Drained[]) => (r && f(r).length ? median(f(r).map((x) => x.ms).sort((x, y) => x - y)) : undefined);
+  const wr = (r: Result | undefined) => (r ? SIZE / MB / (r.writeMs / 1000) : undefined);
+  const whole = (r: Result | undefined) => med(r, (x) => x.wholeRuns);
+  const rows: string[] = [
+    `| container writes ${human(SIZE)} (\`yes\` | \`head -c\`), start to exit | ${fmtS(b?.writeMs)} | ${fmtS(k?.writeMs)} | ${fmtRatio(b?.writeMs, k?.writeMs)} | |`,
+    `| output throughput | ${b ? rate(SIZE, b.writeMs) : 'n/a'} | ${k ? rate(SIZE, k.writeMs) : 'n/a'} | ${fmtRatio(wr(b), wr(k))} | at least 5x |`,
+    `| log file on disk | ${b ? human(b.logBytes) : 'n/a'} | ${k ? human(k.logBytes) : 'n/a'} | ${fmtRatio(b?.logBytes, k?.logBytes)} | |`,
+    `| \`logs --since <end - 1 s>\` (1 line), median | ${fmtS(med(b, (x) => x.sinceRuns))} | ${fmtS(med(k, (x) => x.sinceRuns))} | ${fmtRatio(med(b, (x) => x.sinceRuns), med(k, (x) => x.sinceRuns))} | at most 100 ms |`,
+    `| \`logs --tail 100000\`, median | ${fmtS(med(b, (x) => x.tailRuns))} | ${fmtS(med(k, (x) => x.tailRuns))} | ${fmtRatio(med(b, (x) => x.tailRuns), med(k, (x) => x.tailRuns))} | at most 0.5x |`,
+    `| whole log to the client (${human(SIZE)} of text) | ${fmtS(whole(b))} | ${fmtS(whole(k))} | ${fmtRatio(whole(b), whole(k))} | |`,
+    `| whole log, throughput | ${b && whole(b) ? rate(SIZE, whole(b)!) : 'n/a'} | ${k && whole(k) ? rate(SIZE, whole(k)!) : 'n/a'} | ${fmtRatio(whole(k), whole(b))} | disk speed |`,
+    `| the log file read by \`cat\` (page cache) | ${b ? rate(b.logBytes, b.catMs) : 'n/a'} | ${k ? rate(k.logBytes, k.catMs) : 'n/a'} | | |`,
+  ];
+  const first = results[0];
+  if (first?.ddMs) rows.push(`| ${first.name}'s log file read by \`dd iflag=direct\` (the disk) | ${rate(first.logBytes, first.ddMs)} | | | |`);
+  for (const r of rows) console.log(r);
+  for (const n of notes) console.log(n);
+  if (opts['no-write']) return;
+  writeSection(`${REPO_ROOT}/docs/benchmarks.md`, 'logs', [
+    '## Container logs',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/logs.ts --size ${opts.size} --line ${LINE}\` ` +
+      `(${runs} runs of each query per daemon, ${wholeRuns} of the whole log; MB = 10^6 bytes). On a shared machine: compare the ratios.`,
+    '',
+    `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memGiB} GiB, ${machine.kernel}, Node ${machine.node}, docker CLI ${machine.dockerCli}.`,
+    `Daemons: berthd ${b ? `${b.version} (commit ${commit})` : '(not measured)'}, log driver json-file (conmon's k8s-file on disk); ` +
+      `dockerd ${k?.version ?? '(not measured)'} with its own containerd, log driver json-file.`,
+    '',
+    '| | berthd | dockerd | berthd/dockerd | target |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `How: on each private daemon one busybox container (\`--network none\`) runs \`yes '<${LINE - 1} chars>' | head -c ${SIZE}\`; ` +
+      'the write is timed from the API start to the wait\'s answer (the container has exited). 1.5 s later the same container ' +
+      'is started again and appends one `end` line, so `--since` one second before that line\'s time must answer with that line ' +
+      'alone. Every read is one `GET /containers/{id}/logs` (stdout and stderr, multiplexed) over the daemon\'s socket, drained ' +
+      'by a Node client that walks the frames; the answers are checked (1 line; 100,000 lines; every byte written plus `end`). ' +
+      'The log files were read once with `cat` first, so the reads come from the page cache on both daemons; the `cat` and ' +
+      '`dd iflag=direct` rows are the speed of the file itself, from the cache and from the disk.',
+    ...notes.map((n) => `\n${n}`),
+  ].join('\n'));
+  console.log('wrote docs/benchmarks.md');
+}
+
+await main();
