@@ -11,6 +11,8 @@ import { isFullRecord, recordMillis } from './log-format.ts';
 import type { LogFile } from './log-source.ts';
 
 const BLOCK = 64 * 1024;
+/** tail reads backwards in blocks growing from BLOCK to this (100,000 lines of a busy log are a few of them). */
+const TAIL_BLOCK_MAX = 1024 * 1024;
 const PROBE = 16 * 1024;
 const NL = 0x0a;
 
@@ -25,6 +27,7 @@ export async function tailOffset(file: LogFile, n: number, opts: { continued?: b
   const size = await file.size();
   if (n <= 0 || size === 0) return { offset: size, lines: 0 };
   let bufStart = size;
+  let blockLen = BLOCK;
   let buf: Buffer = Buffer.alloc(0);
   let lineEnd = -1; // file offset just past the "\n" of the record being looked at
   let count = 0;
@@ -32,9 +35,12 @@ export async function tailOffset(file: LogFile, n: number, opts: { continued?: b
   // A rotated file's trailing P records are a line the next file ends (and counts).
   let trailingCounted = opts.continued === true;
 
-  // Counts the record; true when it ends the (n+1)-th line from the end.
-  const classify = (rec: Buffer): boolean => {
-    const full = isFullRecord(rec);
+  // Counts the record buf[start, end); true when it ends the (n+1)-th line from the end.
+  const classify = (start: number, end: number): boolean => {
+    // conmon's fixed-width prefix puts the tag at 43; anything else is parsed.
+    const full = end - start >= 44 && buf[start + 35] === 0x20 && buf[start + 44] === 0x20 && buf[start + 42] === 0x20
+      ? (buf[start + 43] === 0x46 ? true : buf[start + 43] === 0x50 ? false : null)
+      : isFullRecord(buf.subarray(start, end));
     if (full === true) {
       sawFull = true;
       return ++count === n + 1;
@@ -47,7 +53,8 @@ export async function tailOffset(file: LogFile, n: number, opts: { continued?: b
   };
 
   while (bufStart > 0) {
-    const readLen = Math.min(BLOCK, bufStart);
+    const readLen = Math.min(blockLen, bufStart);
+    blockLen = Math.min(2 * blockLen, TAIL_BLOCK_MAX);
     const block = Buffer.allocUnsafe(readLen);
     await file.read(block, bufStart - readLen);
     bufStart -= readLen;
@@ -57,13 +64,13 @@ export async function tailOffset(file: LogFile, n: number, opts: { continued?: b
     for (;;) {
       i = buf.lastIndexOf(NL, i - 1);
       if (i < 0) break;
-      if (lineEnd >= 0 && classify(buf.subarray(i + 1, lineEnd - bufStart - 1))) return { offset: lineEnd, lines: n };
+      if (lineEnd >= 0 && classify(i + 1, lineEnd - bufStart - 1)) return { offset: lineEnd, lines: n };
       lineEnd = bufStart + i + 1;
       buf = buf.subarray(0, i + 1);
       if (i === 0) break;
     }
   }
-  if (lineEnd > 0 && classify(buf.subarray(0, lineEnd - 1))) return { offset: lineEnd, lines: n };
+  if (lineEnd > 0 && classify(0, lineEnd - 1)) return { offset: lineEnd, lines: n };
   // The first line of the file is complete only if the file starts at a record (it does: offset 0).
   return { offset: 0, lines: Math.min(count, n) };
 }
