@@ -44,6 +44,12 @@ export interface ContentReader {
 export interface Ingest {
   /** Bytes written so far (where a resumed keyed ingest starts). */
   readonly offset: number;
+  /**
+   * The file holding the bytes written so far, until commit or abort moves or
+   * removes it: a reader that follows the write (a pull unpacking a layer as
+   * it downloads) opens it before then and reads below `offset`.
+   */
+  readonly path: string;
   write(chunk: Buffer): Promise<void>;
   /**
    * Verifies, fsyncs and renames into place; the ingest is gone afterwards,
@@ -242,6 +248,8 @@ class FileIngest implements Ingest {
   }
 
   get offset(): number { return this.#offset; }
+
+  get path(): string { return this.#tmp; }
 
   async write(chunk: Buffer): Promise<void> {
     if (this.#done) throw invalid('write to a finished ingest');

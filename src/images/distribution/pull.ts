@@ -14,19 +14,18 @@
 //      the image, the tag and the repo digest.
 // Everything the pull writes is held against GC until it is recorded.
 
-import { Transform, pipeline } from 'node:stream';
 import { type Descriptor, type ImageManifest, type Platform, isIndexType, layerCompression, parseManifest } from '../../core/distribution.ts';
 import type { ImageConfigFile } from '../../core/image.ts';
-import { BerthError, internal, invalid, isCode, notFound, unavailable, wrap } from '../../core/errors.ts';
+import { BerthError, internal, invalid, isCode, notFound, wrap } from '../../core/errors.ts';
 import type { Snapshotter } from '../../core/snapshot.ts';
 import type { ContentStore } from '../../stores/content.ts';
 import type { ImageRow, LayerRecord } from '../../stores/metadata/images.ts';
-import { decompress } from '../compression.ts';
 import { chainIds, goArch, sha256 } from '../records.ts';
 import { type Reference, familiarName, familiarString, refString, repoName } from '../reference.ts';
 import type { Credentials } from './auth.ts';
 import { RegistryClient } from './client.ts';
 import { type RegistryOptions, pickEndpoint } from './endpoints.ts';
+import { extractLayer, LayerDownload } from './layer-fetch.ts';
 import { LayerProgress, type ProgressSink, shortDigest } from './progress.ts';
 import { readAll } from './transport.ts';
 
@@ -162,118 +161,74 @@ async function fetchAndApply(
 ): Promise<LayerRecord[]> {
   const progress = layers.map((l) => new LayerProgress(sink, shortDigest(l.digest)));
   const present = await Promise.all(layers.map(async (l, i) => await deps.snapshotter.hasLayer(chains[i]!) && await deps.content.has(l.digest)));
+  const stored = await Promise.all(layers.map(async (l, i) => present[i] || await deps.content.has(l.digest)));
   // Docker names every layer first.
   layers.forEach((_l, i) => progress[i]!.status(present[i] ? 'Already exists' : 'Pulling fs layer'));
-  const downloads: Array<Promise<void>> = [];
-  let running = 0;
-  const queue: Array<() => void> = [];
-  const slot = async () => {
-    if (running >= concurrency) await new Promise<void>((r) => queue.push(r));
-    running++;
-  };
-  const free = () => { running--; queue.shift()?.(); };
-  for (let i = 0; i < layers.length; i++) {
-    const l = layers[i]!;
-    if (present[i]) { downloads.push(Promise.resolve()); continue; }
-    downloads.push((async () => {
-      if (await deps.content.has(l.digest)) { progress[i]!.status('Download complete'); return; }
-      if (running >= concurrency) progress[i]!.status('Waiting');
-      await slot();
-      try {
-        await downloadLayer(deps.content, client, what, l, progress[i]!);
-      } finally {
-        free();
-      }
-    })());
-  }
-  // Nothing unhandled if a later download fails while an earlier layer is extracting.
-  for (const d of downloads) d.catch(() => {});
+  const slots = new Slots(concurrency);
+  const downloads = layers.map((l, i) => {
+    if (stored[i]) {
+      if (!present[i]) progress[i]!.status('Download complete');
+      return null;
+    }
+    const d = new LayerDownload(deps.content, client, what, l, progress[i]!);
+    if (slots.full) progress[i]!.status('Waiting');
+    // Nothing unhandled if a download fails while an earlier layer is extracting.
+    slots.run(() => d.start()).catch(() => {});
+    return d;
+  });
   const records: LayerRecord[] = [];
   try {
+    // Each layer unpacks on its parent, so in order; each from its download's tail as the bytes arrive.
     for (let i = 0; i < layers.length; i++) {
-      await downloads[i];
       const l = layers[i]!;
-      const parent = i > 0 ? chains[i - 1]! : null;
-      let size = present[i] ? deps.layerSize(diffIds[i]!) : 0;
-      if (!present[i] && !(await deps.snapshotter.hasLayer(chains[i]!))) {
-        size = await extract(deps, l, chains[i]!, parent, diffIds[i]!, what, progress[i]!);
-        progress[i]!.status('Pull complete');
-      } else if (!present[i]) {
+      const d = downloads[i] ?? null;
+      let size: number;
+      if (present[i]) {
         size = deps.layerSize(diffIds[i]!);
+      } else if (await deps.snapshotter.hasLayer(chains[i]!)) {
+        // Unpacked meanwhile by another pull: only the blob is still wanted.
+        if (d) {
+          await d.settled();
+          if (d.error) throw d.error;
+        }
+        size = deps.layerSize(diffIds[i]!);
+        progress[i]!.status('Pull complete');
+      } else {
+        size = await extractLayer(deps, l, chains[i]!, i > 0 ? chains[i - 1]! : null, diffIds[i]!, what, progress[i]!, d);
         progress[i]!.status('Pull complete');
       }
       records.push({ digest: l.digest, mediaType: l.mediaType, size: l.size, diffId: diffIds[i]!, uncompressedSize: size });
     }
+  } catch (err) {
+    for (const d of downloads) d?.cancel(err instanceof Error ? err : internal(String(err)));
+    throw err;
   } finally {
-    await Promise.allSettled(downloads);
+    await Promise.all(downloads.map((d) => d?.settled()));
+    await Promise.all(downloads.map((d) => d?.dispose()));
   }
   return records;
 }
 
-async function downloadLayer(content: ContentStore, client: RegistryClient, what: string, l: Descriptor, p: LayerProgress): Promise<void> {
-  const open = () => content.openIngest({ key: `pull:${client.endpoint.host}/${client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size });
-  let ingest = await open();
-  let attempts = 0;
-  try {
-    for (;;) {
-      try {
-        const { body, offset } = await client.getBlob(l.digest, ingest.offset);
-        if (offset === 0 && ingest.offset > 0) {
-          // The registry ignored the Range: start over.
-          await ingest.abort();
-          ingest = await open();
-        }
-        for await (const c of body as AsyncIterable<Buffer>) {
-          await ingest.write(c);
-          p.update('Downloading', ingest.offset, l.size);
-        }
-        if (ingest.offset < l.size) throw unavailable(`connection closed after ${ingest.offset} of ${l.size} bytes`);
-        break;
-      } catch (err) {
-        if (isCode(err, 'not_found') || isCode(err, 'unauthorized') || isCode(err, 'forbidden') || isCode(err, 'invalid_argument') || ++attempts >= 3) throw err;
-        // A cut connection: resume from what is already in the ingest.
-        await new Promise((r) => setTimeout(r, 200 * attempts));
-      }
-    }
-    p.status('Verifying Checksum');
-    await ingest.commit({ digest: l.digest, size: l.size });
-    p.status('Download complete');
-  } catch (err) {
-    // A blob that failed verification must not be resumed from; a cut one is kept for the next pull.
-    if (isCode(err, 'invalid_argument')) await ingest.abort().catch(() => {});
-    else await ingest.release().catch(() => {});
-    throw wrap(err, `pulling ${what}: layer ${l.digest} from ${client.endpoint.host}`);
-  }
-}
+/** At most n tasks at once, started in the order they were queued. */
+class Slots {
+  readonly #n: number;
+  #running = 0;
+  readonly #queue: Array<() => void> = [];
 
-async function extract(deps: PullDeps, l: Descriptor, chainId: string, parent: string | null, diffId: string, what: string, p: LayerProgress): Promise<number> {
-  p.restart();
-  let read = 0;
-  const counter = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      read += chunk.length;
-      p.update('Extracting', read, l.size);
-      cb(null, chunk);
-    },
-  });
-  const src = deps.content.createReadStream(l.digest) as NodeJS.ReadableStream & NodeJS.ReadWriteStream;
-  pipeline(src, counter, () => {});
-  const { stream } = await decompress(counter, { maxRatio: deps.maxCompressionRatio ?? 0 });
-  let res;
-  try {
-    res = await deps.snapshotter.applyLayer(chainId, parent, stream);
-  } catch (err) {
-    throw wrap(err, `pulling ${what}: extracting layer ${l.digest}`);
-  } finally {
-    stream.destroy();
-    counter.destroy();
+  constructor(n: number) { this.#n = Math.max(1, n); }
+
+  get full(): boolean { return this.#running >= this.#n; }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#n) await new Promise<void>((r) => this.#queue.push(r));
+    this.#running++;
+    try {
+      return await task();
+    } finally {
+      this.#running--;
+      this.#queue.shift()?.();
+    }
   }
-  if (res.diffId !== diffId) {
-    await deps.snapshotter.removeLayer(chainId).catch(() => {});
-    throw internal(`pulling ${what}: layer ${l.digest} unpacks to ${res.diffId}, but the image config says ${diffId}`);
-  }
-  p.update('Extracting', l.size, l.size, true);
-  return res.size;
 }
 
 function checkManifestDigest(body: Buffer, expected: string | null, what: string): string {

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
@@ -28,7 +28,7 @@ import { tempDir } from '../stores/tars.ts';
 
 interface Env { svc: BerthImageService; dist: DistributionService; content: FileContentStore; dir: string }
 
-async function env(t: { after: (fn: () => Promise<void> | void) => void }): Promise<Env> {
+async function env(t: { after: (fn: () => Promise<void> | void) => void }, idleMs = 1500): Promise<Env> {
   const { dir, cleanup } = tempDir('berth-pull-');
   const db = openDatabase(`${dir}/berth.db`);
   const content = new FileContentStore(`${dir}/content`);
@@ -37,7 +37,7 @@ async function env(t: { after: (fn: () => Promise<void> | void) => void }): Prom
     dataRoot: dir, db, snapshotter: snap, content, logger: nullLogger,
     events: { emit: () => {} }, usersOfImage: async () => [],
   });
-  const dist = new DistributionService(svc, { timeouts: { headersMs: 1500, idleMs: 1500 } });
+  const dist = new DistributionService(svc, { timeouts: { headersMs: 1500, idleMs } });
   t.after(() => { db.close(); cleanup(); });
   return { svc, dist, content, dir };
 }
@@ -98,6 +98,13 @@ function badRegistry(img: Image, override: (req: IncomingMessage, res: ServerRes
     if (b) { res.writeHead(200, { 'Content-Length': b.size }).end(b.data); return; }
     res.writeHead(404).end('{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown"}]}');
   });
+}
+
+/** Where the snapshotter is unpacking (or has unpacked) a file of that name, if anywhere yet. */
+function unpacked(e: Env, name: string): string | undefined {
+  const layers = `${e.dir}/snapshots/copy/layers`;
+  if (!existsSync(layers)) return undefined;
+  return readdirSync(layers).map((d) => `${layers}/${d}/fs/${name}`).find((p) => existsSync(p));
 }
 
 function assertNothingLeft(e: Env, img: Image): void {
@@ -256,5 +263,56 @@ describe('pull', { skip: skipUnlessRoot() }, () => {
     assert.equal(r.id, img.config.digest);
     assert.deepEqual(ranges, ['', 'bytes=30000-']);
     assert.equal(await e.content.has(layer.digest), true);
+  });
+
+  test('a layer unpacks while it downloads: its first file is on disk before the rest of the bytes are sent', async (t) => {
+    const e = await env(t, 30_000);
+    const img = await image([{ files: { first: 'f'.repeat(4000), second: 's'.repeat(300_000) }, compress: 'none' }]);
+    const layer = img.layers[0]!;
+    let sawFirst = false;
+    const server = badRegistry(img, (req, res) => {
+      if (!req.url?.endsWith(layer.digest)) return false;
+      res.writeHead(200, { 'Content-Length': layer.size });
+      // The first entry (512-byte header, 4000 bytes, padding) and a little of the second.
+      res.write(layer.data.subarray(0, 6000));
+      void (async () => {
+        for (let waited = 0; waited < 20_000 && !sawFirst; waited += 50) {
+          sawFirst = unpacked(e, 'first') !== undefined;
+          if (!sawFirst) await new Promise((r) => setTimeout(r, 50));
+        }
+        res.end(layer.data.subarray(6000));
+      })();
+      return true;
+    });
+    const host = await listen(server);
+    t.after(() => { server.close(); });
+    const r = await pull(e, `${host}/stream/app:v1`);
+    assert.equal(r.id, img.config.digest);
+    assert.ok(sawFirst, 'the first file was not unpacked while the layer was still downloading');
+    assert.equal(await e.content.has(layer.digest), true);
+  });
+
+  test('a layer that unpacks cleanly but does not match its digest leaves no layer, blob or ingest', async (t) => {
+    const e = await env(t);
+    const img = await image([{ files: { etc: 'good' }, compress: 'none' }]);
+    const layer = img.layers[0]!;
+    // A well-formed tar of the same size: only the digest check can tell.
+    const evil = await tarOf({ etc: 'evil' });
+    assert.equal(evil.length, layer.size);
+    const server = badRegistry(img, (req, res) => {
+      if (!req.url?.endsWith(layer.digest)) return false;
+      res.writeHead(200, { 'Content-Length': evil.length }).end(evil);
+      return true;
+    });
+    const host = await listen(server);
+    t.after(() => { server.close(); });
+    await assert.rejects(pull(e, `${host}/evil/app:v1`), (err) => {
+      assert.match((err as Error).message, new RegExp(`evil/app:v1: layer ${layer.digest} from ${host}: .*does not match`));
+      return true;
+    });
+    assertNothingLeft(e, img);
+    assert.deepEqual(readdirSync(`${e.dir}/snapshots/copy/layers`), [], 'an unverified layer was left unpacked');
+    assert.deepEqual(readdirSync(`${e.dir}/content/ingest`), []);
+    await assert.rejects(e.svc.resolve(`${host}/evil/app:v1`), (err) => isCode(err, 'not_found'));
   });
 });

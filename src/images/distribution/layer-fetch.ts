@@ -1,0 +1,248 @@
+// One layer of a pull, unpacked while it downloads:
+//
+//   registry --GET--> keyed ingest file (hashed as written)
+//                          |
+//                          +--tail--> decompress --> snapshotter.applyLayer
+//
+// The download appends to the ingest; the extraction reads the same file
+// behind it (a tail that waits for more bytes), so download, decompression
+// and unpacking overlap instead of following each other. A layer whose parent
+// is not unpacked yet keeps downloading into the file, and its extraction
+// catches up from there once the parent is in.
+//
+// The tail ends only once the ingest has been verified against the layer's
+// digest and committed. A blob that does not match, or a download that fails
+// for good, reaches the unpacker as an error instead of an end, so the
+// snapshotter drops its temp dir and nothing becomes visible; the unpacker
+// never sees the end of a layer that was not verified.
+
+import * as fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { Descriptor } from '../../core/distribution.ts';
+import { internal, isCode, unavailable, wrap } from '../../core/errors.ts';
+import type { Snapshotter } from '../../core/snapshot.ts';
+import type { ContentStore, Ingest } from '../../stores/content.ts';
+import { decompress } from '../compression.ts';
+import type { RegistryClient } from './client.ts';
+import type { LayerProgress } from './progress.ts';
+
+const READ_CHUNK = 1 << 20;
+
+/** Errors that retrying the same request cannot cure. */
+const final = (err: unknown) => isCode(err, 'not_found') || isCode(err, 'unauthorized') || isCode(err, 'forbidden') || isCode(err, 'invalid_argument');
+
+export class LayerDownload {
+  readonly layer: Descriptor;
+  readonly #content: ContentStore;
+  readonly #client: RegistryClient;
+  readonly #what: string;
+  readonly #p: LayerProgress;
+  #fd: fs.promises.FileHandle | null = null;
+  /** Bytes in the ingest file a reader may take. */
+  #written = 0;
+  #opened = false;
+  #committed = false;
+  #error: Error | null = null;
+  #cancelled: Error | null = null;
+  #body: IncomingMessage | null = null;
+  #wake: Array<() => void> = [];
+  #run: Promise<void> | null = null;
+  #finish: () => void = () => {};
+  readonly #finished = new Promise<void>((r) => { this.#finish = r; });
+
+  constructor(content: ContentStore, client: RegistryClient, what: string, layer: Descriptor, p: LayerProgress) {
+    this.#content = content;
+    this.#client = client;
+    this.#what = what;
+    this.layer = layer;
+    this.#p = p;
+  }
+
+  /** Verified and stored as a blob. */
+  get committed(): boolean { return this.#committed; }
+  /** Why the download failed for good (already wrapped with image, layer and registry). */
+  get error(): Error | null { return this.#error; }
+
+  /** Runs the download once (later calls return the same promise). */
+  start(): Promise<void> {
+    this.#run ??= this.#download().then(() => this.#finish(), (err) => {
+      this.#error = wrap(err, `pulling ${this.#what}: layer ${this.layer.digest} from ${this.#client.endpoint.host}`);
+      this.#notify();
+      this.#finish();
+      throw this.#error;
+    });
+    return this.#run;
+  }
+
+  /** Resolves once the download has finished, whichever way (it does not start it); never rejects. */
+  settled(): Promise<void> {
+    return this.#finished;
+  }
+
+  /** Stops the download (another layer failed): its ingest is kept for a later pull to resume. */
+  cancel(reason: Error): void {
+    if (this.#cancelled) return;
+    this.#cancelled = reason;
+    this.#body?.destroy(reason);
+    this.#notify();
+  }
+
+  /**
+   * The layer's bytes as the download writes them; ends after the digest
+   * was checked, fails if it does not match or the download fails.
+   * onRead gets the count of bytes read so far.
+   */
+  async *tail(onRead: (n: number) => void): AsyncGenerator<Buffer> {
+    let pos = 0;
+    for (;;) {
+      if (this.#error) throw this.#error;
+      if (this.#opened && pos < this.#written) {
+        const n = Math.min(this.#written - pos, READ_CHUNK);
+        const buf = Buffer.allocUnsafe(n);
+        const { bytesRead } = await this.#fd!.read(buf, 0, n, pos);
+        if (bytesRead === 0) throw internal(`ingest of ${this.layer.digest} is shorter than the ${this.#written} bytes written`);
+        pos += bytesRead;
+        onRead(pos);
+        yield bytesRead === n ? buf : buf.subarray(0, bytesRead);
+        continue;
+      }
+      if (this.#committed) return;
+      if (this.#cancelled) throw this.#cancelled;
+      await new Promise<void>((r) => this.#wake.push(r));
+    }
+  }
+
+  /** Closes the reading side; call once no tail is read any more. */
+  async dispose(): Promise<void> {
+    await this.#fd?.close().catch(() => {});
+    this.#fd = null;
+  }
+
+  #notify(): void {
+    for (const w of this.#wake.splice(0)) w();
+  }
+
+  #check(): void {
+    if (this.#cancelled) throw this.#cancelled;
+  }
+
+  async #download(): Promise<void> {
+    this.#check();
+    const l = this.layer;
+    const ingest = await this.#content.openIngest({
+      key: `pull:${this.#client.endpoint.host}/${this.#client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size,
+    });
+    try {
+      // Opened before any commit can rename the file: the descriptor follows it.
+      this.#fd = await fs.promises.open(ingest.path, 'r');
+      this.#written = ingest.offset;
+      this.#opened = true;
+      this.#notify();
+      await this.#fetch(ingest);
+      this.#p.status('Verifying Checksum');
+      await ingest.commit({ digest: l.digest, size: l.size });
+      this.#committed = true;
+      this.#notify();
+      this.#p.status('Download complete');
+    } catch (err) {
+      // A blob that failed verification must not be resumed from; a cut one is kept for the next pull.
+      if (isCode(err, 'invalid_argument')) await ingest.abort().catch(() => {});
+      else await ingest.release().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Appends the blob to the ingest; a cut connection resumes from what is there (three tries). */
+  async #fetch(ingest: Ingest): Promise<void> {
+    const l = this.layer;
+    for (let attempts = 1; ; attempts++) {
+      this.#check();
+      try {
+        const { body, offset } = await this.#client.getBlob(l.digest, ingest.offset);
+        this.#body = body;
+        if (this.#cancelled) body.destroy(this.#cancelled);
+        // A registry that ignores the Range sends it all again: skip what the ingest has.
+        let skip = offset === 0 ? ingest.offset : 0;
+        for await (const chunk of body as AsyncIterable<Buffer>) {
+          let c = chunk;
+          if (skip) {
+            if (c.length <= skip) { skip -= c.length; continue; }
+            c = c.subarray(skip);
+            skip = 0;
+          }
+          await ingest.write(c);
+          this.#written = ingest.offset;
+          this.#notify();
+          this.#p.update('Downloading', ingest.offset, l.size);
+        }
+        this.#body = null;
+        this.#check();
+        if (ingest.offset < l.size) throw unavailable(`connection closed after ${ingest.offset} of ${l.size} bytes`);
+        return;
+      } catch (err) {
+        this.#body = null;
+        this.#check();
+        if (final(err) || attempts >= 3) throw err;
+        await new Promise((r) => setTimeout(r, 200 * attempts));
+      }
+    }
+  }
+}
+
+export interface ExtractDeps {
+  snapshotter: Snapshotter;
+  content: ContentStore;
+  maxCompressionRatio?: number;
+}
+
+/**
+ * Unpacks one layer as chainId on parent, from its download's tail or, when
+ * the blob was already stored, from the blob; returns the unpacked size.
+ * Extraction progress is shown once the download is complete (before that
+ * the layer shows its download).
+ */
+export async function extractLayer(
+  deps: ExtractDeps, l: Descriptor, chainId: string, parent: string | null, diffId: string, what: string,
+  p: LayerProgress, from: LayerDownload | null,
+): Promise<number> {
+  let restarted = false;
+  const onRead = (n: number) => {
+    if (from && !from.committed) return;
+    if (!restarted) { p.restart(); restarted = true; }
+    p.update('Extracting', n, l.size);
+  };
+  const src = from ? from.tail(onRead) : countBytes(deps.content.createReadStream(l.digest) as AsyncIterable<Buffer>, onRead);
+  let res;
+  try {
+    const { stream } = await decompress(src, { maxRatio: deps.maxCompressionRatio ?? 0 });
+    try {
+      res = await deps.snapshotter.applyLayer(chainId, parent, stream);
+    } finally {
+      stream.destroy();
+    }
+  } catch (err) {
+    // A download that failed explains a failed extraction better than the unpacker does.
+    if (from) {
+      await from.settled();
+      if (from.error) throw from.error;
+    }
+    throw wrap(err, `pulling ${what}: extracting layer ${l.digest}`);
+  } finally {
+    void src.return(undefined).catch(() => {});
+  }
+  if (res.diffId !== diffId) {
+    await deps.snapshotter.removeLayer(chainId).catch(() => {});
+    throw internal(`pulling ${what}: layer ${l.digest} unpacks to ${res.diffId}, but the image config says ${diffId}`);
+  }
+  p.update('Extracting', l.size, l.size, true);
+  return res.size;
+}
+
+async function* countBytes(src: AsyncIterable<Buffer>, onRead: (n: number) => void): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const c of src) {
+    n += c.length;
+    onRead(n);
+    yield c;
+  }
+}
