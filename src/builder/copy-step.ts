@@ -21,6 +21,7 @@ import { BuildCache } from './cache.ts';
 import { copySources, excludeRegexes, hashSource, matchSources, mkdirInRoot, type MatchedSource, type SourceRoot } from './copy.ts';
 import type { StageState } from './state.ts';
 import { scopedResolve } from './context.ts';
+import { nopPrefix } from './history-text.ts';
 
 type CopyCmd = Step & { kind: 'copy' | 'add' };
 
@@ -59,17 +60,23 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
       throw invalid('source can\'t be a URL for COPY');
     }
     const matched = [...matchSources(src, rawSources), ...extra];
-    let dest = w(step.dest);
-    if (!dest.startsWith('/')) dest = path.posix.join(st.config.WorkingDir || '/', dest) + (dest.endsWith('/') ? '/' : '');
+    const written = w(step.dest);
+    let dest = written;
+    if (!dest.startsWith('/')) {
+      const joined = path.posix.join(st.config.WorkingDir || '/', dest);
+      dest = dest.endsWith('/') && !joined.endsWith('/') ? `${joined}/` : joined;
+    }
     const excludes = step.exclude.map(w);
     const h = createHash('sha256');
     for (const m of matched) hashSource(h, extra.includes(m) ? { root: tmp } : src, m, excludeRegexes(excludes));
     const contentHash = h.digest('hex');
     const kindWord = matched.length > 1 ? 'multi' : matched[0]!.st.isDirectory() ? 'dir' : 'file';
-    const createdBy = `/bin/sh -c #(nop) ${step.kind.toUpperCase()} ${kindWord}:${contentHash} in ${dest} `;
     const chown = step.chown ? w(step.chown) : '';
+    // dockerd 20.10's text: the dest as written, and "--chown=<spec>" glued to the hash (no space: its bug, kept
+    // because --cache-from matches on this text).
+    const createdBy = `${nopPrefix(st.config)}${step.kind.toUpperCase()} ${chown ? `--chown=${chown}` : ''}${kindWord}:${contentHash} in ${written} `;
     const chmod = step.chmod ? parseChmod(w(step.chmod)) : undefined;
-    const key = BuildCache.key([st.image?.id ?? 'scratch', createdBy, chown, String(chmod ?? ''), excludes.join(','), String(preserveOwner)]);
+    const key = BuildCache.key([st.image?.id ?? 'scratch', createdBy, dest, chown, String(chmod ?? ''), excludes.join(','), String(preserveOwner)]);
     if (await b.fromCache(st, key, createdBy, st.config)) return;
 
     await b.withSnapshot(st, async (rootfs) => {

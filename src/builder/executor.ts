@@ -108,7 +108,7 @@ export class BuildRun {
     const needed = new Map<number, Stage>();
     const visit = (s: Stage) => { if (needed.has(s.index)) return; needed.set(s.index, s); for (const d of this.#deps(s)) visit(d); };
     visit(target);
-    this.#total = this.#df.metaArgs.length + [...needed.values()].reduce((n, s) => n + 1 + s.steps.length, 0) + (Object.keys(this.opts.labels).length ? 1 : 0);
+    this.#total = this.#df.metaArgs.length + [...needed.values()].reduce((n, s) => n + 1 + s.steps.length, 0) + Object.keys(this.opts.labels).length;
     // ARGs before the first FROM are steps of their own in the classic builder's output (and nothing else).
     for (const step of this.#df.metaArgs) this.#header(step);
     const image = await this.#stage(target, true);
@@ -168,10 +168,13 @@ export class BuildRun {
       this.#header(step);
       await this.#guard(step, () => runStep(this, st, step));
     }
-    if (final && Object.keys(this.opts.labels).length) {
-      const text = `LABEL ${Object.entries(this.opts.labels).map(([k, v]) => `"${k}"="${v.replace(/"/g, '\\"')}"`).join(' ')}`;
-      const ins = parseDockerfile(text).instructions[0]!;
-      const step = { ...toCommand(ins, '\\'), ins } as Step;
+    // --label: one LABEL step per label, sorted by key, values taken as they are (dockerd's buildLabelOptions).
+    for (const k of final ? Object.keys(this.opts.labels).sort() : []) {
+      const text = `LABEL ${k}=${this.opts.labels[k]}`;
+      const step: Step = {
+        kind: 'label', pairs: [[k, this.opts.labels[k]!]], literal: true,
+        ins: { cmd: 'label', original: text, args: text.slice(6), flags: [], heredocs: [], line: 0, endLine: 0 },
+      };
       this.#header(step);
       await this.#guard(step, () => runStep(this, st, step));
     }

@@ -20,8 +20,8 @@ import { parseRunMount, prepareMounts, runContainer } from './run.ts';
 import { PROXY_ARGS, setEnv, type StageState } from './state.ts';
 import { CONTAINER_MOUNT_STUBS } from '../images/layer-diff.ts';
 import { parseDuration } from './duration.ts';
-
-const NOP = '/bin/sh -c #(nop) ';
+import { goHealthcheck, goList, goQuoteList, nopPrefix } from './history-text.ts';
+import { workdirStep } from './workdir-step.ts';
 
 export async function runStep(b: BuildRun, st: StageState, step: Step): Promise<void> {
   switch (step.kind) {
@@ -29,6 +29,7 @@ export async function runStep(b: BuildRun, st: StageState, step: Step): Promise<
     case 'arg': return argStep(b, st, step);
     case 'run': return runStepImpl(b, st, step);
     case 'copy': case 'add': return copyStep(b, st, step);
+    case 'workdir': return workdirStep(b, st, step, applyConfig(st, step).config);
     default: return configStep(b, st, step);
   }
 }
@@ -69,8 +70,8 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
       c.Labels = { ...c.Labels };
       const parts: string[] = [];
       for (const [k, v] of step.pairs) {
-        const key = w(k);
-        const val = w(v);
+        const key = step.literal ? k : w(k);
+        const val = step.literal ? v : w(v);
         c.Labels[key] = val;
         parts.push(`${key}=${val}`);
       }
@@ -84,24 +85,26 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
         // A new ENTRYPOINT drops the CMD inherited from the base image (Docker's rule).
         if (!st.cmdSetInStage) c.Cmd = null;
       }
-      return { config: c, text: `${step.kind.toUpperCase()} ${JSON.stringify(v)}` };
+      return { config: c, text: `${step.kind.toUpperCase()} ${goQuoteList(v)}` };
     }
     case 'shell':
       c.Shell = step.exec!;
-      return { config: c, text: `SHELL ${JSON.stringify(step.exec)}` };
+      return { config: c, text: `SHELL ${goList(step.exec!)}` };
     case 'expose': {
       c.ExposedPorts = { ...c.ExposedPorts };
-      const ports: string[] = [];
+      const words: string[] = [];
       for (const raw of step.values) {
         for (const p of st.lex.words(raw, st.expansionEnv())) {
+          words.push(p);
           const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
           if (!m) throw invalid(`invalid containerPort: ${p}`);
           const lo = Number(m[1]);
           const hi = m[2] ? Number(m[2]) : lo;
-          for (let n = lo; n <= hi; n++) { const k = `${n}/${(m[3] ?? 'tcp').toLowerCase()}`; c.ExposedPorts[k] = {}; ports.push(k); }
+          for (let n = lo; n <= hi; n++) { const k = `${n}/${(m[3] ?? 'tcp').toLowerCase()}`; c.ExposedPorts[k] = {}; }
         }
       }
-      return { config: c, text: `EXPOSE ${ports.sort().join(' ')}` };
+      // The words as written (after expansion), sorted, not the normalised ports: dockerd's "EXPOSE 100-101 80 90/udp".
+      return { config: c, text: `EXPOSE ${words.sort().join(' ')}` };
     }
     case 'volume': {
       c.Volumes = { ...c.Volumes };
@@ -132,7 +135,7 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
       c.OnBuild = [...(c.OnBuild ?? []), step.expression];
       return { config: c, text: `ONBUILD ${step.expression}` };
     case 'healthcheck': {
-      const hc: Record<string, unknown> = { Test: step.test };
+      const hc: Record<string, number | string[]> = { Test: step.test };
       if (step.interval) hc.Interval = parseDuration(step.interval, 'interval');
       if (step.timeout) hc.Timeout = parseDuration(step.timeout, 'timeout');
       if (step.startPeriod) hc.StartPeriod = parseDuration(step.startPeriod, 'start-period');
@@ -143,7 +146,8 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
         hc.Retries = n;
       }
       c.Healthcheck = hc;
-      return { config: c, text: `HEALTHCHECK &{${JSON.stringify(step.test)}}` };
+      const n = (k: string) => { const v = hc[k]; return typeof v === 'number' ? v : 0; };
+      return { config: c, text: `HEALTHCHECK ${goHealthcheck(step.test, n('Interval'), n('Timeout'), n('StartPeriod'), n('Retries'))}` };
     }
   }
   throw invalid(`unexpected instruction ${step.ins.cmd}`);
@@ -152,12 +156,14 @@ function applyConfig(st: StageState, step: Step): { config: ImageRunConfig; text
 async function configStep(b: BuildRun, st: StageState, step: Step): Promise<void> {
   const { config, text } = applyConfig(st, step);
   if (step.kind === 'cmd') st.cmdSetInStage = true;
+  const old = step.kind === 'healthcheck' ? st.config.Healthcheck?.Test : undefined;
+  if (old?.length && old[0] !== 'NONE' && !b.opts.quiet) b.progress.stream(`Note: overriding previous HEALTHCHECK: ${goList(old)}\n`);
   await commitConfig(b, st, text, config, step.kind === 'maintainer' ? step.value : undefined);
 }
 
 /** A config-only image (an empty_layer `#(nop)` history entry), from the cache when it has one. */
 async function commitConfig(b: BuildRun, st: StageState, text: string, config: ImageRunConfig, author?: string): Promise<void> {
-  const createdBy = `${NOP} ${text}`;
+  const createdBy = `${nopPrefix(config)} ${text}`;
   const key = BuildCache.key([st.image?.id ?? 'scratch', 'config', createdBy]);
   if (await b.fromCache(st, key, createdBy, config)) { st.config = st.image!.config.config ?? {}; return; }
   const img = await b.images.newImage({

@@ -298,6 +298,45 @@ compatSuite('build', (s) => {
     }
   });
 
+  s.test('history as dockerd writes it: config steps in Go formatting, SHELL in the prefix, WORKDIR a layer when it creates the directory, one step per --label', async (tgt) => {
+    const dir = context(tgt, 'hist', {
+      Dockerfile: [
+        'FROM busybox', 'WORKDIR /tmp', 'WORKDIR rel/x', 'HEALTHCHECK --interval=5s --retries=2 CMD ["true"]', 'HEALTHCHECK NONE',
+        'ENTRYPOINT echo "hi"', 'EXPOSE 80 90/udp 100-101', 'COPY --chown=1:2 f ./', 'SHELL ["/bin/sh", "-ec"]', 'USER 1:2', 'CMD ["x"]',
+      ].join('\n'),
+      f: 'f\n',
+    });
+    const r = await build(tgt, dir, ['-t', 'hist:1', '--label', 'z=1', '--label', 'lbl=v w']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /Step 12\/13 : LABEL lbl=v w\n[^]*Step 13\/13 : LABEL z=1\n/);
+    assert.match(r.stdout, /Step 5\/13 : HEALTHCHECK NONE\nNote: overriding previous HEALTHCHECK: \[CMD true\]\n/);
+    const hist = lines((await tgt.ok(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'hist:1'])).stdout).reverse().slice(-12);
+    assert.deepEqual(hist.map((h) => h.replace(/file:[0-9a-f]{64}/, 'file:H')), [
+      '/bin/sh -c #(nop) WORKDIR /tmp',
+      '/bin/sh -c #(nop) WORKDIR /tmp/rel/x',
+      `/bin/sh -c #(nop)  HEALTHCHECK &{["CMD" "true"] "5s" "0s" "0s" '\\x02'}`,
+      `/bin/sh -c #(nop)  HEALTHCHECK &{["NONE"] "0s" "0s" "0s" '\\x00'}`,
+      '/bin/sh -c #(nop)  ENTRYPOINT ["/bin/sh" "-c" "echo \\"hi\\""]',
+      '/bin/sh -c #(nop)  EXPOSE 100-101 80 90/udp',
+      '/bin/sh -c #(nop) COPY --chown=1:2file:H in ./ ',
+      '/bin/sh -ec #(nop)  SHELL [/bin/sh -ec]',
+      '/bin/sh -ec #(nop)  USER 1:2',
+      '/bin/sh -ec #(nop)  CMD ["x"]',
+      '/bin/sh -ec #(nop)  LABEL lbl=v w',
+      '/bin/sh -ec #(nop)  LABEL z=1',
+    ]);
+    // busybox's layer, the directory WORKDIR rel/x made (/tmp already existed: no layer), the COPY.
+    const base = Number(await inspect(tgt, 'busybox', '{{len .RootFS.Layers}}'));
+    assert.equal(Number(await inspect(tgt, 'hist:1', '{{len .RootFS.Layers}}')), base + 2);
+    const out = await tgt.ok(['run', '--rm', '--entrypoint', 'sh', '-u', '0', 'hist:1', '-c', 'stat -c "%U %a" /tmp/rel /tmp/rel/x; pwd']);
+    assert.equal(out.stdout, 'root 755\nroot 755\n/tmp/rel/x\n');
+    // A stage copying the directory WORKDIR made (it is in the image, not only made by the runtime).
+    const from = context(tgt, 'hist2', { Dockerfile: 'FROM busybox AS a\nWORKDIR /made/here\nFROM busybox\nCOPY --from=a /made /made\n' });
+    const r2 = await build(tgt, from, ['-t', 'hist:2']);
+    assert.equal(r2.code, 0, r2.stderr + r2.stdout);
+    assert.equal((await tgt.ok(['run', '--rm', 'hist:2', 'ls', '/made'])).stdout, 'here\n');
+  });
+
   s.test('ARGs before FROM are numbered steps; ARG in a stage is a history entry', async (tgt) => {
     const dir = context(tgt, 'metaarg', { Dockerfile: 'ARG BASE=busybox\nFROM $BASE\nARG A=1 B\nRUN echo $A > /a\n' });
     const r = await build(tgt, dir, ['-t', 'metaarg:1']);

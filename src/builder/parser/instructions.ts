@@ -65,7 +65,7 @@ export type Command =
   | { kind: 'from'; image: string; name?: string; platform?: string }
   | { kind: 'run'; exec: string[] | null; script: string; mounts: string[]; network?: string; heredocs: Heredoc[] }
   | { kind: 'cmd' | 'entrypoint' | 'shell'; exec: string[] | null; script: string }
-  | { kind: 'env' | 'label'; pairs: Array<[string, string]> }
+  | { kind: 'env' | 'label'; pairs: Array<[string, string]>; /** Not expanded (the API's labels). */ literal?: boolean }
   | { kind: 'arg'; args: Array<{ name: string; value?: string }> }
   | {
     kind: 'copy' | 'add'; sources: string[]; dest: string; from?: string; chown?: string; chmod?: string; link: boolean;
