@@ -309,6 +309,9 @@ export class BerthImageService implements ImageService {
   /** What every unpacking path bounds a layer by (import, load, pull, build context, cp). */
   get layerLimits(): LayerLimits { return this.#limits; }
 
+  /** Records "host/repo@digest" on an image still here (a push, as dockerd records it). */
+  addDigest(ref: string, id: string): void { if (this.#db.images.get(id)) this.#db.images.addDigest(ref, id); }
+
   /** Normalized repo digests of the images holding a blob (where it came from, for mounts). */
   reposWithBlob(digest: string): string[] {
     const out: string[] = [];

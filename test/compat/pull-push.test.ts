@@ -77,6 +77,9 @@ compatSuite('pull and push', (s) => {
       assert.match(push.stdout, /: Pushed|: Layer already exists/);
       const m = /v1: digest: (sha256:[a-f0-9]{64}) size: \d+/.exec(push.stdout);
       assert.ok(m, push.stdout);
+      // The pushed digest is recorded on the image, as a pull would record it.
+      const pushedDigests = await tgt.ok(['image', 'inspect', '-f', '{{json .RepoDigests}}', name]);
+      assert.ok(pushedDigests.stdout.includes(`${reg.host}/compat/busybox@${m[1]}`), pushedDigests.stdout);
       // Pushed again: every layer is there already.
       const again = await tgt.ok(['push', name]);
       assert.match(again.stdout, /Layer already exists/);

@@ -23,6 +23,8 @@ export interface PushDeps {
   registry: RegistryOptions;
   /** Normalized repo digests ("host/a/b@sha256:...") of images holding a blob, for mounts. */
   reposWithBlob(digest: string): string[];
+  /** Records the pushed manifest's repo digest on the image (docker inspect's RepoDigests). */
+  addDigest(ref: string, imageId: string): void;
 }
 
 export interface PushTarget {
@@ -70,6 +72,7 @@ async function pushOne(deps: PushDeps, client: RegistryClient, t: PushTarget, mo
     await pushBlob(deps, client, manifest.config.digest, manifest.config.size, () => [], null);
     const digest = await client.putManifest(t.ref.tag!, manifest.mediaType, manifestBytes);
     const d = digest ?? row.manifestDigest;
+    deps.addDigest(`${repoName(t.ref)}@${d}`, row.id);
     sink({ status: `${t.ref.tag}: digest: ${d} size: ${manifestBytes.length}` });
     sink({ progressDetail: {}, aux: { Tag: t.ref.tag, Digest: d, Size: manifestBytes.length } });
   } catch (err) {

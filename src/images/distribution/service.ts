@@ -101,6 +101,7 @@ export class DistributionService {
       content: this.#images.content, registry: this.#registry,
       hold: (keys) => this.#images.hold(keys),
       reposWithBlob: (d) => this.#images.reposWithBlob(d),
+      addDigest: (ref, id) => this.#images.addDigest(ref, id),
     }, base, targets, credentials, sink);
   }
 }
