@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { lgetxattrs } from '../../src/sys/libc.ts';
 import { TarReader } from '../../src/stores/tar/reader.ts';
 import type { FileCheck, HostileCase } from './hostile-tars.ts';
-import { sha256 } from './hostile-tars.ts';
+import { archiveTar, sha256 } from './hostile-tars.ts';
 
 export interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 
@@ -187,15 +187,29 @@ export function snapshotListing(dataRoot: string): string[] {
 
 export interface CaseRegistry { host: string; close(): Promise<void> }
 
+/** The diff ID a case's layer would have (its tar's digest; a gzip's content; else the bytes themselves). */
+export function caseDiffId(c: HostileCase): string {
+  if (c.tar) return sha256(c.tar);
+  try { return sha256(zlib.gunzipSync(c.bytes)); } catch { return sha256(c.bytes); }
+}
+
+/** A `docker save` archive (manifest.json, config, <dir>/layer.tar) whose one layer is the case's bytes as sent. */
+export function saveArchiveOf(c: HostileCase, repoTag: string): Buffer {
+  const config = Buffer.from(json({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/none'] }, rootfs: { type: 'layers', diff_ids: [caseDiffId(c)] } }));
+  const configName = `${sha256(config).slice(7)}.json`;
+  const layerDir = sha256(c.bytes).slice(7);
+  return archiveTar([
+    { name: 'manifest.json', body: json([{ Config: configName, RepoTags: [repoTag], Layers: [`${layerDir}/layer.tar`] }]) },
+    { name: configName, body: config },
+    { name: `${layerDir}/layer.tar`, body: c.bytes },
+  ]);
+}
+
 export async function serveCases(cases: HostileCase[]): Promise<CaseRegistry> {
   const blobs = new Map<string, Buffer>();
   const manifests = new Map<string, Buffer>();
   for (const c of cases) {
-    let diffId = sha256(c.bytes);
-    if (c.tar) diffId = sha256(c.tar);
-    else {
-      try { diffId = sha256(zlib.gunzipSync(c.bytes)); } catch { /* undecodable: the pull must fail anyway */ }
-    }
+    const diffId = caseDiffId(c); // undecodable: the pull must fail anyway
     const config = Buffer.from(json({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/none'] }, rootfs: { type: 'layers', diff_ids: [diffId] } }));
     const layer = sha256(c.bytes);
     blobs.set(layer, c.bytes);

@@ -389,3 +389,10 @@ export function hostileCorpus(o: CorpusOptions): HostileCase[] {
 export function entryTar(name: string, body: string): Buffer {
   return entry({ name, body });
 }
+
+/** A whole tar of the given entries (files with any bytes, symlinks), end marker included: an image archive's outer layer. */
+export function archiveTar(entries: Array<{ name: string; body?: Buffer | string; symlink?: string }>): Buffer {
+  return tar(...entries.map((e) => (e.symlink !== undefined
+    ? entry({ name: e.name, type: 'symlink', linkname: e.symlink })
+    : entry({ name: e.name, body: e.body ?? '' }))));
+}

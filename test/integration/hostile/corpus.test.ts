@@ -1,8 +1,9 @@
 // Every case of the hostile corpus (test/helpers/hostile-tars.ts) through
 // every path that unpacks a tar someone else wrote: import
 // (POST /images/create?fromSrc=-), cp into a container (PUT archive), a
-// build context (POST /build) and pull (a registry on loopback serving the
-// case as a one-layer image). For each: no 5xx, a clear error or a safe
+// build context (POST /build), pull (a registry on loopback serving the
+// case as a one-layer image) and load (a `docker save` archive whose one
+// layer is the case; and archives whose own manifest points outside). For each: no 5xx, a clear error or a safe
 // result as the case expects, the host canary and / untouched, no
 // privileged xattr on disk, the daemon alive, nothing left in the data root
 // or mounted, and the legitimate cases' files right.
@@ -13,14 +14,14 @@ import * as fs from 'node:fs';
 import { type PrivateDaemon, skipUnlessRoot, startBerthd } from '../../helpers/daemon.ts';
 import { ping } from '../../helpers/api.ts';
 import { mountsUnder } from '../../helpers/mounts.ts';
-import { entryTar, hostileCorpus, type HostileCase, type UnpackPath } from '../../helpers/hostile-tars.ts';
+import { archiveTar, entryTar, hostileCorpus, sha256, type HostileCase, type UnpackPath } from '../../helpers/hostile-tars.ts';
 import {
   canaryState, checkFiles, dataRootLeftovers, json, outcome, privilegedXattrs, raw, serveCases,
-  snapshotListing, type CaseRegistry, type CanaryState, type Outcome,
+  saveArchiveOf, snapshotListing, type CaseRegistry, type CanaryState, type Outcome,
 } from '../../helpers/hostile-paths.ts';
 
-type Path = Exclude<UnpackPath, 'load'>;
-const PATHS: Path[] = ['import', 'cp', 'build', 'pull'];
+type Path = UnpackPath;
+const PATHS: Path[] = ['import', 'cp', 'build', 'pull', 'load'];
 const CORPUS_NAMES = new Set(['xf', 'xd', 'wf', 'evil']);
 const DOCKERFILE = 'FROM scratch\nCOPY . /ctx/\n';
 
@@ -64,6 +65,12 @@ describe('hostile corpus through every unpacking path', { skip: skipUnlessRoot()
       if (out.status >= 400 || out.error) return { out, prefix: '' };
       return { out, prefix: '', image: tag, container: await createFrom(tag) };
     }
+    if (path === 'load') {
+      const r = await raw(d.socket, 'POST', '/images/load?quiet=1', saveArchiveOf(c, tag), { 'content-type': 'application/x-tar' }, 120_000);
+      const out = outcome(r);
+      if (out.status >= 400 || out.error) return { out, prefix: '' };
+      return { out, prefix: '', image: tag, container: await createFrom(tag) };
+    }
     if (path === 'pull') {
       const r = await raw(d.socket, 'POST', `/images/create?fromImage=${reg.host}/hostile&tag=${c.name}`);
       const out = outcome(r);
@@ -88,6 +95,46 @@ describe('hostile corpus through every unpacking path', { skip: skipUnlessRoot()
     assert.equal(r.status, 201, `create from ${image}: ${r.body}`);
     return (JSON.parse(r.body.toString()) as { Id: string }).Id;
   }
+
+  test('load: an archive whose manifest or entries point at host files is refused, the host file never read', async () => {
+    // A valid layer on the host, with the config's diff ID matching it: only the path to it is wrong.
+    const hostLayer = archiveTar([{ name: 'secret.txt', body: 'host secret\n' }]);
+    const hostPath = `${canary}/host-layer.tar`;
+    fs.writeFileSync(hostPath, hostLayer);
+    const state0 = canaryState(canary);
+    const config = Buffer.from(json({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/none'] }, rootfs: { type: 'layers', diff_ids: [sha256(hostLayer)] } }));
+    const climb = `${'../'.repeat(12)}${hostPath.slice(1)}`;
+    const archive = (name: string, layer: string, extra: Array<{ name: string; body?: Buffer | string; symlink?: string }> = [], configName = 'c.json') => ({
+      name,
+      bytes: archiveTar([
+        { name: 'manifest.json', body: json([{ Config: configName, RepoTags: [`hostile:load-${name}`], Layers: [layer] }]) },
+        { name: 'c.json', body: config },
+        ...extra,
+      ]),
+    });
+    const tricks = [
+      archive('layer-dotdot', climb),
+      archive('layer-absolute', hostPath),
+      archive('layer-symlink-entry', 'l/layer.tar', [{ name: 'l/layer.tar', symlink: hostPath }]),
+      archive('layer-symlink-dir', 'l/layer.tar', [{ name: 'l', symlink: canary }]),
+      archive('config-absolute', 'x/layer.tar', [{ name: 'x/layer.tar', body: hostLayer }], '/etc/passwd'),
+      archive('config-dotdot', 'x/layer.tar', [{ name: 'x/layer.tar', body: hostLayer }], `${'../'.repeat(12)}etc/passwd`),
+    ];
+    const failures: string[] = [];
+    for (const t of tricks) {
+      const out = outcome(await raw(d.socket, 'POST', '/images/load?quiet=1', t.bytes, { 'content-type': 'application/x-tar' }));
+      if (out.status >= 500) failures.push(`${t.name}: ${out.status} ${out.error}`);
+      if (out.status < 400 && !out.error) failures.push(`${t.name}: loaded`);
+      const img = await raw(d.socket, 'GET', `/images/${encodeURIComponent(`hostile:load-${t.name}`)}/json`);
+      if (img.status !== 404) failures.push(`${t.name}: the image exists (${img.status})`);
+      console.log(`load ${t.name}: ${out.status} ${out.error}`);
+    }
+    const state1 = canaryState(canary);
+    fs.rmSync(hostPath);
+    assert.deepEqual(state1, state0);
+    assert.deepEqual(dataRootLeftovers(d.dataRoot), []);
+    assert.deepEqual(failures, []);
+  });
 
   for (const path of PATHS) {
     test(`${path}: every case`, async () => {
