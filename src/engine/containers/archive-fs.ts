@@ -31,7 +31,12 @@ const CHUNK = 256 * 1024;
 export const fdPath = (fd: number, name?: string): string => (name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`);
 
 /** A resolved path: either an entry `name` of the open directory `dir`, or the object `self` itself. */
-export type Node = { dir: number; name: string; self?: undefined } | { self: number; dir?: undefined };
+/**
+ * A resolved path: a descriptor of the thing itself, or (for a last
+ * component that is not followed) its directory, its name and the stat taken
+ * when it was resolved; the entry may be swapped or removed after that.
+ */
+export type Node = { dir: number; name: string; st: fs.BigIntStats; self?: undefined } | { self: number; dir?: undefined };
 
 export function closeQuietly(fd: number | undefined): void {
   if (fd === undefined) return;
@@ -70,13 +75,14 @@ export function resolveNode(root: number, abs: string, notFoundMessage: string):
       return { self: openat2(root, abs, O_PATH, 0, IN_ROOT) };
     }
     const dir = openat2(root, abs.slice(0, slash) || '/', O_PATH | O_DIRECTORY, 0, IN_ROOT);
+    let st: fs.BigIntStats;
     try {
-      fs.lstatSync(fdPath(dir, base));
+      st = fs.lstatSync(fdPath(dir, base), { bigint: true });
     } catch (err) {
       closeQuietly(dir);
       throw err;
     }
-    return { dir, name: base };
+    return { dir, name: base, st };
   } catch (err) {
     if (missing(err)) throw notFound(notFoundMessage);
     throw err;
@@ -88,7 +94,7 @@ export function closeNode(n: Node): void {
 }
 
 export function statNode(n: Node): fs.BigIntStats {
-  return n.self !== undefined ? fs.fstatSync(n.self, { bigint: true }) : fs.lstatSync(fdPath(n.dir, n.name), { bigint: true });
+  return n.self !== undefined ? fs.fstatSync(n.self, { bigint: true }) : n.st;
 }
 
 /** Where a resolved descriptor lies, as a path inside the root ("/etc/passwd"). */
@@ -156,7 +162,11 @@ export async function* archiveNode(node: Node, rebase: string): AsyncGenerator<T
   if (!entry) return;
   yield entry;
   if (!st.isDirectory()) return;
-  const fd = openat2(node.dir, node.name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, BENEATH);
+  let fd: number;
+  try { fd = openat2(node.dir, node.name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, BENEATH); } catch (err) {
+    if (missing(err) || (err instanceof SysError && err.code === 'ELOOP')) return; // swapped away since it was resolved
+    throw err;
+  }
   try {
     yield* walkDir(fd, rebase, st.dev, links);
   } finally {
@@ -201,7 +211,14 @@ function headerFor(name: string, st: fs.BigIntStats, dir: number, entry: string 
   const path = entry === undefined ? fdPath(dir) : fdPath(dir, entry);
   let h: TarHeader;
   if (st.isDirectory()) h = emptyHeader(name, 'dir');
-  else if (st.isSymbolicLink()) h = { ...emptyHeader(name, 'symlink'), linkname: fs.readlinkSync(path) };
+  else if (st.isSymbolicLink()) {
+    let linkname: string;
+    try { linkname = fs.readlinkSync(path); } catch (err) {
+      if (missing(err) || (err as { code?: string }).code === 'EINVAL') return null; // removed or swapped since its stat: skipped, as Docker's tar walk skips what it cannot read
+      throw err;
+    }
+    h = { ...emptyHeader(name, 'symlink'), linkname };
+  }
   else if (st.isFile()) h = emptyHeader(name, 'file');
   else if (st.isCharacterDevice()) h = { ...emptyHeader(name, 'char'), devmajor: major(Number(st.rdev)), devminor: minor(Number(st.rdev)) };
   else if (st.isBlockDevice()) h = { ...emptyHeader(name, 'block'), devmajor: major(Number(st.rdev)), devminor: minor(Number(st.rdev)) };
