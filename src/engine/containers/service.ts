@@ -114,7 +114,8 @@ export class ContainerEngine implements ContainerService {
     return this.#views.list(opts);
   }
 
-  inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerView> {
+  // async: an unknown name rejects the promise rather than throwing before there is one.
+  async inspect(ref: string, opts: { size?: boolean } = {}): Promise<ContainerView> {
     return this.#views.view(this.#d.containers.resolve(ref), opts.size ?? false);
   }
 
