@@ -30,6 +30,30 @@ compatSuite('pause, rename, update', (s) => {
     assert.deepEqual(lines(ev.stdout), ['pause', 'unpause', 'pause', 'unpause']);
   });
 
+  s.test('a signal to a paused container resumes it so the signal lands; rm -f reports its kill', async (tgt) => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const trap = (code: number, sig: string) => ['sh', '-c', `trap 'exit ${code}' ${sig}; sleep 1000 & wait`];
+    await tgt.ok(['run', '-d', '--name', 'ps1', 'busybox', ...trap(3, 'TERM')]);
+    await tgt.ok(['run', '-d', '--name', 'ps2', 'busybox', ...trap(4, 'USR1')]);
+    await tgt.ok(['run', '-d', '--name', 'ps3', 'busybox', 'sleep', '1000']);
+    await new Promise((r) => setTimeout(r, 500));
+    await tgt.ok(['pause', 'ps1']);
+    await tgt.ok(['pause', 'ps2']);
+    const t0 = Date.now();
+    await tgt.ok(['stop', '-t', '20', 'ps1']);
+    assert.ok(Date.now() - t0 < 10_000, 'the stop signal was delivered, not the timeout\'s SIGKILL');
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'ps1'])).stdout, 'exited 3\n');
+    await tgt.ok(['kill', '-s', 'USR1', 'ps2']);
+    assert.equal((await tgt.ok(['wait', 'ps2'])).stdout, '4\n');
+    await tgt.ok(['rm', '-f', 'ps3']);
+    const ev = await tgt.ok(['events', '--since', String(since), '--until', String(Math.floor(Date.now() / 1000) + 1),
+      '--filter', 'type=container', '--format', '{{.Actor.Attributes.name}} {{.Action}} {{.Actor.Attributes.signal}}{{.Actor.Attributes.exitCode}}']);
+    const of = (n: string) => lines(ev.stdout).filter((l) => l.startsWith(`${n} `)).map((l) => l.replaceAll('<no value>', '').trim());
+    assert.deepEqual(of('ps1'), ['ps1 create', 'ps1 start', 'ps1 pause', 'ps1 kill 15', 'ps1 unpause', 'ps1 die 3', 'ps1 stop']);
+    assert.deepEqual(of('ps2'), ['ps2 create', 'ps2 start', 'ps2 pause', 'ps2 kill 10', 'ps2 unpause', 'ps2 die 4']);
+    assert.deepEqual(of('ps3'), ['ps3 create', 'ps3 start', 'ps3 kill 9', 'ps3 die 137', 'ps3 destroy']);
+  });
+
   s.test('rename: new name everywhere, rules and conflicts, rename event', async (tgt) => {
     const since = Math.floor(Date.now() / 1000) - 1;
     await tgt.ok(['create', '--name', 'first', 'busybox']);

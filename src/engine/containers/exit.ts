@@ -72,11 +72,34 @@ function policyRestarts(ctx: EngineContext, rec: ContainerRecord): boolean {
   return !ctx.shutdown.aborted && shouldRestart(rec, ctx.manuallyStopped.has(rec.id));
 }
 
+/**
+ * dockerd's restart manager: the container reads "restarting" during its
+ * back-off (a stop, kill or rm then ends the wait: cancelRestart in
+ * stop.ts), and the start that follows counts in RestartCount.
+ */
 async function restartByPolicy(ctx: EngineContext, rec: ContainerRecord): Promise<void> {
+  const waiting = await ctx.mutex.run(rec.id, async () => {
+    const fresh = ctx.d.containers.get(rec.id);
+    if (!fresh || fresh.state.status !== 'exited' || !policyRestarts(ctx, fresh)) return false;
+    fresh.state = transition(fresh.state, 'restart-wait');
+    ctx.d.containers.put(fresh);
+    return true;
+  });
+  if (!waiting) return;
   await sleep(restartDelayMs(rec));
-  const fresh = ctx.d.containers.get(rec.id);
-  if (!fresh || fresh.state.status !== 'exited' || !policyRestarts(ctx, fresh)) return;
-  fresh.restartCount += 1;
-  ctx.d.containers.put(fresh);
-  await ctx.mutex.run(rec.id, () => startLocked(ctx, rec.id)).catch((err) => ctx.log.warn('restart by policy failed', { id: rec.id, err }));
+  // Shutting down: the record stays "restarting" and the next daemon starts it (restore.ts).
+  if (ctx.shutdown.aborted) return;
+  await startByPolicy(ctx, rec.id);
+}
+
+/** The policy's start of a container that reads "restarting" (after its back-off, or at boot). */
+export async function startByPolicy(ctx: EngineContext, id: string): Promise<void> {
+  await ctx.mutex.run(id, async () => {
+    const fresh = ctx.d.containers.get(id);
+    // Stopped, killed or removed during the back-off.
+    if (!fresh || fresh.state.status !== 'restarting') return;
+    fresh.restartCount += 1;
+    ctx.d.containers.put(fresh);
+    await startLocked(ctx, id, { byPolicy: true });
+  }).catch((err) => ctx.log.warn('restart by policy failed', { id, err }));
 }

@@ -5,7 +5,7 @@
 import { hasProcess, verbRefusal } from '../../core/container-state.ts';
 import { conflict } from '../../core/errors.ts';
 import { removeNow } from './destroy.ts';
-import { killAndWait } from './stop.ts';
+import { cancelRestart, killAndWait } from './stop.ts';
 import type { EngineContext } from './context.ts';
 
 export async function removeContainer(ctx: EngineContext, ref: string, opts: { force?: boolean; volumes?: boolean; keepSnapshot?: boolean } = {}): Promise<void> {
@@ -15,7 +15,8 @@ export async function removeContainer(ctx: EngineContext, ref: string, opts: { f
   if (hasProcess(rec.state.status)) {
     const refusal = verbRefusal('remove', rec, ref);
     if (refusal && !opts.force) throw refusal;
-    await killAndWait(ctx, rec.id);
+    // dockerd's events for rm -f of a running container: kill (9), die, destroy.
+    if (!(await cancelRestart(ctx, rec.id))) await killAndWait(ctx, rec.id, () => ctx.d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: '9' }));
   }
   await removeNow(ctx, rec.id, opts.volumes ?? false, undefined, opts.keepSnapshot ?? false);
 }

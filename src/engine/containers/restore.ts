@@ -13,7 +13,7 @@
 
 import type { ContainerRecord } from '../../core/container.ts';
 import { hasProcess } from '../../core/container-state.ts';
-import { handleExit } from './exit.ts';
+import { handleExit, startByPolicy } from './exit.ts';
 import type { EngineContext } from './context.ts';
 import { startingHealth } from './health.ts';
 
@@ -63,6 +63,8 @@ export function registerRestore(ctx: EngineContext): ContainerRecord[] {
   const todo = ctx.d.containers.list().filter((rec) => hasProcess(rec.state.status));
   for (const rec of todo) {
     ctx.adoptions.add(rec.id);
+    // One waiting out a restart back-off released its mounts at its exit.
+    if (rec.state.status === 'restarting') continue;
     ctx.rootfs.adopt(rec.id);
     ctx.d.mounts?.adopt(rec);
   }
@@ -97,6 +99,12 @@ export function readoptContainers(ctx: EngineContext, todo: ContainerRecord[]): 
 async function restoreOne(ctx: EngineContext, rec: ContainerRecord): Promise<boolean> {
   const d = ctx.d;
   try {
+    if (rec.state.status === 'restarting') {
+      // Its back-off was cut by the daemon's stop: the policy starts it now.
+      await d.runtime.delete(rec.id, { force: true }).catch(() => {});
+      await startByPolicy(ctx, rec.id);
+      return false;
+    }
     const state = await d.runtime.state(rec.id);
     // The start was acknowledged (the record says running) but runc's start was cut: finish it.
     if (state?.status === 'created') await d.runtime.start(rec.id);

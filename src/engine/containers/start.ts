@@ -32,12 +32,12 @@ export async function startContainer(ctx: EngineContext, ref: string): Promise<v
   }
 }
 
-/** Starts the container; the caller holds its lock. */
-export async function startLocked(ctx: EngineContext, id: string): Promise<void> {
+/** Starts the container; the caller holds its lock. A restart policy starts the "restarting" one a user may not. */
+export async function startLocked(ctx: EngineContext, id: string, opts: { byPolicy?: boolean } = {}): Promise<void> {
   const d = ctx.d;
   await ctx.runtimeCleanups.get(id);
   const rec = d.containers.resolve(id);
-  checkVerb('start', rec);
+  if (!(opts.byPolicy && rec.state.status === 'restarting')) checkVerb('start', rec);
   const image = await d.images.resolve(rec.imageId);
   const network = d.network;
   const rootfs = ctx.rootfs.path(id);

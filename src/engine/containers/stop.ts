@@ -3,7 +3,7 @@
 // a client that sees the answer sees the container exited. A container a
 // user stopped is left alone by its restart policy.
 
-import { checkVerb, hasProcess } from '../../core/container-state.ts';
+import { checkVerb, hasProcess, transition } from '../../core/container-state.ts';
 import { BerthError, isCode } from '../../core/errors.ts';
 import { parseSignal } from '../../runtime/signals.ts';
 import { thawAfterSignal } from './pause.ts';
@@ -18,6 +18,10 @@ export async function stopContainer(ctx: EngineContext, ref: string, opts: { tim
   const rec = d.containers.resolve(ref);
   checkVerb('stop', rec, ref);
   ctx.manuallyStopped.add(rec.id);
+  if (await cancelRestart(ctx, rec.id)) {
+    d.events.emit('container', 'stop', rec.id, ctx.attrs(rec));
+    return;
+  }
   const signal = opts.signal || rec.config.stopSignal || 'SIGTERM';
   const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
   const exited = ctx.waiters.nextExit(rec.id);
@@ -26,13 +30,15 @@ export async function stopContainer(ctx: EngineContext, ref: string, opts: { tim
     if (isCode(err, 'invalid_argument')) throw err;
     ctx.log.debug('stop signal not delivered', { id: rec.id, err });
   });
-  // dockerd's events for a stop: kill (with the signal's number), die, stop.
+  // dockerd's events for a stop: kill (with the signal's number), unpause when it was paused, die, stop.
   d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
+  const thawed = wasPaused && thawsFor(rec, parseSignal(signal));
+  if (thawed) await thawAfterSignal(ctx.lifecycle, rec.id, true);
   if (timeout >= 0 && !(await exitWithin(exited, timeout * 1000))) {
     ctx.log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
     await d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
     d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(SIGKILL) });
-    await thawAfterSignal(ctx.lifecycle, rec.id, wasPaused);
+    if (!thawed) await thawAfterSignal(ctx.lifecycle, rec.id, wasPaused);
   }
   await ensureExited(ctx, rec.id, exited);
   d.events.emit('container', 'stop', rec.id, ctx.attrs(rec));
@@ -43,12 +49,43 @@ export async function killContainer(ctx: EngineContext, ref: string, signal = 'S
   const rec = d.containers.resolve(ref);
   checkVerb('kill', rec, ref);
   // Validates the signal before anything happens; SIGKILL waits for the exit like dockerd.
-  if (parseSignal(signal) === SIGKILL) {
+  const sig = parseSignal(signal);
+  if (await cancelRestart(ctx, rec.id)) return;
+  if (sig === SIGKILL) {
     await killAndWait(ctx, rec.id, () => d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) }));
     return;
   }
+  const wasPaused = rec.state.status === 'paused';
   await d.runtime.kill(rec.id, signal);
   d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
+  if (wasPaused && thawsFor(rec, parseSignal(signal))) await thawAfterSignal(ctx.lifecycle, rec.id, true);
+}
+
+/**
+ * dockerd resumes a paused container after signalling it, so the signal
+ * lands, when the signal is SIGKILL, the container's own StopSignal, or any
+ * signal for a container without one; any other stays pending, frozen.
+ */
+function thawsFor(rec: { config: { stopSignal?: string } }, sig: number): boolean {
+  const own = rec.config.stopSignal;
+  return !own || sig === SIGKILL || parseSignal(own) === sig;
+}
+
+/**
+ * A container waiting out its restart back-off has no process to signal: a
+ * stop, kill or rm ends the wait instead (dockerd's ExitOnNext), and it
+ * reads exited, manually stopped. False when it was not waiting.
+ */
+export async function cancelRestart(ctx: EngineContext, id: string): Promise<boolean> {
+  if (ctx.d.containers.get(id)?.state.status !== 'restarting') return false;
+  return ctx.mutex.run(id, async () => {
+    const rec = ctx.d.containers.get(id);
+    if (!rec || rec.state.status !== 'restarting') return false;
+    ctx.manuallyStopped.add(id);
+    rec.state = transition(rec.state, 'exit');
+    ctx.d.containers.put(rec);
+    return true;
+  });
 }
 
 /** SIGKILL, then wait until the exit is recorded. Restart policies leave the container alone. */
@@ -57,8 +94,8 @@ export async function killAndWait(ctx: EngineContext, id: string, afterSignal?: 
   const exited = ctx.waiters.nextExit(id);
   const wasPaused = ctx.d.containers.get(id)?.state.status === 'paused';
   await ctx.d.runtime.kill(id, 'SIGKILL').catch((err) => ctx.log.debug('SIGKILL not delivered', { id, err }));
-  await thawAfterSignal(ctx.lifecycle, id, wasPaused);
   afterSignal?.();
+  await thawAfterSignal(ctx.lifecycle, id, wasPaused);
   await ensureExited(ctx, id, exited);
 }
 

@@ -62,3 +62,25 @@ test('verbs: Docker answers 304 for start/stop that change nothing, 409 with its
   assert.equal(msg('start', 'removing'), 'cannot start container aaaaaaaaaaaa: container is marked for removal');
   assert.throws(() => checkVerb('resize', rec('exited')), (e) => isCode(e, 'conflict'));
 });
+
+test('every change of a container\'s status in the engine goes through the table', async () => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const root = new URL('../../../src/', import.meta.url).pathname;
+  const offenders: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && !p.endsWith('core/container-state.ts')) {
+        readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
+          const assignsState = /\.state\s*=(?!=)/.test(line) && !/=\s*transition\(/.test(line);
+          const assignsStatus = /\.state\.status\s*=(?!=)/.test(line) || /\.status\s*=\s*'(created|running|paused|restarting|removing|exited|dead)'/.test(line);
+          if (assignsState || assignsStatus) offenders.push(`${p.slice(root.length)}:${i + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  for (const dir of ['engine', 'daemon', 'api']) walk(join(root, dir));
+  assert.deepEqual(offenders, []);
+});

@@ -89,3 +89,38 @@ test('live restore: a container still running is adopted again, one that exited 
   await engine.kill(running);
   assert.deepEqual([(await engine.inspect(running)).state.status, (await engine.inspect(running)).state.exitCode], ['exited', 137]);
 });
+
+test('between policy restarts the container reads restarting (dockerd\'s back-off); stop, kill and rm -f end the wait for good', async () => {
+  const policy = { restartPolicy: { name: 'always' as const, maximumRetryCount: 0 } };
+  const restarting = (id: string) => until(async () => (await inspect(id)).state.status === 'restarting', 'the back-off');
+  const stopped = await w.run(['true'], { hostConfig: policy });
+  await restarting(stopped);
+  const v = await inspect(stopped);
+  assert.equal(v.state.exitCode, 0);
+  await w.engine.stop(stopped);
+  const killed = await w.run(['true'], { hostConfig: policy });
+  await restarting(killed);
+  await w.engine.kill(killed);
+  const removed = await w.run(['true'], { hostConfig: policy });
+  await restarting(removed);
+  await assert.rejects(w.engine.remove(removed), /stop the container before removing or force remove/);
+  await w.engine.remove(removed, { force: true });
+  await assert.rejects(inspect(removed), /No such container/);
+  const counts = [starts(stopped), starts(killed)];
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual([starts(stopped), starts(killed)], counts, 'no restart after the stop or the kill');
+  for (const id of [stopped, killed]) assert.deepEqual([(await inspect(id)).state.status, (await inspect(id)).state.exitCode], ['exited', 0]);
+  assert.equal(w.actions(stopped).at(-1), 'stop');
+  await w.engine.start(stopped);
+  await until(() => starts(stopped) >= counts[0]! + 2, 'a start by the user to run it under its policy again');
+});
+
+test('a daemon stopped during a back-off: the next one starts the container by its policy', async () => {
+  const id = await w.run(['sh', '-c', 'exit 1'], { hostConfig: { restartPolicy: { name: 'on-failure', maximumRetryCount: 0 } } });
+  await until(async () => (await inspect(id)).state.status === 'restarting', 'the back-off');
+  await w.engine.shutdown();
+  const n = (await inspect(id)).restartCount;
+  const before = starts(id);
+  const engine = await w.restartDaemon();
+  await until(async () => (await engine.inspect(id)).restartCount > n && starts(id) > before, 'the start by the new daemon');
+});

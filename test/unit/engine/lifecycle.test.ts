@@ -130,7 +130,7 @@ test('rm: a running container is a 409 unless forced; forced, it is killed and e
   assert.equal(w.snapshotter.keys().includes(id), false, 'the snapshot is removed');
   assert.equal((await w.runtime.ids()).includes(id), false, 'nothing is left in the runtime');
   assert.equal(fs.existsSync(`${w.dir}/root/containers/${id}`), false, 'the container\'s directory is removed');
-  assert.deepEqual(w.actions(id).slice(-2), ['die:137', 'destroy']);
+  assert.deepEqual(w.actions(id).slice(-3), ['kill:9', 'die:137', 'destroy']);
   // The name is free again.
   await w.engine.create({ name: 'gone', config: { image: 'busybox', cmd: ['true'] } });
 });
@@ -171,4 +171,33 @@ test('a command that cannot be found: a 400, the container stays created with do
   assert.match(s.error, /executable file not found/);
   assert.deepEqual(await w.runtime.ids(), []);
   assert.deepEqual(w.actions(id), ['create']);
+});
+
+test('a paused container is resumed after its stop signal so the signal lands, like dockerd; other signals stay pending', async () => {
+  const id = await w.run(TRAP(3));
+  await ready(id);
+  await w.engine.pause(id);
+  const t0 = Date.now();
+  await w.engine.stop(id, { timeout: 30 });
+  assert.ok(Date.now() - t0 < 10_000, 'the handler ran: no wait for the timeout');
+  assert.deepEqual([(await state(id)).status, (await state(id)).exitCode], ['exited', 3]);
+  assert.deepEqual(w.actions(id), ['create', 'start', 'pause', 'kill:15', 'unpause', 'die:3', 'stop']);
+
+  const killed = await w.run(TRAP(4, 'USR1'));
+  await ready(killed);
+  await w.engine.pause(killed);
+  await w.engine.kill(killed, 'USR1');
+  assert.deepEqual(await w.engine.wait(killed, 'not-running'), { statusCode: 4 });
+  assert.deepEqual(w.actions(killed), ['create', 'start', 'pause', 'kill:10', 'unpause', 'die:4']);
+
+  // With a StopSignal of its own, only that signal (or SIGKILL) thaws it.
+  const own = await w.run(TRAP(5, 'USR2'), { config: { stopSignal: 'SIGUSR2' } });
+  await ready(own);
+  await w.engine.pause(own);
+  await w.engine.kill(own, 'USR1');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await state(own)).status, 'paused');
+  await w.engine.kill(own, 'KILL');
+  assert.deepEqual([(await state(own)).status, (await state(own)).exitCode], ['exited', 137]);
+  assert.deepEqual(w.actions(own), ['create', 'start', 'pause', 'kill:10', 'kill:9', 'unpause', 'die:137']);
 });
