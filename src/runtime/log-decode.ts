@@ -157,7 +157,7 @@ export class ChunkDecoder implements LogDecoder<LogChunk> {
   #since: number | undefined;
   readonly #until: number | undefined;
   /** How far ahead to look for the end of a read's lines (grows with what the log shows). */
-  #window = 32 * 1024;
+  #window = 16 * 1024;
   /** Records before this offset of the current block go one by one (a run that failed its check). */
   #singlesUntil = 0;
   /** Where a block's text is gathered (its text is never longer than the block). */
@@ -240,7 +240,8 @@ export class ChunkDecoder implements LogDecoder<LogChunk> {
         chunks.add(stream, b.subarray(p + PREFIX, next));
         return next;
       }
-      this.#window = Math.max(32 * 1024, 2 * (after - p));
+      // The next read is likely as long as this one: a window just past it keeps the backward search short.
+      this.#window = after - p + 1024;
       chunks.add(stream, text);
       return after;
     }

@@ -88,6 +88,9 @@ async function recordAfter(file: LogFile, pos: number, size: number): Promise<{ 
       const nl = buf.subarray(0, got).indexOf(NL);
       if (nl >= 0) {
         at = scan + nl + 1;
+        // The record's stamp is mostly in the same read: no second one.
+        const ms = nl + 1 + 64 <= got ? recordMillis(buf.subarray(nl + 1, nl + 1 + 64)) : null;
+        if (ms !== null) return { at, ms };
         break;
       }
       scan += got;
