@@ -13,6 +13,13 @@ export interface ContainerRepository {
   resolve(ref: string): ContainerRecord;
   /** The ID of the container holding this name, if any. */
   byName(name: string): string | undefined;
+  /** Every record, fresh copies the caller may change and put. */
   list(): ContainerRecord[];
+  /**
+   * Every record in creation order, from a copy kept in memory by put and
+   * delete: for readers of all containers per request (ps, stats, info).
+   * Shared between callers: never change them (get() a record to change it).
+   */
+  listShared(): ReadonlyArray<Readonly<ContainerRecord>>;
   delete(id: string): void;
 }

@@ -156,6 +156,8 @@ export interface ContainerNetworking {
   tearDown(id: string): Promise<void>;
   unregister(id: string): void;
   settings(rec: import('./container.ts').ContainerRecord): ContainerNetworkSettings;
+  /** Changes whenever settings() of this container may change other than through its record (endpoints, leases, ports, networks). */
+  settingsStamp(id: string): string;
 }
 
 /** The linking container's environment: link variables after PATH/HOSTNAME/TERM, its own values winning. */

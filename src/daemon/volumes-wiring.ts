@@ -11,7 +11,7 @@ import { ContainerVolumes } from '../volumes/containers.ts';
 
 export function createVolumes(deps: { db: Database; dataRoot: string; events: EventSink; logger: Logger }): { service: VolumeEngine; mounts: ContainerVolumes } {
   const { db } = deps;
-  const refsOf = (name: string): string[] => db.containers.list()
+  const refsOf = (name: string): string[] => db.containers.listShared()
     .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.name === name))
     .map((c) => c.id);
   const service = new VolumeEngine({

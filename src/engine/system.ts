@@ -56,7 +56,7 @@ export class SystemEngine implements SystemService {
   }
 
   async info(): Promise<SystemInfo> {
-    const all = this.#d.containers.list();
+    const all = this.#d.containers.listShared();
     const count = (s: string) => all.filter((c) => c.state.status === s).length;
     const images = await this.#d.images.list({ all: false });
     const cgroupV2 = existsSync('/sys/fs/cgroup/cgroup.controllers');

@@ -242,6 +242,10 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   // ---- inspect ------------------------------------------------------------------
 
+  settingsStamp(id: string): string {
+    return this.d.store.containerStamp(id);
+  }
+
   settings(rec: ContainerRecord): ContainerNetworkSettings {
     const mode = rec.hostConfig.networkMode || 'default';
     const networks: ContainerNetworkSettings['networks'] = {};

@@ -87,6 +87,7 @@ export class NetworkStore {
   transaction<T>(fn: () => T): T { return this.#db.transaction(fn); }
 
   putNetwork(n: NetworkRecord): void {
+    this.#netStamp = ++this.#clock;
     try {
       this.#s.putNet!.run(n.id, n.name, JSON.stringify(n));
     } catch (err) {
@@ -103,11 +104,26 @@ export class NetworkStore {
   listNetworks(): NetworkRecord[] {
     return (this.#s.listNets!.all() as Array<{ record: string }>).map((r) => JSON.parse(r.record) as NetworkRecord);
   }
-  deleteNetwork(id: string): void { this.#gen++; this.#s.delNet!.run(id); }
+  deleteNetwork(id: string): void { this.#gen++; this.#netStamp = ++this.#clock; this.#s.delNet!.run(id); }
 
   #gen = 0;
   /** Bumped by every change to endpoints and leases: readers may cache until it moves (the embedded DNS does). */
   get endpointGeneration(): number { return this.#gen; }
+
+  // Per-container change stamps, so that a reader can keep one container's
+  // network view until that container's endpoints or ports (or any network
+  // record) change. Stamps come from one clock that only grows, so a stamp
+  // never comes back for a different state; a container whose endpoints are
+  // all removed takes the removal's stamp.
+  #clock = 0;
+  #netStamp = 0;
+  #lastRemoval = 0;
+  readonly #changed = new Map<string, number>();
+  #touch(containerId: string): void { this.#changed.set(containerId, ++this.#clock); }
+  /** Changes when the container's endpoints, leases or ports change, or any network record does. */
+  containerStamp(containerId: string): string {
+    return `${this.#netStamp}:${this.#changed.get(containerId) ?? this.#lastRemoval}`;
+  }
 
   #one(st: StatementSync, key: string): NetworkRecord | undefined {
     const row = st.get(key) as { record: string } | undefined;
@@ -116,6 +132,7 @@ export class NetworkStore {
 
   addEndpoint(containerId: string, networkId: string, config: EndpointConfig): void {
     this.#gen++;
+    this.#touch(containerId);
     try {
       this.#s.addEp!.run(containerId, networkId, containerId, JSON.stringify(config));
     } catch (err) {
@@ -133,6 +150,7 @@ export class NetworkStore {
   /** Records a running endpoint's address; conflict if another container holds it. */
   lease(ep: { containerId: string; networkId: string; endpointId: string; ip: string; mac: string; hostIf: string }): void {
     this.#gen++;
+    this.#touch(ep.containerId);
     try {
       this.#s.lease!.run(ep.endpointId, ep.ip, ep.mac, ep.hostIf, ep.containerId, ep.networkId);
     } catch (err) {
@@ -141,19 +159,26 @@ export class NetworkStore {
     }
   }
 
-  release(containerId: string, networkId: string): void { this.#gen++; this.#s.release!.run(containerId, networkId); }
-  removeEndpoint(containerId: string, networkId: string): void { this.#gen++; this.#s.delEp!.run(containerId, networkId); }
-  removeEndpointsOf(containerId: string): void { this.#gen++; this.#s.delEpsOfContainer!.run(containerId); }
+  release(containerId: string, networkId: string): void { this.#gen++; this.#touch(containerId); this.#s.release!.run(containerId, networkId); }
+  removeEndpoint(containerId: string, networkId: string): void { this.#gen++; this.#touch(containerId); this.#s.delEp!.run(containerId, networkId); }
+  removeEndpointsOf(containerId: string): void {
+    this.#gen++;
+    this.#changed.delete(containerId);
+    this.#lastRemoval = ++this.#clock;
+    this.#s.delEpsOfContainer!.run(containerId);
+  }
+
   leasedIps(networkId: string): string[] { return (this.#s.ipsOfNetwork!.all(networkId) as Array<{ ip: string }>).map((r) => r.ip); }
 
   addPorts(containerId: string, ports: ActivePort[]): void {
+    this.#touch(containerId);
     for (const p of ports) this.#s.addPort!.run(containerId, p.proto, p.containerPort, p.hostIp, p.hostPort);
   }
   portsOf(containerId: string): ActivePort[] { return (this.#s.portsOf!.all(containerId) as unknown as PortRow[]).map(toPort); }
   allPorts(): Array<ActivePort & { containerId: string }> {
     return (this.#s.allPorts!.all() as unknown as PortRow[]).map((r) => ({ ...toPort(r), containerId: r.container_id }));
   }
-  removePortsOf(containerId: string): void { this.#s.delPorts!.run(containerId); }
+  removePortsOf(containerId: string): void { this.#touch(containerId); this.#s.delPorts!.run(containerId); }
 }
 
 /** A published port while its container runs: the host port actually bound. */

@@ -1,6 +1,12 @@
 // The read side of `docker ps` and `docker inspect`: records filtered,
 // sorted and decorated with what only the stores know (graph driver paths,
 // sizes). Nothing here changes state.
+//
+// `ps` is served from memory: the records from the repository's in-memory
+// copy (kept by every put and delete), each container's network settings
+// kept beside its record until the record or the container's endpoints,
+// leases or ports change (the network store's stamp). A list of 1,000
+// containers reads nothing from SQLite when nothing changed since the last.
 
 import type { ContainerFilters, ContainerRecord, ContainerView } from '../../core/container.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
@@ -16,6 +22,8 @@ export class ContainerViews {
   readonly #rootfs: (id: string) => string;
 
   readonly #network: ContainerNetworking | undefined;
+  /** id -> the network settings last computed for a list, with what they were computed from. */
+  readonly #listed = new Map<string, { rec: Readonly<ContainerRecord>; stamp: string; settings: ContainerView['network'] }>();
 
   constructor(containers: ContainerRepository, images: ImageService, rootfs: (id: string) => string, network?: ContainerNetworking) {
     this.#containers = containers;
@@ -38,16 +46,39 @@ export class ContainerViews {
     if (f.since) ctx.sinceCreated = this.#containers.resolve(f.since).created;
     // Like dockerd: a limit or a state filter implies --all.
     const all = opts.all || (opts.limit !== undefined && opts.limit > 0) || Boolean(f.status?.length || f.exited?.length);
-    let recs = this.#containers.list()
+    const shared = this.#containers.listShared();
+    let recs = shared
       .filter((r) => all || LIVE.has(r.state.status))
       .filter((r) => matchesFilters(r, f, ctx))
       .sort((a, b) => (a.created < b.created ? 1 : -1));
     if (opts.limit !== undefined && opts.limit > 0) recs = recs.slice(0, opts.limit);
+    this.#forgetRemoved(shared);
     // A list has no GraphDriver (ContainerSummary): no per-container read of the snapshot's files.
-    return Promise.all(recs.map((r) => this.view(r, opts.size ?? false, false)));
+    if (opts.size) return Promise.all(recs.map((r) => this.view(r, true, false)));
+    return recs.map((r) => this.#summaryView(r));
   }
 
-  async view(rec: ContainerRecord, size: boolean, graphDriver = true): Promise<ContainerView> {
+  #summaryView(rec: Readonly<ContainerRecord>): ContainerView {
+    const view: ContainerView = { ...rec, imageRef: rec.config.image, graphDriver: { name: this.#images.snapshotter.name, data: {} } };
+    const net = this.#network;
+    if (!net) return view;
+    const stamp = net.settingsStamp(rec.id);
+    let memo = this.#listed.get(rec.id);
+    if (!memo || memo.rec !== rec || memo.stamp !== stamp) {
+      memo = { rec, stamp, settings: net.settings(rec) };
+      this.#listed.set(rec.id, memo);
+    }
+    view.network = memo.settings;
+    return view;
+  }
+
+  #forgetRemoved(shared: ReadonlyArray<Readonly<ContainerRecord>>): void {
+    if (this.#listed.size <= shared.length) return;
+    const ids = new Set(shared.map((r) => r.id));
+    for (const id of this.#listed.keys()) if (!ids.has(id)) this.#listed.delete(id);
+  }
+
+  async view(rec: Readonly<ContainerRecord>, size: boolean, graphDriver = true): Promise<ContainerView> {
     const snap = this.#images.snapshotter;
     const view: ContainerView = {
       ...rec,

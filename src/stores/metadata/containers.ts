@@ -1,5 +1,9 @@
 // Containers in SQLite: one row per container, the record as JSON, the name
 // UNIQUE so two containers can never hold one name, even across a crash.
+// Beside the table, an in-memory copy of every record (loaded once, then
+// kept by put and delete, dropped when a transaction rolls back) serves the
+// readers that look at all containers per request (`ps`, the stats sampler,
+// `info`, volume references) without a read and a JSON parse per record.
 
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ContainerRecord } from '../../core/container.ts';
@@ -16,6 +20,8 @@ export class SqliteContainerRepository implements ContainerRepository {
   readonly #byPrefix: StatementSync;
   readonly #list: StatementSync;
   readonly #delete: StatementSync;
+  /** id -> record, in rowid order (an update keeps its row, a new one comes last); undefined until first read. */
+  #shared: Map<string, Readonly<ContainerRecord>> | undefined;
 
   constructor(db: DatabaseSync) {
     this.#put = db.prepare(`INSERT INTO containers (id, name, image_id, record) VALUES (?, ?, ?, ?)
@@ -29,8 +35,11 @@ export class SqliteContainerRepository implements ContainerRepository {
   }
 
   put(rec: ContainerRecord): void {
+    const json = JSON.stringify(rec);
     try {
-      this.#put.run(rec.id, rec.name, rec.imageId, JSON.stringify(rec));
+      this.#put.run(rec.id, rec.name, rec.imageId, json);
+      // A private copy: the caller may go on changing its object without putting it.
+      this.#shared?.set(rec.id, JSON.parse(json) as ContainerRecord);
     } catch (err) {
       const code = (err as { errcode?: number }).errcode;
       if (code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -71,7 +80,21 @@ export class SqliteContainerRepository implements ContainerRepository {
     return (this.#list.all() as Array<{ record: string }>).map((r) => JSON.parse(r.record) as ContainerRecord);
   }
 
+  listShared(): ReadonlyArray<Readonly<ContainerRecord>> {
+    if (!this.#shared) {
+      this.#shared = new Map();
+      for (const r of this.list()) this.#shared.set(r.id, r);
+    }
+    return [...this.#shared.values()];
+  }
+
+  /** Drops the in-memory copy (a transaction rolled back: the table is the truth); reloaded on the next read. */
+  forget(): void {
+    this.#shared = undefined;
+  }
+
   delete(id: string): void {
     this.#delete.run(id);
+    this.#shared?.delete(id);
   }
 }

@@ -31,7 +31,7 @@ export interface Database {
 
 class SqliteDatabase implements Database {
   readonly sqlite: DatabaseSync;
-  readonly containers: ContainerRepository;
+  readonly containers: SqliteContainerRepository;
   readonly images: ImageRepository;
   readonly schemaVersion: number;
   #depth = 0;
@@ -67,6 +67,7 @@ class SqliteDatabase implements Database {
       this.sqlite.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
     } catch (err) {
       this.sqlite.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+      this.containers.forget();
       throw err;
     } finally {
       this.#depth--;

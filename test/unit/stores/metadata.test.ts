@@ -138,6 +138,34 @@ describe('metadata database', () => {
     assert.equal(db.containers.resolve('abc1').name, 'abc1');
   });
 
+  test('listShared: an in-memory copy kept by put and delete, private from callers, reloaded after a rollback', (t) => {
+    const { db } = tempDb(t);
+    const a = ctr(hex('a'), 'a');
+    db.containers.put(a);
+    db.containers.put(ctr(hex('b'), 'b'));
+    assert.deepEqual(db.containers.listShared().map((r) => r.name), ['a', 'b']);
+    // A caller's object changed without a put does not leak into the copy.
+    (a as { name: string }).name = 'changed-not-put';
+    assert.equal(db.containers.listShared()[0]!.name, 'a');
+    // An update keeps its place (rowid order, as list()); a new record comes last; a delete goes.
+    db.containers.put({ ...ctr(hex('a'), 'a2'), state: { status: 'running' } } as unknown as ContainerRecord);
+    db.containers.put(ctr(hex('c'), 'c'));
+    db.containers.delete(hex('b'));
+    assert.deepEqual(db.containers.listShared().map((r) => `${r.name}:${r.state.status}`), ['a2:running', 'c:created']);
+    assert.deepEqual(db.containers.listShared().map((r) => r.id), db.containers.list().map((r) => r.id));
+    // A put inside a transaction that rolls back is not in the copy either.
+    assert.throws(() => db.transaction(() => {
+      db.containers.put(ctr(hex('d'), 'd'));
+      db.containers.delete(hex('c'));
+      assert.equal(db.containers.listShared().length, 2);
+      throw new Error('boom');
+    }), /boom/);
+    assert.deepEqual(db.containers.listShared().map((r) => r.name), ['a2', 'c']);
+    // A failed put (name conflict) changes nothing.
+    assert.throws(() => db.containers.put(ctr(hex('e'), 'c')), /already in use/);
+    assert.deepEqual(db.containers.listShared().map((r) => r.name), ['a2', 'c']);
+  });
+
   test('images, tags and digests: set, move, remove, cascade, prefix search', (t) => {
     const { db } = tempDb(t);
     const i1 = `sha256:${hex('1')}`;

@@ -45,7 +45,7 @@ export class ContainerStatsService {
     this.#containers = containers;
     this.#cgroupParent = cgroupParent;
     this.sampler = sampler ?? new StatsSampler({
-      targets: () => containers.list().filter((r) => LIVE.has(r.state.status)).map((r) => ({
+      targets: () => containers.listShared().filter((r) => LIVE.has(r.state.status)).map((r) => ({
         id: r.id, pid: r.state.pid, ownNetwork: r.hostConfig.networkMode !== 'host' && !r.hostConfig.networkMode.startsWith('container:'),
       })),
       readAll: (targets) => readAllStats(targets, statFiles, cgroupParent),
