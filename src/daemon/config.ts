@@ -15,6 +15,8 @@ import { parseAddRuntime, parseRuntimeEntry, type RuntimeDef } from '../runtime/
 import type { LogConfig } from '../core/container.ts';
 import { validateLogConfig } from '../engine/containers/log-config.ts';
 import { listenConfig, type TcpAddress, type TlsFiles } from './listen-config.ts';
+import type { RegistryConfig } from '../registry/config.ts';
+import { REGISTRY_FILE_KEYS, registryListenerConfig } from './registry-listener.ts';
 
 export interface DaemonConfig {
   host: string;            // unix socket path (without unix://), '' for none
@@ -48,16 +50,18 @@ export interface DaemonConfig {
   detachKeys: string;
   /** Containers' default log driver and options (log-driver, log-opts). */
   logConfig: LogConfig;
+  /** The read-only registry listener over the image store (--registry-listen; registry-listener.ts), or none. */
+  registryListener: RegistryConfig | null;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
-type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'layerLimits' | 'runtimes' | 'logConfig' | 'tcpHosts' | 'tls'> | keyof RawApiLimits | keyof RawLayerLimits
-  | 'logDriver' | 'logOpts' | 'tlsOn' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey';
+type RawField = Exclude<keyof DaemonConfig, 'apiLimits' | 'layerLimits' | 'runtimes' | 'logConfig' | 'tcpHosts' | 'tls' | 'registryListener'> | keyof RawApiLimits | keyof RawLayerLimits
+  | `registry${'Listen' | 'Config' | 'Htpasswd' | 'Token' | 'TlsCert' | 'TlsKey'}` | 'logDriver' | 'logOpts' | 'tlsOn' | 'tlsVerify' | 'tlsCaCert' | 'tlsCert' | 'tlsKey';
 
 // List-valued keys travel as JSON-encoded string arrays until parsed.
 const LIST_FIELDS = new Set<RawField>(['host', 'insecureRegistries', 'registryMirrors']);
 // Boolean keys travel as 'true'/'false'.
-const BOOL_FIELDS = new Set<RawField>(['tlsOn', 'tlsVerify']);
+const BOOL_FIELDS = new Set<RawField>(['tlsOn', 'tlsVerify', 'registryToken']);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const DEFAULT_CONFIG_FILE = '/etc/berth/daemon.json';
@@ -90,6 +94,7 @@ const fileKeys: Record<string, RawField> = {
   'tlscacert': 'tlsCaCert',
   'tlscert': 'tlsCert',
   'tlskey': 'tlsKey',
+  ...REGISTRY_FILE_KEYS,
 };
 
 export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
@@ -123,6 +128,12 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--detach-keys <keys>', 'default key sequence for detaching from a container or exec session (default ctrl-p,ctrl-q)'))
     .addOption(new Option('--log-driver <name>', 'default driver for container logs (json-file, local, none)'))
     .addOption(new Option('--log-opt <key=value>', 'default log driver option (repeatable)').argParser(collect))
+    .addOption(new Option('--registry-listen <addr>', 'serve the image store read-only as a registry on ADDR:PORT (OCI Distribution)'))
+    .addOption(new Option('--registry-config <file>', 'registry listener configuration (JSON, as for berth registry serve: auth, tls)'))
+    .addOption(new Option('--registry-htpasswd <file>', 'registry listener: htpasswd file (bcrypt) for Basic authentication or token accounts'))
+    .addOption(new Option('--registry-token [bool]', 'registry listener: Bearer tokens from its built-in token service').argParser(flagBool))
+    .addOption(new Option('--registry-tls-cert <file>', 'registry listener: TLS certificate file (PEM)'))
+    .addOption(new Option('--registry-tls-key <file>', 'registry listener: TLS key file (PEM)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
     .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
@@ -146,7 +157,8 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     apiMaxHeaderSize: flags.apiMaxHeaderSize, maxLayerSize: flags.maxLayerSize, maxCompressionRatio: flags.maxCompressionRatio,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
-    detachKeys: flags.detachKeys,
+    detachKeys: flags.detachKeys, registryListen: flags.registryListen, registryConfig: flags.registryConfig, registryHtpasswd: flags.registryHtpasswd,
+    registryToken: flags.registryToken, registryTlsCert: flags.registryTlsCert, registryTlsKey: flags.registryTlsKey,
     tlsOn: flags.tls, tlsVerify: flags.tlsverify, tlsCaCert: flags.tlscacert, tlsCert: flags.tlscert, tlsKey: flags.tlskey,
     logDriver: flags.logDriver, logOpts: flags.logOpt === undefined ? undefined : JSON.stringify(logOptsFromFlags(JSON.parse(flags.logOpt) as string[])),
   };
@@ -206,6 +218,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     cgroupParent: parseCgroupParent(pick('cgroupParent', '/berth')),
     network: net,
     runtimes: runtimeSettings(opts.addRuntime as string[] | undefined, readRuntimesFile(flags.configFile!)),
+    registryListener: registryListenerConfig((f) => flagFields[f] ?? fromFile[f]),
   };
 }
 

@@ -26,6 +26,7 @@ import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
 import { createNetworking } from './network-wiring.ts';
 import { listenTls, listenUnix, loadTls } from './listeners.ts';
+import { startRegistryListener } from './registry-listener.ts';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -124,6 +125,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
         resolve();
       }));
     }
+    if (config.registryListener) cleanups.push(await startRegistryListener(config.registryListener, { images: db.images, content, log }));
     log.info('berthd ready', { pid: process.pid, dataRoot: config.dataRoot, execRoot: config.execRoot });
     return { stop: runCleanups };
   } catch (err) {

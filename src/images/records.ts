@@ -2,6 +2,7 @@
 // the content-addressed identities of images (chain IDs, manifests).
 
 import { createHash } from 'node:crypto';
+import { MT, parseManifest } from '../core/distribution.ts';
 import type { ImageConfigFile, ImageRecord } from '../core/image.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
@@ -39,6 +40,28 @@ export function buildManifest(config: { digest: string; size: number }, layers: 
     config: { mediaType: MEDIA_TYPE_CONFIG, digest: config.digest, size: config.size },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
   };
+}
+
+export interface ServedManifest { digest: string; mediaType: string; bytes: Buffer }
+
+/**
+ * The manifest an image is saved or served with: the one it was pulled or
+ * built with (stored) when that names exactly its stored layers and
+ * config, else one generated from them (OCI, deterministic: the same image
+ * always gets the same bytes and digest).
+ */
+export function imageManifest(row: ImageRow, stored: Buffer | null, configSize: number): ServedManifest {
+  if (stored) {
+    try {
+      const m = parseManifest(stored, '');
+      if (m.kind === 'manifest' && m.config.digest === row.id && m.layers.length === row.layers.length
+        && m.layers.every((l, i) => l.digest === row.layers[i]!.digest)) {
+        return { digest: row.manifestDigest, mediaType: m.mediaType, bytes: stored };
+      }
+    } catch { /* not a manifest: generate one */ }
+  }
+  const bytes = Buffer.from(JSON.stringify(buildManifest({ digest: row.id, size: configSize }, row.layers)));
+  return { digest: sha256(bytes), mediaType: MT.ociManifest, bytes };
 }
 
 /** Familiar form of a stored (fully normalized) reference. */

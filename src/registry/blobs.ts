@@ -11,16 +11,14 @@ import { type Req, refuseWrites, send } from './http.ts';
 import { checkDigest, checkName } from './names.ts';
 import type { UploadSession } from './uploads.ts';
 import { sendFileBody } from './send-blob.ts';
+import { blobSize } from './storage.ts';
+import type { RegistryRoot } from './http.ts';
 
-/** The blob's size, if the repository links it. A stat of a cached inode: done in line, no thread pool hop. */
+/** The blob's size, if the repository links it. */
 function linkedSize(r: Req, name: string, digest: string): number {
-  if (!r.state.index.hasBlobLink(name, digest)) throw regError('BLOB_UNKNOWN', undefined, { digest });
-  try {
-    return fs.statSync(r.state.content.path(digest)).size;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw regError('BLOB_UNKNOWN', undefined, { digest });
-    throw err;
-  }
+  const size = r.state.store.hasBlobLink(name, digest) ? blobSize(r.state.store, digest) : null;
+  if (size === null) throw regError('BLOB_UNKNOWN', undefined, { digest });
+  return size;
 }
 
 /** "bytes=a-b", "bytes=a-", "bytes=-n" as an inclusive range within size; null if none asked. */
@@ -47,7 +45,7 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 export async function getBlob(r: Req, name: string, rawDigest: string, head: boolean): Promise<void> {
   checkName(name);
   const digest = checkDigest(rawDigest);
-  if (r.state.proxy) await r.state.proxy.blob(r.state.content, r.state.index, name, digest);
+  if (r.state.proxy && r.state.root) await r.state.proxy.blob(r.state.root.content, r.state.root.index, name, digest);
   const size = linkedSize(r, name, digest);
   const base = {
     'Content-Type': 'application/octet-stream',
@@ -64,15 +62,15 @@ export async function getBlob(r: Req, name: string, rawDigest: string, head: boo
   if (size === 0) return send(r.res, 200, headers);
   const start = range ? range.start : 0;
   await sendFileBody(r.res, status, { 'Docker-Distribution-API-Version': 'registry/2.0', ...headers },
-    r.state.content.path(digest), start, Number(headers['Content-Length']));
+    r.state.store.blobPath(digest), start, Number(headers['Content-Length']));
 }
 
 export async function deleteBlob(r: Req, name: string, rawDigest: string): Promise<void> {
   checkName(name);
   const digest = checkDigest(rawDigest);
-  refuseWrites(r.state);
+  const root = refuseWrites(r.state);
   if (!r.state.deleteEnabled) throw regError('UNSUPPORTED', 'deletion is disabled on this registry');
-  if (!r.state.index.unlinkBlob(name, digest)) throw regError('BLOB_UNKNOWN', undefined, { digest });
+  if (!root.index.unlinkBlob(name, digest)) throw regError('BLOB_UNKNOWN', undefined, { digest });
   send(r.res, 202, {});
 }
 
@@ -114,15 +112,15 @@ async function append(r: Req, s: UploadSession): Promise<void> {
 }
 
 /** Commits the session's bytes as digest, linking the blob to the repository. */
-async function commit(r: Req, name: string, s: UploadSession, digest: string): Promise<void> {
-  r.state.uploads.finish(s);
+async function commit(r: Req, root: RegistryRoot, name: string, s: UploadSession, digest: string): Promise<void> {
+  root.uploads.finish(s);
   try {
     await s.ingest.commit({ digest });
   } catch (err) {
     if (isCode(err, 'invalid_argument')) throw regError('DIGEST_INVALID', (err as Error).message, { digest });
     throw err;
   }
-  linkChecked(r, name, digest);
+  linkChecked(root, name, digest);
   created(r, name, digest);
 }
 
@@ -131,18 +129,18 @@ async function commit(r: Req, name: string, s: UploadSession, digest: string): P
  * disk: a garbage collection in another process cannot take it between
  * the check and the link (gc.ts).
  */
-function linkChecked(r: Req, name: string, digest: string): void {
-  r.state.index.transaction(() => {
-    if (!fs.existsSync(r.state.content.path(digest))) {
+function linkChecked(root: RegistryRoot, name: string, digest: string): void {
+  root.index.transaction(() => {
+    if (!fs.existsSync(root.content.path(digest))) {
       throw regError('BLOB_UPLOAD_INVALID', 'the blob was removed by a concurrent garbage collection; upload it again', { digest });
     }
-    r.state.index.linkBlob(name, digest);
+    root.index.linkBlob(name, digest);
   });
 }
 
 export async function startUpload(r: Req, name: string): Promise<void> {
   checkName(name);
-  refuseWrites(r.state);
+  const root = refuseWrites(r.state);
   const q = r.url.searchParams;
   const mount = q.get('mount');
   const from = q.get('from');
@@ -150,40 +148,40 @@ export async function startUpload(r: Req, name: string): Promise<void> {
     const digest = checkDigest(mount);
     if (from && from !== name) {
       checkName(from);
-      if (r.state.index.hasBlobLink(from, digest) && await r.state.content.has(digest)) {
+      if (root.index.hasBlobLink(from, digest) && await root.content.has(digest)) {
         try {
-          linkChecked(r, name, digest);
+          linkChecked(root, name, digest);
           return created(r, name, digest);
         } catch (err) {
           if (!(err instanceof RegistryError)) throw err;
           // Collected meanwhile: fall through to an ordinary upload.
         }
       }
-    } else if (!from && r.state.index.hasBlobLink(name, digest) && await r.state.content.has(digest)) {
+    } else if (!from && root.index.hasBlobLink(name, digest) && await root.content.has(digest)) {
       return created(r, name, digest);
     }
     // Not mountable: the spec says to open an ordinary upload instead.
   }
   const digestParam = q.get('digest');
   const digest = digestParam ? checkDigest(digestParam) : null;
-  const s = await r.state.uploads.start(name, digest ? digest.slice(0, digest.indexOf(':')) : undefined);
+  const s = await root.uploads.start(name, digest ? digest.slice(0, digest.indexOf(':')) : undefined);
   if (digest) {
     try {
       await append(r, s);
     } catch (err) {
-      await r.state.uploads.cancel(s);
+      await root.uploads.cancel(s);
       throw err;
     }
-    return commit(r, name, s, digest);
+    return commit(r, root, name, s, digest);
   }
   send(r.res, 202, uploadHeaders(name, s));
 }
 
 export async function patchUpload(r: Req, name: string, uuid: string): Promise<void> {
   checkName(name);
-  refuseWrites(r.state);
-  const s = r.state.uploads.get(name, uuid);
-  await r.state.uploads.exclusive(s, async () => {
+  const root = refuseWrites(r.state);
+  const s = root.uploads.get(name, uuid);
+  await root.uploads.exclusive(s, async () => {
     checkContentRange(r, s.ingest.offset);
     await append(r, s);
     send(r.res, 202, uploadHeaders(name, s));
@@ -192,27 +190,29 @@ export async function patchUpload(r: Req, name: string, uuid: string): Promise<v
 
 export async function putUpload(r: Req, name: string, uuid: string): Promise<void> {
   checkName(name);
-  refuseWrites(r.state);
-  const s = r.state.uploads.get(name, uuid);
+  const root = refuseWrites(r.state);
+  const s = root.uploads.get(name, uuid);
   const raw = r.url.searchParams.get('digest');
   if (!raw) throw regError('DIGEST_INVALID', 'digest parameter missing');
   const digest = checkDigest(raw);
-  await r.state.uploads.exclusive(s, async () => {
+  await root.uploads.exclusive(s, async () => {
     checkContentRange(r, s.ingest.offset);
     await append(r, s);
-    await commit(r, name, s, digest);
+    await commit(r, root, name, s, digest);
   });
 }
 
 export async function uploadStatus(r: Req, name: string, uuid: string): Promise<void> {
   checkName(name);
-  const s = r.state.uploads.get(name, uuid);
+  if (!r.state.root) throw regError('BLOB_UPLOAD_UNKNOWN');
+  const s = r.state.root.uploads.get(name, uuid);
   send(r.res, 204, uploadHeaders(name, s));
 }
 
 export async function cancelUpload(r: Req, name: string, uuid: string): Promise<void> {
   checkName(name);
-  const s = r.state.uploads.get(name, uuid);
-  await r.state.uploads.exclusive(s, () => r.state.uploads.cancel(s));
+  const root = refuseWrites(r.state);
+  const s = root.uploads.get(name, uuid);
+  await root.uploads.exclusive(s, () => root.uploads.cancel(s));
   send(r.res, 204, {});
 }

@@ -8,11 +8,20 @@ import type { RegistryIndex } from './index-db.ts';
 import type { UploadSessions } from './uploads.ts';
 import type { ProxyUpstream } from './proxy.ts';
 import type { BodyCache } from './body-cache.ts';
+import type { RegistryStore } from './storage.ts';
 
-export interface RegistryState {
+/** A registry root: what pushes, deletes and the pull-through cache write to. */
+export interface RegistryRoot {
   content: FileContentStore;
   index: RegistryIndex;
   uploads: UploadSessions;
+}
+
+export interface RegistryState {
+  /** What the pull endpoints read (storage.ts). */
+  store: RegistryStore;
+  /** Null for a read-only view with no root of its own (berthd's image store). */
+  root: RegistryRoot | null;
   readOnly: boolean;
   deleteEnabled: boolean;
   /** Largest manifest accepted (bytes). */
@@ -89,7 +98,10 @@ export function nextLink(path: string, items: string[], n: number): Record<strin
   return { Link: `<${path}?${q}>; rel="next"` };
 }
 
-export function refuseWrites(state: RegistryState): void {
+/** The root to write to; UNSUPPORTED (405) where writes are refused. */
+export function refuseWrites(state: RegistryState): RegistryRoot {
+  if (!state.root) throw new RegistryError('UNSUPPORTED', 'this registry serves the engine\'s images read-only: push to a registry instead', null, { status: 405 });
   if (state.readOnly) throw new RegistryError('UNSUPPORTED', 'the registry is in read-only mode', null, { status: 405 });
   if (state.proxy) throw new RegistryError('UNSUPPORTED', 'the registry is a pull-through cache: push to its upstream', null, { status: 405 });
+  return state.root;
 }

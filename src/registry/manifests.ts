@@ -14,9 +14,10 @@ import { checkDigest, checkName, checkReference } from './names.ts';
 
 function resolve(r: Req, name: string, reference: string): string {
   const ref = checkReference(reference);
-  const digest = ref.digest ?? r.state.index.tag(name, ref.tag!);
-  if (!digest || !r.state.index.manifest(name, digest)) {
-    if (!r.state.index.repoExists(name)) throw regError('NAME_UNKNOWN', undefined, { name });
+  const store = r.state.store;
+  const digest = ref.digest ?? store.tag(name, ref.tag!);
+  if (!digest || !store.manifest(name, digest)) {
+    if (!store.repoExists(name)) throw regError('NAME_UNKNOWN', undefined, { name });
     throw regError('MANIFEST_UNKNOWN', undefined, ref.tag ? { Tag: ref.tag } : { Digest: ref.digest });
   }
   return digest;
@@ -24,9 +25,10 @@ function resolve(r: Req, name: string, reference: string): string {
 
 export async function getManifest(r: Req, name: string, reference: string, head: boolean): Promise<void> {
   checkName(name);
-  const proxy = r.state.proxy;
-  const digest = proxy ? await proxy.manifest(r.state.content, r.state.index, name, checkReference(reference)) : resolve(r, name, reference);
-  const row = r.state.index.manifest(name, digest)!;
+  const { proxy, root, store } = r.state;
+  const digest = proxy && root ? await proxy.manifest(root.content, root.index, name, checkReference(reference)) : resolve(r, name, reference);
+  const row = store.manifest(name, digest);
+  if (!row) throw regError('MANIFEST_UNKNOWN', undefined, { Digest: digest });
   const headers = {
     'Content-Type': row.mediaType,
     'Docker-Content-Digest': digest,
@@ -36,12 +38,7 @@ export async function getManifest(r: Req, name: string, reference: string, head:
   if (head) return send(r.res, 200, { ...headers, 'Content-Length': row.size });
   let body = r.state.bodies?.get(digest);
   if (!body) {
-    try {
-      body = await r.state.content.readBlob(digest);
-    } catch (err) {
-      if (isCode(err, 'not_found')) throw regError('MANIFEST_UNKNOWN', `manifest ${digest} is indexed but its content is gone`);
-      throw err;
-    }
+    body = await store.manifestBody(name, digest);
     r.state.bodies?.set(digest, body);
   }
   send(r.res, 200, headers, body);
@@ -56,7 +53,7 @@ function children(m: AnyManifest): string[] {
 
 export async function putManifest(r: Req, name: string, reference: string): Promise<void> {
   checkName(name);
-  refuseWrites(r.state);
+  const root = refuseWrites(r.state);
   const ref = checkReference(reference);
   const body = await readBody(r.req, r.state.maxManifestBytes, 'manifest');
   const algorithm = ref.digest ? ref.digest.slice(0, ref.digest.indexOf(':')) : 'sha256';
@@ -71,22 +68,22 @@ export async function putManifest(r: Req, name: string, reference: string): Prom
     if (isCode(err, 'invalid_argument')) throw regError('MANIFEST_INVALID', (err as Error).message);
     throw err;
   }
-  const index = r.state.index;
+  const { index, content } = root;
   const refs = children(m);
   if (m.kind === 'index') {
     const missing = refs.filter((d) => !index.manifest(name, d));
     if (missing.length) throw regError('MANIFEST_BLOB_UNKNOWN', `manifest ${missing[0]} is not in repository ${name}`, { digest: missing[0] });
   } else {
     for (const d of refs) {
-      if (!index.hasBlobLink(name, d) || !(await r.state.content.has(d))) {
+      if (!index.hasBlobLink(name, d) || !(await content.has(d))) {
         throw regError('MANIFEST_BLOB_UNKNOWN', `blob ${d} is not in repository ${name}`, { digest: d });
       }
     }
   }
-  await r.state.content.writeBlob(body, { digest, size: body.length });
+  await content.writeBlob(body, { digest, size: body.length });
   index.transaction(() => {
     // Again, where no garbage collection can run in between (gc.ts): what was checked above may be gone.
-    const onDisk = (d: string) => fs.existsSync(r.state.content.path(d));
+    const onDisk = (d: string) => fs.existsSync(content.path(d));
     for (const d of refs) {
       const there = m.kind === 'index' ? !!index.manifest(name, d) : index.hasBlobLink(name, d) && onDisk(d);
       if (!there) throw regError('MANIFEST_BLOB_UNKNOWN', `blob ${d} is not in repository ${name}`, { digest: d });
@@ -109,10 +106,9 @@ export async function putManifest(r: Req, name: string, reference: string): Prom
 /** By digest: the manifest and its tags go. By tag: only the tag (the manifest stays). */
 export async function deleteManifest(r: Req, name: string, reference: string): Promise<void> {
   checkName(name);
-  refuseWrites(r.state);
+  const { index } = refuseWrites(r.state);
   if (!r.state.deleteEnabled) throw regError('UNSUPPORTED', 'deletion is disabled on this registry');
   const ref = checkReference(reference);
-  const index = r.state.index;
   const gone = index.transaction(() => ref.digest ? index.deleteManifest(name, ref.digest) : index.deleteTag(name, ref.tag!));
   if (!gone) {
     if (!index.repoExists(name)) throw regError('NAME_UNKNOWN', undefined, { name });
@@ -125,14 +121,14 @@ export async function listTags(r: Req, name: string): Promise<void> {
   checkName(name);
   const { n, last } = page(r.url);
   if (r.state.proxy) return proxyTags(r, name);
-  if (!r.state.index.repoExists(name)) throw regError('NAME_UNKNOWN', `repository name not known to registry`, { name });
-  const tags = n === 0 ? [] : r.state.index.tags(name, last, n);
+  if (!r.state.store.repoExists(name)) throw regError('NAME_UNKNOWN', `repository name not known to registry`, { name });
+  const tags = n === 0 ? [] : r.state.store.tags(name, last, n);
   sendJson(r.res, 200, { name, tags }, nextLink(`/v2/${name}/tags/list`, tags, n));
 }
 
 export async function catalog(r: Req): Promise<void> {
   const { n, last } = page(r.url);
-  const repos = n === 0 ? [] : r.state.index.repos(last, n);
+  const repos = n === 0 ? [] : r.state.store.repos(last, n);
   sendJson(r.res, 200, { repositories: repos }, nextLink('/v2/_catalog', repos, n));
 }
 
@@ -140,7 +136,7 @@ export async function referrers(r: Req, name: string, rawDigest: string): Promis
   checkName(name);
   const subject = checkDigest(rawDigest);
   const filter = r.url.searchParams.get('artifactType');
-  const rows = r.state.index.referrers(name, subject).filter((m) => !filter || m.artifactType === filter);
+  const rows = r.state.store.referrers(name, subject).filter((m) => !filter || m.artifactType === filter);
   const manifests = rows.filter((m) => isManifestType(m.mediaType)).map((m) => ({
     mediaType: m.mediaType, digest: m.digest, size: m.size,
     ...(m.artifactType ? { artifactType: m.artifactType } : {}),

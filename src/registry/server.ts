@@ -14,7 +14,8 @@ import { FileContentStore } from '../stores/content.ts';
 import { cancelUpload, deleteBlob, getBlob, patchUpload, putUpload, startUpload, uploadStatus } from './blobs.ts';
 import type { RegistryConfig } from './config.ts';
 import { RegistryError, asRegistryError } from './errors.ts';
-import { type RegistryState, type Req, send, sendError, sendJson } from './http.ts';
+import { type RegistryRoot, type RegistryState, type Req, send, sendError, sendJson } from './http.ts';
+import { type RegistryStore, RootStore } from './storage.ts';
 import { RegistryIndex } from './index-db.ts';
 import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers } from './manifests.ts';
 import { matchRoute, type Route } from './names.ts';
@@ -28,6 +29,12 @@ import { RegistryAuth, TOKEN_PATH } from './auth.ts';
 
 export interface RegistryServerOptions {
   config: RegistryConfig;
+  /**
+   * A read-only store to serve instead of the registry root (berthd's image
+   * store, engine-store.ts): config.root, gc and the proxy are then unused
+   * and every write is refused.
+   */
+  store?: RegistryStore;
   /** Decides who may do what (auth.ts); none: everyone may do everything. */
   authorizer?: Authorizer;
   /** Called for each finished request (method, path, status, ms). */
@@ -45,16 +52,19 @@ export class RegistryServer {
     this.#opts = opts;
     const c = opts.config;
     if (c.auth && !opts.authorizer) this.#auth = new RegistryAuth(c);
-    const content = new FileContentStore(`${c.root}/content`);
+    let root: RegistryRoot | null = null;
+    if (!opts.store) {
+      const content = new FileContentStore(`${c.root}/content`);
+      root = { content, index: new RegistryIndex(`${c.root}/registry.db`), uploads: new UploadSessions(content) };
+    }
     this.state = {
-      content,
-      index: new RegistryIndex(`${c.root}/registry.db`),
-      uploads: new UploadSessions(content),
-      readOnly: c.readOnly,
-      deleteEnabled: c.deleteEnabled,
+      store: opts.store ?? new RootStore(root!.content, root!.index),
+      root,
+      readOnly: c.readOnly || !root,
+      deleteEnabled: c.deleteEnabled && !!root,
       maxManifestBytes: c.maxManifestBytes,
       bodies: new BodyCache(),
-      ...(c.proxy ? { proxy: new ProxyUpstream(c.proxy) } : {}),
+      ...(c.proxy && root ? { proxy: new ProxyUpstream(c.proxy) } : {}),
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
     this.#server = c.tls ? https.createServer({ cert: c.tls.cert, key: c.tls.key }, handler) : http.createServer(handler);
@@ -73,15 +83,17 @@ export class RegistryServer {
     });
     const a = this.#server.address() as AddressInfo;
     const gc = this.#opts.config.gc;
-    if (gc.intervalMs > 0 && !this.#opts.config.readOnly) this.#stopGc = scheduleGc(async () => { await this.collectGarbage().catch(() => {}); }, gc.intervalMs);
+    if (gc.intervalMs > 0 && !this.state.readOnly) this.#stopGc = scheduleGc(async () => { await this.collectGarbage().catch(() => {}); }, gc.intervalMs);
     return { host: a.address, port: a.port };
   }
 
   /** One garbage collection while serving (also what the schedule runs). */
   async collectGarbage(opts: { dryRun?: boolean } = {}): Promise<GcReport> {
     const log = this.#opts.config.log;
+    const root = this.state.root;
+    if (!root) throw new Error('this registry has no root of its own to collect');
     try {
-      const r = await collectGarbage(this.state.content, this.state.index, { graceMs: this.#opts.config.gc.graceMs, ...opts });
+      const r = await collectGarbage(root.content, root.index, { graceMs: this.#opts.config.gc.graceMs, ...opts });
       if (r.blobs) log?.(`registry: garbage collection removed ${r.blobs} blobs (${r.bytes} bytes) of ${r.examined}`);
       return r;
     } catch (err) {
@@ -96,8 +108,8 @@ export class RegistryServer {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
-    await this.state.uploads.close();
-    this.state.index.close();
+    await this.state.root?.uploads.close();
+    this.state.root?.index.close();
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

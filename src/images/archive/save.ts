@@ -14,13 +14,13 @@
 // Docker 20's load reads manifest.json and decompresses each layer file
 // whatever its compression, so gzip layers load there as they are.
 
-import { MT, parseManifest } from '../../core/distribution.ts';
+import { MT } from '../../core/distribution.ts';
 import { internal } from '../../core/errors.ts';
 import type { ContentReader } from '../../stores/content.ts';
 import type { ImageRow } from '../../stores/metadata/images.ts';
 import { emptyHeader } from '../../stores/tar/format.ts';
 import type { TarEntry } from '../../stores/tar/writer.ts';
-import { buildManifest, sha256 } from '../records.ts';
+import { imageManifest } from '../records.ts';
 import { familiarName, familiarString, refString, type Reference } from '../reference.ts';
 
 /** One image to save, with the tags it is saved under (none: saved by ID). */
@@ -60,7 +60,7 @@ export async function planSave(content: ContentReader, items: SaveItem[]): Promi
     const config = await content.readBlob(row.id).catch(() => null);
     if (!config) throw internal(`config of image ${row.id} is missing from the content store`);
     await add(row.id, config);
-    const m = await storedManifest(content, row) ?? newManifest(row, config.length);
+    const m = imageManifest(row, await content.readBlob(row.manifestDigest).catch(() => null), config.length);
     await add(m.digest, m.bytes);
     const desc = { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
     for (const t of tags) {
@@ -86,25 +86,6 @@ export async function planSave(content: ContentReader, items: SaveItem[]): Promi
   ];
   if (Object.keys(repositories).length) meta.push({ name: 'repositories', bytes: json(repositories) });
   return { blobs: [...blobs.values()], meta };
-}
-
-/** The manifest the image was pulled or built with, when it names exactly the stored layers. */
-async function storedManifest(content: ContentReader, row: ImageRow): Promise<{ digest: string; mediaType: string; bytes: Buffer } | null> {
-  const bytes = await content.readBlob(row.manifestDigest).catch(() => null);
-  if (!bytes) return null;
-  try {
-    const m = parseManifest(bytes, '');
-    if (m.kind !== 'manifest' || m.config.digest !== row.id) return null;
-    if (m.layers.length !== row.layers.length || m.layers.some((l, i) => l.digest !== row.layers[i]!.digest)) return null;
-    return { digest: row.manifestDigest, mediaType: m.mediaType, bytes };
-  } catch {
-    return null;
-  }
-}
-
-function newManifest(row: ImageRow, configSize: number): { digest: string; mediaType: string; bytes: Buffer } {
-  const bytes = Buffer.from(JSON.stringify(buildManifest({ digest: row.id, size: configSize }, row.layers)));
-  return { digest: sha256(bytes), mediaType: MT.ociManifest, bytes };
 }
 
 /** The archive's entries: directories, blobs (streamed from the store), then the index files. */

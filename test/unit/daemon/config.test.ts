@@ -133,3 +133,26 @@ test('detach keys: default empty (Docker\'s ctrl-p,ctrl-q), flag or daemon.json,
   assert.equal(parseDaemonArgs(['--config-file', `${dir}/keys.json`], '0').detachKeys, 'ctrl-a');
   assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty3.json`, '--detach-keys', 'ctrl-'], '0'), /invalid detach keys "ctrl-"/);
 });
+
+test('registry listener: flags and daemon.json keys, checked up front', () => {
+  writeFileSync(`${dir}/empty-reg.json`, '{}');
+  const none = parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`], '0');
+  assert.equal(none.registryListener, null);
+  writeFileSync(`${dir}/htpasswd`, 'ci:$2y$04$abcdefghijklmnopqrstuuIh1yYpqGmZJ8BO3wJ8IbH0x0gNqRz5e\n');
+  writeFileSync(`${dir}/reg.json`, JSON.stringify({ 'registry-listen': '127.0.0.1:5001', 'registry-htpasswd': `${dir}/htpasswd`, 'registry-token': true }));
+  const c = parseDaemonArgs(['--config-file', `${dir}/reg.json`], '0');
+  assert.equal(c.registryListener?.listen, '127.0.0.1:5001');
+  assert.equal(c.registryListener?.readOnly, true);
+  assert.equal(c.registryListener?.deleteEnabled, false);
+  assert.equal(c.registryListener?.auth?.htpasswd, `${dir}/htpasswd`);
+  assert.ok(c.registryListener?.auth?.token);
+  const f = parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`, '--registry-listen', ':5002'], '0');
+  assert.equal(f.registryListener?.listen, ':5002');
+  assert.equal(f.registryListener?.auth, undefined);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`, '--registry-htpasswd', `${dir}/htpasswd`], '0'), /need --registry-listen/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`, '--registry-listen', 'nope'], '0'), /invalid listen address "nope"/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/reg.json`, '--registry-listen', ':1'], '0'), /both as a flag and in the configuration file: registry-listen/);
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`, '--registry-listen', ':5003', '--registry-tls-cert', `${dir}/nocert.pem`], '0'), /TLS needs both/);
+  writeFileSync(`${dir}/regcfg.json`, JSON.stringify({ proxy: { remoteurl: 'http://127.0.0.1:1' } }));
+  assert.throws(() => parseDaemonArgs(['--config-file', `${dir}/empty-reg.json`, '--registry-listen', ':5004', '--registry-config', `${dir}/regcfg.json`], '0'), /"proxy" does not apply/);
+});

@@ -69,12 +69,12 @@ describe('registry garbage collection', () => {
     const expectedGone = [sha(lone), deleted.manifestDigest, deleted.config.digest, deleted.layers[0]!.digest].sort();
     const before = blobFiles(root);
     const seen: string[] = [];
-    const dry = await collectGarbage(server.state.content, server.state.index, { dryRun: true, graceMs: 0, now: Date.now() + 1000, onBlob: (d) => seen.push(d) });
+    const dry = await collectGarbage(server.state.root!.content, server.state.root!.index, { dryRun: true, graceMs: 0, now: Date.now() + 1000, onBlob: (d) => seen.push(d) });
     assert.deepEqual(seen.sort(), expectedGone);
     assert.equal(dry.blobs, 4);
     assert.deepEqual(blobFiles(root), before, 'a dry run removes nothing');
 
-    const r = await collectGarbage(server.state.content, server.state.index, { graceMs: 0, now: Date.now() + 1000 });
+    const r = await collectGarbage(server.state.root!.content, server.state.root!.index, { graceMs: 0, now: Date.now() + 1000 });
     assert.equal(r.blobs, 4);
     assert.deepEqual(blobFiles(root), before.filter((d) => !expectedGone.includes(d)));
     assert.ok(await pullable(base, 'team/app', 'v1', kept));
@@ -133,7 +133,7 @@ describe('registry garbage collection', () => {
     let collections = 0;
     const collector = (async () => {
       while (collecting) {
-        await collectGarbage(server.state.content, server.state.index, { graceMs: 0, now: Date.now() + 60_000 });
+        await collectGarbage(server.state.root!.content, server.state.root!.index, { graceMs: 0, now: Date.now() + 60_000 });
         collections++;
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 30));
       }
@@ -172,7 +172,7 @@ describe('registry garbage collection', () => {
     assert.equal(pullFailures, 0, 'a pull of a tagged image failed while collecting');
     // Every manifest the index holds has all its blobs, and every kept tag pulls whole.
     for (const { name, img } of pushed) assert.ok(await pullable(base, name, img.manifestDigest, img), `${name}@${img.manifestDigest} lost a blob`);
-    await collectGarbage(server.state.content, server.state.index, { graceMs: 0, now: Date.now() + 60_000 });
+    await collectGarbage(server.state.root!.content, server.state.root!.index, { graceMs: 0, now: Date.now() + 60_000 });
     for (const { name, img } of pushed) assert.ok(await pullable(base, name, img.manifestDigest, img));
     assert.ok(await pullable(base, 'race/steady', 'v1', steady));
     assert.ok(retries > 0, 'the collector never raced a push: the test proves nothing');
