@@ -153,6 +153,8 @@ export interface ContainerResources {
   cgroupnsMode?: string;
   /** "", "host". */
   usernsMode?: string;
+  /** "" or "default": Linux has one isolation technology; kept as given, as dockerd shows it in inspect. */
+  isolation?: string;
 }
 
 export interface ContainerMount {

@@ -140,6 +140,7 @@ function checkModes(r: ContainerResources): void {
     throw invalid(`invalid cgroup namespace mode: ${r.cgroupnsMode}`);
   }
   if (r.usernsMode !== undefined && r.usernsMode !== 'host') throw invalid(`invalid USER mode: ${r.usernsMode}`);
+  if (r.isolation !== undefined && r.isolation.toLowerCase() !== 'default') throw invalid(`Invalid isolation: "${r.isolation}" - linux only supports 'default'`);
   if (r.ipcMode === 'host' && r.sysctls && Object.keys(r.sysctls).some((k) => k.startsWith('kernel.'))) {
     throw invalid('sysctl kernel.* are not allowed with --ipc=host');
   }

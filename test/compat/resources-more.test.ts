@@ -62,12 +62,17 @@ compatSuite('resources, the remaining flags', (s) => {
     assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.UsernsMode}}|{{.HostConfig.Isolation}}', 'acc'])).stdout.trim(), 'host|default');
   });
 
-  s.test('bad values: --cpus above the machine, a sysctl that is not namespaced', async (tgt) => {
+  s.test('bad values: --cpus above the machine, a sysctl that is not namespaced, an isolation Linux lacks', async (tgt) => {
     const n = os.availableParallelism();
     const cpus = await tgt.fails(['create', '--cpus', String(n + 1), 'busybox', 'true'], 1);
     assert.match(cpus.stderr, new RegExp(`Range of CPUs is from 0.01 to ${n}.00, as there are only ${n} CPUs available`));
     const sysctl = await tgt.fails(['create', '--sysctl', 'vm.swappiness=1', 'busybox', 'true'], 125);
     assert.match(sysctl.stderr, /sysctl 'vm.swappiness=1' is not (whitelisted|allowed)/);
+    const iso = await tgt.fails(['create', '--isolation', 'hyperv', 'busybox', 'true'], 1);
+    assert.match(iso.stderr, /Invalid isolation: "hyperv" - linux only supports 'default'/);
     assert.equal((await tgt.ok(['ps', '-aq'])).stdout, '');
+    // Not given: inspect shows it empty, as dockerd does (only a given 'default' is kept).
+    const plain = (await tgt.ok(['create', 'busybox', 'true'])).stdout.trim();
+    assert.equal((await tgt.ok(['inspect', '-f', '[{{.HostConfig.Isolation}}]', plain])).stdout.trim(), '[]');
   });
 });

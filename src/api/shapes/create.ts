@@ -30,7 +30,6 @@ const CONFIG_KEYS = ['Hostname', 'Domainname', 'User', 'AttachStdin', 'AttachStd
 const UNSUPPORTED_HOST: Record<string, (v: unknown) => boolean> = {
   VolumeDriver: (v) => isEmpty(v) || v === 'local',
   DeviceRequests: isEmpty, StorageOpt: isEmpty, Annotations: isEmpty, Cgroup: isEmpty,
-  Isolation: (v) => isEmpty(v) || v === 'default',
   CgroupParent: isEmpty, KernelMemoryTCP: isEmpty,
   // Windows-only resources: dockerd on Linux refuses them too.
   CpuCount: isEmpty, CpuPercent: isEmpty, IOMaximumIOps: isEmpty, IOMaximumBandwidth: isEmpty,

@@ -43,7 +43,6 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     SecurityOpt: orNull(h.securityOpt),
     ShmSize: h.shmSize,
     Runtime: h.runtime,
-    Isolation: '',
     CpuShares: h.cpuShares,
     Memory: h.memory,
     NanoCpus: h.nanoCpus,

@@ -54,6 +54,7 @@ export function decodeResources(raw: Raw): ContainerResources | undefined {
     utsMode: text(raw.UTSMode),
     cgroupnsMode: text(raw.CgroupnsMode),
     usernsMode: text(raw.UsernsMode),
+    isolation: text(raw.Isolation),
   };
   for (const k of Object.keys(r) as Array<keyof ContainerResources>) if (r[k] === undefined) delete r[k];
   return Object.keys(r).length > 0 ? r : undefined;
@@ -70,6 +71,7 @@ export function encodeResources(r: ContainerResources = {}): Record<string, unkn
     PidMode: r.pidMode ?? '',
     UTSMode: r.utsMode ?? '',
     UsernsMode: r.usernsMode ?? '',
+    Isolation: r.isolation ?? '',
     Sysctls: r.sysctls,
     BlkioWeight: r.blkioWeight ?? 0,
     BlkioWeightDevice: (r.blkioWeightDevice ?? []).map((d) => ({ Path: d.path, Weight: d.weight })),

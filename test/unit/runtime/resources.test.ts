@@ -48,6 +48,7 @@ test('create-time checks name the bad value with dockerd\'s message', () => {
     [{ resources: { deviceCgroupRules: ['c 1 rwm'] } }, /invalid device cgroup format 'c 1 rwm'/],
     [{ resources: { pidMode: 'bogus' } }, /invalid PID mode: bogus/],
     [{ resources: { cgroupnsMode: 'shared' } }, /invalid cgroup namespace mode: shared/],
+    [{ resources: { isolation: 'hyperv' } }, /Invalid isolation: "hyperv" - linux only supports 'default'/],
   ];
   for (const [over, msg] of bad) assert.throws(() => validateResources(hc(over), host), msg, JSON.stringify(over));
   // Taken, with dockerd's warnings for what this host cannot apply.
@@ -55,6 +56,7 @@ test('create-time checks name the bad value with dockerd\'s message', () => {
     'Your kernel does not support Kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
     'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
   ]);
+  assert.deepEqual(validateResources(hc({ resources: { isolation: 'DEFAULT' } }), host), []);
   assert.deepEqual(validateResources(hc({ memory: 1 << 26, resources: { memorySwap: -1, cpusetCpus: '1', ulimits: [{ name: 'nofile', soft: 100, hard: 20000 }] } }), host), []);
 });
 
