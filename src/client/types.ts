@@ -299,7 +299,7 @@ export interface EndpointConfigBody {
   Aliases?: string[];
   Links?: string[];
   MacAddress?: string;
-  IPAMConfig?: { IPv4Address?: string };
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string };
 }
 
 export interface BuildCacheRecord {

@@ -19,8 +19,9 @@
 //   container remove -> unregister(): its endpoint rows go.
 //   remove     -> refused while a container is attached; rules, device, record go.
 
+/** An IPv4 pool, or the IPv6 one of a dual-stack network (config[1]; config[0] is always IPv4). */
 export interface IpamPool {
-  subnet: string;       // "10.88.0.0/16"
+  subnet: string;       // "10.88.0.0/16", "fd42:1::/64"
   gateway: string;      // "10.88.0.1"
   ipRange?: string;     // a sub-range to allocate from
   auxAddresses?: Record<string, string>;
@@ -55,6 +56,8 @@ export interface NetworkRecord {
 export interface EndpointConfig {
   aliases: string[];
   ipv4Address: string;
+  /** --ip6: used on dual-stack networks only (ignored elsewhere, as by dockerd). */
+  ipv6Address?: string;
   macAddress: string;
   links: string[];
 }
@@ -67,6 +70,8 @@ export interface EndpointRecord {
   /** Set while the container runs. */
   endpointId: string;
   ip: string;
+  /** The IPv6 address on a dual-stack network, or ''. */
+  ip6: string;
   mac: string;
   /** Host-side interface name. */
   hostIf: string;
@@ -99,7 +104,7 @@ export interface NetworkFilters {
 }
 
 export interface NetworkView extends NetworkRecord {
-  containers: Array<{ containerId: string; name: string; endpointId: string; mac: string; ip: string; prefixLen: number }>;
+  containers: Array<{ containerId: string; name: string; endpointId: string; mac: string; ip: string; prefixLen: number; ip6: string; prefixLen6: number }>;
 }
 
 export interface NetworkService {
@@ -132,6 +137,9 @@ export interface EndpointView {
   gateway: string;
   ip: string;
   prefixLen: number;
+  gateway6: string;
+  ip6: string;
+  prefixLen6: number;
   mac: string;
   config: EndpointConfig;
   dnsNames: string[] | null;

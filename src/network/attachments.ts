@@ -9,7 +9,10 @@ import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
 import { conflict, forbidden, invalid, notFound, isCode } from '../core/errors.ts';
-import { intToIp, ipToInt, macForIp, parseCidr, pickAddress } from './ipam.ts';
+import { ipToInt, macForIp, parseCidr } from './ipam.ts';
+import { parseCidr6 } from './ipam6.ts';
+import { v6PoolOf } from './pools.ts';
+import { ipv6For, pickIpv4 } from './addresses.ts';
 import { NetworkEngine, isRunning, type NetworkEngineDeps } from './service.ts';
 import { PortProxies, portRequests } from './ports.ts';
 import { EmbeddedDns } from './dns.ts';
@@ -134,7 +137,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
       if (rec.config.domainname) names.push(rec.config.hostname);
       const links = this.#legacyLinks(rec, first.net);
-      const hosts = [...links.hosts, `${first.ip}\t${names.join(' ')}`];
+      // dockerd writes the IPv6 address of a dual-stack first network too.
+      const hosts = [...links.hosts, `${first.ip}\t${names.join(' ')}`, ...(first.ip6 ? [`${first.ip6}\t${names.join(' ')}`] : [])];
       const user = attached.find((a) => !a.net.isDefault && a.net.driver === 'bridge');
       return { spec: { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false, env: links.env };
     } catch (err) {
@@ -144,25 +148,28 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   }
 
   /** One endpoint into a namespace: lease, veth, addresses. */
-  #attach(rec: ContainerRecord, ep: EndpointRecord, ifName: string, nsPath: string, primary: boolean): { ip: string; net: NetworkRecord } {
+  #attach(rec: ContainerRecord, ep: EndpointRecord, ifName: string, nsPath: string, primary: boolean): { ip: string; ip6: string; net: NetworkRecord } {
     const net = this.d.store.getNetwork(ep.networkId);
     if (!net) throw notFound(`network ${ep.networkId} not found`);
     if (net.driver !== 'bridge' && net.driver !== 'macvlan' && net.driver !== 'ipvlan') throw invalid(`network driver ${net.driver} cannot carry containers`);
     const pool = net.ipam.config[0]!;
     const sub = parseCidr(pool.subnet);
-    const ip = ep.config.ipv4Address || this.#pick(net);
+    const ip = ep.config.ipv4Address || pickIpv4(this.d.store, net, this.#lastIp.get(net.id) ?? 0);
+    const ip6 = ipv6For(this.d.store, net, ep.config.ipv6Address);
     const mac = ep.config.macAddress || macForIp(ip);
     const endpointId = randomBytes(32).toString('hex');
     // The lease first: a taken address fails here, before any device exists.
-    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf: '' });
+    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, ip6, mac, hostIf: '' });
     const gateway = primary && !net.internal ? pool.gateway : '';
+    const v6pool = v6PoolOf(net);
+    const v6 = v6pool ? { ip: ip6, prefixLen: parseCidr6(v6pool.subnet).prefix, gateway: net.internal ? '' : v6pool.gateway } : undefined;
     let hostIf: string;
     if (net.driver === 'bridge') {
-      hostIf = this.d.plumbing.addVeth({ nsPath, bridge: net.device, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu, alias: this.alias });
+      hostIf = this.d.plumbing.addVeth({ nsPath, bridge: net.device, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu, alias: this.alias, v6 });
     } else {
       // No host end: the link lives in the namespace ("@ifName"), and goes with it.
       try {
-        this.d.plumbing.addSublink({ kind: net.driver, parent: net.device, nsPath, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu });
+        this.d.plumbing.addSublink({ kind: net.driver, parent: net.device, nsPath, ifName, ip, prefixLen: sub.prefix, gateway, mac, mtu: net.mtu, v6 });
       } catch (err) {
         this.d.store.release(rec.id, net.id);
         if (err instanceof Error && /parent interface/.test(err.message)) throw notFound(`${net.driver} network ${net.name}: ${err.message}`);
@@ -171,22 +178,9 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       }
       hostIf = `@${ifName}`;
     }
-    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, mac, hostIf });
+    this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, ip6, mac, hostIf });
     this.#lastIp.set(net.id, ipToInt(ip));
-    return { ip, net };
-  }
-
-  #pick(net: NetworkRecord): string {
-    const pool = net.ipam.config[0]!;
-    const sub = parseCidr(pool.subnet);
-    const taken = new Set(this.d.store.leasedIps(net.id).map(ipToInt));
-    taken.add(ipToInt(pool.gateway));
-    for (const a of Object.values(pool.auxAddresses ?? {})) taken.add(ipToInt(a));
-    // Static addresses of stopped containers stay theirs.
-    for (const ep of this.d.store.endpointsOn(net.id)) if (ep.config.ipv4Address) taken.add(ipToInt(ep.config.ipv4Address));
-    const ip = pickAddress(sub, pool.ipRange ? parseCidr(pool.ipRange) : null, taken, this.#lastIp.get(net.id) ?? 0);
-    if (ip === null) throw conflict(`no available IPv4 addresses on network ${net.name}`);
-    return intToIp(ip);
+    return { ip, ip6, net };
   }
 
   /**
@@ -254,16 +248,18 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       const n = this.d.store.getNetwork(ep.networkId);
       if (!n) continue;
       const live = running && ep.ip !== '';
+      const v6 = live && ep.ip6 ? v6PoolOf(n) : undefined;
       networks[n.name] = {
         networkId: n.id, endpointId: live ? ep.endpointId : '', gateway: live ? n.ipam.config[0]!.gateway : '',
         ip: live ? ep.ip : '', prefixLen: live ? parseCidr(n.ipam.config[0]!.subnet).prefix : 0, mac: live ? ep.mac : '',
+        gateway6: v6?.gateway ?? '', ip6: v6 ? ep.ip6 : '', prefixLen6: v6 ? parseCidr6(v6.subnet).prefix : 0,
         config: ep.config,
         dnsNames: n.isDefault ? null : dnsNames(rec, ep),
       };
     }
     if (mode === 'host' || mode === 'none') {
       const n = this.d.store.networkByName(mode);
-      if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, mac: '', config: emptyEndpointConfig(), dnsNames: null };
+      if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, gateway6: '', ip6: '', prefixLen6: 0, mac: '', config: emptyEndpointConfig(), dnsNames: null };
     }
     const ports: PortMap = {};
     if (running) {

@@ -9,9 +9,10 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as packet from 'dns-packet';
 import type { Logger } from '../core/logger.ts';
+import { bigToIp6 } from './ipam6.ts';
 
 export interface DnsResolver {
-  /** Addresses for a name on a network as the container at fromIp sees it, or null when berth does not serve the name. */
+  /** Addresses (IPv4 and IPv6) for a name on a network as the container at fromIp sees it, or null when berth does not serve the name. */
   lookup(networkId: string, name: string, fromIp: string): string[] | null;
   /** The container name for an address on the network (PTR), or null. */
   reverse(networkId: string, ip: string): string | null;
@@ -28,6 +29,15 @@ export function hostResolvers(path = '/etc/resolv.conf'): string[] {
     return readFileSync(path, 'utf8').split('\n')
       .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1]).filter((s): s is string => !!s && !s.includes(':'));
   } catch { return []; }
+}
+
+/** The address a reverse name stands for: a.b.c.d.in-addr.arpa, or 32 nibbles of ip6.arpa (RFC 5952 form). */
+export function reverseAddress(name: string): string | null {
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
+  if (v4) return `${v4[4]}.${v4[3]}.${v4[2]}.${v4[1]}`;
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(name);
+  if (!v6) return null;
+  return bigToIp6(BigInt(`0x${v6[1]!.split('.').filter(Boolean).reverse().join('')}`));
 }
 
 export class EmbeddedDns {
@@ -109,14 +119,16 @@ export class EmbeddedDns {
       } as packet.Packet));
     };
     if (question.type === 'PTR') {
-      const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
-      const ptr = m ? this.#resolver.reverse(networkId, `${m[4]}.${m[3]}.${m[2]}.${m[1]}`) : null;
+      const addr = reverseAddress(name);
+      const ptr = addr ? this.#resolver.reverse(networkId, addr) : null;
       if (ptr) return reply([{ type: 'PTR', name: question.name, ttl: TTL, class: 'IN', data: ptr }]);
     } else {
       const ips = this.#resolver.lookup(networkId, name, from);
       if (ips) {
-        if (question.type === 'A') return reply(ips.map((ip) => ({ type: 'A', name: question.name, ttl: TTL, class: 'IN', data: ip })));
-        return reply([]); // a berth name: no other record types (no IPv6)
+        const type = question.type === 'A' || question.type === 'AAAA' ? question.type : null;
+        // A berth name: A and AAAA records only (an empty answer for the other types).
+        const want = ips.filter((ip) => (type === 'AAAA') === ip.includes(':'));
+        return reply(type ? want.map((ip) => ({ type, name: question.name, ttl: TTL, class: 'IN', data: ip })) : []);
       }
     }
     this.#forward(networkId, msg, from, respond, () => reply([], 'SERVFAIL'));

@@ -16,6 +16,10 @@
 // DNAT, then MASQUERADE to the bridge's address), which is dockerd's
 // --userland-proxy=false path; berthd's relay (ports.ts) still holds the
 // port and serves when iptables is off.
+// Dual-stack bridges get the same isolation in ip6tables (FORWARD and
+// POSTROUTING only: published ports are IPv4, as with dockerd without
+// --ip6tables); the host forwards IPv6 between interfaces here, so without
+// them one network's containers would reach another's over IPv6.
 // The whole content of the chains is generated from the networks and port
 // mappings and replaced in one iptables-restore (one exec, atomic), so a
 // restart after a crash rebuilds exactly what the metadata says.
@@ -27,16 +31,15 @@ import type { Logger } from '../core/logger.ts';
 
 const run = promisify(execFile);
 
-export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean }
+export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean; subnet6?: string }
 export interface PortRule { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
 
 export function chainNames(tag: string): { fwd: string; post: string; dnat: string; raw: string } {
   return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}`, raw: `BERTH-RAW-${tag}` };
 }
 
-/** The iptables-restore input that replaces the chains' content. */
-export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule[]): string {
-  const c = chainNames(tag);
+/** The filter table's part: isolation and acceptance of the bridges. */
+function filterRules(c: ReturnType<typeof chainNames>, bridges: BridgeRules[]): string[] {
   const f: string[] = ['*filter', `:${c.fwd} - [0:0]`];
   // Traffic into a bridge first (isolation: nothing new from another
   // interface but published ports), then traffic out of it.
@@ -48,6 +51,23 @@ export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule
   }
   for (const b of bridges) f.push(`-A ${c.fwd} -i ${b.device} -j ${b.internal ? 'DROP' : 'ACCEPT'}`);
   f.push('COMMIT');
+  return f;
+}
+
+/** The ip6tables-restore input: the dual-stack bridges' isolation and MASQUERADE. */
+export function renderRules6(tag: string, bridges: BridgeRules[]): string {
+  const c = chainNames(tag);
+  const v6 = bridges.filter((b) => b.subnet6);
+  const n: string[] = ['*nat', `:${c.post} - [0:0]`];
+  for (const b of v6) if (!b.internal && b.masquerade) n.push(`-A ${c.post} -s ${b.subnet6} ! -o ${b.device} -j MASQUERADE`);
+  n.push('COMMIT');
+  return [...filterRules(c, v6), ...n, ''].join('\n');
+}
+
+/** The iptables-restore input that replaces the chains' content. */
+export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule[]): string {
+  const c = chainNames(tag);
+  const f = filterRules(c, bridges);
   const r: string[] = ['*raw', `:${c.raw} - [0:0]`];
   for (const b of bridges) r.push(`-A ${c.raw} -i ${b.device} -d 127.0.0.0/8 -j DROP`);
   r.push('COMMIT');
@@ -76,6 +96,11 @@ const JUMPS = (c: ReturnType<typeof chainNames>) => [
   { table: 'raw', chain: 'PREROUTING', rule: ['-j', c.raw] },
 ];
 
+const JUMPS6 = (c: ReturnType<typeof chainNames>) => [
+  { table: 'filter', chain: 'FORWARD', rule: ['-j', c.fwd] },
+  { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
+];
+
 export class Iptables {
   readonly #tag: string;
   readonly #log: Logger;
@@ -97,30 +122,46 @@ export class Iptables {
   }
 
   async #apply(bridges: BridgeRules[], ports: PortRule[], ensureJumps: boolean): Promise<void> {
-    const input = renderRules(this.#tag, bridges, ports);
-    await this.#restore(input);
-    if (!ensureJumps) return;
-    for (const j of JUMPS(chainNames(this.#tag))) {
-      const exists = await run(this.#bin, ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(() => true, () => false);
+    await this.#restore(this.#bin, renderRules(this.#tag, bridges, ports));
+    // ip6tables only once a dual-stack network exists (or its chains may hold rules of one that went).
+    const v6 = bridges.some((b) => b.subnet6);
+    // After a restart: chains an earlier run made are emptied too.
+    if (ensureJumps && !v6 && !this.#v6Chains) {
+      this.#v6Chains = await run(this.#bin6, ['-w', '-t', 'filter', '-S', chainNames(this.#tag).fwd]).then(() => true, () => false);
+    }
+    if (v6 || this.#v6Chains) {
+      await this.#restore(this.#bin6, renderRules6(this.#tag, bridges));
+      if (!this.#v6Chains || ensureJumps) await this.#jumps(this.#bin6, JUMPS6(chainNames(this.#tag)));
+      this.#v6Chains = true;
+    }
+    if (ensureJumps) await this.#jumps(this.#bin, JUMPS(chainNames(this.#tag)));
+  }
+
+  #v6Chains = false;
+  get #bin6(): string { return this.#bin.replace(/iptables$/, 'ip6tables'); }
+
+  async #jumps(bin: string, jumps: ReturnType<typeof JUMPS>): Promise<void> {
+    for (const j of jumps) {
+      const exists = await run(bin, ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(() => true, () => false);
       if (exists) {
         if (j.chain !== 'FORWARD') continue;
         // dockerd inserts its own rules first when it starts: keep ours ahead of them.
-        const first = await run(this.#bin, ['-w', '-t', 'filter', '-S', 'FORWARD', '2']).then((r) => r.stdout.trim(), () => '');
+        const first = await run(bin, ['-w', '-t', 'filter', '-S', 'FORWARD', '2']).then((r) => r.stdout.trim(), () => '');
         if (first === `-A FORWARD -j ${chainNames(this.#tag).fwd}`) continue;
-        await run(this.#bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).catch(() => {});
+        await run(bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).catch(() => {});
       }
-      await run(this.#bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]).catch((err) => {
-        throw unavailable(`iptables: cannot add ${j.chain} jump: ${String(err.stderr ?? err.message).trim()}`);
+      await run(bin, ['-w', '-t', j.table, '-I', j.chain, '1', ...j.rule]).catch((err) => {
+        throw unavailable(`${bin}: cannot add ${j.chain} jump: ${String(err.stderr ?? err.message).trim()}`);
       });
     }
   }
 
-  async #restore(input: string): Promise<void> {
+  async #restore(bin: string, input: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      const child = execFile(`${this.#bin}-restore`, ['-w', '--noflush'], (err, _out, stderr) => {
+      const child = execFile(`${bin}-restore`, ['-w', '--noflush'], (err, _out, stderr) => {
         if (err) {
-          this.#log.warn('iptables-restore failed', { stderr, input });
-          reject(unavailable(`iptables-restore failed: ${String(stderr).trim() || err.message}`));
+          this.#log.warn(`${bin}-restore failed`, { stderr, input });
+          reject(unavailable(`${bin}-restore failed: ${String(stderr).trim() || err.message}`));
         } else resolve();
       });
       child.stdin!.end(input);
@@ -137,5 +178,13 @@ export class Iptables {
       await run(this.#bin, ['-w', '-t', table, '-F', chain]).catch(() => {});
       await run(this.#bin, ['-w', '-t', table, '-X', chain]).catch(() => {});
     }
+    for (const j of JUMPS6(c)) {
+      while (await run(this.#bin6, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false)) { /* all copies */ }
+    }
+    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post]] as const) {
+      await run(this.#bin6, ['-w', '-t', table, '-F', chain]).catch(() => {});
+      await run(this.#bin6, ['-w', '-t', table, '-X', chain]).catch(() => {});
+    }
+    this.#v6Chains = false;
   }
 }

@@ -14,6 +14,9 @@ export function dnsNames(rec: ContainerRecord, ep: EndpointRecord): string[] {
   return [rec.name, rec.id.slice(0, 12), ...ep.config.aliases];
 }
 
+/** An endpoint's addresses: IPv4, and IPv6 on a dual-stack network (A and AAAA answers). */
+const addrs = (ep: EndpointRecord) => (ep.ip6 ? [ep.ip, ep.ip6] : [ep.ip]);
+
 export class NetworkNames {
   readonly #d: Deps;
 
@@ -59,35 +62,35 @@ export class NetworkNames {
     for (const h of idx.names.get(name) ?? []) {
       // A container renamed since the index was built no longer answers to its old name.
       if (h.name !== null && this.#d.containers.byName(h.name) !== h.ep.containerId) continue;
-      ips.push(h.ep.ip);
+      ips.push(...addrs(h.ep));
     }
     if (ips.length) return ips;
     // ... and answers to its new one.
     try {
       const rec = this.#d.containers.resolve(name);
       const ep = rec.name.toLowerCase() === name ? eps.find((e) => e.containerId === rec.id) : undefined;
-      if (ep) return [ep.ip];
+      if (ep) return addrs(ep);
     } catch { /* not a container */ }
     // Links on a user network (--link target:alias): the alias is the linking container's own name for the target.
-    const from = eps.find((e) => e.ip === fromIp);
+    const from = eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
     for (const link of from?.config.links ?? []) {
       const [target, alias] = link.replace(/^\//, '').split(':');
       if ((alias ?? target)!.toLowerCase() !== name) continue;
       const t = eps.find((e) => this.#d.containers.get(e.containerId)?.name === target);
-      if (t) return [t.ip];
+      if (t) return addrs(t);
     }
     return null;
   }
 
   reverse(networkId: string, ip: string): string | null {
-    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === ip);
+    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === ip || e.ip6 === ip);
     const rec = ep && this.#d.containers.get(ep.containerId);
     const net = this.#d.store.getNetwork(networkId);
     return rec && net ? `${rec.name}.${net.name}` : null;
   }
 
   upstreams(networkId: string, fromIp: string): string[] {
-    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp);
+    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
     const rec = ep && this.#d.containers.get(ep.containerId);
     return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
   }

@@ -19,7 +19,11 @@ export interface VethRequest {
   mtu: number;
   /** ifalias of the host end: marks the daemon's devices. */
   alias: string;
+  /** On a dual-stack network: the IPv6 address, and the gateway for a default route ('' for none). */
+  v6?: Addr6;
 }
+
+export interface Addr6 { ip: string; prefixLen: number; gateway: string }
 
 export class Plumbing {
   readonly #nsDir: string;
@@ -40,11 +44,15 @@ export class Plumbing {
   linkExists(name: string): boolean { return this.#sock.linkIndex(name) !== 0; }
 
   /** The bridge, with its gateway address, up; made if missing. */
-  ensureBridge(name: string, gateway: string, prefixLen: number, broadcast: string, mtu: number, alias: string): void {
+  ensureBridge(name: string, gateway: string, prefixLen: number, broadcast: string, mtu: number, alias: string, v6?: { gateway: string; prefixLen: number }): void {
     const s = this.#sock;
     if (!s.linkIndex(name)) s.createBridge(name, { mtu: mtu || undefined, alias });
     const index = s.linkIndex(name);
     s.addAddress(index, gateway, prefixLen, broadcast);
+    if (v6) {
+      writeFileSync(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '0');
+      s.addAddress(index, v6.gateway, v6.prefixLen);
+    }
     s.setLink(index, { up: true });
   }
 
@@ -114,6 +122,7 @@ export class Plumbing {
         ns.addAddress(idx, req.ip, req.prefixLen, bcast);
         ns.setLink(idx, { up: true });
         if (req.gateway) ns.addDefaultRoute(req.gateway, idx);
+        addV6(ns, idx, req.v6);
       } finally {
         ns.close();
       }
@@ -147,6 +156,7 @@ export class Plumbing {
       ns.addAddress(idx, req.ip, req.prefixLen, broadcastOf(req.ip, req.prefixLen));
       ns.setLink(idx, { up: true });
       if (req.gateway) ns.addDefaultRoute(req.gateway, idx);
+      addV6(ns, idx, req.v6);
     } finally {
       ns.close();
     }
@@ -162,6 +172,17 @@ export class Plumbing {
       ns.close();
     }
   }
+}
+
+/**
+ * The IPv6 address and, unless the namespace has one already (a first
+ * network without IPv6, or an earlier dual-stack one), the default route:
+ * dockerd too routes IPv6 through the first network that has it.
+ */
+function addV6(ns: RouteSocket, idx: number, v6: Addr6 | undefined): void {
+  if (!v6) return;
+  ns.addAddress(idx, v6.ip, v6.prefixLen);
+  if (v6.gateway) ns.addDefaultRoute(v6.gateway, idx, true);
 }
 
 export function broadcastOf(ip: string, prefixLen: number): string {

@@ -5,6 +5,7 @@
 
 import { SysError } from '../sys/libc.ts';
 import { closeFd, openRouteSocket, recvInto, sendAll } from '../sys/netlink.ts';
+import { ip6ToBig } from './ipam6.ts';
 
 const NLMSG_ERROR = 2;
 const NLMSG_DONE = 3;
@@ -40,8 +41,12 @@ const IFA_BROADCAST = 4;
 const RTA_GATEWAY = 5;
 const RTA_OIF = 4;
 
+const IFA_FLAGS = 8;
+const IFA_F_NODAD = 0x02;
+
 const AF_UNSPEC = 0;
 const AF_INET = 2;
+const AF_INET6 = 10;
 const IFF_UP = 1;
 
 export const MACVLAN_MODE_BRIDGE = 4;
@@ -71,6 +76,14 @@ function ifinfo(index = 0, flags = 0, change = 0): Buffer {
 
 export function ipv4Bytes(ip: string): Buffer {
   return Buffer.from(ip.split('.').map(Number));
+}
+
+/** 16 bytes of an IPv6 address (any textual form node:net accepts). */
+export function ipv6Bytes(ip: string): Buffer {
+  const b = Buffer.alloc(16);
+  let n = ip6ToBig(ip);
+  for (let i = 15; i >= 0; i--) { b[i] = Number(n & 0xffn); n >>= 8n; }
+  return b;
 }
 
 export function macBytes(mac: string): Buffer {
@@ -192,24 +205,34 @@ export class RouteSocket {
     this.#request(RTM_DELLINK, 0, [ifinfo(index)], `link ${index}`);
   }
 
+  /** An IPv4 address, or an IPv6 one (no duplicate address detection: berth's IPAM hands each out once). */
   addAddress(index: number, ip: string, prefixLen: number, broadcast?: string): void {
+    const v6 = ip.includes(':');
     const msg = Buffer.alloc(8);
-    msg.writeUInt8(AF_INET, 0);
+    msg.writeUInt8(v6 ? AF_INET6 : AF_INET, 0);
     msg.writeUInt8(prefixLen, 1);
+    if (v6) msg.writeUInt8(IFA_F_NODAD, 2);
     msg.writeUInt32LE(index, 4);
-    const attrs = [attr(IFA_LOCAL, ipv4Bytes(ip)), attr(IFA_ADDRESS, ipv4Bytes(ip))];
-    if (broadcast) attrs.push(attr(IFA_BROADCAST, ipv4Bytes(broadcast)));
+    const bytes = v6 ? ipv6Bytes(ip) : ipv4Bytes(ip);
+    const attrs = v6 ? [attr(IFA_ADDRESS, bytes), attr(IFA_FLAGS, u32(IFA_F_NODAD))] : [attr(IFA_LOCAL, bytes), attr(IFA_ADDRESS, bytes)];
+    if (broadcast && !v6) attrs.push(attr(IFA_BROADCAST, ipv4Bytes(broadcast)));
     this.#request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, [msg, ...attrs], `address ${ip}/${prefixLen}`);
   }
 
-  addDefaultRoute(gateway: string, oif: number): void {
+  /** The default route via gateway (IPv4 or IPv6); with `ifMissing`, an existing one is kept. */
+  addDefaultRoute(gateway: string, oif: number, ifMissing = false): void {
+    const v6 = gateway.includes(':');
     const msg = Buffer.alloc(12);
-    msg.writeUInt8(AF_INET, 0);
+    msg.writeUInt8(v6 ? AF_INET6 : AF_INET, 0);
     msg.writeUInt8(254, 4); // RT_TABLE_MAIN
     msg.writeUInt8(3, 5);   // RTPROT_BOOT
     msg.writeUInt8(0, 6);   // RT_SCOPE_UNIVERSE
     msg.writeUInt8(1, 7);   // RTN_UNICAST
-    this.#request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, [msg, attr(RTA_GATEWAY, ipv4Bytes(gateway)), attr(RTA_OIF, u32(oif))], `default route via ${gateway}`);
+    try {
+      this.#request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, [msg, attr(RTA_GATEWAY, v6 ? ipv6Bytes(gateway) : ipv4Bytes(gateway)), attr(RTA_OIF, u32(oif))], `default route via ${gateway}`);
+    } catch (err) {
+      if (!(ifMissing && err instanceof SysError && err.code === 'EEXIST')) throw err;
+    }
   }
 }
 

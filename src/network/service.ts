@@ -6,11 +6,13 @@ import type { ContainerRecord } from '../core/container.ts';
 import type { EventSink } from '../core/events.ts';
 import type { Logger } from '../core/logger.ts';
 import type {
-  EndpointConfig, IpamPool, NetworkCreateRequest, NetworkFilters, NetworkRecord, NetworkService, NetworkView,
+  EndpointConfig, NetworkCreateRequest, NetworkFilters, NetworkRecord, NetworkService, NetworkView,
 } from '../core/network.ts';
 import { conflict, forbidden, invalid, notFound } from '../core/errors.ts';
 import { type NetworkConfig, builtinNetworks, newNetworkId } from './config.ts';
-import { broadcast, cidrString, contains, intToIp, ipToInt, isIpv4, nextPoolSubnet, overlaps, parseCidr, type Cidr } from './ipam.ts';
+import { broadcast, cidrString, intToIp, overlaps, parseCidr } from './ipam.ts';
+import { parseCidr6 } from './ipam6.ts';
+import { networkPools, v6PoolOf } from './pools.ts';
 import type { Iptables, BridgeRules, PortRule } from './iptables.ts';
 import type { Plumbing } from './plumbing.ts';
 import type { NetworkStore } from './store.ts';
@@ -89,15 +91,15 @@ export class NetworkEngine implements NetworkService {
       if (driver === 'host' || driver === 'null') throw forbidden(`only one instance of "${driver}" network is allowed`);
       throw notFound(`plugin "${driver}" not found`);
     }
-    if (req.ipv6) throw invalid('IPv6 networks are not supported by this berthd (--ipv6)');
     if (req.ipam?.driver && req.ipam.driver !== 'default') throw notFound(`plugin "${req.ipam.driver}" not found`);
     const options = req.options ?? {};
-    const pool = this.#pool(req.ipam?.config ?? []);
+    const ipv6 = req.ipv6 ?? false;
+    const pools = networkPools(req.ipam?.config ?? [], ipv6, { networks: this.d.store.listNetworks(), pools: this.d.config.pools, log: this.log });
     const id = newNetworkId();
     const rec: NetworkRecord = {
       id, name, driver: driver as NetworkRecord['driver'], created: new Date().toISOString(),
-      internal: req.internal ?? false, attachable: req.attachable ?? false, ipv6: false,
-      labels: req.labels ?? {}, options, ipam: { driver: 'default', options: req.ipam?.options ?? null, config: [pool] },
+      internal: req.internal ?? false, attachable: req.attachable ?? false, ipv6,
+      labels: req.labels ?? {}, options, ipam: { driver: 'default', options: req.ipam?.options ?? null, config: pools },
       device: '', mtu: 0, icc: true, isDefault: false,
     };
     if (driver === 'bridge') {
@@ -140,58 +142,12 @@ export class NetworkEngine implements NetworkService {
   protected onNetworkUp(_rec: NetworkRecord): void {}
   protected onNetworkDown(_rec: NetworkRecord): void {}
 
-  #pool(configs: Array<Partial<IpamPool>>): IpamPool {
-    if (configs.length > 1) throw invalid('only one IPv4 subnet per network is supported by this berthd');
-    const used = this.#usedSubnets();
-    const c = configs[0] ?? {};
-    if (!c.subnet) {
-      if (c.gateway || c.ipRange) throw invalid('a gateway or ip-range needs a subnet (--subnet)');
-      const sub = nextPoolSubnet(this.d.config.pools, used);
-      if (!sub) throw invalid('could not find an available, non-overlapping IPv4 address pool among the defaults to assign to the network');
-      return { subnet: cidrString(sub), gateway: intToIp(sub.base + 1), auto: true };
-    }
-    // Like dockerd, host bits in the subnet are accepted and dropped.
-    const subnet = parseCidr(c.subnet);
-    if (subnet.prefix > 30) throw invalid(`invalid subnet ${c.subnet}: too small (at most /30)`);
-    const clash = used.find((u) => overlaps(u, subnet));
-    if (clash) {
-      this.log.info('subnet refused', { subnet: c.subnet, overlaps: cidrString(clash) });
-      throw conflict('Pool overlaps with other one on this address space');
-    }
-    let gateway = intToIp(subnet.base + 1);
-    const implicitGateway = !c.gateway;
-    if (c.gateway) {
-      if (!isIpv4(c.gateway)) throw invalid(`invalid gateway ${c.gateway}: not an IPv4 address`);
-      const g = ipToInt(c.gateway);
-      if (!contains(subnet, g) || g === subnet.base || g === broadcast(subnet)) throw invalid(`no matching subnet for gateway ${c.gateway}: it is not a host address of ${c.subnet}`);
-      gateway = c.gateway;
-    }
-    const pool: IpamPool = { subnet: cidrString(subnet), gateway, ...(implicitGateway ? { implicitGateway } : {}) };
-    if (c.ipRange) {
-      const r = parseCidr(c.ipRange, 'ip-range');
-      if (r.base < subnet.base || broadcast(r) > broadcast(subnet)) throw invalid(`no matching subnet for range ${c.ipRange}: it is not inside ${c.subnet}`);
-      pool.ipRange = cidrString(r);
-    }
-    if (c.auxAddresses && Object.keys(c.auxAddresses).length) {
-      for (const [k, v] of Object.entries(c.auxAddresses)) {
-        if (!isIpv4(v) || !contains(subnet, ipToInt(v))) throw invalid(`invalid auxiliary address ${k}=${v}: not in ${c.subnet}`);
-      }
-      pool.auxAddresses = c.auxAddresses;
-    }
-    return pool;
-  }
-
-  /** Subnets of berth's networks and the host's other routes: a new network must overlap none. */
-  #usedSubnets(): Cidr[] {
-    const mine = this.d.store.listNetworks().flatMap((n) => n.ipam.config.map((p) => parseCidr(p.subnet)));
-    const devices = new Set(this.d.store.listNetworks().map((n) => n.device));
-    return [...mine, ...hostRoutes().filter((r) => !devices.has(r.device)).map((r) => r.cidr)];
-  }
-
   #makeBridge(rec: NetworkRecord): void {
     const pool = rec.ipam.config[0]!;
     const sub = parseCidr(pool.subnet);
-    this.d.plumbing.ensureBridge(rec.device, pool.gateway, sub.prefix, intToIp(broadcast(sub)), rec.mtu, this.alias);
+    const v6 = v6PoolOf(rec);
+    this.d.plumbing.ensureBridge(rec.device, pool.gateway, sub.prefix, intToIp(broadcast(sub)), rec.mtu, this.alias,
+      v6 ? { gateway: v6.gateway, prefixLen: parseCidr6(v6.subnet).prefix } : undefined);
     if (this.d.iptables) this.d.plumbing.routeLocalnet(rec.device);
   }
 
@@ -203,6 +159,7 @@ export class NetworkEngine implements NetworkService {
     const bridges: BridgeRules[] = this.d.store.listNetworks().filter((n) => n.driver === 'bridge').map((n) => ({
       device: n.device, subnet: n.ipam.config[0]!.subnet, internal: n.internal, icc: n.icc,
       masquerade: n.isDefault ? this.d.config.ipMasq : n.options[MASQ] !== 'false',
+      ...(v6PoolOf(n) ? { subnet6: v6PoolOf(n)!.subnet } : {}),
     }));
     const ports: PortRule[] = [];
     for (const p of this.d.store.allPorts()) {
@@ -219,10 +176,15 @@ export class NetworkEngine implements NetworkService {
   view(n: NetworkRecord): NetworkView {
     const containers: NetworkView['containers'] = [];
     const prefix = parseCidr(n.ipam.config[0]?.subnet ?? '0.0.0.0/0').prefix;
+    const v6 = v6PoolOf(n);
+    const prefix6 = v6 ? parseCidr6(v6.subnet).prefix : 0;
     for (const ep of this.d.store.endpointsOn(n.id)) {
       if (!ep.ip) continue;
       const c = this.d.containers.get(ep.containerId);
-      containers.push({ containerId: ep.containerId, name: c?.name ?? '', endpointId: ep.endpointId, mac: ep.mac, ip: ep.ip, prefixLen: prefix });
+      containers.push({
+        containerId: ep.containerId, name: c?.name ?? '', endpointId: ep.endpointId, mac: ep.mac, ip: ep.ip, prefixLen: prefix,
+        ip6: ep.ip6, prefixLen6: ep.ip6 ? prefix6 : 0,
+      });
     }
     return { ...n, containers };
   }

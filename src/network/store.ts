@@ -37,17 +37,22 @@ const MIGRATIONS = [
       PRIMARY KEY (container_id, proto, container_port, host_ip, host_port)
     );
   `),
+  // Dual-stack networks: a running endpoint's IPv6 address, one holder per address too.
+  (db: DatabaseSync) => db.exec(`
+    ALTER TABLE endpoints ADD COLUMN ip6 TEXT;
+    CREATE UNIQUE INDEX endpoints_network_ip6 ON endpoints (network_id, ip6);
+  `),
 ];
 
 const SQLITE_CONSTRAINT_UNIQUE = 2067;
 const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
 
-interface EndpointRow { container_id: string; network_id: string; config: string; endpoint_id: string; ip: string | null; mac: string; host_if: string }
+interface EndpointRow { container_id: string; network_id: string; config: string; endpoint_id: string; ip: string | null; ip6: string | null; mac: string; host_if: string }
 
 function toEndpoint(r: EndpointRow): EndpointRecord {
   return {
     containerId: r.container_id, networkId: r.network_id, config: JSON.parse(r.config) as EndpointConfig,
-    endpointId: r.endpoint_id, ip: r.ip ?? '', mac: r.mac, hostIf: r.host_if,
+    endpointId: r.endpoint_id, ip: r.ip ?? '', ip6: r.ip6 ?? '', mac: r.mac, hostIf: r.host_if,
   };
 }
 
@@ -72,8 +77,8 @@ export class NetworkStore {
       epsOfContainer: q('SELECT * FROM endpoints WHERE container_id = ? ORDER BY seq'),
       epsOfNetwork: q('SELECT * FROM endpoints WHERE network_id = ? ORDER BY rowid'),
       allEps: q('SELECT * FROM endpoints'),
-      lease: q('UPDATE endpoints SET endpoint_id = ?, ip = ?, mac = ?, host_if = ? WHERE container_id = ? AND network_id = ?'),
-      release: q("UPDATE endpoints SET endpoint_id = '', ip = NULL, mac = '', host_if = '' WHERE container_id = ? AND network_id = ?"),
+      lease: q('UPDATE endpoints SET endpoint_id = ?, ip = ?, ip6 = ?, mac = ?, host_if = ? WHERE container_id = ? AND network_id = ?'),
+      release: q("UPDATE endpoints SET endpoint_id = '', ip = NULL, ip6 = NULL, mac = '', host_if = '' WHERE container_id = ? AND network_id = ?"),
       delEp: q('DELETE FROM endpoints WHERE container_id = ? AND network_id = ?'),
       delEpsOfContainer: q('DELETE FROM endpoints WHERE container_id = ?'),
       addPort: q('INSERT OR IGNORE INTO port_bindings VALUES (?, ?, ?, ?, ?)'),
@@ -81,6 +86,7 @@ export class NetworkStore {
       allPorts: q('SELECT * FROM port_bindings ORDER BY rowid'),
       delPorts: q('DELETE FROM port_bindings WHERE container_id = ?'),
       ipsOfNetwork: q('SELECT ip FROM endpoints WHERE network_id = ? AND ip IS NOT NULL'),
+      ip6sOfNetwork: q('SELECT ip6 FROM endpoints WHERE network_id = ? AND ip6 IS NOT NULL'),
     };
   }
 
@@ -148,11 +154,11 @@ export class NetworkStore {
   allEndpoints(): EndpointRecord[] { return (this.#s.allEps!.all() as unknown as EndpointRow[]).map(toEndpoint); }
 
   /** Records a running endpoint's address; conflict if another container holds it. */
-  lease(ep: { containerId: string; networkId: string; endpointId: string; ip: string; mac: string; hostIf: string }): void {
+  lease(ep: { containerId: string; networkId: string; endpointId: string; ip: string; ip6?: string; mac: string; hostIf: string }): void {
     this.#gen++;
     this.#touch(ep.containerId);
     try {
-      this.#s.lease!.run(ep.endpointId, ep.ip, ep.mac, ep.hostIf, ep.containerId, ep.networkId);
+      this.#s.lease!.run(ep.endpointId, ep.ip, ep.ip6 || null, ep.mac, ep.hostIf, ep.containerId, ep.networkId);
     } catch (err) {
       if ((err as { errcode?: number }).errcode === SQLITE_CONSTRAINT_UNIQUE) throw conflict('Address already in use');
       throw err;
@@ -169,6 +175,7 @@ export class NetworkStore {
   }
 
   leasedIps(networkId: string): string[] { return (this.#s.ipsOfNetwork!.all(networkId) as Array<{ ip: string }>).map((r) => r.ip); }
+  leasedIp6s(networkId: string): string[] { return (this.#s.ip6sOfNetwork!.all(networkId) as Array<{ ip6: string }>).map((r) => r.ip6); }
 
   addPorts(containerId: string, ports: ActivePort[]): void {
     this.#touch(containerId);

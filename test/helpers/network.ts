@@ -57,7 +57,8 @@ export function daemonNetworkLeftovers(bridge: string): { links: string[]; rules
     const m = /^\d+: ([^:@]+)[@:]/.exec(line);
     if (m && (m[1] === bridge || line.includes(` alias berth:${bridge}`))) links.push(m[1]!);
   }
-  const rules = (sh('iptables-save', []) ?? '').split('\n').filter((l) => l.includes(`BERTH-`) && l.includes(`-${bridge}`));
+  const mine = (l: string) => l.includes(`BERTH-`) && l.includes(`-${bridge}`);
+  const rules = [...(sh('iptables-save', []) ?? '').split('\n').filter(mine), ...(sh('ip6tables-save', []) ?? '').split('\n').filter(mine).map((l) => `(ip6) ${l}`)];
   return { links, rules };
 }
 
@@ -81,6 +82,13 @@ export function removeDaemonNetworking(bridge: string): string[] {
       sh('iptables', ['-w', '-t', table, '-F', c]);
       sh('iptables', ['-w', '-t', table, '-X', c]);
     }
+  }
+  for (const [table, chain, rule] of jumps.slice(0, 2)) {
+    for (let i = 0; i < 5 && sh('ip6tables', ['-w', '-t', table, '-D', chain, ...rule]) !== null; i++) { /* every copy */ }
+  }
+  for (const [table, c] of [['filter', chains.filter[0]!], ['nat', chains.nat[0]!]] as const) {
+    sh('ip6tables', ['-w', '-t', table, '-F', c]);
+    sh('ip6tables', ['-w', '-t', table, '-X', c]);
   }
   const left = daemonNetworkLeftovers(bridge);
   return [...left.links.map((l) => `link ${l} left behind`), ...left.rules.map((r) => `iptables rule left behind: ${r}`)];

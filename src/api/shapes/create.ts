@@ -184,8 +184,12 @@ function decodeNetworking(raw: Record<string, unknown> | undefined, legacyMac: s
     if (v === null) { out[name] = {}; continue; }
     const f = new JsonFields(v as Record<string, unknown>, `NetworkingConfig.EndpointsConfig.${name}.`);
     const ipam = f.obj('IPAMConfig');
-    const ip = ipam ? new JsonFields(ipam, `NetworkingConfig.EndpointsConfig.${name}.IPAMConfig.`).str('IPv4Address') ?? '' : '';
-    out[name] = { aliases: f.strList('Aliases') ?? [], links: f.strList('Links') ?? [], ipv4Address: ip, macAddress: f.str('MacAddress') ?? '' };
+    const i = ipam ? new JsonFields(ipam, `NetworkingConfig.EndpointsConfig.${name}.IPAMConfig.`) : undefined;
+    const ip6 = i?.str('IPv6Address');
+    out[name] = {
+      aliases: f.strList('Aliases') ?? [], links: f.strList('Links') ?? [], ipv4Address: i?.str('IPv4Address') ?? '', macAddress: f.str('MacAddress') ?? '',
+      ...(ip6 ? { ipv6Address: ip6 } : {}),
+    };
   }
   if (legacyMac) {
     const key = Object.keys(out)[0] ?? mode;

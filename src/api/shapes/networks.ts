@@ -9,7 +9,8 @@ export function toDockerNetwork(n: NetworkView, withContainers: boolean): Record
   const containers: Record<string, unknown> = {};
   for (const c of n.containers) {
     containers[c.containerId] = {
-      Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: `${c.ip}/${c.prefixLen}`, IPv6Address: '',
+      Name: c.name, EndpointID: c.endpointId, MacAddress: c.mac, IPv4Address: `${c.ip}/${c.prefixLen}`,
+      IPv6Address: c.ip6 ? `${c.ip6}/${c.prefixLen6}` : '',
     };
   }
   return {
@@ -82,17 +83,21 @@ export function decodeEndpointConfig(raw: Record<string, unknown> | undefined): 
   if (!raw) return {};
   const f = new JsonFields(raw, 'EndpointConfig.');
   const ipam = f.obj('IPAMConfig');
+  const i = ipam ? new JsonFields(ipam, 'EndpointConfig.IPAMConfig.') : undefined;
   return {
     aliases: f.strList('Aliases') ?? [],
     links: f.strList('Links') ?? [],
-    ipv4Address: ipam ? new JsonFields(ipam, 'EndpointConfig.IPAMConfig.').str('IPv4Address') ?? '' : '',
+    ipv4Address: i?.str('IPv4Address') ?? '',
+    ...(i?.str('IPv6Address') ? { ipv6Address: i.str('IPv6Address') } : {}),
     macAddress: f.str('MacAddress') ?? '',
   };
 }
 
 function endpointSettings(e: EndpointView): Record<string, unknown> {
   return {
-    IPAMConfig: e.config.ipv4Address ? { IPv4Address: e.config.ipv4Address } : null,
+    IPAMConfig: e.config.ipv4Address || e.config.ipv6Address
+      ? { ...(e.config.ipv4Address ? { IPv4Address: e.config.ipv4Address } : {}), ...(e.config.ipv6Address ? { IPv6Address: e.config.ipv6Address } : {}) }
+      : null,
     Links: e.config.links.length ? e.config.links : null,
     Aliases: e.config.aliases.length ? e.config.aliases : null,
     MacAddress: e.mac,
@@ -103,9 +108,9 @@ function endpointSettings(e: EndpointView): Record<string, unknown> {
     Gateway: e.gateway,
     IPAddress: e.ip,
     IPPrefixLen: e.prefixLen,
-    IPv6Gateway: '',
-    GlobalIPv6Address: '',
-    GlobalIPv6PrefixLen: 0,
+    IPv6Gateway: e.gateway6,
+    GlobalIPv6Address: e.ip6,
+    GlobalIPv6PrefixLen: e.prefixLen6,
     DNSNames: e.dnsNames,
   };
 }
@@ -122,8 +127,8 @@ export function toNetworkSettings(s: ContainerNetworkSettings | undefined, legac
     Object.assign(out, {
       Bridge: '', HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
       SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: b?.endpointId ?? '', Gateway: b?.gateway ?? '',
-      GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: b?.ip ?? '', IPPrefixLen: b?.prefixLen ?? 0,
-      IPv6Gateway: '', MacAddress: b?.mac ?? '',
+      GlobalIPv6Address: b?.ip6 ?? '', GlobalIPv6PrefixLen: b?.prefixLen6 ?? 0, IPAddress: b?.ip ?? '', IPPrefixLen: b?.prefixLen ?? 0,
+      IPv6Gateway: b?.gateway6 ?? '', MacAddress: b?.mac ?? '',
     });
   }
   out.Networks = networks;

@@ -150,7 +150,7 @@ function endpointFlags(v: Record<string, unknown>): EndpointConfigBody {
   const ep: EndpointConfigBody = {};
   if (list(v.alias).length) ep.Aliases = list(v.alias);
   if (list(v.link).length) ep.Links = list(v.link);
-  if (str(v.ip)) ep.IPAMConfig = { IPv4Address: str(v.ip) };
+  if (str(v.ip) || str(v.ip6)) ep.IPAMConfig = { ...(str(v.ip) ? { IPv4Address: str(v.ip) } : {}), ...(str(v.ip6) ? { IPv6Address: str(v.ip6) } : {}) };
   if (str(v['mac-address'])) ep.MacAddress = str(v['mac-address']);
   return ep;
 }
@@ -163,6 +163,7 @@ export const networkConnect: CommandDef = {
   flags: [
     { name: 'alias', type: 'list', usage: 'Add network-scoped alias for the container' },
     { name: 'ip', type: 'string', usage: 'IPv4 address (e.g., "172.30.100.104")' },
+    { name: 'ip6', type: 'string', usage: 'IPv6 address (e.g., "2001:db8::33")' },
     { name: 'link', type: 'list', usage: 'Add link to another container' },
     { name: 'mac-address', type: 'string', usage: 'MAC address of the container on this network' },
   ],

@@ -263,15 +263,16 @@ export function buildCreateSpec(input: ContainerInput): CreateSpec {
   };
 }
 
-/** --ip, --mac-address, --network-alias and --link: the endpoint settings of the container's network, as docker sends them. */
+/** --ip, --ip6, --mac-address, --network-alias and --link: the endpoint settings of the container's network, as docker sends them. */
 function endpointsConfig(network: string, v: Record<string, unknown>): Record<string, object> {
   const aliases = [...list(v['network-alias']), ...list(v['net-alias'])];
   const ip = str(v.ip);
+  const ip6 = str(v.ip6);
   const mac = str(v['mac-address']);
-  if (!aliases.length && !ip && !mac) return {};
+  if (!aliases.length && !ip && !ip6 && !mac) return {};
   return {
     [network]: {
-      ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
+      ...(ip || ip6 ? { IPAMConfig: { ...(ip ? { IPv4Address: ip } : {}), ...(ip6 ? { IPv6Address: ip6 } : {}) } } : {}),
       ...(aliases.length ? { Aliases: aliases } : {}),
       ...(mac ? { MacAddress: mac } : {}),
     },

@@ -77,6 +77,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'network-alias', type: 'list', usage: 'Add network-scoped alias for the container' },
   { name: 'net-alias', type: 'list', usage: 'Add network-scoped alias for the container', hidden: true },
   { name: 'ip', type: 'string', usage: 'IPv4 address (e.g., 172.30.100.104)' },
+  { name: 'ip6', type: 'string', usage: 'IPv6 address (e.g., 2001:db8::33)' },
   { name: 'mac-address', type: 'string', usage: 'Container MAC address (e.g., 92:d0:c6:0a:29:33)' },
   { name: 'link', type: 'list', usage: 'Add link to another container' },
   { name: 'log-driver', type: 'string', usage: 'Logging driver for the container' },
