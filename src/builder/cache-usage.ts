@@ -13,7 +13,7 @@ export async function cacheMountUsage(builderRoot: string): Promise<BuildCacheIt
   let names: string[];
   try { names = fs.readdirSync(dir); } catch { return []; }
   const out: BuildCacheItem[] = [];
-  for (const id of names.sort()) {
+  for (const id of names.sort().filter((n) => !n.startsWith('.new-'))) {
     let st: fs.Stats;
     try { st = fs.statSync(`${dir}/${id}`); } catch { continue; }
     out.push({

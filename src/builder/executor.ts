@@ -18,6 +18,7 @@ import type { BuildCache } from './cache.ts';
 import { CacheSources } from './cache-from.ts';
 import { parsePlatform, platformString } from './platform.ts';
 import type { BuildContext } from './context.ts';
+import type { CacheMounts } from './cache-mounts.ts';
 import { runStep } from './steps.ts';
 import { platformArgs, shortId, StageState, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
@@ -26,6 +27,7 @@ export interface BuildDeps {
   containers: ContainerService;
   cache: BuildCache;
   builderRoot: string;
+  cacheMounts: CacheMounts;
   pull?: PullImage;
 }
 
@@ -36,6 +38,7 @@ export class BuildRun {
   readonly containers: ContainerService;
   readonly context: BuildContext;
   readonly builderRoot: string;
+  readonly cacheMounts: CacheMounts;
   readonly metaArgs = new Map<string, string>();
   readonly platformArgs: Map<string, string>;
   readonly usedArgs = new Set<string>();
@@ -54,6 +57,7 @@ export class BuildRun {
     this.#cache = deps.cache;
     this.#pull = deps.pull;
     this.builderRoot = deps.builderRoot;
+    this.cacheMounts = deps.cacheMounts;
     this.#df = df;
     this.context = context;
     this.opts = opts;
@@ -269,20 +273,22 @@ export class BuildRun {
     }
   }
 
+  /** The image a stage name or an image reference stands for (null: scratch), for COPY --from and RUN --mount from=. */
+  async sourceImage(name: string): Promise<ImageRecord | null> {
+    const stage = this.#stageNamed(name, Number.MAX_SAFE_INTEGER);
+    if (stage) return this.#stage(stage);
+    if (name.toLowerCase() === 'scratch') return null;
+    try {
+      return await this.#resolveImage(name, 0);
+    } catch (err) {
+      if (isCode(err, 'not_found')) throw notFound(`no stage or image named "${name}": ${(err as Error).message.replace(/^dockerfile line 0: /, '')}`);
+      throw err;
+    }
+  }
+
   /** A read-only view of a stage's result or an image, for COPY --from and RUN --mount from=. */
   async sourceRootFor(name: string): Promise<{ root: string; release: () => Promise<void> }> {
-    const stage = this.#stageNamed(name, Number.MAX_SAFE_INTEGER);
-    let image: ImageRecord | null;
-    if (stage) image = await this.#stage(stage);
-    else if (name.toLowerCase() === 'scratch') image = null;
-    else {
-      try {
-        image = await this.#resolveImage(name, 0);
-      } catch (err) {
-        if (isCode(err, 'not_found')) throw notFound(`no stage or image named "${name}": ${(err as Error).message.replace(/^dockerfile line 0: /, '')}`);
-        throw err;
-      }
-    }
+    const image = await this.sourceImage(name);
     const snap = this.images.snapshotter;
     const id = `buildsrc-${randomBytes(12).toString('hex')}`;
     const mnt = `${this.builderRoot}/mnt/${id}`;

@@ -12,6 +12,7 @@ import type { BerthImageService } from '../images/service.ts';
 import { parse, type Dockerfile } from './parser/instructions.ts';
 import { BuildCache } from './cache.ts';
 import { cacheMountUsage } from './cache-usage.ts';
+import { CacheMounts } from './cache-mounts.ts';
 import type { BuildCacheItem } from '../core/disk-usage.ts';
 import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
@@ -38,12 +39,14 @@ export interface PreparedBuild {
 export class BuildService {
   readonly #d: BuildServiceDeps;
   readonly #cache: BuildCache;
+  readonly #cacheMounts: CacheMounts;
   readonly root: string;
 
   constructor(deps: BuildServiceDeps) {
     this.#d = deps;
     this.#cache = new BuildCache(deps.db);
     this.root = `${deps.dataRoot}/builder`;
+    this.#cacheMounts = new CacheMounts(this.root);
     fs.rmSync(`${this.root}/tmp`, { recursive: true, force: true });
     fs.mkdirSync(`${this.root}/tmp`, { recursive: true, mode: 0o700 });
   }
@@ -76,7 +79,7 @@ export class BuildService {
       void context.close();
       throw err;
     }
-    const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, builderRoot: this.root, ...(this.#d.pull ? { pull: this.#d.pull } : {}) };
+    const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, cacheMounts: this.#cacheMounts, builderRoot: this.root, ...(this.#d.pull ? { pull: this.#d.pull } : {}) };
     const close = () => context.close();
     return {
       context, dockerfile, close,
@@ -121,13 +124,7 @@ export class BuildService {
       if (left.length === ids.length) break;
       ids = left;
     }
-    const mounts = `${this.root}/cache-mounts`;
-    if (fs.existsSync(mounts)) {
-      for (const d of fs.readdirSync(mounts)) {
-        deleted.push(`cache-mount:${d}`);
-        fs.rmSync(`${mounts}/${d}`, { recursive: true, force: true });
-      }
-    }
+    for (const d of this.#cacheMounts.prune()) deleted.push(`cache-mount:${d}`);
     return { spaceReclaimed: space, cachesDeleted: deleted };
   }
 }

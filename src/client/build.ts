@@ -35,8 +35,10 @@ export interface BuildQuery {
   platform?: string;
   /** berth: a directory on the daemon's host read in place (same machine). */
   contextdir?: string;
-  /** berth: build secrets as id=...,src=... (read by the daemon from its host). */
+  /** berth: build secrets from files as id=...,src=... (read by the daemon from its host). */
   secrets?: string[];
+  /** berth: build secrets by value (sent in a header, never in the URL). */
+  secretValues?: Record<string, Buffer>;
 }
 
 export class BuildApi {
@@ -75,7 +77,12 @@ export class BuildApi {
         contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
         cachefrom: q.cachefrom?.length ? JSON.stringify(q.cachefrom) : undefined, platform: q.platform || undefined,
       },
-      headers: context ? { 'Content-Type': 'application/x-tar' } : {},
+      headers: {
+        ...(context ? { 'Content-Type': 'application/x-tar' } : {}),
+        ...(q.secretValues && Object.keys(q.secretValues).length
+          ? { 'X-Berth-Build-Secrets': Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(q.secretValues).map(([k, v]) => [k, v.toString('base64')])))).toString('base64') }
+          : {}),
+      },
       body: context,
       signal,
     });

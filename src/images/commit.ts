@@ -22,7 +22,7 @@ import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
 import { collect, type GcDeps, type Mutex } from './gc.ts';
-import { writeDiffTar, type WrittenDiff } from './layer-diff.ts';
+import { removeDropped, writeDiffTar, type WrittenDiff } from './layer-diff.ts';
 import { buildManifest, chainIds, goArch, sha256, toRecord } from './records.ts';
 import { refString, type Reference } from './reference.ts';
 
@@ -102,6 +102,8 @@ export async function writeImage(w: ImageWriter, o: NewImageOptions): Promise<Ne
         const diffId = blob.digest;
         const size = t.contentBytes;
         if (o.consumeSnapshot) {
+          // The snapshot becomes the layer: it must hold what the tar holds, without the mount stubs.
+          removeDropped(t.dropped);
           await w.snapshotter.commit(o.snapshotKey, newChain, { diffId, size });
         } else {
           const res = await w.snapshotter.applyLayer(newChain, base?.chainId ?? null, w.content.createReadStream(blob.digest));

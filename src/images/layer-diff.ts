@@ -42,18 +42,34 @@ function isEmptyStub(source: string | undefined): boolean {
 /**
  * The changes without the empty mount points the runtime made (and their
  * directories, when nothing else in them changed), so that a container that
- * changed nothing shows nothing, as in Docker.
+ * changed nothing shows nothing, as in Docker. With dropped, the on-disk
+ * paths of the added entries left out are collected, so that
+ * a snapshot committed as the layer can be made to match its tar.
  */
-export async function* withoutMountStubs(src: AsyncIterable<SnapshotDiffEntry>, stubs: ReadonlySet<string> = CONTAINER_MOUNT_STUBS): AsyncGenerator<SnapshotDiffEntry> {
+export async function* withoutMountStubs(
+  src: AsyncIterable<SnapshotDiffEntry>, stubs: ReadonlySet<string> = CONTAINER_MOUNT_STUBS, dropped?: string[],
+): AsyncGenerator<SnapshotDiffEntry> {
   const parents = new Set<string>();
   for (const s of stubs) for (let i = s.indexOf('/'); i > 0; i = s.indexOf('/', i + 1)) parents.add(s.slice(0, i));
   const pending: SnapshotDiffEntry[] = [];
+  const drop = (e: SnapshotDiffEntry) => { if (dropped && e.kind === 'A' && e.source) dropped.push(e.source); };
   for await (const e of src) {
-    while (pending.length && !e.path.startsWith(`${pending[pending.length - 1]!.path}/`)) pending.pop();
-    if (e.kind === 'A' && stubs.has(e.path) && isEmptyStub(e.source)) continue;
+    while (pending.length && !e.path.startsWith(`${pending[pending.length - 1]!.path}/`)) drop(pending.pop()!);
+    if (e.kind === 'A' && stubs.has(e.path) && isEmptyStub(e.source)) { drop(e); continue; }
     if (e.kind !== 'D' && parents.has(e.path)) { pending.push(e); continue; }
     for (const p of pending.splice(0)) yield p;
     yield e;
+  }
+  for (const p of pending.reverse()) drop(p);
+}
+
+/** Removes what withoutMountStubs left out of the tar from the (unmounted) snapshot, children first. */
+export function removeDropped(dropped: readonly string[]): void {
+  for (const p of [...dropped].sort((a, b) => b.length - a.length)) {
+    try {
+      if (fs.lstatSync(p).isDirectory()) fs.rmdirSync(p);
+      else fs.unlinkSync(p);
+    } catch { /* not empty or gone: left as it is */ }
   }
 }
 
@@ -78,6 +94,8 @@ export interface WrittenDiff {
   /** Bytes of file content in the tar. */
   contentBytes: number;
   changes: number;
+  /** Added mount stubs (and their added parents) left out of the tar: their paths on disk. */
+  dropped: string[];
 }
 
 /**
@@ -106,7 +124,8 @@ export async function writeDiffTar(
   const links = new Map<string, string>();
   let contentBytes = 0;
   let changes = 0;
-  const diff = stubs ? withoutMountStubs(snapshotter.diff(key), stubs) : snapshotter.diff(key);
+  const dropped: string[] = [];
+  const diff = stubs ? withoutMountStubs(snapshotter.diff(key), stubs, dropped) : snapshotter.diff(key);
   for await (const e of diff) {
     changes++;
     for (const { header, source } of toEntries(e, links)) {
@@ -140,7 +159,7 @@ export async function writeDiffTar(
   }
   await put(END_OF_ARCHIVE);
   await flush();
-  return { contentBytes, changes };
+  return { contentBytes, changes, dropped };
 }
 
 function whiteoutName(path: string): string {

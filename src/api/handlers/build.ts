@@ -60,19 +60,36 @@ function shmSize(q: URLSearchParams): number {
   return n;
 }
 
-function secrets(q: URLSearchParams): Map<string, Buffer> {
+/** BuildKit's limit on one secret. */
+const MAX_SECRET_SIZE = 500 * 1024;
+
+/**
+ * berth build's --secret: `secrets=id=X,src=PATH` (a file on this host, read here, as the
+ * context folder is) and the X-Berth-Build-Secrets header, {"id": base64 value}, for
+ * values the CLI took from its own environment (never in the URL, which is logged).
+ */
+function secrets(q: URLSearchParams, header: string | string[] | undefined): Map<string, Buffer> {
   const out = new Map<string, Buffer>();
   for (const spec of q.getAll('secrets')) {
-    const kv = new Map(spec.split(',').map((p) => { const i = p.indexOf('='); return [p.slice(0, i), p.slice(i + 1)] as [string, string]; }));
+    const kv = new Map(spec.split(',').map((p) => { const i = p.indexOf('='); return [i < 0 ? p : p.slice(0, i), i < 0 ? '' : p.slice(i + 1)] as [string, string]; }));
     const id = kv.get('id');
     const src = kv.get('src') ?? kv.get('source');
     if (!id) throw invalid(`invalid secret "${spec}": id is required`);
-    if (src) {
-      try { out.set(id, fs.readFileSync(src)); } catch (err) { throw invalid(`failed to read secret ${id} from ${src}: ${(err as Error).message}`); }
-    } else if (kv.has('env') && process.env[kv.get('env')!] !== undefined) {
-      out.set(id, Buffer.from(process.env[kv.get('env')!]!));
-    } else {
-      throw invalid(`invalid secret "${spec}": src is required`);
+    if (!src) throw invalid(`invalid secret "${spec}": src is required`);
+    let st: fs.Stats;
+    try { st = fs.statSync(src); } catch (err) { throw invalid(`failed to stat ${src}: ${(err as Error).message}`); }
+    if (st.size > MAX_SECRET_SIZE) throw invalid(`secret ${id} too big. max size 500KB`);
+    try { out.set(id, fs.readFileSync(src)); } catch (err) { throw invalid(`failed to read secret ${id} from ${src}: ${(err as Error).message}`); }
+  }
+  if (typeof header === 'string' && header) {
+    let v: unknown;
+    try { v = JSON.parse(Buffer.from(header, 'base64').toString('utf8')); } catch { throw invalid('invalid X-Berth-Build-Secrets header: want base64 of a JSON object'); }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw invalid('invalid X-Berth-Build-Secrets header: want base64 of a JSON object');
+    for (const [id, val] of Object.entries(v as Record<string, unknown>)) {
+      if (typeof val !== 'string') throw invalid(`invalid X-Berth-Build-Secrets header: the value of ${id} is not a string`);
+      const data = Buffer.from(val, 'base64');
+      if (data.length > MAX_SECRET_SIZE) throw invalid(`secret ${id} too big. max size 500KB`);
+      out.set(id, data);
     }
   }
   return out;
@@ -95,7 +112,7 @@ export async function build(ctx: Ctx): Promise<void> {
     labels: Object.fromEntries(jsonMap(q, 'labels')),
     networkMode: q.get('networkmode') || 'default',
     quiet: boolParam(q, 'q'),
-    secrets: secrets(q),
+    secrets: secrets(q, ctx.req.headers['x-berth-build-secrets']),
     cacheFrom: jsonList(q, 'cachefrom'),
     extraHosts: extraHosts(q),
     shmSize: shmSize(q),

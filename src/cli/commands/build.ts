@@ -31,6 +31,51 @@ function keyValues(items: string[], what: string): Record<string, string> {
   return out;
 }
 
+/**
+ * --secret as buildx parses it (type=file|env, id, src|source, env); with neither src nor env,
+ * the variable named by the id if it is set, else the file named by it (BuildKit's secretsprovider).
+ * Files go to the daemon as paths on this host, values from the environment by value.
+ */
+export function parseSecrets(specs: string[], cwd: string, env: NodeJS.ProcessEnv): { files: string[]; values: Record<string, Buffer> } {
+  const files: string[] = [];
+  const values: Record<string, Buffer> = {};
+  for (const spec of specs) {
+    let typ = '';
+    let id = '';
+    let file = '';
+    let envName = '';
+    for (const field of spec.split(',')) {
+      const eq = field.indexOf('=');
+      if (eq < 0) throw new Error(`invalid field '${field}' must be a key=value pair`);
+      const key = field.slice(0, eq).toLowerCase();
+      const value = field.slice(eq + 1);
+      if (key === 'type') {
+        if (value !== 'file' && value !== 'env') throw new Error(`unsupported secret type "${value}"`);
+        typ = value;
+      } else if (key === 'id') id = value;
+      else if (key === 'source' || key === 'src') file = value;
+      else if (key === 'env') envName = value;
+      else throw new Error(`unexpected key '${key}' in '${field}'`);
+    }
+    if (typ === 'env' && !envName) { envName = file; file = ''; }
+    if (!id) throw new Error('secret missing ID');
+    if (!envName && !file) {
+      if (env[id] !== undefined) envName = id;
+      else file = id;
+    }
+    if (envName) {
+      values[id] = Buffer.from(env[envName] ?? '');
+      continue;
+    }
+    const abs = resolve(cwd, file);
+    const st = statSync(abs, { throwIfNoEntry: false });
+    if (!st) throw new Error(`failed to stat ${file}: no such file or directory`);
+    if (st.size > 500 * 1024) throw new Error(`secret ${id} too big. max size 500KB`);
+    files.push(`id=${id},src=${abs}`);
+  }
+  return { files, values };
+}
+
 /** A tar holding one file named "Dockerfile" (docker build - < Dockerfile). */
 function dockerfileTar(text: Buffer): Buffer {
   const header = Buffer.alloc(512);
@@ -83,7 +128,7 @@ export const build: CommandDef = {
     { name: 'pull', type: 'bool', usage: 'Always attempt to pull a newer version of the image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the build output and print image ID on success' },
     { name: 'rm', type: 'bool', default: true, usage: 'Remove intermediate containers after a successful build' },
-    { name: 'secret', type: 'list', usage: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]")' },
+    { name: 'secret', type: 'list', usage: 'Secret to expose to the build (format: "id=mysecret[,src=/local/secret]" or "id=mysecret,env=VAR")' },
     { name: 'tag', short: 't', type: 'list', usage: 'Name and optionally a tag in the "name:tag" format' },
     { name: 'target', type: 'string', usage: 'Set the target build stage to build.' },
   ],
@@ -100,8 +145,10 @@ export const build: CommandDef = {
       q: quiet, rm: flags.values.rm !== false, forcerm: flags.values['force-rm'] === true,
       networkmode: str(flags.values.network) || undefined, cachefrom: list(flags.values['cache-from']),
       platform: str(flags.values.platform) || process.env.DOCKER_DEFAULT_PLATFORM || undefined,
-      secrets: list(flags.values.secret).map((s) => s.replace(/(^|,)(src|source)=([^,]+)/, (_m, p: string, k: string, v: string) => `${p}${k}=${resolve(ctx.io.cwd, v)}`)),
     };
+    const secrets = parseSecrets(list(flags.values.secret), ctx.io.cwd, ctx.io.env);
+    q.secrets = secrets.files;
+    q.secretValues = secrets.values;
     const target = args[0]!;
     let body: Readable | undefined;
     let sent = 0;
