@@ -66,7 +66,12 @@ export interface Ingest {
 }
 
 export interface IngestOptions {
-  /** Resumable: reopening the same key continues after the bytes already there. */
+  /**
+   * Resumable: reopening the same key continues after the bytes already
+   * there. A key has one writer at a time: opening a key that is open waits
+   * until that ingest commits, aborts or is released (two pulls of one layer
+   * would otherwise append to the same file).
+   */
   key?: string;
   /** Hash algorithm (default sha256). */
   algorithm?: string;
@@ -104,6 +109,8 @@ export function parseDigest(digest: string): { algorithm: string; hex: string } 
 
 export class FileContentStore implements ContentStore {
   readonly #root: string;
+  /** Keyed ingests open in this process: each resolves once its ingest is finished. */
+  readonly #keyed = new Map<string, Promise<void>>();
 
   /** keepIngests: another process owns this store's writes (registry gc beside serve): leave its ingests alone. */
   constructor(root: string, opts: { keepIngests?: boolean } = {}) {
@@ -182,22 +189,37 @@ export class FileContentStore implements ContentStore {
   async openIngest(opts: IngestOptions = {}): Promise<Ingest> {
     const algorithm = opts.algorithm ?? 'sha256';
     if (!ALGORITHMS[algorithm]) throw invalid(`unsupported digest algorithm "${algorithm}"`);
-    const name = opts.key ? `k-${createHash('sha256').update(opts.key).digest('hex')}` : randomBytes(8).toString('hex');
+    if (!opts.key) {
+      const tmp = `${this.#root}/ingest/${randomBytes(8).toString('hex')}`;
+      const fh = await fs.promises.open(tmp, 'wx', 0o644);
+      return new FileIngest(this, tmp, fh, createHash(algorithm), 0, algorithm, opts.maxSize, () => {});
+    }
+    const name = `k-${createHash('sha256').update(opts.key).digest('hex')}`;
+    for (let busy = this.#keyed.get(name); busy; busy = this.#keyed.get(name)) await busy;
+    let unlock: () => void = () => {};
+    const lock = new Promise<void>((r) => { unlock = r; });
+    this.#keyed.set(name, lock);
+    const done = () => {
+      if (this.#keyed.get(name) === lock) this.#keyed.delete(name);
+      unlock();
+    };
     const tmp = `${this.#root}/ingest/${name}`;
     const hash = createHash(algorithm);
     let offset = 0;
-    let fh: fs.promises.FileHandle;
-    if (opts.key) {
+    let fh: fs.promises.FileHandle | undefined;
+    try {
       fh = await fs.promises.open(tmp, 'a+', 0o644);
       // Resuming: what is there already is hashed again (a hash state cannot be saved).
       for await (const c of fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
         hash.update(c);
         offset += c.length;
       }
-    } else {
-      fh = await fs.promises.open(tmp, 'wx', 0o644);
+    } catch (err) {
+      await fh?.close().catch(() => {});
+      done();
+      throw err;
     }
-    return new FileIngest(this, tmp, fh, hash, offset, algorithm, opts.maxSize);
+    return new FileIngest(this, tmp, fh, hash, offset, algorithm, opts.maxSize, done);
   }
 
   /** Moves a verified ingest file into place (called by FileIngest.commit). */
@@ -233,11 +255,13 @@ class FileIngest implements Ingest {
   readonly #hash: ReturnType<typeof createHash>;
   readonly #algorithm: string;
   readonly #maxSize: number | undefined;
+  /** Lets the next writer of the same key in (after commit, abort or release). */
+  readonly #unlock: () => void;
   #offset: number;
   #done = false;
 
   constructor(store: FileContentStore, tmp: string, fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>,
-    offset: number, algorithm: string, maxSize?: number) {
+    offset: number, algorithm: string, maxSize: number | undefined, unlock: () => void) {
     this.#store = store;
     this.#tmp = tmp;
     this.#fh = fh;
@@ -245,6 +269,7 @@ class FileIngest implements Ingest {
     this.#offset = offset;
     this.#algorithm = algorithm;
     this.#maxSize = maxSize;
+    this.#unlock = unlock;
   }
 
   get offset(): number { return this.#offset; }
@@ -291,19 +316,19 @@ class FileIngest implements Ingest {
       return { digest, size };
     } finally {
       await this.#fh.close().catch(() => {});
-      await fs.promises.rm(this.#tmp, { force: true });
+      await fs.promises.rm(this.#tmp, { force: true }).finally(this.#unlock);
     }
   }
 
   async release(): Promise<void> {
     this.#done = true;
-    await this.#fh.close().catch(() => {});
+    await this.#fh.close().catch(() => {}).finally(this.#unlock);
   }
 
   async abort(): Promise<void> {
     this.#done = true;
     await this.#fh.close().catch(() => {});
-    await fs.promises.rm(this.#tmp, { force: true });
+    await fs.promises.rm(this.#tmp, { force: true }).finally(this.#unlock);
   }
 }
 

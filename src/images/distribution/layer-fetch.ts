@@ -10,6 +10,9 @@
 // is not unpacked yet keeps downloading into the file, and its extraction
 // catches up from there once the parent is in.
 //
+// Two pulls of the same layer (same registry and repository) share the keyed
+// ingest: the second waits for the first to store the blob, then reads it.
+//
 // The tail ends only once the ingest has been verified against the layer's
 // digest and committed. A blob that does not match, or a download that fails
 // for good, reaches the unpacker as an error instead of an end, so the
@@ -42,6 +45,8 @@ export class LayerDownload {
   #written = 0;
   #opened = false;
   #committed = false;
+  /** Stored by a concurrent pull of the same layer while this one waited for the ingest: nothing fetched. */
+  #stored = false;
   #error: Error | null = null;
   #cancelled: Error | null = null;
   #body: IncomingMessage | null = null;
@@ -96,6 +101,14 @@ export class LayerDownload {
     let pos = 0;
     for (;;) {
       if (this.#error) throw this.#error;
+      if (this.#stored) {
+        for await (const c of this.#content.createReadStream(this.layer.digest) as AsyncIterable<Buffer>) {
+          pos += c.length;
+          onRead(pos);
+          yield c;
+        }
+        return;
+      }
       if (this.#opened && pos < this.#written) {
         const n = Math.min(this.#written - pos, READ_CHUNK);
         const buf = Buffer.allocUnsafe(n);
@@ -133,6 +146,16 @@ export class LayerDownload {
       key: `pull:${this.#client.endpoint.host}/${this.#client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size,
     });
     try {
+      this.#check();
+      // Another pull of this layer held the ingest until it stored the blob: read that instead.
+      if (await this.#content.has(l.digest)) {
+        await ingest.abort();
+        this.#stored = true;
+        this.#committed = true;
+        this.#notify();
+        this.#p.status('Download complete');
+        return;
+      }
       // Opened before any commit can rename the file: the descriptor follows it.
       this.#fd = await fs.promises.open(ingest.path, 'r');
       this.#written = ingest.offset;

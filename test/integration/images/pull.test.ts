@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import * as zlib from 'node:zlib';
@@ -314,5 +315,45 @@ describe('pull', { skip: skipUnlessRoot() }, () => {
     assert.deepEqual(readdirSync(`${e.dir}/snapshots/copy/layers`), [], 'an unverified layer was left unpacked');
     assert.deepEqual(readdirSync(`${e.dir}/content/ingest`), []);
     await assert.rejects(e.svc.resolve(`${host}/evil/app:v1`), (err) => isCode(err, 'not_found'));
+  });
+
+  test('two concurrent pulls of the same image share one download: one GET of the layer, an intact blob, no ingest left', async (t) => {
+    const e = await env(t, 30_000);
+    // Incompressible, so the gzip blob is as big as the file and takes a while to send.
+    const img = await image([{ files: { data: randomBytes(600_000).toString('base64') }, compress: 'gzip' }]);
+    const layer = img.layers[0]!;
+    let gets = 0;
+    let firstSent: () => void = () => {};
+    const sending = new Promise<void>((r) => { firstSent = r; });
+    const server = badRegistry(img, (req, res) => {
+      if (!req.url?.endsWith(layer.digest) || req.method !== 'GET') return false;
+      gets++;
+      res.writeHead(200, { 'Content-Length': layer.size });
+      // Slowly, in 32 pieces: both pulls are inside the download at once.
+      void (async () => {
+        const piece = Math.ceil(layer.size / 32);
+        for (let off = 0; off < layer.size; off += piece) {
+          res.write(layer.data.subarray(off, off + piece));
+          firstSent();
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        res.end();
+      })();
+      return true;
+    });
+    const host = await listen(server);
+    t.after(() => { server.close(); });
+    const a = pull(e, `${host}/twice/app:v1`);
+    await sending;
+    const b = pull(e, `${host}/twice/app:v1`);
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.id, img.config.digest);
+    assert.equal(rb.id, img.config.digest);
+    assert.equal(gets, 1, 'the layer was downloaded more than once');
+    const stored = readFileSync(`${e.dir}/content/blobs/sha256/${layer.digest.slice(7)}`);
+    assert.equal(stored.length, layer.size);
+    assert.equal(sha(stored), layer.digest);
+    assert.deepEqual(readdirSync(`${e.dir}/content/ingest`), []);
+    assert.ok(unpacked(e, 'data'), 'the layer was not unpacked');
   });
 });

@@ -86,6 +86,26 @@ describe('content store', () => {
     assert.deepEqual(await s.list(), []);
   });
 
+  test('a keyed ingest has one writer at a time: the same key waits for commit, release or abort; others do not', async (t) => {
+    const { s } = store(t);
+    const first = await s.openIngest({ key: 'pull:r/a@x' });
+    const other = await s.openIngest({ key: 'pull:r/b@x' });
+    let second: Awaited<ReturnType<FileContentStore['openIngest']>> | null = null;
+    const opening = s.openIngest({ key: 'pull:r/a@x' }).then((i) => { second = i; return i; });
+    await first.write(Buffer.from('part'));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(second, null, 'a second writer of the same key got in while the first was open');
+    await first.release();
+    const resumed = await opening;
+    assert.equal(resumed.offset, 4, 'the second writer resumes after the bytes the first left');
+    await resumed.write(Buffer.from('-rest'));
+    assert.deepEqual(await resumed.commit({ digest: sha('part-rest') }), { digest: sha('part-rest'), size: 9 });
+    const third = await s.openIngest({ key: 'pull:r/a@x' });
+    assert.equal(third.offset, 0);
+    await third.abort();
+    await other.abort();
+  });
+
   test('leftover ingest files of a crashed run are removed on open', async (t) => {
     const { root } = store(t);
     writeFileSync(`${root}/ingest/deadbeef`, 'half a blob');
