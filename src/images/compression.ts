@@ -23,6 +23,14 @@ export interface DecompressLimits {
   maxRatio?: number;
 }
 
+/**
+ * Output chunk of the zlib codecs (Node's default is 16 KiB). Each chunk is a
+ * round trip between the event loop and a libuv thread; on a busy machine
+ * every wake-up waits for a CPU, so a 150 MB layer in 16 KiB pieces (9,300
+ * round trips) took seconds longer than in 1 MiB pieces (150).
+ */
+const CODEC_CHUNK = 1 << 20;
+
 /** Output below which the ratio is not judged: small layers of zeros are legitimate. */
 export const RATIO_FLOOR = 256 * 1024 * 1024;
 
@@ -65,8 +73,8 @@ export async function decompress(
   let stream: Readable;
   switch (compression) {
     case 'none': stream = raw; break;
-    case 'gzip': stream = through(raw, zlib.createGunzip(), compression, onAbort); break;
-    case 'zstd': stream = through(raw, zlib.createZstdDecompress(), compression, onAbort); break;
+    case 'gzip': stream = through(raw, zlib.createGunzip({ chunkSize: CODEC_CHUNK }), compression, onAbort); break;
+    case 'zstd': stream = through(raw, zlib.createZstdDecompress({ chunkSize: CODEC_CHUNK }), compression, onAbort); break;
     case 'xz': stream = external(raw, 'xz', ['-d', '-c', '-q']); break;
     case 'bzip2': stream = external(raw, 'bzip2', ['-d', '-c']); break;
   }

@@ -4,7 +4,9 @@
 //     itself planted is never written through (it fails); a symlink or file
 //     left by a lower layer (copy snapshotter) is replaced by a directory,
 //     which is what overlayfs shows for the same diff;
-//   - files are created with O_EXCL|O_NOFOLLOW after removing what was there;
+//   - entries are created with O_EXCL|O_NOFOLLOW (or mkdir, symlink, link,
+//     mknod, none of which follows a symlink); only when that finds
+//     something in the way is it removed and the creation retried;
 //   - hardlinks must name a non-directory inside the root reached without
 //     symlinks;
 //   - only unprivileged xattrs and file capabilities are set (xattrs.ts):
@@ -17,7 +19,9 @@
 // This writes in place; making the result atomic (temp dir + rename) is the
 // snapshotter's job. Syscalls are synchronous on purpose: tens of thousands
 // of tiny metadata calls are much faster that way, and the event loop still
-// turns at every chunk read from the stream.
+// turns at every chunk read from the stream. A regular file costs open,
+// write, fchown, fchmod, futimens and close: no lstat before it (the tree
+// is usually empty there) and no path walk for its metadata.
 
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -139,32 +143,63 @@ class Applier {
     }
     this.#ensureDir(parent, h.name);
     const abs = this.#abs(rel);
-    const existing = lstatOrNull(abs);
-    if (existing && !(existing.isDirectory() && h.type === 'dir')) this.#removeAll(rel);
     let fileHash: string | undefined;
     switch (h.type) {
-      case 'dir':
-        if (!existing?.isDirectory()) fs.mkdirSync(abs, { mode: 0o700 });
-        this.#dirs.add(rel);
-        break;
-      case 'file': fileHash = await this.#file(abs, reader); break;
-      case 'symlink': fs.symlinkSync(h.linkname, abs); break;
-      case 'link': this.#hardlink(abs, h); break;
-      case 'char': mknod(abs, S_IFCHR | (h.mode & 0o7777), h.devmajor, h.devminor); break;
-      case 'block': mknod(abs, S_IFBLK | (h.mode & 0o7777), h.devmajor, h.devminor); break;
-      case 'fifo': mknod(abs, S_IFIFO | (h.mode & 0o7777)); break;
+      case 'dir': this.#mkdir(rel, abs); break;
+      case 'file': fileHash = await this.#file(rel, abs, h, reader); break;
+      case 'symlink': this.#create(rel, () => fs.symlinkSync(h.linkname, abs)); break;
+      case 'link': this.#hardlink(rel, abs, h); break;
+      case 'char': this.#create(rel, () => mknod(abs, S_IFCHR | (h.mode & 0o7777), h.devmajor, h.devminor)); break;
+      case 'block': this.#create(rel, () => mknod(abs, S_IFBLK | (h.mode & 0o7777), h.devmajor, h.devminor)); break;
+      case 'fifo': this.#create(rel, () => mknod(abs, S_IFIFO | (h.mode & 0o7777))); break;
     }
     this.#mark(rel);
     // A hardlink shares the inode of its source: leave its metadata alone (GNU tar does).
-    if (h.type !== 'link') this.#meta(rel, h);
+    // A regular file's metadata was set through its descriptor.
+    if (h.type !== 'link' && h.type !== 'file') this.#meta(rel, h);
     if (fileHash !== undefined) this.#onFile!(abs, fileHash);
   }
 
-  /** Writes the body; returns its sha256 when an onFile callback wants it. */
-  async #file(abs: string, reader: TarReader): Promise<string | undefined> {
+  /**
+   * Creates a non-directory at rel. Nothing is usually there (the tree started
+   * empty, or the lower layer has no such name), so the creation is tried
+   * first; only when it finds something (EEXIST: whatever it is, a symlink
+   * included, since none of these calls follows one) is that removed and the
+   * creation tried again.
+   */
+  #create<T>(rel: string, make: () => T): T {
+    try {
+      return make();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+    this.#removeAll(rel);
+    return make();
+  }
+
+  /** A directory entry: an existing directory is kept (its contents too), anything else replaced. */
+  #mkdir(rel: string, abs: string): void {
+    try {
+      fs.mkdirSync(abs, { mode: 0o700 });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      if (!lstatOrNull(abs)?.isDirectory()) {
+        this.#removeAll(rel);
+        fs.mkdirSync(abs, { mode: 0o700 });
+      }
+    }
+    this.#dirs.add(rel);
+  }
+
+  /**
+   * Writes the body and sets owner, mode, xattrs and mtime through the
+   * descriptor (no path walk per call); returns the content's sha256 when an
+   * onFile callback wants it.
+   */
+  async #file(rel: string, abs: string, h: TarHeader, reader: TarReader): Promise<string | undefined> {
     const c = fs.constants;
     const hash = this.#onFile ? createHash('sha256') : null;
-    const fd = fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600);
+    const fd = this.#create(rel, () => fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600));
     try {
       for await (const chunk of reader.body()) {
         hash?.update(chunk);
@@ -172,20 +207,37 @@ class Applier {
         while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
+      // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
+      fs.fchownSync(fd, h.uid, h.gid);
+      fs.fchmodSync(fd, h.mode & 0o7777);
+      this.#xattrs(abs, h);
+      fs.futimesSync(fd, h.mtime, h.mtime);
     } finally {
       fs.closeSync(fd);
     }
     return hash?.digest('hex');
   }
 
-  #hardlink(abs: string, h: TarHeader): void {
+  #hardlink(rel: string, abs: string, h: TarHeader): void {
     const target = cleanEntryPath(h.linkname);
     if (target === '') throw invalid(`hardlink "${h.name}" points at the layer root`);
     const targetParent = target.includes('/') ? target.slice(0, target.lastIndexOf('/')) : '';
-    this.#requireRealDir(targetParent, h);
-    const st = lstatOrNull(this.#abs(target));
-    if (!st) throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which is not in the layer`);
-    if (st.isDirectory()) throw invalid(`hardlink "${h.name}" points at directory "${h.linkname}"`);
+    const check = () => {
+      this.#requireRealDir(targetParent, h);
+      const st = lstatOrNull(this.#abs(target));
+      if (!st) throw invalid(`hardlink "${h.name}" points at "${h.linkname}", which is not in the layer`);
+      if (st.isDirectory()) throw invalid(`hardlink "${h.name}" points at directory "${h.linkname}"`);
+    };
+    check();
+    try {
+      fs.linkSync(this.#abs(target), abs);
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+    // What was at rel goes first; it may have been the target itself (or held it).
+    this.#removeAll(rel);
+    check();
     fs.linkSync(this.#abs(target), abs);
   }
 
@@ -284,6 +336,13 @@ class Applier {
     const abs = this.#abs(rel);
     fs.lchownSync(abs, h.uid, h.gid);
     if (h.type !== 'symlink') fs.chmodSync(abs, h.mode & 0o7777);
+    this.#xattrs(abs, h);
+    if (h.type === 'dir') this.#dirTimes.push([abs, h.mtime]);
+    else fs.lutimesSync(abs, h.mtime, h.mtime);
+  }
+
+  #xattrs(abs: string, h: TarHeader): void {
+    if (h.xattrs.size === 0) return;
     for (const [name, value] of allowedXattrs(h)) {
       try {
         lsetxattr(abs, name, value);
@@ -292,8 +351,6 @@ class Applier {
         if ((err as { code?: string }).code !== 'ENOTSUP') throw err;
       }
     }
-    if (h.type === 'dir') this.#dirTimes.push([abs, h.mtime]);
-    else fs.lutimesSync(abs, h.mtime, h.mtime);
   }
 
   /** Directory mtimes last: creating entries inside would change them again. */
