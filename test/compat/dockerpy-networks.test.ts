@@ -3,7 +3,8 @@
 // models. Each case is a small python script run against the private
 // daemon; it prints JSON the test asserts on. docker-py's own addresses
 // (172.28.0.0/16, 132.124.0.0/16) are replaced by subnets of the suite's
-// private pool (tgt.net); the IPv6, swarm and overlay cases are left out.
+// private pool (tgt.net), its 2001:389::/64 by fd42:215:X::/64 (X the
+// pool's third octet); the swarm, overlay and link-local cases are left out.
 
 import assert from 'node:assert/strict';
 import { type CompatTarget, compatSuite } from './target.ts';
@@ -204,6 +205,44 @@ out({'links_a': links_a, 'links_b': links_b, 'up_ip': up_ip, 'look_a': look_a, '
     assert.match(r.look_b[1], new RegExp(`Address:\\s+${r.up_ip.replace(/\./g, '\\.')}\\b`));
     // No address for it (dockerd 20.10 stays silent, berthd answers SERVFAIL: nslookup's exit code differs).
     assert.doesNotMatch(r.look_other, /Name:\s+bar/);
+  });
+
+  s.test('api_network_test: IPv6 (create_network_ipv6_enabled, create_with_ipv6_address, connect_with_ipv6_address)', async (tgt, t) => {
+    if (!hasDockerPy) return t.skip('python3-docker is not installed');
+    const r = await py(tgt, `
+S = 'fd42:215:' + B.split('.')[2] + '::'
+enabled = api.create_network('pyv6a', enable_ipv6=True, ipam=IPAMConfig(driver='default', pool_configs=[IPAMPool(
+    subnet=S + '/64', iprange=S + '0/96', gateway=S + 'ffff')]))['Id']
+enabled_net = api.inspect_network(enabled)
+api.remove_network(enabled)
+api.create_network('pyv6b', ipam=IPAMConfig(driver='default', pool_configs=[IPAMPool(subnet=S + '/64')]))
+created = top(host_config=api.create_host_config(network_mode='pyv6b'),
+              networking_config=api.create_networking_config({'pyv6b': api.create_endpoint_config(ipv6_address=S + 'f00d')}))
+created_cfg = nets(created)['pyv6b']
+api.remove_container(created, force=True)
+api.remove_network('pyv6b')
+api.create_network('pyv6c', enable_ipv6=True, ipam=IPAMConfig(driver='default', pool_configs=[IPAMPool(
+    subnet=S + '/64', iprange=S + '0/96', gateway=S + 'ffff')]))
+moved = top(host_config=api.create_host_config(network_mode='pyv6c'))
+api.disconnect_container_from_network(moved, 'pyv6c')
+api.connect_container_to_network(moved, 'pyv6c', ipv6_address=S + 'f00d')
+moved_cfg = nets(moved)['pyv6c']
+inside = execute(moved, ['ip', '-o', '-6', 'addr', 'show', 'scope', 'global'])
+api.remove_container(moved, force=True)
+out({'S': S, 'enabled': enabled_net['EnableIPv6'], 'enabled_ipam': enabled_net['IPAM']['Config'], 'created_ipam': created_cfg['IPAMConfig'],
+     'created_ip6': created_cfg['GlobalIPv6Address'], 'moved_ipam': moved_cfg['IPAMConfig'], 'moved_ip6': moved_cfg['GlobalIPv6Address'],
+     'moved_gw6': moved_cfg['IPv6Gateway'], 'inside': inside})
+`);
+    assert.equal(r.enabled, true);
+    assert.deepEqual(r.enabled_ipam.at(-1), { Subnet: `${r.S}/64`, IPRange: `${r.S}/96`, Gateway: `${r.S}ffff` });
+    // Without enable_ipv6 the address is recorded as asked, but not given.
+    assert.deepEqual(r.created_ipam, { IPv6Address: `${r.S}f00d` });
+    assert.equal(r.created_ip6, '');
+    assert.deepEqual(r.moved_ipam, { IPv6Address: `${r.S}f00d` });
+    assert.equal(r.moved_ip6, `${r.S}f00d`);
+    assert.equal(r.moved_gw6, `${r.S}ffff`);
+    assert.equal(r.inside[0], 0);
+    assert.match(r.inside[1], new RegExp(`inet6 ${r.S}f00d/64`));
   });
 
   s.test('models_networks_test: create, get, list, connect, disconnect, remove', async (tgt, t) => {
