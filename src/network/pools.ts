@@ -99,7 +99,8 @@ function ipv6Pool(c: Partial<IpamPool>, ctx: PoolContext): IpamPool {
   if (c.ipRange) {
     const r = parseCidr6(c.ipRange, 'ip-range');
     if (r.base < subnet.base || last6(r) > last6(subnet)) throw invalid(`no matching subnet for range ${c.ipRange}: it is not inside ${c.subnet}`);
-    pool.ipRange = cidr6String(r);
+    // Kept as given, as dockerd shows it (fd42::0/96 stays fd42::0/96).
+    pool.ipRange = c.ipRange;
   }
   if (c.auxAddresses && Object.keys(c.auxAddresses).length) {
     for (const [k, v] of Object.entries(c.auxAddresses)) {
