@@ -11,7 +11,7 @@ import { parsePlatform } from '../../builder/platform.ts';
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { Ctx } from '../context.ts';
-import { BerthError, invalid, unavailable } from '../../core/errors.ts';
+import { BerthError, invalid, notFound, unavailable } from '../../core/errors.ts';
 import { boolParam, sendJson } from '../http.ts';
 import type { BuildContext } from '../../builder/context.ts';
 import type { BuildOptions } from '../../builder/state.ts';
@@ -129,19 +129,21 @@ export async function build(ctx: Ctx): Promise<void> {
     context = await builder.contextFromGit(remote, opts.dockerfile);
   } else if (remote) {
     if (!/^https?:\/\//.test(remote)) throw invalid(`remoteURL (${remote}) could not be recognized as URL`);
-    const res = await httpGet(remote).catch((err: Error) => { throw invalid(`failed to GET ${remote}: ${err.message}`); });
-    if (!ok(res)) {
-      res.resume();
-      throw invalid(`failed to GET ${remote} with status ${res.statusCode}`);
-    }
+    const res = await httpGet(remote).catch((err: Error) => { throw invalid(`error downloading remote context ${remote}: ${err.message}`); });
     const chunks: Buffer[] = [];
     for await (const c of res) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    const isTar = body.length >= 262 && (body.toString('latin1', 257, 262) === 'ustar' || body[0] === 0x1f);
-    if (isTar) context = await builder.contextFromTar(Readable.from([body]), opts.dockerfile);
-    else {
+    if (!ok(res)) {
+      // dockerd's words, and its status for a missing file.
+      const msg = `error downloading remote context ${remote}: failed to GET ${remote} with status ${res.statusCode} ${res.statusMessage ?? ''}: ${body.toString('utf8', 0, 512).trim()}`;
+      throw res.statusCode === 404 ? notFound(msg) : invalid(msg);
+    }
+    // As dockerd: a text/plain answer is a lone Dockerfile, anything else a (maybe compressed) context tar.
+    if (/^text\/plain\b/i.test(String(res.headers['content-type'] ?? ''))) {
       context = await builder.contextFromTar(Readable.from([Buffer.alloc(1024)]), opts.dockerfile);
       dockerfileText = body.toString('utf8');
+    } else {
+      context = await builder.contextFromTar(Readable.from([body]), opts.dockerfile);
     }
   } else {
     context = await builder.contextFromTar(ctx.req, opts.dockerfile);
