@@ -164,6 +164,8 @@ export interface ContainerNetworking {
   tearDown(id: string): Promise<void>;
   unregister(id: string): void;
   settings(rec: import('./container.ts').ContainerRecord): ContainerNetworkSettings;
+  /** Variables of the legacy links of a running container, as of now (dockerd recomputes them for every exec). */
+  linkEnv(rec: import('./container.ts').ContainerRecord): string[];
   /** Changes whenever settings() of this container may change other than through its record (endpoints, leases, ports, networks). */
   settingsStamp(id: string): string;
 }

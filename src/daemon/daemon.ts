@@ -80,7 +80,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const network = createNetworking({ config, db, events, logger: log });
     cleanups.push(() => network.shutdown());
     const execRuntime = createExecRuntime(config, log, runtimeTable);
-    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log, adopted: (ref) => containers!.adopted(ref) });
+    const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log, adopted: (ref) => containers!.adopted(ref), linkEnv: (rec) => network.linkEnv(rec) });
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
       dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),

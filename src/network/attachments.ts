@@ -212,6 +212,12 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return out;
   }
 
+  linkEnv(rec: ContainerRecord): string[] {
+    const ep = this.d.store.endpointsOf(rec.id).find((e) => e.ip);
+    const net = ep && this.d.store.getNetwork(ep.networkId);
+    return net ? this.#legacyLinks(rec, net).env : [];
+  }
+
   async #publish(rec: ContainerRecord, ip: string): Promise<void> {
     const reqs = portRequests(rec.hostConfig.portBindings, rec.hostConfig.publishAllPorts ?? false, rec.config.exposedPorts);
     if (reqs.length === 0) return;

@@ -143,7 +143,7 @@ export function toInspect(v: ContainerView, sized: boolean, version: string): Re
     ProcessLabel: '',
     AppArmorProfile: '',
     ExecIDs: null,
-    HostConfig: toDockerHostConfig(v.hostConfig),
+    HostConfig: toDockerHostConfig(v.hostConfig, v.name),
     GraphDriver: { Data: v.graphDriver.data, Name: v.graphDriver.name },
     ...(sized ? { SizeRw: v.sizeRw ?? 0, SizeRootFs: v.sizeRootFs ?? 0 } : {}),
     Mounts: toDockerMounts(v.mounts),

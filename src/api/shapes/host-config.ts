@@ -17,7 +17,24 @@ const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/pro
 
 const orNull = <T>(list: T[]): T[] | null => (list.length ? list : null);
 
-export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
+const BUILTIN_MODES = new Set(['', 'default', 'bridge', 'none', 'host']);
+
+/**
+ * dockerd shows the legacy links of its link graph, "/target:/container/alias"
+ * ("db:my-db" on /app is "/db:/app/my-db"); a container on a user-defined
+ * network has no legacy links (there a link is a DNS alias), so null.
+ */
+function legacyLinks(name: string, h: HostConfig): string[] | null {
+  const mode = h.networkMode ?? '';
+  if (!h.links?.length || !(BUILTIN_MODES.has(mode) || mode.startsWith('container:'))) return null;
+  return h.links.map((l) => {
+    const [target = '', alias] = l.split(':');
+    const t = target.replace(/^\//, '');
+    return `/${t}:/${name}/${alias ? alias.split('/').pop() : t}`;
+  });
+}
+
+export function toDockerHostConfig(h: HostConfig, name: string): Record<string, unknown> {
   return {
     Binds: orNull(h.binds),
     ContainerIDFile: '',
@@ -36,7 +53,7 @@ export function toDockerHostConfig(h: HostConfig): Record<string, unknown> {
     DnsSearch: h.dnsSearch,
     ExtraHosts: orNull(h.extraHosts),
     Cgroup: '',
-    Links: h.links?.length ? h.links : null,
+    Links: legacyLinks(name, h),
     Privileged: h.privileged,
     PublishAllPorts: h.publishAllPorts ?? false,
     ReadonlyRootfs: h.readonlyRootfs,

@@ -17,6 +17,7 @@ import type { Logger } from '../../core/logger.ts';
 import type { ContainerRepository } from '../../core/metadata.ts';
 import type { AttachSink, ExitStatus, OutputStream } from '../../core/runtime.ts';
 import { execEnv } from '../../runtime/process.ts';
+import { withLinkEnv } from '../../core/network.ts';
 
 export interface ExecEngineDeps {
   containers: Pick<ContainerRepository, 'get' | 'resolve'>;
@@ -25,6 +26,8 @@ export interface ExecEngineDeps {
   logger: Logger;
   /** Waits until live restore has re-adopted the container (ContainerEngine.adopted). */
   adopted?: (ref: string) => Promise<void>;
+  /** Legacy link variables of a running container (ContainerNetworking.linkEnv). */
+  linkEnv?: (rec: ContainerRecord) => string[];
 }
 
 interface Entry {
@@ -82,7 +85,8 @@ export class ExecEngine implements ExecService {
         user: config.user || rec.config.user,
         workingDir: config.workingDir || rec.config.workingDir,
       },
-      env: execEnv({ containerEnv: rec.config.env, execEnv: config.env, hostname: rec.config.hostname, tty: config.tty }),
+      // Like dockerd, the link variables come in as of now (a stopped target fails the exec).
+      env: execEnv({ containerEnv: withLinkEnv(rec.config.env, this.#d.linkEnv?.(rec) ?? []), execEnv: config.env, hostname: rec.config.hostname, tty: config.tty }),
       startSettled, settleStart,
     };
     this.#prune(rec.id);

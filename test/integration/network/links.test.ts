@@ -48,6 +48,35 @@ describe('legacy links', { skip: skipUnlessRoot() }, () => {
     assert.match(own, new RegExp(`^mine udp://${ip.replace(/\./g, '\\.')}:80\n$`));
   });
 
+  // Checked on a private dockerd 20.10 with its own bridge: exec sees the link
+  // variables (the container's own values winning), computed at each exec, so
+  // a stopped target fails it; HostConfig.Links shows dockerd's link graph.
+  test('docker exec sees the link variables; HostConfig.Links in dockerd\'s form', async () => {
+    await ok('run', '-d', '--name', 'db-9', '-e', 'SECRET=x', '--expose', '5432', 'busybox', 'sleep', '300');
+    const ip = (await ok('inspect', '-f', '{{.NetworkSettings.Networks.bridge.IPAddress}}', 'db-9')).trim();
+    await ok('run', '-d', '--name', 'app9', '--link', 'db-9:my-db', '-e', 'MY_DB_NAME=own', 'busybox', 'sleep', '300');
+    const env = (await ok('exec', 'app9', 'env')).split('\n').filter((l) => l.startsWith('MY_DB_')).sort();
+    assert.deepEqual(env, [
+      'MY_DB_ENV_SECRET=x', 'MY_DB_NAME=own', `MY_DB_PORT=tcp://${ip}:5432`, `MY_DB_PORT_5432_TCP=tcp://${ip}:5432`,
+      `MY_DB_PORT_5432_TCP_ADDR=${ip}`, 'MY_DB_PORT_5432_TCP_PORT=5432', 'MY_DB_PORT_5432_TCP_PROTO=tcp',
+    ]);
+    const links = async (c: string) => (await ok('inspect', '-f', '{{json .HostConfig.Links}} {{json .Config.Env}}', c)).trim();
+    assert.equal(await links('app9'), '["/db-9:/app9/my-db"] ["MY_DB_NAME=own","PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]');
+    await ok('create', '--name', 'c2', '--link', 'db-9', '--link', '/app9:/x/y', 'busybox', 'true');
+    assert.match(await links('c2'), /^\["\/db-9:\/c2\/db-9","\/app9:\/c2\/y"\] /);
+    await ok('create', '--name', 'c4', '--network', 'none', '--link', 'db-9:q', 'busybox', 'true');
+    assert.match(await links('c4'), /^\["\/db-9:\/c4\/q"\] /);
+    await ok('network', 'create', 'u1');
+    await ok('create', '--name', 'c5', '--network', 'u1', '--link', 'db-9:q', 'busybox', 'true');
+    assert.match(await links('c5'), /^null /);
+    await ok('stop', '-t', '0', 'db-9');
+    const r = await docker('exec', 'app9', 'true');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Cannot link to a non running container: \/db-9 AS \/app9\/my-db/);
+    await ok('rm', '-f', 'app9', 'c2', 'c4', 'c5', 'db-9');
+    await ok('network', 'rm', 'u1');
+  });
+
   test('errors: unknown target, target not running; --network none ignores links', async () => {
     let r = await docker('run', '--rm', '--link', 'nosuch:x', 'busybox', 'true');
     assert.equal(r.code, 125);
