@@ -20,7 +20,7 @@ import type { BuildRun } from './executor.ts';
 import { BuildCache } from './cache.ts';
 import { copySources, excludeRegexes, hashSource, matchSources, mkdirInRoot, type MatchedSource, type SourceRoot } from './copy.ts';
 import type { StageState } from './state.ts';
-import { scopedResolve } from './context.ts';
+import { cleanRel, scopedResolve } from './context.ts';
 import { nopPrefix } from './history-text.ts';
 
 type CopyCmd = Step & { kind: 'copy' | 'add' };
@@ -59,7 +59,18 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
     } else if (rawSources.some(isUrl)) {
       throw invalid('source can\'t be a URL for COPY');
     }
-    const matched = [...matchSources(src, rawSources), ...extra];
+    // --parents: each source keeps its path (after a "/./" pivot, if the pattern has one) under the destination.
+    const kept = new Map<MatchedSource, string>();
+    const fromSrc: MatchedSource[] = [];
+    for (const pattern of rawSources) {
+      const pivot = step.parents ? pattern.indexOf('/./') : -1;
+      const prefix = pivot > 0 ? cleanRel(pattern.slice(0, pivot)) : '';
+      for (const m of matchSources(src, [pattern])) {
+        fromSrc.push(m);
+        if (step.parents) kept.set(m, prefix && m.rel.startsWith(`${prefix}/`) ? m.rel.slice(prefix.length + 1) : m.rel);
+      }
+    }
+    const matched = [...fromSrc, ...extra];
     const written = w(step.dest);
     let dest = written;
     if (!dest.startsWith('/')) {
@@ -76,7 +87,10 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
     // because --cache-from matches on this text).
     const createdBy = `${nopPrefix(st.config)}${step.kind.toUpperCase()} ${chown ? `--chown=${chown}` : ''}${kindWord}:${contentHash} in ${written} `;
     const chmod = step.chmod ? parseChmod(w(step.chmod)) : undefined;
-    const key = BuildCache.key([st.image?.id ?? 'scratch', createdBy, dest, chown, String(chmod ?? ''), excludes.join(','), String(preserveOwner)]);
+    const key = BuildCache.key([
+      st.image?.id ?? 'scratch', createdBy, dest, chown, String(chmod ?? ''), excludes.join(','), String(preserveOwner),
+      ...(step.parents ? ['parents', ...kept.values()] : []),
+    ]);
     if (await b.fromCache(st, key, createdBy, st.config)) return;
 
     await b.withSnapshot(st, async (rootfs) => {
@@ -95,7 +109,14 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
       const fromCtx = plain.filter((m) => !extra.includes(m));
       const fromTmp = plain.filter((m) => extra.includes(m));
       const asDir = matched.length > 1 ? (dest.endsWith('/') ? dest : `${dest}/`) : dest;
-      if (fromCtx.length) copySources(src, fromCtx, rootfs, asDir, opts);
+      if (step.parents) {
+        const base = dest.endsWith('/') ? dest : `${dest}/`;
+        for (const m of fromCtx) {
+          const keep = kept.get(m)!;
+          const under = m.st.isDirectory() ? keep : path.posix.dirname(keep);
+          copySources(src, [m], rootfs, under && under !== '.' ? `${base}${under}/` : base, opts);
+        }
+      } else if (fromCtx.length) copySources(src, fromCtx, rootfs, asDir, opts);
       if (fromTmp.length) copySources({ root: tmp }, fromTmp, rootfs, asDir, opts);
     }, key, createdBy);
   } finally {

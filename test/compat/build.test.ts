@@ -194,6 +194,24 @@ compatSuite('build', (s) => {
     assert.equal((await tgt.ok(['run', '--rm', 'here:2', 'cat', '/count'])).stdout, '2\n', 'the cache mount persists between builds');
   }, { only: 'berthd' });
 
+  s.test('COPY --parents (labs syntax): sources keep their paths, after a /./ pivot when there is one', async (tgt) => {
+    const dir = context(tgt, 'parents', {
+      'Dockerfile': [
+        'FROM busybox',
+        'COPY ./x/a.txt ./y/a.txt /no_parents/',
+        'COPY --parents ./x/a.txt ./y/a.txt /parents/',
+        'COPY --parents */b.txt /glob/',
+        'COPY --parents ./x/./sub/*.txt /pivot/',
+        'COPY --parents x/sub /dirs',
+      ].join('\n'),
+      'x/a.txt': 'xa', 'y/a.txt': 'ya', 'x/b.txt': 'xb', 'y/b.txt': 'yb', 'x/sub/c.txt': 'c',
+    });
+    const r = await build(tgt, dir, ['-t', 'parents:1']);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const out = await tgt.ok(['run', '--rm', 'parents:1', 'sh', '-c', 'cd / && find no_parents parents glob pivot dirs -type f | sort']);
+    assert.equal(out.stdout, 'dirs/x/sub/c.txt\nglob/x/b.txt\nglob/y/b.txt\nno_parents/a.txt\nparents/x/a.txt\nparents/y/a.txt\npivot/sub/c.txt\n');
+  }, { only: 'berthd' });
+
   s.test('--cache-from: steps of a pulled image (no local build cache) are reused, others are not', async (tgt) => {
     const reg = await startBerthRegistry();
     try {
