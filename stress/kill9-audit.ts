@@ -178,9 +178,20 @@ export function storageAudit(d: PrivateDaemon, figures?: StorageFigures): string
   }
   const onDisk = ls(layerDir);
   for (const c of onDisk) if (!reachableChains.has(c)) problems.push(`layer snapshot ${c.slice(0, 12)} no image reaches`);
-  for (const b of blobs) if (!reachableBlobs.has(b)) problems.push(`blob ${b.slice(0, 12)} no image reaches`);
+  for (const b of blobs) if (!reachableBlobs.has(b)) problems.push(`blob ${b.slice(0, 12)} no image reaches (${blobKind(join(blobDir, b))})`);
   if (figures) Object.assign(figures, { blobs: blobs.size, blobBytes: bytes, images: rows.length, layers: onDisk.length });
   return problems;
+}
+
+/** What a stray blob is, for the report: its size, and whether it reads as a manifest or an image config. */
+function blobKind(path: string): string {
+  const data = readFileSync(path);
+  let kind = 'data';
+  try {
+    const j = JSON.parse(data.toString('utf8')) as { mediaType?: string; rootfs?: unknown; created?: string };
+    kind = j.rootfs ? `image config created ${j.created ?? '?'}` : j.mediaType ?? 'json';
+  } catch { /* a layer */ }
+  return `${data.length} bytes, ${kind}`;
 }
 
 function links(alias: string): Map<string, string> {

@@ -102,7 +102,9 @@ export class ImageRemoval {
     if (!row) return;
     const c = await this.#conflict(id, { children: true, running: true, references: !force, stopped: !force });
     if (c) {
-      const dangling = db.images.tagsOf(id).length === 0;
+      // moby's imageIsDangling: no references and no children. A parent
+      // another image still builds on is not dangling: its conflict is quiet.
+      const dangling = refsOf(db, id).length === 0 && db.images.children(id).length === 0;
       if (quiet && (!dangling || c.used)) return;
       throw c.error;
     }

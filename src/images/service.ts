@@ -132,25 +132,36 @@ export class BerthImageService implements ImageService {
         usersOfImage: this.#usersOfImage,
         emit: (action, row) => this.#emit(action, row, row.id),
       });
-      await removal.run(ref, !!opts.force, !opts.noprune);
-      const candidates = { chainIds: [] as string[], blobs: [] as string[] };
-      for (const row of removal.deleted) {
-        const roots = imageRoots(row);
-        candidates.chainIds.push(...roots.chainIds.reverse()); // top layer first
-        candidates.blobs.push(...roots.blobs);
-      }
-      let removedLayers: string[] = [];
       try {
-        removedLayers = (await collect(this.#gc, candidates)).chainIds;
-        // Layers an earlier removal left under a container snapshot: that container may be gone
-        // now. Not reported: docker lists only what this removal released.
-        if (this.#deferred.size) await collect(this.#gc, { chainIds: [...this.#deferred], blobs: [] });
+        await removal.run(ref, !!opts.force, !opts.noprune);
       } catch (err) {
-        // Metadata is committed: the image is gone. Leftovers go in the next sweep.
-        this.#log.warn('garbage collection after image removal failed', { err: String(err) });
+        // A conflict met after some rows were deleted: what they held is collected all the same.
+        if (removal.deleted.length) await this.#collectRemoved(removal.deleted);
+        throw err;
       }
-      return [...removal.records, ...removedLayers.map((c) => ({ deleted: c }))];
+      return [...removal.records, ...(await this.#collectRemoved(removal.deleted)).map((c) => ({ deleted: c }))];
     });
+  }
+
+  /** Collects what deleted image rows held; returns the layers removed. Failures are logged (the next sweep retries). */
+  async #collectRemoved(deleted: ImageRow[]): Promise<string[]> {
+    const candidates = { chainIds: [] as string[], blobs: [] as string[] };
+    for (const row of deleted) {
+      const roots = imageRoots(row);
+      candidates.chainIds.push(...roots.chainIds.reverse()); // top layer first
+      candidates.blobs.push(...roots.blobs);
+    }
+    let removedLayers: string[] = [];
+    try {
+      removedLayers = (await collect(this.#gc, candidates)).chainIds;
+      // Layers an earlier removal left under a container snapshot: that container may be gone
+      // now. Not reported: docker lists only what this removal released.
+      if (this.#deferred.size) await collect(this.#gc, { chainIds: [...this.#deferred], blobs: [] });
+    } catch (err) {
+      // Metadata is committed: the image is gone. Leftovers go in the next sweep.
+      this.#log.warn('garbage collection after image removal failed', { err: String(err) });
+    }
+    return removedLayers;
   }
 
   async diskUsage(containersOf: (imageId: string) => number): Promise<ImageDiskUsage> {

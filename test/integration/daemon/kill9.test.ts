@@ -17,5 +17,6 @@ test('kill -9 at random moments leaks nothing', { skip: skipUnlessRoot(), timeou
   assert.deepEqual(report.corruptions, []);
   assert.deepEqual(report.lost, []);
   assert.deepEqual(report.leaks, []);
+  if (report.final.length) t.diagnostic(`daemon warnings: ${report.daemonWarnings.join('\n') || 'none'}`);
   assert.deepEqual(report.final, []);
 });
