@@ -34,6 +34,8 @@ export function createRuntime(config: DaemonConfig, log: Logger, table = daemonR
     root: `${config.execRoot}/runtime`, ...driverTables(table), defaultRuntime: config.defaultRuntime, logger: log,
     createTimeoutMs: config.runtimeCreateTimeoutMs, cgroupParent: config.cgroupParent,
     checkUsable: (name) => { if (table[name]) assertRuntimeUsable(table[name]); },
+    // Measurement switch (docs/benchmarks.md): 0 makes crun compile every container's seccomp profile again.
+    seccompCache: process.env.BERTH_SECCOMP_BPF_CACHE !== '0',
   });
 }
 

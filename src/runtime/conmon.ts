@@ -31,6 +31,7 @@ import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type Run
 import { parseSignal } from './signals.ts';
 import { isConmonAlive, readExitFile } from './conmon-files.ts';
 import { readStateFiles } from './state-files.ts';
+import { SeccompBpfCache } from './seccomp-cache.ts';
 
 export interface ConmonRuntimeOptions {
   /** The driver's own state dir, e.g. <execRoot>/runtime. */
@@ -49,6 +50,8 @@ export interface ConmonRuntimeOptions {
   createTimeoutMs?: number;
   /** Parent of the cgroupsPath berth gives containers (cgroups.ts); default "/berth". */
   cgroupParent?: string;
+  /** Reuse crun's compiled seccomp programs (seccomp-cache.ts); default true. */
+  seccompCache?: boolean;
 }
 
 /** What RuntimeCreateOptions carries plus Docker's StdinOnce (see create()). */
@@ -74,6 +77,7 @@ export class ConmonRuntime implements ContainerRuntime {
   #exits: ExitDirWatcher;
   #files: ConmonLayout;
   #rotator: LogRotator;
+  readonly #bpf: SeccompBpfCache | null;
 
   constructor(opts: ConmonRuntimeOptions) {
     this.root = path.resolve(opts.root);
@@ -86,6 +90,7 @@ export class ConmonRuntime implements ContainerRuntime {
     this.#createTimeoutMs = opts.createTimeoutMs;
     this.#cgroupParent = opts.cgroupParent ?? '/berth';
     this.#files = new ConmonLayout(this.root);
+    this.#bpf = opts.seccompCache === false ? null : new SeccompBpfCache();
     this.#exits = new ExitDirWatcher(this.#files.exitDir());
     this.#rotator = new LogRotator(this.#log);
   }
@@ -129,9 +134,12 @@ export class ConmonRuntime implements ContainerRuntime {
     const meta: ContainerMeta = {
       bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath, ...(opts.log ? { log: opts.log } : {}),
     };
+    // crun: a profile seen before gets the program crun compiled for it then.
+    const bpfKey = this.#bpf && SeccompBpfCache.applies(binary, opts.spec) ? this.#bpf.key(binary, opts.spec) : null;
+    const spec = (bpfKey && this.#bpf!.withProgram(bpfKey, opts.spec)) || opts.spec;
     try {
       await Promise.all([
-        fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(opts.spec)),
+        fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(spec)),
         this.#files.writeMeta(id, meta),
       ]);
     } catch (err) {
@@ -150,7 +158,11 @@ export class ConmonRuntime implements ContainerRuntime {
         conmonPath: this.#conmon, args, cwd: cdir, runtimeLog: path.join(cdir, 'runtime.log'),
         timeoutMs: this.#createTimeoutMs, signal: opts.signal,
       });
-      this.#log.debug('container created', { id, pid, ms: Math.round(performance.now() - t0) });
+      this.#log.debug('container created', { id, pid, ms: Math.round(performance.now() - t0), seccompCached: spec !== opts.spec });
+      if (bpfKey && spec === opts.spec) {
+        this.#bpf!.learn(bpfKey, path.join(this.#files.runcRoot(runtime), id, 'seccomp.bpf'))
+          .catch((err) => this.#log.debug('seccomp program not learned', { id, error: (err as Error).message }));
+      }
       this.#rotator.watch(id, opts.logPath, path.join(opts.bundle, 'ctl'), opts.log);
       return { pid };
     } catch (err) {
