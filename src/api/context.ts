@@ -35,7 +35,7 @@ export interface ApiDeps {
   /** Body and timeout limits (limits.ts); the defaults where absent. */
   limits?: Partial<ApiLimits>;
   /** pull / push (absent in API tests that do not need them). */
-  distribution?: Pick<DistributionService, 'pull' | 'push' | 'login'>;
+  distribution?: Pick<DistributionService, 'pull' | 'push' | 'login' | 'search'>;
   /** docker save / load (absent in API tests that do not need them). */
   archives?: Pick<ImageArchives, 'save' | 'read'>;
   /** Absent in daemons (and tests) without networking: the network endpoints answer 404. */

@@ -69,6 +69,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/images/{name*}/history', handler: images.history },
   { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },
   { method: 'POST', path: '/auth', handler: distribution.login },
+  { method: 'GET', path: '/images/search', handler: distribution.search },
   { method: 'POST', path: '/images/{name*}/tag', handler: images.tag },
   { method: 'GET', path: '/images/get', handler: imageArchive.saveMany },
   { method: 'GET', path: '/images/{name*}/get', handler: imageArchive.saveOne },

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Requester } from './client.ts';
 import { escapeSegment } from './containers.ts';
-import type { HistoryItem, ImageDeleteItem, ImageSummary } from './types.ts';
+import type { HistoryItem, ImageDeleteItem, ImageSearchResult, ImageSummary } from './types.ts';
 
 export interface ImportOptions {
   /** The tar stream; omit when fromSrc is a URL the daemon fetches itself. */
@@ -88,6 +88,15 @@ export class ImagesApi {
     const headers: Record<string, string> = { 'Content-Type': 'application/x-tar' };
     if (contentLength !== undefined) headers['Content-Length'] = String(contentLength);
     return this.#r.call('POST', '/images/load', { query: { quiet: quiet ? '1' : '0' }, headers, body: source });
+  }
+
+  /** GET /images/search?term=&limit=&filters=: the registry the term names searched by the daemon. */
+  async search(term: string, opts: { limit?: number; filters?: string } = {}, registryAuth = 'e30='): Promise<ImageSearchResult[]> {
+    const { value } = await this.#r.callJson<ImageSearchResult[] | null>('GET', '/images/search', {
+      query: { term, limit: opts.limit ? String(opts.limit) : undefined, filters: opts.filters || undefined },
+      headers: { 'X-Registry-Auth': registryAuth },
+    });
+    return value ?? [];
   }
 
   /** POST /images/create?fromImage=...: pulls; the response is a JSON message stream. */

@@ -322,3 +322,12 @@ export interface DiskUsageResponse {
   Volumes?: Volume[] | null;
   BuildCache?: BuildCacheRecord[] | null;
 }
+
+/** One result of GET /images/search (docker's registry.SearchResult). */
+export interface ImageSearchResult {
+  star_count: number;
+  is_official: boolean;
+  name: string;
+  is_automated: boolean;
+  description: string;
+}

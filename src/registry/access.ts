@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Route } from './names.ts';
 
-export type Action = 'pull' | 'push' | 'delete' | '*';
+export type Action = 'pull' | 'push' | 'delete' | 'search' | '*';
 
 export interface Access {
   type: 'repository' | 'registry';
@@ -27,7 +27,11 @@ export function scopeString(a: Access): string {
 export function requiredAccess(route: Route, method: string, url: URL): Access[] {
   const write = method !== 'GET' && method !== 'HEAD';
   switch (route.kind) {
-    case 'base': return [];
+    case 'base':
+    case 'v1ping':
+      return [];
+    // dockerd asks its token for registry:catalog:search before a v1 search.
+    case 'search': return [{ type: 'registry', name: 'catalog', actions: ['search'] }];
     case 'catalog': return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
     case 'tags':
     case 'referrers':

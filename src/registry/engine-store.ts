@@ -151,6 +151,12 @@ export class EngineStore implements RegistryStore {
     return this.#content.path(digest);
   }
 
+  search(term: string, n: number, offset: number): { total: number; names: string[] } {
+    const t = term.toLowerCase();
+    const all = this.repos('', -1).filter((r) => r.includes(t));
+    return { total: all.length, names: all.slice(offset, offset + n) };
+  }
+
   referrers(): ManifestRow[] {
     // The engine keeps no referrers (signatures, SBOMs): an empty index, as the spec answers for none.
     return [];

@@ -89,6 +89,15 @@ export class RegistryIndex {
     return rows.map((r) => r.name as string);
   }
 
+  /** Repositories whose name contains term (LIKE is case-insensitive for ASCII), one page, and the count of all. */
+  search(term: string, n: number, offset: number): { total: number; names: string[] } {
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const total = Number(this.#q("SELECT count(*) AS c FROM repos WHERE name LIKE ? ESCAPE '\\'").get(pattern)!.c);
+    const names = this.#q("SELECT name FROM repos WHERE name LIKE ? ESCAPE '\\' ORDER BY name LIMIT ? OFFSET ?").all(pattern, n, offset)
+      .map((r) => r.name as string);
+    return { total, names };
+  }
+
   linkBlob(repo: string, digest: string): void {
     this.#q('INSERT OR IGNORE INTO repos(name) VALUES (?)').run(repo);
     this.#q('INSERT OR IGNORE INTO blob_links(repo, digest, linked) VALUES (?, ?, ?)').run(repo, digest, Date.now());

@@ -42,7 +42,9 @@ export type Route =
   | { kind: 'uploads'; name: string }
   | { kind: 'upload'; name: string; uuid: string }
   | { kind: 'blob'; name: string; digest: string }
-  | { kind: 'referrers'; name: string; digest: string };
+  | { kind: 'referrers'; name: string; digest: string }
+  | { kind: 'v1ping' }
+  | { kind: 'search' };
 
 const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Route]> = [
   [/^\/v2\/?$/, () => ({ kind: 'base' })],
@@ -53,6 +55,9 @@ const PATTERNS: Array<[RegExp, (m: RegExpMatchArray) => Route]> = [
   [/^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/, (m) => ({ kind: 'upload', name: m[1]!, uuid: m[2]! })],
   [/^\/v2\/(.+)\/blobs\/([^/]+)$/, (m) => ({ kind: 'blob', name: m[1]!, digest: m[2]! })],
   [/^\/v2\/(.+)\/referrers\/([^/]+)$/, (m) => ({ kind: 'referrers', name: m[1]!, digest: m[2]! })],
+  // The v1 search API docker search speaks (search.ts), and the ping dockerd sends first.
+  [/^\/v1\/_ping$/, () => ({ kind: 'v1ping' })],
+  [/^\/v1\/search$/, () => ({ kind: 'search' })],
 ];
 
 /** The route of a URL path, or null (a 404 for the server). */

@@ -19,6 +19,7 @@ import { type RegistryStore, RootStore } from './storage.ts';
 import { RegistryIndex } from './index-db.ts';
 import { catalog, deleteManifest, getManifest, listTags, putManifest, referrers } from './manifests.ts';
 import { matchRoute, type Route } from './names.ts';
+import { search } from './search.ts';
 import { UploadSessions } from './uploads.ts';
 import { BodyCache } from './body-cache.ts';
 import { ProxyUpstream } from './proxy.ts';
@@ -178,6 +179,12 @@ export class RegistryServer {
       case 'referrers':
         if (method !== 'GET') return bad();
         return referrers(r, route.name, route.digest);
+      case 'v1ping':
+        if (method !== 'GET' && method !== 'HEAD') return bad();
+        return send(r.res, 200, { 'Content-Type': 'application/json', 'X-Docker-Registry-Version': '0.6.0' }, method === 'HEAD' ? undefined : 'true');
+      case 'search':
+        if (method !== 'GET') return bad();
+        return search(r);
     }
   }
 }

@@ -36,6 +36,8 @@ export interface RegistryStore {
   blobPath(digest: string): string;
   /** Manifests of the repository whose subject is this digest. */
   referrers(name: string, subject: string): ManifestRow[];
+  /** Repositories whose name contains term (case-insensitive), sorted: one page from offset, and how many in all. */
+  search(term: string, n: number, offset: number): { total: number; names: string[] };
 }
 
 /** A registry root: the index `berth registry serve` keeps and its content store. */
@@ -56,6 +58,7 @@ export class RootStore implements RegistryStore {
   hasBlobLink(name: string, digest: string): boolean { return this.#index.hasBlobLink(name, digest); }
   blobPath(digest: string): string { return this.#content.path(digest); }
   referrers(name: string, subject: string): ManifestRow[] { return this.#index.referrers(name, subject); }
+  search(term: string, n: number, offset: number): { total: number; names: string[] } { return this.#index.search(term, n, offset); }
 
   async manifestBody(_name: string, digest: string): Promise<Buffer> {
     try {

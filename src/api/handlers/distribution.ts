@@ -11,6 +11,8 @@ import type { ProgressMessage } from '../../images/distribution/progress.ts';
 import { parseNormalized } from '../../images/reference.ts';
 import { readJson } from '../json-body.ts';
 import { sendJson } from '../http.ts';
+import { parseFilters } from '../filters.ts';
+import { checkSearchLimit, parseSearchFilters } from '../../images/distribution/search.ts';
 
 /** X-Registry-Auth: base64url JSON of docker's AuthConfig. */
 export function registryAuth(header: string | string[] | undefined): Credentials {
@@ -124,4 +126,18 @@ export async function push(ctx: Ctx): Promise<void> {
   const d = service(ctx);
   const credentials = registryAuth(ctx.req.headers['x-registry-auth']);
   await streaming(ctx, (sink) => d.push(ctx.params.name!, ctx.query.get('tag') ?? '', credentials, sink));
+}
+
+/** GET /images/search?term=&limit=&filters=: dockerd's checks, then the registry's results (search.ts). */
+export async function search(ctx: Ctx): Promise<void> {
+  const d = service(ctx);
+  const rawLimit = ctx.query.get('limit') ?? '';
+  if (rawLimit !== '' && !/^-?\d+$/.test(rawLimit)) throw invalid(`invalid limit ${JSON.stringify(rawLimit.slice(0, 40))}: want a number from 1 to 100`);
+  const limit = checkSearchLimit(rawLimit === '' ? 0 : Number(rawLimit));
+  const filters = parseSearchFilters(parseFilters(ctx.query.get('filters')));
+  const results = await d.search(ctx.query.get('term') ?? '', limit, filters, registryAuth(ctx.req.headers['x-registry-auth']));
+  // dockerd's field order.
+  sendJson(ctx.res, 200, results.map((r) => ({
+    star_count: r.starCount, is_official: r.isOfficial, name: r.name, is_automated: r.isAutomated, description: r.description,
+  })));
 }

@@ -59,6 +59,7 @@ const build = entry('build', 'Build an image from a Dockerfile', async () => (aw
 const builderPrune = entry('builder prune', 'Remove build cache', async () => (await import('./build.ts')).builderPrune);
 const login = entry('login', 'Authenticate to a registry', async () => (await import('./login.ts')).login);
 const logout = entry('logout', 'Log out from a registry', async () => (await import('./login.ts')).logout);
+const searchCmd = entry('search', 'Search Docker Hub for images', async () => (await import('./search.ts')).search);
 const registryServe = entry('registry serve', 'Run a registry server (OCI Distribution / Docker Registry v2)', async () => (await import('./registry.ts')).registryServe);
 const registryGc = entry('registry gc', "Remove blobs no manifest references from a registry's storage (safe while it serves)", async () => (await import('./registry.ts')).registryGc);
 const networkCreate = entry('network create', 'Create a network', async () => (await import('./network.ts')).networkCreate);
@@ -89,7 +90,7 @@ const imageInspect = entry('image inspect', 'Display detailed information on one
 export function commands(): CommandEntry[] {
   return [
     run, create, start, stop, kill, restart, rm, wait, ps, logs, inspect, exportCmd,
-    images, rmi, tag, importCmd, save, load, history, version, info, commit, diff, pull, push, login, logout, build, port,
+    images, rmi, tag, importCmd, save, load, history, version, info, commit, diff, pull, push, login, logout, searchCmd, build, port,
     pauseCmd, unpauseCmd, renameCmd, topCmd, updateCmd,
     execCmd, attachCmd, cpCmd, statsCmd, eventsCmd,
   ];

@@ -8,6 +8,8 @@ export function ellipsis(s: string, maxWidth: number): string {
   if (maxWidth <= 0) return '';
   const runes = [...s];
   if (maxWidth === 1) return runes[0] ?? '';
+  // Docker's fast path for single-byte text counts bytes, control characters (a tab) included.
+  if (Buffer.byteLength(s) === s.length) return s.length <= maxWidth ? s : `${s.slice(0, maxWidth - 1)}…`;
   if (displayWidth(s) <= maxWidth) return s;
   let width = 0;
   let out = '';

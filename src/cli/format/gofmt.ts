@@ -13,6 +13,9 @@ export const GO_STRUCT: unique symbol = Symbol('goStruct');
 /** Set on contexts docker marshals with json.Marshal (which escapes <, > and &). */
 export const HTML_ESCAPED_JSON: unique symbol = Symbol('htmlEscapedJson');
 
+/** Fields a context marshals differently from how a template prints them (docker's searchContext: IsOfficial "[OK]" vs "true"). */
+export const JSON_FIELDS: unique symbol = Symbol('jsonFields');
+
 /**
  * A typed Go nil: a nil slice prints "[]" and a nil map "map[]" (docker's
  * typed inspect structs), though both marshal as null.
@@ -26,7 +29,7 @@ export class GoNil {
 export const NIL_SLICE = new GoNil('slice');
 export const NIL_MAP = new GoNil('map');
 
-export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [GO_STRUCT]?: true; [key: string]: unknown };
+export type TypedObject = { [GO_TYPE]: string; [HTML_ESCAPED_JSON]?: true; [GO_STRUCT]?: true; [JSON_FIELDS]?: Record<string, unknown>; [key: string]: unknown };
 
 export function isTyped(v: unknown): v is TypedObject {
   return typeof v === 'object' && v !== null && GO_TYPE in v;

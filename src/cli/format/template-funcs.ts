@@ -4,7 +4,7 @@
 // docker uses for a table's first row.
 
 import type { TemplateFunc } from './template-exec.ts';
-import { GO_STRUCT, GO_TYPE, GoNil, HTML_ESCAPED_JSON, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln, truth } from './gofmt.ts';
+import { GO_STRUCT, GO_TYPE, GoNil, HTML_ESCAPED_JSON, JSON_FIELDS, MISSING, goTypeName, isMap, isMissing, isTyped, sprint, sprintf, sprintln, truth } from './gofmt.ts';
 
 /**
  * An argument of the wrong type. Go checks this while evaluating arguments,
@@ -43,8 +43,9 @@ export function toJson(v: unknown): string {
     if (isTyped(value)) {
       // docker's formatter marshals a context's exported zero-argument methods, sorted.
       const out: Record<string, unknown> = {};
+      const json = value[JSON_FIELDS] ?? {};
       for (const k of value[GO_STRUCT] ? Object.keys(value) : Object.keys(value).sort()) {
-        if (typeof value[k] !== 'function') out[k] = value[k];
+        if (typeof value[k] !== 'function') out[k] = k in json ? json[k] : value[k];
       }
       return out;
     }

@@ -23,16 +23,19 @@ export class RegistryClient {
   readonly repo: string;
   readonly #creds: Credentials;
   readonly #actions: string[];
+  readonly #scope: string | null;
   readonly #timeouts: Timeouts;
   #authorization: string | null = null;
   #challenge: Challenge | null = null;
   #ready: Promise<void> | null = null;
 
-  constructor(endpoint: Endpoint, repo: string, opts: { credentials?: Credentials; actions: string[]; timeouts?: Timeouts }) {
+  /** scope: the token scope to ask for instead of the repository's (e.g. "registry:catalog:*"). */
+  constructor(endpoint: Endpoint, repo: string, opts: { credentials?: Credentials; actions: string[]; scope?: string; timeouts?: Timeouts }) {
     this.endpoint = endpoint;
     this.repo = repo;
     this.#creds = opts.credentials ?? {};
     this.#actions = opts.actions;
+    this.#scope = opts.scope ?? null;
     this.#timeouts = opts.timeouts ?? DEFAULT_TIMEOUTS;
   }
 
@@ -64,7 +67,7 @@ export class RegistryClient {
       this.#authorization = h;
       return;
     }
-    const scopes = [`repository:${this.repo}:${this.#actions.join(',')}`, ...extraScopes];
+    const scopes = [this.#scope ?? `repository:${this.repo}:${this.#actions.join(',')}`, ...extraScopes];
     try {
       this.#authorization = `Bearer ${await fetchToken(this.endpoint, ch, scopes, this.#creds)}`;
     } catch (err) {

@@ -12,6 +12,7 @@ import type { RegistryOptions } from './endpoints.ts';
 import type { ProgressSink } from './progress.ts';
 import { type PullDeps, pullImage } from './pull.ts';
 import { pullAllTags } from './pull-all.ts';
+import { type SearchFilters, type SearchResult, searchRegistry } from './search.ts';
 import { type PushTarget, pushImages } from './push.ts';
 
 export class DistributionService {
@@ -54,6 +55,11 @@ export class DistributionService {
     const again = await send(ep, url, { method: 'GET', headers: { Authorization: basic } });
     drop(again);
     if (again.statusCode !== 200) throw failed(`${again.statusCode} ${again.statusMessage ?? ''}`.trim());
+  }
+
+  /** docker search: the registry the term names, through its v1 search API or its catalog (search.ts). */
+  async search(term: string, limit: number, filters: SearchFilters, credentials: Credentials): Promise<SearchResult[]> {
+    return searchRegistry(this.#registry, term, limit, filters, credentials);
   }
 
   /** A reference with neither tag nor digest pulls every tag of the repository (docker pull --all-tags). */
