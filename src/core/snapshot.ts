@@ -25,6 +25,20 @@ export interface ApplyResult {
   size: number;     // bytes of file content written
 }
 
+/**
+ * A layer that unpacks itself where the snapshotter says, instead of a tar
+ * stream the snapshotter reads: a pull decompresses, parses and writes in a
+ * worker thread, so the thread that downloads does none of it. root null:
+ * only read the tar through for its diffID (the layer exists already).
+ */
+export interface LayerUnpacker {
+  unpack(to: { root: string | null; whiteouts: 'overlay' | 'delete'; limits: Partial<Record<'maxBytes' | 'maxFiles' | 'maxRatio', number>> }): Promise<ApplyResult>;
+}
+
+export function isUnpacker(tar: NodeJS.ReadableStream | LayerUnpacker): tar is LayerUnpacker {
+  return typeof (tar as LayerUnpacker).unpack === 'function';
+}
+
 /** One change of a writable snapshot against its parent (docker diff's A/C/D). */
 export interface SnapshotDiffEntry {
   /** Root-relative path, no leading "/". */
@@ -39,8 +53,8 @@ export interface SnapshotDiffEntry {
 export interface Snapshotter {
   readonly name: 'overlay' | 'copy';
   hasLayer(chainId: string): Promise<boolean>;
-  /** Extracts an uncompressed layer tar into a new committed layer. Atomic: on error nothing is left. */
-  applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult>;
+  /** Extracts an uncompressed layer tar (or lets an unpacker write it) into a new committed layer. Atomic: on error nothing is left. */
+  applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult>;
   removeLayer(chainId: string): Promise<void>;
   /** Creates the writable snapshot `key` on top of parent (null: empty). */
   prepare(key: string, parentChainId: string | null): Promise<void>;

@@ -2,7 +2,7 @@
 //
 //   registry --GET--> keyed ingest file (hashed as written)
 //                          |
-//                          +--tail--> decompress --> snapshotter.applyLayer
+//                          +--tail--> worker thread: decompress --> tar --> snapshotter's dir
 //
 // The download appends to the ingest; the extraction reads the same file
 // behind it (a tail that waits for more bytes), so download, decompression
@@ -25,7 +25,7 @@ import type { Descriptor } from '../../core/distribution.ts';
 import { internal, isCode, unavailable, wrap } from '../../core/errors.ts';
 import type { Snapshotter } from '../../core/snapshot.ts';
 import type { ContentStore, Ingest } from '../../stores/content.ts';
-import { decompress } from '../compression.ts';
+import { workerUnpacker } from '../unpack.ts';
 import type { RegistryClient } from './client.ts';
 import type { LayerProgress } from './progress.ts';
 
@@ -175,11 +175,21 @@ export class LayerDownload {
     }
   }
 
-  /** Appends the blob to the ingest; a cut connection resumes from what is there (three tries). */
+  /**
+   * Appends the blob to the ingest; a cut connection resumes from what is there (three tries).
+   * The socket is read while the previous bytes are written: what arrives meanwhile is written
+   * next in one piece (a write per 64 KiB socket read, each a thread pool round trip, held the
+   * reads back on a busy machine). At most WRITE_BEHIND bytes wait before reading pauses.
+   */
   async #fetch(ingest: Ingest): Promise<void> {
     const l = this.layer;
     for (let attempts = 1; ; attempts++) {
       this.#check();
+      const w = new WriteBehind(ingest, () => {
+        this.#written = ingest.offset;
+        this.#notify();
+        this.#p.update('Downloading', ingest.offset, l.size);
+      });
       try {
         const { body, offset } = await this.#client.getBlob(l.digest, ingest.offset);
         this.#body = body;
@@ -193,21 +203,72 @@ export class LayerDownload {
             c = c.subarray(skip);
             skip = 0;
           }
-          await ingest.write(c);
-          this.#written = ingest.offset;
-          this.#notify();
-          this.#p.update('Downloading', ingest.offset, l.size);
+          await w.push(c);
         }
+        await w.flush();
         this.#body = null;
         this.#check();
         if (ingest.offset < l.size) throw unavailable(`connection closed after ${ingest.offset} of ${l.size} bytes`);
         return;
       } catch (err) {
         this.#body = null;
+        // What did arrive is good: in the ingest before a resume asks for the rest.
+        const wrote = await w.flush().then(() => null, (e: unknown) => e);
         this.#check();
+        if (wrote) throw wrote;
         if (final(err) || attempts >= 3) throw err;
         await new Promise((r) => setTimeout(r, 200 * attempts));
       }
+    }
+  }
+}
+
+const WRITE_BEHIND = 8 << 20;
+
+/** Writes chunks to an ingest one batch at a time while more arrive. */
+class WriteBehind {
+  readonly #ingest: Ingest;
+  readonly #onWritten: () => void;
+  #pending: Buffer[] = [];
+  #bytes = 0;
+  #writing: Promise<void> | null = null;
+  #error: unknown = null;
+
+  constructor(ingest: Ingest, onWritten: () => void) {
+    this.#ingest = ingest;
+    this.#onWritten = onWritten;
+  }
+
+  /** Queues c; waits only when too much is queued. Throws a failed write's error. */
+  async push(c: Buffer): Promise<void> {
+    if (this.#error) throw this.#error;
+    this.#pending.push(c);
+    this.#bytes += c.length;
+    this.#writing ??= this.#drain();
+    if (this.#bytes >= WRITE_BEHIND) await this.flush();
+  }
+
+  /** Everything queued is written (or the write's error thrown). */
+  async flush(): Promise<void> {
+    while (this.#writing) await this.#writing;
+    if (this.#error) throw this.#error;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#pending.length && !this.#error) {
+        const batch = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#bytes);
+        this.#pending = [];
+        this.#bytes = 0;
+        await this.#ingest.write(batch);
+        this.#onWritten();
+      }
+    } catch (err) {
+      this.#error = err;
+      this.#pending = [];
+      this.#bytes = 0;
+    } finally {
+      this.#writing = null;
     }
   }
 }
@@ -237,12 +298,7 @@ export async function extractLayer(
   const src = from ? from.tail(onRead) : countBytes(deps.content.createReadStream(l.digest) as AsyncIterable<Buffer>, onRead);
   let res;
   try {
-    const { stream } = await decompress(src, { maxRatio: deps.maxCompressionRatio ?? 0 });
-    try {
-      res = await deps.snapshotter.applyLayer(chainId, parent, stream);
-    } finally {
-      stream.destroy();
-    }
+    res = await deps.snapshotter.applyLayer(chainId, parent, workerUnpacker(src, { maxRatio: deps.maxCompressionRatio ?? 0 }));
   } catch (err) {
     // A download that failed explains a failed extraction better than the unpacker does.
     if (from) {

@@ -10,7 +10,7 @@
 //   <root>/trash/                      trees renamed aside while being deleted
 
 import * as fs from 'node:fs';
-import type { ApplyResult, SnapshotDiffEntry, Snapshotter } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, type Snapshotter, isUnpacker } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
@@ -70,13 +70,17 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
    */
   protected async createLayer<P>(
     chainId: string,
-    tar: NodeJS.ReadableStream,
+    tar: NodeJS.ReadableStream | LayerUnpacker,
     resolve: () => P,
     build: (tmp: string, parent: P) => Promise<ApplyResult>,
     discard: () => void = () => {},
   ): Promise<ApplyResult> {
     const dir = this.layerDir(chainId);
     if (exists(dir)) {
+      if (isUnpacker(tar)) {
+        const { diffId } = await tar.unpack({ root: null, whiteouts: 'overlay', limits: this.#limits });
+        return { diffId, size: Number(readText(`${dir}/size`) ?? 0) };
+      }
       const r = new TarReader(tar, { maxBytes: this.#limits.maxBytes, limitName: 'max-layer-size' });
       while (await r.next());
       return { diffId: r.digest(), size: Number(readText(`${dir}/size`) ?? 0) };
@@ -139,7 +143,7 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
     await removeTree(dir, `${this.#root}/trash`);
   }
 
-  abstract applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult>;
+  abstract applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult>;
   abstract removeLayer(chainId: string): Promise<void>;
   abstract prepare(key: string, parentChainId: string | null): Promise<void>;
   abstract mount(key: string, target: string): Promise<void>;

@@ -10,7 +10,7 @@
 // Whiteouts are applied by deleting, so no tree holds overlay markers.
 
 import * as fs from 'node:fs';
-import type { ApplyResult, SnapshotDiffEntry } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker } from '../../core/snapshot.ts';
 import { notFound } from '../../core/errors.ts';
 import { MS_BIND, mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
@@ -26,7 +26,7 @@ export class CopySnapshotter extends LayeredSnapshotter {
     super(root, opts);
   }
 
-  async applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult> {
+  async applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult> {
     return this.createLayer(chainId, tar, () => {
       const parentFs = parentChainId ? `${this.layerDir(parentChainId)}/fs` : null;
       if (parentFs && !exists(parentFs)) throw notFound(`parent layer ${parentChainId} does not exist`);
@@ -34,7 +34,9 @@ export class CopySnapshotter extends LayeredSnapshotter {
     }, async (tmp, parentFs) => {
       fs.mkdirSync(`${tmp}/fs`, { recursive: true, mode: 0o755 });
       if (parentFs) await copyTree(parentFs, `${tmp}/fs`);
-      const result = await applyTar(tar, { root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits });
+      const result = isUnpacker(tar)
+        ? await tar.unpack({ root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits })
+        : await applyTar(tar, { root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits });
       writeText(`${tmp}/parent`, parentChainId ?? '');
       writeText(`${tmp}/size`, String(result.size));
       return result;

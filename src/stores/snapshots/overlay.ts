@@ -16,7 +16,7 @@
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import type { ApplyResult, SnapshotDiffEntry } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker } from '../../core/snapshot.ts';
 import { invalid, notFound } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
@@ -40,7 +40,7 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     this.#removeDanglingLinks();
   }
 
-  async applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream): Promise<ApplyResult> {
+  async applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult> {
     let link: string | null = null;
     return this.createLayer(chainId, tar, () => {
       const lower = this.#lowerOf(parentChainId);
@@ -48,7 +48,9 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       return lower;
     }, async (tmp, lower) => {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true });
-      const result = await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits });
+      const result = isUnpacker(tar)
+        ? await tar.unpack({ root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits })
+        : await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits });
       link = this.#makeLink(chainDir(chainId));
       writeText(`${tmp}/link`, link);
       writeText(`${tmp}/lower`, lower);

@@ -1,0 +1,85 @@
+// The worker side of src/images/unpack.ts: one layer at a time, the bytes
+// arrive as messages (compressed or not, as fetched), are decompressed,
+// parsed and written here by applyTar (the same hostile-tar checks as in
+// the daemon's thread), and only the result or the error goes back.
+//
+//   main -> worker   { t: 'start', job }   a layer begins
+//                    { t: 'data', buf }    its next bytes (transferred, not copied)
+//                    { t: 'end' }          no more bytes
+//                    { t: 'abort', message }  the source failed: stop, write nothing more
+//   worker -> main   { t: 'ack', n }       n bytes taken off the queue (flow control)
+//                    { t: 'done', result } | { t: 'error', code, message }
+//
+// The main thread waits for 'done' or 'error' before it touches the
+// directory, so nothing is still writing when a failed layer's temp dir goes.
+
+import { parentPort } from 'node:worker_threads';
+import { BerthError } from '../core/errors.ts';
+import { applyTar } from '../stores/snapshots/apply.ts';
+import { TarReader } from '../stores/tar/reader.ts';
+import { decompress } from './compression.ts';
+import type { UnpackJob, ToMain, ToWorker } from './unpack.ts';
+
+const port = parentPort!;
+
+let queue: Uint8Array[] = [];
+let ended = false;
+let aborted: Error | null = null;
+let wake: (() => void) | null = null;
+
+async function* source(): AsyncGenerator<Buffer> {
+  for (;;) {
+    if (aborted) throw aborted;
+    const buf = queue.shift();
+    if (buf) {
+      port.postMessage({ t: 'ack', n: buf.byteLength } satisfies ToMain);
+      yield Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+      continue;
+    }
+    if (ended) return;
+    await new Promise<void>((r) => { wake = r; });
+  }
+}
+
+async function run(job: UnpackJob): Promise<void> {
+  const src = source();
+  let stream: NodeJS.ReadableStream & { destroy(): void } | null = null;
+  try {
+    const input = job.decompress ? (stream = (await decompress(src, job.decompress)).stream) : src;
+    const limits = job.limits;
+    const result = job.root === null
+      ? await digestOnly(input, limits.maxBytes)
+      : await applyTar(input, { root: job.root, whiteouts: job.whiteouts, limits });
+    port.postMessage({ t: 'done', result } satisfies ToMain);
+  } catch (err) {
+    const code = err instanceof BerthError ? err.code : 'internal';
+    port.postMessage({ t: 'error', code, message: err instanceof Error ? err.message : String(err) } satisfies ToMain);
+  } finally {
+    stream?.destroy();
+    void src.return(undefined).catch(() => {});
+  }
+}
+
+async function digestOnly(input: AsyncIterable<Buffer> | NodeJS.ReadableStream, maxBytes?: number) {
+  const r = new TarReader(input, { ...(maxBytes !== undefined ? { maxBytes } : {}), limitName: 'max-layer-size' });
+  while (await r.next());
+  return { diffId: r.digest(), size: 0 };
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'start':
+      // Whatever came after the last layer's result (it may not have read all) is not this layer's.
+      queue = [];
+      ended = false;
+      aborted = null;
+      void run(m.job);
+      return;
+    case 'data': queue.push(m.buf); break;
+    case 'end': ended = true; break;
+    case 'abort': aborted = new Error(m.message); break;
+  }
+  const w = wake;
+  wake = null;
+  w?.();
+});

@@ -1,0 +1,154 @@
+// Unpacking a layer in a worker thread. A pull's thread receives, hashes
+// and stores the compressed bytes; decompressing them, parsing the tar,
+// hashing it for the diffID and tens of thousands of synchronous file
+// writes all happen in the worker (unpack-worker.ts), and so does their
+// garbage: the worker has its own heap with a young generation sized for
+// streaming (the daemon's own is kept at 1 MiB for its resident size).
+//
+//   const u = workerUnpacker(bytes, { maxRatio });     // bytes: AsyncIterable<Buffer>
+//   await snapshotter.applyLayer(chainId, parent, u);  // the snapshotter picks the directory
+//
+// The bytes go over as transferred ArrayBuffers (no copy when a chunk owns
+// its buffer), at most IN_FLIGHT bytes ahead of what the worker has taken.
+// A source that fails aborts the worker, and unpack() settles only once the
+// worker has stopped: the snapshotter then removes its temp dir with no
+// writer left in it. Workers are kept a few seconds for the next layer.
+
+import { Worker } from 'node:worker_threads';
+import type { ApplyResult, LayerUnpacker } from '../core/snapshot.ts';
+import { BerthError, type ErrorCode, internal } from '../core/errors.ts';
+import type { DecompressLimits } from './compression.ts';
+
+export interface UnpackJob {
+  root: string | null;
+  whiteouts: 'overlay' | 'delete';
+  limits: Partial<Record<'maxBytes' | 'maxFiles' | 'maxRatio', number>>;
+  /** Detect and decompress the bytes with these limits; null: they are a plain tar. */
+  decompress: DecompressLimits | null;
+}
+
+export type ToWorker =
+  | { t: 'start'; job: UnpackJob }
+  | { t: 'data'; buf: Uint8Array }
+  | { t: 'end' }
+  | { t: 'abort'; message: string };
+
+export type ToMain =
+  | { t: 'ack'; n: number }
+  | { t: 'done'; result: ApplyResult }
+  | { t: 'error'; code: ErrorCode; message: string };
+
+const IN_FLIGHT = 8 << 20;
+const IDLE_MS = 10_000;
+const MAX_IDLE = 2;
+/** The worker's young generation: big enough that streaming 1 MiB chunks does not scavenge at every few chunks. */
+const YOUNG_MB = 48;
+
+const workerFile = new URL(import.meta.url.endsWith('.ts') ? './unpack-worker.ts' : './unpack-worker.js', import.meta.url);
+
+const idle: Array<{ w: Worker; timer: NodeJS.Timeout }> = [];
+
+function take(): Worker {
+  const got = idle.pop();
+  if (got) {
+    clearTimeout(got.timer);
+    got.w.ref();
+    return got.w;
+  }
+  return new Worker(workerFile, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB } });
+}
+
+function giveBack(w: Worker): void {
+  if (idle.length >= MAX_IDLE) { void w.terminate(); return; }
+  w.unref();
+  const timer = setTimeout(() => {
+    const i = idle.findIndex((e) => e.w === w);
+    if (i >= 0) idle.splice(i, 1);
+    void w.terminate();
+  }, IDLE_MS);
+  timer.unref();
+  idle.push({ w, timer });
+}
+
+/** A layer unpacker that reads `bytes` (compressed or not when decompress is given) in a worker thread. */
+export function workerUnpacker(bytes: AsyncIterable<Buffer>, decompress: DecompressLimits | null): LayerUnpacker {
+  return { unpack: (to) => unpackInWorker(bytes, { ...to, decompress }) };
+}
+
+async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob): Promise<ApplyResult> {
+  const w = take();
+  let inFlight = 0;
+  let wake: (() => void) | null = null;
+  let settled = false;
+  let sourceError: unknown = null;
+  let healthy = true;
+  const outcome = new Promise<ApplyResult>((resolve, reject) => {
+    const finish = (fn: () => void) => {
+      settled = true;
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.off('exit', onExit);
+      fn();
+      const k = wake;
+      wake = null;
+      k?.();
+    };
+    const onMessage = (m: ToMain) => {
+      if (m.t === 'ack') {
+        inFlight -= m.n;
+        const k = wake;
+        wake = null;
+        k?.();
+      } else if (m.t === 'done') {
+        finish(() => resolve(m.result));
+      } else {
+        finish(() => reject(new BerthError(m.code, m.message)));
+      }
+    };
+    const onError = (err: Error) => { healthy = false; finish(() => reject(internal(`layer unpacker thread failed: ${err.message}`, err))); };
+    const onExit = (code: number) => { healthy = false; finish(() => reject(internal(`layer unpacker thread exited (${code})`))); };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.on('exit', onExit);
+  });
+  // Read by the caller below; a rejection seen only here must not count as unhandled.
+  outcome.catch(() => {});
+  w.postMessage({ t: 'start', job } satisfies ToWorker);
+  const it = bytes[Symbol.asyncIterator]();
+  try {
+    while (!settled) {
+      const r = await it.next();
+      if (r.done || settled) break;
+      const buf = ownBuffer(r.value);
+      inFlight += buf.byteLength;
+      w.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
+      while (inFlight > IN_FLIGHT && !settled) await new Promise<void>((k) => { wake = k; });
+    }
+    if (!settled) w.postMessage({ t: 'end' } satisfies ToWorker);
+  } catch (err) {
+    sourceError = err;
+    if (!settled) w.postMessage({ t: 'abort', message: err instanceof Error ? err.message : String(err) } satisfies ToWorker);
+  } finally {
+    if (settled) void it.return?.(undefined)?.catch(() => {});
+  }
+  try {
+    const result = await outcome;
+    if (sourceError) throw sourceError;
+    return result;
+  } catch (err) {
+    // The source's failure explains the worker's (it was told to stop).
+    throw sourceError ?? err;
+  } finally {
+    // A worker whose layer failed may hold state nobody wants to reason about: a fresh one next time.
+    if (healthy && !sourceError && await outcome.then(() => true, () => false)) giveBack(w);
+    else if (healthy) void w.terminate();
+  }
+}
+
+/** A Uint8Array over an ArrayBuffer of its own, which can be transferred (a copy when the chunk is a slice of a pool). */
+function ownBuffer(c: Buffer): Uint8Array {
+  if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.buffer instanceof ArrayBuffer) {
+    return new Uint8Array(c.buffer, 0, c.byteLength);
+  }
+  return new Uint8Array(c);
+}
