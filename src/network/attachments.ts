@@ -8,7 +8,7 @@ import type { ContainerRecord } from '../core/container.ts';
 import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
-import { conflict, forbidden, invalid, notFound, isCode } from '../core/errors.ts';
+import { conflict, forbidden, invalid, notFound, isCode, wrap } from '../core/errors.ts';
 import { ipToInt, macForIp, parseCidr } from './ipam.ts';
 import { parseCidr6 } from './ipam6.ts';
 import { v6PoolOf } from './pools.ts';
@@ -133,7 +133,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     try {
       const attached = eps.map((ep, i) => this.#attach(rec, ep, `eth${i}`, nsPath, i === 0));
       const first = attached[0]!;
-      await this.#publish(rec, first.ip);
+      await this.#publish(rec, first.ip, first.ip6);
       const names = [rec.config.hostname + (rec.config.domainname ? `.${rec.config.domainname}` : '')];
       if (rec.config.domainname) names.push(rec.config.hostname);
       const links = this.#legacyLinks(rec, first.net);
@@ -218,10 +218,14 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     return net ? this.#legacyLinks(rec, net).env : [];
   }
 
-  async #publish(rec: ContainerRecord, ip: string): Promise<void> {
+  async #publish(rec: ContainerRecord, ip: string, ip6: string): Promise<void> {
     const reqs = portRequests(rec.hostConfig.portBindings, rec.hostConfig.publishAllPorts ?? false, rec.config.exposedPorts);
     if (reqs.length === 0) return;
-    const active = await this.#ports.open(rec.id, ip, reqs);
+    const active = await this.#ports.open(rec.id, ip, ip6, reqs).catch((err: unknown) => {
+      // dockerd's words: the bridge driver names the endpoint it was programming.
+      const ep = this.d.store.endpointsOf(rec.id).find((e) => e.ip);
+      throw wrap(err, `driver failed programming external connectivity on endpoint ${rec.name} (${ep?.endpointId ?? ''})`);
+    });
     this.d.store.addPorts(rec.id, active);
     await this.applyRules();
   }
@@ -268,7 +272,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       if (n) networks[mode] = { networkId: n.id, endpointId: '', gateway: '', ip: '', prefixLen: 0, gateway6: '', ip6: '', prefixLen6: 0, mac: '', config: emptyEndpointConfig(), dnsNames: null };
     }
     const ports: PortMap = {};
-    if (running) {
+    // As dockerd: no port list without an endpoint of its own (host, none, container:).
+    if (running && this.d.store.endpointsOf(rec.id).some((e) => e.ip)) {
       for (const key of Object.keys(rec.config.exposedPorts ?? {})) ports[key.includes('/') ? key : `${key}/tcp`] = null;
       for (const p of this.d.store.portsOf(rec.id)) {
         const key = `${p.containerPort}/${p.proto}`;
@@ -351,7 +356,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     for (const [id, ports] of byContainer) {
       const ep = this.d.store.endpointsOf(id).find((e) => e.ip);
       if (!ep) continue;
-      await this.#ports.open(id, ep.ip, [], ports).catch((err) => this.log.warn('re-publishing ports failed', { id, err }));
+      await this.#ports.open(id, ep.ip, ep.ip6, [], ports).catch((err) => this.log.warn('re-publishing ports failed', { id, err }));
     }
     await this.applyRules(true);
   }

@@ -164,7 +164,8 @@ export class NetworkEngine implements NetworkService {
     const ports: PortRule[] = [];
     for (const p of this.d.store.allPorts()) {
       const ep = this.d.store.endpointsOf(p.containerId).find((e) => e.ip);
-      if (!ep) continue;
+      // IPv6 bindings are the relay's alone (dockerd's userland proxy; no ip6tables DNAT).
+      if (!ep || p.hostIp.includes(':')) continue;
       const net = this.d.store.getNetwork(ep.networkId);
       ports.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, ip: ep.ip, port: p.containerPort, device: net?.device ?? '' });
     }

@@ -55,6 +55,8 @@ export interface SuiteOptions {
    * the daemon goes (dockerd leaves its br- devices behind otherwise).
    */
   network?: boolean;
+  /** dockerd only: further flags (after the helper's, so they win: e.g. --userland-proxy=true). */
+  dockerdArgs?: string[];
 }
 
 export interface TestOptions {
@@ -110,7 +112,7 @@ class Target implements CompatTarget {
 async function openTarget(opts: SuiteOptions): Promise<Target> {
   const net = opts.network ? pickDaemonNetwork() : null;
   if (TARGET === 'dockerd') {
-    const args: string[] = net ? ['--default-address-pool', net.pool] : [];
+    const args: string[] = [...(net ? ['--default-address-pool', net.pool] : []), ...(opts.dockerdArgs ?? [])];
     if (opts.daemonConfig) {
       // dockerd takes the last --config-file; the file goes with the suite's process.
       const dir = mkdtempSync('/tmp/dkrcfg-');
