@@ -5,8 +5,9 @@
 //   - storage (storageAudit): the metadata database passes quick_check;
 //     every blob matches its digest; every image row has its config,
 //     manifest and layer blobs and its layer snapshots; no layer or blob
-//     that no image reaches (the boot's collection removes those); no
-//     temporary ingest left;
+//     that no image reaches and no pull's recorded lease holds (the boot's
+//     collection removes those); no expired lease left, none but a pull's
+//     recorded; no temporary ingest left;
 //   - networks and volumes (resourceAudit): every network has its bridge
 //     and forwarding rules and nothing else has; every volume has its
 //     directory and nothing else has;
@@ -150,11 +151,22 @@ export function storageAudit(d: PrivateDaemon, figures?: StorageFigures): string
   for (const f of ls(join(d.dataRoot, 'content/ingest'))) if (!f.startsWith('k-')) problems.push(`ingest file ${f} left`);
   let db: DatabaseSync | null = null;
   const rows: Array<{ id: string; manifest_digest: string; config: string; layers: string }> = [];
+  // What a pull cut by the kill committed: its recorded lease keeps it for the next pull.
+  const leased = new Set<string>();
   try {
     db = new DatabaseSync(join(d.dataRoot, 'berth.db'), { readOnly: true });
     const check = db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>;
     if (check.length !== 1 || check[0]!.quick_check !== 'ok') problems.push(`metadata database: ${check.map((c) => c.quick_check).join('; ')}`);
     rows.push(...db.prepare('SELECT id, manifest_digest, config, layers FROM images').all() as typeof rows);
+    const hasLeases = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'leases'").get();
+    if (hasLeases) {
+      const now = Date.now();
+      for (const l of db.prepare('SELECT l.id, l.label, l.expires_at, k.key FROM leases l LEFT JOIN lease_keys k ON k.lease_id = l.id').all() as Array<{ id: string; label: string; expires_at: number; key: string | null }>) {
+        if (l.expires_at <= now) problems.push(`lease ${l.id} (${l.label}) expired ${new Date(l.expires_at).toISOString()} and is still recorded`);
+        else if (!l.label.startsWith('pull ')) problems.push(`lease ${l.id} (${l.label || 'no label'}) outlived its process: only a pull's lease is recorded`);
+        else if (l.key) leased.add(hex(l.key));
+      }
+    }
   } catch (e) {
     problems.push(`metadata database does not open: ${String(e).slice(0, 200)}`);
   } finally {
@@ -177,8 +189,8 @@ export function storageAudit(d: PrivateDaemon, figures?: StorageFigures): string
     }
   }
   const onDisk = ls(layerDir);
-  for (const c of onDisk) if (!reachableChains.has(c)) problems.push(`layer snapshot ${c.slice(0, 12)} no image reaches`);
-  for (const b of blobs) if (!reachableBlobs.has(b)) problems.push(`blob ${b.slice(0, 12)} no image reaches (${blobKind(join(blobDir, b))})`);
+  for (const c of onDisk) if (!reachableChains.has(c) && !leased.has(c)) problems.push(`layer snapshot ${c.slice(0, 12)} no image reaches`);
+  for (const b of blobs) if (!reachableBlobs.has(b) && !leased.has(b)) problems.push(`blob ${b.slice(0, 12)} no image reaches (${blobKind(join(blobDir, b))})`);
   if (figures) Object.assign(figures, { blobs: blobs.size, blobBytes: bytes, images: rows.length, layers: onDisk.length });
   return problems;
 }

@@ -1,5 +1,6 @@
 // Garbage collection by reachability: a layer or blob survives when some
-// image row reaches it or an in-flight operation holds a lease on it.
+// image row reaches it or a lease holds it: work in flight, or a cut pull's
+// until its lease expires (leases with an expiry live in the metadata).
 // Runs under the image service's mutex, always after the metadata commit
 // (containerd's rule: commit metadata, then clean the filesystem).
 
@@ -10,6 +11,7 @@ import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
 import { canList } from '../stores/snapshots/index.ts';
 import { imageRoots } from './records.ts';
+import type { Leases } from './leases.ts';
 
 /** Serializes async critical sections (a promise chain). */
 export class Mutex {
@@ -20,27 +22,6 @@ export class Mutex {
     this.#tail = next.catch(() => {});
     return next;
   }
-}
-
-/** Counted holds on chain IDs and blob digests that GC must not touch. */
-export class Leases {
-  readonly #held = new Map<string, number>();
-
-  acquire(keys: Iterable<string>): () => void {
-    const list = [...keys];
-    for (const k of list) this.#held.set(k, (this.#held.get(k) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (const k of list) {
-        const n = (this.#held.get(k) ?? 1) - 1;
-        if (n <= 0) this.#held.delete(k); else this.#held.set(k, n);
-      }
-    };
-  }
-
-  has(key: string): boolean { return this.#held.has(key); }
 }
 
 export interface GcDeps {
@@ -94,12 +75,25 @@ export async function collect(deps: GcDeps, candidates: { chainIds: string[]; bl
   return removed;
 }
 
-/** Full sweep: every layer and blob no image reaches. For daemon start, before anything is in flight. */
+/**
+ * Full sweep: every layer and blob no image reaches and no unexpired lease
+ * holds (expired leases are forgotten first). For daemon start, before
+ * anything is in flight.
+ */
 export async function sweep(deps: GcDeps): Promise<{ chainIds: string[]; blobs: string[] }> {
+  deps.leases.expire();
   const blobs = (await deps.content.list()).map((b) => b.digest);
   const chainIds = canList(deps.snapshotter) ? await deps.snapshotter.listLayers() : [];
+  return collectUnordered(deps, chainIds, blobs);
+}
+
+/**
+ * collect() for candidates in no known order (a sweep, a lease's keys,
+ * where chain IDs and digests are mixed): repeats while children disappear
+ * and free their parents.
+ */
+export async function collectUnordered(deps: GcDeps, chainIds: string[], blobs: string[]): Promise<{ chainIds: string[]; blobs: string[] }> {
   const total = { chainIds: [] as string[], blobs: [] as string[] };
-  // Layer order is unknown here: repeat while children disappear and free their parents.
   let pending = chainIds;
   for (let round = 0; round < 200 && pending.length; round++) {
     const r = await collect(deps, { chainIds: pending, blobs: round === 0 ? blobs : [] });

@@ -18,24 +18,28 @@ import type { ImageDiskUsage } from '../core/disk-usage.ts';
 import type { HistoryEntry, ImageConfigFile, ImageFilters, ImagePruneOptions, ImagePruneReport, ImageRecord, ImageRunConfig, ImageService, ImportOptions, RemovedImage } from '../core/image.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Snapshotter } from '../core/snapshot.ts';
-import { invalid, unavailable } from '../core/errors.ts';
+import { unavailable } from '../core/errors.ts';
 import type { ContentStore } from '../stores/content.ts';
 import type { Database } from '../stores/metadata.ts';
 import type { ImageRow, LayerRecord } from '../stores/metadata/images.ts';
+import { SqliteLeaseRepository } from '../stores/metadata/leases.ts';
 import { DEFAULT_LAYER_LIMITS, type LayerLimits } from '../stores/snapshots/apply.ts';
 import { tarStream } from '../stores/tar/writer.ts';
 import { applyChanges } from './changes.ts';
-import { Leases, Mutex, collect, sweep, type GcDeps } from './gc.ts';
+import { Mutex, collect, collectUnordered, sweep, type GcDeps } from './gc.ts';
+import { LeaseExpiry, Leases, type LeaseOptions } from './leases.ts';
 import { imageHistory } from './history.ts';
 import { applyStoredLayer, storeLayer } from './layers.ts';
 import { writeImage, type ImageWriter, type NewImageOptions } from './commit.ts';
 import { listImages } from './list.ts';
+import { layersWithDiffId, reposWithBlob } from './lookups.ts';
 import { pruneImages } from './prune.ts';
 import { imageDiskUsage } from './usage.ts';
-import { buildManifest, familiar, goArch, imageRoots, sha256, toRecord } from './records.ts';
-import { familiarString, parseNormalized, refString, validateTag, type Reference } from './reference.ts';
+import { buildManifest, familiar, imageRoots, sha256, toRecord } from './records.ts';
+import { familiarString, refString, type Reference } from './reference.ts';
 import { ImageRemoval, type ImageUser } from './remove.ts';
 import { resolveRow } from './resolve.ts';
+import { parsePlatform, tagTarget } from './targets.ts';
 import { DEFAULT_BUSYBOX, SEED_ENV, busyboxLayer } from './seed.ts';
 
 export interface ImageServiceLimits {
@@ -72,7 +76,7 @@ export class BerthImageService implements ImageService {
   readonly snapshotter: Snapshotter;
   readonly content: ContentStore;
   /** Holds on blobs and layers that GC must keep (for in-flight work elsewhere, e.g. pull). */
-  readonly leases = new Leases();
+  readonly leases: Leases;
   readonly #db: Database;
   readonly #events: EventSink;
   readonly #usersOfImage: (imageId: string) => Promise<ImageUser[]>;
@@ -81,14 +85,17 @@ export class BerthImageService implements ImageService {
   readonly #busybox: string;
   readonly #mutex = new Mutex();
   readonly #deferred = new Set<string>();
+  readonly #expiry: LeaseExpiry;
 
   constructor(o: ImageServiceOptions) {
     this.snapshotter = o.snapshotter;
     this.content = o.content;
     this.#db = o.db;
+    this.leases = new Leases(new SqliteLeaseRepository(o.db));
     this.#events = o.events;
     this.#usersOfImage = o.usersOfImage;
     this.#log = o.logger.child({ component: 'images' });
+    this.#expiry = new LeaseExpiry(this.leases, (fn) => this.#mutex.run(fn), (keys) => collectUnordered(this.#gc, keys, keys), this.#log);
     this.#limits = {
       ...DEFAULT_LAYER_LIMITS,
       ...(o.limits?.maxLayerBytes !== undefined ? { maxBytes: o.limits.maxLayerBytes } : {}),
@@ -185,7 +192,22 @@ export class BerthImageService implements ImageService {
    * and for after a container removal when its image was force-removed.
    */
   async gc(): Promise<{ chainIds: string[]; blobs: string[] }> {
-    return this.#mutex.run(() => sweep(this.#gc));
+    return this.#mutex.run(async () => {
+      try {
+        return await sweep(this.#gc);
+      } finally {
+        this.#expiry.arm();
+      }
+    });
+  }
+
+  /**
+   * After a pull succeeded: leases an earlier process left for the same
+   * pull (cut by a crash, resumed by this one) go, and what only they held
+   * is collected.
+   */
+  async supersedeLeases(label: string): Promise<void> {
+    await this.#expiry.supersede(label);
   }
 
   async import(src: NodeJS.ReadableStream, opts: ImportOptions): Promise<ImageRecord> {
@@ -298,20 +320,11 @@ export class BerthImageService implements ImageService {
   }
 
   /** Unpacked bytes of a layer some image already has, 0 if none. */
-  layerSize(diffId: string): number {
-    for (const r of this.#db.images.list()) {
-      const l = r.layers.find((x) => x.diffId === diffId);
-      if (l) return l.uncompressedSize;
-    }
-    return 0;
-  }
+  layerSize(diffId: string): number { return layersWithDiffId(this.#db, diffId)[0]?.uncompressedSize ?? 0; }
 
   /** A stored layer some image has for this diffID, whose blob is still here (load reuses it). */
   async knownLayer(diffId: string): Promise<LayerRecord | undefined> {
-    for (const r of this.#db.images.list()) {
-      const l = r.layers.find((x) => x.diffId === diffId);
-      if (l && await this.content.has(l.digest)) return l;
-    }
+    for (const l of layersWithDiffId(this.#db, diffId)) if (await this.content.has(l.digest)) return l;
     return undefined;
   }
 
@@ -324,13 +337,7 @@ export class BerthImageService implements ImageService {
   addDigest(ref: string, id: string): void { if (this.#db.images.get(id)) this.#db.images.addDigest(ref, id); }
 
   /** Normalized repo digests of the images holding a blob (where it came from, for mounts). */
-  reposWithBlob(digest: string): string[] {
-    const out: string[] = [];
-    for (const r of this.#db.images.list()) {
-      if (r.layers.some((l) => l.digest === digest)) out.push(...this.#db.images.digestsOf(r.id));
-    }
-    return out;
-  }
+  reposWithBlob(digest: string): string[] { return reposWithBlob(this.#db, digest); }
 
   /** After a failed pull or load: removes what it wrote that no image reaches (and no one holds). */
   async discard(chainIds: string[], blobs: string[]): Promise<void> {
@@ -339,8 +346,8 @@ export class BerthImageService implements ImageService {
   }
 
   /** Holds blobs and layers against GC for a pull or push in flight (released by the returned function). */
-  async hold(keys: string[]): Promise<() => void> {
-    return this.#lease(keys, []);
+  async hold(keys: string[], opts: LeaseOptions = {}): Promise<() => void> {
+    return this.#lease(keys, [], opts);
   }
 
   /**
@@ -366,9 +373,9 @@ export class BerthImageService implements ImageService {
   }
 
   /** Takes leases under the mutex (so no collection is half-way) and checks the blobs are still there. */
-  async #lease(keys: string[], mustExist: string[]): Promise<() => void> {
+  async #lease(keys: string[], mustExist: string[], opts: LeaseOptions = {}): Promise<() => void> {
     return this.#mutex.run(async () => {
-      const release = this.leases.acquire(keys);
+      const release = this.leases.acquire(keys, opts);
       for (const d of mustExist) {
         if (!(await this.content.has(d))) {
           release();
@@ -382,26 +389,6 @@ export class BerthImageService implements ImageService {
   #emit(action: string, row: ImageRow, name: string): void {
     this.#events.emit('image', action, row.id, { ...row.config.config?.Labels, name });
   }
-}
-
-/** "repo[:tag]" (+ separate tag) as a tag reference; digests are refused. */
-function tagTarget(repo: string, tag?: string): Reference {
-  const ref = parseNormalized(repo);
-  if (ref.digest) throw invalid('refusing to create a tag with a digest reference');
-  const t = tag || ref.tag || 'latest';
-  validateTag(t);
-  return { domain: ref.domain, path: ref.path, tag: t };
-}
-
-const ARCHES = new Set(['amd64', 'arm64', 'arm', '386', 'ppc64le', 's390x', 'riscv64', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le']);
-
-function parsePlatform(p?: string): { architecture: string; variant?: string } {
-  if (!p) return { architecture: goArch() };
-  const [os, arch, variant, ...rest] = p.toLowerCase().split('/');
-  if (os !== 'linux' || rest.length) throw invalid(`"${p}": unsupported platform (berth runs linux images)`);
-  if (!arch) return { architecture: goArch() };
-  if (!ARCHES.has(arch)) throw invalid(`"${p}": unknown architecture "${arch}"`);
-  return variant ? { architecture: arch, variant } : { architecture: arch };
 }
 
 export function createImageService(opts: ImageServiceOptions): BerthImageService {

@@ -246,7 +246,8 @@ export class FileContentStore implements ContentStore {
   }
 }
 
-const KEYED_INGEST_TTL_MS = 24 * 3600 * 1000;
+/** How long a keyed ingest (a cut download) waits for its resume; a pull's lease lasts as long. */
+export const KEYED_INGEST_TTL_MS = 24 * 3600 * 1000;
 
 class FileIngest implements Ingest {
   readonly #store: FileContentStore;

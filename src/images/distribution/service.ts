@@ -3,6 +3,7 @@
 // metadata. The API hands it parsed references and credentials.
 
 import { BerthError, invalid, notFound, wrap } from '../../core/errors.ts';
+import { KEYED_INGEST_TTL_MS } from '../../stores/content.ts';
 import type { BerthImageService } from '../service.ts';
 import { familiarName, familiarString, parseNormalized, refString, repoName, validateTag, type Reference } from '../reference.ts';
 import { type Credentials, basicHeader, fetchToken, parseChallenge } from './auth.ts';
@@ -65,16 +66,19 @@ export class DistributionService {
   /** A reference with neither tag nor digest pulls every tag of the repository (docker pull --all-tags). */
   async pull(ref: Reference, o: { platform?: string; credentials?: Credentials }, sink: ProgressSink): Promise<string> {
     const img = this.#images;
+    // Recorded with an expiry: if berthd dies mid-pull, what the pull committed stays for its resume.
+    const label = `pull ${refString(ref)}`;
     const deps: PullDeps = {
       content: img.content, snapshotter: img.snapshotter, registry: this.#registry, maxCompressionRatio: img.layerLimits.maxRatio,
-      hold: (keys) => img.hold(keys),
+      hold: (keys) => img.hold(keys, { label, expiresAt: Date.now() + KEYED_INGEST_TTL_MS }),
       register: (row, tags, digests) => img.register(row, tags, digests),
       layerSize: (d) => img.layerSize(d),
       discard: (c, b) => img.discard(c, b),
     };
     const opts = { ref, ...(o.platform ? { platform: o.platform } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) };
-    if (ref.tag === undefined && !ref.digest) return pullAllTags(deps, opts, sink);
-    return (await pullImage(deps, opts, sink)).id;
+    const id = ref.tag === undefined && !ref.digest ? await pullAllTags(deps, opts, sink) : (await pullImage(deps, opts, sink)).id;
+    await img.supersedeLeases(label);
+    return id;
   }
 
   /** name: "host/repo"; tag empty: every tag of that repository. */
