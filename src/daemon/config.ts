@@ -41,7 +41,7 @@ export interface DaemonConfig {
   /** Mirrors of Docker Hub, tried in order (URLs). */
   registryMirrors: string[];
   /** Networking (dockerd's names): see src/network/config.ts. */
-  network: { bridge?: string; bip?: string; pools?: string[]; mtu?: number; iptables?: boolean; ipMasq?: boolean; icc?: boolean };
+  network: { bridge?: string; bip?: string; pools?: string[]; mtu?: number; iptables?: boolean; ipMasq?: boolean; icc?: boolean; ipv6?: boolean; fixedCidrV6?: string };
   /** Longest a container's `runc create` (through conmon) may take before its start fails. */
   runtimeCreateTimeoutMs: number;
   /** dockerd's cgroup-parent: containers' cgroups go to <cgroupParent>/<id> in every hierarchy. */
@@ -142,6 +142,8 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--iptables [bool]', 'enable the addition of iptables rules').argParser(flagBool))
     .addOption(new Option('--ip-masq [bool]', 'enable IP masquerading').argParser(flagBool))
     .addOption(new Option('--icc [bool]', 'enable inter-container communication on the default bridge').argParser(flagBool))
+    .addOption(new Option('--ipv6 [bool]', 'enable IPv6 networking on the default bridge (needs --fixed-cidr-v6)').argParser(flagBool))
+    .addOption(new Option('--fixed-cidr-v6 <cidr>', 'IPv6 subnet of the default bridge'))
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   cmd.parse(argv, { from: 'user' });
@@ -263,7 +265,7 @@ function flagBool(v: string | boolean | undefined): boolean {
 }
 
 // daemon.json network keys: not strings, so kept apart from fileKeys.
-const NETWORK_KEYS = ['bridge', 'bip', 'default-address-pools', 'mtu', 'iptables', 'ip-masq', 'icc'] as const;
+const NETWORK_KEYS = ['bridge', 'bip', 'default-address-pools', 'mtu', 'iptables', 'ip-masq', 'icc', 'ipv6', 'fixed-cidr-v6'] as const;
 // Keys that may be given as a JSON number as well as a string.
 const NUMBER_KEYS = new Set(['runtime-create-timeout', 'api-max-json-body', 'api-max-header-size', 'max-layer-size', 'max-compression-ratio']);
 // Other object-valued keys, parsed apart from fileKeys.
@@ -283,7 +285,7 @@ function readNetworkFile(path: string, required: boolean): Record<string, unknow
 
 function networkSettings(flags: Record<string, any>, file: Record<string, unknown>): DaemonConfig['network'] {
   const both = [['bridge', 'bridge'], ['bip', 'bip'], ['defaultAddressPool', 'default-address-pools'], ['mtu', 'mtu'],
-    ['iptables', 'iptables'], ['ipMasq', 'ip-masq'], ['icc', 'icc']].filter(([f, k]) => flags[f!] !== undefined && file[k!] !== undefined).map(([, k]) => k);
+    ['iptables', 'iptables'], ['ipMasq', 'ip-masq'], ['icc', 'icc'], ['ipv6', 'ipv6'], ['fixedCidrV6', 'fixed-cidr-v6']].filter(([f, k]) => flags[f!] !== undefined && file[k!] !== undefined).map(([, k]) => k);
   if (both.length) throw invalid(`the following directives are specified both as a flag and in the configuration file: ${both.join(', ')}`);
   const str = (k: string) => {
     const v = file[k];
@@ -306,6 +308,7 @@ function networkSettings(flags: Record<string, any>, file: Record<string, unknow
   return {
     bridge: flags.bridge ?? str('bridge'), bip: flags.bip ?? str('bip'), pools: flags.defaultAddressPool ?? filePools, mtu,
     iptables: flags.iptables ?? bool('iptables'), ipMasq: flags.ipMasq ?? bool('ip-masq'), icc: flags.icc ?? bool('icc'),
+    ipv6: flags.ipv6 ?? bool('ipv6'), fixedCidrV6: flags.fixedCidrV6 ?? str('fixed-cidr-v6'),
   };
 }
 

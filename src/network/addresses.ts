@@ -5,7 +5,7 @@
 // safe; this only chooses.
 
 import type { NetworkRecord } from '../core/network.ts';
-import { conflict } from '../core/errors.ts';
+import { conflict, forbidden } from '../core/errors.ts';
 import { intToIp, ipToInt, parseCidr, pickAddress } from './ipam.ts';
 import { bigToIp6, ip6ToBig, parseCidr6, pickAddress6 } from './ipam6.ts';
 import { v6PoolOf } from './pools.ts';
@@ -24,11 +24,20 @@ export function pickIpv4(store: NetworkStore, net: NetworkRecord, after: number)
   return intToIp(ip);
 }
 
-/** The container's IPv6 address on a dual-stack network ('' on others): its --ip6, or a free one. */
-export function ipv6For(store: NetworkStore, net: NetworkRecord, asked: string | undefined): string {
+/**
+ * The container's IPv6 address on a dual-stack network ('' on others): its
+ * --ip6, or a free one; on the default bridge (--fixed-cidr-v6) the subnet
+ * with the MAC address as its last 48 bits, as dockerd's bridge driver.
+ */
+export function ipv6For(store: NetworkStore, net: NetworkRecord, asked: string | undefined, mac: string): string {
   const pool = v6PoolOf(net);
   if (!pool) return '';
   if (asked) return bigToIp6(ip6ToBig(asked));
+  if (net.isDefault) {
+    const sub = parseCidr6(pool.subnet);
+    if (sub.prefix > 80) throw forbidden(`Cannot self generate an IPv6 address on network ${pool.gateway}/${sub.prefix}: At least 48 host bits are needed.`);
+    return bigToIp6(sub.base | BigInt(`0x${mac.replace(/:/g, '')}`));
+  }
   const taken = new Set(store.leasedIp6s(net.id).map(ip6ToBig));
   taken.add(ip6ToBig(pool.gateway));
   for (const a of Object.values(pool.auxAddresses ?? {})) taken.add(ip6ToBig(a));

@@ -155,8 +155,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
     const pool = net.ipam.config[0]!;
     const sub = parseCidr(pool.subnet);
     const ip = ep.config.ipv4Address || pickIpv4(this.d.store, net, this.#lastIp.get(net.id) ?? 0);
-    const ip6 = ipv6For(this.d.store, net, ep.config.ipv6Address);
     const mac = ep.config.macAddress || macForIp(ip);
+    const ip6 = ipv6For(this.d.store, net, ep.config.ipv6Address, mac);
     const endpointId = randomBytes(32).toString('hex');
     // The lease first: a taken address fails here, before any device exists.
     this.d.store.lease({ containerId: rec.id, networkId: net.id, endpointId, ip, ip6, mac, hostIf: '' });

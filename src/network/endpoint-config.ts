@@ -25,6 +25,7 @@ export function endpointConfig(n: NetworkRecord, raw: Partial<EndpointConfig> | 
     if (cfg.ipv4Address === pool.gateway) throw conflict('Address already in use');
   }
   if (cfg.ipv6Address) {
+    if (n.isDefault) throw invalid('user specified IP address is supported on user defined networks only');
     // Like dockerd, --ip6 on a network without IPv6 is not an error: it is not used there.
     const v6 = v6PoolOf(n);
     if (v6) {

@@ -26,7 +26,7 @@ export function toDockerNetwork(n: NetworkView, withContainers: boolean): Record
       Options: n.driver === 'bridge' && !n.isDefault ? n.ipam.options : (Object.keys(n.ipam.options ?? {}).length ? n.ipam.options : null),
       Config: n.ipam.config.map((p) => ({
         Subnet: p.subnet,
-        ...(p.implicitGateway && !n.isDefault ? {} : { Gateway: p.gateway }),
+        ...(p.implicitGateway && (!n.isDefault || p.subnet.includes(':')) ? {} : { Gateway: p.gateway }),
         ...(p.ipRange ? { IPRange: p.ipRange } : {}),
         ...(p.auxAddresses ? { AuxiliaryAddresses: p.auxAddresses } : {}),
       })),
