@@ -3,11 +3,11 @@
 // between repositories and out again, inspect, list-tags, delete.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImage, writeOciLayout, type TestImage } from '../../helpers/oci.ts';
+import { makeImage, sha, writeOciLayout, type TestImage } from '../../helpers/oci.ts';
 import { startBerthRegistry, type RunningRegistry } from '../../helpers/registry.ts';
 import { run, runOk } from '../../helpers/run.ts';
 
@@ -57,6 +57,44 @@ describe('registry server with skopeo', { skip }, () => {
     await sk('copy', '--src-tls-verify=false', `docker://${reg.host}/team/app:v1`, `oci:${dir}/out-oci:v1`);
     const idx = JSON.parse(readFileSync(`${dir}/out-oci/index.json`, 'utf8'));
     assert.equal(idx.manifests[0].digest, img.manifestDigest);
+  });
+
+  test('an OCI index copied in with --all: served as that index (its digest and type), each platform inspectable, copied out whole', async () => {
+    const arm = await makeImage({ layers: [{ 'bin/app': 'app v1 arm64' }], arch: 'arm64' });
+    const layout = join(dir, 'multi');
+    writeOciLayout(layout, arm, 'unused');
+    writeOciLayout(join(dir, 'multi-amd'), img, 'unused');
+    for (const b of [img.config, ...img.layers]) writeFileSync(join(layout, 'blobs/sha256', b.digest.slice(7)), b.data);
+    writeFileSync(join(layout, 'blobs/sha256', img.manifestDigest.slice(7)), img.manifest);
+    const index = Buffer.from(JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: img.mediaType, digest: img.manifestDigest, size: img.manifest.length, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: arm.mediaType, digest: arm.manifestDigest, size: arm.manifest.length, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+      ],
+    }));
+    writeFileSync(join(layout, 'blobs/sha256', sha(index).slice(7)), index);
+    writeFileSync(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [
+      { mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha(index), size: index.length, annotations: { 'org.opencontainers.image.ref.name': 'multi' } },
+    ] }));
+    await sk('copy', '--all', '--dest-tls-verify=false', `oci:${layout}:multi`, `docker://${reg.host}/multi/app:v1`);
+    const got = await fetch(`${reg.url}/v2/multi/app/manifests/v1`, { headers: { Accept: 'application/vnd.oci.image.index.v1+json' } });
+    assert.equal(got.status, 200);
+    assert.equal(got.headers.get('content-type'), 'application/vnd.oci.image.index.v1+json');
+    assert.equal(got.headers.get('docker-content-digest'), sha(index));
+    assert.deepEqual(Buffer.from(await got.arrayBuffer()), index);
+    const amdInfo = JSON.parse((await sk('inspect', tls, '--override-arch', 'amd64', `docker://${reg.host}/multi/app:v1`)).stdout);
+    // skopeo reports the index's digest, and the image of the platform asked for.
+    assert.equal(amdInfo.Digest, sha(index));
+    assert.equal(amdInfo.Architecture, 'amd64');
+    assert.deepEqual(amdInfo.Layers, img.layers.map((l) => l.digest));
+    const armInfo = JSON.parse((await sk('inspect', tls, '--override-arch', 'arm64', `docker://${reg.host}/multi/app:v1`)).stdout);
+    assert.equal(armInfo.Architecture, 'arm64');
+    assert.deepEqual(armInfo.Layers, arm.layers.map((l) => l.digest));
+    await sk('copy', '--all', '--src-tls-verify=false', `docker://${reg.host}/multi/app:v1`, `oci:${dir}/multi-out:v1`);
+    const out = JSON.parse(readFileSync(`${dir}/multi-out/index.json`, 'utf8'));
+    assert.equal(out.manifests[0].digest, sha(index));
+    for (const b of [arm.config, ...arm.layers, img.config, ...img.layers]) assert.ok(existsSync(`${dir}/multi-out/blobs/sha256/${b.digest.slice(7)}`));
   });
 
   test('delete removes the manifest; inspect then fails with manifest unknown', async () => {
