@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 bash scripts/setup.sh --dev
+# setup.sh has just compiled src/ to dist/: bin/berth skips its staleness walk.
+export BERTH_PREBUILT=1
 node=bin/node24
 export PATH="$PWD/node_modules/.bin:$PATH"
 

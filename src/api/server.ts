@@ -49,7 +49,7 @@ function clientGone(err: unknown, signal: AbortSignal): boolean {
   return (code === 'ECONNRESET' && (err as Error).message === 'aborted') || code === 'EPIPE' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
-class ApiServer extends nodeHttp.Server {
+class ApiServer extends nodeHttp().Server {
   readonly #deps: ApiDeps;
   readonly #router: Router;
   readonly #common: Record<string, string>;
@@ -195,7 +195,7 @@ class ApiServer extends nodeHttp.Server {
     const body = errorBody(e) ?? '';
     const headers = { ...this.#common, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)), 'Connection': 'close' };
     const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-    socket.end(`HTTP/1.1 ${e.status} ${nodeHttp.STATUS_CODES[e.status] ?? ''}\r\n${head}\r\n${body}`, () => socket.destroy());
+    socket.end(`HTTP/1.1 ${e.status} ${nodeHttp().STATUS_CODES[e.status] ?? ''}\r\n${head}\r\n${body}`, () => socket.destroy());
   }
 }
 

@@ -33,7 +33,9 @@ export interface CliIO {
 
 export function processIO(): CliIO {
   return {
-    stdin: process.stdin,
+    // process.stdin is made on first use, and making it costs: a file on
+    // stdin loads fs streams, fs/promises and readline (~5 ms). Most commands never read it.
+    get stdin() { return process.stdin; },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -1,20 +1,29 @@
-// Entry point of `berth` (bin/berth runs this file with Node 24).
+// Entry point of `berth`. bin/berth runs it bundled into one CommonJS script
+// (dist/berth-cli.js, made by scripts/bundle-cli.ts and run by dist/berth.cjs
+// with V8's code cache), or as TypeScript sources through bin/berth-launch in
+// a checkout whose build is missing or older than its sources.
+// No top-level await: the bundle is a function body.
 
 import module from 'node:module';
 
-// V8's code cache for berth's modules (in the OS temp dir, or NODE_COMPILE_CACHE):
-// a few milliseconds off every command after the first. Enabled before the
-// rest of the CLI is imported, so it covers those modules.
-module.enableCompileCache?.();
-const { runCli } = await import('./app.ts');
-const { processIO } = await import('./io.ts');
+async function main(): Promise<void> {
+  // As ES modules, V8's code cache for berth's modules comes from Node's
+  // compile cache (in the OS temp dir, or NODE_COMPILE_CACHE), enabled before
+  // the rest of the CLI is imported so that it covers those modules. The
+  // bundle (CommonJS: `require` is defined) has its own, kept by its loader.
+  if (typeof require === 'undefined') module.enableCompileCache?.();
+  const { runCli } = await import('./app.ts');
+  const { processIO } = await import('./io.ts');
 
-// A reader that went away (`berth events | head`) ends the command quietly, as SIGPIPE ends docker.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; });
+  // A reader that went away (`berth events | head`) ends the command quietly, as SIGPIPE ends docker.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; });
+  }
+
+  const code = await runCli(process.argv.slice(2), processIO());
+  // Let buffered output reach a pipe before exiting; open handles (stdin,
+  // sockets) must not keep the process alive after the command is done.
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 }
 
-const code = await runCli(process.argv.slice(2), processIO());
-// Let buffered output reach a pipe before exiting; open handles (stdin,
-// sockets) must not keep the process alive after the command is done.
-process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+void main();

@@ -49,17 +49,17 @@ export class Transport {
   readonly userAgent: string;
   #agent: http.Agent;
   #tls: ClientTls | undefined;
-  #http: typeof nodeHttp;
+  #http: typeof import('node:http');
 
   /** `tls` applies to TCP hosts: HTTPS with the given CA and client certificate. */
   constructor(address: HostAddress, userAgent: string, tls?: ClientTls) {
     this.address = address;
     this.userAgent = userAgent;
     this.#tls = address.socketPath ? undefined : tls;
-    this.#http = this.#tls ? nodeHttps() as unknown as typeof nodeHttp : nodeHttp;
+    this.#http = this.#tls ? nodeHttps() as unknown as typeof import('node:http') : nodeHttp();
     this.#agent = this.#tls
       ? new (nodeHttps().Agent)({ keepAlive: true, maxSockets: 8, ...this.#tlsOptions() })
-      : new nodeHttp.Agent({ keepAlive: true, maxSockets: 8 });
+      : new (nodeHttp().Agent)({ keepAlive: true, maxSockets: 8 });
   }
 
   #tlsOptions(): Record<string, unknown> {
@@ -149,7 +149,7 @@ export async function readBody(res: IncomingMessage, limit = 64 * 1024 * 1024): 
 /** Builds the error for a response with status >= 400, as the docker client words it. */
 export async function readError(res: IncomingMessage, path = ''): Promise<ApiError> {
   const status = res.statusCode ?? 0;
-  const statusText = `${status} ${res.statusMessage || nodeHttp.STATUS_CODES[status] || ''}`.trim();
+  const statusText = `${status} ${res.statusMessage || nodeHttp().STATUS_CODES[status] || ''}`.trim();
   let body: Buffer;
   try {
     body = await readBody(res, 1024 * 1024);
@@ -168,7 +168,7 @@ export async function readError(res: IncomingMessage, path = ''): Promise<ApiErr
     } catch (err) {
       return new ApiError(status, `Error reading JSON: ${(err as Error).message}`, true);
     }
-    if (!message) message = `API returned a ${status} (${nodeHttp.STATUS_CODES[status] ?? ''}) but provided no error-message`;
+    if (!message) message = `API returned a ${status} (${nodeHttp().STATUS_CODES[status] ?? ''}) but provided no error-message`;
     return new ApiError(status, message);
   }
   return new ApiError(status, body.toString('utf8').trim());
