@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import { parseHost } from './host.ts';
 import type { ClientTls } from './tls.ts';
 import { ApiError } from './errors.ts';
-import { Transport, readBody, readError } from './transport.ts';
-import type { Query, Upgraded } from './transport.ts';
+import { Transport, errorFromResponse, readError } from './transport.ts';
+import type { Query, RequestOptions, Upgraded } from './transport.ts';
 import type { PingInfo } from './types.ts';
 import { ContainersApi } from './containers.ts';
 import { ImagesApi } from './images.ts';
@@ -104,14 +104,12 @@ export class EngineClient implements Requester {
 
   /** HEAD /_ping, falling back to GET for daemons that only route GET. */
   async ping(): Promise<PingInfo> {
-    let res = await this.#transport.request({ method: 'HEAD', path: '/_ping' });
-    res.resume();
+    let res = await this.#transport.requestBuffered({ method: 'HEAD', path: '/_ping' });
     if (res.statusCode !== 200 && res.statusCode !== 500) {
-      res = await this.#transport.request({ method: 'GET', path: '/_ping' });
-      if ((res.statusCode ?? 0) >= 400) throw await readError(res, '/_ping');
-      res.resume();
+      res = await this.#transport.requestBuffered({ method: 'GET', path: '/_ping' });
+      if (res.statusCode >= 400) throw errorFromResponse(res, '/_ping');
     }
-    const header = (name: string) => String(res.headers[name] ?? '');
+    const header = (name: string) => res.headers[name] ?? '';
     return {
       apiVersion: header('api-version'),
       osType: header('ostype'),
@@ -119,7 +117,7 @@ export class EngineClient implements Requester {
     };
   }
 
-  async call(method: string, path: string, opts: CallOptions = {}): Promise<IncomingMessage> {
+  async #request(method: string, path: string, opts: CallOptions): Promise<RequestOptions> {
     const version = await this.apiVersion();
     const headers: Record<string, string> = { ...opts.headers };
     let body = opts.body;
@@ -127,22 +125,26 @@ export class EngineClient implements Requester {
       body = JSON.stringify(opts.json);
       headers['Content-Type'] = 'application/json';
     }
-    const fullPath = `/v${version}${path}`;
-    const res = await this.#transport.request({
-      method, path: fullPath, query: opts.query, headers, body, signal: opts.signal,
-    });
-    if ((res.statusCode ?? 0) >= 400) throw await readError(res, fullPath);
+    return { method, path: `/v${version}${path}`, query: opts.query, headers, body, signal: opts.signal };
+  }
+
+  async call(method: string, path: string, opts: CallOptions = {}): Promise<IncomingMessage> {
+    const req = await this.#request(method, path, opts);
+    const res = await this.#transport.request(req);
+    if ((res.statusCode ?? 0) >= 400) throw await readError(res, req.path);
     return res;
   }
 
   async callJson<T>(method: string, path: string, opts: CallOptions = {}): Promise<{ value: T; raw: Buffer }> {
-    const res = await this.call(method, path, opts);
-    const raw = await readBody(res);
+    const req = await this.#request(method, path, opts);
+    const res = await this.#transport.requestBuffered(req);
+    if (res.statusCode >= 400) throw errorFromResponse(res, req.path);
+    const raw = res.body;
     if (raw.length === 0) return { value: undefined as T, raw };
     try {
       return { value: JSON.parse(raw.toString('utf8')) as T, raw };
     } catch (err) {
-      throw new ApiError(res.statusCode ?? 0, `Error reading JSON: ${(err as Error).message}`, true);
+      throw new ApiError(res.statusCode, `Error reading JSON: ${(err as Error).message}`, true);
     }
   }
 

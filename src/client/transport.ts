@@ -1,6 +1,9 @@
 // HTTP/1.1 over the daemon's unix socket (or TCP), with a keep-alive agent so
 // a command's several requests share one connection. Hijacked connections
 // (attach) get a socket of their own: the daemon takes it over after 101.
+// Requests whose answer is read whole (requestBuffered: ping, JSON calls) go
+// through lite-http.ts where no TLS is involved; node:http is loaded only
+// for the others.
 
 import type http from 'node:http';
 import { nodeHttp, nodeHttps } from '../sys/node-http.ts';
@@ -10,6 +13,7 @@ import { Readable } from 'node:stream';
 import type { HostAddress } from './host.ts';
 import type { ClientTls } from './tls.ts';
 import { ApiError, connectionError } from './errors.ts';
+import { LiteHttp, type LiteResponse } from './lite-http.ts';
 
 export type QueryValue = string | number | boolean | undefined | null | readonly string[];
 export type Query = Record<string, QueryValue>;
@@ -44,22 +48,58 @@ export interface Upgraded {
   contentType: string;
 }
 
+/** A whole answer: status, headers (lower-case names, one string each) and body. */
+export type BufferedResponse = LiteResponse;
+
 export class Transport {
   readonly address: HostAddress;
   readonly userAgent: string;
-  #agent: http.Agent;
+  #agentCache: http.Agent | undefined;
   #tls: ClientTls | undefined;
-  #http: typeof import('node:http');
+  #lite: LiteHttp | undefined;
 
   /** `tls` applies to TCP hosts: HTTPS with the given CA and client certificate. */
   constructor(address: HostAddress, userAgent: string, tls?: ClientTls) {
     this.address = address;
     this.userAgent = userAgent;
     this.#tls = address.socketPath ? undefined : tls;
-    this.#http = this.#tls ? nodeHttps() as unknown as typeof import('node:http') : nodeHttp();
-    this.#agent = this.#tls
+    if (!this.#tls) {
+      this.#lite = new LiteHttp(address.socketPath ? { socketPath: address.socketPath } : { host: address.hostname ?? 'localhost', port: address.port ?? 2375 });
+    }
+  }
+
+  get #http(): typeof import('node:http') {
+    return this.#tls ? nodeHttps() as unknown as typeof import('node:http') : nodeHttp();
+  }
+
+  get #agent(): http.Agent {
+    this.#agentCache ??= this.#tls
       ? new (nodeHttps().Agent)({ keepAlive: true, maxSockets: 8, ...this.#tlsOptions() })
       : new (nodeHttp().Agent)({ keepAlive: true, maxSockets: 8 });
+    return this.#agentCache;
+  }
+
+  /** The whole answer to a request whose body, if any, is a string or a buffer. */
+  async requestBuffered(opts: RequestOptions, limit = 64 * 1024 * 1024): Promise<BufferedResponse> {
+    if (this.#lite && !(opts.body instanceof Readable)) {
+      try {
+        return await this.#lite.request({
+          method: opts.method,
+          path: opts.path + encodeQuery(opts.query),
+          headers: { 'User-Agent': this.userAgent, ...opts.headers },
+          body: opts.body,
+          signal: opts.signal,
+        });
+      } catch (err) {
+        throw this.#mapError(err as Error);
+      }
+    }
+    const res = await this.request(opts);
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return { statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: await readBody(res, limit) };
   }
 
   #tlsOptions(): Record<string, unknown> {
@@ -102,7 +142,8 @@ export class Transport {
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#agentCache?.destroy();
+    this.#lite?.close();
   }
 
   #requestOptions(opts: RequestOptions, agent: http.Agent | false): http.RequestOptions {
@@ -148,18 +189,28 @@ export async function readBody(res: IncomingMessage, limit = 64 * 1024 * 1024): 
 
 /** Builds the error for a response with status >= 400, as the docker client words it. */
 export async function readError(res: IncomingMessage, path = ''): Promise<ApiError> {
-  const status = res.statusCode ?? 0;
-  const statusText = `${status} ${res.statusMessage || nodeHttp().STATUS_CODES[status] || ''}`.trim();
-  let body: Buffer;
+  let body: Buffer | undefined;
   try {
     body = await readBody(res, 1024 * 1024);
   } catch {
+    body = undefined;
+  }
+  const type = String(res.headers['content-type'] ?? '');
+  return errorFromResponse({ statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers: { 'content-type': type }, body }, path);
+}
+
+/** readError for an answer read whole; `body` undefined: it could not be read. */
+export function errorFromResponse(res: Omit<BufferedResponse, 'body'> & { body: Buffer | undefined }, path = ''): ApiError {
+  const status = res.statusCode;
+  const statusText = `${status} ${res.statusMessage || nodeHttp().STATUS_CODES[status] || ''}`.trim();
+  const body = res.body;
+  if (body === undefined || body.length > 1024 * 1024) {
     return new ApiError(status, `request returned ${statusText} with a message (> 1048576 bytes); check if the server supports the requested API version`, true);
   }
   if (body.length === 0) {
     return new ApiError(status, `request returned ${statusText} for API route and version ${path}, check if the server supports the requested API version`, true);
   }
-  const type = String(res.headers['content-type'] ?? '');
+  const type = res.headers['content-type'] ?? '';
   if (type.startsWith('application/json')) {
     let message: string;
     try {
