@@ -4,14 +4,12 @@
 // a checkout whose build is missing or older than its sources.
 // No top-level await: the bundle is a function body.
 
-import module from 'node:module';
-
 async function main(): Promise<void> {
   // As ES modules, V8's code cache for berth's modules comes from Node's
   // compile cache (in the OS temp dir, or NODE_COMPILE_CACHE), enabled before
   // the rest of the CLI is imported so that it covers those modules. The
   // bundle (CommonJS: `require` is defined) has its own, kept by its loader.
-  if (typeof require === 'undefined') module.enableCompileCache?.();
+  if (typeof require === 'undefined') (await import('node:module')).enableCompileCache?.();
   const { runCli } = await import('./app.ts');
   const { processIO } = await import('./io.ts');
 

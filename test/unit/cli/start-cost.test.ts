@@ -1,0 +1,113 @@
+// What `berth` loads to start (docs/benchmarks.md, CLI start time): the
+// bundled CLI, one script, no TypeScript type stripping, no node:http for
+// `version` and `ps`, and few built-in modules beyond a bare `node`. Counted
+// from inside the process (a --require probe through NODE_OPTIONS), so the
+// test does not depend on timing. Also the launcher's choice: an install runs
+// the bundle; a checkout whose sources are newer than its build, or with no
+// build, runs the sources.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { bundle, LOADER } from '../../../scripts/bundle-cli.ts';
+import { FakeDaemon } from './fake-daemon.ts';
+
+const REPO = join(import.meta.dirname, '../../..');
+const NODE = join(REPO, 'node_modules/node/bin/node');
+/** Built-in modules `berth version` may load beyond a bare node's (now 2: vm, os; node:http would add 11, fs/promises with readline 8). */
+const MAX_EXTRA_BUILTINS = 8;
+
+const PROBE = `process.on('exit', () => {
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  require('node:fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({ main: process.argv[1], builtins, cjs: Object.keys(require.cache) }));
+});
+`;
+
+interface Probe { main: string; builtins: string[]; cjs: string[] }
+
+let bundled: string | undefined;
+
+/** A copy of the launchers with node_modules linked, and a bundle in dist/ when `build`. */
+function install(dir: string, build: boolean): void {
+  mkdirSync(join(dir, 'bin'));
+  for (const f of ['berth', 'berth-launch', 'node24']) cpSync(join(REPO, 'bin', f), join(dir, 'bin', f));
+  cpSync(join(REPO, 'src'), join(dir, 'src'), { recursive: true });
+  cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+  if (!build) return;
+  mkdirSync(join(dir, 'dist'));
+  bundled ??= bundle(REPO).text;
+  writeFileSync(join(dir, 'dist/berth-cli.js'), bundled);
+  writeFileSync(join(dir, 'dist/berth.cjs'), LOADER);
+  writeFileSync(join(dir, 'dist/.stamp'), '');
+}
+
+async function probe(dir: string, cmd: string, args: string[], env: Record<string, string> = {}): Promise<Probe & { stdout: string }> {
+  const out = join(dir, `probe-${Math.random().toString(36).slice(2)}.json`);
+  const { stdout } = await promisify(execFile)(cmd, args, {
+    env: { PATH: process.env.PATH, HOME: dir, NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`, PROBE_OUT: out, ...env },
+  });
+  return { ...JSON.parse(readFileSync(out, 'utf8')) as Probe, stdout };
+}
+
+async function setup(t: { after(fn: () => unknown): void }): Promise<{ dir: string; daemon: FakeDaemon }> {
+  const dir = mkdtempSync(join(tmpdir(), 'berth-start-'));
+  writeFileSync(join(dir, 'probe.cjs'), PROBE);
+  const daemon = new FakeDaemon();
+  daemon.on('GET', /^\/version$/, () => ({ json: { Version: '0.0.1', ApiVersion: '1.47', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' } }));
+  daemon.on('GET', /^\/containers\/json$/, () => ({ json: [] }));
+  await daemon.start();
+  t.after(async () => {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { dir, daemon };
+}
+
+test('an installed berth runs the bundle: one script, no type stripping, no node:http, few built-ins', async (t) => {
+  const { dir, daemon } = await setup(t);
+  const inst = join(dir, 'inst');
+  mkdirSync(inst);
+  install(inst, true);
+  // A bare node that prints a line, as every command does (stdout, a pipe here, loads net and streams).
+  const bare = await probe(dir, NODE, ['-e', 'process.stdout.write("x\\n")']);
+  for (const args of [['--version'], ['version'], ['ps']]) {
+    const p = await probe(dir, join(inst, 'bin/berth'), args, { DOCKER_HOST: daemon.host });
+    const what = `berth ${args.join(' ')}`;
+    assert.equal(p.main, join(inst, 'dist/berth.cjs'), what);
+    assert.deepEqual(p.cjs.filter((f) => !f.endsWith('/probe.cjs')), [join(inst, 'dist/berth.cjs')], `${what}: one user script`);
+    assert.ok(!p.builtins.some((m) => m.includes('amaro')), `${what}: TypeScript stripped at run time`);
+    assert.ok(!p.builtins.includes('http'), `${what} loaded node:http`);
+    const extra = p.builtins.filter((m) => !bare.builtins.includes(m));
+    assert.ok(extra.length <= MAX_EXTRA_BUILTINS, `${what} loads ${extra.length} built-ins beyond node -e 0: ${extra.join(', ')}`);
+  }
+  const v = await probe(dir, join(inst, 'bin/berth'), ['version', '--format', '{{.Client.Version}} {{.Server.Version}}'], { DOCKER_HOST: daemon.host });
+  assert.equal(v.stdout, `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version} 0.0.1\n`);
+  assert.deepEqual(daemon.calls(), ['GET /version', 'GET /containers/json', 'GET /version']);
+});
+
+test('a checkout runs its sources when the build is missing or older than them, unless BERTH_PREBUILT', async (t) => {
+  const { dir } = await setup(t);
+  const fresh = join(dir, 'clone');
+  mkdirSync(fresh);
+  install(fresh, false);
+  mkdirSync(join(fresh, '.git'));
+  const src = await probe(dir, join(fresh, 'bin/berth'), ['--version']);
+  assert.equal(src.main, join(fresh, 'src/cli/main.ts'), 'no dist/: the sources');
+  assert.match(src.stdout, /^berth version /);
+
+  const built = join(dir, 'built');
+  mkdirSync(built);
+  install(built, true);
+  mkdirSync(join(built, '.git'));
+  const future = new Date(Date.now() + 60_000);
+  utimesSync(join(built, 'src/cli/app.ts'), future, future);
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'src/cli/main.ts'), 'a source newer than the build');
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'], { BERTH_PREBUILT: '1' })).main, join(built, 'dist/berth.cjs'));
+  rmSync(join(built, '.git'), { recursive: true });
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'dist/berth.cjs'), 'an install (no .git) trusts its build');
+});
