@@ -9,6 +9,7 @@
 // machine hits all of them alike. The berth CLI runs through bin/berth (the
 // launcher users run) after scripts/build.sh, i.e. the compiled dist/.
 
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { DOCKER_CLI, REPO_ROOT, run, startBerthd } from '../test/helpers/daemon.ts';
 import { describeMachine, fmtMs, writeSection } from './lib/report.ts';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     { label: '`docker version`', cmd: DOCKER_CLI, args: ['version'], samples: [] },
     { label: '`docker ps`', cmd: DOCKER_CLI, args: ['ps'], samples: [] },
   ];
+  const loadBefore = loadavg()[0];
   try {
     for (const c of cases) {
       const r = await run(c.cmd, c.args, { env: d.env });
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
   } finally {
     await d.cleanup();
   }
+  const loadAfter = loadavg()[0];
   for (const c of cases) c.summary = summarize(c.samples);
   const floor = cases[0].summary!;
   for (const c of cases) {
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/cli-start.ts\` (${runs} runs of each, ` +
       `interleaved; commit ${commit}) on ${machine.cpus} CPUs, Node ${machine.node}, docker CLI ${machine.dockerCli}, ` +
-      'all against one private berthd.',
+      `all against one private berthd; load average ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end.`,
     '',
     '| command | median | min | p90 | median over `node -e 0` | min over `node -e 0` |',
     '|---|---|---|---|---|---|',
