@@ -50,7 +50,14 @@ export interface Ingest {
    * it downloads) opens it before then and reads below `offset`.
    */
   readonly path: string;
-  write(chunk: Buffer): Promise<void>;
+  /** Appends; several chunks go out in one writev (no copy into one buffer). */
+  write(chunk: Buffer | readonly Buffer[]): Promise<void>;
+  /**
+   * Checks what was written so far against expected, as commit will (same
+   * errors), without finishing: a reader following the write may trust the
+   * bytes from here on, while commit still fsyncs and renames.
+   */
+  verify(expected: Expected): void;
   /**
    * Verifies, fsyncs and renames into place; the ingest is gone afterwards,
    * whether it succeeds or not. `hold` runs once the digest is known and
@@ -277,16 +284,18 @@ class FileIngest implements Ingest {
 
   get path(): string { return this.#tmp; }
 
-  async write(chunk: Buffer): Promise<void> {
+  async write(chunk: Buffer | readonly Buffer[]): Promise<void> {
     if (this.#done) throw invalid('write to a finished ingest');
-    if (this.#maxSize !== undefined && this.#offset + chunk.length > this.#maxSize) {
+    const chunks = Buffer.isBuffer(chunk) ? [chunk] : chunk;
+    const n = chunks.reduce((a, c) => a + c.length, 0);
+    if (this.#maxSize !== undefined && this.#offset + n > this.#maxSize) {
       throw invalid(`blob is larger than the expected ${this.#maxSize} bytes`);
     }
-    let written = 0;
     try {
-      while (written < chunk.length) {
-        const r = await this.#fh.write(chunk, written, chunk.length - written);
-        written += r.bytesWritten;
+      let rest = chunks.filter((c) => c.length > 0);
+      while (rest.length) {
+        const r = rest.length === 1 ? await this.#fh.write(rest[0]!, 0, rest[0]!.length) : await this.#fh.writev(rest);
+        rest = afterBytes(rest, r.bytesWritten);
       }
     } catch (err) {
       // A full disk may take part of the chunk: cut the file back to what the hash holds, so a
@@ -294,8 +303,13 @@ class FileIngest implements Ingest {
       await this.#fh.truncate(this.#offset).catch(() => {});
       throw syscallError(err, this.#tmp);
     }
-    this.#hash.update(chunk);
-    this.#offset += chunk.length;
+    for (const c of chunks) this.#hash.update(c);
+    this.#offset += n;
+  }
+
+  verify(expected: Expected): void {
+    if (this.#done) throw invalid('ingest already finished');
+    checkBlob(`${this.#algorithm}:${this.#hash.copy().digest('hex')}`, this.#offset, expected);
   }
 
   async commit(expected: Expected = {}, hold?: Hold): Promise<BlobInfo> {
@@ -304,12 +318,7 @@ class FileIngest implements Ingest {
     try {
       const digest = `${this.#algorithm}:${this.#hash.digest('hex')}`;
       const size = this.#offset;
-      if (expected.size !== undefined && size !== expected.size) {
-        throw invalid(`blob size ${size} does not match the expected ${expected.size} bytes`);
-      }
-      if (expected.digest && digest !== expected.digest) {
-        throw invalid(`blob digest ${digest} does not match the expected ${expected.digest}`);
-      }
+      checkBlob(digest, size, expected);
       await this.#fh.sync();
       await this.#fh.close();
       await hold?.({ digest, size });
@@ -330,6 +339,26 @@ class FileIngest implements Ingest {
     this.#done = true;
     await this.#fh.close().catch(() => {});
     await fs.promises.rm(this.#tmp, { force: true }).finally(this.#unlock);
+  }
+}
+
+/** What is left of chunks once n bytes of them were written. */
+function afterBytes(chunks: readonly Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const c of chunks) {
+    if (n >= c.length) { n -= c.length; continue; }
+    out.push(n > 0 ? c.subarray(n) : c);
+    n = 0;
+  }
+  return out;
+}
+
+function checkBlob(digest: string, size: number, expected: Expected): void {
+  if (expected.size !== undefined && size !== expected.size) {
+    throw invalid(`blob size ${size} does not match the expected ${expected.size} bytes`);
+  }
+  if (expected.digest && digest !== expected.digest) {
+    throw invalid(`blob digest ${digest} does not match the expected ${expected.digest}`);
   }
 }
 

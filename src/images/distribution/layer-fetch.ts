@@ -14,7 +14,8 @@
 // ingest: the second waits for the first to store the blob, then reads it.
 //
 // The tail ends only once the ingest has been verified against the layer's
-// digest and committed. A blob that does not match, or a download that fails
+// digest (the blob is fsynced and stored meanwhile; the pull fails if that
+// fails, and what it unpacked is collected). A blob that does not match, or a download that fails
 // for good, reaches the unpacker as an error instead of an end, so the
 // snapshotter drops its temp dir and nothing becomes visible; the unpacker
 // never sees the end of a layer that was not verified.
@@ -45,6 +46,8 @@ export class LayerDownload {
   #written = 0;
   #opened = false;
   #committed = false;
+  /** All bytes are in the ingest and match the layer's digest and size. */
+  #verified = false;
   /** Stored by a concurrent pull of the same layer while this one waited for the ingest: nothing fetched. */
   #stored = false;
   #error: Error | null = null;
@@ -94,7 +97,8 @@ export class LayerDownload {
 
   /**
    * The layer's bytes as the download writes them; ends after the digest
-   * was checked, fails if it does not match or the download fails.
+   * was checked (commit may still be under way), fails if it does not match
+   * or the download fails.
    * onRead gets the count of bytes read so far.
    */
   async *tail(onRead: (n: number) => void): AsyncGenerator<Buffer> {
@@ -119,7 +123,7 @@ export class LayerDownload {
         yield bytesRead === n ? buf : buf.subarray(0, bytesRead);
         continue;
       }
-      if (this.#committed) return;
+      if (this.#verified) return;
       if (this.#cancelled) throw this.#cancelled;
       await new Promise<void>((r) => this.#wake.push(r));
     }
@@ -151,6 +155,7 @@ export class LayerDownload {
       if (await this.#content.has(l.digest)) {
         await ingest.abort();
         this.#stored = true;
+        this.#verified = true;
         this.#committed = true;
         this.#notify();
         this.#p.status('Download complete');
@@ -163,6 +168,10 @@ export class LayerDownload {
       this.#notify();
       await this.#fetch(ingest);
       this.#p.status('Verifying Checksum');
+      // The unpacker may finish while the blob is fsynced and renamed into place.
+      ingest.verify({ digest: l.digest, size: l.size });
+      this.#verified = true;
+      this.#notify();
       await ingest.commit({ digest: l.digest, size: l.size });
       this.#committed = true;
       this.#notify();
@@ -196,15 +205,32 @@ export class LayerDownload {
         if (this.#cancelled) body.destroy(this.#cancelled);
         // A registry that ignores the Range sends it all again: skip what the ingest has.
         let skip = offset === 0 ? ingest.offset : 0;
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          let c = chunk;
-          if (skip) {
-            if (c.length <= skip) { skip -= c.length; continue; }
-            c = c.subarray(skip);
-            skip = 0;
-          }
-          await w.push(c);
-        }
+        // Events rather than an async iterator: no promise and no buffer concatenation per socket read.
+        await new Promise<void>((resolve, reject) => {
+          body.on('data', (chunk: Buffer) => {
+            let c = chunk;
+            if (skip) {
+              if (c.length <= skip) { skip -= c.length; return; }
+              c = c.subarray(skip);
+              skip = 0;
+            }
+            try {
+              w.push(c);
+            } catch (err) {
+              body.destroy();
+              reject(err);
+              return;
+            }
+            if (w.full) {
+              body.pause();
+              w.flush().then(() => body.resume(), (err: unknown) => { body.destroy(); reject(err); });
+            }
+          });
+          body.once('error', reject);
+          // A connection closed early ends here too: the size check below says so.
+          body.once('end', resolve);
+          body.once('close', resolve);
+        });
         await w.flush();
         this.#body = null;
         this.#check();
@@ -239,14 +265,15 @@ class WriteBehind {
     this.#onWritten = onWritten;
   }
 
-  /** Queues c; waits only when too much is queued. Throws a failed write's error. */
-  async push(c: Buffer): Promise<void> {
+  /** Queues c (throws a failed write's error); the caller stops reading while full. */
+  push(c: Buffer): void {
     if (this.#error) throw this.#error;
     this.#pending.push(c);
     this.#bytes += c.length;
     this.#writing ??= this.#drain();
-    if (this.#bytes >= WRITE_BEHIND) await this.flush();
   }
+
+  get full(): boolean { return this.#bytes >= WRITE_BEHIND; }
 
   /** Everything queued is written (or the write's error thrown). */
   async flush(): Promise<void> {
@@ -257,7 +284,7 @@ class WriteBehind {
   async #drain(): Promise<void> {
     try {
       while (this.#pending.length && !this.#error) {
-        const batch = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#bytes);
+        const batch = this.#pending;
         this.#pending = [];
         this.#bytes = 0;
         await this.#ingest.write(batch);

@@ -206,6 +206,8 @@ async function fetchAndApply(
     await Promise.all(downloads.map((d) => d?.settled()));
     await Promise.all(downloads.map((d) => d?.dispose()));
   }
+  // A layer unpacks once its bytes are verified, while its blob is still being stored: that must have worked too.
+  for (const d of downloads) if (d?.error) throw d.error;
   return records;
 }
 
