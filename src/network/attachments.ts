@@ -62,6 +62,16 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   register(req: Parameters<ContainerNetworking['register']>[0]): string {
     const mode = req.networkMode || 'default';
+    // dockerd registers legacy links at create: an unknown target is a bad parameter there.
+    if (['none', 'host', 'default', 'bridge'].includes(mode) || mode.startsWith('container:')) {
+      for (const link of req.hostConfig.links ?? []) {
+        const [name] = parseLink(link);
+        try { this.d.containers.resolve(name); } catch (err) {
+          if (isCode(err, 'not_found')) throw invalid(`could not get container for ${name}: ${(err as Error).message}`);
+          throw err;
+        }
+      }
+    }
     // Like dockerd, a network that does not exist (yet) is an error at start, not at create.
     if (!mode.startsWith('container:') && !['none', 'host', 'default', 'bridge', ''].includes(mode)) {
       try { this.resolveNetwork(mode); } catch (err) {

@@ -95,7 +95,33 @@ export async function renameContainer(d: LifecycleDeps, ref: string, newName: st
     const oldName = rec.name;
     rec.name = name;
     d.containers.put(rec);
+    relink(d, oldName, name);
     return { rec, oldName };
   });
   d.events.emit('container', 'rename', rec.id, { ...d.attrs(rec), oldName: `/${oldName}` });
+}
+
+/**
+ * dockerd's link graph holds containers, not names: a renamed target stays
+ * linked, and HostConfig.Links shows its new name. berth keeps a link as
+ * "target:alias" in the linking container's HostConfig, so those naming the
+ * old name are rewritten (the alias kept: "db" becomes "db2:db"). Links on
+ * user-defined networks are DNS aliases by name, as in dockerd: left alone.
+ */
+function relink(d: LifecycleDeps, oldName: string, newName: string): void {
+  for (const other of d.containers.listShared()) {
+    const links = other.hostConfig.links ?? [];
+    const mode = other.hostConfig.networkMode ?? '';
+    if (!links.length || !(['', 'default', 'bridge', 'none', 'host'].includes(mode) || mode.startsWith('container:'))) continue;
+    const target = (l: string) => l.split(':')[0]!.replace(/^\//, '');
+    if (!links.some((l) => target(l) === oldName)) continue;
+    const rec = d.containers.get(other.id);
+    if (!rec) continue;
+    rec.hostConfig.links = links.map((l) => {
+      if (target(l) !== oldName) return l;
+      const alias = l.split(':')[1];
+      return `${newName}:${alias ? alias.split('/').pop()! : oldName}`;
+    });
+    d.containers.put(rec);
+  }
 }
