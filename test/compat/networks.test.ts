@@ -127,6 +127,9 @@ compatSuite('networks', (s) => {
     const servers = lines(conf).filter((l) => l.startsWith('nameserver'));
     assert.deepEqual(servers, [`nameserver ${tgt.name === 'dockerd' ? '127.0.0.11' : `${b}.129`}`]);
     assert.ok(lines(conf).includes('options ndots:0'), conf);
+    // With --dns (a loopback one) and --dns-search the file is built afresh: search, the embedded server, options.
+    const built = (await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--dns-search', 'ex.test', '--network', 'dns', 'busybox', 'cat', '/etc/resolv.conf'])).stdout;
+    assert.equal(built, `search ex.test\nnameserver ${tgt.name === 'dockerd' ? '127.0.0.11' : `${b}.129`}\noptions ndots:0\n`);
     const hosts = lines((await tgt.ok(['run', '--rm', ...NO_UPSTREAM, '--network', 'dns', '-h', 'me', 'busybox', 'cat', '/etc/hosts'])).stdout);
     assert.equal(hosts[0], '127.0.0.1\tlocalhost');
     assert.match(hosts.at(-1)!, new RegExp(`^${b.replace(/\./g, '\\.')}\\.\\d+\\tme$`));

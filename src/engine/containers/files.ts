@@ -23,21 +23,31 @@ async function readOr(path: string, fallback: string): Promise<string> {
 
 const loopbackNameserver = /^\s*nameserver\s+(127\.\S*|::1)\s*$/;
 
-/** Host resolv.conf minus loopback nameservers (unreachable from a private net namespace), like dockerd. */
+/**
+ * Host resolv.conf minus loopback nameservers (unreachable from a private
+ * net namespace), like dockerd. Given --dns, --dns-search or --dns-option,
+ * the file is built afresh as dockerd's resolvconf.Build does: search,
+ * nameservers, options, each the given values or else the host's, nothing
+ * else of the host's file; on a network with the embedded DNS too.
+ */
 export function filterResolvConf(host: string, netMode: 'none' | 'host', rec: ContainerRecord, embedded: string[] | null = null): string {
   const hc = rec.hostConfig;
   let lines = host.split('\n');
   if (netMode !== 'host') lines = lines.filter((l) => !loopbackNameserver.test(l));
-  // The embedded DNS answers berth's names and forwards the rest (to --dns servers when given).
-  if (embedded) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(embedded.map((d) => `nameserver ${d}`));
-  else if (hc.dns.length) lines = lines.filter((l) => !/^\s*nameserver\s/.test(l)).concat(hc.dns.map((d) => `nameserver ${d}`));
-  if (hc.dnsSearch.length) lines = lines.filter((l) => !/^\s*(search|domain)\s/.test(l)).concat([`search ${hc.dnsSearch.join(' ')}`]);
-  if (hc.dnsOptions.length) lines = lines.filter((l) => !/^\s*options\s/.test(l)).concat([`options ${hc.dnsOptions.join(' ')}`]);
-  // Like dockerd's embedded resolver: names without dots go to it as they are (ndots:0) unless ndots was set.
-  if (embedded && !lines.some((l) => /^\s*options\s.*\bndots:/.test(l))) {
-    const at = lines.findIndex((l) => /^\s*options\s/.test(l));
-    if (at >= 0) lines[at] = `${lines[at]!.trimEnd()} ndots:0`;
-    else lines.push('options ndots:0');
+  // The embedded DNS answers berth's names and forwards the rest (to --dns servers when given);
+  // dockerd then rebuilds the file the same way, with its address as the only nameserver.
+  if (embedded || hc.dns.length || hc.dnsSearch.length || hc.dnsOptions.length) {
+    const values = (key: string) => lines.filter((l) => new RegExp(`^\\s*${key}\\s`).test(l)).flatMap((l) => l.trim().split(/\s+/).slice(1));
+    const search = hc.dnsSearch.length ? hc.dnsSearch : values('search');
+    const servers = embedded ?? (hc.dns.length ? hc.dns : values('nameserver'));
+    const options = hc.dnsOptions.length ? [...hc.dnsOptions] : values('options');
+    // Like dockerd's embedded resolver: names without dots go to it as they are (ndots:0) unless ndots was set.
+    if (embedded && !options.some((o) => o.startsWith('ndots:'))) options.push('ndots:0');
+    lines = [
+      ...(search.length ? [`search ${search.join(' ')}`] : []),
+      ...servers.map((d) => `nameserver ${d}`),
+      ...(options.length ? [`options ${options.join(' ')}`] : []),
+    ];
   }
   return lines.filter((l) => l.trim() !== '').join('\n') + '\n';
 }
