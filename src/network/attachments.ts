@@ -34,6 +34,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       lookup: (net, name, from) => this.#names.lookup(net, name, from),
       reverse: (net, ip) => this.#names.reverse(net, ip),
       upstreams: (net, from) => this.#names.upstreams(net, from),
+      upstreamNamespace: (net, from) => this.#names.upstreamNamespace(net, from),
     }, this.log);
   }
 

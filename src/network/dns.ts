@@ -9,6 +9,7 @@ import net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as packet from 'dns-packet';
 import type { Logger } from '../core/logger.ts';
+import { inNamespace } from '../sys/netlink.ts';
 import { bigToIp6 } from './ipam6.ts';
 
 export interface DnsResolver {
@@ -18,6 +19,13 @@ export interface DnsResolver {
   reverse(networkId: string, ip: string): string | null;
   /** The upstream servers for a query from this address (its container's --dns). */
   upstreams(networkId: string, fromIp: string): string[];
+  /**
+   * The querying container's network namespace when its upstreams are its
+   * own --dns: a loopback one is its own loopback there (dockerd's resolver
+   * forwards to it inside the container; only the host's resolv.conf
+   * servers are reached on the host's loopback).
+   */
+  upstreamNamespace?(networkId: string, fromIp: string): string | null;
 }
 
 const TTL = 600;
@@ -137,12 +145,25 @@ export class EmbeddedDns {
   #forward(networkId: string, msg: Buffer, from: string, respond: (out: Buffer) => void, fail: () => void): void {
     const servers = this.#resolver.upstreams(networkId, from);
     if (servers.length === 0) return fail();
-    const up = dgram.createSocket('udp4');
+    const server = servers[0]!;
+    const ns = /^127\./.test(server) ? this.#resolver.upstreamNamespace?.(networkId, from) : null;
+    const up = ns ? socketIn(ns) : dgram.createSocket('udp4');
     let done = false;
     const finish = () => { if (!done) { done = true; clearTimeout(timer); up.close(); } };
     const timer = setTimeout(() => { finish(); fail(); }, FORWARD_TIMEOUT_MS);
     up.on('message', (answer) => { finish(); respond(answer); });
     up.on('error', () => { finish(); fail(); });
-    up.send(msg, 53, servers[0]!);
+    up.send(msg, 53, server);
   }
+}
+
+/**
+ * A UDP socket made inside a network namespace: the lookup is synchronous
+ * and the bind exclusive, so the socket is created while the thread is
+ * there (Node otherwise defers it a tick, to the daemon's namespace).
+ */
+function socketIn(nsPath: string): dgram.Socket {
+  const sock = dgram.createSocket({ type: 'udp4', lookup: (address, _opts, cb) => (cb as (e: null, a: string, f: number) => void)(null, address, 4) });
+  inNamespace(nsPath, () => sock.bind({ address: '127.0.0.1', port: 0, exclusive: true }));
+  return sock;
 }

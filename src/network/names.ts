@@ -7,7 +7,7 @@ import type { EndpointRecord } from '../core/network.ts';
 import type { NetworkEngineDeps } from './service.ts';
 import { hostResolvers } from './dns.ts';
 
-type Deps = Pick<NetworkEngineDeps, 'store' | 'containers'>;
+type Deps = Pick<NetworkEngineDeps, 'store' | 'containers' | 'plumbing'>;
 
 /** Names a container answers to on a network: name, short ID, aliases (Docker's DNSNames). */
 export function dnsNames(rec: ContainerRecord, ep: EndpointRecord): string[] {
@@ -93,5 +93,11 @@ export class NetworkNames {
     const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
     const rec = ep && this.#d.containers.get(ep.containerId);
     return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
+  }
+
+  upstreamNamespace(networkId: string, fromIp: string): string | null {
+    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
+    const rec = ep && this.#d.containers.get(ep.containerId);
+    return rec?.hostConfig.dns.length ? this.#d.plumbing.nsPath(rec.id) : null;
   }
 }

@@ -8,6 +8,7 @@
 // here depends on iptables (isolation and NAT are in test/integration).
 
 import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
 import { type CompatTarget, compatSuite, lines } from './target.ts';
 
 /** "10.214.X": the daemon's private pool's /24. */
@@ -218,5 +219,20 @@ compatSuite('networks', (s) => {
     assert.match(r.stderr, /network createdonly not found/);
     await tgt.ok(['rm', '-f', 'user', 'idle']);
     assert.equal((await tgt.ok(['network', 'prune', '-f'])).stdout, 'Deleted Networks:\nused\n\n');
+  });
+
+  s.test('a loopback --dns is the container\'s own loopback: nothing is forwarded to the host\'s', async (tgt) => {
+    const host = dgram.createSocket('udp4');
+    let got = 0;
+    host.on('message', () => { got++; });
+    await new Promise<void>((r) => host.bind(53, '127.0.0.19', r));
+    try {
+      await tgt.ok(['network', 'create', 'lo-dns']);
+      const r = await tgt.docker(['run', '--rm', '--network', 'lo-dns', '--dns', '127.0.0.19', 'busybox', 'nslookup', '-timeout=2', 'zz.invalid']);
+      assert.notEqual(r.code, 0);
+      assert.equal(got, 0);
+    } finally {
+      host.close();
+    }
   });
 }, { network: true });

@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import * as packet from 'dns-packet';
+import { execFileSync } from 'node:child_process';
 import { EmbeddedDns, type DnsResolver } from '../../../src/network/dns.ts';
+import { inNamespace } from '../../../src/sys/netlink.ts';
 import { skipUnlessRoot } from '../../helpers/root.ts';
 
 const log = { warn() {}, info() {}, debug() {}, error() {}, child() { return log; } } as never;
@@ -84,5 +86,43 @@ test('answers its names; a forward still out when the network goes does not thro
   } finally {
     dns.stopAll();
     silent.close();
+  }
+});
+
+// dockerd 20.10 forwards to a container's own --dns 127.x inside the
+// container (a private dockerd, --dns 127.0.0.9 on a user network: nothing
+// reached the host's 127.0.0.9:53); the host's resolv.conf servers stay on
+// the host's loopback.
+test('a loopback --dns is the container\'s own loopback: the forward goes there, not to the host', { skip: skipUnlessRoot() }, async () => {
+  const name = `bt-dns-${process.pid}`;
+  execFileSync('ip', ['netns', 'add', name]);
+  const hostSide = dgram.createSocket('udp4');
+  const inside = dgram.createSocket({ type: 'udp4', lookup: (a, _o, cb) => (cb as (e: null, a: string, f: number) => void)(null, a, 4) });
+  const dns = new EmbeddedDns({
+    lookup: () => null, reverse: () => null, upstreams: () => ['127.0.0.78'],
+    upstreamNamespace: () => `/run/netns/${name}`,
+  }, log);
+  try {
+    execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    const seen: string[] = [];
+    hostSide.on('message', () => seen.push('host'));
+    await new Promise<void>((r) => hostSide.bind(53, '127.0.0.78', r));
+    // The container's resolver: answers with the query's id, from inside the namespace.
+    inside.on('message', (m, r) => {
+      seen.push('container');
+      const q = packet.decode(m);
+      inside.send(packet.encode({ id: q.id, type: 'response', flags: packet.RECURSION_DESIRED, questions: q.questions, answers: [{ type: 'A', name: q.questions![0]!.name, data: '192.0.2.55' }] }), r.port, r.address);
+    });
+    inNamespace(`/run/netns/${name}`, () => inside.bind({ address: '127.0.0.78', port: 53, exclusive: true }));
+    dns.serve('net1', '127.0.0.77');
+    await new Promise((r) => setTimeout(r, 50));
+    const a = await query('upstream.example', 12);
+    assert.deepEqual(a?.answers?.map((x) => x.type === 'A' && x.data), ['192.0.2.55']);
+    assert.deepEqual(seen, ['container']);
+  } finally {
+    dns.stopAll();
+    hostSide.close();
+    inside.close();
+    execFileSync('ip', ['netns', 'del', name]);
   }
 });
