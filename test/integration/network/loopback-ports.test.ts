@@ -76,6 +76,32 @@ describe('published ports for loopback clients', { skip: skipUnlessRoot() }, () 
     assert.deepEqual(daemonNetworkLeftovers(bridge).rules.filter((r) => r.includes('DNAT --to')), []);
   });
 
+  test('after kill -9 and a restart, the same bindings (0.0.0.0, [::], [::1]) answer again', async () => {
+    const { d, ok } = await daemon();
+    const id = await ok('run', '-d', '-p', '80', '-p', '[::1]::80', 'busybox', ...PEER);
+    const before = (await ok('port', id)).split('\n').sort();
+    const port = Number(/0\.0\.0\.0:(\d+)/.exec(before.join('\n'))![1]);
+    const p6 = Number(/\[::1\]:(\d+)/.exec(before.join('\n'))![1]);
+    assert.ok(before.includes(`80/tcp -> [::]:${port}`), before.join('\n'));
+    const localPort = 40000 + Math.floor(Math.random() * 10000);
+    await peerWhenUp(port, localPort);
+    await d.kill9();
+    await d.start();
+    assert.deepEqual((await ok('port', id)).split('\n').sort(), before);
+    await peerWhenUp(port, localPort + 50);
+    for (const p of [port, p6]) {
+      const body = await new Promise<string>((resolve, reject) => {
+        http.get({ host: '::1', port: p, path: '/cgi-bin/peer', agent: false, timeout: 5000 }, (res) => {
+          let b = '';
+          res.on('data', (c) => { b += c; });
+          res.on('end', () => resolve(b.trim()));
+        }).on('error', reject);
+      });
+      assert.match(body, /^\S+ \d+$/);
+    }
+    await ok('rm', '-f', id);
+  });
+
   test('--iptables=false: berthd\'s relay serves the port (a connection of its own)', async () => {
     const { ok, bridge } = await daemon(['--iptables=false']);
     assert.deepEqual(daemonNetworkLeftovers(bridge).rules, []);
