@@ -119,8 +119,12 @@ export interface NetworkService {
 
 /** What start needs from the network layer. */
 export interface NetworkSetup {
-  /** 'none' (loopback only), 'host', or a namespace the runtime joins. */
-  spec: 'none' | 'host' | { path: string };
+  /**
+   * 'none' (loopback only), 'host', or a namespace the runtime joins; with
+   * userns, the user namespace that owns it (a remapped container's), which
+   * the runtime joins too.
+   */
+  spec: 'none' | 'host' | { path: string; userns?: string };
   /** Extra /etc/hosts lines ("<ip>\t<names>"), after the defaults. */
   hosts: string[];
   /** Nameservers that replace the host's in resolv.conf (the embedded DNS), or null to keep them. */
@@ -160,7 +164,8 @@ export interface ContainerNetworkSettings {
  */
 export interface ContainerNetworking {
   register(req: { id: string; name: string; networkMode: string; endpoints?: Record<string, Partial<EndpointConfig>>; hostConfig: { portBindings?: PortMap; publishAllPorts?: boolean; links?: string[] }; exposedPorts?: Record<string, object> }): string;
-  setUp(rec: import('./container.ts').ContainerRecord): Promise<NetworkSetup>;
+  /** userns: a remapped container's user namespace, which then owns its network namespace. */
+  setUp(rec: import('./container.ts').ContainerRecord, opts?: { userns?: import('./idmap.ts').UsernsSource }): Promise<NetworkSetup>;
   tearDown(id: string): Promise<void>;
   unregister(id: string): void;
   settings(rec: import('./container.ts').ContainerRecord): ContainerNetworkSettings;

@@ -22,6 +22,8 @@ export interface OciSpec {
   mounts: Array<{ destination: string; type?: string; source?: string; options?: string[] }>;
   linux: Record<string, any>;
   annotations?: Record<string, string>;
+  /** OCI hooks (createRuntime runs on the host, after the namespaces exist). */
+  hooks?: Record<string, Array<{ path: string; args?: string[]; timeout?: number }>>;
 }
 
 export interface RuntimeCreateOptions {

@@ -14,6 +14,7 @@
 // trusted.overlay.opaque xattr); the copy snapshotter applies them by
 // deleting. Both refuse paths that escape the layer root.
 
+import type { IdMaps } from './idmap.ts';
 export interface Mount {
   type: string;      // "overlay" | "bind"
   source: string;
@@ -32,7 +33,8 @@ export interface ApplyResult {
  * only read the tar through for its diffID (the layer exists already).
  */
 export interface LayerUnpacker {
-  unpack(to: { root: string | null; whiteouts: 'overlay' | 'delete'; limits: Partial<Record<'maxBytes' | 'maxFiles' | 'maxRatio', number>> }): Promise<ApplyResult>;
+  /** idMaps (--userns-remap): owners written as the host IDs the entries' IDs map to. */
+  unpack(to: { root: string | null; whiteouts: 'overlay' | 'delete'; limits: Partial<Record<'maxBytes' | 'maxFiles' | 'maxRatio', number>>; idMaps?: IdMaps }): Promise<ApplyResult>;
 }
 
 export function isUnpacker(tar: NodeJS.ReadableStream | LayerUnpacker): tar is LayerUnpacker {
@@ -52,6 +54,8 @@ export interface SnapshotDiffEntry {
 
 export interface Snapshotter {
   readonly name: 'overlay' | 'copy';
+  /** --userns-remap: layers hold the mapped host IDs; diffs turn them back into the container's. */
+  readonly idMaps?: IdMaps;
   hasLayer(chainId: string): Promise<boolean>;
   /** Extracts an uncompressed layer tar (or lets an unpacker write it) into a new committed layer. Atomic: on error nothing is left. */
   applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult>;

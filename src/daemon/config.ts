@@ -52,6 +52,8 @@ export interface DaemonConfig {
   logConfig: LogConfig;
   /** The read-only registry listener over the image store (--registry-listen; registry-listener.ts), or none. */
   registryListener: RegistryConfig | null;
+  /** --userns-remap: '' (none), 'default', 'user', 'user:group' or 'uid:gid' (resolved at start: userns-remap.ts). */
+  usernsRemap: string;
 }
 
 /** Config fields as flags and daemon.json give them, before parsing. */
@@ -87,6 +89,7 @@ const fileKeys: Record<string, RawField> = {
   'runtime-create-timeout': 'runtimeCreateTimeoutMs',
   'cgroup-parent': 'cgroupParent',
   'detach-keys': 'detachKeys',
+  'userns-remap': 'usernsRemap',
   'log-driver': 'logDriver',
   'log-opts': 'logOpts',
   'tls': 'tlsOn',
@@ -134,6 +137,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     .addOption(new Option('--registry-token [bool]', 'registry listener: Bearer tokens from its built-in token service').argParser(flagBool))
     .addOption(new Option('--registry-tls-cert <file>', 'registry listener: TLS certificate file (PEM)'))
     .addOption(new Option('--registry-tls-key <file>', 'registry listener: TLS key file (PEM)'))
+    .addOption(new Option('--userns-remap <user/group>', 'user/group setting for user namespaces (default, user, user:group, uid:gid)'))
     .addOption(new Option('--config-file <file>', 'daemon configuration file').default(DEFAULT_CONFIG_FILE))
     .addOption(new Option('-b, --bridge <name>', 'attach containers to a network bridge (default berth0; "none" for no default bridge)'))
     .addOption(new Option('--bip <cidr>', 'IPv4 address and prefix of the default bridge (default 10.66.0.1/16)'))
@@ -159,7 +163,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
     apiMaxHeaderSize: flags.apiMaxHeaderSize, maxLayerSize: flags.maxLayerSize, maxCompressionRatio: flags.maxCompressionRatio,
     insecureRegistries: flags.insecureRegistry, registryMirrors: flags.registryMirror,
     runtimeCreateTimeoutMs: flags.runtimeCreateTimeout, cgroupParent: flags.cgroupParent,
-    detachKeys: flags.detachKeys, registryListen: flags.registryListen, registryConfig: flags.registryConfig, registryHtpasswd: flags.registryHtpasswd,
+    detachKeys: flags.detachKeys, usernsRemap: flags.usernsRemap, registryListen: flags.registryListen, registryConfig: flags.registryConfig, registryHtpasswd: flags.registryHtpasswd,
     registryToken: flags.registryToken, registryTlsCert: flags.registryTlsCert, registryTlsKey: flags.registryTlsKey,
     tlsOn: flags.tls, tlsVerify: flags.tlsverify, tlsCaCert: flags.tlscacert, tlsCert: flags.tlscert, tlsKey: flags.tlskey,
     logDriver: flags.logDriver, logOpts: flags.logOpt === undefined ? undefined : JSON.stringify(logOptsFromFlags(JSON.parse(flags.logOpt) as string[])),
@@ -195,6 +199,7 @@ export function parseDaemonArgs(argv: string[], version: string): DaemonConfig {
   });
   return {
     detachKeys,
+    usernsRemap: pick('usernsRemap', ''),
     logConfig,
     host: listen.host,
     tcpHosts: listen.tcpHosts,

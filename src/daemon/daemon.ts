@@ -24,6 +24,7 @@ import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogChunks, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
+import { prepareRemappedRoot, resolveRemap } from './userns-remap.ts';
 import { createNetworking } from './network-wiring.ts';
 import { listenTls, listenUnix, loadTls } from './listeners.ts';
 import { startRegistryListener } from './registry-listener.ts';
@@ -59,21 +60,25 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     writeFileSync(config.pidfile, `${process.pid}\n`);
     cleanups.push(() => rmSync(config.pidfile, { force: true }));
 
-    const db = openDatabase(`${config.dataRoot}/berth.db`);
+    // --userns-remap: everything lives under <data-root>/<uid>.<gid>, as with dockerd.
+    const remap = config.usernsRemap ? resolveRemap(config.usernsRemap) : null;
+    const dataRoot = remap ? prepareRemappedRoot(config.dataRoot, remap) : config.dataRoot;
+    if (remap) log.info('user namespaces: ID ranges will be mapped to subuid/subgid ranges', { user: remap.user, group: remap.group, root: remap.root });
+    const db = openDatabase(`${dataRoot}/berth.db`);
     cleanups.push(() => db.close());
-    const content = openContentStore(`${config.dataRoot}/content`);
-    const snapshotter = await createSnapshotter(`${config.dataRoot}/snapshots`, config.storageDriver, { logger: log, limits: config.layerLimits });
-    log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: config.dataRoot });
+    const content = openContentStore(`${dataRoot}/content`);
+    const snapshotter = await createSnapshotter(`${dataRoot}/snapshots`, config.storageDriver, { logger: log, limits: config.layerLimits, ...(remap ? { idMaps: remap.maps } : {}) });
+    log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: dataRoot });
     const events = new EventBus();
     const runtimeTable = daemonRuntimes(config);
     const runtime = createRuntime(config, log, runtimeTable);
 
     // The image service asks the container service which containers use an
     // image; the container service asks the image service for images.
-    const volumes = createVolumes({ db, dataRoot: config.dataRoot, events, logger: log });
+    const volumes = createVolumes({ db, dataRoot, events, logger: log, rootOwner: remap?.root ?? null });
     let containers: ContainerEngine | null = null;
     const images = createImageService({
-      dataRoot: config.dataRoot, db, snapshotter, content, events, logger: log,
+      dataRoot, db, snapshotter, content, events, logger: log,
       limits: { maxLayerBytes: config.layerLimits.maxBytes, maxCompressionRatio: config.layerLimits.maxRatio },
       usersOfImage: async (id) => (containers ? containers.usersOfImage(id) : []),
     });
@@ -83,16 +88,16 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const execs = new ExecEngine({ containers: db.containers, runtime: execRuntime, events, logger: log, adopted: (ref) => containers!.adopted(ref), linkEnv: (rec) => network.linkEnv(rec) });
     containers = new ContainerEngine({
       containers: db.containers, images, runtime, events, logger: log,
-      dataRoot: config.dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
-      buildSpec: specBuilder(config.cgroupParent), readLogs, readLogChunks, tarDirectory, mounts: volumes.mounts, network,
+      dataRoot, execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: Object.keys(runtimeTable),
+      buildSpec: specBuilder(config.cgroupParent, remap?.maps ?? null), remap: remap ? { ...remap.root, maps: remap.maps } : null, readLogs, readLogChunks, tarDirectory, mounts: volumes.mounts, network,
       logDefaults: config.logConfig, probes: { run: (id, cmd, signal) => execs.runProbe(id, cmd, signal) },
       layerLimits: config.layerLimits, cgroupParent: config.cgroupParent,
     });
     cleanups.push(() => containers!.shutdown());
     const system = new SystemEngine({
-      id: daemonId(config.dataRoot), containers: db.containers, images, dataRoot: config.dataRoot,
+      id: daemonId(dataRoot), containers: db.containers, images, dataRoot,
       execRoot: config.execRoot, defaultRuntime: config.defaultRuntime, runtimes: runtime.runtimeNames, runtimeInfo: runtimeTable, gitCommit: '',
-      loggingDriver: config.logConfig.type,
+      loggingDriver: config.logConfig.type, userns: remap !== null,
     });
 
     const t0 = Date.now();
@@ -114,7 +119,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log, adopted: (ref) => containers!.adopted(ref) });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
-    const builder = new BuildService({ db, images, containers, dataRoot: config.dataRoot, logger: log, pull: pullThrough(distribution) });
+    const builder = new BuildService({ db, images, containers, dataRoot, logger: log, pull: pullThrough(distribution) });
     const diskUsage = new DiskUsageEngine({ containers, images, volumes: volumes.service, buildCache: () => builder.cacheUsage() });
     const server = createApiServer({ builder, diskUsage, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
     if (config.host) cleanups.push(await listenUnix(server, config.host, config.group, log));
@@ -126,7 +131,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }));
     }
     if (config.registryListener) cleanups.push(await startRegistryListener(config.registryListener, { images: db.images, content, log }));
-    log.info('berthd ready', { pid: process.pid, dataRoot: config.dataRoot, execRoot: config.execRoot });
+    log.info('berthd ready', { pid: process.pid, dataRoot, execRoot: config.execRoot });
     return { stop: runCleanups };
   } catch (err) {
     await runCleanups();

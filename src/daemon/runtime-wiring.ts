@@ -10,6 +10,7 @@ import { cgroupsPathFor } from '../runtime/cgroups.ts';
 import { assertRuntimeUsable, crunHostProblem, isCrun, runtimeTable, type RuntimeTable } from '../runtime/runtimes.ts';
 import type { SpecRequest } from '../engine/containers/service.ts';
 import type { DaemonConfig } from './config.ts';
+import type { IdMaps } from '../core/idmap.ts';
 
 export { readLogChunks, readLogs } from '../runtime/logs.ts';
 
@@ -44,7 +45,7 @@ export function createExecRuntime(config: DaemonConfig, log: Logger, table = dae
   return new ConmonExec({ root: `${config.execRoot}/runtime`, ...driverTables(table), defaultRuntime: config.defaultRuntime, logger: log });
 }
 
-export function specBuilder(cgroupParent = '/berth'): (req: SpecRequest) => Promise<OciSpec> {
+export function specBuilder(cgroupParent = '/berth', remap: IdMaps | null = null): (req: SpecRequest) => Promise<OciSpec> {
   return async ({ record, image, rootfs, netMode, mounts, join }) => buildSpec({
     id: record.id,
     image: image.config.config,
@@ -59,5 +60,7 @@ export function specBuilder(cgroupParent = '/berth'): (req: SpecRequest) => Prom
     resolvConfPath: record.resolvConfPath,
     ...(mounts ? { mounts } : {}),
     ...(join ? { join } : {}),
+    // --userns-remap: a user namespace unless the container asked for the host's (--userns host).
+    ...(remap && record.hostConfig.resources?.usernsMode !== 'host' ? { userns: remap } : {}),
   });
 }

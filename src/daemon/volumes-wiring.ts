@@ -9,16 +9,16 @@ import { SqliteVolumeRepository } from '../stores/metadata/volumes.ts';
 import { VolumeEngine } from '../volumes/service.ts';
 import { ContainerVolumes } from '../volumes/containers.ts';
 
-export function createVolumes(deps: { db: Database; dataRoot: string; events: EventSink; logger: Logger }): { service: VolumeEngine; mounts: ContainerVolumes } {
+export function createVolumes(deps: { db: Database; dataRoot: string; events: EventSink; logger: Logger; rootOwner?: { uid: number; gid: number } | null }): { service: VolumeEngine; mounts: ContainerVolumes } {
   const { db } = deps;
   const refsOf = (name: string): string[] => db.containers.listShared()
     .filter((c) => c.mounts.some((m) => m.type === 'volume' && m.name === name))
     .map((c) => c.id);
   const service = new VolumeEngine({
-    repo: new SqliteVolumeRepository(db), root: `${deps.dataRoot}/volumes`, events: deps.events, logger: deps.logger, refsOf,
+    repo: new SqliteVolumeRepository(db), root: `${deps.dataRoot}/volumes`, owner: deps.rootOwner ?? null, events: deps.events, logger: deps.logger, refsOf,
   });
   const mounts = new ContainerVolumes({
-    volumes: service, events: deps.events, logger: deps.logger, resolveContainer: (ref) => db.containers.resolve(ref),
+    volumes: service, owner: deps.rootOwner ?? null, events: deps.events, logger: deps.logger, resolveContainer: (ref) => db.containers.resolve(ref),
   });
   return { service, mounts };
 }

@@ -31,6 +31,8 @@ export interface SystemDeps {
   gitCommit: string;
   /** The daemon's default log driver (log-driver); json-file when unset. */
   loggingDriver?: string;
+  /** --userns-remap is on: SecurityOptions lists name=userns, as dockerd's does. */
+  userns?: boolean;
 }
 
 export class SystemEngine implements SystemService {
@@ -85,7 +87,7 @@ export class SystemEngine implements SystemService {
       ...(this.#d.runtimeInfo ? { runtimeInfo: this.#d.runtimeInfo } : {}),
       serverVersion: BERTH_VERSION,
       loggingDriver: this.#d.loggingDriver ?? 'json-file',
-      securityOptions: ['name=seccomp,profile=builtin'],
+      securityOptions: ['name=seccomp,profile=builtin', ...(this.#d.userns ? ['name=userns'] : [])],
       warnings,
     };
   }

@@ -14,11 +14,15 @@ import { lgetxattrs } from '../sys/libc.ts';
 import { emptyHeader, type TarHeader } from '../stores/tar/format.ts';
 import { tarStream, type TarEntry } from '../stores/tar/writer.ts';
 import { major, minor } from '../stores/snapshots/tree.ts';
+import { withOwners } from '../stores/tar/owners.ts';
+import { ownerToContainer, type IdMaps } from '../core/idmap.ts';
 
 const CHUNK = 256 * 1024;
 
-export function tarDirectory(rootDir: string): NodeJS.ReadableStream {
-  return tarStream(walk(fs.realpathSync(rootDir)));
+/** idMaps (--userns-remap): the tree holds host IDs; the tar carries the container's (ownerToContainer). */
+export function tarDirectory(rootDir: string, idMaps?: IdMaps | null): NodeJS.ReadableStream {
+  const entries = walk(fs.realpathSync(rootDir));
+  return tarStream(idMaps ? withOwners(entries, (uid, gid) => ownerToContainer(idMaps, uid, gid)) : entries);
 }
 
 function inside(root: string, p: string): boolean {

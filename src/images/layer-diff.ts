@@ -5,6 +5,7 @@
 // deletion, the directory's permission bits for an opaque marker).
 // trusted.* xattrs (overlay's own markers) never leave the host.
 
+import { idToContainer, type IdMaps } from '../core/idmap.ts';
 import * as fs from 'node:fs';
 import type { SnapshotDiffEntry, Snapshotter } from '../core/snapshot.ts';
 import { lgetxattrs } from '../sys/libc.ts';
@@ -81,7 +82,7 @@ export function diffTar(snapshotter: Snapshotter, key: string, stubs?: ReadonlyS
     const changes = stubs ? withoutMountStubs(snapshotter.diff(key), stubs) : snapshotter.diff(key);
     for await (const e of changes) {
       count++;
-      for (const { header, source } of toEntries(e, links)) {
+      for (const { header, source } of toEntries(e, links, snapshotter.idMaps)) {
         if (header.type === 'file') bytes += header.size;
         yield source ? { header, body: readFile(source) } : { header };
       }
@@ -128,7 +129,7 @@ export async function writeDiffTar(
   const diff = stubs ? withoutMountStubs(snapshotter.diff(key), stubs, dropped) : snapshotter.diff(key);
   for await (const e of diff) {
     changes++;
-    for (const { header, source } of toEntries(e, links)) {
+    for (const { header, source } of toEntries(e, links, snapshotter.idMaps)) {
       await put(encodeHeader(header));
       if (header.type !== 'file' || header.size === 0) continue;
       contentBytes += header.size;
@@ -170,7 +171,7 @@ function whiteoutName(path: string): string {
 /** A tar entry of the diff; a regular file's content is read from source. */
 interface DiffEntry { header: TarHeader; source?: string }
 
-function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator<DiffEntry> {
+function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>, idMaps?: IdMaps): Generator<DiffEntry> {
   if (e.kind === 'D' || !e.source) {
     yield { header: { ...emptyHeader(whiteoutName(e.path), 'file'), mode: 0o600, mtime: Math.floor(Date.now() / 1000) } };
     return;
@@ -190,8 +191,9 @@ function* toEntries(e: SnapshotDiffEntry, links: Map<string, string>): Generator
   else if (st.isFIFO()) h = emptyHeader(e.path, 'fifo');
   else return; // sockets
   h.mode = st.mode & 0o7777;
-  h.uid = st.uid;
-  h.gid = st.gid;
+  // Under --userns-remap the tree holds host IDs: a layer carries the container's, as with dockerd.
+  h.uid = idMaps ? idToContainer(idMaps.uids, st.uid) : st.uid;
+  h.gid = idMaps ? idToContainer(idMaps.gids, st.gid) : st.gid;
   h.mtime = Math.floor(st.mtimeMs / 1000);
   for (const [k, v] of lgetxattrs(e.source)) if (!k.startsWith('trusted.')) h.xattrs.set(k, v);
   if (!st.isDirectory() && st.nlink > 1) {

@@ -49,7 +49,7 @@ async function run(job: UnpackJob): Promise<void> {
     const limits = job.limits;
     const result = job.root === null
       ? await digestOnly(input, limits.maxBytes)
-      : await applyTar(input, { root: job.root, whiteouts: job.whiteouts, limits });
+      : await applyTar(input, { root: job.root, whiteouts: job.whiteouts, limits, ...(job.idMaps ? { idMaps: job.idMaps } : {}) });
     port.postMessage({ t: 'done', result } satisfies ToMain);
   } catch (err) {
     const code = err instanceof BerthError ? err.code : 'internal';

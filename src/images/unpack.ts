@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import type { ApplyResult, LayerUnpacker } from '../core/snapshot.ts';
 import { BerthError, type ErrorCode, internal } from '../core/errors.ts';
 import type { DecompressLimits } from './compression.ts';
+import type { IdMaps } from '../core/idmap.ts';
 
 export interface UnpackJob {
   root: string | null;
@@ -25,6 +26,8 @@ export interface UnpackJob {
   limits: Partial<Record<'maxBytes' | 'maxFiles' | 'maxRatio', number>>;
   /** Detect and decompress the bytes with these limits; null: they are a plain tar. */
   decompress: DecompressLimits | null;
+  /** --userns-remap: owners shifted to the mapped host IDs. */
+  idMaps?: IdMaps;
 }
 
 export type ToWorker =

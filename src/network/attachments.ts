@@ -5,6 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ContainerRecord } from '../core/container.ts';
+import type { UsernsSource } from '../core/idmap.ts';
 import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
@@ -123,7 +124,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   // ---- start / exit -----------------------------------------------------------
 
-  async setUp(rec: ContainerRecord): Promise<NetworkSetup> {
+  async setUp(rec: ContainerRecord, opts: { userns?: UsernsSource } = {}): Promise<NetworkSetup> {
     const mode = rec.hostConfig.networkMode || 'default';
     if (mode === 'host') return { spec: 'host', hosts: [], nameservers: null, hostNetwork: true };
     if (mode.startsWith('container:')) {
@@ -140,7 +141,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       this.#pending.delete(rec.id);
       eps = this.d.store.endpointsOf(rec.id);
     }
-    const nsPath = this.d.plumbing.createNamespace(rec.id);
+    const owned = opts.userns ? await this.d.plumbing.createOwnedNamespace(rec.id, opts.userns) : null;
+    const nsPath = owned?.path ?? this.d.plumbing.createNamespace(rec.id);
     try {
       const attached = eps.map((ep, i) => this.#attach(rec, ep, `eth${i}`, nsPath, i === 0));
       const first = attached[0]!;
@@ -151,7 +153,7 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       // dockerd writes the IPv6 address of a dual-stack first network too.
       const hosts = [...links.hosts, `${first.ip}\t${names.join(' ')}`, ...(first.ip6 ? [`${first.ip6}\t${names.join(' ')}`] : [])];
       const user = attached.find((a) => !a.net.isDefault && a.net.driver === 'bridge');
-      return { spec: { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false, env: links.env };
+      return { spec: owned ?? { path: nsPath }, hosts, nameservers: user ? [user.net.ipam.config[0]!.gateway] : null, hostNetwork: false, env: links.env };
     } catch (err) {
       await this.tearDown(rec.id).catch((e) => this.log.warn('network teardown after failed setup failed', { id: rec.id, err: e }));
       throw err;

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { MNT_DETACH, MS_BIND, SysError, mount, umount2 } from '../sys/libc.ts';
 import { inNamespace, inNewNamespace, openRouteSocket } from '../sys/netlink.ts';
 import { RouteSocket, type LinkInfo } from './rtnl.ts';
+import { pinUsernsAndNet } from './userns-netns.ts';
+import type { UsernsSource } from '../core/idmap.ts';
 
 export interface VethRequest {
   nsPath: string;
@@ -39,6 +41,8 @@ export class Plumbing {
   }
 
   nsPath(containerId: string): string { return `${this.#nsDir}/${containerId}`; }
+  /** The pin of the user namespace owning a remapped container's network namespace (userns-netns.ts). */
+  usernsPath(containerId: string): string { return `${this.#nsDir}/${containerId}.user`; }
 
   links(): LinkInfo[] { return this.#sock.listLinks(); }
   linkExists(name: string): boolean { return this.#sock.linkIndex(name) !== 0; }
@@ -90,16 +94,35 @@ export class Plumbing {
     return path;
   }
 
-  removeNamespace(containerId: string): void {
+  /** The same, owned by a user namespace made (or joined) for the container; both pinned. */
+  async createOwnedNamespace(containerId: string, src: UsernsSource): Promise<{ path: string; userns: string }> {
+    mkdirSync(this.#nsDir, { recursive: true, mode: 0o700 });
     const path = this.nsPath(containerId);
-    if (!existsSync(path)) return;
-    try { umount2(path, MNT_DETACH); } catch (err) { if (!(err instanceof SysError && (err.code === 'EINVAL' || err.code === 'ENOENT'))) throw err; }
-    rmSync(path, { force: true });
+    const userns = this.usernsPath(containerId);
+    try {
+      await pinUsernsAndNet(src, userns, path);
+      const ns = new RouteSocket(inNamespace(path, () => openRouteSocket()));
+      try { ns.setLink(1, { up: true }); } finally { ns.close(); }
+    } catch (err) {
+      this.removeNamespace(containerId);
+      throw err;
+    }
+    return { path, userns };
   }
 
-  /** Namespace files present (for the reconcile after a crash). */
+  removeNamespace(containerId: string): void {
+    for (const path of [this.nsPath(containerId), this.usernsPath(containerId)]) {
+      if (!existsSync(path)) continue;
+      try { umount2(path, MNT_DETACH); } catch (err) { if (!(err instanceof SysError && (err.code === 'EINVAL' || err.code === 'ENOENT'))) throw err; }
+      rmSync(path, { force: true });
+    }
+  }
+
+  /** Containers with namespace files present (for the reconcile after a crash). */
   namespaces(): string[] {
-    try { return readdirSync(this.#nsDir); } catch { return []; }
+    let names: string[];
+    try { names = readdirSync(this.#nsDir); } catch { return []; }
+    return [...new Set(names.map((n) => n.replace(/\.user$/, '')))];
   }
 
   /** A veth from the bridge into the namespace, addressed and up; returns the host end's name. */

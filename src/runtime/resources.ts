@@ -139,7 +139,7 @@ function checkModes(r: ContainerResources): void {
   if (r.cgroupnsMode !== undefined && r.cgroupnsMode !== 'host' && r.cgroupnsMode !== 'private') {
     throw invalid(`invalid cgroup namespace mode: ${r.cgroupnsMode}`);
   }
-  if (r.usernsMode !== undefined && r.usernsMode !== 'host') throw invalid(`invalid USER mode: ${r.usernsMode}`);
+  // UsernsMode: dockerd 20.10 takes any value (only the CLI checks it); all but "host" mean the daemon's remapping.
   if (r.isolation !== undefined && r.isolation.toLowerCase() !== 'default') throw invalid(`Invalid isolation: "${r.isolation}" - linux only supports 'default'`);
   if (r.ipcMode === 'host' && r.sysctls && Object.keys(r.sysctls).some((k) => k.startsWith('kernel.'))) {
     throw invalid('sysctl kernel.* are not allowed with --ipc=host');

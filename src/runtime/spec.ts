@@ -21,6 +21,8 @@ import { invalid } from '../core/errors.ts';
 import type { ContainerConfig, ContainerResources, HostConfig } from '../core/container.ts';
 import type { ImageRunConfig } from '../core/image.ts';
 import type { OciSpec } from '../core/runtime.ts';
+import type { IdMaps } from '../core/idmap.ts';
+import { userNamespace } from './userns-spec.ts';
 import { resolveCapabilities } from './capabilities.ts';
 import { detectCgroups, type CgroupInfo } from './cgroups.ts';
 import { hostDevices } from './devices.ts';
@@ -69,9 +71,15 @@ export interface SpecInput {
    * Namespaces of other containers to join (--ipc/--pid container:<id>), as
    * /proc/<pid>/ns paths: the caller resolves the container and checks it runs.
    */
-  join?: { ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shared IPC namespace's tmpfs). */ shm?: string };
+  join?: {
+    ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shared IPC namespace's tmpfs). */ shm?: string;
+    /** With userns: the user namespace to join (pinned, or another container's) instead of making one. */
+    user?: string;
+  };
   /** The init binary for HostConfig.init (--init); default: docker-init or tini-static found on the host. */
   initPath?: string;
+  /** --userns-remap: run in a user namespace with these mappings (a new one unless join.user names it). */
+  userns?: IdMaps;
   /** Host facts, injectable for tests. */
   host?: { capabilities?: string[]; limits?: HostLimits; cgroups?: CgroupInfo; arch?: string; kernel?: string; hostname?: string };
 }
@@ -157,6 +165,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     mounts,
     linux,
   };
+  if (input.userns) userNamespace(spec, input.userns, input.network, input.join?.user);
   if (config.domainname) spec.domainname = config.domainname;
   if (tty && hc.consoleSize && hc.consoleSize.height > 0 && hc.consoleSize.width > 0) {
     spec.process.consoleSize = { height: hc.consoleSize.height, width: hc.consoleSize.width };

@@ -15,6 +15,8 @@ export interface ContainerVolumesDeps {
   events: EventSink;
   logger: Logger;
   resolveContainer(ref: string): ContainerRecord;
+  /** --userns-remap: host IDs of the remapped root; a -v bind's missing source is created owned by it, as dockerd does. */
+  owner?: { uid: number; gid: number } | null;
 }
 
 export class ContainerVolumes implements ContainerMountManager {
@@ -49,7 +51,7 @@ export class ContainerVolumes implements ContainerMountManager {
             await copyImageContent(rootfs, m.destination, this.#d.volumes.driver.mountpoint(volume.name));
           }
         } else if (m.type === 'bind') {
-          await prepareBind(m);
+          await prepareBind(m, this.#d.owner ?? null);
         }
         out.push(ociEntry(m));
       }

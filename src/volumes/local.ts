@@ -6,7 +6,7 @@
 // mounted at boot with no holder is unmounted by the first release of it,
 // and `remove` always unmounts what it finds.
 
-import { lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { isMounted } from './mountinfo.ts';
 import { MNT_DETACH, mount, umount2 } from '../sys/libc.ts';
 import { parseMountOptions } from './mount-options.ts';
@@ -17,8 +17,11 @@ export class LocalDriver {
   readonly root: string;
   readonly #holders = new Map<string, Set<string>>();
 
-  constructor(root: string) {
+  readonly #owner: { uid: number; gid: number } | null;
+
+  constructor(root: string, owner: { uid: number; gid: number } | null = null) {
     this.root = root;
+    this.#owner = owner;
   }
 
   dir(name: string): string { return `${this.root}/${name}`; }
@@ -28,6 +31,7 @@ export class LocalDriver {
     await mkdir(this.root, { recursive: true, mode: 0o701 });
     await mkdir(this.dir(name), { mode: 0o701 }).catch((err) => { if (err.code !== 'EEXIST') throw err; });
     await mkdir(this.mountpoint(name), { recursive: true, mode: 0o755 });
+    if (this.#owner) await chown(this.mountpoint(name), this.#owner.uid, this.#owner.gid);
   }
 
   /** Mounts the volume's device (if it has options) for `holder`; a no-op for plain volumes. */

@@ -23,6 +23,8 @@ export interface VolumeDeps {
   logger: Logger;
   /** IDs of the containers whose records name this volume. */
   refsOf(name: string): string[];
+  /** --userns-remap: host IDs of the remapped root, which owns each volume's _data (dockerd's rule). */
+  owner?: { uid: number; gid: number } | null;
 }
 
 export interface CreateVolumeRequest {
@@ -40,7 +42,7 @@ export class VolumeEngine implements VolumeService {
   constructor(deps: VolumeDeps) {
     this.#d = deps;
     this.#log = deps.logger.child({ component: 'volumes' });
-    this.driver = new LocalDriver(deps.root);
+    this.driver = new LocalDriver(deps.root, deps.owner ?? null);
   }
 
   #view(rec: VolumeRecord): VolumeView {

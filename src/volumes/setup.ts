@@ -53,12 +53,13 @@ export function hostTmpfsEntries(rec: ContainerRecord): OciMount[] {
 }
 
 /** Creates a -v bind's missing source directory; refuses propagation the source mount cannot give. */
-export async function prepareBind(m: ContainerMount): Promise<void> {
+export async function prepareBind(m: ContainerMount, owner: { uid: number; gid: number } | null = null): Promise<void> {
   if (m.createSource) {
     try {
       await lstat(m.source);
     } catch {
       await mkdir(m.source, { recursive: true, mode: 0o755 });
+      if (owner) await chown(m.source, owner.uid, owner.gid);
     }
   }
   const p = m.propagation;

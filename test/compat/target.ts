@@ -11,7 +11,7 @@
 //   });
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, beforeEach, describe, it, type TestContext } from 'node:test';
 import {
@@ -57,6 +57,8 @@ export interface SuiteOptions {
   network?: boolean;
   /** dockerd only: further flags (after the helper's, so they win: e.g. --userland-proxy=true). */
   dockerdArgs?: string[];
+  /** --userns-remap for either daemon (the private dir made traversable by the remapped root). */
+  usernsRemap?: string;
 }
 
 export interface TestOptions {
@@ -120,10 +122,11 @@ async function openTarget(opts: SuiteOptions): Promise<Target> {
       process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       args.push('--config-file', join(dir, 'daemon.json'));
     }
-    return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore, args }), net);
+    return new Target('dockerd', await startDockerd({ liveRestore: opts.liveRestore, args, ...(opts.usernsRemap ? { usernsRemap: opts.usernsRemap } : {}) }), net);
   }
   return new Target('berthd', await startBerthd({
     logLevel: 'debug', ...(opts.daemonConfig ? { config: opts.daemonConfig } : {}), ...(net ? { network: net } : {}),
+    ...(opts.usernsRemap ? { args: ['--userns-remap', opts.usernsRemap], prepare: (p) => chmodSync(p.dir, 0o711) } : {}),
   }), net);
 }
 

@@ -8,7 +8,7 @@
 // socket dir /run/containerd/s. Those are removed at cleanup only if this
 // daemon created them and no other dockerd or containerd is left running.
 
-import { existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { importBusybox } from './busybox-image.ts';
 import { readMounts } from './mounts.ts';
@@ -27,6 +27,12 @@ export interface DockerdOptions extends DaemonOptions {
   liveRestore?: boolean;
   /** Import busybox:latest from the host's busybox (default true). */
   seedBusybox?: boolean;
+  /**
+   * --userns-remap value ('default', 'user', 'user:group', 'uid:gid'). The
+   * private dir is made traversable (o+x): dockerd refuses a data root whose
+   * parents the remapped root cannot reach.
+   */
+  usernsRemap?: string;
 }
 
 const HOST_GLOBALS: Array<{ path: string; kind: 'file' | 'dir' }> = [
@@ -47,6 +53,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<PrivateDa
     command: DOCKERD,
     args: (p) => {
       tag = basename(p.dir);
+      if (opts.usernsRemap) chmodSync(p.dir, 0o711);
       writeFileSync(join(p.dir, 'daemon.json'), '{}\n');
       return [
         '-H', `unix://${p.socket}`,
@@ -62,6 +69,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<PrivateDa
         '--cgroup-parent', `/${tag}`,
         '--log-level', opts.logLevel ?? 'info',
         ...(opts.liveRestore ? ['--live-restore'] : []),
+        ...(opts.usernsRemap ? ['--userns-remap', opts.usernsRemap] : []),
         ...(opts.args ?? []),
       ];
     },

@@ -24,6 +24,7 @@ import {
 } from '../../sys/libc.ts';
 import { TarReader } from '../../stores/tar/reader.ts';
 import type { TarHeader } from '../../stores/tar/format.ts';
+import { idToHost, type IdMaps } from '../../core/idmap.ts';
 import { DEFAULT_LAYER_LIMITS, cleanEntryPath, type LayerLimits } from '../../stores/snapshots/apply.ts';
 import { allowedXattrs } from '../../stores/snapshots/xattrs.ts';
 import { BENEATH, IN_ROOT, closeQuietly, fdPath } from './archive-fs.ts';
@@ -39,6 +40,8 @@ export interface ExtractOptions {
   noOverwriteDirNonDir: boolean;
   /** Owner for every entry (cp -a with a container user); the archive's owners otherwise. */
   owner?: { uid: number; gid: number };
+  /** --userns-remap: owners (the archive's or `owner`) are container IDs, written as the host IDs they map to. */
+  idMaps?: IdMaps;
   limits?: Partial<LayerLimits>;
 }
 
@@ -167,6 +170,8 @@ class Extractor {
       this.#planted.delete(parentRel === '' ? victim : `${parentRel}/${victim}`);
       return;
     }
+    // Refused before anything is replaced: an owner the container's mappings cannot hold.
+    if (h.type !== 'link') this.#owner(h);
     const dir = this.#dir(parentRel, h.name);
     const existing = lstatAt(dir, base);
     if (existing) {
@@ -214,7 +219,7 @@ class Extractor {
         try { fs.unlinkSync(fdPath(dir, base)); } catch { /* the container removed it */ }
         throw err;
       }
-      const owner = this.#opts.owner ?? { uid: h.uid, gid: h.gid };
+      const owner = this.#owner(h);
       fs.fchownSync(fd, owner.uid, owner.gid);
       fs.fchmodSync(fd, h.mode & 0o7777);
       this.#xattrs(fdPath(dir, base), h);
@@ -242,12 +247,19 @@ class Extractor {
     fs.linkSync(fdPath(tdir, tbase), at);
   }
 
+  /** An entry's owner on disk (dockerd's: a container ID outside the mappings is refused). */
+  #owner(h: TarHeader): { uid: number; gid: number } {
+    const o = this.#opts.owner ?? { uid: h.uid, gid: h.gid };
+    const m = this.#opts.idMaps;
+    return m ? { uid: idToHost(m.uids, o.uid), gid: idToHost(m.gids, o.gid) } : o;
+  }
+
   #meta(dir: number, base: string, rel: string, h: TarHeader): void {
     // An O_PATH descriptor of the entry itself: chown/chmod/utimes through
     // /proc/self/fd reach exactly that inode, whatever is renamed meanwhile.
     const fd = openat2(dir, base, O_PATH | O_NOFOLLOW, 0, BENEATH);
     try {
-      const owner = this.#opts.owner ?? { uid: h.uid, gid: h.gid };
+      const owner = this.#owner(h);
       fs.chownSync(fdPath(fd), owner.uid, owner.gid);
       if (h.type !== 'symlink') fs.chmodSync(fdPath(fd), h.mode & 0o7777);
       this.#xattrs(fdPath(dir, base), h);

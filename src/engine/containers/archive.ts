@@ -21,6 +21,8 @@ import type { Logger } from '../../core/logger.ts';
 import { BerthError, invalid, notFound } from '../../core/errors.ts';
 import { O_PATH, openat2 } from '../../sys/libc.ts';
 import { tarStream } from '../../stores/tar/writer.ts';
+import { withOwners } from '../../stores/tar/owners.ts';
+import { ownerToContainer, type IdMaps } from '../../core/idmap.ts';
 import { DEFAULT_LAYER_LIMITS, type LayerLimits } from '../../stores/snapshots/apply.ts';
 import { parseGroup, parsePasswd } from '../../runtime/users.ts';
 import type { RootfsMounts } from './rootfs.ts';
@@ -37,6 +39,12 @@ export interface ArchiveDeps {
   logger: Logger;
   attrs(rec: ContainerRecord): Record<string, string>;
   limits?: Partial<LayerLimits>;
+  /**
+   * --userns-remap (the daemon's mappings: the layers of every container
+   * hold host IDs): archives carry the container's IDs, extracted entries
+   * are owned by the host IDs theirs map to.
+   */
+  idMaps?: IdMaps;
 }
 
 interface Root {
@@ -154,7 +162,9 @@ export class ContainerArchive {
       closeNode(opened);
       root.release().catch((err) => this.#d.logger.warn('releasing rootfs after archive failed', { id: rec.id, err }));
     };
-    const tar = tarStream(archiveNode(opened, baseName(abs)));
+    const maps = this.#d.idMaps;
+    const entries = archiveNode(opened, baseName(abs));
+    const tar = tarStream(maps ? withOwners(entries, (uid, gid) => ownerToContainer(maps, uid, gid)) : entries);
     tar.on('end', release);
     tar.on('close', release);
     tar.on('error', release);
@@ -187,7 +197,7 @@ export class ContainerArchive {
       const { stream } = await decompress(tar, { maxRatio: this.#d.limits?.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
       try {
         await extractArchive(root.fd, stream, {
-          dest: destPath, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner ? { owner } : {}),
+          dest: destPath, noOverwriteDirNonDir: opts.noOverwriteDirNonDir, ...(owner ? { owner } : {}), ...(this.#d.idMaps ? { idMaps: this.#d.idMaps } : {}),
           ...(this.#d.limits ? { limits: this.#d.limits } : {}),
         });
       } finally {

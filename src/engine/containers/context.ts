@@ -11,6 +11,7 @@ import type { ImageRecord, ImageService } from '../../core/image.ts';
 import type { EventSink } from '../../core/events.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { ContainerMountManager } from '../../core/volume.ts';
+import type { IdMaps } from '../../core/idmap.ts';
 import type { AttachHub } from './attach.ts';
 import type { RootfsMounts } from './rootfs.ts';
 import type { KeyedMutex, Waiters } from './waiters.ts';
@@ -29,7 +30,11 @@ export interface SpecRequest {
   /** Every user mount (volumes, binds, tmpfs) as OCI entries, when a mount manager is wired. */
   mounts?: OciSpec['mounts'];
   /** Namespaces of other containers to join (--ipc/--pid container:<id>). */
-  join?: { ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shareable IPC's tmpfs, shm.ts). */ shm?: string };
+  join?: {
+    ipc?: string; pid?: string; /** Host dir bound at /dev/shm (a shareable IPC's tmpfs, shm.ts). */ shm?: string;
+    /** A remapped container's user namespace when it exists already (userns.ts): joined, not made. */
+    user?: string;
+  };
 }
 
 export interface ContainerServiceDeps {
@@ -49,7 +54,7 @@ export interface ContainerServiceDeps {
   readLogs(path: string, opts: LogReadOptions): AsyncIterable<LogEntry>;
   /** The same text in runs of lines, no per-line time (much faster); readLogs stands in without it. */
   readLogChunks?(path: string, opts: LogReadOptions): AsyncIterable<LogChunk>;
-  tarDirectory(dir: string): NodeJS.ReadableStream;
+  tarDirectory(dir: string, idMaps?: IdMaps | null): NodeJS.ReadableStream;
   /** Bridge networks, ports, DNS; without it containers get none (or host). */
   network?: ContainerNetworking;
   /** The daemon's --cgroup-parent: containers' cgroups are <cgroupParent>/<id> (default /berth). */
@@ -60,6 +65,8 @@ export interface ContainerServiceDeps {
   probes?: ProbeRunner;
   /** Bounds of an archive put into a container (`cp` PUT): max-layer-size, max-compression-ratio. */
   layerLimits?: Partial<LayerLimits>;
+  /** --userns-remap: host IDs of a remapped container's root and the mappings (userns.ts); null or absent: no remapping. */
+  remap?: { uid: number; gid: number; maps: IdMaps } | null;
 }
 
 export interface EngineContext {

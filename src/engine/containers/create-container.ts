@@ -13,6 +13,7 @@ import { resolveLogConfig } from './log-config.ts';
 import { namespaceTargets } from './start.ts';
 import { validateHealthConfig } from './health-config.ts';
 import type { EngineContext } from './context.ts';
+import { checkUsernsModes, shareContainerDir } from './userns.ts';
 
 /** Said once per daemon: without a network service every container gets none (or host). */
 let warnedNetwork = false;
@@ -27,6 +28,7 @@ const d = ctx.d;
   }
   const hostConfig = defaultHostConfig(req.hostConfig, d.defaultRuntime);
   const warnings = validateHostConfig(hostConfig);
+  checkUsernsModes(d, hostConfig);
   validateHealthConfig(req.config.healthcheck);
   hostConfig.logConfig = resolveLogConfig(req.hostConfig?.logConfig, d.logDefaults);
   if (d.runtimes && !d.runtimes.includes(hostConfig.runtime)) throw invalid(`unknown or invalid runtime name: ${hostConfig.runtime}`);
@@ -63,6 +65,7 @@ const d = ctx.d;
   let registered = false;
   try {
     await mkdir(dir, { recursive: true, mode: 0o710 });
+    await shareContainerDir(dir, d.remap);
     if (network) {
       record.hostConfig.networkMode = network.register({
         id, name, networkMode: hostConfig.networkMode, endpoints: req.networking, hostConfig, exposedPorts: config.exposedPorts,

@@ -76,7 +76,9 @@ export class ContainerEngine implements ContainerService {
     this.#ctx = ctx;
     this.#views = new ContainerViews(deps.containers, deps.images, (id) => rootfs.path(id), deps.network);
     this.#stats = new ContainerStatsService(deps.containers, undefined, deps.cgroupParent);
-    this.#archive = new ContainerArchive({ containers: deps.containers, rootfs, events: deps.events, logger: log, attrs, ...(deps.layerLimits ? { limits: deps.layerLimits } : {}) });
+    this.#archive = new ContainerArchive({
+      containers: deps.containers, rootfs, events: deps.events, logger: log, attrs, ...(deps.layerLimits ? { limits: deps.layerLimits } : {}), ...(deps.remap ? { idMaps: deps.remap.maps } : {}),
+    });
   }
 
   containerDir(id: string): string { return `${this.#d.dataRoot}/containers/${id}`; }
@@ -181,7 +183,7 @@ export class ContainerEngine implements ContainerService {
     await this.adopted(ref);
     const rec = this.#d.containers.resolve(ref);
     await this.#ctx.rootfs.acquire(rec.id);
-    const stream = this.#d.tarDirectory(this.#ctx.rootfs.path(rec.id));
+    const stream = this.#d.tarDirectory(this.#ctx.rootfs.path(rec.id), this.#d.remap?.maps);
     let released = false;
     const release = () => {
       if (released) return;

@@ -16,6 +16,7 @@ import { removeNow } from './destroy.ts';
 import { releaseShm, setupShm } from './shm.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
 import { startingHealth } from './health.ts';
+import { giveToRoot, usernsSource } from './userns.ts';
 
 export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
   const { id } = ctx.d.containers.resolve(ref);
@@ -49,13 +50,17 @@ export async function startLocked(ctx: EngineContext, id: string, opts: { byPoli
   ctx.starting.set(id, abort);
   try {
     const n0 = performance.now();
-    if (network) net = await network.setUp(rec);
+    const userns = usernsSource(d, rec);
+    if (network) net = await network.setUp(rec, userns ? { userns } : {});
     const networkMs = Math.round((performance.now() - n0) * 10) / 10;
     const netMode = net ? net.spec : effectiveNetworkMode(rec.hostConfig.networkMode);
     await writeContainerFiles(rec, net ? (net.hostNetwork ? 'host' : 'none') : netMode as 'none' | 'host', net);
+    await giveToRoot([rootfs, rec.hostsPath, rec.hostnamePath, rec.resolvConfPath], d.remap);
     t.push(performance.now());
     const mounts = await d.mounts?.setup(rec, rootfs);
     const join = namespaceTargets(ctx, rec.hostConfig.resources ?? {});
+    const joinUser = typeof net?.spec === 'object' && net.spec.userns ? net.spec.userns : userns && 'join' in userns ? userns.join : undefined;
+    if (joinUser) join.user = joinUser;
     const shm = await setupShm(ctx, rec);
     if (shm) join.shm = shm;
     const spec = await d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });

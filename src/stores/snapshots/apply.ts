@@ -31,6 +31,7 @@ import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { allowedXattrs } from './xattrs.ts';
 import type { TarHeader } from '../tar/format.ts';
+import { idToHost, type IdMaps } from '../../core/idmap.ts';
 
 export interface LayerLimits {
   /** Uncompressed bytes of one layer tar (daemon.json `max-layer-size`). */
@@ -63,6 +64,8 @@ export interface ApplyOptions {
    * hashed as they arrive instead of being read again for the cache key.
    */
   onFile?: (abs: string, sha256: string) => void;
+  /** --userns-remap: entries' owners become the mapped host IDs (a layer is chowned as it is unpacked, once). */
+  idMaps?: IdMaps;
 }
 
 const WH = '.wh.';
@@ -89,7 +92,7 @@ const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EIS
 export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ApplyOptions): Promise<ApplyResult> {
   const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
   const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'max-layer-size', ...(opts.noDigest ? { digest: false } : {}) });
-  const applier = new Applier(opts.root, opts.whiteouts, opts.onFile);
+  const applier = new Applier(opts.root, opts.whiteouts, opts.onFile, opts.idMaps);
   let count = 0;
   for (let h = await reader.next(); h; h = await reader.next()) {
     if (++count > limits.maxFiles) throw invalid(`archive exceeds the limit of ${limits.maxFiles} entries (maxFiles)`);
@@ -115,9 +118,11 @@ class Applier {
   readonly #dirs = new Set<string>(['']);
   readonly #dirTimes: Array<[string, number]> = [];
   readonly #onFile: ((abs: string, sha256: string) => void) | undefined;
+  readonly #idMaps: IdMaps | undefined;
   size = 0;
 
-  constructor(root: string, mode: 'overlay' | 'delete', onFile?: (abs: string, sha256: string) => void) {
+  constructor(root: string, mode: 'overlay' | 'delete', onFile?: (abs: string, sha256: string) => void, idMaps?: IdMaps) {
+    this.#idMaps = idMaps;
     this.#root = root;
     this.#mode = mode;
     this.#onFile = onFile;
@@ -208,7 +213,8 @@ class Applier {
         this.size += chunk.length;
       }
       // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
-      fs.fchownSync(fd, h.uid, h.gid);
+      const o = this.#owner(h);
+      fs.fchownSync(fd, o.uid, o.gid);
       fs.fchmodSync(fd, h.mode & 0o7777);
       this.#xattrs(abs, h);
       fs.futimesSync(fd, h.mtime, h.mtime);
@@ -332,9 +338,16 @@ class Applier {
     for (const d of this.#dirs) if (d === rel || d.startsWith(prefix)) this.#dirs.delete(d);
   }
 
+  /** The entry's owner on disk: under --userns-remap, the host IDs its IDs map to. */
+  #owner(h: TarHeader): { uid: number; gid: number } {
+    const m = this.#idMaps;
+    return m ? { uid: idToHost(m.uids, h.uid), gid: idToHost(m.gids, h.gid) } : { uid: h.uid, gid: h.gid };
+  }
+
   #meta(rel: string, h: TarHeader): void {
     const abs = this.#abs(rel);
-    fs.lchownSync(abs, h.uid, h.gid);
+    const o = this.#owner(h);
+    fs.lchownSync(abs, o.uid, o.gid);
     if (h.type !== 'symlink') fs.chmodSync(abs, h.mode & 0o7777);
     this.#xattrs(abs, h);
     if (h.type === 'dir') this.#dirTimes.push([abs, h.mtime]);

@@ -14,6 +14,7 @@ import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, type Snap
 import { conflict } from '../../core/errors.ts';
 import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
+import type { IdMaps } from '../../core/idmap.ts';
 import {
   chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
   type ListingSnapshotter, type SnapshotterOptions,
@@ -24,11 +25,13 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   abstract readonly name: Snapshotter['name'];
   readonly #root: string;
   readonly #limits: Partial<LayerLimits>;
+  readonly #idMaps: IdMaps | undefined;
 
   /** extraDirs: directories beyond layers/, active/ and trash/ the subclass needs under root. */
   constructor(root: string, opts: SnapshotterOptions, extraDirs: string[] = []) {
     this.#root = root;
     this.#limits = opts.limits ?? {};
+    this.#idMaps = opts.idMaps;
     for (const d of ['layers', 'active', 'trash', ...extraDirs]) fs.mkdirSync(`${root}/${d}`, { recursive: true });
     removeTemps(`${root}/layers`);
     removeTemps(`${root}/active`);
@@ -37,7 +40,14 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
 
   get root(): string { return this.#root; }
 
+  get idMaps(): IdMaps | undefined { return this.#idMaps; }
+
   protected get limits(): Partial<LayerLimits> { return this.#limits; }
+
+  /** Options every layer apply takes: bounds and, under --userns-remap, the ID mappings. */
+  protected get applyOpts(): { limits: Partial<LayerLimits>; idMaps?: IdMaps } {
+    return this.#idMaps ? { limits: this.#limits, idMaps: this.#idMaps } : { limits: this.#limits };
+  }
 
   protected layerDir(chainId: string): string { return `${this.#root}/layers/${chainDir(chainId)}`; }
   protected activeDir(key: string): string { return `${this.#root}/active/${checkKey(key)}`; }

@@ -6,9 +6,12 @@ import type { Snapshotter } from '../../core/snapshot.ts';
 import { invalid, syscallError } from '../../core/errors.ts';
 import { umount2, MNT_DETACH } from '../../sys/libc.ts';
 import type { LayerLimits } from './apply.ts';
+import type { IdMaps } from '../../core/idmap.ts';
 
 export interface SnapshotterOptions {
   limits?: Partial<LayerLimits>;
+  /** --userns-remap: layers are unpacked owned by the mapped host IDs. */
+  idMaps?: IdMaps;
 }
 
 /** What berth's own snapshotters offer beyond the contract: listing, for garbage collection. */

@@ -35,8 +35,8 @@ export class CopySnapshotter extends LayeredSnapshotter {
       fs.mkdirSync(`${tmp}/fs`, { recursive: true, mode: 0o755 });
       if (parentFs) await copyTree(parentFs, `${tmp}/fs`);
       const result = isUnpacker(tar)
-        ? await tar.unpack({ root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits })
-        : await applyTar(tar, { root: `${tmp}/fs`, whiteouts: 'delete', limits: this.limits });
+        ? await tar.unpack({ root: `${tmp}/fs`, whiteouts: 'delete', ...this.applyOpts })
+        : await applyTar(tar, { root: `${tmp}/fs`, whiteouts: 'delete', ...this.applyOpts });
       writeText(`${tmp}/parent`, parentChainId ?? '');
       writeText(`${tmp}/size`, String(result.size));
       return result;

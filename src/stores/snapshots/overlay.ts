@@ -49,8 +49,8 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     }, async (tmp, lower) => {
       fs.mkdirSync(`${tmp}/diff`, { recursive: true });
       const result = isUnpacker(tar)
-        ? await tar.unpack({ root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits })
-        : await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', limits: this.limits });
+        ? await tar.unpack({ root: `${tmp}/diff`, whiteouts: 'overlay', ...this.applyOpts })
+        : await applyTar(tar, { root: `${tmp}/diff`, whiteouts: 'overlay', ...this.applyOpts });
       link = this.#makeLink(chainDir(chainId));
       writeText(`${tmp}/link`, link);
       writeText(`${tmp}/lower`, lower);

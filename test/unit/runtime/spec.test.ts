@@ -263,3 +263,41 @@ test('spec: --init runs the host\'s init as pid 1 in front of the command', (t) 
   assert.deepEqual(spec.process.args, ['/sbin/docker-init', '--', 'sh', '-c', 'true']);
   assert.deepEqual(spec.mounts.find((m) => m.destination === '/sbin/docker-init'), { destination: '/sbin/docker-init', type: 'bind', source: '/opt/tini', options: ['bind', 'ro'] });
 });
+
+test('--userns-remap: a user namespace with the mappings; joined when it owns the network namespace; a foreign one gets /sys bound and net sysctls from a host hook', (t) => {
+  const rootfs = fakeRootfs(t);
+  const maps = { uids: [{ containerId: 0, hostId: 100000, size: 65536 }], gids: [{ containerId: 0, hostId: 200000, size: 65536 }] };
+  const none = buildSpec(input(rootfs, { userns: maps }));
+  assert.ok(none.linux.namespaces.some((n: { type: string }) => n.type === 'user'));
+  assert.deepEqual(none.linux.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+  assert.deepEqual(none.linux.gidMappings, [{ containerID: 0, hostID: 200000, size: 65536 }]);
+  assert.equal(none.linux.sysctl['net.ipv4.ping_group_range'], '0 65535');
+  assert.equal(none.mounts.find((m) => m.destination === '/sys')?.type, 'sysfs');
+  assert.equal(none.hooks, undefined);
+
+  const cni = buildSpec(input(rootfs, { userns: maps, network: { path: '/run/netns/x' }, hostConfig: hostConfig({ resources: { sysctls: { 'net.core.somaxconn': "1024'x" } } }) }));
+  assert.deepEqual(cni.mounts.find((m) => m.destination === '/sys'), { destination: '/sys', type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+  assert.deepEqual(Object.keys(cni.linux.sysctl ?? {}).filter((k) => k.startsWith('net.')), []);
+  const hook = cni.hooks!.createRuntime![0]!;
+  assert.deepEqual(hook.args!.slice(0, 5), ['nsenter', '--net=/run/netns/x', '--', '/bin/sh', '-ec']);
+  assert.match(hook.args![5]!, /printf '%s\\n' '1024'\\''x' > \/proc\/sys\/net\/core\/somaxconn/);
+  assert.match(hook.args![5]!, /'0' > \/proc\/sys\/net\/ipv4\/ip_unprivileged_port_start/);
+
+  // berth's namespace made inside the container's user namespace: both joined by path, the runtime does the rest.
+  const owned = buildSpec(input(rootfs, {
+    userns: maps, network: { path: '/run/netns/x' }, join: { user: '/run/netns/x.user' },
+    hostConfig: hostConfig({ resources: { sysctls: { 'net.core.somaxconn': '1024' } } }),
+  }));
+  assert.deepEqual(owned.linux.namespaces.filter((n: { type: string }) => n.type === 'user' || n.type === 'network'), [
+    { type: 'network', path: '/run/netns/x' }, { type: 'user', path: '/run/netns/x.user' },
+  ]);
+  assert.deepEqual(owned.linux.uidMappings, [{ containerID: 0, hostID: 100000, size: 65536 }]);
+  assert.equal(owned.mounts.find((m) => m.destination === '/sys')?.type, 'sysfs');
+  assert.equal(owned.linux.sysctl['net.core.somaxconn'], '1024');
+  assert.equal(owned.linux.sysctl['net.ipv4.ping_group_range'], '0 65535');
+  assert.equal(owned.hooks, undefined);
+
+  const plain = buildSpec(input(rootfs));
+  assert.ok(!plain.linux.namespaces.some((n: { type: string }) => n.type === 'user'));
+  assert.equal(plain.linux.uidMappings, undefined);
+});
