@@ -6,26 +6,37 @@
 // are followed as if the root were "/", so a link pointing out of the
 // context can never reach a host file. .dockerignore (or
 // <Dockerfile>.dockerignore) hides files from COPY/ADD.
+//
+// A sent context's large files are hashed as they arrive but their bodies
+// stay in memory (stores/snapshots/deferred.ts): the tree shows them with
+// their size and metadata, and materialize() writes them only when a step
+// that missed the cache reads them (COPY/ADD from the context, a RUN bind).
+// A rebuild with nothing changed never writes them at all.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { invalid, isCode, notFound, wrap } from '../core/errors.ts';
+import { invalid, isCode, notFound, syscallError, wrap } from '../core/errors.ts';
 import { DEFAULT_LAYER_LIMITS, applyTar, type LayerLimits } from '../stores/snapshots/apply.ts';
 import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
 import { rememberFile } from './file-hash.ts';
+import { DeferredBodies } from '../stores/snapshots/deferred.ts';
+import { coalesce } from '../stores/tar/coalesce.ts';
+import type { Readable } from 'node:stream';
 
 export class BuildContext {
   readonly root: string;
   readonly ignore: IgnoreMatcher;
   /** What close() removes: the extracted or cloned tree this context lives in (null: a folder read in place). */
   readonly #owned: string | null;
+  readonly #deferred: DeferredBodies | null;
 
-  private constructor(root: string, ignore: IgnoreMatcher, owned: string | null) {
+  private constructor(root: string, ignore: IgnoreMatcher, owned: string | null, deferred: DeferredBodies | null = null) {
     this.root = root;
     this.ignore = ignore;
     this.#owned = owned;
+    this.#deferred = deferred;
   }
 
   /** Extracts a (possibly compressed) context tar into a fresh dir under tmpRoot, bounded as a layer is. */
@@ -35,11 +46,16 @@ export class BuildContext {
     fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
     fs.mkdirSync(dir, { mode: 0o700 });
+    const defer = new DeferredBodies(dir);
     try {
-      const { stream } = await decompress(src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
-      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, limits });
-      return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
+      const { stream } = await decompress(isReadable(src) ? coalesce(src) : src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
+      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, defer, limits });
+      // Read at once: never left for later, however large.
+      const df = cleanRel(dockerfile || 'Dockerfile');
+      for (const name of [df, 'dockerfile', `${df}.dockerignore`, '.dockerignore']) defer.writeOne(name, rememberFile);
+      return new BuildContext(dir, loadIgnore(dir, dockerfile), dir, defer);
     } catch (err) {
+      defer.release();
       fs.rmSync(dir, { recursive: true, force: true });
       // A full disk or an I/O error is the daemon's, not the context's.
       if (isCode(err, 'internal')) throw wrap(err, 'extracting the build context');
@@ -82,10 +98,29 @@ export class BuildContext {
     return fs.readFileSync(abs, 'utf8');
   }
 
+  /** Writes the bodies still held in memory into their files: call before reading any file's content. */
+  materialize(): void {
+    if (!this.#deferred?.count) return;
+    try {
+      this.#deferred.writeAll(rememberFile);
+    } catch (err) {
+      throw wrap(syscallError(err, this.root), 'writing the build context');
+    }
+  }
+
+  /** Bytes of file content still held in memory (not yet written). */
+  get heldBytes(): number { return this.#deferred?.bytes ?? 0; }
+
   /** Removes an extracted context (off the event loop: it can be hundreds of MB). */
   async close(): Promise<void> {
+    this.#deferred?.release();
     if (this.#owned) await fs.promises.rm(this.#owned, { recursive: true, force: true });
   }
+}
+
+function isReadable(src: unknown): src is Readable {
+  const r = src as Partial<Readable>;
+  return typeof r.on === 'function' && typeof r.pause === 'function' && typeof r.resume === 'function';
 }
 
 function loadIgnore(dir: string, dockerfile: string): IgnoreMatcher {

@@ -47,6 +47,7 @@ export async function runStepImpl(b: BuildRun, st: StageState, step: Step & { ki
       releases.push(r.release);
       f.root = r.root;
     }
+    if (mounts.some((m) => m.type === 'bind' && m.from === undefined)) b.context.materialize();
     prepared = await prepareMounts(mounts, {
       ...mountCtx, builderRoot: b.builderRoot, workingDir: st.config.WorkingDir ?? '', secrets: b.opts.secrets, cacheMounts: b.cacheMounts,
     });
