@@ -22,6 +22,7 @@ import { hashSource, type SourceRoot } from './copy.ts';
 import type { IgnoreMatcher } from './dockerignore.ts';
 import type { CacheMounts, HeldCacheMount } from './cache-mounts.ts';
 import type { RunMountRequest } from './run-mounts.ts';
+import { SecretFiles } from './secret-files.ts';
 
 export interface RunMountContext {
   builderRoot: string;
@@ -119,7 +120,9 @@ export async function prepareMounts(reqs: RunMountRequest[], ctx: RunMountContex
     temps.push(d);
     return d;
   };
+  let secretFiles: SecretFiles | null = null;
   const cleanup = () => {
+    secretFiles?.close();
     for (const h of held) h.release();
     for (const t of temps) fs.rmSync(t, { recursive: true, force: true });
   };
@@ -158,11 +161,9 @@ export async function prepareMounts(reqs: RunMountRequest[], ctx: RunMountContex
           }
           if (r.env !== undefined) env.push(`${r.env}=${data.toString('utf8')}`);
           if (!target) continue;
-          const f = `${tmpDir()}/secret`;
-          fs.writeFileSync(f, data, { mode: 0o600 });
-          fs.chownSync(f, r.uid ?? 0, r.gid ?? 0);
-          fs.chmodSync(f, r.mode ?? 0o400);
-          binds.push(`${f}:${target}:ro`);
+          // On a tmpfs of this RUN's own: never a file on disk (secret-files.ts).
+          secretFiles ??= SecretFiles.create(`${ctx.builderRoot}/tmp`, secretBytes(reqs, ctx.secrets));
+          binds.push(`${secretFiles.write(data, r.uid ?? 0, r.gid ?? 0, r.mode ?? 0o400)}:${target}:ro`);
           break;
         }
         case 'bind': {
@@ -192,6 +193,11 @@ export async function prepareMounts(reqs: RunMountRequest[], ctx: RunMountContex
     throw err;
   }
   return { binds, tmpfs, env, stubs, cleanup };
+}
+
+/** Bytes of the secrets these mounts write as files. */
+function secretBytes(reqs: RunMountRequest[], secrets: Map<string, Buffer>): number {
+  return reqs.reduce((n, r) => n + (r.type === 'secret' && r.target ? secrets.get(r.id!)?.length ?? 0 : 0), 0);
 }
 
 export interface RunRequest {

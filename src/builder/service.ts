@@ -17,6 +17,7 @@ import type { BuildCacheItem } from '../core/disk-usage.ts';
 import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
 import { cloneGitContext } from './git.ts';
+import { unmountStale } from './secret-files.ts';
 import { shortId, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildServiceDeps {
@@ -47,6 +48,7 @@ export class BuildService {
     this.#cache = new BuildCache(deps.db);
     this.root = `${deps.dataRoot}/builder`;
     this.#cacheMounts = new CacheMounts(this.root);
+    unmountStale(`${this.root}/tmp`);
     fs.rmSync(`${this.root}/tmp`, { recursive: true, force: true });
     fs.mkdirSync(`${this.root}/tmp`, { recursive: true, mode: 0o700 });
   }

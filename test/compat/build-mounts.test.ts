@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { compatSuite, type CompatTarget } from './target.ts';
 import { BERTH, run } from '../helpers/daemon.ts';
@@ -144,5 +145,32 @@ compatSuite('build: RUN --mount and secrets', (s) => {
       assert.equal(r.code, 1, spec);
       assert.match(r.stderr, re, spec);
     }
+  }, { only: 'berthd', timeout: 300_000 });
+
+  s.test('a secret file is served from a tmpfs: no byte of it under the data root, during the RUN or after', async (tgt) => {
+    const value = `s3cr3t-${randomBytes(12).toString('hex')}`;
+    const dir = context(tgt, 'secret-tmpfs', {
+      // The value's hash, not the value: the RUN line is in the image's history.
+      'Dockerfile': `FROM busybox\nRUN --mount=type=secret,id=s,mode=0444 sh -c 'test "$(sha256sum < /run/secrets/s)" = "${createHash('sha256').update(value).digest('hex')}  -" && sleep 8'\n`,
+      's.txt': value,
+    });
+    const dataRoot = tgt.daemon.dataRoot;
+    // Files of the data root's own filesystem holding the value (a tmpfs mounted below it is not searched).
+    const onDisk = async (xdev: boolean) => (await run('sh', ['-c', `find "$1" ${xdev ? '-xdev ' : ''}-type f -print0 | xargs -0 grep -l -F -e "$2" || true`, 'sh', dataRoot, value])).stdout.trim();
+    const tmpfsMounts = async () => (await run('findmnt', ['-rn', '-t', 'tmpfs', '-o', 'TARGET'])).stdout.split('\n').filter((t) => t.startsWith(`${dataRoot}/builder/tmp/`));
+    const building = run(BERTH, ['build', '--secret', 'id=s,src=s.txt', '-t', 'sectmpfs', '.'], { env: { ...process.env, ...tgt.daemon.env }, cwd: dir, timeout: 240_000 });
+    let seen: string[] = [];
+    let during = '';
+    for (let i = 0; i < 2400 && !seen.length; i++) {
+      seen = await tmpfsMounts();
+      if (seen.length) during = await onDisk(true);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    const r = await building;
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(seen.length, 1, 'the secret\'s tmpfs was seen mounted under the builder\'s tmp during the RUN');
+    assert.equal(during, '', 'no file on the data root\'s disk holds the secret during the RUN');
+    assert.deepEqual(await tmpfsMounts(), [], 'the tmpfs goes with the RUN');
+    assert.equal(await onDisk(false), '', 'nothing under the data root holds the secret after the build');
   }, { only: 'berthd', timeout: 300_000 });
 });
