@@ -1,7 +1,7 @@
 // A plain GET over node:http / node:https, following redirects, for
 // `ADD <url>` and `/build?remote=`. Not fetch(): undici's fetch parses HTTP
-// with WebAssembly, which the daemon's V8 lite mode (bin/berth-launch) turns
-// off, so fetch() fails in an installed berthd ("fetch failed").
+// with WebAssembly, which V8's lite mode turns off (berthd once ran with
+// it, and fetch() then failed: "fetch failed"); node:http has no such tie.
 
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
