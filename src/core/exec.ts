@@ -97,6 +97,11 @@ export interface ExecService {
   start(id: string, opts: ExecStartOptions, out?: AttachOutput): Promise<ExecSession>;
   /** Waits (a while) for a session that is starting; a finished one is not_found. */
   resize(id: string, size: TerminalSize): Promise<void>;
+  /**
+   * The container's sessions that have not ended (created or running,
+   * health probes included), oldest first: inspect's ExecIDs.
+   */
+  execIds(containerId: string): string[];
 }
 
 // ---- the runtime side ------------------------------------------------------

@@ -187,6 +187,31 @@ compatSuite('exec', (s) => {
     assert.equal(s2![0], 'exec_start: nosuchcmd ');
   });
 
+  s.test('inspect ExecIDs: null, then the sessions created or running; an ended one leaves; a stop forgets the never-started ones', async (tgt) => {
+    await running(tgt, 'ex15');
+    const execIds = async (): Promise<string[] | null> => JSON.parse((await tgt.ok(['inspect', '-f', '{{json .ExecIDs}}', 'ex15'])).stdout);
+    assert.equal(await execIds(), null);
+    const created = await apiRequest(tgt.daemon.socket, 'POST', '/v1.41/containers/ex15/exec', { body: { Cmd: ['true'] } });
+    const never = JSON.parse(created.body).Id as string;
+    assert.deepEqual(await execIds(), [never]);
+    await tgt.ok(['exec', '-d', 'ex15', 'sleep', '4712']);
+    const both = await execIds();
+    assert.equal(both?.length, 2);
+    assert.ok(both.includes(never));
+    const sleeper = both.find((id) => id !== never)!;
+    await tgt.ok(['exec', 'ex15', 'true']);
+    assert.equal((await execIds())?.length, 2, 'an exec that ended is not listed');
+    await tgt.ok(['stop', '-t', '0', 'ex15']);
+    // The session's exit is reported by its own monitor, maybe a moment after the container's.
+    await waitFor(async () => (await execIds()) === null, 'ExecIDs null once the container stopped');
+    const gone = await apiRequest(tgt.daemon.socket, 'GET', `/v1.41/exec/${never}/json`);
+    assert.equal(gone.status, 404);
+    assert.equal(JSON.parse(gone.body).message, `No such exec instance: ${never}`);
+    const killed = JSON.parse((await apiRequest(tgt.daemon.socket, 'GET', `/v1.41/exec/${sleeper}/json`)).body);
+    assert.equal(killed.Running, false);
+    assert.equal(killed.ExitCode, 137, 'a running session ends with its container and stays inspectable');
+  });
+
   s.test('nothing is left behind: sessions end with their process, and with the container', async (tgt) => {
     await running(tgt, 'ex14');
     await tgt.ok(['exec', '-d', 'ex14', 'sleep', '4711']);

@@ -111,7 +111,7 @@ export async function list(ctx: Ctx): Promise<void> {
 export async function inspect(ctx: Ctx): Promise<void> {
   const size = boolParam(ctx.query, 'size');
   const view = await ctx.deps.containers.inspect(ctx.params.id!, { size });
-  sendJson(ctx.res, 200, toInspect(view, size, ctx.version));
+  sendJson(ctx.res, 200, toInspect(view, size, ctx.version, ctx.deps.execs.execIds(view.id)));
 }
 
 export async function resize(ctx: Ctx): Promise<void> {

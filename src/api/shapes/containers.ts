@@ -122,7 +122,8 @@ const LEGACY_NETWORK_SETTINGS = {
   GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
 };
 
-export function toInspect(v: ContainerView, sized: boolean, version: string): Record<string, unknown> {
+/** `execIds`: the container's sessions not yet ended (dockerd's ExecIDs, null when none). */
+export function toInspect(v: ContainerView, sized: boolean, version: string, execIds: readonly string[] = []): Record<string, unknown> {
   return {
     Id: v.id,
     Created: v.created,
@@ -142,7 +143,7 @@ export function toInspect(v: ContainerView, sized: boolean, version: string): Re
     MountLabel: v.mountLabel,
     ProcessLabel: '',
     AppArmorProfile: '',
-    ExecIDs: null,
+    ExecIDs: execIds.length > 0 ? execIds : null,
     HostConfig: toDockerHostConfig(v.hostConfig, v.name),
     GraphDriver: { Data: v.graphDriver.data, Name: v.graphDriver.name },
     ...(sized ? { SizeRw: v.sizeRw ?? 0, SizeRootFs: v.sizeRootFs ?? 0 } : {}),

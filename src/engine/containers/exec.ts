@@ -63,6 +63,9 @@ export class ExecEngine implements ExecService {
     // A removed container takes its sessions with it (dockerd answers "No such exec instance" after).
     deps.events.subscribe((e) => {
       if (e.type === 'container' && e.action === 'destroy') this.#forget(e.id);
+      // dockerd's Cleanup unregisters the sessions still listed: one never
+      // started is gone ("No such exec instance"); a running one ends on its own.
+      if (e.type === 'container' && e.action === 'die') this.#forgetUnstarted(e.id);
     });
   }
 
@@ -197,6 +200,18 @@ export class ExecEngine implements ExecService {
     if (timedOut) throw internal('timeout waiting for exec session ready');
     if (!e.proc || !e.running) throw notFound('no such exec');
     await e.proc.resize(size);
+  }
+
+  execIds(containerId: string): string[] {
+    const ids: string[] = [];
+    for (const e of this.#entries.values()) if (e.containerId === containerId && e.exitCode === null) ids.push(e.id);
+    return ids;
+  }
+
+  #forgetUnstarted(containerId: string): void {
+    for (const [id, e] of this.#entries) {
+      if (e.containerId === containerId && !e.running && e.exitCode === null) this.#entries.delete(id);
+    }
   }
 
   #finished(e: Entry, status: ExitStatus): void {

@@ -48,6 +48,10 @@ export class FakeExecs implements ExecService {
     return { ...this.get(id).view };
   }
 
+  execIds(containerId: string): string[] {
+    return [...this.execs.values()].filter((e) => e.view.containerId === containerId && e.view.exitCode === null).map((e) => e.view.id);
+  }
+
   async start(id: string, opts: ExecStartOptions, out?: AttachOutput): Promise<ExecSession> {
     const e = this.get(id);
     if (e.view.exitCode !== null) throw conflict(`Error: Exec command ${id} has already run`);

@@ -197,3 +197,25 @@ test('sessions go with their container', async () => {
   events.emit('container', 'destroy', CID, {});
   assert.throws(() => engine.inspect(id), (e: Error) => isCode(e, 'not_found'));
 });
+
+test('ExecIDs: sessions created or running, oldest first; an ended one leaves the list; the die of the container forgets the never-started ones (dockerd 20.10)', async () => {
+  const { engine, events, runtime } = setup();
+  assert.deepEqual(engine.execIds(CID), []);
+  const a = await engine.create('web', config());
+  const b = await engine.create('web', config());
+  const never = await engine.create('web', config());
+  assert.deepEqual(engine.execIds(CID), [a.id, b.id, never.id]);
+  await engine.start(a.id, { detach: true });
+  await engine.start(b.id, { detach: true });
+  runtime.procs[0]!.exit(0);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(engine.execIds(CID), [b.id, never.id], 'the ended session is no longer listed');
+  assert.equal(engine.inspect(a.id).exitCode, 0, 'but still inspectable');
+  events.emit('container', 'die', CID, { exitCode: '137' });
+  assert.throws(() => engine.inspect(never.id), (e: Error) => isCode(e, 'not_found') && e.message === `No such exec instance: ${never.id}`);
+  assert.deepEqual(engine.execIds(CID), [b.id], 'a running one ends on its own');
+  runtime.procs[1]!.exit(137);
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(engine.execIds(CID), []);
+  assert.equal(engine.inspect(b.id).exitCode, 137);
+});
