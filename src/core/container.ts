@@ -57,6 +57,11 @@ export interface ContainerConfig {
   healthcheck?: HealthConfig;
   exposedPorts?: Record<string, object>;
   volumes?: Record<string, object>;
+  /**
+   * Config.Shell from the create request: what a CMD-SHELL healthcheck runs
+   * through (absent: /bin/sh -c). Like dockerd, not taken from the image.
+   */
+  shell?: string[];
 }
 
 export type NetworkMode = 'none' | 'host' | 'default' | 'bridge' | string;

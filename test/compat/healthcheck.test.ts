@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { apiRequest } from '../helpers/api.ts';
 import { run } from '../helpers/run.ts';
 import { type CompatTarget, compatSuite, lines, waitFor } from './target.ts';
 
@@ -95,6 +96,24 @@ compatSuite('healthcheck', (s) => {
     const top = (await tgt.ok(['top', 'hang', '-o', 'pid,args'])).stdout;
     assert.ok(lines(top).filter((l) => l.includes('sleep 1234')).length <= 1, top);
     await tgt.ok(['rm', '-f', 'hang']);
+  });
+
+  s.test('CMD-SHELL runs through the container\'s Config.Shell; an image\'s SHELL is not the container\'s (dockerd 20.10)', async (tgt) => {
+    const ctx = tgt.tmpDir('hcshell');
+    writeFileSync(`${ctx}/Dockerfile`, 'FROM busybox\nSHELL ["/bin/echo", "image-shell"]\nHEALTHCHECK --interval=1s CMD echo probe\n');
+    await tgt.ok(['build', '-q', '-t', 'hcshell', ctx]);
+    assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{json .Config.Shell}}', 'hcshell'])).stdout, '["/bin/echo","image-shell"]\n');
+    await tgt.ok(['run', '-d', '--name', 'imgshell', 'hcshell', 'sleep', '1000']);
+    const created = await apiRequest(tgt.daemon.socket, 'POST', '/v1.41/containers/create?name=apishell', {
+      body: { Image: 'hcshell', Cmd: ['sleep', '1000'], Shell: ['/bin/echo', 'api-shell'] },
+    });
+    assert.equal(created.status, 201, created.body);
+    await tgt.ok(['start', 'apishell']);
+    const shell = async (n: string) => (await tgt.ok(['inspect', '-f', '{{json .Config.Shell}}', n])).stdout;
+    assert.equal(await shell('imgshell'), 'null\n');
+    assert.equal(await shell('apishell'), '["/bin/echo","api-shell"]\n');
+    assert.equal((await waitHealth(tgt, 'imgshell', 'a probe', (h) => h.Log.length > 0)).Log[0]!.Output, 'probe\n', '/bin/sh -c');
+    assert.equal((await waitHealth(tgt, 'apishell', 'a probe', (h) => h.Log.length > 0)).Log[0]!.Output, 'api-shell echo probe\n');
   });
 
   s.test('image HEALTHCHECK from a build, merged with the flags; --no-healthcheck', async (tgt) => {

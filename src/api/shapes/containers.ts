@@ -36,6 +36,7 @@ export function toDockerConfig(c: ContainerConfig): Record<string, unknown> {
     Labels: c.labels ?? {},
     ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
     ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+    ...(c.shell?.length ? { Shell: c.shell } : {}),
   };
 }
 

@@ -85,6 +85,8 @@ export function decodeCreateRequest(body: unknown, name: string | null, version:
   set('exposedPorts', c.objMap('ExposedPorts') ?? undefined);
   set('volumes', c.objMap('Volumes') ?? undefined);
   set('healthcheck', decodeHealthcheck(c.obj('Healthcheck')));
+  const shell = c.command('Shell');
+  if (shell?.length) config.shell = shell;
 
   const req: CreateContainerRequest = { config };
   if (name) req.name = name.replace(/^\//, '');

@@ -110,6 +110,7 @@ function runConfigOf(c: ContainerConfig, base: ImageRecord): ImageRunConfig {
   if (c.exposedPorts && Object.keys(c.exposedPorts).length) out.ExposedPorts = c.exposedPorts;
   if (c.volumes && Object.keys(c.volumes).length) out.Volumes = c.volumes;
   if (c.stopSignal) out.StopSignal = c.stopSignal;
+  if (c.shell?.length) out.Shell = c.shell;
   // The container's merged healthcheck (dockerd commits the container's config).
   if (c.healthcheck) out.Healthcheck = toImageHealthConfig(c.healthcheck);
   return out;

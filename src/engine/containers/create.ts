@@ -134,6 +134,7 @@ export function mergeConfig(req: CreateContainerRequest['config'], image: ImageR
     stopSignal: req.stopSignal || ic.StopSignal || undefined,
     stopTimeout: req.stopTimeout,
     ...(healthcheck ? { healthcheck } : {}),
+    ...(req.shell?.length ? { shell: req.shell } : {}),
     exposedPorts: { ...(ic.ExposedPorts ?? {}), ...(req.exposedPorts ?? {}) },
     volumes: { ...(ic.Volumes ?? {}), ...(req.volumes ?? {}) },
   };

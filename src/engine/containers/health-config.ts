@@ -73,12 +73,14 @@ export function validateHealthConfig(h: HealthConfig | undefined): void {
 /**
  * The command a probe runs, or null when there is no probe (no test, NONE,
  * or a type dockerd does not know): CMD runs its arguments, CMD-SHELL its
- * string through /bin/sh -c.
+ * string through the container's Config.Shell, or /bin/sh -c without one
+ * (dockerd's getShell: the image's SHELL is not merged into the container's
+ * config, so a Dockerfile SHELL does not change a probe; checked on 20.10).
  */
-export function probeCommand(h: HealthConfig | undefined): string[] | null {
+export function probeCommand(h: HealthConfig | undefined, shell?: readonly string[]): string[] | null {
   const [kind, ...rest] = h?.test ?? [];
   if (kind === 'CMD' && rest.length) return rest;
-  if (kind === 'CMD-SHELL' && rest.length) return ['/bin/sh', '-c', ...rest];
+  if (kind === 'CMD-SHELL' && rest.length) return [...(shell?.length ? shell : ['/bin/sh', '-c']), ...rest];
   return null;
 }
 

@@ -68,7 +68,7 @@ export class HealthMonitors {
   /** Starts probing a running container (after start, unpause, live restore); replaces a monitor already running. */
   open(rec: ContainerRecord): void {
     this.close(rec.id);
-    const cmd = probeCommand(rec.config.healthcheck);
+    const cmd = probeCommand(rec.config.healthcheck, rec.config.shell);
     if (!cmd) return;
     const m = new Monitor(this.#d, rec, cmd, () => { if (this.#running.get(rec.id) === m) this.#running.delete(rec.id); });
     this.#running.set(rec.id, m);

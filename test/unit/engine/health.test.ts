@@ -35,6 +35,8 @@ test('merge: the container\'s non-zero fields over the image\'s', () => {
 test('probe command: CMD as given, CMD-SHELL through /bin/sh -c, nothing otherwise', () => {
   assert.deepEqual(probeCommand({ test: ['CMD', 'curl', '-f', 'x'] }), ['curl', '-f', 'x']);
   assert.deepEqual(probeCommand({ test: ['CMD-SHELL', 'a && b'] }), ['/bin/sh', '-c', 'a && b']);
+  assert.deepEqual(probeCommand({ test: ['CMD-SHELL', 'a && b'] }, ['/bin/bash', '-e', '-c']), ['/bin/bash', '-e', '-c', 'a && b'], 'the container\'s Config.Shell');
+  assert.deepEqual(probeCommand({ test: ['CMD', 'a'] }, ['/bin/bash', '-c']), ['a'], 'CMD takes no shell');
   assert.equal(probeCommand({ test: ['NONE'] }), null);
   assert.equal(probeCommand({ interval: S }), null);
   assert.equal(probeCommand({ test: ['BOGUS', 'x'] }), null);
