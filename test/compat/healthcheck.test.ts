@@ -114,6 +114,11 @@ compatSuite('healthcheck', (s) => {
     assert.equal(await shell('apishell'), '["/bin/echo","api-shell"]\n');
     assert.equal((await waitHealth(tgt, 'imgshell', 'a probe', (h) => h.Log.length > 0)).Log[0]!.Output, 'probe\n', '/bin/sh -c');
     assert.equal((await waitHealth(tgt, 'apishell', 'a probe', (h) => h.Log.length > 0)).Log[0]!.Output, 'api-shell echo probe\n');
+    await tgt.ok(['commit', 'imgshell', 'imgshell-committed']);
+    await tgt.ok(['commit', 'apishell', 'apishell-committed']);
+    const imageShell = async (n: string) => (await tgt.ok(['image', 'inspect', '-f', '{{json .Config.Shell}}', n])).stdout;
+    assert.equal(await imageShell('imgshell-committed'), 'null\n', 'the container\'s config is committed, without the image\'s SHELL');
+    assert.equal(await imageShell('apishell-committed'), '["/bin/echo","api-shell"]\n');
   });
 
   s.test('image HEALTHCHECK from a build, merged with the flags; --no-healthcheck', async (tgt) => {

@@ -110,7 +110,9 @@ function runConfigOf(c: ContainerConfig, base: ImageRecord): ImageRunConfig {
   if (c.exposedPorts && Object.keys(c.exposedPorts).length) out.ExposedPorts = c.exposedPorts;
   if (c.volumes && Object.keys(c.volumes).length) out.Volumes = c.volumes;
   if (c.stopSignal) out.StopSignal = c.stopSignal;
+  // dockerd commits the container's Shell, which never took the image's (checked on 20.10).
   if (c.shell?.length) out.Shell = c.shell;
+  else delete out.Shell;
   // The container's merged healthcheck (dockerd commits the container's config).
   if (c.healthcheck) out.Healthcheck = toImageHealthConfig(c.healthcheck);
   return out;
