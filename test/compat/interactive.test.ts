@@ -4,6 +4,8 @@
 // are on what the terminal shows.
 
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { onPty, resizeTty, ttyOf } from '../helpers/pty.ts';
 import { CLI, compatSuite, type CompatTarget } from './target.ts';
@@ -129,6 +131,39 @@ compatSuite('interactive', (s) => {
     assert.match(screen.text, /read escape sequence\r\n$/);
     const ps = (await tgt.ok(['exec', 'at8', 'ps', '-o', 'args'])).stdout;
     assert.match(ps, /^sh$/m, 'the detached shell still runs');
+  });
+
+  s.test('detachKeys from the client\'s config.json: attach, exec -it, run -it, start -a -i; --detach-keys wins', async (tgt) => {
+    const dir = tgt.tmpDir('detachcfg');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ detachKeys: 'ctrl-x,x' }));
+    const env = { ...tgt.daemon.env, DOCKER_CONFIG: dir };
+    const detachedAfter = (wait: string) => [{ wait, delay: 100, send: '\x18x' }];
+    await tgt.ok(['run', '-dit', '--name', 'dk1', 'busybox', 'sh']);
+    // ctrl-p ctrl-q is not the sequence now: the shell reads it and answers on.
+    const attach = await pty(tgt, ['attach', 'dk1'], {
+      env, steps: [{ delay: 400, send: `${CTRL_P}${CTRL_Q}echo $((6*7))\r` }, ...detachedAfter('42\r\n')],
+    });
+    assert.equal(attach.code, 1, attach.text);
+    assert.match(attach.text, /read escape sequence\r\n$/);
+    assert.equal(await status(tgt, 'dk1'), 'running');
+    const exec = await pty(tgt, ['exec', '-it', 'dk1', 'sh'], { env, steps: [{ wait: '# ', send: 'echo $((7*8))\r' }, ...detachedAfter('56\r\n')] });
+    assert.match(exec.text, /read escape sequence\r\n$/);
+    const run = await pty(tgt, ['run', '-it', '--name', 'dk2', 'busybox', 'sh'], { env, steps: [{ wait: '# ', send: 'echo $((8*9))\r' }, ...detachedAfter('72\r\n')] });
+    // run and start detach quietly, with 0; the container runs on.
+    assert.equal(run.code, 0, run.text);
+    assert.equal(await status(tgt, 'dk2'), 'running');
+    await tgt.ok(['create', '-it', '--name', 'dk3', 'busybox', 'sh']);
+    const start = await pty(tgt, ['start', '-a', '-i', 'dk3'], {
+      env, steps: [{ delay: 500, send: '\r' }, { wait: '# ', send: 'echo $((9*9))\r' }, ...detachedAfter('81\r\n')],
+    });
+    assert.equal(start.code, 0, start.text);
+    assert.equal(await status(tgt, 'dk3'), 'running');
+    // The flag is taken over the file: ctrl-x x is passed on, ctrl-y detaches.
+    const flag = await pty(tgt, ['attach', '--detach-keys', 'ctrl-y', 'dk1'], {
+      env, steps: [{ delay: 400, send: '\x18x\r' }, { wait: 'x: not found', send: 'echo $((5*5))\r' }, { wait: '25\r\n', delay: 100, send: '\x19' }],
+    });
+    assert.match(flag.text, /read escape sequence\r\n$/);
+    assert.equal(await status(tgt, 'dk1'), 'running');
   });
 
   s.test('websocket attach: binary messages, stdin, logs, unknown container', async (tgt) => {

@@ -9,13 +9,13 @@
 
 import type { CommandContext, CommandDef } from '../command.ts';
 import { exactArgs } from '../command.ts';
-import { str } from './common.ts';
 import { HijackedConnection } from '../../client/index.ts';
 import type { ContainerInspect } from '../../client/index.ts';
 import { monitorTtySize, proxySignals, streamAttach } from '../streams.ts';
 import { checkTty } from './exec.ts';
 import { statusOf } from './run.ts';
 import { StatusError } from '../errors.ts';
+import { detachKeysFor } from './detach-keys.ts';
 
 async function runningContainer(ctx: CommandContext, name: string): Promise<ContainerInspect> {
   const { value: c } = await ctx.client.containers.inspect(name);
@@ -44,7 +44,7 @@ export const attach: CommandDef = {
     const c = await runningContainer(ctx, name);
     const tty = c.Config?.Tty === true;
     checkTty(ctx, !noStdin, tty);
-    const detachKeys = str(flags.values['detach-keys']) || undefined;
+    const detachKeys = detachKeysFor(ctx, flags.values['detach-keys']);
     const stdin = !noStdin && c.Config?.OpenStdin === true;
 
     const cleanups: (() => void)[] = [];

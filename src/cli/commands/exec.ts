@@ -12,6 +12,7 @@ import { list, str } from './common.ts';
 import { HijackedConnection } from '../../client/index.ts';
 import type { ExecCreateBody } from '../../client/exec.ts';
 import { StatusError } from '../errors.ts';
+import { detachKeysFor } from './detach-keys.ts';
 import { expandEnvValue, readEnv } from '../options/envfile.ts';
 import { monitorTtySize, streamAttach } from '../streams.ts';
 
@@ -54,7 +55,7 @@ export const exec: CommandDef = {
     const detach = v.detach === true;
     const tty = v.tty === true;
     const env = readEnv(list(v['env-file']), list(v.env).map((e) => expandEnvValue(e, ctx.io.env)), ctx.io.env);
-    const detachKeys = str(v['detach-keys']) || undefined;
+    const detachKeys = detachKeysFor(ctx, v['detach-keys']);
     const body: ExecCreateBody = {
       User: str(v.user), Privileged: v.privileged === true, Tty: tty, Cmd: cmd, WorkingDir: str(v.workdir), Env: env,
       AttachStdin: !detach && v.interactive === true, AttachStdout: !detach, AttachStderr: !detach, DetachKeys: detachKeys ?? '',

@@ -6,10 +6,10 @@
 
 import type { CommandContext, CommandDef } from '../command.ts';
 import { minArgs } from '../command.ts';
-import { str } from './common.ts';
 import { HijackedConnection } from '../../client/index.ts';
 import type { Waiter } from '../../client/index.ts';
 import { StatusError } from '../errors.ts';
+import { detachKeysFor } from './detach-keys.ts';
 import { containerFlags, runOnlyFlags } from '../options/container-flags.ts';
 import { createContainer, specFromFlags, withHelp } from './create.ts';
 import { monitorTtySize, proxySignals, streamAttach } from '../streams.ts';
@@ -63,12 +63,13 @@ export const run: CommandDef = {
     }
 
     const cleanups: (() => void)[] = [];
-    if (flags.values['sig-proxy'] !== false) cleanups.push(proxySignals(ctx, id));
+    // docker run turns the proxy off for a TTY: the terminal's keys reach the container as input.
+    if (flags.values['sig-proxy'] !== false && config.Tty !== true) cleanups.push(proxySignals(ctx, id));
     let conn: HijackedConnection | undefined;
     try {
       const attach = config.AttachStdin || config.AttachStdout || config.AttachStderr;
       const autoRemove = config.HostConfig.AutoRemove === true;
-      const detachKeys = str(flags.values['detach-keys']) || undefined;
+      const detachKeys = detachKeysFor(ctx, flags.values['detach-keys']);
       if (!attach) ctx.out(id);
       if (attach) {
         conn = new HijackedConnection(await ctx.client.containers.attach(id, {

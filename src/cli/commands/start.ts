@@ -3,9 +3,9 @@
 
 import type { CommandDef } from '../command.ts';
 import { minArgs } from '../command.ts';
-import { str } from './common.ts';
 import { HijackedConnection } from '../../client/index.ts';
 import { StatusError } from '../errors.ts';
+import { detachKeysFor } from './detach-keys.ts';
 import { monitorTtySize, proxySignals, streamAttach } from '../streams.ts';
 import { statusOf } from './run.ts';
 
@@ -41,7 +41,7 @@ export const start: CommandDef = {
     const tty = c.Config?.Tty === true;
     const cleanups: (() => void)[] = [];
     if (!tty) cleanups.push(proxySignals(ctx, c.Id));
-    const detachKeys = str(flags.values['detach-keys']) || undefined;
+    const detachKeys = detachKeysFor(ctx, flags.values['detach-keys']);
     const stdin = interactive && c.Config?.OpenStdin === true;
     const conn = new HijackedConnection(await ctx.client.containers.attach(c.Id, {
       stream: true, stdin, stdout: true, stderr: true, detachKeys,
