@@ -4,6 +4,7 @@
 // are on what the terminal shows.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -78,6 +79,41 @@ compatSuite('interactive', (s) => {
     const noProxy = await pty(tgt, ['attach', '--sig-proxy=false', 'at4'], { steps: [{ delay: 700, send: '\x03' }], hangUpAfterMs: 1000 });
     assert.doesNotMatch(noProxy.text, /got INT/);
     assert.equal(await status(tgt, 'at4'), 'running');
+  });
+
+  s.test('attach --sig-proxy: a SIGTERM to the client reaches the container; with --sig-proxy=false it never does', async (tgt) => {
+    const script = 'trap "echo got TERM; exit 9" TERM; while true; do echo tick; sleep 0.2; done';
+    /**
+     * Attaches and, once output came through the attach and the client had
+     * a moment to set up its handlers, sends the client SIGTERM every 2 s
+     * until it ends (the docker CLI 28 without the proxy ends at the third).
+     */
+    const attachAndTerm = (name: string, extra: string[]) => new Promise<{ code: number | null; signal: string | null; out: string; sent: number }>((resolve, reject) => {
+      const child = spawn(CLI, ['attach', ...extra, name], { env: tgt.daemon.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let sent = 0;
+      let ticker: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`attach did not end: ${out.slice(-200)}`)); }, 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (!ticker && out.includes('tick\n')) {
+          const term = () => { if (sent < 3) { sent++; child.kill('SIGTERM'); } };
+          ticker = setInterval(term, 2000);
+          setTimeout(term, 1000);
+        }
+      });
+      child.on('exit', (code, signal) => { clearTimeout(timer); clearInterval(ticker); resolve({ code, signal, out, sent }); });
+    });
+    await tgt.ok(['run', '-d', '--name', 'sp1', 'busybox', 'sh', '-c', script]);
+    const proxied = await attachAndTerm('sp1', []);
+    assert.equal(proxied.code, 9, JSON.stringify(proxied));
+    assert.equal(proxied.sent, 1);
+    assert.match(proxied.out, /got TERM\n$/);
+    await tgt.ok(['run', '-d', '--name', 'sp2', 'busybox', 'sh', '-c', script]);
+    const notProxied = await attachAndTerm('sp2', ['--sig-proxy=false']);
+    assert.doesNotMatch(notProxied.out, /got TERM/);
+    assert.notEqual(notProxied.code, 0, JSON.stringify(notProxied));
+    assert.equal(await status(tgt, 'sp2'), 'running');
   });
 
   s.test('start -a -i runs a created TTY container interactively', async (tgt) => {
