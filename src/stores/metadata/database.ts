@@ -66,7 +66,9 @@ class SqliteDatabase implements Database {
       if (result instanceof Promise) throw internal('transaction callback must be synchronous');
       this.sqlite.exec(nested ? `RELEASE ${sp}` : 'COMMIT');
     } catch (err) {
-      this.sqlite.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
+      // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL,
+      // SQLITE_IOERR, ...): a ROLLBACK then fails and would hide the error that matters.
+      if (this.sqlite.isTransaction) this.sqlite.exec(nested ? `ROLLBACK TO ${sp}; RELEASE ${sp}` : 'ROLLBACK');
       this.containers.forget();
       throw err;
     } finally {

@@ -105,6 +105,20 @@ describe('metadata database', () => {
     assert.equal(db.sqlite.isTransaction, false);
   });
 
+  test('a transaction SQLite rolled back itself (a full database) fails with that error, not a failed ROLLBACK', (t) => {
+    const { db } = tempDb(t);
+    db.sqlite.exec('CREATE TABLE filler (x BLOB)');
+    const pages = (db.sqlite.prepare('PRAGMA page_count').get() as { page_count: number }).page_count;
+    db.sqlite.exec(`PRAGMA max_page_count = ${pages + 4}`);
+    const fill = () => { for (let i = 0; i < 100; i++) db.sqlite.prepare('INSERT INTO filler VALUES (?)').run(Buffer.alloc(4000)); };
+    assert.throws(() => db.transaction(fill), /no space left on device \(the metadata database could not grow\)/);
+    assert.throws(() => db.transaction(() => db.transaction(fill)), /no space left on device \(the metadata database could not grow\)/, 'nested too');
+    assert.equal(db.sqlite.isTransaction, false);
+    db.sqlite.exec('DELETE FROM filler');
+    db.transaction(() => db.containers.put(ctr(hex('d'), 'after')));
+    assert.equal(db.containers.get(hex('d'))?.name, 'after');
+  });
+
   test('container names are unique, with Docker\'s conflict message', (t) => {
     const { db } = tempDb(t);
     db.containers.put(ctr(hex('a'), 'web'));
