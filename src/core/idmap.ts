@@ -38,12 +38,19 @@ export function idToHost(ranges: readonly IdRange[], id: number): number {
   throw invalid(`Container ID ${id} cannot be mapped to a host ID`);
 }
 
-/** Container ID of a host ID. */
-export function idToContainer(ranges: readonly IdRange[], id: number): number {
+/** Container ID of a host ID, undefined when no range holds it. */
+function findContainerId(ranges: readonly IdRange[], id: number): number | undefined {
   for (const r of ranges) {
     if (id >= r.hostId && id < r.hostId + r.size) return r.containerId + (id - r.hostId);
   }
-  throw invalid(`Host ID ${id} cannot be mapped to a container ID`);
+  return undefined;
+}
+
+/** Container ID of a host ID. */
+export function idToContainer(ranges: readonly IdRange[], id: number): number {
+  const c = findContainerId(ranges, id);
+  if (c === undefined) throw invalid(`Host ID ${id} cannot be mapped to a container ID`);
+  return c;
 }
 
 /** The host uid and gid of the container's root. */
@@ -75,9 +82,5 @@ export const OVERFLOW_ID = 65534;
  * overflow ID, as `stat` inside shows it, instead of failing the archive.
  */
 export function ownerToContainer(maps: IdMaps, uid: number, gid: number): { uid: number; gid: number } {
-  const back = (ranges: readonly IdRange[], id: number) => {
-    for (const r of ranges) if (id >= r.hostId && id < r.hostId + r.size) return r.containerId + (id - r.hostId);
-    return OVERFLOW_ID;
-  };
-  return { uid: back(maps.uids, uid), gid: back(maps.gids, gid) };
+  return { uid: findContainerId(maps.uids, uid) ?? OVERFLOW_ID, gid: findContainerId(maps.gids, gid) ?? OVERFLOW_ID };
 }
