@@ -3,16 +3,20 @@
 // addresses containers get (sequential, --ip6), their routes, /etc/hosts,
 // AAAA and ip6.arpa answers of the embedded DNS, connect/disconnect, and
 // dockerd's errors. Checked against dockerd 20.10 first. Each daemon takes
-// its IPv6 subnets from fd42:214:X::/48, X its private IPv4 pool's own
-// third octet, so parallel suites never share one. Traffic stays on the
+// its IPv6 subnets from fd42:214:X::/48, X derived from its private IPv4
+// pool's third octet, so parallel suites never share one. Traffic stays on the
 // daemon's own bridges; names are only the daemon's (a dead-end --dns).
 
 import assert from 'node:assert/strict';
 import { type CompatTarget, compatSuite, lines } from './target.ts';
 
 const base = (tgt: CompatTarget) => /^base=(10\.214\.\d+)\.0\/24/.exec(tgt.net!.pool)![1]!;
-/** "fd42:214:X": the daemon's IPv6 /48. */
-const base6 = (tgt: CompatTarget) => `fd42:214:${base(tgt).split('.')[2]}`;
+/**
+ * "fd42:214:X": the daemon's IPv6 /48, X = 0x100 + the octet: one-to-one, and never a
+ * zero group, which the canonical form of an address drops (fd42:214:0::2 prints
+ * fd42:214::2; CI drew octet 0 once).
+ */
+const base6 = (tgt: CompatTarget) => `fd42:214:${(0x100 + Number(base(tgt).split('.')[2])).toString(16)}`;
 const NO_UPSTREAM = ['--dns', '127.0.0.9'];
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
