@@ -65,6 +65,27 @@ compatSuite('errors', (s) => {
     assert.equal(JSON.parse(api.body).message, 'No such container: nosuch-ctr');
   });
 
+  s.test('a command that cannot start: 127/126, the start error alone on stderr', async (tgt) => {
+    // Without --rm the CLI waits for the next exit beside the start; dockerd
+    // never ends that wait with the start's error, so the CLI prints only the
+    // start error (no "Error waiting for container" line before it).
+    for (const [cmd, code, words] of [['nosuchcmd', 127, /executable file not found/], ['/etc', 126, /permission denied/]] as const) {
+      const r = await tgt.fails(['run', 'busybox', cmd], code);
+      assert.match(r.stderr, words, r.stderr);
+      assert.doesNotMatch(r.stderr, /waiting for container/i, r.stderr);
+      const errLines = lines(r.stderr).filter((l) => /error/i.test(l));
+      assert.equal(errLines.length, 1, r.stderr);
+      // The container stays, created, with the start's error and exit code in inspect.
+      const ps = lines((await tgt.ok(['ps', '-a', '-q', '--no-trunc', '--filter', 'status=created'])).stdout);
+      assert.ok(ps.length >= 1, 'a created container is left');
+      for (const id of ps) {
+        const state = (await tgt.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', id])).stdout.trim();
+        assert.equal(state, `created ${code}`);
+        await tgt.ok(['rm', id]);
+      }
+    }
+  });
+
   s.test('invalid container names', async (tgt) => {
     for (const name of ['bad name!', '-bad', 'a', 'x/y']) {
       const r = await tgt.fails(['run', '--rm', '--name', name, 'busybox', 'true'], 125);

@@ -128,6 +128,11 @@ export class ContainerEngine implements ContainerService {
       code = await this.#ctx.waiters.removed(rec.id, signal);
     } else if (condition === 'next-exit' || hasProcess(rec.state.status)) {
       code = await this.#ctx.waiters.nextExit(rec.id, signal);
+      // A failed start wakes this waiter too (nothing waits forever), but its
+      // error is the start's answer, not the wait's: dockerd never ends a
+      // next-exit wait with it, and the docker CLI would print a second
+      // "Error waiting for container" line under the start error.
+      return { statusCode: code };
     } else {
       code = rec.state.exitCode;
     }
