@@ -9,7 +9,8 @@ import type { UsernsSource } from '../core/idmap.ts';
 import type {
   ContainerNetworkSettings, ContainerNetworking, EndpointConfig, EndpointRecord, NetworkRecord, NetworkSetup, PortMap,
 } from '../core/network.ts';
-import { conflict, forbidden, invalid, notFound, isCode, wrap } from '../core/errors.ts';
+import { conflict, forbidden, invalid, notFound, isCode, unavailable, wrap } from '../core/errors.ts';
+import { SysError } from '../sys/libc.ts';
 import { ipToInt, macForIp, parseCidr } from './ipam.ts';
 import { parseCidr6 } from './ipam6.ts';
 import { v6PoolOf } from './pools.ts';
@@ -186,7 +187,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       } catch (err) {
         this.d.store.release(rec.id, net.id);
         if (err instanceof Error && /parent interface/.test(err.message)) throw notFound(`${net.driver} network ${net.name}: ${err.message}`);
-        if (err instanceof Error && /ENOTSUP|EOPNOTSUPP/.test(err.message)) throw invalid(`${net.driver} network ${net.name}: this kernel cannot make ${net.driver} links`);
+        // dockerd's words (and, as there, the network itself is made: the kernel is asked at start).
+        if (err instanceof SysError && /^(ENOTSUP|EOPNOTSUPP)$/.test(err.code)) throw unavailable(`failed to create the ${net.driver} port: operation not supported`);
         throw err;
       }
       hostIf = `@${ifName}`;

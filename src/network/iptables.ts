@@ -16,10 +16,15 @@
 // DNAT, then MASQUERADE to the bridge's address), which is dockerd's
 // --userland-proxy=false path; berthd's relay (ports.ts) still holds the
 // port and serves when iptables is off.
-// Dual-stack bridges get the same isolation in ip6tables (FORWARD and
-// POSTROUTING only: published ports are IPv4, as with dockerd without
-// --ip6tables); the host forwards IPv6 between interfaces here, so without
-// them one network's containers would reach another's over IPv6.
+// Dual-stack bridges get the same chains in ip6tables but the raw one: the
+// host forwards IPv6 between interfaces here, so without them one
+// network's containers would reach another's over IPv6. Published ports
+// bound on an IPv6 host address ([::] or a given one) are DNATed to the
+// container's IPv6 address, so it sees the client's own address, as
+// dockerd does with --ipv6 --ip6tables (experimental in 20.10: without it
+// docker-proxy alone serves them). ::1 cannot be DNATed out of the host
+// (IPv6 has no route_localnet): the OUTPUT jump skips it, and berthd's
+// relay serves loopback IPv6 clients, as docker-proxy does.
 // The whole content of the chains is generated from the networks and port
 // mappings and replaced in one iptables-restore (one exec, atomic), so a
 // restart after a crash rebuilds exactly what the metadata says.
@@ -32,7 +37,7 @@ import type { Logger } from '../core/logger.ts';
 const run = promisify(execFile);
 
 export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean; subnet6?: string }
-export interface PortRule { proto: 'tcp' | 'udp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
+export interface PortRule { proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
 
 export function chainNames(tag: string): { fwd: string; post: string; dnat: string; raw: string } {
   return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}`, raw: `BERTH-RAW-${tag}` };
@@ -54,13 +59,28 @@ function filterRules(c: ReturnType<typeof chainNames>, bridges: BridgeRules[]): 
   return f;
 }
 
-/** The ip6tables-restore input: the dual-stack bridges' isolation and MASQUERADE. */
-export function renderRules6(tag: string, bridges: BridgeRules[]): string {
+/** The nat rules of published ports: hairpin MASQUERADE and DNAT (IPv6 addresses in brackets). */
+function portRules(c: ReturnType<typeof chainNames>, ports: PortRule[], v6: boolean): string[] {
+  const n: string[] = [];
+  const host = v6 ? 128 : 32;
+  const any = v6 ? '::' : '0.0.0.0';
+  for (const p of ports) {
+    // A container reaching its own published port through the host: hairpin.
+    n.push(`-A ${c.post} -s ${p.ip}/${host} -d ${p.ip}/${host} -p ${p.proto} -m ${p.proto} --dport ${p.port} -j MASQUERADE`);
+    const dst = p.hostIp && p.hostIp !== any ? ` -d ${p.hostIp}/${host}` : '';
+    const to = v6 ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`;
+    n.push(`-A ${c.dnat}${dst} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${to}`);
+  }
+  return n;
+}
+
+/** The ip6tables-restore input: the dual-stack bridges' isolation, MASQUERADE and published ports. */
+export function renderRules6(tag: string, bridges: BridgeRules[], ports6: PortRule[] = []): string {
   const c = chainNames(tag);
   const v6 = bridges.filter((b) => b.subnet6);
-  const n: string[] = ['*nat', `:${c.post} - [0:0]`];
+  const n: string[] = ['*nat', `:${c.post} - [0:0]`, `:${c.dnat} - [0:0]`];
   for (const b of v6) if (!b.internal && b.masquerade) n.push(`-A ${c.post} -s ${b.subnet6} ! -o ${b.device} -j MASQUERADE`);
-  n.push('COMMIT');
+  n.push(...portRules(c, ports6, true), 'COMMIT');
   return [...filterRules(c, v6), ...n, ''].join('\n');
 }
 
@@ -77,13 +97,7 @@ export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule
     // A loopback client DNATed into the bridge: the container answers the bridge's address.
     n.push(`-A ${c.post} -s 127.0.0.0/8 -o ${b.device} -j MASQUERADE`);
   }
-  for (const p of ports) {
-    // A container reaching its own published port through the host: hairpin.
-    n.push(`-A ${c.post} -s ${p.ip}/32 -d ${p.ip}/32 -p ${p.proto} -m ${p.proto} --dport ${p.port} -j MASQUERADE`);
-    const dst = p.hostIp && p.hostIp !== '0.0.0.0' ? ` -d ${p.hostIp}/32` : '';
-    n.push(`-A ${c.dnat}${dst} -p ${p.proto} -m ${p.proto} --dport ${p.hostPort} -j DNAT --to-destination ${p.ip}:${p.port}`);
-  }
-  n.push('COMMIT');
+  n.push(...portRules(c, ports, false), 'COMMIT');
   return [...f, ...r, ...n, ''].join('\n');
 }
 
@@ -99,6 +113,8 @@ const JUMPS = (c: ReturnType<typeof chainNames>) => [
 const JUMPS6 = (c: ReturnType<typeof chainNames>) => [
   { table: 'filter', chain: 'FORWARD', rule: ['-j', c.fwd] },
   { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
+  { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
+  { table: 'nat', chain: 'OUTPUT', rule: ['!', '-d', '::1/128', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
 ];
 
 export class Iptables {
@@ -114,14 +130,14 @@ export class Iptables {
   }
 
   /** Replaces the chains' content, then makes sure the built-in chains jump to them (first in FORWARD). */
-  async apply(bridges: BridgeRules[], ports: PortRule[], ensureJumps = false): Promise<void> {
+  async apply(bridges: BridgeRules[], ports: PortRule[], ports6: PortRule[], ensureJumps = false): Promise<void> {
     // One restore at a time: a later one carries the latest state anyway.
-    const next = this.#chain.then(() => this.#apply(bridges, ports, ensureJumps));
+    const next = this.#chain.then(() => this.#apply(bridges, ports, ports6, ensureJumps));
     this.#chain = next.catch(() => {});
     return next;
   }
 
-  async #apply(bridges: BridgeRules[], ports: PortRule[], ensureJumps: boolean): Promise<void> {
+  async #apply(bridges: BridgeRules[], ports: PortRule[], ports6: PortRule[], ensureJumps: boolean): Promise<void> {
     await this.#restore(this.#bin, renderRules(this.#tag, bridges, ports));
     // ip6tables only once a dual-stack network exists (or its chains may hold rules of one that went).
     const v6 = bridges.some((b) => b.subnet6);
@@ -130,7 +146,7 @@ export class Iptables {
       this.#v6Chains = await run(this.#bin6, ['-w', '-t', 'filter', '-S', chainNames(this.#tag).fwd]).then(() => true, () => false);
     }
     if (v6 || this.#v6Chains) {
-      await this.#restore(this.#bin6, renderRules6(this.#tag, bridges));
+      await this.#restore(this.#bin6, renderRules6(this.#tag, bridges, ports6));
       if (!this.#v6Chains || ensureJumps) await this.#jumps(this.#bin6, JUMPS6(chainNames(this.#tag)));
       this.#v6Chains = true;
     }
@@ -181,7 +197,7 @@ export class Iptables {
     for (const j of JUMPS6(c)) {
       while (await run(this.#bin6, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).then(() => true, () => false)) { /* all copies */ }
     }
-    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post]] as const) {
+    for (const [table, chain] of [['filter', c.fwd], ['nat', c.post], ['nat', c.dnat]] as const) {
       await run(this.#bin6, ['-w', '-t', table, '-F', chain]).catch(() => {});
       await run(this.#bin6, ['-w', '-t', table, '-X', chain]).catch(() => {});
     }

@@ -56,6 +56,8 @@ export class Plumbing {
     if (v6) {
       writeFileSync(`/proc/sys/net/ipv6/conf/${name}/disable_ipv6`, '0');
       s.addAddress(index, v6.gateway, v6.prefixLen);
+      // dockerd's too, beside the kernel's own link-local address: the gateway's well-known link-local one.
+      s.addAddress(index, 'fe80::1', 64);
     }
     s.setLink(index, { up: true });
   }

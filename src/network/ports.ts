@@ -4,18 +4,25 @@
 // containers; this proxy serves loopback, which DNAT cannot reach.
 // As dockerd 20.10 with its userland proxy: a binding without a host IP
 // is published on 0.0.0.0 and, when the host has IPv6, on [::] with the
-// same port; IPv6 bindings ([::], [::1]) are served by this relay alone,
-// to the container's IPv6 address, or its IPv4 one when it has none.
+// same port; IPv6 bindings ([::], [::1]) are served by this relay, to the
+// container's IPv6 address, or its IPv4 one when it has none (iptables.ts
+// DNATs IPv6 clients but loopback ones to a container with IPv6).
+// sctp ports are held by a bound SCTP socket and served by DNAT alone
+// (Node has no SCTP to relay with): loopback [::1] clients and a daemon
+// with --iptables=false get nothing, where docker-proxy would relay. On a
+// kernel without SCTP the start fails as dockerd's does.
 
 import net from 'node:net';
 import dgram from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { conflict, invalid } from '../core/errors.ts';
+import { conflict, invalid, unavailable } from '../core/errors.ts';
 import type { PortMap } from '../core/network.ts';
-import type { ActivePort } from './store.ts';
+import type { ActivePort, PortProto } from './store.ts';
+import { bindSctp, closeSctp } from '../sys/sctp.ts';
+import { ipv4Bytes, ipv6Bytes } from './rtnl.ts';
 
 /** hostIp '' is dockerd's unspecified address: 0.0.0.0, plus [::] where the host has IPv6. */
-export interface PortRequest { proto: 'tcp' | 'udp'; containerPort: number; hostIp: string; hostPorts: [number, number] }
+export interface PortRequest { proto: PortProto; containerPort: number; hostIp: string; hostPorts: [number, number] }
 
 /** PortBindings (+ -P's exposed ports) as a list of what to bind; every bad value is named. */
 export function portRequests(bindings: PortMap | undefined, publishAll: boolean, exposed: Record<string, object> | undefined): PortRequest[] {
@@ -25,7 +32,6 @@ export function portRequests(bindings: PortMap | undefined, publishAll: boolean,
     if (!m) throw invalid(`invalid port specification: "${key}"`);
     const containerPort = Number(m[1]);
     if (containerPort < 1 || containerPort > 65535) throw invalid(`invalid port specification: "${key}"`);
-    if (m[2] === 'sctp') throw invalid(`sctp ports are not supported by this berthd: ${key}`);
     let range: [number, number] = [0, 0];
     if (hostPort) {
       const r = /^(\d+)(?:-(\d+))?$/.exec(hostPort);
@@ -34,7 +40,7 @@ export function portRequests(bindings: PortMap | undefined, publishAll: boolean,
       if (range[0] < 1 || range[1] > 65535 || range[0] > range[1]) throw invalid(`invalid hostPort: ${hostPort}`);
     }
     if (hostIp && !net.isIP(hostIp)) throw invalid(`invalid host IP address: ${hostIp}`);
-    out.push({ proto: (m[2] ?? 'tcp') as 'tcp' | 'udp', containerPort, hostIp, hostPorts: range });
+    out.push({ proto: (m[2] ?? 'tcp') as PortProto, containerPort, hostIp, hostPorts: range });
   };
   for (const [key, list] of Object.entries(bindings ?? {})) {
     if (!list || list.length === 0) add(key, '', '');
@@ -107,7 +113,8 @@ export class PortProxies {
         for (const hostIp of hostIps) {
           failedOn = hostIp;
           const to = net.isIPv6(hostIp) ? ip6 : ip;
-          const h = r.proto === 'tcp' ? await tcpProxy(hostIp, port, to, r.containerPort) : await udpProxy(hostIp, port, to, r.containerPort);
+          const h = r.proto === 'tcp' ? await tcpProxy(hostIp, port, to, r.containerPort)
+            : r.proto === 'udp' ? await udpProxy(hostIp, port, to, r.containerPort) : sctpHold(hostIp, port);
           handles.push(h.handle);
           port = h.port;
         }
@@ -119,6 +126,9 @@ export class PortProxies {
       }
     }
     const code = (lastErr as NodeJS.ErrnoException).code;
+    // docker-proxy's words (ishidawataru/sctp passes the errno on bare); dockerd answers 500,
+    // berthd 503 (the kernel cannot, now), which keeps the start from prefixing its own context.
+    if (code === 'EPROTONOSUPPORT') throw unavailable('Error starting userland proxy: protocol not supported');
     const hostPort = lo === hi ? String(lo) : `${lo}-${hi}`;
     // dockerd's words: its port allocator's for a port it holds, its userland proxy's for the rest.
     if (code === 'EADDRINUSE' && lo === hi && this.#holds(r.proto, failedOn, lo)) {
@@ -163,6 +173,11 @@ function tcpProxy(hostIp: string, hostPort: number, ip: string, port: number): P
       resolve({ port: (server.address() as net.AddressInfo).port, handle: { close: () => { server.close(); for (const c of conns) c.destroy(); } } });
     });
   });
+}
+
+function sctpHold(hostIp: string, hostPort: number): { handle: Open; port: number } {
+  const { fd, port } = bindSctp(hostIp, net.isIPv6(hostIp) ? ipv6Bytes(hostIp) : ipv4Bytes(hostIp), hostPort);
+  return { port, handle: { close: () => closeSctp(fd) } };
 }
 
 function udpProxy(hostIp: string, hostPort: number, ip: string, port: number): Promise<{ handle: Open; port: number }> {

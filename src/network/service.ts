@@ -116,6 +116,9 @@ export class NetworkEngine implements NetworkService {
       rec.device = options.parent ?? '';
       if (!rec.device) throw invalid(`${driver} networks need a parent interface: -o parent=IFNAME`);
       if (!this.d.plumbing.linkExists(rec.device)) throw notFound(`-o parent interface ${rec.device} was not found on the host`);
+      // dockerd's rule and words: one network of a driver per parent, named by its dummy-link name (dm-/di-<id12>).
+      const taken = this.d.store.listNetworks().find((n) => n.driver === driver && n.device === rec.device);
+      if (taken) throw conflict(`network ${driver === 'macvlan' ? 'dm' : 'di'}-${taken.id.slice(0, 12)} is already using parent interface ${rec.device}`);
       const mode = options[`${driver}_mode`];
       if (mode && !(driver === 'macvlan' ? ['bridge'] : ['l2']).includes(mode)) throw invalid(`${driver}_mode ${mode} is not supported by this berthd (${driver === 'macvlan' ? 'bridge' : 'l2'} only)`);
     }
@@ -162,14 +165,17 @@ export class NetworkEngine implements NetworkService {
       ...(v6PoolOf(n) ? { subnet6: v6PoolOf(n)!.subnet } : {}),
     }));
     const ports: PortRule[] = [];
+    const ports6: PortRule[] = [];
     for (const p of this.d.store.allPorts()) {
       const ep = this.d.store.endpointsOf(p.containerId).find((e) => e.ip);
-      // IPv6 bindings are the relay's alone (dockerd's userland proxy; no ip6tables DNAT).
-      if (!ep || p.hostIp.includes(':')) continue;
-      const net = this.d.store.getNetwork(ep.networkId);
-      ports.push({ proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, ip: ep.ip, port: p.containerPort, device: net?.device ?? '' });
+      if (!ep) continue;
+      const device = this.d.store.getNetwork(ep.networkId)?.device ?? '';
+      const rule = { proto: p.proto, hostIp: p.hostIp, hostPort: p.hostPort, port: p.containerPort, device };
+      if (!p.hostIp.includes(':')) ports.push({ ...rule, ip: ep.ip });
+      // IPv6 bindings of a container with an IPv6 address (iptables.ts); ::1 and the rest are the relay's.
+      else if (ep.ip6 && p.hostIp !== '::1') ports6.push({ ...rule, ip: ep.ip6 });
     }
-    await this.d.iptables.apply(bridges, ports, ensureJumps);
+    await this.d.iptables.apply(bridges, ports, ports6, ensureJumps);
   }
 
   // ---- read side ----------------------------------------------------------

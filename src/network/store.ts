@@ -189,6 +189,7 @@ export class NetworkStore {
 }
 
 /** A published port while its container runs: the host port actually bound. */
-export interface ActivePort { proto: 'tcp' | 'udp'; containerPort: number; hostIp: string; hostPort: number }
+export type PortProto = 'tcp' | 'udp' | 'sctp';
+export interface ActivePort { proto: PortProto; containerPort: number; hostIp: string; hostPort: number }
 interface PortRow { container_id: string; proto: string; container_port: number; host_ip: string; host_port: number }
-const toPort = (r: PortRow): ActivePort => ({ proto: r.proto as 'tcp' | 'udp', containerPort: r.container_port, hostIp: r.host_ip, hostPort: r.host_port });
+const toPort = (r: PortRow): ActivePort => ({ proto: r.proto as PortProto, containerPort: r.container_port, hostIp: r.host_ip, hostPort: r.host_port });

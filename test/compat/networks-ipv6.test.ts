@@ -100,6 +100,10 @@ compatSuite('networks: IPv6 dual stack', (s) => {
     const ping = await tgt.ok(['exec', 'ca', 'ping', '-6', '-c', '1', '-W', '5', 'cb']);
     assert.match(ping.stdout, new RegExp(`from ${re(b6)}::99`));
     await tgt.ok(['exec', 'ca', 'ping', '-c', '1', '-W', '5', `${b6}::1`]);
+    // The bridge answers on dockerd's link-local gateway address too; inspect shows none.
+    await tgt.ok(['exec', 'ca', 'ping', '-c', '1', '-W', '5', 'fe80::1%eth0']);
+    assert.equal(na.LinkLocalIPv6Address ?? '', '');
+    assert.equal(JSON.parse((await tgt.ok(['inspect', '-f', '{{json .NetworkSettings.LinkLocalIPv6Address}}', 'ca'])).stdout), '');
 
     let r = await tgt.fails(['run', '--rm', '--network', 'v6', '--ip6', `${b6}:99::5`, 'busybox', 'true'], 125);
     assert.match(r.stderr, new RegExp(`Invalid address ${re(b6)}:99::5: It does not belong to any of this network's subnets`));

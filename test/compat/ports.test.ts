@@ -6,9 +6,12 @@
 // [::] with the same port, and [::1] reaches a container without IPv6 over
 // its IPv4 address. Traffic goes only to 127.0.0.1 and ::1; host ports are
 // taken at random from 20000-39999 (the kernel's own picks start above).
+// sctp: this machine's kernel has no SCTP sockets (CONFIG_IP_SCTP unset), and
+// both engines fail the start with docker-proxy's words.
 
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { daemonNetworkLeftovers } from '../helpers/daemon.ts';
 import { type CompatTarget, compatSuite, lines, sleep } from './target.ts';
 
@@ -34,6 +37,9 @@ async function getWhenUp(host: string, port: number): Promise<string> {
     await sleep(100);
   }
 }
+
+/** Whether this kernel makes SCTP sockets (python3's socket module asks it straight). */
+const kernelHasSctp = () => spawnSync('python3', ['-c', 'import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132)']).status === 0;
 
 const portLines = async (tgt: CompatTarget, ...a: string[]) => lines((await tgt.ok(['port', ...a])).stdout).sort();
 const sortedBindings = (m: Record<string, Array<{ HostIp: string; HostPort: string }> | null>) =>
@@ -134,6 +140,36 @@ compatSuite('ports', (s) => {
     if (tgt.name === 'berthd') {
       // berthd's DNAT rules go with the container (dockerd runs here without iptables).
       assert.deepEqual(daemonNetworkLeftovers(tgt.net!.bridge).rules.filter((r) => r.includes('DNAT --to')), []);
+    }
+  });
+
+  s.test('sctp: -p and -P with /sctp; a kernel without SCTP fails the start as dockerd does, nothing published', async (tgt) => {
+    await tgt.ok(['network', 'create', 'pn']);
+    const args = ['--network', 'pn', '-p', `${P + 50}:9100/sctp`, '-p', `127.0.0.1:${P + 51}:80`, 'busybox', ...HTTPD];
+    await tgt.ok(['create', '--name', 'base', 'busybox']);
+    await tgt.ok(['commit', '--change', 'EXPOSE 9200/sctp', 'base', 'sctpexposer:1']);
+    if (kernelHasSctp()) {
+      await tgt.ok(['run', '-d', '--name', 'ps1', ...args]);
+      assert.deepEqual(await portLines(tgt, 'ps1', '9100/sctp'), [`0.0.0.0:${P + 50}`, `[::]:${P + 50}`]);
+      await tgt.ok(['run', '-d', '--name', 'ps2', '--network', 'pn', '-P', 'sctpexposer:1', 'sleep', '100']);
+      assert.match((await portLines(tgt, 'ps2')).join('\n'), /^9200\/sctp -> 0\.0\.0\.0:\d+$/m);
+      if (tgt.name === 'berthd') {
+        assert.ok(daemonNetworkLeftovers(tgt.net!.bridge).rules.some((r) => r.includes(`-p sctp -m sctp --dport ${P + 50} -j DNAT`)));
+      }
+      return;
+    }
+    const r = await tgt.fails(['run', '-d', '--name', 'ps1', ...args], 125);
+    assert.match(r.stderr, /Error response from daemon: driver failed programming external connectivity on endpoint ps1 \([0-9a-f]{64}\): Error starting userland proxy: protocol not supported/);
+    await tgt.ok(['create', '--name', 'ps2', '--network', 'pn', '-P', 'sctpexposer:1', 'sleep', '100']);
+    const p = await tgt.fails(['start', 'ps2'], 1);
+    assert.match(p.stderr, /endpoint ps2 \([0-9a-f]{64}\): Error starting userland proxy: protocol not supported/);
+    assert.deepEqual(lines((await tgt.ok(['ps', '-a', '--format', '{{.Names}} {{.State}}'])).stdout).sort(), ['base created', 'ps1 created', 'ps2 created']);
+    assert.deepEqual(JSON.parse((await tgt.ok(['inspect', '-f', '{{json .NetworkSettings.Ports}}', 'ps1'])).stdout), {});
+    // The tcp binding beside it was let go: another container takes it.
+    await tgt.ok(['run', '-d', '--name', 'ps3', '--network', 'pn', '-p', `127.0.0.1:${P + 51}:80`, 'busybox', ...HTTPD]);
+    assert.equal(await getWhenUp('127.0.0.1', P + 51), '200 hi');
+    if (tgt.name === 'berthd') {
+      assert.deepEqual(daemonNetworkLeftovers(tgt.net!.bridge).rules.filter((l) => / -p sctp /.test(l)), []);
     }
   });
 

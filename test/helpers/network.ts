@@ -83,10 +83,14 @@ export function removeDaemonNetworking(bridge: string): string[] {
       sh('iptables', ['-w', '-t', table, '-X', c]);
     }
   }
-  for (const [table, chain, rule] of jumps.slice(0, 2)) {
+  const jumps6: Array<[string, string, string[]]> = [
+    ...jumps.slice(0, 3),
+    ['nat', 'OUTPUT', ['!', '-d', '::1/128', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', chains.nat[1]!]],
+  ];
+  for (const [table, chain, rule] of jumps6) {
     for (let i = 0; i < 5 && sh('ip6tables', ['-w', '-t', table, '-D', chain, ...rule]) !== null; i++) { /* every copy */ }
   }
-  for (const [table, c] of [['filter', chains.filter[0]!], ['nat', chains.nat[0]!]] as const) {
+  for (const [table, c] of [['filter', chains.filter[0]!], ['nat', chains.nat[0]!], ['nat', chains.nat[1]!]] as const) {
     sh('ip6tables', ['-w', '-t', table, '-F', c]);
     sh('ip6tables', ['-w', '-t', table, '-X', c]);
   }
