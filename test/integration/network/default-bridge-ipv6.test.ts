@@ -33,7 +33,9 @@ describe('IPv6 on the default bridge', { skip: skipUnlessRoot() }, () => {
     const bridge = JSON.parse(await ok('network', 'inspect', 'bridge'))[0];
     assert.equal(bridge.EnableIPv6, true);
     assert.deepEqual(bridge.IPAM.Config, [{ Subnet: net.subnet, Gateway: net.bip.replace(/\/\d+$/, '') }, { Subnet: `${b6}::/64` }]);
-    assert.match(execFileSync('ip', ['-6', 'addr', 'show', 'dev', net.bridge], { encoding: 'utf8' }), new RegExp(`inet6 ${b6}::1/64 scope global`));
+    const addrs = execFileSync('ip', ['-6', 'addr', 'show', 'dev', net.bridge], { encoding: 'utf8' });
+    assert.match(addrs, new RegExp(`inet6 ${b6}::1/64 scope global`));
+    assert.match(addrs, /inet6 fe80::1\/64 scope link/);
 
     const web = await ok('run', '-d', '--name', 'web6', 'busybox', ...HTTPD);
     const [ip, mac, ip6, len, gw6] = (await ok('inspect', '-f',
@@ -53,6 +55,15 @@ describe('IPv6 on the default bridge', { skip: skipUnlessRoot() }, () => {
     assert.match(own[1]!, new RegExp(`^${b6}::242:[0-9a-f:]+\\t`));
     assert.equal(body.trim(), 'hello6');
     assert.notEqual(ip, '');
+
+    // Published on [::] too: DNATed to the container's IPv6 address (ip6tables), reached from a container beside it.
+    const pub = await ok('run', '-d', '-p', '80', 'busybox', ...HTTPD);
+    const pub6 = await ok('inspect', '-f', '{{.NetworkSettings.GlobalIPv6Address}}', pub);
+    const port = Number(/^\[::\]:(\d+)$/m.exec(await ok('port', pub, '80/tcp'))![1]);
+    const nat6 = execFileSync('ip6tables-save', ['-t', 'nat'], { encoding: 'utf8' });
+    assert.ok(nat6.includes(`-A BERTH-DNAT-${net.bridge} -p tcp -m tcp --dport ${port} -j DNAT --to-destination [${pub6}]:80`), nat6);
+    assert.equal(await ok('run', '--rm', 'busybox', 'sh', '-c', `for i in $(seq 50); do timeout 5 wget -qO- http://[${b6}::1]:${port}/ && exit 0; sleep 0.2; done; exit 1`), 'hello6');
+    await ok('rm', '-f', pub);
 
     const refused = await docker('run', '--rm', '--ip6', `${b6}::99`, 'busybox', 'true');
     assert.equal(refused.code, 125);
