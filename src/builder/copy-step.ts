@@ -93,8 +93,6 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
     ]);
     if (await b.fromCache(st, key, createdBy, st.config)) return;
 
-    // The step missed the cache: its sources' contents are read now.
-    if (!(step.kind === 'copy' && step.from)) b.context.materialize();
     await b.withSnapshot(st, async (rootfs) => {
       const ids = chown ? resolveUser(rootfs, chown) : null;
       const opts = { ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), preserveOwner, ...(chmod !== undefined ? { chmod } : {}), excludes };

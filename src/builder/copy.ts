@@ -84,7 +84,7 @@ export function matchSources(src: SourceRoot, patterns: string[]): MatchedSource
 export function hashSource(h: Hash, src: SourceRoot, m: MatchedSource, excludes: RegExp[]): void {
   const visit = (abs: string, rel: string, st: fs.Stats, top: boolean) => {
     h.update(`${top ? m.rel : rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
-    if (st.isFile()) h.update(`${st.size}\0${fileHash(abs, st)}\0`);
+    if (st.isFile()) h.update(`${st.size}\0${fileHash(abs)}\0`);
     else if (st.isSymbolicLink()) h.update(`${fs.readlinkSync(abs)}\0`);
     else if (st.isDirectory()) {
       for (const n of fs.readdirSync(abs).sort()) {

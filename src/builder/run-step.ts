@@ -47,15 +47,13 @@ export async function runStepImpl(b: BuildRun, st: StageState, step: Step & { ki
       releases.push(r.release);
       f.root = r.root;
     }
-    if (mounts.some((m) => m.type === 'bind' && m.from === undefined)) b.context.materialize();
     prepared = await prepareMounts(mounts, {
       ...mountCtx, builderRoot: b.builderRoot, workingDir: st.config.WorkingDir ?? '', secrets: b.opts.secrets, cacheMounts: b.cacheMounts,
     });
     const env = [...(st.config.Env ?? [])];
     for (const [k, v] of [...args, ...proxies]) env.push(`${k}=${v}`);
-    env.push(...prepared.env);
     const { id, exitCode } = await runContainer(b.containers, {
-      imageId: st.image.id, cmd, env, user: st.config.User ?? '', workingDir: st.config.WorkingDir ?? '',
+      imageId: st.image.id, cmd, env, secretEnv: prepared.env, user: st.config.User ?? '', workingDir: st.config.WorkingDir ?? '',
       networkMode: network, binds: prepared.binds, tmpfs: prepared.tmpfs, extraHosts: b.opts.extraHosts, shmSize: b.opts.shmSize,
       // stderr in red, as the classic builder streams it.
       output: (chunk, stream) => { if (!b.opts.quiet) b.progress.stream(stream === 'stderr' ? `\x1b[91m${chunk.toString()}\x1b[0m` : chunk.toString()); },

@@ -41,7 +41,7 @@ export interface PreparedMounts {
   binds: string[];
   /** tmpfs mounts: target -> options ("size=N"). */
   tmpfs: Record<string, string>;
-  /** Secrets given to the command as environment variables (never in the image config). */
+  /** Secrets given to the command as environment variables (never in the image config nor the container's record). */
   env: string[];
   /** Mount points to leave out of the layer when the runtime made them. */
   stubs: string[];
@@ -204,6 +204,8 @@ export interface RunRequest {
   imageId: string;
   cmd: string[];
   env: string[];
+  /** Secret values as variables: given at start only, so never written with the container's record. */
+  secretEnv: string[];
   user: string;
   workingDir: string;
   networkMode: string;
@@ -237,7 +239,7 @@ export async function runContainer(containers: ContainerService, r: RunRequest):
       end: () => ended(),
     });
     const exited = containers.wait(id, 'next-exit');
-    await containers.start(id);
+    await containers.start(id, { env: r.secretEnv });
     const { statusCode } = await exited;
     await Promise.race([outputDone, new Promise((res) => setTimeout(res, 2000).unref())]);
     handle.detach();

@@ -18,6 +18,7 @@ import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
 import { cloneGitContext } from './git.ts';
 import { unmountStale } from './secret-files.ts';
+import { loadHashes, saveHashes } from './file-hash.ts';
 import { shortId, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildServiceDeps {
@@ -51,6 +52,7 @@ export class BuildService {
     unmountStale(`${this.root}/tmp`);
     fs.rmSync(`${this.root}/tmp`, { recursive: true, force: true });
     fs.mkdirSync(`${this.root}/tmp`, { recursive: true, mode: 0o700 });
+    loadHashes(`${this.root}/file-hashes.json`);
   }
 
   /** Throws invalid_argument for a tag that cannot be applied, before the build starts. */
@@ -82,7 +84,10 @@ export class BuildService {
       throw err;
     }
     const deps = { images: this.#d.images, containers: this.#d.containers, cache: this.#cache, cacheMounts: this.#cacheMounts, builderRoot: this.root, ...(this.#d.pull ? { pull: this.#d.pull } : {}) };
-    const close = () => context.close();
+    const close = async () => {
+      await context.close();
+      saveHashes();
+    };
     return {
       context, dockerfile, close,
       run: async (progress) => {

@@ -72,7 +72,7 @@ export class BuildApi {
         buildargs: q.buildargs && Object.keys(q.buildargs).length ? JSON.stringify(q.buildargs) : undefined,
         labels: q.labels && Object.keys(q.labels).length ? JSON.stringify(q.labels) : undefined,
         nocache: q.nocache || undefined, pull: q.pull || undefined, q: q.q || undefined,
-        rm: q.rm === false ? false : undefined, forcerm: q.forcerm || undefined,
+        rm: q.rm === false ? '0' : undefined, forcerm: q.forcerm || undefined,
         networkmode: q.networkmode || undefined, remote: q.remote || undefined,
         contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
         cachefrom: q.cachefrom?.length ? JSON.stringify(q.cachefrom) : undefined, platform: q.platform || undefined,

@@ -291,7 +291,8 @@ export interface AttachHandle {
 export interface ContainerService {
   create(req: CreateContainerRequest): Promise<{ id: string; warnings: string[] }>;
   /** Throws not_modified when already running. */
-  start(ref: string): Promise<void>;
+  /** opts.env: variables for this start only, kept in memory, never in the record (build secrets). */
+  start(ref: string, opts?: { env?: string[] }): Promise<void>;
   /** timeout in seconds (default: config.stopTimeout or 10); throws not_modified when not running. */
   stop(ref: string, opts?: { timeout?: number; signal?: string }): Promise<void>;
   kill(ref: string, signal?: string): Promise<void>;

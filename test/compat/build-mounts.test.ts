@@ -173,4 +173,23 @@ compatSuite('build: RUN --mount and secrets', (s) => {
     assert.deepEqual(await tmpfsMounts(), [], 'the tmpfs goes with the RUN');
     assert.equal(await onDisk(false), '', 'nothing under the data root holds the secret after the build');
   }, { only: 'berthd', timeout: 300_000 });
+
+  s.test('a secret given as env= stays in memory: not in the RUN container\'s record nor anywhere under the data root', async (tgt) => {
+    const value = `s3cr3t-env-${randomBytes(12).toString('hex')}`;
+    const dir = context(tgt, 'secret-env', {
+      'Dockerfile': `FROM busybox\nRUN --mount=type=secret,id=s,env=S sh -c 'test "$(printf %s "$S" | sha256sum)" = "${createHash('sha256').update(value).digest('hex')}  -" && sleep 3'\n`,
+    });
+    const dataRoot = tgt.daemon.dataRoot;
+    const onDisk = async () => (await run('sh', ['-c', 'find "$1" -type f -print0 | xargs -0 grep -l -F -e "$2" || true', 'sh', dataRoot, value])).stdout.trim();
+    // --rm=false: the RUN's container and its record stay after the build.
+    const r = await run(BERTH, ['build', '--rm=false', '--secret', 'id=s,env=SV', '-t', 'secenv', '.'], { env: { ...process.env, ...tgt.daemon.env, SV: value }, cwd: dir, timeout: 240_000 });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const kept = (await tgt.ok(['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}'])).stdout.split('\n')
+      .filter((l) => l.includes('sha256sum')).map((l) => l.split(' ')[0]!);
+    assert.ok(kept.length >= 1, `the RUN container is kept: ${r.stdout}`);
+    const inspect = (await tgt.ok(['inspect', ...kept])).stdout;
+    assert.equal(inspect.includes(value), false, 'not in the container\'s config');
+    assert.equal(await onDisk(), '', 'nothing under the data root holds the secret');
+    await tgt.ok(['rm', '-f', ...kept]);
+  }, { only: 'berthd', timeout: 300_000 });
 });

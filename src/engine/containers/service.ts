@@ -90,7 +90,8 @@ export class ContainerEngine implements ContainerService {
   // ---- state changes (one use case per file) ---------------------------
 
   // Each waits first for a container live restore has not re-adopted yet (restore.ts).
-  async start(ref: string): Promise<void> { await this.adopted(ref); return startContainer(this.#ctx, ref); }
+  /** opts.env: variables for this start only, kept in memory (never in the container's record). */
+  async start(ref: string, opts: { env?: string[] } = {}): Promise<void> { await this.adopted(ref); return startContainer(this.#ctx, ref, opts); }
   async stop(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return stopContainer(this.#ctx, ref, opts); }
   async kill(ref: string, signal = 'SIGKILL'): Promise<void> { await this.adopted(ref); return killContainer(this.#ctx, ref, signal); }
   async restart(ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> { await this.adopted(ref); return restartContainer(this.#ctx, ref, opts); }

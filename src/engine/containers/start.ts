@@ -17,12 +17,14 @@ import { releaseShm, setupShm } from './shm.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
 import { startingHealth } from './health.ts';
 import { giveToRoot, usernsSource } from './userns.ts';
+import { mergeEnv } from '../../runtime/process.ts';
 
-export async function startContainer(ctx: EngineContext, ref: string): Promise<void> {
+/** opts.env: variables for this start only, never recorded (the builder's secret env: memory only). */
+export async function startContainer(ctx: EngineContext, ref: string, opts: { env?: string[] } = {}): Promise<void> {
   const { id } = ctx.d.containers.resolve(ref);
   ctx.manuallyStopped.delete(id);
   try {
-    await ctx.mutex.run(id, () => startLocked(ctx, id));
+    await ctx.mutex.run(id, () => startLocked(ctx, id, opts));
   } catch (err) {
     // Docker removes an AutoRemove container whose start failed (outside the lock: removal takes it).
     const rec = ctx.d.containers.get(id);
@@ -34,7 +36,7 @@ export async function startContainer(ctx: EngineContext, ref: string): Promise<v
 }
 
 /** Starts the container; the caller holds its lock. A restart policy starts the "restarting" one a user may not. */
-export async function startLocked(ctx: EngineContext, id: string, opts: { byPolicy?: boolean } = {}): Promise<void> {
+export async function startLocked(ctx: EngineContext, id: string, opts: { byPolicy?: boolean; env?: string[] } = {}): Promise<void> {
   const d = ctx.d;
   await ctx.runtimeCleanups.get(id);
   const rec = d.containers.resolve(id);
@@ -66,6 +68,7 @@ export async function startLocked(ctx: EngineContext, id: string, opts: { byPoli
     const spec = await d.buildSpec({ record: rec, image, rootfs, netMode, mounts, join });
     const log = logFileOptions(rec.hostConfig.logConfig);
     if (net?.env?.length && spec.process) spec.process.env = withLinkEnv(spec.process.env ?? [], net.env);
+    if (opts.env?.length && spec.process) spec.process.env = mergeEnv(spec.process.env, opts.env);
     await mkdir(ctx.bundle(id), { recursive: true, mode: 0o700 });
     t.push(performance.now());
     const { pid } = await d.runtime.create({

@@ -30,7 +30,6 @@ import { invalid, syscallError, wrap, BerthError } from '../../core/errors.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { allowedXattrs } from './xattrs.ts';
-import type { DeferredBodies } from './deferred.ts';
 import type { TarHeader } from '../tar/format.ts';
 import { idToHost, type IdMaps } from '../../core/idmap.ts';
 
@@ -67,8 +66,6 @@ export interface ApplyOptions {
   onFile?: (abs: string, sha256: string) => void;
   /** --userns-remap: entries' owners become the mapped host IDs (a layer is chowned as it is unpacked, once). */
   idMaps?: IdMaps;
-  /** Large bodies kept in memory, their files made with size and metadata only (deferred.ts). Needs onFile. */
-  defer?: DeferredBodies;
 }
 
 const WH = '.wh.';
@@ -95,7 +92,7 @@ const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EIS
 export async function applyTar(tar: NodeJS.ReadableStream | AsyncIterable<Buffer>, opts: ApplyOptions): Promise<ApplyResult> {
   const limits = { ...DEFAULT_LAYER_LIMITS, ...opts.limits };
   const reader = new TarReader(tar, { maxBytes: limits.maxBytes, limitName: 'max-layer-size', ...(opts.noDigest ? { digest: false } : {}) });
-  const applier = new Applier(opts.root, opts.whiteouts, opts.onFile, opts.idMaps, opts.defer);
+  const applier = new Applier(opts.root, opts.whiteouts, opts.onFile, opts.idMaps);
   let count = 0;
   for (let h = await reader.next(); h; h = await reader.next()) {
     if (++count > limits.maxFiles) throw invalid(`archive exceeds the limit of ${limits.maxFiles} entries (maxFiles)`);
@@ -122,15 +119,13 @@ class Applier {
   readonly #dirTimes: Array<[string, number]> = [];
   readonly #onFile: ((abs: string, sha256: string) => void) | undefined;
   readonly #idMaps: IdMaps | undefined;
-  readonly #defer: DeferredBodies | undefined;
   size = 0;
 
-  constructor(root: string, mode: 'overlay' | 'delete', onFile?: (abs: string, sha256: string) => void, idMaps?: IdMaps, defer?: DeferredBodies) {
+  constructor(root: string, mode: 'overlay' | 'delete', onFile?: (abs: string, sha256: string) => void, idMaps?: IdMaps) {
     this.#idMaps = idMaps;
     this.#root = root;
     this.#mode = mode;
     this.#onFile = onFile;
-    this.#defer = onFile ? defer : undefined;
   }
 
   #abs(rel: string): string { return rel === '' ? this.#root : `${this.#root}/${rel}`; }
@@ -210,31 +205,23 @@ class Applier {
     const c = fs.constants;
     const hash = this.#onFile ? createHash('sha256') : null;
     const fd = this.#create(rel, () => fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600));
-    const kept: Buffer[] | null = this.#defer?.reserve(h.size) ? [] : null;
     try {
       for await (const chunk of reader.body()) {
         hash?.update(chunk);
-        if (kept) kept.push(chunk);
-        else for (let off = 0; off < chunk.length;) off += fs.writeSync(fd, chunk, off);
+        let off = 0;
+        while (off < chunk.length) off += fs.writeSync(fd, chunk, off);
         this.size += chunk.length;
       }
-      if (kept) fs.ftruncateSync(fd, h.size);
       // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
       const o = this.#owner(h);
       fs.fchownSync(fd, o.uid, o.gid);
       fs.fchmodSync(fd, h.mode & 0o7777);
       this.#xattrs(abs, h);
       fs.futimesSync(fd, h.mtime, h.mtime);
-      const sha256 = hash?.digest('hex');
-      const st = kept ? fs.fstatSync(fd) : null;
-      if (st) this.#defer!.add({ rel, chunks: kept!, size: h.size, mtime: h.mtime, ino: st.ino, dev: st.dev, sha256: sha256! });
-      return sha256;
-    } catch (err) {
-      if (kept) this.#defer!.unreserve(h.size);
-      throw err;
     } finally {
       fs.closeSync(fd);
     }
+    return hash?.digest('hex');
   }
 
   #hardlink(rel: string, abs: string, h: TarHeader): void {
@@ -248,8 +235,6 @@ class Applier {
       if (st.isDirectory()) throw invalid(`hardlink "${h.name}" points at directory "${h.linkname}"`);
     };
     check();
-    // The link shares the inode: a body kept for later is written now, whatever happens to its first name.
-    this.#defer?.writeOne(target, this.#onFile);
     try {
       fs.linkSync(this.#abs(target), abs);
       return;
@@ -349,7 +334,6 @@ class Applier {
 
   #removeAll(rel: string): void {
     fs.rmSync(this.#abs(rel), { recursive: true, force: true });
-    this.#defer?.dropUnder(rel);
     const prefix = `${rel}/`;
     for (const d of this.#dirs) if (d === rel || d.startsWith(prefix)) this.#dirs.delete(d);
   }
