@@ -8,11 +8,16 @@
 //                    { t: 'end' }          no more bytes
 //                    { t: 'abort', message }  the source failed: stop, write nothing more
 //   worker -> main   { t: 'ack', n }       n bytes taken off the queue (flow control)
-//                    { t: 'done', result } | { t: 'error', code, message }
+//                    { t: 'done', result, hashed? } | { t: 'error', code, message }
+//
+// A job with `hash` hashes each chunk as it arrives, whether the unpacker
+// reads it or not (bytes after the tar's end count too), and answers 'done'
+// only after 'end', with the digest of everything sent.
 //
 // The main thread waits for 'done' or 'error' before it touches the
 // directory, so nothing is still writing when a failed layer's temp dir goes.
 
+import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { BerthError } from '../core/errors.ts';
 import { applyTar } from '../stores/snapshots/apply.ts';
@@ -26,6 +31,9 @@ let queue: Uint8Array[] = [];
 let ended = false;
 let aborted: Error | null = null;
 let wake: (() => void) | null = null;
+let hash: Hash | null = null;
+let hashAlgorithm = '';
+let hashedBytes = 0;
 
 async function* source(): AsyncGenerator<Buffer> {
   for (;;) {
@@ -50,13 +58,24 @@ async function run(job: UnpackJob): Promise<void> {
     const result = job.root === null
       ? await digestOnly(input, limits.maxBytes)
       : await applyTar(input, { root: job.root, whiteouts: job.whiteouts, limits, ...(job.idMaps ? { idMaps: job.idMaps } : {}) });
-    port.postMessage({ t: 'done', result } satisfies ToMain);
+    const hashed = hash ? await hashedAll() : undefined;
+    port.postMessage({ t: 'done', result, ...(hashed ? { hashed } : {}) } satisfies ToMain);
   } catch (err) {
     const code = err instanceof BerthError ? err.code : 'internal';
     port.postMessage({ t: 'error', code, message: err instanceof Error ? err.message : String(err) } satisfies ToMain);
   } finally {
     stream?.destroy();
     void src.return(undefined).catch(() => {});
+  }
+}
+
+/** Once the unpacker is done: takes (and acknowledges) the rest of the bytes up to 'end', answers their digest. */
+async function hashedAll(): Promise<{ digest: string; size: number }> {
+  for (;;) {
+    if (aborted) throw aborted;
+    for (let buf = queue.shift(); buf; buf = queue.shift()) port.postMessage({ t: 'ack', n: buf.byteLength } satisfies ToMain);
+    if (ended) return { digest: `${hashAlgorithm}:${hash!.digest('hex')}`, size: hashedBytes };
+    await new Promise<void>((r) => { wake = r; });
   }
 }
 
@@ -73,9 +92,18 @@ port.on('message', (m: ToWorker) => {
       queue = [];
       ended = false;
       aborted = null;
+      hash = m.job.hash ? createHash(m.job.hash) : null;
+      hashAlgorithm = m.job.hash ?? '';
+      hashedBytes = 0;
       void run(m.job);
       return;
-    case 'data': queue.push(m.buf); break;
+    case 'data':
+      if (hash) {
+        hash.update(m.buf);
+        hashedBytes += m.buf.byteLength;
+      }
+      queue.push(m.buf);
+      break;
     case 'end': ended = true; break;
     case 'abort': aborted = new Error(m.message); break;
   }

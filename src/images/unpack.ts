@@ -8,6 +8,11 @@
 //   const u = workerUnpacker(bytes, { maxRatio });     // bytes: AsyncIterable<Buffer>
 //   await snapshotter.applyLayer(chainId, parent, u);  // the snapshotter picks the directory
 //
+// With `verify`, the worker also hashes every byte it is sent (the
+// compressed blob as downloaded: a pull's download then need not hash on
+// its own thread) and the unpack fails unless digest and size match, so a
+// layer from bytes that do not match is never committed.
+//
 // The bytes go over as transferred ArrayBuffers (no copy when a chunk owns
 // its buffer), at most IN_FLIGHT bytes ahead of what the worker has taken.
 // A source that fails aborts the worker, and unpack() settles only once the
@@ -16,7 +21,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { ApplyResult, LayerUnpacker } from '../core/snapshot.ts';
-import { BerthError, type ErrorCode, internal } from '../core/errors.ts';
+import { BerthError, type ErrorCode, internal, invalid } from '../core/errors.ts';
 import type { DecompressLimits } from './compression.ts';
 import type { IdMaps } from '../core/idmap.ts';
 
@@ -28,6 +33,15 @@ export interface UnpackJob {
   decompress: DecompressLimits | null;
   /** --userns-remap: owners shifted to the mapped host IDs. */
   idMaps?: IdMaps;
+  /** Hash every byte sent with this algorithm and answer the digest once they have all come. */
+  hash?: string;
+}
+
+/** The source's own digest and size, checked by the unpack; onHashed hears what was computed, match or not. */
+export interface VerifySource {
+  digest: string;
+  size: number;
+  onHashed(digest: string, size: number): void;
 }
 
 export type ToWorker =
@@ -38,7 +52,7 @@ export type ToWorker =
 
 export type ToMain =
   | { t: 'ack'; n: number }
-  | { t: 'done'; result: ApplyResult }
+  | { t: 'done'; result: ApplyResult; hashed?: { digest: string; size: number } }
   | { t: 'error'; code: ErrorCode; message: string };
 
 const IN_FLIGHT = 8 << 20;
@@ -74,11 +88,20 @@ function giveBack(w: Worker): void {
 }
 
 /** A layer unpacker that reads `bytes` (compressed or not when decompress is given) in a worker thread. */
-export function workerUnpacker(bytes: AsyncIterable<Buffer>, decompress: DecompressLimits | null): LayerUnpacker {
-  return { unpack: (to) => unpackInWorker(bytes, { ...to, decompress }) };
+export function workerUnpacker(bytes: AsyncIterable<Buffer>, decompress: DecompressLimits | null, verify?: VerifySource): LayerUnpacker {
+  return {
+    unpack: (to) => unpackInWorker(bytes, { ...to, decompress, ...(verify ? { hash: verify.digest.slice(0, verify.digest.indexOf(':')) } : {}) }, verify),
+  };
 }
 
-async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob): Promise<ApplyResult> {
+function checkHashed(m: Extract<ToMain, { t: 'done' }>, verify: VerifySource): void {
+  if (!m.hashed) throw internal('the layer unpacker thread did not hash the layer');
+  verify.onHashed(m.hashed.digest, m.hashed.size);
+  if (m.hashed.size !== verify.size) throw invalid(`blob size ${m.hashed.size} does not match the expected ${verify.size} bytes`);
+  if (m.hashed.digest !== verify.digest) throw invalid(`blob digest ${m.hashed.digest} does not match the expected ${verify.digest}`);
+}
+
+async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, verify?: VerifySource): Promise<ApplyResult> {
   const w = take();
   let inFlight = 0;
   let wake: (() => void) | null = null;
@@ -103,7 +126,14 @@ async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob): Pro
         wake = null;
         k?.();
       } else if (m.t === 'done') {
-        finish(() => resolve(m.result));
+        finish(() => {
+          try {
+            if (verify) checkHashed(m, verify);
+            resolve(m.result);
+          } catch (err) {
+            reject(err);
+          }
+        });
       } else {
         finish(() => reject(new BerthError(m.code, m.message)));
       }

@@ -12,9 +12,9 @@
 // next start.
 
 import * as fs from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { invalid, notFound, syscallError } from '../core/errors.ts';
+import { internal, invalid, notFound, syscallError } from '../core/errors.ts';
 
 export interface BlobInfo {
   digest: string;   // "sha256:<hex>"
@@ -53,19 +53,16 @@ export interface Ingest {
   /** Appends; several chunks go out in one writev (no copy into one buffer). */
   write(chunk: Buffer | readonly Buffer[]): Promise<void>;
   /**
-   * Checks what was written so far against expected, as commit will (same
-   * errors), without finishing: a reader following the write may trust the
-   * bytes from here on, while commit still fsyncs and renames.
-   */
-  verify(expected: Expected): void;
-  /**
    * Verifies, fsyncs and renames into place; the ingest is gone afterwards,
    * whether it succeeds or not. `hold` runs once the digest is known and
    * before the blob becomes visible: a caller takes its lease there, so a
    * collection can never remove the blob (or an identical one already
    * stored) between the rename and the lease.
+   * `hashed`: for an ingest opened with `hash: false`, the digest of the
+   * file's bytes as the caller computed it while reading them back; without
+   * it the file is read and hashed here.
    */
-  commit(expected?: Expected, hold?: Hold): Promise<BlobInfo>;
+  commit(expected?: Expected, hold?: Hold, hashed?: string): Promise<BlobInfo>;
   /** Drops the bytes written. */
   abort(): Promise<void>;
   /** Closes without dropping: a keyed ingest stays to be resumed. */
@@ -84,6 +81,13 @@ export interface IngestOptions {
   algorithm?: string;
   /** Bounds offset; write() refuses more. */
   maxSize?: number;
+  /**
+   * false: write() does not hash (a resumed ingest does not re-read its
+   * file either). For a writer whose bytes another thread reads back from
+   * the file anyway and hashes there (a pull's unpacker); commit takes the
+   * digest it computed, or hashes the file itself.
+   */
+  hash?: boolean;
 }
 
 /** Called with a verified blob just before it becomes visible (see Ingest.commit). */
@@ -198,8 +202,9 @@ export class FileContentStore implements ContentStore {
     if (!ALGORITHMS[algorithm]) throw invalid(`unsupported digest algorithm "${algorithm}"`);
     if (!opts.key) {
       const tmp = `${this.#root}/ingest/${randomBytes(8).toString('hex')}`;
-      const fh = await fs.promises.open(tmp, 'wx', 0o644);
-      return new FileIngest(this, tmp, fh, createHash(algorithm), 0, algorithm, opts.maxSize, () => {});
+      // Read back at commit when not hashed as written.
+      const fh = await fs.promises.open(tmp, opts.hash === false ? 'wx+' : 'wx', 0o644);
+      return new FileIngest(this, tmp, fh, opts.hash === false ? null : createHash(algorithm), 0, algorithm, opts.maxSize, () => {});
     }
     const name = `k-${createHash('sha256').update(opts.key).digest('hex')}`;
     for (let busy = this.#keyed.get(name); busy; busy = this.#keyed.get(name)) await busy;
@@ -211,16 +216,14 @@ export class FileContentStore implements ContentStore {
       unlock();
     };
     const tmp = `${this.#root}/ingest/${name}`;
-    const hash = createHash(algorithm);
-    let offset = 0;
+    const hash = opts.hash === false ? null : createHash(algorithm);
+    let offset: number;
     let fh: fs.promises.FileHandle | undefined;
     try {
       fh = await fs.promises.open(tmp, 'a+', 0o644);
       // Resuming: what is there already is hashed again (a hash state cannot be saved).
-      for await (const c of fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-        hash.update(c);
-        offset += c.length;
-      }
+      if (hash) offset = await hashFile(fh, hash);
+      else offset = (await fh.stat()).size;
     } catch (err) {
       await fh?.close().catch(() => {});
       done();
@@ -260,7 +263,8 @@ class FileIngest implements Ingest {
   readonly #store: FileContentStore;
   readonly #tmp: string;
   readonly #fh: fs.promises.FileHandle;
-  readonly #hash: ReturnType<typeof createHash>;
+  /** null: opened with hash: false. */
+  readonly #hash: Hash | null;
   readonly #algorithm: string;
   readonly #maxSize: number | undefined;
   /** Lets the next writer of the same key in (after commit, abort or release). */
@@ -268,7 +272,7 @@ class FileIngest implements Ingest {
   #offset: number;
   #done = false;
 
-  constructor(store: FileContentStore, tmp: string, fh: fs.promises.FileHandle, hash: ReturnType<typeof createHash>,
+  constructor(store: FileContentStore, tmp: string, fh: fs.promises.FileHandle, hash: Hash | null,
     offset: number, algorithm: string, maxSize: number | undefined, unlock: () => void) {
     this.#store = store;
     this.#tmp = tmp;
@@ -303,20 +307,25 @@ class FileIngest implements Ingest {
       await this.#fh.truncate(this.#offset).catch(() => {});
       throw syscallError(err, this.#tmp);
     }
-    for (const c of chunks) this.#hash.update(c);
+    if (this.#hash) for (const c of chunks) this.#hash.update(c);
     this.#offset += n;
   }
 
-  verify(expected: Expected): void {
-    if (this.#done) throw invalid('ingest already finished');
-    checkBlob(`${this.#algorithm}:${this.#hash.copy().digest('hex')}`, this.#offset, expected);
+  /** The digest of the bytes written: the running hash's, the caller's, or the file's read back. */
+  async #digest(hashed: string | undefined): Promise<string> {
+    if (this.#hash) return `${this.#algorithm}:${this.#hash.digest('hex')}`;
+    if (hashed !== undefined) return hashed;
+    const h = createHash(this.#algorithm);
+    const n = await hashFile(this.#fh, h);
+    if (n !== this.#offset) throw internal(`ingest ${this.#tmp} holds ${n} bytes, ${this.#offset} were written`);
+    return `${this.#algorithm}:${h.digest('hex')}`;
   }
 
-  async commit(expected: Expected = {}, hold?: Hold): Promise<BlobInfo> {
+  async commit(expected: Expected = {}, hold?: Hold, hashed?: string): Promise<BlobInfo> {
     if (this.#done) throw invalid('ingest already finished');
     this.#done = true;
     try {
-      const digest = `${this.#algorithm}:${this.#hash.digest('hex')}`;
+      const digest = await this.#digest(hashed);
       const size = this.#offset;
       checkBlob(digest, size, expected);
       await this.#fh.sync();
@@ -340,6 +349,16 @@ class FileIngest implements Ingest {
     await this.#fh.close().catch(() => {});
     await fs.promises.rm(this.#tmp, { force: true }).finally(this.#unlock);
   }
+}
+
+/** Feeds the whole file to hash; answers its size. */
+async function hashFile(fh: fs.promises.FileHandle, hash: Hash): Promise<number> {
+  let n = 0;
+  for await (const c of fh.createReadStream({ autoClose: false, start: 0, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    hash.update(c);
+    n += c.length;
+  }
+  return n;
 }
 
 /** What is left of chunks once n bytes of them were written. */

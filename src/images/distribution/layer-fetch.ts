@@ -1,8 +1,8 @@
 // One layer of a pull, unpacked while it downloads:
 //
-//   registry --GET--> keyed ingest file (hashed as written)
+//   registry --GET--> keyed ingest file
 //                          |
-//                          +--tail--> worker thread: decompress --> tar --> snapshotter's dir
+//                          +--tail--> worker thread: sha256 of the blob; decompress --> tar --> snapshotter's dir
 //
 // The download appends to the ingest; the extraction reads the same file
 // behind it (a tail that waits for more bytes), so download, decompression
@@ -13,12 +13,16 @@
 // Two pulls of the same layer (same registry and repository) share the keyed
 // ingest: the second waits for the first to store the blob, then reads it.
 //
-// The tail ends only once the ingest has been verified against the layer's
-// digest (the blob is fsynced and stored meanwhile; the pull fails if that
-// fails, and what it unpacked is collected). A blob that does not match, or a download that fails
-// for good, reaches the unpacker as an error instead of an end, so the
-// snapshotter drops its temp dir and nothing becomes visible; the unpacker
-// never sees the end of a layer that was not verified.
+// The blob's digest is computed by the unpacker's thread, from the bytes it
+// reads back (the download's thread only receives and writes them): the
+// unpack fails unless they match the layer's digest, so the snapshotter
+// drops its temp dir and nothing becomes visible, and the ingest is
+// committed under the digest the unpacker computed (fsynced and stored
+// after the unpack; the pull fails if that fails, and what it unpacked is
+// collected). A layer that is not unpacked from the tail (unpacked
+// meanwhile by another pull, or its unpack failed) has its file hashed
+// here before the commit. A download that fails for good reaches the
+// unpacker as an error instead of an end.
 
 import * as fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -46,8 +50,10 @@ export class LayerDownload {
   #written = 0;
   #opened = false;
   #committed = false;
-  /** All bytes are in the ingest and match the layer's digest and size. */
-  #verified = false;
+  /** All bytes are in the ingest (not yet checked against the digest). */
+  #fetched = false;
+  /** The digest the unpacker computed from the ingest's bytes; 'self': hash the file here. */
+  #hashed: string | null = null;
   /** Stored by a concurrent pull of the same layer while this one waited for the ingest: nothing fetched. */
   #stored = false;
   #error: Error | null = null;
@@ -80,6 +86,32 @@ export class LayerDownload {
       throw this.#error;
     });
     return this.#run;
+  }
+
+  /** All the layer's bytes are in the ingest. */
+  get fetched(): boolean { return this.#fetched; }
+
+  /** Resolves once the bytes are all in or the download failed: its slot may go to the next layer. */
+  untilFetched(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#fetched || this.#stored || this.#error || this.#cancelled) resolve();
+        else this.#wake.push(check);
+      };
+      check();
+    });
+  }
+
+  /** The unpacker hashed the tail: digest of the bytes it read (checked against the layer's at commit). */
+  hashed(digest: string): void {
+    this.#hashed ??= digest;
+    this.#notify();
+  }
+
+  /** No unpacker will hash the tail (the layer is unpacked already, or its unpack failed): the commit hashes the file. */
+  hashItself(): void {
+    this.#hashed ??= 'self';
+    this.#notify();
   }
 
   /** Resolves once the download has finished, whichever way (it does not start it); never rejects. */
@@ -123,7 +155,7 @@ export class LayerDownload {
         yield bytesRead === n ? buf : buf.subarray(0, bytesRead);
         continue;
       }
-      if (this.#verified) return;
+      if (this.#fetched) return;
       if (this.#cancelled) throw this.#cancelled;
       await new Promise<void>((r) => this.#wake.push(r));
     }
@@ -148,6 +180,7 @@ export class LayerDownload {
     const l = this.layer;
     const ingest = await this.#content.openIngest({
       key: `pull:${this.#client.endpoint.host}/${this.#client.repo}@${l.digest}`, algorithm: l.digest.split(':')[0]!, maxSize: l.size,
+      hash: false,
     });
     try {
       this.#check();
@@ -155,7 +188,7 @@ export class LayerDownload {
       if (await this.#content.has(l.digest)) {
         await ingest.abort();
         this.#stored = true;
-        this.#verified = true;
+        this.#fetched = true;
         this.#committed = true;
         this.#notify();
         this.#p.status('Download complete');
@@ -166,16 +199,19 @@ export class LayerDownload {
       this.#written = ingest.offset;
       this.#opened = true;
       this.#notify();
-      await this.#fetch(ingest);
+      // A resumed ingest may hold every byte already (cut while it waited for its digest).
+      if (ingest.offset < l.size) await this.#fetch(ingest);
       this.#p.status('Verifying Checksum');
-      // The unpacker may finish while the blob is fsynced and renamed into place.
-      ingest.verify({ digest: l.digest, size: l.size });
-      this.#verified = true;
-      this.#notify();
-      await ingest.commit({ digest: l.digest, size: l.size });
-      this.#committed = true;
+      this.#fetched = true;
       this.#notify();
       this.#p.status('Download complete');
+      while (this.#hashed === null) {
+        this.#check();
+        await new Promise<void>((r) => this.#wake.push(r));
+      }
+      await ingest.commit({ digest: l.digest, size: l.size }, undefined, this.#hashed === 'self' ? undefined : this.#hashed);
+      this.#committed = true;
+      this.#notify();
     } catch (err) {
       // A blob that failed verification must not be resumed from; a cut one is kept for the next pull.
       if (isCode(err, 'invalid_argument')) await ingest.abort().catch(() => {});
@@ -318,17 +354,20 @@ export async function extractLayer(
 ): Promise<number> {
   let restarted = false;
   const onRead = (n: number) => {
-    if (from && !from.committed) return;
+    if (from && !from.fetched) return;
     if (!restarted) { p.restart(); restarted = true; }
     p.update('Extracting', n, l.size);
   };
   const src = from ? from.tail(onRead) : countBytes(deps.content.createReadStream(l.digest) as AsyncIterable<Buffer>, onRead);
+  // The download's blob is hashed by the unpacker's thread, and checked there.
+  const verify = from ? { digest: l.digest, size: l.size, onHashed: (d: string) => from.hashed(d) } : undefined;
   let res;
   try {
-    res = await deps.snapshotter.applyLayer(chainId, parent, workerUnpacker(src, { maxRatio: deps.maxCompressionRatio ?? 0 }));
+    res = await deps.snapshotter.applyLayer(chainId, parent, workerUnpacker(src, { maxRatio: deps.maxCompressionRatio ?? 0 }, verify));
   } catch (err) {
     // A download that failed explains a failed extraction better than the unpacker does.
     if (from) {
+      from.hashItself();
       await from.settled();
       if (from.error) throw from.error;
     }

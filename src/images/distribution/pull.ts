@@ -172,8 +172,12 @@ async function fetchAndApply(
     }
     const d = new LayerDownload(deps.content, client, what, l, progress[i]!);
     if (slots.full) progress[i]!.status('Waiting');
-    // Nothing unhandled if a download fails while an earlier layer is extracting.
-    slots.run(() => d.start()).catch(() => {});
+    // Nothing unhandled if a download fails while an earlier layer is extracting. A slot is held while
+    // the bytes come, not while the finished download waits for its unpacker's digest and commits.
+    slots.run(() => {
+      d.start().catch(() => {});
+      return d.untilFetched();
+    }).catch(() => {});
     return d;
   });
   const records: LayerRecord[] = [];
@@ -188,6 +192,7 @@ async function fetchAndApply(
       } else if (await deps.snapshotter.hasLayer(chains[i]!)) {
         // Unpacked meanwhile by another pull: only the blob is still wanted.
         if (d) {
+          d.hashItself();
           await d.settled();
           if (d.error) throw d.error;
         }

@@ -56,6 +56,31 @@ test('a gzip layer unpacks in the worker exactly as applyTar does here, in small
   }
 });
 
+test('with verify, the worker hashes every byte sent (bytes after the tar too) and the unpack fails unless they match', async () => {
+  const roots = [tmp(), tmp(), tmp()];
+  try {
+    // gzip's own trailer is followed by padding the decompressor never reads: it still counts.
+    const blob = Buffer.concat([zlib.gzipSync(layer), Buffer.alloc(1000)]);
+    const heard: string[] = [];
+    const verify = (digest: string, size = blob.length) => ({ digest, size, onHashed: (d: string) => { heard.push(d); } });
+    const ok = await workerUnpacker(chunks(blob, 65536), { maxRatio: 100 }, verify(diffId(blob))).unpack({ root: roots[0]!, whiteouts: 'overlay', limits: {} });
+    assert.equal(ok.diffId, diffId(layer));
+    assert.deepEqual(heard, [diffId(blob)]);
+    const other = diffId(Buffer.from('another blob'));
+    const bad = await workerUnpacker(chunks(blob, 65536), { maxRatio: 100 }, verify(other)).unpack({ root: roots[1]!, whiteouts: 'overlay', limits: {} })
+      .then(() => null, (e: Error) => e);
+    assert.ok(bad && isCode(bad, 'invalid_argument'), String(bad));
+    assert.match(bad.message, new RegExp(`blob digest ${diffId(blob)} does not match the expected ${other}`));
+    assert.deepEqual(heard, [diffId(blob), diffId(blob)]);
+    const short = await workerUnpacker(chunks(blob, 65536), { maxRatio: 100 }, verify(diffId(blob), blob.length + 1)).unpack({ root: roots[2]!, whiteouts: 'overlay', limits: {} })
+      .then(() => null, (e: Error) => e);
+    assert.ok(short && isCode(short, 'invalid_argument'), String(short));
+    assert.match(short.message, /blob size \d+ does not match the expected \d+ bytes/);
+  } finally {
+    for (const d of roots) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
 test('a hostile entry is refused in the worker with the same code and message as here', async () => {
   const evil = archiveTar([{ name: 'link', symlink: '/etc' }, { name: 'link/passwd', body: 'pwned' }]);
   const [a, b, c, d] = [tmp(), tmp(), tmp(), tmp()];

@@ -106,6 +106,26 @@ describe('content store', () => {
     await other.abort();
   });
 
+  test('an ingest opened with hash: false commits under the digest its caller computed, or hashes its file; a wrong one is refused', async (t) => {
+    const { s } = store(t);
+    const given = await s.openIngest({ key: 'pull:r/c@x', hash: false });
+    await given.write([Buffer.from('part'), Buffer.from('-rest')]);
+    await given.release();
+    const resumed = await s.openIngest({ key: 'pull:r/c@x', hash: false });
+    assert.equal(resumed.offset, 9, 'a resumed unhashed ingest starts after the bytes in its file');
+    assert.deepEqual(await resumed.commit({ digest: sha('part-rest'), size: 9 }, undefined, sha('part-rest')), { digest: sha('part-rest'), size: 9 });
+    assert.equal((await s.readBlob(sha('part-rest'))).toString(), 'part-rest');
+    const itself = await s.openIngest({ hash: false });
+    await itself.write(Buffer.from('hashed at commit'));
+    assert.deepEqual(await itself.commit({ digest: sha('hashed at commit') }), { digest: sha('hashed at commit'), size: 16 });
+    const wrong = await s.openIngest({ key: 'pull:r/d@x', hash: false });
+    await wrong.write(Buffer.from('evil'));
+    await assert.rejects(wrong.commit({ digest: sha('good') }, undefined, sha('evil')), (e) => isCode(e, 'invalid_argument') && /does not match/.test((e as Error).message));
+    assert.equal(await s.has(sha('evil')), false);
+    assert.equal(await s.has(sha('good')), false);
+    assert.deepEqual(readdirSync(`${s.root}/ingest`), [], 'a refused ingest leaves no file');
+  });
+
   test('leftover ingest files of a crashed run are removed on open', async (t) => {
     const { root } = store(t);
     writeFileSync(`${root}/ingest/deadbeef`, 'half a blob');
