@@ -31,11 +31,15 @@ function written(sock: Socket, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => sock.write(chunk, (err) => (err ? reject(err) : resolve())));
 }
 
-function readAt(fd: number, length: number, position: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const buf = Buffer.allocUnsafe(length);
-    fs.read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(buf.subarray(0, n))));
-  });
+/**
+ * A synchronous read: the bytes are in the page cache (sendfile's
+ * read-ahead put them there), and a hop through libuv's thread pool would add two thread
+ * wake-ups to every wait for socket room, each a scheduling delay on a
+ * loaded host.
+ */
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  return buf.subarray(0, fs.readSync(fd, buf, 0, length, position));
 }
 
 /**
@@ -72,7 +76,7 @@ export async function sendFileBody(
         continue;
       }
       slice = 0;
-      const chunk = await readAt(fileFd, Math.min(WAIT_CHUNK, left), pos);
+      const chunk = readAt(fileFd, Math.min(WAIT_CHUNK, left), pos);
       if (chunk.length === 0) throw new Error(`${path} ended ${left} bytes early`);
       await written(sock, chunk);
       pos += chunk.length;
