@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,40 @@ async function bodyLimitProxy(upstream: RunningRegistry, limit: number): Promise
   return { host, log, stop: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DOCKER_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+
+interface Descriptor { mediaType: string; size: number; digest: string }
+
+const sha256Of = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+async function getManifest(reg: RunningRegistry, repo: string, ref: string): Promise<Buffer> {
+  const r = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, { headers: { Accept: `${DOCKER_MANIFEST}, ${OCI_MANIFEST}` } });
+  assert.equal(r.status, 200, `GET manifest ${repo}:${ref}`);
+  return Buffer.from(await r.arrayBuffer());
+}
+
+async function getBlob(reg: RunningRegistry, repo: string, digest: string): Promise<Buffer> {
+  const r = await fetch(`${reg.url}/v2/${repo}/blobs/${digest}`);
+  assert.equal(r.status, 200, `GET blob ${digest}`);
+  return Buffer.from(await r.arrayBuffer());
+}
+
+async function putBlob(reg: RunningRegistry, repo: string, body: Buffer): Promise<string> {
+  const digest = sha256Of(body);
+  const r = await fetch(`${reg.url}/v2/${repo}/blobs/uploads/?digest=${digest}`, { method: 'POST', body, headers: { 'Content-Type': 'application/octet-stream' } });
+  assert.equal(r.status, 201, `monolithic upload of ${digest}: ${await r.text()}`);
+  return digest;
+}
+
+async function putManifest(reg: RunningRegistry, repo: string, ref: string, mediaType: string, body: Buffer): Promise<string> {
+  const r = await fetch(`${reg.url}/v2/${repo}/manifests/${ref}`, { method: 'PUT', body, headers: { 'Content-Type': mediaType } });
+  assert.equal(r.status, 201, `PUT manifest ${repo}:${ref}: ${await r.text()}`);
+  return r.headers.get('docker-content-digest')!;
+}
+
 compatSuite('pull and push', (s) => {
   for (const kind of ['berth', 'reference'] as const) {
     s.test(`push to and pull from the ${kind} registry`, async (tgt, t) => {
@@ -120,6 +154,53 @@ compatSuite('pull and push', (s) => {
       const out = await tgt.ok(['logout', reg.host]);
       assert.match(out.stdout, new RegExp(`Removing login credentials for ${reg.host}`));
       await tgt.ok(['rmi', name]);
+    });
+  }
+
+  // A tag naming a manifest list or an OCI index: a pull without --platform takes this machine's entry, not the
+  // first one (an arm64 image is listed first, whose config differs only in its architecture).
+  const oci = (kind: string) => kind === 'OCI index';
+  for (const kind of ['manifest list', 'OCI index'] as const) {
+    s.test(`a pull with no --platform of a tag that is ${oci(kind) ? 'an' : 'a'} ${kind} picks this platform's manifest`, async (tgt) => {
+      const reg = registries.berth!;
+      const repo = `compat/multi-${oci(kind) ? 'oci' : 'list'}`;
+      const name = `${reg.host}/${repo}`;
+      await tgt.ok(['tag', 'busybox', `${name}:single`]);
+      await tgt.ok(['push', `${name}:single`]);
+      await tgt.ok(['rmi', `${name}:single`]);
+      const types = oci(kind)
+        ? { index: OCI_INDEX, manifest: OCI_MANIFEST, config: 'application/vnd.oci.image.config.v1+json', layer: 'application/vnd.oci.image.layer.v1.tar+gzip' }
+        : { index: DOCKER_LIST, manifest: DOCKER_MANIFEST, config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' };
+      const single = JSON.parse((await getManifest(reg, repo, 'single')).toString()) as { config: Descriptor; layers: Descriptor[] };
+      const hostConfig = await getBlob(reg, repo, single.config.digest);
+      const hostArch = (JSON.parse(hostConfig.toString()) as { architecture: string }).architecture;
+      const other = hostArch === 'arm64' ? { architecture: 'amd64' } : { architecture: 'arm64', variant: 'v8' };
+      const platformManifest = async (config: Buffer) => {
+        const configDigest = await putBlob(reg, repo, config);
+        const body = Buffer.from(JSON.stringify({
+          schemaVersion: 2, mediaType: types.manifest,
+          config: { mediaType: types.config, size: config.length, digest: configDigest },
+          layers: single.layers.map((l) => ({ mediaType: types.layer, size: l.size, digest: l.digest })),
+        }));
+        return { body, configDigest, digest: await putManifest(reg, repo, sha256Of(body), types.manifest, body) };
+      };
+      const mine = await platformManifest(hostConfig);
+      const foreign = await platformManifest(Buffer.from(JSON.stringify({ ...JSON.parse(hostConfig.toString()), ...other })));
+      const index = Buffer.from(JSON.stringify({
+        schemaVersion: 2, mediaType: types.index,
+        manifests: [
+          { mediaType: types.manifest, size: foreign.body.length, digest: foreign.digest, platform: { os: 'linux', ...other } },
+          { mediaType: types.manifest, size: mine.body.length, digest: mine.digest, platform: { os: 'linux', architecture: hostArch } },
+        ],
+      }));
+      const indexDigest = await putManifest(reg, repo, 'multi', types.index, index);
+      const pull = await tgt.ok(['pull', `${name}:multi`]);
+      // The digest shown and recorded is the index's, as docker pull reports it.
+      assert.match(pull.stdout, new RegExp(`Digest: ${indexDigest}`));
+      const inspect = await tgt.ok(['image', 'inspect', '-f', '{{.Id}} {{.Architecture}}', `${name}:multi`]);
+      assert.equal(inspect.stdout.trim(), `${mine.configDigest} ${hostArch}`);
+      assert.equal((await tgt.ok(['run', '--rm', `${name}:multi`, 'echo', 'this-platform'])).stdout, 'this-platform\n');
+      await tgt.ok(['rmi', `${name}:multi`]);
     });
   }
 
