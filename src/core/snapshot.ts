@@ -52,6 +52,15 @@ export interface SnapshotDiffEntry {
   opaque?: boolean;
 }
 
+export interface RemoveOptions {
+  /**
+   * Resolve once the snapshot is out of the store (its name free, no longer
+   * a user of its parent) and hand the deletion of its files to `later`
+   * (a crash before it ends leaves them where the next start deletes them).
+   */
+  later?: (deletion: Promise<void>) => void;
+}
+
 export interface Snapshotter {
   readonly name: 'overlay' | 'copy';
   /** --userns-remap: layers hold the mapped host IDs; diffs turn them back into the container's. */
@@ -62,11 +71,15 @@ export interface Snapshotter {
   removeLayer(chainId: string): Promise<void>;
   /** Creates the writable snapshot `key` on top of parent (null: empty). */
   prepare(key: string, parentChainId: string | null): Promise<void>;
-  /** Mounts snapshot `key` at target (directory must exist). */
-  mount(key: string, target: string): Promise<void>;
+  /**
+   * Mounts snapshot `key` at target (directory must exist). `volatile`: its
+   * writes need not outlive a crash (the snapshot is thrown away after one
+   * use, `run --rm`), so the unmount need not flush them to disk.
+   */
+  mount(key: string, target: string, opts?: { volatile?: boolean }): Promise<void>;
   unmount(target: string): Promise<void>;
   /** Removes a writable snapshot; it must be unmounted. Missing is not an error. */
-  remove(key: string): Promise<void>;
+  remove(key: string, opts?: RemoveOptions): Promise<void>;
   /** The changes of `key` against its parent, parents before children, names sorted. */
   diff(key: string): AsyncIterable<SnapshotDiffEntry>;
   /**

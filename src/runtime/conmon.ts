@@ -234,6 +234,14 @@ export class ConmonRuntime implements ContainerRuntime {
     // waiting, half-created, its conmon dead), nothing of it stays.
     if (opts.force) return this.#purge(id);
     const meta = await this.#meta(id);
+    // conmon reported the exit: what `runc delete` (or crun's) does to a
+    // stopped container is remove its cgroups and state and run poststop
+    // hooks. Without hooks, the purge does the same in-process, sparing a
+    // runtime process (20-60 ms of a busy host) on every exit.
+    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !(await hasPoststopHooks(meta.bundle))) {
+      await waitConmonGone(this.#ctrDir(id), (signal) => this.waitExit(id, signal), this.#log, id);
+      return this.#purge(id, meta);
+    }
     const ropts = await this.#runc(id, meta);
     let runcKnewIt = true;
     try {
@@ -359,6 +367,16 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 }
 
+
+/** Whether the bundle's spec has poststop hooks (only the runtime's delete runs them); unreadable counts as yes. */
+async function hasPoststopHooks(bundle: string): Promise<boolean> {
+  try {
+    const spec = JSON.parse(await fsp.readFile(path.join(bundle, 'config.json'), 'utf8')) as { hooks?: { poststop?: unknown[] } };
+    return (spec.hooks?.poststop?.length ?? 0) > 0;
+  } catch {
+    return true;
+  }
+}
 
 function isDim(n: number): boolean {
   return Number.isInteger(n) && n >= 0 && n <= 65535;

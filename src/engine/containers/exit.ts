@@ -12,6 +12,7 @@ import { removeNow } from './destroy.ts';
 import { startLocked } from './start.ts';
 import { type EngineContext, sleep } from './context.ts';
 import { releaseShm } from './shm.ts';
+import { Laps, trackRuntimeCleanup } from './cleanups.ts';
 import { stoppedHealth } from './health.ts';
 
 /** Follows a running container until conmon reports its exit. */
@@ -24,8 +25,9 @@ export function watchExit(ctx: EngineContext, id: string): void {
 
 export async function handleExit(ctx: EngineContext, id: string, status: ExitStatus): Promise<void> {
   const d = ctx.d;
-  const seen = performance.now();
+  const t = new Laps();
   const rec = await ctx.mutex.run(id, async () => {
+    t.lap('lockMs');
     const rec = d.containers.get(id);
     // Only a container with a process exits (a second report of one exit finds it exited already).
     if (!rec || rec.state.status === 'restarting' || !canTransition(rec.state.status, 'exit')) return null;
@@ -36,18 +38,25 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
     const health = stoppedHealth(rec.state.health);
     if (health) rec.state.health = health;
     d.containers.put(rec);
+    t.lap('putMs');
     // The runtime's leftovers (runc state, conmon files, bundle) go in the
     // background: nothing a client waits for needs them gone, and a later
     // start of this container waits for them (startLocked).
-    trackRuntimeCleanup(ctx, id);
+    trackRuntimeCleanup(ctx, id, async () => {
+      await d.runtime.delete(id).catch((err) => ctx.log.warn('runtime delete failed', { id, err }));
+      await rm(ctx.bundle(id), { recursive: true, force: true }).catch(() => {});
+    });
     await d.network?.tearDown(id).catch((err) => ctx.log.warn('network teardown failed', { id, err }));
+    t.lap('netMs');
     await ctx.rootfs.release(id).catch((err) => ctx.log.warn('unmount failed', { id, err }));
+    t.lap('unmountMs');
     await releaseShm(ctx, rec).catch((err) => ctx.log.warn('unmounting /dev/shm failed', { id, err }));
     await d.mounts?.teardown(rec).catch((err) => ctx.log.warn('releasing volumes failed', { id, err }));
+    t.lap('mountsMs');
     return rec;
   });
   if (!rec) return;
-  ctx.log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), recordMs: Math.round(performance.now() - seen) });
+  ctx.log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), ...t.fields('recordMs') });
   // dockerd reports an OOM kill as its own event, before the die.
   if (status.oomKilled) d.events.emit('container', 'oom', id, ctx.attrs(rec));
   d.events.emit('container', 'die', id, { ...ctx.attrs(rec), exitCode: String(status.exitCode) });
@@ -57,15 +66,6 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
   } else if (policyRestarts(ctx, rec)) {
     await restartByPolicy(ctx, rec);
   }
-}
-
-function trackRuntimeCleanup(ctx: EngineContext, id: string): void {
-  const done: Promise<void> = ctx.d.runtime.delete(id)
-    .catch((err) => ctx.log.warn('runtime delete failed', { id, err }))
-    .then(() => rm(ctx.bundle(id), { recursive: true, force: true }))
-    .catch(() => {})
-    .finally(() => { if (ctx.runtimeCleanups.get(id) === done) ctx.runtimeCleanups.delete(id); });
-  ctx.runtimeCleanups.set(id, done);
 }
 
 function policyRestarts(ctx: EngineContext, rec: ContainerRecord): boolean {

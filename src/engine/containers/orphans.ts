@@ -12,10 +12,13 @@ export interface OrphanSweep {
   snapshotter: Snapshotter & { listSnapshots?: () => Promise<string[]> };
   rootfs: RootfsMounts;
   containersDir: string;
+  /** Directories of removed containers whose deletion a crash cut short (destroy.ts). */
+  trashDir: string;
   log: Logger;
 }
 
 export async function sweepOrphans(s: OrphanSweep): Promise<void> {
+  await rm(s.trashDir, { recursive: true, force: true }).catch((err) => s.log.warn('emptying the trash failed', { dir: s.trashDir, err }));
   let dirs: string[] = [];
   try { dirs = await readdir(s.containersDir); } catch { /* none yet */ }
   for (const id of dirs.filter((d) => !s.known.has(d))) {

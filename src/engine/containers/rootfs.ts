@@ -14,9 +14,13 @@ export class RootfsMounts {
   /** The last mount or unmount started per id: acquire and release run one at a time per container. */
   readonly #busy = new Map<string, Promise<unknown>>();
 
-  constructor(snapshotter: Snapshotter, pathOf: (id: string) => string) {
+  /** Whether a container's writes are throwaway (`--rm`): its mount is volatile (Snapshotter.mount). */
+  readonly #volatile: (id: string) => boolean;
+
+  constructor(snapshotter: Snapshotter, pathOf: (id: string) => string, volatile: (id: string) => boolean = () => false) {
     this.#snap = snapshotter;
     this.#pathOf = pathOf;
+    this.#volatile = volatile;
   }
 
   path(id: string): string { return this.#pathOf(id); }
@@ -52,7 +56,7 @@ export class RootfsMounts {
     const target = this.#pathOf(id);
     if (n === 0 && !(await isMounted(target))) {
       await mkdir(target, { recursive: true });
-      await this.#snap.mount(id, target);
+      await this.#snap.mount(id, target, { volatile: this.#volatile(id) });
     }
     this.#refs.set(id, n + 1);
   }

@@ -18,6 +18,7 @@ import { KeyedMutex, Waiters } from './waiters.ts';
 import { AttachHub } from './attach.ts';
 import { RootfsMounts } from './rootfs.ts';
 import { sweepOrphans } from './orphans.ts';
+import { containersTrash } from './destroy.ts';
 import { ContainerArchive } from './archive.ts';
 import { ContainerStatsService } from './stats/stats.ts';
 import { top } from './top.ts';
@@ -51,7 +52,8 @@ export class ContainerEngine implements ContainerService {
     this.#d = deps;
     const log = this.#log = deps.logger.child({ component: 'containers' });
     const mutex = new KeyedMutex();
-    const rootfs = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`);
+    const rootfs = new RootfsMounts(deps.images.snapshotter, (id) => `${this.containerDir(id)}/rootfs`,
+      (id) => deps.containers.get(id)?.hostConfig.autoRemove === true);
     const attrs = (r: ContainerRecord) => this.#attrs(r);
     const health = new HealthMonitors({
       probes: deps.probes ?? { run: () => Promise.reject(unavailable('this daemon has no exec runtime to run health probes')) },
@@ -258,7 +260,7 @@ export class ContainerEngine implements ContainerService {
     await sweepOrphans({
       known: new Set(this.#d.containers.list().map((r) => r.id)),
       snapshotter: this.#d.images.snapshotter, rootfs: this.#ctx.rootfs,
-      containersDir: `${this.#d.dataRoot}/containers`, log: this.#log,
+      containersDir: `${this.#d.dataRoot}/containers`, trashDir: containersTrash(this.#d.dataRoot), log: this.#log,
     });
   }
 

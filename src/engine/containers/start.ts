@@ -79,10 +79,11 @@ export async function startLocked(ctx: EngineContext, id: string, opts: { byPoli
     created = true;
     t.push(performance.now());
     await ctx.attach.connectWaiting(id);
+    t.push(performance.now());
     await d.runtime.start(id);
     t.push(performance.now());
     const ms = (i: number) => Math.round((t[i + 1]! - t[i]!) * 10) / 10;
-    ctx.log.debug('container started', { id, rootfsMs: ms(0), networkMs, specMs: ms(1), createMs: ms(2), startMs: ms(3) });
+    ctx.log.debug('container started', { id, rootfsMs: ms(0), networkMs, specMs: ms(1), createMs: ms(2), attachMs: ms(3), startMs: ms(4) });
     rec.state = transition(rec.state, 'start', { pid, exitCode: 0, error: '', oomKilled: false, startedAt: new Date().toISOString() });
     const health = startingHealth(rec);
     if (health) rec.state.health = health;

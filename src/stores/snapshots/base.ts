@@ -10,7 +10,7 @@
 //   <root>/trash/                      trees renamed aside while being deleted
 
 import * as fs from 'node:fs';
-import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, type Snapshotter, isUnpacker } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type RemoveOptions, type SnapshotDiffEntry, type Snapshotter, isUnpacker } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
@@ -19,7 +19,7 @@ import {
   chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
   type ListingSnapshotter, type SnapshotterOptions,
 } from './common.ts';
-import { removeTree } from './tree.ts';
+import { emptyAside, moveAside, removeTree } from './tree.ts';
 
 export abstract class LayeredSnapshotter implements ListingSnapshotter {
   abstract readonly name: Snapshotter['name'];
@@ -68,8 +68,10 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
     unmountPath(target);
   }
 
-  async remove(key: string): Promise<void> {
-    await removeTree(this.activeDir(key), `${this.#root}/trash`);
+  async remove(key: string, opts: RemoveOptions = {}): Promise<void> {
+    const deletion = emptyAside(moveAside(this.activeDir(key), `${this.#root}/trash`));
+    if (opts.later) opts.later(deletion);
+    else await deletion;
   }
 
   /**
@@ -156,7 +158,7 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   abstract applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult>;
   abstract removeLayer(chainId: string): Promise<void>;
   abstract prepare(key: string, parentChainId: string | null): Promise<void>;
-  abstract mount(key: string, target: string): Promise<void>;
+  abstract mount(key: string, target: string, opts?: { volatile?: boolean }): Promise<void>;
   abstract usage(key: string): Promise<number>;
   abstract diff(key: string): AsyncIterable<SnapshotDiffEntry>;
   abstract commit(key: string, chainId: string, result: ApplyResult): Promise<void>;

@@ -26,6 +26,8 @@ import { overlayDiff } from './diff.ts';
 import { diskUsage } from './tree.ts';
 
 const PAGE = 4096;
+/** Whether the kernel's overlay takes `volatile`; null until a volatile mount has been tried. */
+let volatileSupported: boolean | null = null;
 const SHORT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 export class OverlaySnapshotter extends LayeredSnapshotter {
@@ -114,12 +116,36 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     });
   }
 
-  async mount(key: string, target: string): Promise<void> {
+  /**
+   * `volatile` (Linux 5.10+, what podman gives `run --rm`): the unmount
+   * skips overlay's sync of the whole upper filesystem, which on a busy
+   * host costs tens to hundreds of milliseconds and is pointless for a
+   * snapshot removed right after. overlay leaves work/incompat/volatile
+   * behind and refuses any later mount while it is there; it is removed
+   * here before the next volatile mount of the same snapshot (its writes
+   * are throwaway, even after a crash).
+   */
+  async mount(key: string, target: string, opts: { volatile?: boolean } = {}): Promise<void> {
     const dir = this.activeDir(key);
     const lowerText = readText(`${dir}/lower`);
     if (lowerText === null) throw notFound(`snapshot ${key} does not exist`);
     const ids = lowerText ? lowerText.split(':') : [];
-    const tail = `,upperdir=${dir}/diff,workdir=${dir}/work${this.#indexOff ? ',index=off' : ''}`;
+    const volatile = opts.volatile === true && volatileSupported !== false;
+    if (volatile) fs.rmSync(`${dir}/work/incompat`, { recursive: true, force: true });
+    try {
+      this.#mount(key, dir, ids, target, volatile);
+    } catch (err) {
+      if (!volatile || volatileSupported === true || (err as { code?: string }).code !== 'EINVAL') throw err;
+      // An older kernel: no volatile option (anything else wrong fails again below).
+      this.#mount(key, dir, ids, target, false);
+      volatileSupported = false;
+      return;
+    }
+    if (volatile) volatileSupported = true;
+  }
+
+  #mount(key: string, dir: string, ids: string[], target: string, volatile: boolean): void {
+    const tail = `,upperdir=${dir}/diff,workdir=${dir}/work${this.#indexOff ? ',index=off' : ''}${volatile ? ',volatile' : ''}`;
     const byLink = ids.length ? ids.map((id) => `${this.root}/l/${id}`) : [`${this.root}/empty`];
     const data = `lowerdir=${byLink.join(':')}${tail}`;
     if (data.length < PAGE) {

@@ -92,13 +92,23 @@ export async function diskUsage(root: string): Promise<number> {
 
 /** Removes a tree by renaming it aside first, so a crash never leaves half of it under its name. */
 export async function removeTree(p: string, trashDir: string): Promise<void> {
+  await emptyAside(moveAside(p, trashDir));
+}
+
+/** The first half of removeTree: the tree renamed into trashDir (null: there was none). */
+export function moveAside(p: string, trashDir: string): string | null {
   const aside = `${trashDir}/${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   try {
     fs.mkdirSync(trashDir, { recursive: true });
     fs.renameSync(p, aside);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
-  await fs.promises.rm(aside, { recursive: true, force: true });
+  return aside;
+}
+
+/** The second half: deleting what moveAside moved. */
+export async function emptyAside(aside: string | null): Promise<void> {
+  if (aside) await fs.promises.rm(aside, { recursive: true, force: true });
 }
