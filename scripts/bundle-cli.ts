@@ -121,6 +121,26 @@ export const LOADER = `'use strict';
 // with V8's code cache as it stands after the command ran (cache/<command>.v8).
 const fs = require('node:fs');
 const { Script } = require('node:vm');
+// In a checkout (an install has no .git), a build older than one of the CLI's
+// sources (the files in berth-cli.modules) gives way to the sources, through
+// bin/berth-launch, unless BERTH_PREBUILT (CI after its build) says to trust it.
+function stale() {
+  const root = __dirname + '/..';
+  try { fs.statSync(root + '/.git'); } catch { return false; }
+  try {
+    const built = fs.statSync(__dirname + '/.stamp').mtimeMs;
+    for (const f of fs.readFileSync(__dirname + '/berth-cli.modules', 'latin1').split('\\n')) {
+      if (f && fs.statSync(root + '/' + f).mtimeMs > built) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  }
+}
+if (!process.env.BERTH_PREBUILT && stale()) {
+  const launch = __dirname + '/../bin/berth-launch';
+  process.execve(launch, [launch, 'cli/main', ...process.argv.slice(2)]);
+}
 const file = __dirname + '/berth-cli.js';
 const command = process.argv.slice(2).find((a) => /^[a-z][a-z-]{0,30}$/.test(a)) || 'root';
 const cacheFile = __dirname + '/cache/' + command + '.v8';

@@ -8,7 +8,7 @@ import { parseHost } from './host.ts';
 import type { ClientTls } from './tls.ts';
 import { ApiError } from './errors.ts';
 import { Transport, errorFromResponse, readError } from './transport.ts';
-import type { Query, RequestOptions, Upgraded } from './transport.ts';
+import type { BufferedResponse, Query, RequestOptions, Upgraded } from './transport.ts';
 import type { PingInfo } from './types.ts';
 import { ContainersApi } from './containers.ts';
 import { ImagesApi } from './images.ts';
@@ -118,7 +118,10 @@ export class EngineClient implements Requester {
   }
 
   async #request(method: string, path: string, opts: CallOptions): Promise<RequestOptions> {
-    const version = await this.apiVersion();
+    return this.#versioned(await this.apiVersion(), method, path, opts);
+  }
+
+  #versioned(version: string, method: string, path: string, opts: CallOptions): RequestOptions {
     const headers: Record<string, string> = { ...opts.headers };
     let body = opts.body;
     if (opts.json !== undefined) {
@@ -136,8 +139,7 @@ export class EngineClient implements Requester {
   }
 
   async callJson<T>(method: string, path: string, opts: CallOptions = {}): Promise<{ value: T; raw: Buffer }> {
-    const req = await this.#request(method, path, opts);
-    const res = await this.#transport.requestBuffered(req);
+    const { req, res } = await this.#buffered(method, path, opts);
     if (res.statusCode >= 400) throw errorFromResponse(res, req.path);
     const raw = res.body;
     if (raw.length === 0) return { value: undefined as T, raw };
@@ -158,6 +160,50 @@ export class EngineClient implements Requester {
   /** Drops idle keep-alive connections so the process can exit. */
   close(): void {
     this.#transport.close();
+  }
+
+  /**
+   * A request whose answer is read whole. The client's first one, when it is
+   * a GET or HEAD, goes out at the client's own API version with no ping
+   * before it (one round trip less for `berth ps`, `berth version`): a daemon
+   * that speaks that version answers it and names its own in Api-Version,
+   * which settles the negotiation; one that does not (dockerd: 400 "client
+   * version 1.56 is too new", with its version in the header) or that sends no
+   * header gets the ping the negotiation always made, and the request again
+   * at the negotiated version when that differs. Every other first request
+   * (bodies, streams, upgrades) negotiates before it goes out, as the docker
+   * CLI does.
+   */
+  async #buffered(method: string, path: string, opts: CallOptions): Promise<{ req: RequestOptions; res: BufferedResponse }> {
+    const safe = (method === 'GET' || method === 'HEAD') && opts.body === undefined && opts.json === undefined;
+    if (this.#fixedVersion || this.#negotiated || !safe) {
+      const req = await this.#request(method, path, opts);
+      return { req, res: await this.#transport.requestBuffered(req) };
+    }
+    let settle!: (version: Promise<string>) => void;
+    this.#negotiated = new Promise<string>((resolve) => { settle = resolve; });
+    // Its failure is this request's, thrown below; a later call awaiting it sees it then.
+    this.#negotiated.catch(() => {});
+    const req = this.#versioned(CLIENT_API_VERSION, method, path, opts);
+    let res: BufferedResponse;
+    try {
+      res = await this.#transport.requestBuffered(req);
+    } catch (err) {
+      // As a failed ping: later calls fail the same way.
+      settle(Promise.reject(err as Error));
+      throw err;
+    }
+    const server = res.headers['api-version'];
+    if (server && compareVersions(server, CLIENT_API_VERSION) >= 0) {
+      settle(Promise.resolve(CLIENT_API_VERSION));
+      return { req, res };
+    }
+    const negotiation = this.#negotiate();
+    settle(negotiation);
+    const version = await negotiation;
+    if (version === CLIENT_API_VERSION) return { req, res };
+    const again = this.#versioned(version, method, path, opts);
+    return { req: again, res: await this.#transport.requestBuffered(again) };
   }
 
   async #negotiate(): Promise<string> {

@@ -5,20 +5,19 @@
 // (`berth --version` or `berth ps --help` need no HTTP at all). Import the
 // types from 'node:http' with `import type` and the runtime value from here.
 
-import { createRequire } from 'node:module';
-
-const load = createRequire(import.meta.url);
+// process.getBuiltinModule is require() for built-ins, without the resolver
+// createRequire(import.meta.url) sets up (path work the CLI paid at every start).
 
 let http: typeof import('node:http') | undefined;
 /** node:http, loaded on first use. */
 export function nodeHttp(): typeof import('node:http') {
-  http ??= load('node:http') as typeof import('node:http');
+  http ??= process.getBuiltinModule('node:http');
   return http;
 }
 
 let https: typeof import('node:https') | undefined;
 /** node:https, loaded on first use (only a TLS client needs it). */
 export function nodeHttps(): typeof import('node:https') {
-  https ??= load('node:https') as typeof import('node:https');
+  https ??= process.getBuiltinModule('node:https');
   return https;
 }

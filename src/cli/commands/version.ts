@@ -13,8 +13,9 @@ import { GO_FIELD_ALIASES, Template, TemplateExecError, TemplateParseError } fro
 import { TabWriter } from '../format/tabwriter.ts';
 import { ansic } from '../format/display.ts';
 import { StatusError } from '../errors.ts';
+import { defaultVersionText, type ClientFacts } from './version-text.ts';
 
-const DEFAULT_TEMPLATE = `{{with .Client -}}
+export const DEFAULT_TEMPLATE = `{{with .Client -}}
 Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
  Version:\t{{.Version}}
  API version:\t{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
@@ -78,7 +79,7 @@ export function clientVersion(apiVersion: string): TypedObject {
 }
 
 /** docker fills in an Engine component for daemons that send none, and reformats its build time. */
-function normalizeServer(sv: VersionResponse): VersionResponse {
+export function normalizeServer(sv: VersionResponse): VersionResponse {
   const components = [...(sv.Components ?? [])].map((c) => ({ ...c, Details: { ...c.Details } }));
   let found = false;
   for (const c of components) {
@@ -100,6 +101,19 @@ function normalizeServer(sv: VersionResponse): VersionResponse {
   return { ...sv, Platform: sv.Platform ?? { Name: '' }, Components: components };
 }
 
+/** docker's version template (DEFAULT_TEMPLATE, or --format's) with its getDetailsOrder function. */
+export function parseTemplate(source: string): Template {
+  try {
+    return new Template(source, {
+      name: 'version',
+      funcs: { getDetailsOrder: (c) => Object.keys((c as { Details?: object }).Details ?? {}).sort() },
+    });
+  } catch (err) {
+    if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
+    throw err;
+  }
+}
+
 async function negotiated(ctx: CommandContext): Promise<string> {
   try {
     return await ctx.client.apiVersion();
@@ -115,18 +129,9 @@ export const version: CommandDef = {
   args: noArgs,
   flags: [{ name: 'format', short: 'f', type: 'string', usage: INSPECT_FORMAT_HELP }],
   async run(ctx, _args, flags) {
-    let source = str(flags.values.format) || DEFAULT_TEMPLATE;
-    if (source === 'json') source = '{{json .}}';
-    let tmpl: Template;
-    try {
-      tmpl = new Template(source, {
-        name: 'version',
-        funcs: { getDetailsOrder: (c) => Object.keys((c as { Details?: object }).Details ?? {}).sort() },
-      });
-    } catch (err) {
-      if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
-      throw err;
-    }
+    const format = str(flags.values.format);
+    // A format of the user's is parsed before any request, so that its errors need no daemon.
+    let tmpl = format ? parseTemplate(format === 'json' ? '{{json .}}' : format) : undefined;
     let serverError: unknown;
     let server: VersionResponse | null = null;
     try {
@@ -134,15 +139,22 @@ export const version: CommandDef = {
     } catch (err) {
       serverError = err;
     }
-    const data: TypedObject = { [GO_TYPE]: 'main.versionInfo', Client: clientVersion(await negotiated(ctx)), Server: server };
+    const client = clientVersion(await negotiated(ctx));
+    const data: TypedObject = { [GO_TYPE]: 'main.versionInfo', Client: client, Server: server };
     const tw = new TabWriter({ minwidth: 20, tabwidth: 1, padding: 1 });
     let execError: unknown;
-    try {
-      tw.write(tmpl.execute(data, { aliases: GO_FIELD_ALIASES }));
-    } catch (err) {
-      if (!(err instanceof TemplateExecError)) throw err;
-      tw.write(tmpl.executePartial(data, { aliases: GO_FIELD_ALIASES }));
-      execError = err;
+    const text = format ? undefined : defaultVersionText(client as unknown as ClientFacts, server);
+    if (text !== undefined) {
+      tw.write(text);
+    } else {
+      tmpl ??= parseTemplate(DEFAULT_TEMPLATE);
+      try {
+        tw.write(tmpl.execute(data, { aliases: GO_FIELD_ALIASES }));
+      } catch (err) {
+        if (!(err instanceof TemplateExecError)) throw err;
+        tw.write(tmpl.executePartial(data, { aliases: GO_FIELD_ALIASES }));
+        execError = err;
+      }
     }
     tw.write('\n');
     ctx.io.stdout.write(tw.flush());

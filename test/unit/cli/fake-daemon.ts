@@ -35,6 +35,8 @@ export class FakeDaemon {
   readonly socketPath: string;
   readonly requests: RecordedRequest[] = [];
   apiVersion = '1.47';
+  /** Requests refused for a version above apiVersion (see #tooNew). */
+  rejected = 0;
   /** Called for every request (debugging, request-order assertions). */
   onRequest?: (req: RecordedRequest) => void;
   #routes: { method: string; pattern: RegExp; handler: Handler }[] = [];
@@ -99,7 +101,26 @@ export class FakeDaemon {
     return rec;
   }
 
+  /**
+   * dockerd's answer to a path versioned above its own API version: 400, its
+   * version in Api-Version. Such a request is not recorded: like the ping,
+   * it is negotiation, not a call.
+   */
+  #tooNew(req: IncomingMessage, res: ServerResponse): boolean {
+    const v = /^\/v(\d+)\.(\d+)\//.exec(req.url ?? '');
+    const own = /^(\d+)\.(\d+)$/.exec(this.apiVersion);
+    if (!v || !own || Number(v[1]) * 1000 + Number(v[2]) <= Number(own[1]) * 1000 + Number(own[2])) return false;
+    req.resume();
+    res.statusCode = 400;
+    res.setHeader('Api-Version', this.apiVersion);
+    res.setHeader('Content-Type', 'application/json');
+    res.end(`${JSON.stringify({ message: `client version ${v[1]}.${v[2]} is too new. Maximum supported API version is ${this.apiVersion}` })}\n`);
+    this.rejected++;
+    return true;
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.#tooNew(req, res)) return;
     const rec = await this.#record(req);
     res.setHeader('Api-Version', this.apiVersion);
     res.setHeader('Ostype', 'linux');

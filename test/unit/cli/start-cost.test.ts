@@ -29,7 +29,7 @@ const PROBE = `process.on('exit', () => {
 
 interface Probe { main: string; builtins: string[]; cjs: string[] }
 
-let bundled: string | undefined;
+let bundled: { text: string; modules: string[] } | undefined;
 
 /** A copy of the launchers with node_modules linked, and a bundle in dist/ when `build`. */
 function install(dir: string, build: boolean): void {
@@ -40,8 +40,9 @@ function install(dir: string, build: boolean): void {
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   if (!build) return;
   mkdirSync(join(dir, 'dist'));
-  bundled ??= bundle(REPO).text;
-  writeFileSync(join(dir, 'dist/berth-cli.js'), bundled);
+  bundled ??= bundle(REPO);
+  writeFileSync(join(dir, 'dist/berth-cli.js'), bundled.text);
+  writeFileSync(join(dir, 'dist/berth-cli.modules'), `${bundled.modules.join('\n')}\n`);
   writeFileSync(join(dir, 'dist/berth.cjs'), LOADER);
   writeFileSync(join(dir, 'dist/.stamp'), '');
 }

@@ -30,6 +30,42 @@ test('negotiates min(client, daemon) and prefixes every path with it', async (t)
   assert.equal(d.requests.at(-1)?.version, '1.41');
 });
 
+test('the first GET goes out at the client version with no ping; an older daemon gets the ping and the request again', async (t) => {
+  const d = await withDaemon(t, (d) => {
+    d.on('GET', /^\/containers\/json$/, () => ({ json: [] }));
+    d.on('POST', /^\/containers\/prune$/, () => ({ json: { ContainersDeleted: null, SpaceReclaimed: 0 } }));
+  });
+  const sent = () => d.requests.map((r) => `${r.method} ${r.version ? `/v${r.version}` : ''}${r.path}`);
+  const cases: [string, string, string[], number][] = [
+    ['1.56', '1.56', ['GET /v1.56/containers/json'], 0],
+    ['1.99', '1.56', ['GET /v1.56/containers/json'], 0],
+    ['1.47', '1.47', ['HEAD /_ping', 'GET /v1.47/containers/json'], 1],
+    // No Api-Version header: the daemon answered, but at a version negotiation would not pick.
+    ['', '1.24', ['GET /v1.56/containers/json', 'HEAD /_ping', 'GET /v1.24/containers/json'], 0],
+  ];
+  for (const [server, expected, requests, rejected] of cases) {
+    d.apiVersion = server;
+    d.requests.length = 0;
+    d.rejected = 0;
+    const c = new EngineClient({ host: d.host });
+    t.after(() => c.close());
+    assert.deepEqual(await c.containers.list(), []);
+    assert.equal(await c.apiVersion(), expected, `daemon at ${server || 'no version'}`);
+    await c.containers.list();
+    assert.deepEqual(sent(), [...requests, `GET /v${expected}/containers/json`], `daemon at ${server || 'no version'}`);
+    assert.equal(d.rejected, rejected);
+  }
+  // A first request with side effects is never sent at a version the daemon may refuse.
+  d.apiVersion = '1.47';
+  d.requests.length = 0;
+  d.rejected = 0;
+  const c = new EngineClient({ host: d.host });
+  t.after(() => c.close());
+  await c.containers.prune();
+  assert.deepEqual(sent(), ['HEAD /_ping', 'POST /v1.47/containers/prune']);
+  assert.equal(d.rejected, 0);
+});
+
 test("errors carry the status and the daemon's message", async (t) => {
   const d = await withDaemon(t, (d) => {
     d.on('GET', /^\/containers\/nope\/json$/, () => apiError(404, 'No such container: nope'));
