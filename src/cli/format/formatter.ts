@@ -7,6 +7,7 @@ import { Template, TemplateExecError, TemplateParseError } from './template.ts';
 import type { TemplateFunc } from './template.ts';
 import { headerFuncs } from './template-funcs.ts';
 import { tabwrite } from './tabwriter.ts';
+import { isMap, isTyped } from './gofmt.ts';
 
 export const TABLE = 'table';
 export const JSON_FORMAT = 'json';
@@ -45,6 +46,60 @@ export function parseFormat(format: string, funcs?: Record<string, TemplateFunc>
  * for "table" formats (docker's SubHeaderContext).
  */
 export function renderFormat(format: string, items: readonly unknown[], header: Record<string, string>): string {
+  return renderPlain(format, items, header) ?? renderTemplate(format, items, header);
+}
+
+/**
+ * renderFormat for a format of text and `{{.Field}}` only (the default
+ * tables of ps, images...) whose fields all print as plain strings: no
+ * template to lex, parse and run cold at every start (docs/benchmarks.md,
+ * CLI start time). Undefined for anything else, which the template engine
+ * prints (test/unit/cli/formatter-plain.test.ts checks both agree).
+ */
+export function renderPlain(format: string, items: readonly unknown[], header: Record<string, string>): string | undefined {
+  const parts = preFormat(format).split(/\{\{\.([A-Za-z_][A-Za-z0-9_]*)\}\}/);
+  if (parts.some((p, i) => i % 2 === 0 && p.includes('{{'))) return undefined;
+  const line = (item: unknown): string | undefined => {
+    let out = parts[0];
+    for (let i = 1; i < parts.length; i += 2) {
+      const v = plainField(item, parts[i]);
+      if (v === undefined) return undefined;
+      out += v + parts[i + 1];
+    }
+    return out;
+  };
+  let body = '';
+  for (const item of items) {
+    const l = line(item);
+    if (l === undefined) return undefined;
+    body += `${l}\n`;
+  }
+  if (!isTable(format)) return body;
+  const head = line(header);
+  return head === undefined ? undefined : tabwrite(`${head}\n${body}`);
+}
+
+/** What `{{.name}}` prints for `item` when that is a string; undefined where the template engine must say. */
+function plainField(item: unknown, name: string): string | undefined {
+  let v: unknown;
+  if (isTyped(item)) {
+    if (!(name in item)) return undefined;
+    v = item[name];
+    if (typeof v === 'function') {
+      try {
+        v = (v as () => unknown)();
+      } catch {
+        return undefined;
+      }
+    }
+  } else if (isMap(item) && Object.prototype.hasOwnProperty.call(item, name)) {
+    v = item[name];
+  }
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** renderFormat through the template engine. */
+export function renderTemplate(format: string, items: readonly unknown[], header: Record<string, string>): string {
   const tmpl = parseFormat(format);
   let body = '';
   for (const item of items) {

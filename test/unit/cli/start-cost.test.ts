@@ -9,12 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundle, LOADER } from '../../../scripts/bundle-cli.ts';
+import { bundle, LOADER, type Bundle } from '../../../scripts/bundle-cli.ts';
 import { FakeDaemon } from './fake-daemon.ts';
+import { CLIENT_API_VERSION } from '../../../src/client/index.ts';
 
 const REPO = join(import.meta.dirname, '../../..');
 const NODE = join(REPO, 'node_modules/node/bin/node');
@@ -29,7 +30,7 @@ const PROBE = `process.on('exit', () => {
 
 interface Probe { main: string; builtins: string[]; cjs: string[] }
 
-let bundled: { text: string; modules: string[] } | undefined;
+let bundled: Bundle | undefined;
 
 /** A copy of the launchers with node_modules linked, and a bundle in dist/ when `build`. */
 function install(dir: string, build: boolean): void {
@@ -39,9 +40,9 @@ function install(dir: string, build: boolean): void {
   cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   if (!build) return;
-  mkdirSync(join(dir, 'dist'));
+  mkdirSync(join(dir, 'dist/chunks'), { recursive: true });
   bundled ??= bundle(REPO);
-  writeFileSync(join(dir, 'dist/berth-cli.js'), bundled.text);
+  for (const [name, text] of bundled.files) writeFileSync(join(dir, 'dist', name), text);
   writeFileSync(join(dir, 'dist/berth-cli.modules'), `${bundled.modules.join('\n')}\n`);
   writeFileSync(join(dir, 'dist/berth.cjs'), LOADER);
   writeFileSync(join(dir, 'dist/.stamp'), '');
@@ -61,6 +62,7 @@ async function setup(t: { after(fn: () => unknown): void }): Promise<{ dir: stri
   const daemon = new FakeDaemon();
   daemon.on('GET', /^\/version$/, () => ({ json: { Version: '0.0.1', ApiVersion: '1.47', MinAPIVersion: '1.24', Os: 'linux', Arch: 'amd64' } }));
   daemon.on('GET', /^\/containers\/json$/, () => ({ json: [] }));
+  daemon.apiVersion = CLIENT_API_VERSION;
   await daemon.start();
   t.after(async () => {
     await daemon.stop();
@@ -86,9 +88,28 @@ test('an installed berth runs the bundle: one script, no type stripping, no node
     const extra = p.builtins.filter((m) => !bare.builtins.includes(m));
     assert.ok(extra.length <= MAX_EXTRA_BUILTINS, `${what} loads ${extra.length} built-ins beyond node -e 0: ${extra.join(', ')}`);
   }
+  // Each command compiled the core and its own chunk, no other, and left their code caches.
+  const cache = join(inst, 'dist/cache');
+  assert.deepEqual(readdirSync(cache).sort(), ['ps.cli_commands_ps.v8', 'ps.v8', 'root.v8', 'version.cli_commands_version.v8', 'version.v8']);
+  const written = new Map(readdirSync(cache).map((f) => [f, statSync(join(cache, f)).mtimeMs]));
   const v = await probe(dir, join(inst, 'bin/berth'), ['version', '--format', '{{.Client.Version}} {{.Server.Version}}'], { DOCKER_HOST: daemon.host });
   assert.equal(v.stdout, `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version} 0.0.1\n`);
-  assert.deepEqual(daemon.calls(), ['GET /version', 'GET /containers/json', 'GET /version']);
+  await probe(dir, join(inst, 'bin/berth'), ['ps'], { DOCKER_HOST: daemon.host });
+  // V8 took the caches (one it refuses is written again at exit).
+  for (const [f, mtime] of written) assert.equal(statSync(join(cache, f)).mtimeMs, mtime, `${f} rewritten: V8 refused it`);
+  assert.deepEqual(daemon.calls(), ['GET /version', 'GET /containers/json', 'GET /version', 'GET /containers/json']);
+  // A daemon at berth's API version: no /_ping before the first request.
+  assert.ok(!daemon.requests.some((r) => r.path === '/_ping'), 'a /_ping was sent');
+});
+
+test('the core bundle holds what every command runs; commands and the template engine are chunks', () => {
+  bundled ??= bundle(REPO);
+  const core = bundled.files.get('berth-cli.js')!;
+  assert.ok(core.length < 160 * 1024, `core bundle ${core.length} bytes`);
+  assert.deepEqual(bundled.core.filter((m) => m.startsWith('src/cli/commands/')), ['src/cli/commands/index.ts']);
+  assert.deepEqual(bundled.core.filter((m) => m.startsWith('src/cli/format/template')), []);
+  assert.ok(bundled.chunks.get('cli_commands_ps')!.includes('src/cli/commands/ps.ts'));
+  assert.ok(!bundled.chunks.get('cli_commands_version')!.includes('src/cli/commands/ps.ts'));
 });
 
 test('a checkout runs its sources when the build is missing or older than them, unless BERTH_PREBUILT', async (t) => {
@@ -106,6 +127,8 @@ test('a checkout runs its sources when the build is missing or older than them, 
   install(built, true);
   mkdirSync(join(built, '.git'));
   const future = new Date(Date.now() + 60_000);
+  utimesSync(join(built, 'src/daemon/main.ts'), future, future);
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'dist/berth.cjs'), 'a newer source the CLI does not use');
   utimesSync(join(built, 'src/cli/app.ts'), future, future);
   assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'src/cli/main.ts'), 'a source newer than the build');
   assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'], { BERTH_PREBUILT: '1' })).main, join(built, 'dist/berth.cjs'));
