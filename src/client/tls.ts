@@ -6,7 +6,6 @@
 // a file named by a flag must exist.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 
 export interface ClientTls {
   /** Check the daemon's certificate against `ca` (false with --tls alone). */
@@ -27,7 +26,8 @@ export interface TlsFlags {
 export function resolveClientTls(flags: TlsFlags, env: Record<string, string | undefined>): ClientTls | undefined {
   const verify = flags.tlsverify ?? Boolean(env.DOCKER_TLS_VERIFY);
   if (!verify && !flags.tls) return undefined;
-  const dir = env.DOCKER_CERT_PATH || `${env.HOME || homedir()}/.docker`;
+  // node:os only here: every command builds its client through this, few use TLS.
+  const dir = env.DOCKER_CERT_PATH || `${env.HOME || process.getBuiltinModule('node:os').homedir()}/.docker`;
   const pick = (flag: string | undefined, name: string) => {
     if (flag !== undefined) return flag;
     const p = `${dir}/${name}`;

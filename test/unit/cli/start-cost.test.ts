@@ -19,8 +19,8 @@ import { CLIENT_API_VERSION } from '../../../src/client/index.ts';
 
 const REPO = join(import.meta.dirname, '../../..');
 const NODE = join(REPO, 'node_modules/node/bin/node');
-/** Built-in modules `berth version` may load beyond a bare node's (now 2: vm, os; node:http would add 11, fs/promises with readline 8). */
-const MAX_EXTRA_BUILTINS = 8;
+/** Built-in modules `berth version` may load beyond a bare node's (now 1: vm; node:http would add 11, fs/promises with readline 8). */
+const MAX_EXTRA_BUILTINS = 4;
 
 const PROBE = `process.on('exit', () => {
   const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
