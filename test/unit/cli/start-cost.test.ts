@@ -129,6 +129,11 @@ test('a checkout runs its sources when the build is missing or older than them, 
   const future = new Date(Date.now() + 60_000);
   utimesSync(join(built, 'src/daemon/main.ts'), future, future);
   assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'dist/berth.cjs'), 'a newer source the CLI does not use');
+  // A command's own module: the core runs from the build, that command from the sources.
+  utimesSync(join(built, 'src/cli/commands/ps.ts'), future, future);
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'dist/berth.cjs'), 'ps.ts is newer: --version');
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['ps', '--help'])).main, join(built, 'src/cli/main.ts'), 'ps.ts is newer: ps');
+  assert.equal((await probe(dir, join(built, 'bin/berth'), ['version', '--help'])).main, join(built, 'dist/berth.cjs'), 'ps.ts is newer: version');
   utimesSync(join(built, 'src/cli/app.ts'), future, future);
   assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'])).main, join(built, 'src/cli/main.ts'), 'a source newer than the build');
   assert.equal((await probe(dir, join(built, 'bin/berth'), ['--version'], { BERTH_PREBUILT: '1' })).main, join(built, 'dist/berth.cjs'));
