@@ -117,8 +117,8 @@ async function main(): Promise<void> {
       'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~110 KiB) and, on ' +
       'first use, the command\'s own chunk (`dist/chunks/*.js`: its module and what it reaches beyond the core), each with ' +
       'the V8 code cache left by that command\'s last run (`dist/cache/<command>[.<chunk>].v8`); `scripts/bundle-cli.ts` ' +
-      'makes them. In a checkout (`.git` present, as here) the loader first stats the bundle\'s ~130 source files against ' +
-      'the build and runs the sources when one is newer (the `BERTH_PREBUILT=1` row skips that, as an install does). The first GET goes out at the client\'s API version with no ' +
+      'makes them. In a checkout (`.git` present, as here) the loader stats the sources of each script before compiling it ' +
+      '(listed on its first line: ~30 for the core, then the chunk\'s own) and runs the sources when one is newer than the build (the `BERTH_PREBUILT=1` row skips that, as an install does). The first GET goes out at the client\'s API version with no ' +
       '`/_ping` before it (an older daemon refuses it with 400 and gets the ping and the request again, as dockerd 20.10 was ' +
       'checked to answer). `version`\'s default template and plain `{{.Field}}` tables (ps\'s default) are printed without ' +
       'the Go template engine when every field is a string (unit tests compare both paths). JSON calls go through a small ' +
