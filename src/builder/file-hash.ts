@@ -24,6 +24,7 @@ const memo = new Map<string, Entry>();
 const transientRoots = new Set<string>();
 const isTransient = (abs: string) => { for (const r of transientRoots) if (abs.startsWith(r)) return true; return false; };
 let savePath: string | null = null;
+let loaded = true;
 let dirty = false;
 /** Bytes read to hash files (tests: a hit reads nothing). */
 let bytesHashed = 0;
@@ -35,6 +36,7 @@ function keyOf(st: fs.BigIntStats): string {
 
 /** sha256 (hex) of a regular file's content. */
 export function fileHash(abs: string): string {
+  if (!loaded) load();
   const st = fs.lstatSync(abs, { bigint: true });
   const key = keyOf(st);
   const m = memo.get(abs);
@@ -82,12 +84,19 @@ function put(abs: string, key: string, hash: string): void {
   memo.set(abs, { key, hash });
 }
 
-/** Loads the entries saved at `file` (kept there by save()); a missing or unreadable file is an empty cache. */
-export function loadHashes(file: string): void {
+/** Names the file the entries are saved in (saveHashes()); it is read at the first use, not here: a daemon's start does not wait for it. */
+export function setHashFile(file: string): void {
   savePath = file;
+  loaded = false;
+}
+
+/** A missing or unreadable file is an empty cache. */
+function load(): void {
+  loaded = true;
+  if (!savePath) return;
   let data: unknown;
   try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    data = JSON.parse(fs.readFileSync(savePath, 'utf8'));
   } catch {
     return;
   }
@@ -100,7 +109,7 @@ export function loadHashes(file: string): void {
   }
 }
 
-/** Writes the in-place entries to the file loadHashes() named, if any changed (atomically: a crash leaves the old file). */
+/** Writes the in-place entries to the file setHashFile() named, if any changed (atomically: a crash leaves the old file). */
 export function saveHashes(): void {
   if (!savePath || !dirty) return;
   dirty = false;

@@ -18,7 +18,7 @@ import { BuildContext } from './context.ts';
 import { BuildRun } from './executor.ts';
 import { cloneGitContext } from './git.ts';
 import { unmountStale } from './secret-files.ts';
-import { loadHashes, saveHashes } from './file-hash.ts';
+import { setHashFile, saveHashes } from './file-hash.ts';
 import { shortId, type BuildOptions, type Progress, type PullImage } from './state.ts';
 
 export interface BuildServiceDeps {
@@ -52,7 +52,7 @@ export class BuildService {
     unmountStale(`${this.root}/tmp`);
     fs.rmSync(`${this.root}/tmp`, { recursive: true, force: true });
     fs.mkdirSync(`${this.root}/tmp`, { recursive: true, mode: 0o700 });
-    loadHashes(`${this.root}/file-hashes.json`);
+    setHashFile(`${this.root}/file-hashes.json`);
   }
 
   /** Throws invalid_argument for a tag that cannot be applied, before the build starts. */

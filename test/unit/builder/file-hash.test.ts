@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { extractedTree, fileHash, forgetUnder, hashedBytes, loadHashes, rememberFile, saveHashes } from '../../../src/builder/file-hash.ts';
+import { extractedTree, fileHash, forgetUnder, hashedBytes, setHashFile, rememberFile, saveHashes } from '../../../src/builder/file-hash.ts';
 
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -58,7 +58,7 @@ test('entries are saved for the next daemon; an extracted context\'s entries are
     extractedTree(extracted);
     fs.writeFileSync(`${extracted}/e`, 'e');
     rememberFile(`${extracted}/e`, sha('e'));
-    loadHashes(`${dir}/hashes.json`);
+    setHashFile(`${dir}/hashes.json`);
     assert.equal(fileHash(f), sha('x'.repeat(5000)));
     saveHashes();
     const saved = fs.readFileSync(`${dir}/hashes.json`, 'utf8');
@@ -67,8 +67,8 @@ test('entries are saved for the next daemon; an extracted context\'s entries are
 
     // A new process (a restarted daemon) loads the file: no byte is read for the unchanged file.
     const script = `
-      import { fileHash, hashedBytes, loadHashes } from ${JSON.stringify(new URL('../../../src/builder/file-hash.ts', import.meta.url).pathname)};
-      loadHashes(${JSON.stringify(`${dir}/hashes.json`)});
+      import { fileHash, hashedBytes, setHashFile } from ${JSON.stringify(new URL('../../../src/builder/file-hash.ts', import.meta.url).pathname)};
+      setHashFile(${JSON.stringify(`${dir}/hashes.json`)});
       const h = fileHash(${JSON.stringify(f)});
       console.log(JSON.stringify({ h, read: hashedBytes() }));`;
     const run = () => JSON.parse(execFileSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { encoding: 'utf8' })) as { h: string; read: number };
@@ -90,10 +90,27 @@ test('entries are saved for the next daemon; an extracted context\'s entries are
 test('a corrupt or foreign saved file is an empty cache', () => {
   const dir = tmp();
   try {
-    for (const text of ['{', '[]', JSON.stringify({ version: 1, entries: [['/x', 'k', 'not-a-hash'], 5] })]) {
+    const f = `${dir}/f`;
+    fs.writeFileSync(f, 'ff');
+    const key = (st: fs.BigIntStats) => `${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const forged = key(fs.lstatSync(f, { bigint: true }));
+    // Each names f with its current stat key, so only the checks on the file's shape keep it out.
+    for (const text of ['{', '[]', JSON.stringify({ version: 1, entries: [[f, forged, 'not-a-hash'], 5] }), JSON.stringify({ version: 2, entries: [[f, forged, sha('other')]] })]) {
       fs.writeFileSync(`${dir}/h.json`, text);
-      assert.doesNotThrow(() => loadHashes(`${dir}/h.json`));
+      setHashFile(`${dir}/h.json`);
+      forgetUnder(dir); // nothing of f left from the last round
+      extractedTree(dir);
+      forgetUnder(dir);
+      const n = hashedBytes();
+      assert.equal(fileHash(f), sha('ff'), text);
+      assert.equal(hashedBytes(), n + 2, `read, not taken from ${text}`);
     }
+    // The same entry with the right version is taken as it is (so the refusals above are the checks' doing).
+    fs.writeFileSync(`${dir}/h.json`, JSON.stringify({ version: 1, entries: [[f, forged, sha('other')]] }));
+    setHashFile(`${dir}/h.json`);
+    extractedTree(dir);
+    forgetUnder(dir);
+    assert.equal(fileHash(f), sha('other'));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
