@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     '',
     'A sample is the wall time of one process from spawn to exit, its stdout a pipe. `berth` runs through `bin/berth` as users ' +
       'run it after `scripts/build.sh`: a POSIX sh launcher that execs Node (`--min-semi-space-size=2`) on `dist/berth.cjs`. ' +
-      'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~110 KiB) and, on ' +
+      'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~95 KiB) and, on ' +
       'first use, the command\'s own chunk (`dist/chunks/*.js`: its module and what it reaches beyond the core), each with ' +
       'the V8 code cache left by that command\'s last run (`dist/cache/<command>[.<chunk>].v8`); `scripts/bundle-cli.ts` ' +
       'makes them. In a checkout (`.git` present, as here) the loader stats the sources of each script before compiling it ' +

@@ -2,7 +2,11 @@
 // gets to run with: the IO, the lazily created API client, and helpers to
 // print docker's messages.
 
-import { EngineClient, resolveHost } from '../client/index.ts';
+// client.ts and host.ts, not the client's index: every command loads this
+// file, and the index also brings in attach, stdcopy and jsonstream, which
+// only the commands that stream need (they import them from the index).
+import { EngineClient } from '../client/client.ts';
+import { resolveHost } from '../client/host.ts';
 import type { CliIO } from './io.ts';
 import type { FlagSpec, ParsedFlags } from './flags.ts';
 import { flagUsages } from './flags.ts';

@@ -5,7 +5,7 @@ import type { CommandDef } from '../command.ts';
 import { PROGRAM, VERSION, noArgs } from '../command.ts';
 import type { CommandContext } from '../command.ts';
 import { INSPECT_FORMAT_HELP, str } from './common.ts';
-import { CLIENT_API_VERSION } from '../../client/index.ts';
+import { CLIENT_API_VERSION } from '../../client/client.ts';
 import type { VersionResponse } from '../../client/index.ts';
 import { GO_TYPE } from '../format/gofmt.ts';
 import type { TypedObject } from '../format/gofmt.ts';

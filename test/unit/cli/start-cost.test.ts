@@ -105,9 +105,12 @@ test('an installed berth runs the bundle: one script, no type stripping, no node
 test('the core bundle holds what every command runs; commands and the template engine are chunks', () => {
   bundled ??= bundle(REPO);
   const core = bundled.files.get('berth-cli.js')!;
-  assert.ok(core.length < 160 * 1024, `core bundle ${core.length} bytes`);
+  assert.ok(core.length < 120 * 1024, `core bundle ${core.length} bytes`);
   assert.deepEqual(bundled.core.filter((m) => m.startsWith('src/cli/commands/')), ['src/cli/commands/index.ts']);
   assert.deepEqual(bundled.core.filter((m) => m.startsWith('src/cli/format/template')), []);
+  // Streaming (attach, stdcopy, jsonstream, reached through the client's index) is for the commands that stream.
+  assert.deepEqual(bundled.core.filter((m) => /^src\/client\/(index|attach|stdcopy|jsonstream)\.ts$/.test(m)), []);
+  assert.ok(!bundled.chunks.get('cli_commands_version')!.includes('src/client/attach.ts'));
   assert.ok(bundled.chunks.get('cli_commands_ps')!.includes('src/cli/commands/ps.ts'));
   assert.ok(!bundled.chunks.get('cli_commands_version')!.includes('src/cli/commands/ps.ts'));
 });
