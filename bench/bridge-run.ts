@@ -14,8 +14,13 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd } from '../test/helpers/daemon.ts';
 import { pickDaemonNetwork } from '../test/helpers/network.ts';
+import { loadavg } from 'node:os';
 import { describeMachine, fmtMs, fmtRatio, writeSection } from './lib/report.ts';
 import { summarize, type Summary } from './lib/stats.ts';
+
+/** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
+const loadAtStart = loadavg();
+const loads = () => `Load average (1, 5, 15 min): ${loadAtStart.map((x) => x.toFixed(2)).join(', ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(', ')} at the end.`;
 
 const RUN_ARGS = ['run', '--rm', 'busybox', 'true'];
 const { values: opts } = parseArgs({
@@ -111,7 +116,7 @@ async function main(): Promise<void> {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/bridge-run.ts\` (${runs} runs per daemon after ${warmup} warm-ups).`,
     '',
     `Machine: ${machine.cpus} CPUs, ${machine.memGiB} GiB, ${machine.kernel}, docker CLI ${machine.dockerCli}. ` +
-      `berthd commit ${commit}; dockerd ${dockerVersion || '(not measured)'}.`,
+      `berthd commit ${commit}; dockerd ${dockerVersion || '(not measured)'}. ${loads()}`,
     '',
     '| `docker run --rm busybox true` (default bridge) | berthd | dockerd | berthd/dockerd |',
     '|---|---|---|---|',

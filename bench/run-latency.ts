@@ -14,8 +14,13 @@ import {
   DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd,
 } from '../test/helpers/daemon.ts';
 import { processesUnder, sleep, vmRssKiB } from '../test/helpers/procs.ts';
+import { loadavg } from 'node:os';
 import { describeMachine, fmtMiB, fmtMs, fmtRatio, type Machine, writeSection } from './lib/report.ts';
 import { type Summary, summarize } from './lib/stats.ts';
+
+/** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
+const loadAtStart = loadavg();
+const loads = () => `Load average (1, 5, 15 min): ${loadAtStart.map((x) => x.toFixed(2)).join(', ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(', ')} at the end.`;
 
 const RUN_ARGS = ['run', '--rm', '--network', 'none', 'busybox', 'true'];
 const SETTLE_MS = 2_000;
@@ -125,7 +130,7 @@ function section(results: Result[], notes: string[], m: Machine): string {
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/run-latency.ts\` ` +
       `(${b?.samples.length ?? d?.samples.length ?? 0} runs per daemon after ${warmup} warm-ups).`,
     '',
-    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}.`,
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}. ${loads()}`,
     `Daemons: berthd ${b ? `${b.version} (commit ${commit})` : '(not measured)'}; ` +
       `dockerd ${d?.version ?? '(not measured)'} with its own containerd.`,
     '',

@@ -24,8 +24,13 @@ import {
   DaemonUnavailable, DOCKER_CLI, type PrivateDaemon, REPO_ROOT, run, startBerthd, startDockerd,
 } from '../test/helpers/daemon.ts';
 import { crunHostProblem } from '../src/runtime/runtimes.ts';
+import { loadavg } from 'node:os';
 import { describeMachine, fmtMs, fmtRatio, type Machine, writeSection } from './lib/report.ts';
 import { percentile, type Summary, summarize } from './lib/stats.ts';
+
+/** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
+const loadAtStart = loadavg();
+const loads = () => `Load average (1, 5, 15 min): ${loadAtStart.map((x) => x.toFixed(2)).join(', ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(', ')} at the end.`;
 
 const { values: opts } = parseArgs({
   options: {
@@ -180,7 +185,7 @@ function report(variants: Variant[], floor: Record<string, number[]>, bareExec: 
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/runtime-latency.ts\` ` +
       `(${runs} samples per variant after ${warmup} warm-ups, alternating; bursts of ${burstN}).`,
     '',
-    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}. ${versions}.`,
+    `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}. ${versions}. ${loads()}`,
     '',
     '| variant | `run --rm true` median | p90 | vs dockerd+runc | above the floor | `exec c true` median | vs dockerd+runc | burst p50 / p99 |',
     '|---|---|---|---|---|---|---|---|',
