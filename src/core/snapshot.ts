@@ -77,6 +77,7 @@ export interface Snapshotter {
    * use, `run --rm`), so the unmount need not flush them to disk.
    */
   mount(key: string, target: string, opts?: { volatile?: boolean }): Promise<void>;
+  /** A target that is not mounted (or gone) is fine: cleanup must be repeatable. */
   unmount(target: string): Promise<void>;
   /** Removes a writable snapshot; it must be unmounted. Missing is not an error. */
   remove(key: string, opts?: RemoveOptions): Promise<void>;

@@ -9,6 +9,7 @@
 // runc's state, so containers started by a previous daemon are waited on,
 // attached to, killed and deleted like new ones.
 
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
@@ -24,7 +25,7 @@ import { tracedIds } from './conmon-purge.ts';
 import { purge, removeLeftoverCgroup, waitConmonGone } from './conmon-teardown.ts';
 import { launchConmon } from './conmon-launch.ts';
 import { isConmonGone, writeResize } from './conmon-ctl.ts';
-import { startThroughFifo } from './exec-fifo.ts';
+import { startThroughCrunFifo, startThroughFifo } from './exec-fifo.ts';
 import { LogRotator } from './log-rotate.ts';
 import { ExitDirWatcher, waitForFile } from './exits.ts';
 import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
@@ -175,8 +176,10 @@ export class ConmonRuntime implements ContainerRuntime {
   async start(id: string): Promise<void> {
     const meta = await this.#meta(id);
     const opts = await this.#runc(id, meta);
-    // runc's own protocol (see exec-fifo.ts); other runtimes get their `start`.
-    if (path.basename(opts.binary) === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
+    // runc's and crun's own protocols (see exec-fifo.ts); other runtimes get their `start`.
+    const kind = path.basename(opts.binary);
+    if (kind === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
+    if (kind === 'crun' && meta && !hasHooks(meta.bundle, 'poststart') && await startThroughCrunFifo(path.join(opts.root, id))) return;
     try {
       await runc(opts, ['start', id]);
     } catch (err) {
@@ -238,7 +241,7 @@ export class ConmonRuntime implements ContainerRuntime {
     // stopped container is remove its cgroups and state and run poststop
     // hooks. Without hooks, the purge does the same in-process, sparing a
     // runtime process (20-60 ms of a busy host) on every exit.
-    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !(await hasPoststopHooks(meta.bundle))) {
+    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !hasHooks(meta.bundle, 'poststop')) {
       await waitConmonGone(this.#ctrDir(id), (signal) => this.waitExit(id, signal), this.#log, id);
       return this.#purge(id, meta);
     }
@@ -368,11 +371,11 @@ export class ConmonRuntime implements ContainerRuntime {
 }
 
 
-/** Whether the bundle's spec has poststop hooks (only the runtime's delete runs them); unreadable counts as yes. */
-async function hasPoststopHooks(bundle: string): Promise<boolean> {
+/** Whether the bundle's spec has hooks of a kind only the runtime's own command runs; unreadable counts as yes. */
+function hasHooks(bundle: string, kind: 'poststart' | 'poststop'): boolean {
   try {
-    const spec = JSON.parse(await fsp.readFile(path.join(bundle, 'config.json'), 'utf8')) as { hooks?: { poststop?: unknown[] } };
-    return (spec.hooks?.poststop?.length ?? 0) > 0;
+    const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { hooks?: Record<string, unknown[]> };
+    return (spec.hooks?.[kind]?.length ?? 0) > 0;
   } catch {
     return true;
   }

@@ -81,6 +81,8 @@ export interface EngineContext {
   readonly health: HealthMonitors;
   /** Runtime deletes still running after an exit, by container. */
   readonly runtimeCleanups: Map<string, Promise<void>>;
+  /** Signals being delivered (stop.ts): the die event waits for them, so their kill event comes first. */
+  readonly signalling: Map<string, Promise<void>>;
   /** Containers stopped by a user: restart policies leave them alone. */
   readonly manuallyStopped: Set<string>;
   /** Starts in progress: `rm -f` aborts them rather than wait behind them. */

@@ -57,6 +57,9 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
   });
   if (!rec) return;
   ctx.log.debug('container exited', { id, exitCode: status.exitCode, sinceExitMs: Date.now() - status.finishedAt.getTime(), ...t.fields('recordMs') });
+  // A kill that caused this exit emits its event once the runtime returns:
+  // dockerd's order is kill, then die (stop.ts).
+  await ctx.signalling.get(id);
   // dockerd reports an OOM kill as its own event, before the die.
   if (status.oomKilled) d.events.emit('container', 'oom', id, ctx.attrs(rec));
   d.events.emit('container', 'die', id, { ...ctx.attrs(rec), exitCode: String(status.exitCode) });

@@ -69,7 +69,7 @@ export class ContainerEngine implements ContainerService {
     const ctx: EngineContext = {
       d: deps, log, mutex, rootfs, waiters: new Waiters(), attach: new AttachHub(deps.runtime, log), health,
       lifecycle: { containers: deps.containers, runtime: deps.runtime, events: deps.events, mutex, attrs, health },
-      adoptions: new Adoptions(), runtimeCleanups: new Map(), manuallyStopped: new Set(), starting: new Map(), shutdown: this.#shutdown.signal,
+      adoptions: new Adoptions(), runtimeCleanups: new Map(), signalling: new Map(), manuallyStopped: new Set(), starting: new Map(), shutdown: this.#shutdown.signal,
       containerDir: (id) => this.containerDir(id),
       bundle: (id) => `${deps.execRoot}/containers/${id}`,
       attrs,

@@ -26,17 +26,17 @@ export async function stopContainer(ctx: EngineContext, ref: string, opts: { tim
   const timeout = opts.timeout ?? rec.config.stopTimeout ?? 10;
   const exited = ctx.waiters.nextExit(rec.id);
   const wasPaused = d.containers.get(rec.id)?.state.status === 'paused';
-  await d.runtime.kill(rec.id, signal).catch((err) => {
+  await signalling(ctx, rec.id, d.runtime.kill(rec.id, signal).catch((err) => {
     if (isCode(err, 'invalid_argument')) throw err;
     ctx.log.debug('stop signal not delivered', { id: rec.id, err });
-  });
+  }));
   // dockerd's events for a stop: kill (with the signal's number), unpause when it was paused, die, stop.
   d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
   const thawed = wasPaused && thawsFor(rec, parseSignal(signal));
   if (thawed) await thawAfterSignal(ctx.lifecycle, rec.id, true);
   if (timeout >= 0 && !(await exitWithin(exited, timeout * 1000))) {
     ctx.log.info('container did not exit within the timeout; killing it', { id: rec.id, timeout });
-    await d.runtime.kill(rec.id, 'SIGKILL').catch(() => {});
+    await signalling(ctx, rec.id, d.runtime.kill(rec.id, 'SIGKILL').catch(() => {}));
     d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(SIGKILL) });
     if (!thawed) await thawAfterSignal(ctx.lifecycle, rec.id, wasPaused);
   }
@@ -56,7 +56,7 @@ export async function killContainer(ctx: EngineContext, ref: string, signal = 'S
     return;
   }
   const wasPaused = rec.state.status === 'paused';
-  await d.runtime.kill(rec.id, signal);
+  await signalling(ctx, rec.id, d.runtime.kill(rec.id, signal));
   d.events.emit('container', 'kill', rec.id, { ...ctx.attrs(rec), signal: String(parseSignal(signal)) });
   if (wasPaused && thawsFor(rec, parseSignal(signal))) await thawAfterSignal(ctx.lifecycle, rec.id, true);
 }
@@ -93,10 +93,23 @@ export async function killAndWait(ctx: EngineContext, id: string, afterSignal?: 
   ctx.manuallyStopped.add(id);
   const exited = ctx.waiters.nextExit(id);
   const wasPaused = ctx.d.containers.get(id)?.state.status === 'paused';
-  await ctx.d.runtime.kill(id, 'SIGKILL').catch((err) => ctx.log.debug('SIGKILL not delivered', { id, err }));
+  await signalling(ctx, id, ctx.d.runtime.kill(id, 'SIGKILL').catch((err) => ctx.log.debug('SIGKILL not delivered', { id, err })));
   afterSignal?.();
   await thawAfterSignal(ctx.lifecycle, id, wasPaused);
   await ensureExited(ctx, id, exited);
+}
+
+/**
+ * A signal being delivered: the container's die event waits until it is
+ * (handleExit), so the kill event the caller emits as soon as the runtime
+ * returns comes first, as in dockerd, however fast the exit is seen. The
+ * caller's continuation was registered first, handleExit's runs after it.
+ */
+function signalling<T>(ctx: EngineContext, id: string, delivery: Promise<T>): Promise<T> {
+  const settled = delivery.then(() => {}, () => {});
+  ctx.signalling.set(id, settled);
+  void settled.then(() => { if (ctx.signalling.get(id) === settled) ctx.signalling.delete(id); });
+  return delivery;
 }
 
 export async function restartContainer(ctx: EngineContext, ref: string, opts: { timeout?: number; signal?: string } = {}): Promise<void> {
