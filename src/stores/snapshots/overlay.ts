@@ -120,7 +120,7 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
    * `volatile` (Linux 5.10+, what podman gives `run --rm`): the unmount
    * skips overlay's sync of the whole upper filesystem, which on a busy
    * host costs tens to hundreds of milliseconds and is pointless for a
-   * snapshot removed right after. overlay leaves work/incompat/volatile
+   * snapshot removed right after. overlay leaves <workdir>/work/incompat/volatile
    * behind and refuses any later mount while it is there; it is removed
    * here before the next volatile mount of the same snapshot (its writes
    * are throwaway, even after a crash).
@@ -131,7 +131,7 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     if (lowerText === null) throw notFound(`snapshot ${key} does not exist`);
     const ids = lowerText ? lowerText.split(':') : [];
     const volatile = opts.volatile === true && volatileSupported !== false;
-    if (volatile) fs.rmSync(`${dir}/work/incompat`, { recursive: true, force: true });
+    if (volatile) fs.rmSync(`${dir}/work/work/incompat`, { recursive: true, force: true });
     try {
       this.#mount(key, dir, ids, target, volatile);
     } catch (err) {
