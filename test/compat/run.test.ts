@@ -21,6 +21,17 @@ compatSuite('run', (s) => {
     assert.equal((await tgt.ok(['ps', '-a', '-q'])).stdout, '');
   });
 
+  s.test('a --rm container mounted before its start (cp into it while created) starts, runs and goes', async (tgt) => {
+    // berthd mounts a --rm container's rootfs volatile; overlay refuses a
+    // second such mount unless berthd clears the first one's marker.
+    const dir = tgt.tmpDir('rm-cp');
+    writeFileSync(join(dir, 'in.txt'), 'copied in\n');
+    const id = (await tgt.ok(['create', '--rm', 'busybox', 'cat', '/in.txt'])).stdout.trim();
+    await tgt.ok(['cp', join(dir, 'in.txt'), `${id}:/in.txt`]);
+    assert.equal((await tgt.ok(['start', '-a', id])).stdout, 'copied in\n');
+    await waitFor(async () => (await tgt.ok(['ps', '-a', '-q'])).stdout === '', 'the container is removed');
+  });
+
   s.test('stdout and stderr stay apart', async (tgt) => {
     const r = await tgt.ok(['run', '--rm', 'busybox', 'sh', '-c', 'echo out; echo err >&2']);
     assert.equal(r.stdout, 'out\n');
