@@ -128,10 +128,19 @@ describe('conmon runtime', { skip: skipReason }, () => {
   });
 
   test('tty: output through the terminal, resize through conmon', async () => {
-    const { id, c, att } = await run(['sh', '-c', 'tty; read x; stty size'], { config: { tty: true, openStdin: true } });
+    // The resize goes through conmon's ctl FIFO and the input through its
+    // attach socket: the two may reach the terminal in either order, so ask
+    // for the size until the new one shows (a newline at a time), then quit.
+    const { id, c, att } = await run(['sh', '-c', 'tty; while read x; do stty size; test "$x" = q && break; done'],
+      { config: { tty: true, openStdin: true } });
     await waitFor(() => c.text().includes('/dev/pts/'));
     await w.runtime.resize(id, { height: 33, width: 111 });
-    att.write(Buffer.from('\n'));
+    for (let tries = 0; !c.text().includes('33 111\r\n'); tries++) {
+      assert.ok(tries < 50, `the new size never showed: ${JSON.stringify(c.text())}`);
+      att.write(Buffer.from('\n'));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    att.write(Buffer.from('q\n'));
     const exit = await w.runtime.waitExit(id);
     await c.ended;
     assert.equal(exit.exitCode, 0);
