@@ -52,7 +52,7 @@ export class BuildApi {
     const { value } = await this.#r.callJson<{ Id: string }>('POST', '/commit', {
       query: {
         container, repo: opts.repo || undefined, tag: opts.tag || undefined, comment: opts.comment || undefined,
-        author: opts.author || undefined, pause: opts.pause === false ? false : undefined, changes: opts.changes ?? [],
+        author: opts.author || undefined, pause: opts.pause === false ? '0' : undefined, changes: opts.changes ?? [],
       },
       json: null,
     });

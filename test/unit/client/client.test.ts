@@ -215,3 +215,13 @@ test('attach to a missing container is an ApiError, not a hang', async (t) => {
     return true;
   });
 });
+
+test('commit: --pause=false goes out as pause=0 (docker client\'s form); the default sends no pause', async (t) => {
+  const d = await withDaemon(t, (d) => d.on('POST', /^\/commit$/, () => ({ status: 201, json: { Id: 'sha256:1' } })));
+  const c = new EngineClient({ host: d.host, version: '1.41' });
+  t.after(() => c.close());
+  await c.build.commit('ctr', { pause: false });
+  assert.equal(d.requests.at(-1)?.query.get('pause'), '0');
+  await c.build.commit('ctr', {});
+  assert.equal(d.requests.at(-1)?.query.get('pause'), null);
+});
