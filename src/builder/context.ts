@@ -24,7 +24,7 @@ import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
 import { extractedTree, forgetUnder, rememberFile } from './file-hash.ts';
 import { coalesce } from '../stores/tar/coalesce.ts';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 export class BuildContext {
   readonly root: string;
@@ -47,7 +47,7 @@ export class BuildContext {
     fs.mkdirSync(dir, { mode: 0o700 });
     extractedTree(dir);
     try {
-      const { stream } = await decompress(isReadable(src) ? coalesce(src) : src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
+      const { stream } = await decompress(src instanceof Readable ? coalesce(src) : src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
       await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, limits });
       return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
     } catch (err) {
@@ -101,11 +101,6 @@ export class BuildContext {
     forgetUnder(this.#owned);
     await fs.promises.rm(this.#owned, { recursive: true, force: true });
   }
-}
-
-function isReadable(src: unknown): src is Readable {
-  const r = src as Partial<Readable>;
-  return typeof r.on === 'function' && typeof r.pause === 'function' && typeof r.resume === 'function';
 }
 
 function loadIgnore(dir: string, dockerfile: string): IgnoreMatcher {

@@ -82,20 +82,21 @@ export function matchSources(src: SourceRoot, patterns: string[]): MatchedSource
 
 /** Adds a source tree (what would be copied) to the hash. */
 export function hashSource(h: Hash, src: SourceRoot, m: MatchedSource, excludes: RegExp[]): void {
-  const visit = (abs: string, rel: string, st: fs.Stats, top: boolean) => {
+  // Bigint stats print as numbers do: the hashed text is the same either way.
+  const visit = (abs: string, rel: string, st: fs.BigIntStats, top: boolean) => {
     h.update(`${top ? m.rel : rel}\0${st.mode}\0${st.uid}:${st.gid}\0`);
-    if (st.isFile()) h.update(`${st.size}\0${fileHash(abs)}\0`);
+    if (st.isFile()) h.update(`${st.size}\0${fileHash(abs, st)}\0`);
     else if (st.isSymbolicLink()) h.update(`${fs.readlinkSync(abs)}\0`);
     else if (st.isDirectory()) {
       for (const n of fs.readdirSync(abs).sort()) {
         const r = rel ? `${rel}/${n}` : n;
         if (skipped(src, m, r, excludes)) continue;
-        const cst = fs.lstatSync(`${abs}/${n}`);
-        visit(`${abs}/${n}`, r, cst, false);
+        visit(`${abs}/${n}`, r, fs.lstatSync(`${abs}/${n}`, { bigint: true }), false);
       }
     }
   };
-  visit(m.abs, '', m.st, true);
+  // m.abs has its links resolved (scopedResolve): its lstat is the stat matchSources took.
+  visit(m.abs, '', fs.lstatSync(m.abs, { bigint: true }), true);
 }
 
 function skipped(src: SourceRoot, m: MatchedSource, inner: string, excludes: RegExp[]): boolean {

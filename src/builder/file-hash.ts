@@ -34,10 +34,9 @@ function keyOf(st: fs.BigIntStats): string {
   return `${st.dev}:${st.ino}:${st.mode}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
-/** sha256 (hex) of a regular file's content. */
-export function fileHash(abs: string): string {
+/** sha256 (hex) of a regular file's content; st: its bigint lstat, when the caller has it. */
+export function fileHash(abs: string, st: fs.BigIntStats = fs.lstatSync(abs, { bigint: true })): string {
   if (!loaded) load();
-  const st = fs.lstatSync(abs, { bigint: true });
   const key = keyOf(st);
   const m = memo.get(abs);
   if (m && m.key === key) return m.hash;

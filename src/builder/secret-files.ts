@@ -8,6 +8,7 @@
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { mountPointsSync } from '../engine/mounts.ts';
 import { MNT_DETACH, MS_NODEV, MS_NOEXEC, MS_NOSUID, mount, umount2 } from '../sys/libc.ts';
 
 export class SecretFiles {
@@ -53,12 +54,10 @@ export class SecretFiles {
 
 /** Unmounts what a killed daemon left mounted under tmpRoot (before that dir is removed). */
 export function unmountStale(tmpRoot: string): void {
-  let info: string;
-  try { info = fs.readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return; }
+  let all: string[];
+  try { all = mountPointsSync(); } catch { return; }
   const prefix = `${tmpRoot}/`;
-  const points = info.split('\n').map((l) => l.split(' ')[4]).filter((p): p is string => !!p)
-    .map((p) => p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
-    .filter((p) => p.startsWith(prefix));
+  const points = all.filter((p) => p.startsWith(prefix));
   // Deepest first.
   for (const p of points.sort((a, b) => b.length - a.length)) {
     try { umount2(p, MNT_DETACH); } catch { /* already gone */ }
