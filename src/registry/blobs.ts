@@ -12,6 +12,7 @@ import { checkDigest, checkName } from './names.ts';
 import type { UploadSession } from './uploads.ts';
 import { sendFileBody } from './send-blob.ts';
 import { blobSize } from './storage.ts';
+import { appendStream } from '../stores/write-behind.ts';
 import type { RegistryRoot } from './http.ts';
 
 /** The blob's size, if the repository links it. */
@@ -108,7 +109,7 @@ function checkContentRange(r: Req, offset: number): void {
 
 /** Appends the request body to the session. A cut request keeps what arrived (the client may resume). */
 async function append(r: Req, s: UploadSession): Promise<void> {
-  for await (const c of r.req as AsyncIterable<Buffer>) await s.ingest.write(c);
+  await appendStream(s.ingest, r.req);
 }
 
 /** Commits the session's bytes as digest, linking the blob to the repository. */

@@ -9,6 +9,7 @@ import { MANIFEST_ACCEPT } from '../../core/distribution.ts';
 import { BerthError, forbidden, invalid, notFound, unavailable } from '../../core/errors.ts';
 import { type Challenge, type Credentials, basicHeader, fetchToken, parseChallenge } from './auth.ts';
 import { type Endpoint, type Timeouts, DEFAULT_TIMEOUTS, drop, readAll, send } from './transport.ts';
+import { type LeanResponse, leanGet } from './lean-get.ts';
 
 export interface ManifestResponse {
   body: Buffer;
@@ -127,6 +128,26 @@ export class RegistryClient {
       path = next ? this.resolve(next[1]!) : null;
     }
     return tags;
+  }
+
+  /**
+   * The blob's bytes from offset through lean-get.ts; null when that does not apply (https,
+   * or any answer but the body: a challenge, a redirect, an error, a chunked body), for
+   * getBlob to ask again.
+   */
+  async leanBlob(digest: string, offset = 0): Promise<{ res: LeanResponse; offset: number } | null> {
+    await this.authenticate();
+    const res = await leanGet(`${this.base}/v2/${this.repo}/blobs/${digest}`, {
+      ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}),
+      ...(this.#authorization ? { Authorization: this.#authorization } : {}),
+    }, this.#timeouts);
+    if (!res) return null;
+    if (res.length !== null && res.status === 200) return { res, offset: 0 };
+    if (res.length !== null && res.status === 206 && offset > 0 && new RegExp(`^bytes ${offset}-`).test(res.headers['content-range'] ?? '')) {
+      return { res, offset };
+    }
+    res.destroy();
+    return null;
   }
 
   /** The blob's bytes from offset (a ranged GET when resuming); `offset` is what the body starts at. */

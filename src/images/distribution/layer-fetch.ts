@@ -30,6 +30,8 @@ import type { Descriptor } from '../../core/distribution.ts';
 import { internal, isCode, unavailable, wrap } from '../../core/errors.ts';
 import type { Snapshotter } from '../../core/snapshot.ts';
 import type { ContentStore, Ingest } from '../../stores/content.ts';
+import { CopyBehind, WriteBehind } from '../../stores/write-behind.ts';
+import type { LeanResponse } from './lean-get.ts';
 import { workerUnpacker } from '../unpack.ts';
 import type { RegistryClient } from './client.ts';
 import type { LayerProgress } from './progress.ts';
@@ -58,7 +60,7 @@ export class LayerDownload {
   #stored = false;
   #error: Error | null = null;
   #cancelled: Error | null = null;
-  #body: IncomingMessage | null = null;
+  #body: { destroy(err?: Error): void } | null = null;
   #wake: Array<() => void> = [];
   #run: Promise<void> | null = null;
   #finish: () => void = () => {};
@@ -222,60 +224,43 @@ export class LayerDownload {
 
   /**
    * Appends the blob to the ingest; a cut connection resumes from what is there (three tries).
-   * The socket is read while the previous bytes are written: what arrives meanwhile is written
-   * next in one piece (a write per 64 KiB socket read, each a thread pool round trip, held the
-   * reads back on a busy machine). At most WRITE_BEHIND bytes wait before reading pauses.
+   * Over plain http the body is read into one reused buffer and copied into two slabs written in
+   * turn (lean-get.ts: no buffer allocated per socket read); otherwise (https, a redirect, a
+   * chunked body) through Node's client, the socket read while the previous bytes are written
+   * (src/stores/write-behind.ts).
    */
   async #fetch(ingest: Ingest): Promise<void> {
     const l = this.layer;
+    const onWritten = () => {
+      this.#written = ingest.offset;
+      this.#notify();
+      this.#p.update('Downloading', ingest.offset, l.size);
+    };
     for (let attempts = 1; ; attempts++) {
       this.#check();
-      const w = new WriteBehind(ingest, () => {
-        this.#written = ingest.offset;
-        this.#notify();
-        this.#p.update('Downloading', ingest.offset, l.size);
-      });
+      let w: { flush(): Promise<void> } | null = null;
       try {
-        const { body, offset } = await this.#client.getBlob(l.digest, ingest.offset);
-        this.#body = body;
-        if (this.#cancelled) body.destroy(this.#cancelled);
-        // A registry that ignores the Range sends it all again: skip what the ingest has.
-        let skip = offset === 0 ? ingest.offset : 0;
-        // Events rather than an async iterator: no promise and no buffer concatenation per socket read.
-        await new Promise<void>((resolve, reject) => {
-          body.on('data', (chunk: Buffer) => {
-            let c = chunk;
-            if (skip) {
-              if (c.length <= skip) { skip -= c.length; return; }
-              c = c.subarray(skip);
-              skip = 0;
-            }
-            try {
-              w.push(c);
-            } catch (err) {
-              body.destroy();
-              reject(err);
-              return;
-            }
-            if (w.full) {
-              body.pause();
-              w.flush().then(() => body.resume(), (err: unknown) => { body.destroy(); reject(err); });
-            }
+        const lean = await this.#client.leanBlob(l.digest, ingest.offset);
+        if (lean) {
+          const cw = new CopyBehind(ingest, onWritten);
+          w = cw;
+          await this.#pump(ingest, lean.offset, lean.res, (c) => cw.push(c));
+        } else {
+          const ww = new WriteBehind(ingest, onWritten);
+          w = ww;
+          const { body, offset } = await this.#client.getBlob(l.digest, ingest.offset);
+          await this.#pump(ingest, offset, streamBody(body), (c) => {
+            ww.push(c);
+            return ww.full ? ww.flush() : null;
           });
-          body.once('error', reject);
-          // A connection closed early ends here too: the size check below says so.
-          body.once('end', resolve);
-          body.once('close', resolve);
-        });
+        }
         await w.flush();
-        this.#body = null;
         this.#check();
         if (ingest.offset < l.size) throw unavailable(`connection closed after ${ingest.offset} of ${l.size} bytes`);
         return;
       } catch (err) {
-        this.#body = null;
         // What did arrive is good: in the ingest before a resume asks for the rest.
-        const wrote = await w.flush().then(() => null, (e: unknown) => e);
+        const wrote = w ? await w.flush().then(() => null, (e: unknown) => e) : null;
         this.#check();
         if (wrote) throw wrote;
         if (final(err) || attempts >= 3) throw err;
@@ -283,57 +268,59 @@ export class LayerDownload {
       }
     }
   }
-}
 
-const WRITE_BEHIND = 8 << 20;
-
-/** Writes chunks to an ingest one batch at a time while more arrive. */
-class WriteBehind {
-  readonly #ingest: Ingest;
-  readonly #onWritten: () => void;
-  #pending: Buffer[] = [];
-  #bytes = 0;
-  #writing: Promise<void> | null = null;
-  #error: unknown = null;
-
-  constructor(ingest: Ingest, onWritten: () => void) {
-    this.#ingest = ingest;
-    this.#onWritten = onWritten;
-  }
-
-  /** Queues c (throws a failed write's error); the caller stops reading while full. */
-  push(c: Buffer): void {
-    if (this.#error) throw this.#error;
-    this.#pending.push(c);
-    this.#bytes += c.length;
-    this.#writing ??= this.#drain();
-  }
-
-  get full(): boolean { return this.#bytes >= WRITE_BEHIND; }
-
-  /** Everything queued is written (or the write's error thrown). */
-  async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
-    if (this.#error) throw this.#error;
-  }
-
-  async #drain(): Promise<void> {
+  /** Feeds a body that starts at `offset` to push, from the ingest's end on (a registry that ignores the Range sends it all again). */
+  async #pump(ingest: Ingest, offset: number, body: BlobBody, push: (c: Buffer) => Promise<void> | null): Promise<void> {
+    this.#body = body;
+    if (this.#cancelled) body.destroy(this.#cancelled);
+    let skip = offset === 0 ? ingest.offset : 0;
     try {
-      while (this.#pending.length && !this.#error) {
-        const batch = this.#pending;
-        this.#pending = [];
-        this.#bytes = 0;
-        await this.#ingest.write(batch);
-        this.#onWritten();
-      }
-    } catch (err) {
-      this.#error = err;
-      this.#pending = [];
-      this.#bytes = 0;
+      await body.pump((chunk) => {
+        let c = chunk;
+        if (skip) {
+          if (c.length <= skip) { skip -= c.length; return null; }
+          c = c.subarray(skip);
+          skip = 0;
+        }
+        return push(c);
+      });
     } finally {
-      this.#writing = null;
+      this.#body = null;
     }
   }
+}
+
+/** A response body fed chunk by chunk; reading waits while the consumer's promise is pending. */
+type BlobBody = Pick<LeanResponse, 'pump' | 'destroy'>;
+
+/**
+ * Node's response as a BlobBody: 'data' events rather than an async iterator (no promise and
+ * no buffer concatenation per socket read). A connection closed early ends it too: the
+ * caller's size check says so.
+ */
+function streamBody(body: IncomingMessage): BlobBody {
+  return {
+    destroy: (err) => body.destroy(err),
+    pump: (onChunk) => new Promise<void>((resolve, reject) => {
+      body.on('data', (chunk: Buffer) => {
+        let wait: Promise<void> | null;
+        try {
+          wait = onChunk(chunk);
+        } catch (err) {
+          body.destroy();
+          reject(err);
+          return;
+        }
+        if (wait) {
+          body.pause();
+          wait.then(() => body.resume(), (err: unknown) => { body.destroy(); reject(err); });
+        }
+      });
+      body.once('error', reject);
+      body.once('end', resolve);
+      body.once('close', resolve);
+    }),
+  };
 }
 
 export interface ExtractDeps {
