@@ -27,7 +27,6 @@
 // Output is not logged (`-l none`): Docker's exec output reaches only the
 // attached client.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -41,6 +40,8 @@ import { isConmonAlive } from './conmon-files.ts';
 import { execProcess } from './exec-spec.ts';
 import { isErrno } from './rootfs.ts';
 import { runtimeErrorText } from './runc.ts';
+import { spawnDetached, type PipeDirection } from '../sys/spawn.ts';
+import type net from 'node:net';
 
 export interface ConmonExecOptions {
   /** The container driver's root (<execRoot>/runtime). */
@@ -188,7 +189,8 @@ export class ConmonExec implements ExecRuntime {
 
 /** One conmon in exec mode, from spawn to its last word. */
 class Launch {
-  readonly #child: ChildProcess;
+  /** The parent's ends: 2 conmon's stderr, 3 sync, 4 start, 5 attach (the last two in attach mode). */
+  readonly #pipes = new Map<number, net.Socket>();
   readonly #dir: string;
   readonly #messages: SyncMessage[] = [];
   readonly #waiters: Array<() => void> = [];
@@ -198,24 +200,29 @@ class Launch {
 
   constructor(conmon: string, args: string[], dir: string, attach: boolean) {
     this.#dir = dir;
-    const env: NodeJS.ProcessEnv = {
+    const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
       _OCI_SYNCPIPE: '3',
     };
     if (attach) Object.assign(env, { _OCI_STARTPIPE: '4', _OCI_ATTACHPIPE: '5' });
-    this.#child = spawn(conmon, args, {
-      cwd: dir, detached: true, env,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(attach ? ['pipe', 'pipe'] as const : [])],
-    });
-    this.#child.on('error', (err) => {
-      this.#stderr ||= `starting conmon (${conmon}): ${err.message}`;
-      this.#endSync();
-    });
-    const stderr = this.#child.stderr!;
+    try {
+      // posix_spawn, not child_process: no fork of the daemon (sys/spawn.ts).
+      const pipes: Record<number, PipeDirection> = { 2: 'from-child', 3: 'from-child' };
+      if (attach) Object.assign(pipes, { 4: 'to-child', 5: 'from-child' });
+      const child = spawnDetached(conmon, args, { cwd: dir, env, pipes });
+      for (const [fd, end] of child.pipes) this.#pipes.set(fd, end);
+    } catch (err) {
+      this.#stderr = `starting conmon (${conmon}): ${(err as Error).message}`;
+      this.#syncEnded = true;
+      // started() reports it; the attach socket never comes.
+      if (attach) this.#attachMsg = new Promise(() => {});
+      return;
+    }
+    const stderr = this.#pipes.get(2)!;
     stderr.setEncoding('utf8');
     stderr.on('data', (d: string) => { if (this.#stderr.length < 65536) this.#stderr += d; });
     stderr.on('error', () => {});
-    const sync = this.#child.stdio[3] as NodeJS.ReadableStream;
+    const sync = this.#pipes.get(3)!;
     let buf = '';
     sync.on('data', (d: Buffer) => {
       buf += d.toString('utf8');
@@ -230,18 +237,17 @@ class Launch {
     sync.on('error', () => {});
     sync.on('close', () => this.#endSync());
     if (attach) {
-      const start = (this.#child.stdio as unknown[])[4] as NodeJS.WritableStream;
+      const start = this.#pipes.get(4)!;
       start.on('error', () => {});
       // conmon blocks on this first byte before it forks.
       start.write('0');
-      const attachPipe = (this.#child.stdio as unknown[])[5] as NodeJS.ReadableStream;
+      const attachPipe = this.#pipes.get(5)!;
       attachPipe.on('error', () => {});
       this.#attachMsg = new Promise((resolve, reject) => {
         attachPipe.once('data', () => resolve());
         attachPipe.once('close', () => reject(new Error('conmon exited before its attach socket was ready')));
       });
     }
-    this.#child.unref();
   }
 
   /** Resolves once conmon's attach socket exists; rejects with what `started` rejects with if conmon fails first. */
@@ -251,9 +257,9 @@ class Launch {
 
   /** Lets conmon run `runc exec` (attach mode). */
   go(): void {
-    const start = (this.#child.stdio as unknown[])[4] as NodeJS.WritableStream;
-    start.write('1');
-    start.end();
+    const start = this.#pipes.get(4);
+    start?.write('1');
+    start?.end();
   }
 
   /** The exec'd process's pid once it runs; rejects with runc's reason, or on timeout. */

@@ -32,9 +32,9 @@
 // conmon never writes to the pipe again for a container (only for exec),
 // so berthd closing its end, or dying, cannot hurt the running conmon.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { BerthError, internal, invalid, unavailable } from '../core/errors.ts';
+import { spawnDetached, type SpawnedProcess } from '../sys/spawn.ts';
 import { runtimeErrorText } from './runc.ts';
 
 export interface LaunchOptions {
@@ -58,14 +58,20 @@ const STUCK_GRACE_MS = 1_000;
 /** Spawns conmon detached and resolves with the container's pid once runc create succeeded. */
 export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(opts.conmonPath, opts.args, {
-      cwd: opts.cwd,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
-    });
-    const sync = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
-    const stderr = child.stderr!;
+    let child: SpawnedProcess;
+    try {
+      // posix_spawn, not child_process: no fork of the daemon (sys/spawn.ts).
+      child = spawnDetached(opts.conmonPath, opts.args, {
+        cwd: opts.cwd,
+        env: { PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+        pipes: { 2: 'from-child', 3: 'from-child' },
+      });
+    } catch (err) {
+      reject(internal(`starting conmon (${opts.conmonPath}): ${(err as Error).message}`, err));
+      return;
+    }
+    const sync = child.pipes.get(3)!;
+    const stderr = child.pipes.get(2)!;
     let syncBuf = '';
     let errText = '';
     let parentExit: number | null = null;
@@ -79,7 +85,6 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
       opts.signal?.removeEventListener('abort', onAbort);
       sync.destroy();
       stderr.destroy();
-      child.unref();
       if (err) reject(err);
       else resolve({ pid: pid as number });
     };
@@ -88,10 +93,10 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
     // of the monitor it forks: once it is gone the caller can find and kill
     // everything the create left (see conmon-purge.ts).
     let parentGone = false;
-    const parentExited = new Promise<void>((r) => child.once('exit', () => { parentGone = true; r(); }));
+    const parentExited = child.exited.then((code) => { parentGone = true; parentExit = code; });
     const giveUp = (err: BerthError) => {
       if (settled) return;
-      if (!parentGone) child.kill('SIGKILL');
+      if (!parentGone) try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
       void Promise.race([parentExited, new Promise((r) => setTimeout(r, 2_000))]).then(() => finish(err));
     };
     const timeoutMs = opts.timeoutMs ?? DEFAULT_CREATE_TIMEOUT_MS;
@@ -107,8 +112,6 @@ export function launchConmon(opts: LaunchOptions): Promise<{ pid: number }> {
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.on('error', (err) => finish(internal(`starting conmon (${opts.conmonPath}): ${err.message}`, err)));
-    child.on('exit', (code) => { parentExit = code; });
     stderr.setEncoding('utf8');
     stderr.on('data', (d: string) => { if (errText.length < 65536) errText += d; });
     stderr.on('error', () => {});
