@@ -56,10 +56,29 @@ export function cgroupsPathFor(id: string, parent = '/berth'): string {
   return path.posix.join('/', parent, id);
 }
 
-/** Mount points of every cgroup/cgroup2 hierarchy, from /proc/self/mountinfo. */
-export function cgroupMounts(mountinfo = '/proc/self/mountinfo'): string[] {
+const CGROUP_SUPER_MAGIC = 0x27e0eb;
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** What /proc/self/mountinfo listed when first asked: read once, it is ~760 KB on a host with many containers. */
+let listedAtFirstUse: string[] | undefined;
+
+/**
+ * Mount points of every cgroup/cgroup2 hierarchy: those mountinfo listed
+ * when first asked, plus whatever is mounted under /sys/fs/cgroup now (a
+ * v1 controller mounted since, as scripts/hybrid-hugetlb.sh does), found
+ * by statfs. One that went away since is still named: callers look for a
+ * container's directory under each and skip what does not exist.
+ * `mountinfo`: parse that file instead (tests).
+ */
+export function cgroupMounts(mountinfo?: string): string[] {
+  if (mountinfo !== undefined) return parseCgroupMounts(readOr(mountinfo, ''));
+  listedAtFirstUse ??= parseCgroupMounts(readOr('/proc/self/mountinfo', ''));
+  return [...new Set([...listedAtFirstUse, ...mountedUnderCgroupRoot()])];
+}
+
+function parseCgroupMounts(text: string): string[] {
   const out = new Set<string>();
-  for (const line of readOr(mountinfo, '').split('\n')) {
+  for (const line of text.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
     const fstype = line.slice(sep + 3).split(' ')[0];
@@ -68,6 +87,27 @@ export function cgroupMounts(mountinfo = '/proc/self/mountinfo'): string[] {
     if (mp) out.add(mp.replace(/\\040/g, ' '));
   }
   return [...out];
+}
+
+/** /sys/fs/cgroup itself when it is cgroup2, else its directories that are cgroup mounts (not the symlinks beside them). */
+function mountedUnderCgroupRoot(): string[] {
+  const isCgroup = (p: string) => {
+    try {
+      const { type } = fs.statfsSync(p);
+      return type === CGROUP_SUPER_MAGIC || type === CGROUP2_SUPER_MAGIC;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    if (fs.statfsSync(CGROUP_ROOT).type === CGROUP2_SUPER_MAGIC) return [CGROUP_ROOT];
+    return fs.readdirSync(CGROUP_ROOT, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(CGROUP_ROOT, e.name))
+      .filter(isCgroup);
+  } catch {
+    return [];
+  }
 }
 
 /**

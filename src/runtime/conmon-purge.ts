@@ -38,6 +38,8 @@ export interface PurgeTarget {
   bundle: string | null;
   /** The cgroupsPath to assume when neither the spec nor runc's state names one. */
   defaultCgroupsPath: string;
+  /** The spec's cgroupsPath when known (meta.json), sparing a read of the bundle's config.json. */
+  cgroupsPath?: string;
 }
 
 export interface PurgeResult {
@@ -79,12 +81,13 @@ export async function purgeContainer(t: PurgeTarget): Promise<PurgeResult> {
   // kill what is found, remove the cgroups, and look again until both are
   // done or the time is up.
   const deadline = Date.now() + PURGE_TIMEOUT_MS;
+  const rel = specCgroupsPath(t);
   let survivors: Proc[];
   let busyCgroups: string[];
   for (;;) {
-    const found = withDescendants(roots(t, ctrDir));
+    const found = withDescendants(roots(t, ctrDir, rel));
     survivors = found.length > 0 ? await killProcs(found, Math.max(0, deadline - Date.now())) : [];
-    busyCgroups = survivors.length > 0 ? [] : removeCgroups(cgroupDirs(t));
+    busyCgroups = survivors.length > 0 ? [] : removeCgroups(cgroupDirs(t, rel));
     if ((survivors.length === 0 && busyCgroups.length === 0) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -117,7 +120,7 @@ function removeCgroups(dirs: string[]): string[] {
 }
 
 /** conmon, runc's init, and every process in the container's cgroups. */
-function roots(t: PurgeTarget, ctrDir: string): Proc[] {
+function roots(t: PurgeTarget, ctrDir: string, rel: string): Proc[] {
   const out: Proc[] = [];
   let conmonPid = 0;
   try {
@@ -130,16 +133,20 @@ function roots(t: PurgeTarget, ctrDir: string): Proc[] {
     const init = st?.init_process_pid ? readProc(st.init_process_pid) : null;
     if (init && init.start === st?.init_process_start) out.push(init);
   }
-  for (const dir of cgroupDirs(t)) out.push(...procsInCgroup(dir));
+  for (const dir of cgroupDirs(t, rel)) out.push(...procsInCgroup(dir));
   return out;
 }
 
+/** The cgroupsPath the container was given (an absolute one; else the default). */
+function specCgroupsPath(t: PurgeTarget): string {
+  let specPath: unknown = t.cgroupsPath;
+  if (specPath === undefined && t.bundle) specPath = readJson<{ linux?: { cgroupsPath?: unknown } }>(path.join(t.bundle, 'config.json'))?.linux?.cgroupsPath;
+  return typeof specPath === 'string' && specPath.startsWith('/') ? specPath : t.defaultCgroupsPath;
+}
+
 /** The container's cgroup directories that exist, in every hierarchy. */
-function cgroupDirs(t: PurgeTarget): string[] {
+function cgroupDirs(t: PurgeTarget, rel: string): string[] {
   const dirs = new Set<string>();
-  const spec = t.bundle ? readJson<{ linux?: { cgroupsPath?: unknown } }>(path.join(t.bundle, 'config.json')) : null;
-  const specPath = spec?.linux?.cgroupsPath;
-  const rel = typeof specPath === 'string' && specPath.startsWith('/') ? specPath : t.defaultCgroupsPath;
   for (const mp of cgroupMounts()) dirs.add(path.join(mp, rel));
   for (const dir of stateDirs(t.root, t.id)) {
     const st = readJson<RuncStateFile>(path.join(dir, 'state.json'));

@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Snapshotter } from '../../core/snapshot.ts';
 import { isMounted } from '../mounts.ts';
+import { isMountPoint } from '../../sys/libc.ts';
 
 export class RootfsMounts {
   readonly #snap: Snapshotter;
@@ -54,7 +55,7 @@ export class RootfsMounts {
   async #acquire(id: string): Promise<void> {
     const n = this.#refs.get(id) ?? 0;
     const target = this.#pathOf(id);
-    if (n === 0 && !(await isMounted(target))) {
+    if (n === 0 && !(isMountPoint(target) ?? await isMounted(target))) {
       await mkdir(target, { recursive: true });
       await this.#snap.mount(id, target, { volatile: this.#volatile(id) });
     }
