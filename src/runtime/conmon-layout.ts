@@ -28,6 +28,14 @@ export interface ContainerMeta {
   logPath: string;
   /** Kept or not, and rotated how (absent: kept, never rotated). */
   log?: LogFileOptions;
+  /**
+   * The kinds of hooks the spec has (poststart, poststop...): those only the
+   * runtime's own start and delete run. Absent in metas of older daemons:
+   * the spec is read instead.
+   */
+  hooks?: string[];
+  /** The spec's linux.cgroupsPath (absent in metas of older daemons). */
+  cgroupsPath?: string;
 }
 
 export const ID_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
@@ -38,6 +46,8 @@ export function checkId(id: string): void {
 
 export class ConmonLayout {
   readonly root: string;
+  /** meta.json as written or last read: this daemon is its only writer, and every removal goes through forget(). */
+  readonly #metas = new Map<string, ContainerMeta>();
 
   constructor(root: string) {
     this.root = root;
@@ -68,16 +78,27 @@ export class ConmonLayout {
   }
 
   async meta(id: string): Promise<ContainerMeta | null> {
+    const known = this.#metas.get(id);
+    if (known) return known;
     try {
-      return JSON.parse(await fsp.readFile(path.join(this.ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
+      const meta = JSON.parse(await fsp.readFile(path.join(this.ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
+      this.#metas.set(id, meta);
+      return meta;
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return null;
       throw internal(`reading runtime state of ${id}`, err);
     }
   }
 
-  writeMeta(id: string, meta: ContainerMeta): Promise<void> {
-    return fsp.writeFile(path.join(this.ctrDir(id), 'meta.json'), JSON.stringify(meta));
+  async writeMeta(id: string, meta: ContainerMeta): Promise<void> {
+    this.#metas.delete(id);
+    await fsp.writeFile(path.join(this.ctrDir(id), 'meta.json'), JSON.stringify(meta));
+    this.#metas.set(id, meta);
+  }
+
+  /** c/<id> was removed (by a purge): its meta is no longer known. */
+  forget(id: string): void {
+    this.#metas.delete(id);
   }
 
   /** IDs with a c/<id> directory (live restore). */
@@ -92,6 +113,7 @@ export class ConmonLayout {
 
   /** Everything conmon and this driver wrote for the container (not runc's state). */
   async removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
+    this.#metas.delete(id);
     const rm = (p: string) => fsp.rm(p, { force: true, recursive: true });
     const jobs = [rm(this.exitFile(id)), rm(this.ctrDir(id)), rm(path.join(this.root, 's', id))];
     if (meta) for (const f of ['config.json', 'attach', 'ctl', 'winsz']) jobs.push(rm(path.join(meta.bundle, f)));

@@ -50,7 +50,7 @@ export async function purge(
   layout: ConmonLayout, id: string, meta: ContainerMeta | null, defaultCgroupsPath: string, log: Logger,
 ): Promise<void> {
   const { survivors, busyCgroups } = await purgeContainer({
-    id, root: layout.root, bundle: meta?.bundle ?? null, defaultCgroupsPath,
+    id, root: layout.root, bundle: meta?.bundle ?? null, defaultCgroupsPath, ...(meta?.cgroupsPath ? { cgroupsPath: meta.cgroupsPath } : {}),
   });
   if (survivors.length > 0 || busyCgroups.length > 0) {
     log.warn('container left processes or cgroups behind', { id, survivors, busyCgroups });

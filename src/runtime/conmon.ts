@@ -132,8 +132,11 @@ export class ConmonRuntime implements ContainerRuntime {
       fsp.mkdir(this.#files.socketDir(), { recursive: true }),
       fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
     ]);
+    const cgroupsPath = opts.spec.linux?.cgroupsPath;
     const meta: ContainerMeta = {
       bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath, ...(opts.log ? { log: opts.log } : {}),
+      hooks: Object.entries(opts.spec.hooks ?? {}).filter(([, list]) => Array.isArray(list) && list.length > 0).map(([kind]) => kind),
+      ...(typeof cgroupsPath === 'string' ? { cgroupsPath } : {}),
     };
     // crun: a profile seen before gets the program crun compiled for it then.
     const bpfKey = this.#bpf && SeccompBpfCache.applies(binary, opts.spec) ? this.#bpf.key(binary, opts.spec) : null;
@@ -179,7 +182,7 @@ export class ConmonRuntime implements ContainerRuntime {
     // runc's and crun's own protocols (see exec-fifo.ts); other runtimes get their `start`.
     const kind = path.basename(opts.binary);
     if (kind === 'runc' && await startThroughFifo(path.join(opts.root, id))) return;
-    if (kind === 'crun' && meta && !hasHooks(meta.bundle, 'poststart') && await startThroughCrunFifo(path.join(opts.root, id))) return;
+    if (kind === 'crun' && meta && !hasHooks(meta, 'poststart') && await startThroughCrunFifo(path.join(opts.root, id))) return;
     try {
       await runc(opts, ['start', id]);
     } catch (err) {
@@ -241,7 +244,7 @@ export class ConmonRuntime implements ContainerRuntime {
     // stopped container is remove its cgroups and state and run poststop
     // hooks. Without hooks, the purge does the same in-process, sparing a
     // runtime process (20-60 ms of a busy host) on every exit.
-    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !hasHooks(meta.bundle, 'poststop')) {
+    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !hasHooks(meta, 'poststop')) {
       await waitConmonGone(this.#ctrDir(id), (signal) => this.waitExit(id, signal), this.#log, id);
       return this.#purge(id, meta);
     }
@@ -363,6 +366,7 @@ export class ConmonRuntime implements ContainerRuntime {
   async #purge(id: string, known?: ContainerMeta | null): Promise<void> {
     const meta = known === undefined ? await this.#meta(id).catch(() => null) : known;
     await purge(this.#files, id, meta, cgroupsPathFor(id, this.#cgroupParent), this.#log);
+    this.#files.forget(id);
   }
 
   #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
@@ -371,10 +375,15 @@ export class ConmonRuntime implements ContainerRuntime {
 }
 
 
-/** Whether the bundle's spec has hooks of a kind only the runtime's own command runs; unreadable counts as yes. */
-function hasHooks(bundle: string, kind: 'poststart' | 'poststop'): boolean {
+/**
+ * Whether the spec has hooks of a kind only the runtime's own command runs:
+ * as recorded at create, else (a meta of an older daemon) as the bundle's
+ * spec says; unreadable counts as yes.
+ */
+function hasHooks(meta: ContainerMeta, kind: 'poststart' | 'poststop'): boolean {
+  if (meta.hooks) return meta.hooks.includes(kind);
   try {
-    const spec = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8')) as { hooks?: Record<string, unknown[]> };
+    const spec = JSON.parse(fs.readFileSync(path.join(meta.bundle, 'config.json'), 'utf8')) as { hooks?: Record<string, unknown[]> };
     return (spec.hooks?.[kind]?.length ?? 0) > 0;
   } catch {
     return true;

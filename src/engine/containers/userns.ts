@@ -51,10 +51,18 @@ export function checkUsernsModes(d: Pick<ContainerServiceDeps, 'remap'>, hc: Hos
   if (r.ipcMode === 'host') throw invalid("cannot share the host's IPC namespace when user namespaces are enabled (use --userns host)");
 }
 
+/** Parents (the daemon's containers/) already handed over: once per daemon, not per create. */
+const sharedParents = new Set<string>();
+
 /** The container's directory and its parent: entered by the remapped root (0710 root:<gid>), as dockerd makes them. */
 export async function shareContainerDir(dir: string, remap: Root | null | undefined): Promise<void> {
   if (!remap) return;
-  await chown(dirname(dir), 0, remap.gid);
+  const parent = dirname(dir);
+  const key = `${parent}\0${remap.gid}`;
+  if (!sharedParents.has(key)) {
+    await chown(parent, 0, remap.gid);
+    sharedParents.add(key);
+  }
   await chown(dir, 0, remap.gid);
 }
 
