@@ -34,6 +34,8 @@ export interface ContentReader {
   readBlob(digest: string): Promise<Buffer>;
   /** range: inclusive byte offsets, as fs.createReadStream takes them. */
   createReadStream(digest: string, range?: { start: number; end: number }): NodeJS.ReadableStream;
+  /** Where a stored blob's bytes are on disk, for readers that hand them to the kernel (sendfile); absent for stores not kept in files. */
+  path?(digest: string): string;
 }
 
 /**

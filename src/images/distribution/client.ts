@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { MANIFEST_ACCEPT } from '../../core/distribution.ts';
 import { BerthError, forbidden, invalid, notFound, unavailable } from '../../core/errors.ts';
 import { type Challenge, type Credentials, basicHeader, fetchToken, parseChallenge } from './auth.ts';
-import { type Endpoint, type Timeouts, DEFAULT_TIMEOUTS, drop, readAll, send } from './transport.ts';
+import { type Endpoint, type FileBody, type Timeouts, DEFAULT_TIMEOUTS, drop, readAll, send } from './transport.ts';
 import { type LeanResponse, leanGet } from './lean-get.ts';
 
 export interface ManifestResponse {
@@ -78,7 +78,7 @@ export class RegistryClient {
   }
 
   /** One request with auth; replayable requests are retried once after a 401 (expired token). */
-  async request(method: string, path: string, o: { headers?: Record<string, string>; body?: Buffer | string | Readable } = {}): Promise<IncomingMessage> {
+  async request(method: string, path: string, o: { headers?: Record<string, string>; body?: Buffer | string | Readable | FileBody } = {}): Promise<IncomingMessage> {
     await this.authenticate();
     const url = path.startsWith('http') ? path : `${this.base}${path}`;
     const go = () => send(this.endpoint, url, {
@@ -86,7 +86,7 @@ export class RegistryClient {
       headers: { ...o.headers, ...(this.#authorization ? { Authorization: this.#authorization } : {}) },
     });
     let res = await go();
-    const replayable = o.body === undefined || typeof o.body === 'string' || Buffer.isBuffer(o.body);
+    const replayable = o.body === undefined || typeof o.body === 'string' || Buffer.isBuffer(o.body) || !('pipe' in o.body);
     if (res.statusCode === 401 && replayable) {
       drop(res);
       this.#challenge = parseChallenge(res.headers['www-authenticate']) ?? this.#challenge;

@@ -95,6 +95,8 @@ async function pushBlob(deps: PushDeps, client: RegistryClient, digest: string, 
   }
   await uploadBlob(client, {
     digest, size,
+    ...(deps.content.path ? { file: deps.content.path(digest) } : {}),
+    onProgress: (sent) => p?.update('Pushing', sent, size),
     open: (start, end) => {
       const src = deps.content.createReadStream(digest, { start, end });
       let sent = start;

@@ -16,7 +16,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { isCode, unavailable } from '../../core/errors.ts';
 import type { RegistryClient } from './client.ts';
-import { drop } from './transport.ts';
+import { type FileBody, drop } from './transport.ts';
 
 /** Blobs larger than this go in chunks (a cut connection then costs one chunk). */
 export const CHUNKED_ABOVE = 64 << 20;
@@ -29,6 +29,8 @@ export interface BlobSource {
   size: number;
   /** The blob's bytes start..end (inclusive). */
   open(start: number, end: number): Readable;
+  /** The file the blob is in, when it is one: bodies then go out by sendfile (transport.ts), not through open(). */
+  file?: string;
   /** Bytes the registry holds so far (for progress). */
   onProgress?(sent: number): void;
 }
@@ -58,17 +60,24 @@ async function uploadedBytes(c: RegistryClient, location: string): Promise<{ off
   return { offset: last > 0 ? last + 1 : 0, location: res.headers.location ? c.resolve(res.headers.location) : location };
 }
 
+/** One request's body: the file range (sent by sendfile) or a stream of it; unpipe/destroy stop a stream that is no longer wanted. */
+function bodyOf(src: BlobSource, start: number, end: number): { body: Readable | FileBody; unpipe(): void; destroy(): void } {
+  if (src.file) return { body: { path: src.file, start, length: end - start + 1 }, unpipe: () => {}, destroy: () => {} };
+  const body = src.open(start, end);
+  return { body, unpipe: () => body.unpipe(), destroy: () => body.destroy() };
+}
+
 /** Uploads src to c's repository; the registry verifies the digest on the final PUT. */
 export async function uploadBlob(c: RegistryClient, src: BlobSource): Promise<void> {
   const session = await openSession(c);
   const chunk = Math.max(session.minChunk, DEFAULT_CHUNK);
   if (src.size <= CHUNKED_ABOVE && !session.minChunk) {
-    const body = src.size > 0 ? src.open(0, src.size - 1) : null;
+    const body = src.size > 0 ? bodyOf(src, 0, src.size - 1) : null;
     let res: IncomingMessage | null = null;
     try {
       res = await c.request('PUT', appendDigest(session.location, src.digest), {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(src.size) },
-        body: body ?? '',
+        body: body?.body ?? '',
       });
     } catch (err) {
       // A proxy refusing the body may reset the connection before its 413 can be read: chunks, as for a 413.
@@ -94,11 +103,11 @@ async function uploadChunked(c: RegistryClient, src: BlobSource, location: strin
   while (offset < src.size) {
     const end = Math.min(src.size, offset + chunk) - 1;
     let res: IncomingMessage;
-    const body = src.open(offset, end);
+    const body = bodyOf(src, offset, end);
     try {
       res = await c.request('PATCH', location, {
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${end}`, 'Content-Length': String(end - offset + 1) },
-        body,
+        body: body.body,
       });
     } catch (err) {
       body.destroy();
