@@ -13,6 +13,7 @@
 // and in the bundle: config.json, conmon's `attach` socket and its `ctl` /
 // `winsz` FIFOs.
 
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { internal, invalid } from '../core/errors.ts';
@@ -77,11 +78,13 @@ export class ConmonLayout {
     return path.join(this.root, 'state', runtime);
   }
 
+  // Synchronous below: a few small local files, microseconds each, where a
+  // thread-pool round trip costs milliseconds on a busy host (start path).
   async meta(id: string): Promise<ContainerMeta | null> {
     const known = this.#metas.get(id);
     if (known) return known;
     try {
-      const meta = JSON.parse(await fsp.readFile(path.join(this.ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
+      const meta = JSON.parse(fs.readFileSync(path.join(this.ctrDir(id), 'meta.json'), 'utf8')) as ContainerMeta;
       this.#metas.set(id, meta);
       return meta;
     } catch (err) {
@@ -90,9 +93,9 @@ export class ConmonLayout {
     }
   }
 
-  async writeMeta(id: string, meta: ContainerMeta): Promise<void> {
+  writeMeta(id: string, meta: ContainerMeta): void {
     this.#metas.delete(id);
-    await fsp.writeFile(path.join(this.ctrDir(id), 'meta.json'), JSON.stringify(meta));
+    fs.writeFileSync(path.join(this.ctrDir(id), 'meta.json'), JSON.stringify(meta));
     this.#metas.set(id, meta);
   }
 
@@ -112,11 +115,10 @@ export class ConmonLayout {
   }
 
   /** Everything conmon and this driver wrote for the container (not runc's state). */
-  async removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
+  removeFiles(id: string, meta: ContainerMeta | null): void {
     this.#metas.delete(id);
-    const rm = (p: string) => fsp.rm(p, { force: true, recursive: true });
-    const jobs = [rm(this.exitFile(id)), rm(this.ctrDir(id)), rm(path.join(this.root, 's', id))];
-    if (meta) for (const f of ['config.json', 'attach', 'ctl', 'winsz']) jobs.push(rm(path.join(meta.bundle, f)));
-    await Promise.all(jobs);
+    const rm = (p: string) => fs.rmSync(p, { force: true, recursive: true });
+    for (const p of [this.exitFile(id), this.ctrDir(id), path.join(this.root, 's', id)]) rm(p);
+    if (meta) for (const f of ['config.json', 'attach', 'ctl', 'winsz']) rm(path.join(meta.bundle, f));
   }
 }

@@ -10,7 +10,6 @@
 // attached to, killed and deleted like new ones.
 
 import fs from 'node:fs';
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { conflict, internal, invalid, notFound, wrap } from '../core/errors.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
@@ -125,13 +124,10 @@ export class ConmonRuntime implements ContainerRuntime {
     }
     // Leftovers of an earlier run of the same container (a restart) would
     // make waitExit answer at once with the old code.
-    await this.#removeFiles(id, null);
-    await Promise.all([
-      fsp.mkdir(cdir, { recursive: true }),
-      fsp.mkdir(this.#files.exitDir(), { recursive: true }),
-      fsp.mkdir(this.#files.socketDir(), { recursive: true }),
-      fsp.mkdir(path.dirname(opts.logPath), { recursive: true }),
-    ]);
+    // Synchronous: a few small local files and directories, where each
+    // thread-pool round trip costs milliseconds on a busy host.
+    this.#removeFiles(id, null);
+    for (const dir of [cdir, this.#files.exitDir(), this.#files.socketDir(), path.dirname(opts.logPath)]) fs.mkdirSync(dir, { recursive: true });
     const cgroupsPath = opts.spec.linux?.cgroupsPath;
     const meta: ContainerMeta = {
       bundle: opts.bundle, runtime, tty: opts.tty, openStdin: opts.openStdin, logPath: opts.logPath, ...(opts.log ? { log: opts.log } : {}),
@@ -142,12 +138,10 @@ export class ConmonRuntime implements ContainerRuntime {
     const bpfKey = this.#bpf && SeccompBpfCache.applies(binary, opts.spec) ? this.#bpf.key(binary, opts.spec) : null;
     const spec = (bpfKey && this.#bpf!.withProgram(bpfKey, opts.spec)) || opts.spec;
     try {
-      await Promise.all([
-        fsp.writeFile(path.join(opts.bundle, 'config.json'), JSON.stringify(spec)),
-        this.#files.writeMeta(id, meta),
-      ]);
+      fs.writeFileSync(path.join(opts.bundle, 'config.json'), JSON.stringify(spec));
+      this.#files.writeMeta(id, meta);
     } catch (err) {
-      await this.#removeFiles(id, null);
+      this.#removeFiles(id, null);
       throw wrap(err, `writing the runtime bundle of ${id}`);
     }
 
@@ -264,7 +258,7 @@ export class ConmonRuntime implements ContainerRuntime {
     // runc removes the cgroup with its state; without state (lost in a
     // crash) nobody else will.
     if (!runcKnewIt && meta) await removeLeftoverCgroup(id, meta, this.#log);
-    await this.#removeFiles(id, meta);
+    this.#removeFiles(id, meta);
   }
 
   async attach(id: string, sink: AttachSink): Promise<RuntimeAttach> {
@@ -369,8 +363,8 @@ export class ConmonRuntime implements ContainerRuntime {
     this.#files.forget(id);
   }
 
-  #removeFiles(id: string, meta: ContainerMeta | null): Promise<void> {
-    return this.#files.removeFiles(id, meta);
+  #removeFiles(id: string, meta: ContainerMeta | null): void {
+    this.#files.removeFiles(id, meta);
   }
 }
 

@@ -3,7 +3,7 @@
 // container and an export may need it at the same time, and only the last
 // one out unmounts.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import type { Snapshotter } from '../../core/snapshot.ts';
 import { isMounted } from '../mounts.ts';
 import { isMountPoint } from '../../sys/libc.ts';
@@ -56,7 +56,7 @@ export class RootfsMounts {
     const n = this.#refs.get(id) ?? 0;
     const target = this.#pathOf(id);
     if (n === 0 && !(isMountPoint(target) ?? await isMounted(target))) {
-      await mkdir(target, { recursive: true });
+      mkdirSync(target, { recursive: true });
       await this.#snap.mount(id, target, { volatile: this.#volatile(id) });
     }
     this.#refs.set(id, n + 1);

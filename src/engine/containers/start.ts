@@ -3,7 +3,8 @@
 // watch for the exit. A failure undoes every step and records what dockerd
 // records (a container that never ran stays "created").
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { ContainerRecord } from '../../core/container.ts';
 import { type NetworkSetup, withLinkEnv } from '../../core/network.ts';
 import { checkVerb, hasProcess, transition } from '../../core/container-state.ts';
@@ -69,7 +70,7 @@ export async function startLocked(ctx: EngineContext, id: string, opts: { byPoli
     const log = logFileOptions(rec.hostConfig.logConfig);
     if (net?.env?.length && spec.process) spec.process.env = withLinkEnv(spec.process.env ?? [], net.env);
     if (opts.env?.length && spec.process) spec.process.env = mergeEnv(spec.process.env, opts.env);
-    await mkdir(ctx.bundle(id), { recursive: true, mode: 0o700 });
+    mkdirSync(ctx.bundle(id), { recursive: true, mode: 0o700 });
     t.push(performance.now());
     const { pid } = await d.runtime.create({
       id, bundle: ctx.bundle(id), spec, logPath: rec.logPath, log,
