@@ -11,9 +11,13 @@
 //   floor  the OCI runtime alone running `true` in the same bundle berthd
 //          made (`R run`: create, start, wait, delete; seccomp included),
 //          plus the docker CLI process's own start (`docker --version`)
+//   CLI run flow  the same `docker run --rm` against a stand-in engine that
+//          answers its five requests at once and runs nothing
+//          (lib/stub-engine.ts): the CLI's own part of a run
 //   bare exec  `R exec` of `true` straight into berthd's container
 //   burst  N `docker run --rm ... true` started at once: p50 and p99
-// berthd's overhead is its run median minus the floor (runtime + CLI).
+// berthd's overhead is its run median minus the floor (runtime + CLI
+// process), and minus the runtime + the CLI's run flow (the stricter floor).
 // Samples alternate between the variants so drift hits all alike. crun on
 // a hybrid cgroup host needs scripts/hybrid-hugetlb.sh first.
 
@@ -27,6 +31,7 @@ import { crunHostProblem } from '../src/runtime/runtimes.ts';
 import { loadavg } from 'node:os';
 import { describeMachine, fmtMs, fmtRatio, type Machine, writeSection } from './lib/report.ts';
 import { percentile, type Summary, summarize } from './lib/stats.ts';
+import { startStubEngine, type StubEngine } from './lib/stub-engine.ts';
 
 /** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
 const loadAtStart = loadavg();
@@ -73,6 +78,17 @@ function floorBundle(d: PrivateDaemon, id: string, dir: string): string {
   return dir;
 }
 
+/** CPU time (user + system, ms) the daemon's own process has used so far; null when it cannot be read. */
+function daemonCpuMs(d: PrivateDaemon): number | null {
+  try {
+    const stat = readFileSync(`/proc/${d.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
 async function timedRuntime(rt: string, args: string[], root: string): Promise<number> {
   const r = await run(BIN[rt]!, ['--root', root, ...args], { timeout: 60_000 });
   if (r.code !== 0) throw new Error(`${rt} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
@@ -95,11 +111,15 @@ async function main(): Promise<void> {
   if (crunProblem) throw new Error(crunProblem);
   const daemons: PrivateDaemon[] = [];
   const variants: Variant[] = [];
-  const floor: Record<string, number[]> = { runc: [], crun: [], cli: [] };
+  const floor: Record<string, number[]> = { runc: [], crun: [], cli: [], cliRun: [] };
   const bareExec: Record<string, number[]> = { runc: [], crun: [] };
+  /** berthd's CPU over the run phases of the loop (its runc and crun samples, and whatever it does in the background meanwhile). */
+  const berthdCpu = { ms: 0, runs: 0 };
   const scratch = `/tmp/rtl-${process.pid}`;
   let versions: string;
+  let stub: StubEngine | undefined;
   try {
+    stub = await startStubEngine();
     const b = await startBerthd();
     daemons.push(b);
     variants.push({ label: 'berthd + runc', d: b, runtime: 'runc', run: [], exec: [] }, { label: 'berthd + crun', d: b, runtime: 'crun', run: [], exec: [] });
@@ -133,22 +153,37 @@ async function main(): Promise<void> {
     let n = 0;
     const floorRun = (rt: string) => timedRuntime(rt, ['run', '--bundle', bundles[rt]!, `floor-${rt}-${++n}`], join(floorRoot, rt));
     const cliRun = async () => (await run(DOCKER_CLI, ['--version'])).ms;
+    const stubEnv = stub.env;
+    const cliRunFlow = async () => {
+      const r = await run(DOCKER_CLI, runArgs('crun'), { env: stubEnv, timeout: 60_000 });
+      if (r.code !== 0) throw new Error(`docker run against the stub engine exited ${r.code}: ${r.stderr}`);
+      return r.ms;
+    };
     for (let i = 0; i < warmup; i++) {
       for (const v of variants) { await timed(v.d, runArgs(v.runtime)); await timed(v.d, ['exec', `ex-${v.runtime}`, 'true']); }
       for (const rt of ['runc', 'crun']) await floorRun(rt);
+      await cliRunFlow();
     }
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? variants : [...variants].reverse();
+      const cpu0 = daemonCpuMs(b);
       for (const v of order) v.run.push(await timed(v.d, runArgs(v.runtime)));
+      const cpu1 = daemonCpuMs(b);
+      if (cpu0 !== null && cpu1 !== null) {
+        berthdCpu.ms += cpu1 - cpu0;
+        berthdCpu.runs += 2;
+      }
       for (const v of order) v.exec.push(await timed(v.d, ['exec', `ex-${v.runtime}`, 'true']));
       for (const rt of ['runc', 'crun']) {
         floor[rt]!.push(await floorRun(rt));
         bareExec[rt]!.push(await timedRuntime(rt, ['exec', '--process', execProc[rt]!, ids[rt]!], runtimeRoot(rt)));
       }
       floor.cli!.push(await cliRun());
+      floor.cliRun!.push(await cliRunFlow());
     }
     for (const v of variants) v.burst = await burst(v);
   } finally {
+    await stub?.close().catch(() => {});
     for (const d of daemons) await d.cleanup().catch((e) => console.error(String(e)));
     rmSync(scratch, { recursive: true, force: true });
     // The runtimes remove each floor container's cgroup; the empty parent is left.
@@ -156,6 +191,7 @@ async function main(): Promise<void> {
       try { rmdirSync(`/sys/fs/cgroup/${m}/berth-floor`); } catch {}
     }
   }
+  if (berthdCpu.runs > 0) notes.unshift(`berthd's own CPU time (user + system, its process only) per \`run --rm\`: ${(berthdCpu.ms / berthdCpu.runs).toFixed(1)} ms (over the run phases of the loop, ${berthdCpu.runs} runs; background cleanups included).`);
   const out = report(variants, floor, bareExec, notes, machine, `${versions}; berthd commit ${commit}`);
   console.log(out);
   if (!opts['no-write']) {
@@ -169,11 +205,13 @@ function report(variants: Variant[], floor: Record<string, number[]>, bareExec: 
   const find = (label: string) => variants.find((v) => v.label === label);
   const dRunc = find('dockerd + runc');
   const cli = s(floor.cli!).median;
+  const cliRunFlow = s(floor.cliRun!).median;
   const rows = variants.map((v) => {
     const r = s(v.run);
     const e = s(v.exec);
     const fl = s(floor[v.runtime]!).median + cli;
-    return `| ${v.label} | ${fmtMs(r.median)} | ${fmtMs(r.p90)} | ${fmtRatio(r.median, dRunc && s(dRunc.run).median)} | ${fmtMs(r.median - fl)} | ` +
+    const flRun = s(floor[v.runtime]!).median + cliRunFlow;
+    return `| ${v.label} | ${fmtMs(r.median)} | ${fmtMs(r.p90)} | ${fmtRatio(r.median, dRunc && s(dRunc.run).median)} | ${fmtMs(r.median - fl)} | ${fmtMs(r.median - flRun)} | ` +
       `${fmtMs(e.median)} | ${fmtRatio(e.median, dRunc && s(dRunc.exec).median)} | ` +
       `${v.burst ? `${fmtMs(v.burst.p50)} / ${fmtMs(v.burst.p99)} (${(v.burst.p99 / v.burst.p50).toFixed(2)}x)` : 'n/a'} |`;
   });
@@ -187,8 +225,8 @@ function report(variants: Variant[], floor: Record<string, number[]>, bareExec: 
     '',
     `Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memGiB} GiB, ${m.kernel}, Node ${m.node}, docker CLI ${m.dockerCli}. ${versions}. ${loads()}`,
     '',
-    '| variant | `run --rm true` median | p90 | vs dockerd+runc | above the floor | `exec c true` median | vs dockerd+runc | burst p50 / p99 |',
-    '|---|---|---|---|---|---|---|---|',
+    '| variant | `run --rm true` median | p90 | vs dockerd+runc | above the floor | above runtime + CLI run flow | `exec c true` median | vs dockerd+runc | burst p50 / p99 |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     '| floor (same run) | median | p90 |',
@@ -196,6 +234,7 @@ function report(variants: Variant[], floor: Record<string, number[]>, bareExec: 
     `| \`runc run\` of berthd's bundle, \`true\` | ${fmtMs(fr('runc').median)} | ${fmtMs(fr('runc').p90)} |`,
     `| \`crun run\` of berthd's bundle, \`true\` | ${fmtMs(fr('crun').median)} | ${fmtMs(fr('crun').p90)} |`,
     `| docker CLI process (\`docker --version\`) | ${fmtMs(cli)} | ${fmtMs(s(floor.cli!).p90)} |`,
+    `| docker CLI run flow (\`run --rm\` against a stand-in engine answering at once) | ${fmtMs(cliRunFlow)} | ${fmtMs(s(floor.cliRun!).p90)} |`,
     `| bare \`runc exec\` of \`true\` into berthd's container | ${fmtMs(be('runc').median)} | ${fmtMs(be('runc').p90)} |`,
     `| bare \`crun exec\` of \`true\` into berthd's container | ${fmtMs(be('crun').median)} | ${fmtMs(be('crun').p90)} |`,
     '',
@@ -205,7 +244,9 @@ function report(variants: Variant[], floor: Record<string, number[]>, bareExec: 
       'variant\'s run median minus (the runtime\'s `run` median + the CLI process median): the floor is the OCI ' +
       'runtime creating, starting, waiting for and deleting a container from a copy of the bundle berthd wrote ' +
       '(Docker\'s seccomp profile, masked paths, namespaces; own cgroup) plus the CLI starting; for dockerd the ' +
-      'same floor is used, so its figure is containerd\'s and dockerd\'s overhead. A burst starts N runs at once; ' +
+      'same floor is used, so its figure is containerd\'s and dockerd\'s overhead. "Above runtime + CLI run flow" takes ' +
+      'the CLI\'s whole run (its five requests, the attach stream) against a stand-in engine that answers at once ' +
+      '(bench/lib/stub-engine.ts) instead of `docker --version`: what is left is the engine\'s own part. A burst starts N runs at once; ' +
       'p50/p99 are over those N CLI processes (nearest rank).',
     ...notes.map((x) => `\n${x}`),
   ].join('\n');
