@@ -14,6 +14,9 @@
 // process the daemon spawned since, e.g. a RUN, write-protects it) faults
 // once per 4 KiB page: 2.2-2.5 s of berthd CPU for a no-change docker-CLI
 // rebuild after a cold build, against 0.66-0.98 s writing to the page cache.
+// What is not written is a large file equal, byte for byte, to the same
+// path of a recent upload (context-keep.ts, context-reuse.ts): it is
+// compared as it arrives and linked from the kept tree with its hash.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,6 +27,8 @@ import { decompress } from '../images/compression.ts';
 import { IgnoreMatcher, readIgnoreFile } from './dockerignore.ts';
 import { extractedTree, forgetUnder, rememberFile } from './file-hash.ts';
 import { coalesce } from '../stores/tar/coalesce.ts';
+import type { KeptContexts } from './context-keep.ts';
+import { ContextUpload } from './context-reuse.ts';
 import { Readable } from 'node:stream';
 
 export class BuildContext {
@@ -31,28 +36,47 @@ export class BuildContext {
   readonly ignore: IgnoreMatcher;
   /** What close() removes: the extracted or cloned tree this context lives in (null: a folder read in place). */
   readonly #owned: string | null;
+  /** Hands an extracted tree to the kept trees at close() (which keep or remove it). */
+  readonly #keep: (() => void) | null;
 
-  private constructor(root: string, ignore: IgnoreMatcher, owned: string | null) {
+  private constructor(root: string, ignore: IgnoreMatcher, owned: string | null, keep: (() => void) | null = null) {
     this.root = root;
     this.ignore = ignore;
     this.#owned = owned;
+    this.#keep = keep;
   }
 
-  /** Extracts a (possibly compressed) context tar into a fresh dir under tmpRoot, bounded as a layer is. */
+  /**
+   * Extracts a (possibly compressed) context tar into a fresh dir under
+   * tmpRoot, bounded as a layer is. With kept trees (context-keep.ts), large
+   * files equal to a kept one are linked from it instead of written, and the
+   * tree is kept in turn when the context is closed.
+   */
   static async fromTar(
     src: NodeJS.ReadableStream | AsyncIterable<Buffer>, tmpRoot: string, dockerfile: string, limits: Partial<LayerLimits> = {},
+    kept?: KeptContexts,
   ): Promise<BuildContext> {
     fs.mkdirSync(tmpRoot, { recursive: true, mode: 0o700 });
     const dir = `${tmpRoot}/ctx-${randomBytes(8).toString('hex')}`;
     fs.mkdirSync(dir, { mode: 0o700 });
     extractedTree(dir);
+    let upload: ContextUpload | null = null;
     try {
+      upload = kept ? new ContextUpload(kept, dir, limits.maxBytes ?? DEFAULT_LAYER_LIMITS.maxBytes) : null;
+      await upload?.start();
       const { stream } = await decompress(src instanceof Readable ? coalesce(src) : src, { maxRatio: limits.maxRatio ?? DEFAULT_LAYER_LIMITS.maxRatio });
-      await applyTar(stream, { root: dir, whiteouts: 'delete', noDigest: true, onFile: rememberFile, limits });
-      return new BuildContext(dir, loadIgnore(dir, dockerfile), dir);
+      const { size } = await applyTar(upload ? upload.filter(stream) : stream, {
+        root: dir, whiteouts: 'delete', noDigest: true, onFile: upload ? upload.onFile : rememberFile, limits,
+      });
+      const made = upload?.finish();
+      const keep = kept && made ? () => kept.adopt(dir, size + made.reduce((n, f) => n + f.head.size, 0), made) : null;
+      return new BuildContext(dir, loadIgnore(dir, dockerfile), dir, keep);
     } catch (err) {
+      upload?.abort();
       forgetUnder(dir);
-      fs.rmSync(dir, { recursive: true, force: true });
+      // A tree that may hold links to kept files goes as kept trees go.
+      if (kept && upload?.linked) kept.discard(dir);
+      else fs.rmSync(dir, { recursive: true, force: true });
       // A full disk or an I/O error is the daemon's, not the context's.
       if (isCode(err, 'internal')) throw wrap(err, 'extracting the build context');
       throw invalid(`invalid build context: ${(err as Error).message}`);
@@ -99,6 +123,7 @@ export class BuildContext {
   async close(): Promise<void> {
     if (!this.#owned) return;
     forgetUnder(this.#owned);
+    if (this.#keep) return this.#keep();
     await fs.promises.rm(this.#owned, { recursive: true, force: true });
   }
 }

@@ -15,6 +15,7 @@ import { cacheMountUsage } from './cache-usage.ts';
 import { CacheMounts } from './cache-mounts.ts';
 import type { BuildCacheItem } from '../core/disk-usage.ts';
 import { BuildContext } from './context.ts';
+import { KeptContexts } from './context-keep.ts';
 import { BuildRun } from './executor.ts';
 import { cloneGitContext } from './git.ts';
 import { unmountStale } from './secret-files.ts';
@@ -42,6 +43,8 @@ export class BuildService {
   readonly #d: BuildServiceDeps;
   readonly #cache: BuildCache;
   readonly #cacheMounts: CacheMounts;
+  /** Recent context uploads, kept so that the next upload of the same context writes only what changed. */
+  readonly #kept = new KeptContexts();
   readonly root: string;
 
   constructor(deps: BuildServiceDeps) {
@@ -61,7 +64,7 @@ export class BuildService {
   }
 
   async contextFromTar(src: NodeJS.ReadableStream | AsyncIterable<Buffer>, dockerfile: string): Promise<BuildContext> {
-    return BuildContext.fromTar(src, `${this.root}/tmp`, dockerfile, this.#d.images.layerLimits);
+    return BuildContext.fromTar(src, `${this.root}/tmp`, dockerfile, this.#d.images.layerLimits, this.#kept);
   }
 
   /** A git URL (`url#ref:dir`) cloned into the builder's temp dir. */
@@ -132,6 +135,7 @@ export class BuildService {
       ids = left;
     }
     for (const d of this.#cacheMounts.prune()) deleted.push(`cache-mount:${d}`);
+    this.#kept.clear();
     return { spaceReclaimed: space, cachesDeleted: deleted };
   }
 }

@@ -5,7 +5,8 @@
 // dockerd refuses, so those tests are berthd-only.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { compatSuite, lines, type CompatTarget } from './target.ts';
@@ -99,6 +100,46 @@ compatSuite('build', (s) => {
     assert.equal((await tgt.ok(['run', '--rm', 'cache:2'])).stdout, 'two\n');
     const nocache = await build(tgt, dir, ['--no-cache', '-t', 'cache:3']);
     assert.equal(nocache.stdout.includes('Using cache'), false);
+  });
+
+  // berthd keeps the last uploads and links a large file from them when every byte is the same
+  // (src/builder/context-reuse.ts): the cases where only the bytes tell the upload from the kept one.
+  s.test('cache with large files: other bytes of the same size and mtime miss and reach the image; a mode change misses; two contexts in turn', async (tgt) => {
+    const t0 = new Date('2024-01-02T03:04:05Z');
+    const big = randomBytes(300_000);
+    const make = (name: string, data: Buffer, extra: Record<string, string> = {}) => {
+      const dir = context(tgt, name, { 'Dockerfile': 'FROM busybox\nCOPY big /big\nRUN sha256sum /big > /sum\n', ...extra });
+      writeFileSync(join(dir, 'big'), data);
+      utimesSync(join(dir, 'big'), t0, t0);
+      return dir;
+    };
+    const sum = async (ref: string) => (await tgt.ok(['run', '--rm', ref, 'cat', '/sum'])).stdout.split(' ')[0];
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const dir = make('bigcache', big);
+    assert.equal((await build(tgt, dir, ['-t', 'bigc:1'])).code, 0);
+    assert.equal(((await build(tgt, dir, ['-t', 'bigc:1'])).stdout.match(/Using cache/g) ?? []).length, 2);
+    // Same size, same mtime, same mode: one byte differs.
+    const changed = Buffer.from(big);
+    changed[150_000] ^= 0xff;
+    writeFileSync(join(dir, 'big'), changed);
+    utimesSync(join(dir, 'big'), t0, t0);
+    const r2 = await build(tgt, dir, ['-t', 'bigc:2']);
+    assert.equal((r2.stdout.match(/Using cache/g) ?? []).length, 0, r2.stdout);
+    assert.equal(await sum('bigc:2'), sha(changed));
+    chmodSync(join(dir, 'big'), 0o755);
+    const r3 = await build(tgt, dir, ['-t', 'bigc:3']);
+    assert.equal((r3.stdout.match(/Using cache/g) ?? []).length, 0, r3.stdout);
+    assert.equal((await tgt.ok(['run', '--rm', 'bigc:3', 'stat', '-c', '%a', '/big'])).stdout.trim(), '755');
+    // Another context: the same name, size, mode and mtime, other bytes; built in turn with the first.
+    const other = randomBytes(300_000);
+    const dir2 = make('bigcache2', other);
+    chmodSync(join(dir2, 'big'), 0o755);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await build(tgt, dir, ['-t', 'bigc:a'])).code, 0);
+      assert.equal(await sum('bigc:a'), sha(changed), `round ${i}: the first context`);
+      assert.equal((await build(tgt, dir2, ['-t', 'bigc:b'])).code, 0);
+      assert.equal(await sum('bigc:b'), sha(other), `round ${i}: the second context`);
+    }
   });
 
   s.test('multi-stage: --target, COPY --from a stage and an image, unused stages skipped', async (tgt) => {
