@@ -1,6 +1,7 @@
 // Image builds, berthd beside the reference dockerd (classic builder):
 //
 //   node_modules/.bin/node bench/build.ts [--runs 3] [--target both|berthd|dockerd] [--no-write]
+//       [--baseline <checkout>/bin/berthd --baseline-label <rev>]
 //
 // 1. `FROM busybox`, COPY of a 200 MB and a 50 MB file, a RUN: cold
 //    (--no-cache) and a rebuild with nothing changed, through the docker CLI
@@ -8,7 +9,9 @@
 //    the folder in place instead of sending it).
 // 2. Two independent stages of `RUN sleep 1` and a final stage copying from
 //    both: berth builds them at the same time, the classic builder in turn.
-// Cold runs remove the image and its build cache first.
+// Cold runs remove the image and its build cache first. --baseline adds a
+// second berthd (another build, e.g. main's) whose docker-CLI cold build and
+// rebuild are sampled in the same rounds: an A/B under the same load.
 
 import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +29,8 @@ const { values: opts } = parseArgs({
     runs: { type: 'string', default: '3' },
     target: { type: 'string', default: 'both' },
     'no-write': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
+    'baseline-label': { type: 'string', default: 'baseline' },
   },
 });
 const runs = Number(opts.runs);
@@ -119,7 +124,7 @@ async function main(): Promise<void> {
   const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
   const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const tmp = mkdtempSync('/tmp/bb-');
-  const daemons: PrivateDaemon[] = [];
+  const daemons: Array<{ d: PrivateDaemon; label: string }> = [];
   const notes: string[] = [];
   const samples = new Map<string, number[]>();
   const add = (k: string, ms: number) => samples.set(k, [...(samples.get(k) ?? []), ms]);
@@ -127,32 +132,35 @@ async function main(): Promise<void> {
     const ctx = makeContexts(tmp);
     const discard = await discardServer(tmp);
     const closeDiscard = discard.close;
-    if (opts.target !== 'dockerd') daemons.push(await startBerthd());
+    if (opts.target !== 'dockerd') daemons.push({ d: await startBerthd(), label: 'berthd' });
+    if (opts.baseline) daemons.push({ d: await startBerthd({ binary: opts.baseline }), label: 'base' });
     if (opts.target !== 'berthd') {
       try {
-        daemons.push(await startDockerd());
+        daemons.push({ d: await startDockerd(), label: 'dockerd' });
       } catch (e) {
         if (!(e instanceof DaemonUnavailable)) throw e;
         notes.push(`Docker not measured: ${e.message.split('\n')[0]}`);
       }
     }
     for (let i = 0; i < runs; i++) {
-      for (const d of daemons) {
-        const clients: Client[] = d.kind === 'berthd' ? ['berth', 'docker'] : ['docker'];
+      console.log(`round ${i + 1}: load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      for (const { d, label } of daemons) {
+        const clients: Client[] = label === 'berthd' ? ['berth', 'docker'] : ['docker'];
         for (const c of clients) {
           await reset(d, 'bench:big');
-          add(`${d.kind}/${c}/cold`, await build(d, c, ctx.big, 'bench:big'));
-          add(`${d.kind}/${c}/rebuild`, await build(d, c, ctx.big, 'bench:big'));
+          add(`${label}/${c}/cold`, await build(d, c, ctx.big, 'bench:big'));
+          add(`${label}/${c}/rebuild`, await build(d, c, ctx.big, 'bench:big'));
           if (c === 'berth') add('berthd/api/rebuild', await apiRebuild(d, ctx.big, 'bench:big'));
-          if (c === 'docker') add('send-only', await sendOnly(discard.socket, ctx.big));
+          if (c === 'docker' && label !== 'base') add('send-only', await sendOnly(discard.socket, ctx.big));
+          if (label === 'base') continue;
           await reset(d, 'bench:multi');
-          add(`${d.kind}/${c}/multi`, await build(d, c, ctx.multi, 'bench:multi'));
+          add(`${label}/${c}/multi`, await build(d, c, ctx.multi, 'bench:multi'));
         }
       }
     }
     await closeDiscard();
   } finally {
-    for (const d of daemons) await d.cleanup().catch((e) => console.error(String(e)));
+    for (const { d } of daemons) await d.cleanup().catch((e) => console.error(String(e)));
     rmSync(tmp, { recursive: true, force: true });
   }
   const med = (k: string) => (samples.has(k) ? summarize(samples.get(k)!).median : undefined);
@@ -160,10 +168,15 @@ async function main(): Promise<void> {
     { label: 'COPY 200 MB + 50 MB + RUN, cold (--no-cache equivalent: image and cache removed)', berthd: med('berthd/docker/cold'), dockerd: med('dockerd/docker/cold'), berthCli: med('berthd/berth/cold') },
     { label: 'same, rebuild with nothing changed', berthd: med('berthd/docker/rebuild'), dockerd: med('dockerd/docker/rebuild'), berthCli: med('berthd/berth/rebuild') },
     { label: 'same, the daemon\'s part alone (`/build` reading the folder in place, no CLI process)', berthCli: med('berthd/api/rebuild') },
+    ...(opts.baseline ? [
+      { label: `A/B: cold, baseline berthd (${opts['baseline-label']}) in the same rounds`, berthd: med('base/docker/cold'), dockerd: med('dockerd/docker/cold') },
+      { label: `A/B: rebuild with nothing changed, baseline berthd (${opts['baseline-label']}) in the same rounds`, berthd: med('base/docker/rebuild'), dockerd: med('dockerd/docker/rebuild') },
+    ] : []),
     // Sampled after each docker-CLI rebuild; its ratio is to dockerd's rebuild: the lowest a daemon can reach.
     { label: 'floor: the docker CLI sending the same context to a server that only reads it (ratio: to dockerd\'s rebuild)', berthd: med('send-only'), floor: true },
     { label: 'two independent `RUN sleep 1` stages + COPY --from both', berthd: med('berthd/docker/multi'), dockerd: med('dockerd/docker/multi'), berthCli: med('berthd/berth/multi') },
   ];
+  for (const [k, v] of samples) console.log(`samples ${k}: ${v.map((x) => x.toFixed(0)).join(' ')} ms`);
   for (const r of rows) {
     console.log(`${r.label}: berth build ${fmtMs(r.berthCli)}, docker CLI->${r.floor ? 'discarding server' : 'berthd'} ${fmtMs(r.berthd)}, docker CLI->dockerd ${fmtMs(r.dockerd)}`);
   }
@@ -182,7 +195,7 @@ async function main(): Promise<void> {
     '',
     'How: private daemons (dockerd with its own containerd, `--bridge none`); the docker CLI sends the context as a tar, ' +
       '`berth build` has berthd read the folder in place (same host). A cold run first removes the image and the build ' +
-      'cache (`builder prune` on berthd, `image prune` on dockerd). Each sample is one `build -q` process, spawn to exit.',
+      'cache (`builder prune` on berthd, `image prune` on dockerd). Each sample is one `build -q` process, spawn to exit. With `--baseline`, a second berthd from another checkout (the A/B rows) has its docker-CLI cold build and rebuild sampled in the same rounds.',
     '',
     'Where berth\'s cold time goes (profiled on this machine): the COPY cache key hashes the copied files (sha256; ' +
       'a context sent as a tar is hashed while it is extracted, a folder built in place is hashed once and then ' +
@@ -192,7 +205,7 @@ async function main(): Promise<void> {
       'snapshot itself becomes the layer by a rename. Docker hashes the same tar but keeps no copy of it: that blob ' +
       'write and its fsync are the largest cost berth has that dockerd does not. A no-change rebuild only looks keys ' +
       'up: in the daemon it takes ~10 ms with `berth build` (the rest of that column is the berth CLI\'s own start), ' +
-      'while through the docker CLI the 250 MB context is sent, extracted and hashed again, as with dockerd. The floor ' +
+      'while through the docker CLI the 250 MB context is sent again, and berthd compares it with the last upload it kept (written and hashed only where it differs; dockerd extracts and hashes it all again). The floor ' +
       'row is the docker CLI alone: its time to send the context to a server that reads and drops it.',
     ...notes.map((n) => `\n${n}`),
   ].join('\n');
