@@ -65,6 +65,12 @@ export interface Ingest {
    * it the file is read and hashed here.
    */
   commit(expected?: Expected, hold?: Hold, hashed?: string): Promise<BlobInfo>;
+  /**
+   * Flushes the bytes written so far to disk now, while the caller still
+   * waits for something else (a pull's unpack): commit's own fsync then
+   * finds little left to write. Durability still comes from commit.
+   */
+  syncEarly(): Promise<void>;
   /** Drops the bytes written. */
   abort(): Promise<void>;
   /** Closes without dropping: a keyed ingest stays to be resumed. */
@@ -339,6 +345,10 @@ class FileIngest implements Ingest {
       await this.#fh.close().catch(() => {});
       await fs.promises.rm(this.#tmp, { force: true }).finally(this.#unlock);
     }
+  }
+
+  async syncEarly(): Promise<void> {
+    if (!this.#done) await this.#fh.datasync();
   }
 
   async release(): Promise<void> {

@@ -207,10 +207,13 @@ export class LayerDownload {
       this.#fetched = true;
       this.#notify();
       this.#p.status('Download complete');
+      // Flushed to disk while the unpacker finishes rather than after it (commit fsyncs what is left).
+      const synced = ingest.syncEarly().catch(() => {});
       while (this.#hashed === null) {
         this.#check();
         await new Promise<void>((r) => this.#wake.push(r));
       }
+      await synced;
       await ingest.commit({ digest: l.digest, size: l.size }, undefined, this.#hashed === 'self' ? undefined : this.#hashed);
       this.#committed = true;
       this.#notify();
