@@ -103,8 +103,8 @@ async function main(): Promise<void> {
     ...rows,
     '',
     ...['`berth version`', '`berth ps`'].map((label) => {
-      const over = cases.find((c) => c.label === label)!.summary!.median - floor.median;
       const c = cases.find((k) => k.label === label)!;
+      const over = c.summary!.median - floor.median;
       const cpu = c.cpuSummary && cpuFloor && cases[1].cpuSummary
         ? ` In CPU time: ${fmtMs(c.cpuSummary.median - cpuFloor.median)} over \`node -e 0\`, ${fmtMs(c.cpuSummary.median - cases[1].cpuSummary.median)} over the floor script (itself ${fmtMs(cases[1].cpuSummary.median - cpuFloor.median)}).`
         : '';

@@ -78,7 +78,7 @@ function chunkName(id: string): string {
 export interface Bundle {
   /** File name under dist/ -> text: berth-cli.js (the core) and chunks/<name>.js. */
   files: Map<string, string>;
-  /** Every bundled module (what a checkout's staleness check stats). */
+  /** Every bundled module. */
   modules: string[];
   /** The core's modules. */
   core: string[];
@@ -256,7 +256,6 @@ if (import.meta.main) {
     writeFileSync(join(outDir, name), text);
   }
   writeFileSync(join(outDir, 'berth.cjs'), LOADER);
-  writeFileSync(join(outDir, 'berth-cli.modules'), `${modules.join('\n')}\n`);
   const core = files.get('berth-cli.js')!;
   console.log(`bundle: ${modules.length} modules; core ${(core.length / 1024).toFixed(0)} KiB, ${files.size - 1} chunks`);
 }

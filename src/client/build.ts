@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Requester } from './client.ts';
+import type { Query } from './transport.ts';
 import { escapeSegment } from './containers.ts';
 
 export interface CommitOptions {
@@ -66,26 +67,17 @@ export class BuildApi {
 
   /** POST /build: the response is a JSON message stream. */
   build(context: Readable | undefined, q: BuildQuery, signal?: AbortSignal): Promise<IncomingMessage> {
-    return this.#r.call('POST', '/build', {
-      query: {
-        dockerfile: q.dockerfile || undefined, t: q.t ?? [], target: q.target || undefined,
-        buildargs: q.buildargs && Object.keys(q.buildargs).length ? JSON.stringify(q.buildargs) : undefined,
-        labels: q.labels && Object.keys(q.labels).length ? JSON.stringify(q.labels) : undefined,
-        nocache: q.nocache || undefined, pull: q.pull || undefined, q: q.q || undefined,
-        rm: q.rm === false ? '0' : undefined, forcerm: q.forcerm || undefined,
-        networkmode: q.networkmode || undefined, remote: q.remote || undefined,
-        contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
-        cachefrom: q.cachefrom?.length ? JSON.stringify(q.cachefrom) : undefined, platform: q.platform || undefined,
-      },
-      headers: {
-        ...(context ? { 'Content-Type': 'application/x-tar' } : {}),
-        ...(q.secretValues && Object.keys(q.secretValues).length
-          ? { 'X-Berth-Build-Secrets': Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(q.secretValues).map(([k, v]) => [k, v.toString('base64')])))).toString('base64') }
-          : {}),
-      },
-      body: context,
-      signal,
-    });
+    return this.#r.call('POST', '/build', { ...buildRequest(q, context !== undefined), body: context, signal });
+  }
+
+  /**
+   * POST /build with no context sent (a folder the daemon reads in place, a
+   * remote URL), its answer (the JSON messages) read whole: for a quiet build,
+   * which prints nothing before the end. It takes the client's small HTTP
+   * path, so `berth build -q` never loads node:http.
+   */
+  buildBuffered(q: BuildQuery, signal?: AbortSignal): Promise<Buffer> {
+    return this.#r.callBuffered('POST', '/build', { ...buildRequest(q, false), signal });
   }
 
   async prune(opts: { all?: boolean } = {}): Promise<{ SpaceReclaimed: number; CachesDeleted: string[] | null }> {
@@ -94,4 +86,26 @@ export class BuildApi {
     });
     return value;
   }
+}
+
+/** The query and headers of POST /build; `tar`: a context goes in the body. */
+function buildRequest(q: BuildQuery, tar: boolean): { query: Query; headers: Record<string, string> } {
+  return {
+    query: {
+      dockerfile: q.dockerfile || undefined, t: q.t ?? [], target: q.target || undefined,
+      buildargs: q.buildargs && Object.keys(q.buildargs).length ? JSON.stringify(q.buildargs) : undefined,
+      labels: q.labels && Object.keys(q.labels).length ? JSON.stringify(q.labels) : undefined,
+      nocache: q.nocache || undefined, pull: q.pull || undefined, q: q.q || undefined,
+      rm: q.rm === false ? '0' : undefined, forcerm: q.forcerm || undefined,
+      networkmode: q.networkmode || undefined, remote: q.remote || undefined,
+      contextdir: q.contextdir || undefined, secrets: q.secrets ?? [],
+      cachefrom: q.cachefrom?.length ? JSON.stringify(q.cachefrom) : undefined, platform: q.platform || undefined,
+    },
+    headers: {
+      ...(tar ? { 'Content-Type': 'application/x-tar' } : {}),
+      ...(q.secretValues && Object.keys(q.secretValues).length
+        ? { 'X-Berth-Build-Secrets': Buffer.from(JSON.stringify(Object.fromEntries(Object.entries(q.secretValues).map(([k, v]) => [k, v.toString('base64')])))).toString('base64') }
+        : {}),
+    },
+  };
 }

@@ -50,6 +50,8 @@ export interface Requester {
   call(method: string, path: string, opts?: CallOptions): Promise<IncomingMessage>;
   /** Versioned request whose body is JSON; returns the parsed value and its raw bytes. */
   callJson<T>(method: string, path: string, opts?: CallOptions): Promise<{ value: T; raw: Buffer }>;
+  /** Versioned request whose answer is read whole (no streamed body); rejects with ApiError for status >= 400. */
+  callBuffered(method: string, path: string, opts?: CallOptions): Promise<Buffer>;
   /** Versioned request, hijacked after `101 Switching Protocols`; `json` is sent as the request body. */
   upgrade(path: string, query?: Query, json?: unknown): Promise<Upgraded>;
 }
@@ -139,15 +141,23 @@ export class EngineClient implements Requester {
   }
 
   async callJson<T>(method: string, path: string, opts: CallOptions = {}): Promise<{ value: T; raw: Buffer }> {
-    const { req, res } = await this.#buffered(method, path, opts);
-    if (res.statusCode >= 400) throw errorFromResponse(res, req.path);
-    const raw = res.body;
+    const { statusCode, body: raw } = await this.#bufferedOk(method, path, opts);
     if (raw.length === 0) return { value: undefined as T, raw };
     try {
       return { value: JSON.parse(raw.toString('utf8')) as T, raw };
     } catch (err) {
-      throw new ApiError(res.statusCode, `Error reading JSON: ${(err as Error).message}`, true);
+      throw new ApiError(statusCode, `Error reading JSON: ${(err as Error).message}`, true);
     }
+  }
+
+  async callBuffered(method: string, path: string, opts: CallOptions = {}): Promise<Buffer> {
+    return (await this.#bufferedOk(method, path, opts)).body;
+  }
+
+  async #bufferedOk(method: string, path: string, opts: CallOptions): Promise<BufferedResponse> {
+    const { req, res } = await this.#buffered(method, path, opts);
+    if (res.statusCode >= 400) throw errorFromResponse(res, req.path);
+    return res;
   }
 
   async upgrade(path: string, query?: Query, json?: unknown): Promise<Upgraded> {

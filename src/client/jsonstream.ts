@@ -59,6 +59,14 @@ export class JsonObjectSplitter {
   }
 }
 
+/** The messages of a JSON message stream read whole. */
+export function jsonMessagesOf(text: string): JsonMessage[] {
+  const splitter = new JsonObjectSplitter();
+  const values = splitter.push(text);
+  if (splitter.incomplete) throw new Error('unexpected EOF');
+  return values as JsonMessage[];
+}
+
 export async function* jsonMessages(source: Readable): AsyncGenerator<JsonMessage> {
   const splitter = new JsonObjectSplitter();
   source.setEncoding('utf8');

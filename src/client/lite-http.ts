@@ -92,9 +92,8 @@ function readChunks(buf: Buffer, pos: number, out: Buffer[]): { pos: number; don
     const size = parseInt(buf.toString('latin1', pos, eol).split(';')[0].trim(), 16);
     if (!Number.isSafeInteger(size) || size < 0) throw new Error('malformed chunked encoding');
     if (size === 0) {
-      // Trailers (usually none) end with an empty line.
+      // Trailers (usually none) end with an empty line; with none, the search finds this line's CRLF and the empty one.
       const end = buf.indexOf('\r\n\r\n', eol);
-      if (buf.length >= eol + 4 && buf[eol + 2] === 13 && buf[eol + 3] === 10) return { pos: eol + 4, done: true };
       return end < 0 ? { pos, done: false } : { pos: end + 4, done: true };
     }
     if (buf.length < eol + 2 + size + 2) return { pos, done: false };

@@ -80,7 +80,7 @@ export class Transport {
   }
 
   /** The whole answer to a request whose body, if any, is a string or a buffer. */
-  async requestBuffered(opts: RequestOptions, limit = 64 * 1024 * 1024): Promise<BufferedResponse> {
+  async requestBuffered(opts: RequestOptions): Promise<BufferedResponse> {
     if (this.#lite && !(opts.body instanceof Readable)) {
       try {
         return await this.#lite.request({
@@ -99,7 +99,7 @@ export class Transport {
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
-    return { statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: await readBody(res, limit) };
+    return { statusCode: res.statusCode ?? 0, statusMessage: res.statusMessage ?? '', headers, body: await readBody(res) };
   }
 
   #tlsOptions(): Record<string, unknown> {

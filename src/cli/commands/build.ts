@@ -11,7 +11,7 @@ import { exactArgs } from '../command.ts';
 import { list, str } from './common.ts';
 import { StatusError } from '../errors.ts';
 import { readAnswer } from '../prompt.ts';
-import { jsonMessages } from '../../client/index.ts';
+import { jsonMessages, jsonMessagesOf } from '../../client/jsonstream.ts';
 import type { BuildQuery } from '../../client/build.ts';
 import { parseNormalizedNamed } from '../options/reference.ts';
 import { isGitUrl } from '../../core/git-url.ts';
@@ -184,9 +184,10 @@ export const build: CommandDef = {
       }
     }
     if (body && !quiet) ctx.out(`Sending build context to Docker daemon  ${humanBytes(sent)}`);
-    const res = await ctx.client.build.build(body, q);
+    // A quiet build with nothing to send prints only at the end: its answer is read whole.
+    const messages = quiet && !body ? jsonMessagesOf((await ctx.client.build.buildBuffered(q)).toString('utf8')) : jsonMessages(await ctx.client.build.build(body, q));
     let id = '';
-    for await (const jm of jsonMessages(res)) {
+    for await (const jm of messages) {
       const m = jm as { stream?: string; aux?: { ID?: string }; error?: string; errorDetail?: { message?: string; code?: number } };
       if (m.error || m.errorDetail) {
         const code = m.errorDetail?.code;

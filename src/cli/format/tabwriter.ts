@@ -24,7 +24,8 @@ export function displayWidth(s: string): number {
   for (const ch of s) {
     const c = ch.codePointAt(0) ?? 0;
     if (c === 0 || (c < 32) || (c >= 0x7f && c < 0xa0)) continue;
-    if (/\p{Mn}|\p{Me}/u.test(ch) || c === 0x200b) continue;
+    // No combining mark (Mn, Me) comes before U+0300: most text never builds the regex's Unicode sets (ICU, ~0.5 ms).
+    if (c >= 0x300 && (/\p{Mn}|\p{Me}/u.test(ch) || c === 0x200b)) continue;
     w += isWide(c) ? 2 : 1;
   }
   return w;

@@ -43,7 +43,6 @@ function install(dir: string, build: boolean): void {
   mkdirSync(join(dir, 'dist/chunks'), { recursive: true });
   bundled ??= bundle(REPO);
   for (const [name, text] of bundled.files) writeFileSync(join(dir, 'dist', name), text);
-  writeFileSync(join(dir, 'dist/berth-cli.modules'), `${bundled.modules.join('\n')}\n`);
   writeFileSync(join(dir, 'dist/berth.cjs'), LOADER);
   writeFileSync(join(dir, 'dist/.stamp'), '');
 }
@@ -100,6 +99,20 @@ test('an installed berth runs the bundle: one script, no type stripping, no node
   assert.deepEqual(daemon.calls(), ['GET /version', 'GET /containers/json', 'GET /version', 'GET /containers/json']);
   // A daemon at berth's API version: no /_ping before the first request.
   assert.ok(!daemon.requests.some((r) => r.path === '/_ping'), 'a /_ping was sent');
+});
+
+test('berth build -q of a folder reads its answer whole: no node:http', async (t) => {
+  const { dir, daemon } = await setup(t);
+  const id = `sha256:${'cd'.repeat(32)}`;
+  daemon.on('POST', /^\/build$/, () => ({ body: `{"stream":"${id}\\n"}\r\n{"aux":{"ID":"${id}"}}\r\n` }));
+  const inst = join(dir, 'inst');
+  mkdirSync(inst);
+  install(inst, true);
+  writeFileSync(join(dir, 'Dockerfile'), 'FROM scratch\n');
+  const p = await probe(dir, join(inst, 'bin/berth'), ['build', '-q', dir], { DOCKER_HOST: daemon.host });
+  assert.equal(p.stdout, `${id}\n`);
+  assert.ok(!p.builtins.includes('http'), 'berth build -q loaded node:http');
+  assert.deepEqual(daemon.calls(), [`POST /build?q=1&networkmode=default&contextdir=${encodeURIComponent(dir)}`]);
 });
 
 test('the core bundle holds what every command runs; commands and the template engine are chunks', () => {

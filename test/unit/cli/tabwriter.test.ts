@@ -25,6 +25,9 @@ test('column blocks: a shorter line ends the inner column only', () => {
 test('widths count characters, wide characters twice', () => {
   assert.equal(displayWidth('ünï→…'), 5);
   assert.equal(displayWidth('日本'), 4);
+  // Combining marks (U+0300 on) take no column; text before U+0300 skips that check.
+  assert.equal(displayWidth('e\u0301a\u20dd\u200b'), 2);
+  assert.equal(displayWidth('a\u00e9\u00ff\u02ff'), 4);
   assert.equal(tabwrite('日本\tx\nab\ty\n', { minwidth: 0, padding: 1 }), '日本 x\nab   y\n');
 });
 

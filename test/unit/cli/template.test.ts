@@ -77,6 +77,8 @@ test('comparison and logic builtins; printf and println', () => {
   assert.equal(run('{{println .Name 1}}'), '/web 1\n');
   assert.equal(run('{{print "a" 1 2 "b"}}'), 'a1 2b');
   assert.equal(run('{{printf "%s" 1 2}}'), '%!s(int=1)%!(EXTRA int=2)');
+  // %q as Go's strconv.Quote: printable ASCII as is, other non-printable runes escaped.
+  assert.equal(run('{{printf "%q" "a b~\\u00a0\\u00e9\\u2028\\u0085"}}'), '"a b~\\u00a0é\\u2028\\u0085"');
   assert.equal(run('{{printf "%d"}} {{printf "%d" "x"}}'), '%!d(MISSING) %!d(string=x)');
   assert.equal(run('{{.Name | printf "%s!"}}'), '/web!');
   assert.equal(run('{{"x" | printf "%s%s" "y"}}'), 'yx');
