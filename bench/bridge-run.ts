@@ -17,21 +17,24 @@ import { pickDaemonNetwork } from '../test/helpers/network.ts';
 import { loadavg } from 'node:os';
 import { describeMachine, fmtMs, fmtRatio, writeSection } from './lib/report.ts';
 import { summarize, type Summary } from './lib/stats.ts';
+import { crunHostProblem } from '../src/runtime/runtimes.ts';
 
 /** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
 const loadAtStart = loadavg();
 const loads = () => `Load average (1, 5, 15 min): ${loadAtStart.map((x) => x.toFixed(2)).join(', ')} at the start, ${loadavg().map((x) => x.toFixed(2)).join(', ')} at the end.`;
 
 const RUN_ARGS = ['run', '--rm', 'busybox', 'true'];
+/** berthd with its fastest runtime too (its default, like dockerd's, is runc). */
+const CRUN_ARGS = ['run', '--rm', '--runtime', 'crun', 'busybox', 'true'];
 const { values: opts } = parseArgs({
   options: { runs: { type: 'string', default: '30' }, warmup: { type: 'string', default: '3' }, 'no-write': { type: 'boolean', default: false } },
 });
 const runs = Number(opts.runs);
 const warmup = Number(opts.warmup);
 
-async function timed(d: PrivateDaemon): Promise<number> {
-  const r = await run(DOCKER_CLI, RUN_ARGS, { env: d.env, timeout: 120_000 });
-  if (r.code !== 0) throw new Error(`${d.kind}: docker ${RUN_ARGS.join(' ')} exited ${r.code}: ${r.stderr}`);
+async function timed(d: PrivateDaemon, args = RUN_ARGS): Promise<number> {
+  const r = await run(DOCKER_CLI, args, { env: d.env, timeout: 120_000 });
+  if (r.code !== 0) throw new Error(`${d.kind}: docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r.ms;
 }
 
@@ -70,7 +73,7 @@ function undoDockerdNetworking(bridge: string, policyBefore: string): void {
 async function main(): Promise<void> {
   const machine = await describeMachine(DOCKER_CLI);
   const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim();
-  const samples = { berthd: [] as number[], dockerd: [] as number[] };
+  const samples = { berthd: [] as number[], dockerd: [] as number[], berthdCrun: [] as number[] };
   const notes: string[] = [];
   let berth: PrivateDaemon | undefined;
   let docker: PrivateDaemon | undefined;
@@ -92,11 +95,15 @@ async function main(): Promise<void> {
       notes.push(`Docker not measured: ${e.message.split('\n')[0]}`);
     }
     const daemons = [berth, docker].filter((d): d is PrivateDaemon => !!d);
+    const crunUsable = crunHostProblem() === null;
+    if (!crunUsable) notes.push(`berthd + crun not measured: ${crunHostProblem()}`);
     for (const d of daemons) for (let i = 0; i < warmup; i++) await timed(d);
+    for (let i = 0; crunUsable && i < warmup; i++) await timed(berth, CRUN_ARGS);
     const logStart = berth.logs().length;
     for (let i = 0; i < runs; i++) {
       const order = i % 2 === 0 ? daemons : [...daemons].reverse();
       for (const d of order) samples[d.kind].push(await timed(d));
+      if (crunUsable) samples.berthdCrun.push(await timed(berth, CRUN_ARGS));
     }
     networkMs = berth.logs().slice(logStart).split('\n').map((l) => /"networkMs":([\d.]+)/.exec(l)?.[1]).filter(Boolean).map(Number);
   } finally {
@@ -106,10 +113,12 @@ async function main(): Promise<void> {
   }
   const b = summarize(samples.berthd);
   const d = samples.dockerd.length ? summarize(samples.dockerd) : undefined;
+  const c = samples.berthdCrun.length ? summarize(samples.berthdCrun) : undefined;
   const n = summarize(networkMs);
-  console.log(`berthd median ${fmtMs(b.median)} p90 ${fmtMs(b.p90)}; dockerd median ${fmtMs(d?.median)} p90 ${fmtMs(d?.p90)}; ratio ${fmtRatio(b.median, d?.median)}; berthd network set-up median ${fmtMs(n.median)} p90 ${fmtMs(n.p90)}`);
+  console.log(`berthd median ${fmtMs(b.median)} p90 ${fmtMs(b.p90)}; berthd+crun median ${fmtMs(c?.median)}; dockerd median ${fmtMs(d?.median)} p90 ${fmtMs(d?.p90)}; ratio ${fmtRatio(b.median, d?.median)} (crun ${fmtRatio(c?.median, d?.median)}); berthd network set-up median ${fmtMs(n.median)} p90 ${fmtMs(n.p90)}`);
   if (opts['no-write']) return;
-  const row = (label: string, pick: (s: Summary) => number) => `| ${label} | ${fmtMs(pick(b))} | ${fmtMs(d && pick(d))} | ${fmtRatio(pick(b), d && pick(d))} |`;
+  const row = (label: string, pick: (s: Summary) => number) =>
+    `| ${label} | ${fmtMs(pick(b))} | ${fmtMs(d && pick(d))} | ${fmtRatio(pick(b), d && pick(d))} | ${fmtMs(c && pick(c))} | ${fmtRatio(c && pick(c), d && pick(d))} |`;
   writeSection(`${REPO_ROOT}/docs/benchmarks.md`, 'bridge-run', [
     '## Container run latency on the default bridge',
     '',
@@ -118,8 +127,8 @@ async function main(): Promise<void> {
     `Machine: ${machine.cpus} CPUs, ${machine.memGiB} GiB, ${machine.kernel}, docker CLI ${machine.dockerCli}. ` +
       `berthd commit ${commit}; dockerd ${dockerVersion || '(not measured)'}. ${loads()}`,
     '',
-    '| `docker run --rm busybox true` (default bridge) | berthd | dockerd | berthd/dockerd |',
-    '|---|---|---|---|',
+    '| `docker run --rm busybox true` (default bridge) | berthd (runc, its default) | dockerd (runc) | berthd/dockerd | berthd `--runtime crun` | berthd+crun/dockerd |',
+    '|---|---|---|---|---|---|',
     row('median', (s) => s.median),
     row('p90', (s) => s.p90),
     row('min', (s) => s.min),
@@ -130,7 +139,8 @@ async function main(): Promise<void> {
     '',
     'How: both daemons private; berthd on its default bridge (own name, 10.213.X.0/24); dockerd with `--bridge` ' +
       'set to a bridge of its own name and subnet made for the run, iptables and MASQUERADE on, its own containerd. ' +
-      'Samples alternate between the daemons. dockerd\'s bridge, chains and FORWARD policy are undone afterwards.',
+      'Samples alternate between the daemons; each round ends with berthd running the same with `--runtime crun`. ' +
+      'dockerd\'s bridge, chains and FORWARD policy are undone afterwards.',
     ...notes.map((x) => `\n${x}`),
   ].join('\n'));
 }
