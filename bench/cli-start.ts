@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     '',
     'A sample is the wall time of one process from spawn to exit, its stdout a pipe. `berth` runs through `bin/berth` as users ' +
       'run it after `scripts/build.sh`: a POSIX sh launcher that execs Node (`--min-semi-space-size=2`) on `dist/berth.cjs`. ' +
-      'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~95 KiB) and, on ' +
+      'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~83 KiB, the transpiled code without its indentation) and, on ' +
       'first use, the command\'s own chunk (`dist/chunks/*.js`: its module and what it reaches beyond the core), each with ' +
       'the V8 code cache left by that command\'s last run (`dist/cache/<command>[.<chunk>].v8`); `scripts/bundle-cli.ts` ' +
       'makes them. In a checkout (`.git` present, as here) the loader stats the sources of each script before compiling it ' +
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
       '`/_ping` before it (an older daemon refuses it with 400 and gets the ping and the request again, as dockerd 20.10 was ' +
       'checked to answer). `version`\'s default template and plain `{{.Field}}` tables (ps\'s default) are printed without ' +
       'the Go template engine when every field is a string (unit tests compare both paths). JSON calls go through a small ' +
-      'HTTP/1.1 client on `node:net` (`src/client/lite-http.ts`); `node:http` is loaded only for streams, uploads, hijacks ' +
+      'HTTP/1.1 client on `node:net` (`src/client/lite-http.ts`), and so does a quiet `berth build` of a folder (its answer read whole); `node:http` is loaded only for streams, uploads, hijacks ' +
       'and TLS. `test/unit/cli/start-cost.test.ts` keeps it so: one user script and one chunk per command, code caches ' +
       'taken, no `/_ping` against a current daemon, no TypeScript stripping, no `node:http`, at most 8 built-ins beyond a ' +
       'bare node, no command module or template engine in the core.',
