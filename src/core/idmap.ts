@@ -74,7 +74,12 @@ export function ociMappings(ranges: readonly IdRange[]): Array<{ containerID: nu
 }
 
 /** The kernel's overflow ID: what a process in the namespace sees for a host ID outside its mappings. */
-export const OVERFLOW_ID = 65534;
+const OVERFLOW_ID = 65534;
+
+/** Container owner -> host owner, for what enters a remapped container's files (layers, docker cp). */
+export function ownerToHost(maps: IdMaps, uid: number, gid: number): { uid: number; gid: number } {
+  return { uid: idToHost(maps.uids, uid), gid: idToHost(maps.gids, gid) };
+}
 
 /**
  * Host owner -> container owner, for what leaves a remapped container

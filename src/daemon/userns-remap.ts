@@ -139,10 +139,3 @@ export function prepareRemappedRoot(dataRoot: string, remap: UsernsRemap): strin
   }
   return dir;
 }
-
-/** A directory the remapped root must enter (containers/ and each container's own): 0710 root:<gid>. */
-export function remapTraversable(dir: string, root: { gid: number }): void {
-  mkdirSync(dir, { recursive: true, mode: 0o710 });
-  chmodSync(dir, 0o710);
-  chownSync(dir, 0, root.gid);
-}

@@ -36,7 +36,6 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       lookup: (net, name, from) => this.#names.lookup(net, name, from),
       reverse: (net, ip) => this.#names.reverse(net, ip),
       upstreams: (net, from) => this.#names.upstreams(net, from),
-      upstreamNamespace: (net, from) => this.#names.upstreamNamespace(net, from),
     }, this.log);
   }
 
@@ -65,8 +64,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
 
   register(req: Parameters<ContainerNetworking['register']>[0]): string {
     const mode = req.networkMode || 'default';
-    // dockerd registers legacy links at create: an unknown target is a bad parameter there.
     if (['none', 'host', 'default', 'bridge'].includes(mode) || mode.startsWith('container:')) {
+      // dockerd registers legacy links at create: an unknown target is a bad parameter there.
       for (const link of req.hostConfig.links ?? []) {
         const [name] = parseLink(link);
         try { this.d.containers.resolve(name); } catch (err) {
@@ -74,9 +73,8 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
           throw err;
         }
       }
-    }
-    // Like dockerd, a network that does not exist (yet) is an error at start, not at create.
-    if (!mode.startsWith('container:') && !['none', 'host', 'default', 'bridge', ''].includes(mode)) {
+    } else {
+      // Like dockerd, a network that does not exist (yet) is an error at start, not at create.
       try { this.resolveNetwork(mode); } catch (err) {
         if (!isCode(err, 'not_found')) throw err;
         portRequests(req.hostConfig.portBindings, req.hostConfig.publishAllPorts ?? false, req.exposedPorts);

@@ -12,20 +12,22 @@ import type { Logger } from '../core/logger.ts';
 import { inNamespace } from '../sys/netlink.ts';
 import { bigToIp6 } from './ipam6.ts';
 
+/**
+ * Where a query that berth does not answer goes. `namespace` is the querying
+ * container's network namespace when the servers are its own --dns: a
+ * loopback one is its own loopback there (dockerd's resolver forwards to it
+ * inside the container; only the host's resolv.conf servers are reached on
+ * the host's loopback).
+ */
+export interface Upstreams { servers: string[]; namespace: string | null }
+
 export interface DnsResolver {
   /** Addresses (IPv4 and IPv6) for a name on a network as the container at fromIp sees it, or null when berth does not serve the name. */
   lookup(networkId: string, name: string, fromIp: string): string[] | null;
   /** The container name for an address on the network (PTR), or null. */
   reverse(networkId: string, ip: string): string | null;
-  /** The upstream servers for a query from this address (its container's --dns). */
-  upstreams(networkId: string, fromIp: string): string[];
-  /**
-   * The querying container's network namespace when its upstreams are its
-   * own --dns: a loopback one is its own loopback there (dockerd's resolver
-   * forwards to it inside the container; only the host's resolv.conf
-   * servers are reached on the host's loopback).
-   */
-  upstreamNamespace?(networkId: string, fromIp: string): string | null;
+  /** The upstream servers for a query from this address (its container's --dns, else the host's). */
+  upstreams(networkId: string, fromIp: string): Upstreams;
 }
 
 const TTL = 600;
@@ -143,10 +145,10 @@ export class EmbeddedDns {
   }
 
   #forward(networkId: string, msg: Buffer, from: string, respond: (out: Buffer) => void, fail: () => void): void {
-    const servers = this.#resolver.upstreams(networkId, from);
+    const { servers, namespace } = this.#resolver.upstreams(networkId, from);
     if (servers.length === 0) return fail();
     const server = servers[0]!;
-    const ns = /^127\./.test(server) ? this.#resolver.upstreamNamespace?.(networkId, from) : null;
+    const ns = /^127\./.test(server) ? namespace : null;
     const up = ns ? socketIn(ns) : dgram.createSocket('udp4');
     let done = false;
     const finish = () => { if (!done) { done = true; clearTimeout(timer); up.close(); } };

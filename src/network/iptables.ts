@@ -33,11 +33,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { unavailable } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { PortProto } from './store.ts';
 
 const run = promisify(execFile);
 
 export interface BridgeRules { device: string; subnet: string; internal: boolean; icc: boolean; masquerade: boolean; subnet6?: string }
-export interface PortRule { proto: 'tcp' | 'udp' | 'sctp'; hostIp: string; hostPort: number; ip: string; port: number; device: string }
+export interface PortRule { proto: PortProto; hostIp: string; hostPort: number; ip: string; port: number; device: string }
 
 export function chainNames(tag: string): { fwd: string; post: string; dnat: string; raw: string } {
   return { fwd: `BERTH-FWD-${tag}`, post: `BERTH-POST-${tag}`, dnat: `BERTH-DNAT-${tag}`, raw: `BERTH-RAW-${tag}` };

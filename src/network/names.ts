@@ -5,7 +5,7 @@
 import type { ContainerRecord } from '../core/container.ts';
 import type { EndpointRecord } from '../core/network.ts';
 import type { NetworkEngineDeps } from './service.ts';
-import { hostResolvers } from './dns.ts';
+import { hostResolvers, type Upstreams } from './dns.ts';
 
 type Deps = Pick<NetworkEngineDeps, 'store' | 'containers' | 'plumbing'>;
 
@@ -89,15 +89,11 @@ export class NetworkNames {
     return rec && net ? `${rec.name}.${net.name}` : null;
   }
 
-  upstreams(networkId: string, fromIp: string): string[] {
+  upstreams(networkId: string, fromIp: string): Upstreams {
     const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
     const rec = ep && this.#d.containers.get(ep.containerId);
-    return rec?.hostConfig.dns.length ? rec.hostConfig.dns : hostResolvers();
-  }
-
-  upstreamNamespace(networkId: string, fromIp: string): string | null {
-    const ep = this.#indexOf(networkId).eps.find((e) => e.ip === fromIp || e.ip6 === fromIp);
-    const rec = ep && this.#d.containers.get(ep.containerId);
-    return rec?.hostConfig.dns.length ? this.#d.plumbing.nsPath(rec.id) : null;
+    return rec?.hostConfig.dns.length
+      ? { servers: rec.hostConfig.dns, namespace: this.#d.plumbing.nsPath(rec.id) }
+      : { servers: hostResolvers(), namespace: null };
   }
 }

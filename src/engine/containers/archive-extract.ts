@@ -24,7 +24,7 @@ import {
 } from '../../sys/libc.ts';
 import { TarReader } from '../../stores/tar/reader.ts';
 import type { TarHeader } from '../../stores/tar/format.ts';
-import { idToHost, type IdMaps } from '../../core/idmap.ts';
+import { ownerToHost, type IdMaps } from '../../core/idmap.ts';
 import { DEFAULT_LAYER_LIMITS, cleanEntryPath, type LayerLimits } from '../../stores/snapshots/apply.ts';
 import { allowedXattrs } from '../../stores/snapshots/xattrs.ts';
 import { BENEATH, IN_ROOT, closeQuietly, fdPath } from './archive-fs.ts';
@@ -251,7 +251,7 @@ class Extractor {
   #owner(h: TarHeader): { uid: number; gid: number } {
     const o = this.#opts.owner ?? { uid: h.uid, gid: h.gid };
     const m = this.#opts.idMaps;
-    return m ? { uid: idToHost(m.uids, o.uid), gid: idToHost(m.gids, o.gid) } : o;
+    return m ? ownerToHost(m, o.uid, o.gid) : o;
   }
 
   #meta(dir: number, base: string, rel: string, h: TarHeader): void {

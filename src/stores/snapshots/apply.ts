@@ -31,7 +31,7 @@ import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { allowedXattrs } from './xattrs.ts';
 import type { TarHeader } from '../tar/format.ts';
-import { idToHost, type IdMaps } from '../../core/idmap.ts';
+import { ownerToHost, type IdMaps } from '../../core/idmap.ts';
 
 export interface LayerLimits {
   /** Uncompressed bytes of one layer tar (daemon.json `max-layer-size`). */
@@ -341,7 +341,7 @@ class Applier {
   /** The entry's owner on disk: under --userns-remap, the host IDs its IDs map to. */
   #owner(h: TarHeader): { uid: number; gid: number } {
     const m = this.#idMaps;
-    return m ? { uid: idToHost(m.uids, h.uid), gid: idToHost(m.gids, h.gid) } : { uid: h.uid, gid: h.gid };
+    return m ? ownerToHost(m, h.uid, h.gid) : { uid: h.uid, gid: h.gid };
   }
 
   #meta(rel: string, h: TarHeader): void {

@@ -59,7 +59,7 @@ test('answers its names; a forward still out when the network goes does not thro
   const resolver: DnsResolver = {
     lookup: (_n, name) => { if (broken) throw new Error('store gone'); return name === 'web' ? ['10.9.0.2'] : null; },
     reverse: () => null,
-    upstreams: () => ['127.0.0.78'],
+    upstreams: () => ({ servers: ['127.0.0.78'], namespace: null }),
   };
   const dns = new EmbeddedDns(resolver, log);
   try {
@@ -99,8 +99,8 @@ test('a loopback --dns is the container\'s own loopback: the forward goes there,
   const hostSide = dgram.createSocket('udp4');
   const inside = dgram.createSocket({ type: 'udp4', lookup: (a, _o, cb) => (cb as (e: null, a: string, f: number) => void)(null, a, 4) });
   const dns = new EmbeddedDns({
-    lookup: () => null, reverse: () => null, upstreams: () => ['127.0.0.78'],
-    upstreamNamespace: () => `/run/netns/${name}`,
+    lookup: () => null, reverse: () => null,
+    upstreams: () => ({ servers: ['127.0.0.78'], namespace: `/run/netns/${name}` }),
   }, log);
   try {
     execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
