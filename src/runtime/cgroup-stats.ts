@@ -26,10 +26,24 @@ const BUF = Buffer.allocUnsafe(64 * 1024);
  * each later read is one pread instead of open, fstat, read and close (on a
  * loaded machine the difference is most of a pass). Files that do not
  * exist are remembered as such.
+ *
+ * The descriptors kept are capped (`limit`, by default a quarter of the
+ * process's RLIMIT_NOFILE as the kernel reports it): a cgroup v1 container
+ * costs about a dozen, so without a cap a few thousand containers would
+ * use up the daemon's descriptors and its accepts, creates and log files
+ * would fail with EMFILE. Past the cap, and whenever an open fails for want
+ * of descriptors, a file is read the one-off way (open, read, close).
  */
 export class StatFiles {
   readonly #byOwner = new Map<string, Map<string, number | null>>();
+  readonly #limit: number;
+  #open = 0;
   #owner = '';
+
+  constructor(limit = Math.floor(openFileLimit() / 4)) { this.#limit = limit; }
+
+  /** Descriptors held now. */
+  get held(): number { return this.#open; }
 
   /** Reads of the next files belong to this container. */
   use(owner: string): void { this.#owner = owner; }
@@ -39,7 +53,15 @@ export class StatFiles {
     if (!files) this.#byOwner.set(this.#owner, (files = new Map()));
     let fd = files.get(path);
     if (fd === undefined) {
-      try { fd = fs.openSync(path, 'r'); } catch { fd = null; }
+      if (this.#open >= this.#limit) return oneOff.read(path);
+      try {
+        fd = fs.openSync(path, 'r');
+        this.#open++;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EMFILE' || code === 'ENFILE') return oneOff.read(path);
+        fd = null;
+      }
       files.set(path, fd);
     }
     if (fd === null) return null;
@@ -49,6 +71,7 @@ export class StatFiles {
     } catch {
       // The cgroup went away under the descriptor: open again next time.
       fs.closeSync(fd);
+      this.#open--;
       files.delete(path);
       return null;
     }
@@ -58,12 +81,25 @@ export class StatFiles {
   retain(keep: Set<string>): void {
     for (const [owner, files] of this.#byOwner) {
       if (keep.has(owner)) continue;
-      for (const fd of files.values()) if (fd !== null) fs.closeSync(fd);
+      for (const fd of files.values()) {
+        if (fd === null) continue;
+        fs.closeSync(fd);
+        this.#open--;
+      }
       this.#byOwner.delete(owner);
     }
   }
 
   close(): void { this.retain(new Set()); }
+}
+
+/** The soft RLIMIT_NOFILE of this process (/proc/self/limits; 1024 when unreadable). */
+export function openFileLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+|unlimited)/m.exec(fs.readFileSync('/proc/self/limits', 'latin1'));
+    if (m) return m[1] === 'unlimited' ? 1 << 20 : Number(m[1]);
+  } catch { /* not Linux's /proc */ }
+  return 1024;
 }
 
 /** Without a StatFiles: one-off reads. */

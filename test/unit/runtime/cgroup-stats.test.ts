@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { cgroupPids, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { StatFiles, cgroupPids, openFileLimit, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
 import { cgroupsPathFor, type CgroupInfo } from '../../../src/runtime/cgroups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-cgfs-'));
@@ -109,4 +109,34 @@ test('a daemon --cgroup-parent is where stats and top look: <root>/<parent>/<id>
   assert.deepEqual(s.pids, { current: 3 });
   assert.deepEqual(cgroupPids(id, v2, '/other-parent', base), [41, 42, 43]);
   assert.deepEqual(cgroupPids(id, v2, '/berth', base), []);
+});
+
+test('StatFiles keeps at most its limit of descriptors open and reads the rest one-off; retain gives them back', () => {
+  const dir = join(root, 'statfiles');
+  const files = Array.from({ length: 6 }, (_, i) => join(dir, `f${i}`));
+  tree(dir, Object.fromEntries(files.map((f, i) => [f.slice(dir.length + 1), `v${i}`])));
+  const sf = new StatFiles(4);
+  for (const [i, f] of files.entries()) {
+    sf.use(`c${i % 3}`);
+    assert.equal(sf.read(f), `v${i}`);
+  }
+  assert.equal(sf.held, 4);
+  // Cached or not, a second pass reads what the files say now.
+  writeFileSync(files[0]!, 'new0');
+  writeFileSync(files[5]!, 'new5');
+  sf.use('c0');
+  assert.equal(sf.read(files[0]!), 'new0');
+  sf.use('c2');
+  assert.equal(sf.read(files[5]!), 'new5');
+  assert.equal(sf.read(join(dir, 'missing')), null);
+  assert.equal(sf.held, 4);
+  sf.retain(new Set(['c1']));
+  assert.equal(sf.held, 1); // c1's f1 (its f4 came past the limit)
+  sf.close();
+  assert.equal(sf.held, 0);
+});
+
+test('openFileLimit reads this process\'s soft RLIMIT_NOFILE', () => {
+  const n = openFileLimit();
+  assert.ok(Number.isInteger(n) && n >= 64, String(n));
 });
