@@ -36,22 +36,26 @@ export async function readExitFile(file: string, ctrDir: string): Promise<ExitSt
   return status;
 }
 
-/**
- * Whether the conmon recorded in <ctrDir>/conmon.pid still runs. Guards
- * against pid reuse (the command must be conmon) and zombies (a conmon
- * that exited but was not reaped yet counts as gone).
- */
-export function isConmonAlive(ctrDir: string): boolean {
+/** The pid in <ctrDir>/conmon.pid, or null when there is none (not started, or a torn write). */
+export function readConmonPid(ctrDir: string): number | null {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(path.join(ctrDir, 'conmon.pid'), 'utf8').trim());
   } catch {
-    return false;
+    return null;
   }
-  if (!Number.isInteger(pid) || pid <= 1) return false;
+  return Number.isInteger(pid) && pid > 1 ? pid : null;
+}
+
+/**
+ * Whether `pid` is a live conmon. Guards against pid reuse (the command
+ * must be conmon) and zombies (a conmon that exited but was not reaped yet
+ * counts as gone). One read of /proc/<pid>/stat.
+ */
+export function pidIsConmon(pid: number): boolean {
   let stat: string;
   try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return false;
   }
@@ -60,4 +64,10 @@ export function isConmonAlive(ctrDir: string): boolean {
   const comm = stat.slice(stat.indexOf('(') + 1, close);
   const state = stat.slice(close + 2, close + 3);
   return comm === 'conmon' && state !== 'Z' && state !== 'X';
+}
+
+/** Whether the conmon recorded in <ctrDir>/conmon.pid still runs. */
+export function isConmonAlive(ctrDir: string): boolean {
+  const pid = readConmonPid(ctrDir);
+  return pid !== null && pidIsConmon(pid);
 }

@@ -26,10 +26,10 @@ import { launchConmon } from './conmon-launch.ts';
 import { isConmonGone, writeResize } from './conmon-ctl.ts';
 import { startThroughCrunFifo, startThroughFifo } from './exec-fifo.ts';
 import { LogRotator } from './log-rotate.ts';
-import { ExitDirWatcher, waitForFile } from './exits.ts';
+import { ExitDirWatcher, LivenessSweep, waitForFile } from './exits.ts';
 import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
-import { isConmonAlive, readExitFile } from './conmon-files.ts';
+import { isConmonAlive, pidIsConmon, readConmonPid, readExitFile } from './conmon-files.ts';
 import { readStateFiles } from './state-files.ts';
 import { SeccompBpfCache } from './seccomp-cache.ts';
 
@@ -75,6 +75,7 @@ export class ConmonRuntime implements ContainerRuntime {
   #createTimeoutMs: number | undefined;
   #cgroupParent: string;
   #exits: ExitDirWatcher;
+  readonly #liveness = new LivenessSweep(LIVENESS_POLL_MS);
   #files: ConmonLayout;
   #rotator: LogRotator;
   readonly #bpf: SeccompBpfCache | null;
@@ -303,8 +304,15 @@ export class ConmonRuntime implements ContainerRuntime {
     if (!meta) throw notFound(`No such container: ${id}`);
     // A container restored from an earlier berthd: its log rotation resumes here.
     this.#rotator.watch(id, meta.logPath, path.join(meta.bundle, 'ctl'), meta.log);
-    // The poll only matters for a conmon that dies without writing its file (SIGKILL).
-    return waitForFile(this.#exits, id, () => this.exitStatus(id), { signal, pollMs: LIVENESS_POLL_MS });
+    // The sweep only matters for a conmon that dies without writing its file
+    // (SIGKILL): its pid is read once, each sweep reads /proc/<pid>/stat.
+    const cdir = this.#ctrDir(id);
+    let pid = readConmonPid(cdir);
+    const alive = () => {
+      pid ??= readConmonPid(cdir);
+      return pid !== null && pidIsConmon(pid);
+    };
+    return waitForFile(this.#exits, id, () => this.exitStatus(id), { signal, sweep: this.#liveness, alive });
   }
 
   async resize(id: string, size: { height: number; width: number }): Promise<void> {
@@ -325,6 +333,7 @@ export class ConmonRuntime implements ContainerRuntime {
   /** Stops watching the exit directory (waiters still pending are left to their signals). */
   close(): void {
     this.#exits.close();
+    this.#liveness.close();
     this.#rotator.close();
   }
 
