@@ -74,7 +74,7 @@ export class ExitDirWatcher {
  * of the daemon's CPU at 1,500 and grew with every container. A sweep asks
  * each entry's cheap `alive()` and wakes those that say no; it runs every
  * `minMs`, or less often when a sweep takes long, so that sweeping never
- * costs more than about 5% of a CPU.
+ * costs more than about 2% of a CPU.
  */
 export class LivenessSweep {
   readonly #entries = new Set<{ alive: () => boolean; wake: () => void }>();
@@ -112,7 +112,7 @@ export class LivenessSweep {
       if (!alive) e.wake();
     }
     const spent = performance.now() - t0;
-    if (this.#entries.size > 0) this.#timer ??= setTimeout(() => this.#sweep(), Math.max(this.#minMs, spent * 20));
+    if (this.#entries.size > 0) this.#timer ??= setTimeout(() => this.#sweep(), Math.max(this.#minMs, spent * 50));
   }
 }
 
