@@ -100,20 +100,31 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       loggingDriver: config.logConfig.type, userns: remap !== null,
     });
 
-    const t0 = Date.now();
+    // How long each step before the API listens took (a restart with
+    // thousands of containers should answer within a second).
+    const phases: Record<string, number> = {};
+    let mark = Date.now();
+    const phase = (name: string) => { const now = Date.now(); phases[name] = now - mark; mark = now; };
     await images.seedDefault();
-    log.debug('default image ready', { ms: Date.now() - t0 });
+    phase('defaultImage');
     await network.bootNetworks();
+    phase('networks');
     // Live restore registers the containers that were running (their mounts held) before the sweeps,
     // and re-adopts them in the background once those are done: the API serves meanwhile.
     containers.restore();
+    phase('restore');
     await containers.sweepOrphans();
+    phase('orphans');
     await volumes.service.sweep();
+    phase('volumes');
     await execRuntime.sweep();
+    phase('execs');
     await network.reconcile();
-    log.debug('networks ready', { ms: Date.now() - t0 });
+    phase('reconcile');
     const swept = await images.gc();
+    phase('imageGc');
     if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
+    log.info('startup steps done', { ms: phases });
 
     containers.readopt();
 

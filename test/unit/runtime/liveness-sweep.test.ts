@@ -11,6 +11,15 @@ import { pidIsConmon } from '../../../src/runtime/conmon-files.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond` holds (timers run late on a loaded machine), failing after `ms`. */
+async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
 test('a sweep wakes the entries that are not alive, leaves the others, and stops when none is left', async () => {
   const sweep = new LivenessSweep(10);
   let aliveA = true;
@@ -19,18 +28,19 @@ test('a sweep wakes the entries that are not alive, leaves the others, and stops
   let asked = 0;
   const offA = sweep.add(() => { asked++; return aliveA; }, () => { wokeA++; });
   const offB = sweep.add(() => { throw new Error('unreadable'); }, () => { wokeB++; });
-  await sleep(60);
-  assert.equal(wokeA, 0);
-  assert.ok(asked >= 2, `asked ${asked}`);
-  assert.ok(wokeB >= 2, 'an entry whose check throws counts as gone');
-  aliveA = false;
-  await sleep(40);
-  assert.ok(wokeA >= 1);
-  offA();
-  offB();
+  try {
+    await until(() => asked >= 3, 'three sweeps');
+    assert.equal(wokeA, 0, 'a live entry is not woken');
+    assert.ok(wokeB >= 2, 'an entry whose check throws counts as gone');
+    aliveA = false;
+    await until(() => wokeA >= 1, 'the entry that died to be woken');
+  } finally {
+    offA();
+    offB();
+  }
   assert.equal(sweep.size, 0);
   const before = asked;
-  await sleep(40);
+  await sleep(50);
   assert.equal(asked, before, 'no sweep runs once every entry is gone');
 });
 
