@@ -35,6 +35,13 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
   res.end(body);
 }
 
+/** A JSON answer already encoded (a newline is added, as sendJson does). */
+export function sendJsonText(res: ServerResponse, status: number, json: string): void {
+  const body = `${json}\n`;
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
 /** An answer with no body: 201, 204, 304. */
 export function sendStatus(res: ServerResponse, status: number): void {
   res.writeHead(status, status === 204 || status === 304 ? {} : { 'Content-Length': '0' });

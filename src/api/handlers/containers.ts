@@ -5,8 +5,8 @@ import type { Ctx } from '../context.ts';
 import type { ContainerFilters } from '../../core/container.ts';
 import { wrap } from '../../core/errors.ts';
 import { checkFilterKeys, parseFilters, singleValue } from '../filters.ts';
-import { boolParam, intParam, readJson, sendJson, sendStatus, uint32Param } from '../http.ts';
-import { toInspect, toSummary } from '../shapes/containers.ts';
+import { boolParam, intParam, readJson, sendJson, sendJsonText, sendStatus, uint32Param } from '../http.ts';
+import { summaryJson, toInspect } from '../shapes/containers.ts';
 import { decodeCreateRequest } from '../shapes/create.ts';
 import { versionAtLeast } from '../version.ts';
 import { invalid } from '../../core/errors.ts';
@@ -105,7 +105,7 @@ export async function list(ctx: Ctx): Promise<void> {
     filters: listFilters(q.get('filters')),
   });
   const now = Date.now();
-  sendJson(ctx.res, 200, views.map((v) => toSummary(v, ctx.version, now)));
+  sendJsonText(ctx.res, 200, `[${views.map((v) => summaryJson(v, ctx.version, now)).join(',')}]`);
 }
 
 export async function inspect(ctx: Ctx): Promise<void> {

@@ -115,6 +115,25 @@ export function toSummary(v: ContainerView, version: string, now = Date.now()): 
   };
 }
 
+const summaryHeads = new WeakMap<ContainerView, { version: string; head: string }>();
+
+/**
+ * toSummary as JSON text. All but Status (which says how long ago) is
+ * encoded once per view and API version and kept while the view lives: the
+ * engine hands out the same view object until the container or its
+ * network settings change, so `ps` with thousands of containers encodes
+ * only their Status strings. Status comes last in the object.
+ */
+export function summaryJson(v: ContainerView, version: string, now = Date.now()): string {
+  let cached = summaryHeads.get(v);
+  if (!cached || cached.version !== version) {
+    const { Status: _status, ...rest } = toSummary(v, version, now);
+    cached = { version, head: JSON.stringify(rest).slice(0, -1) };
+    summaryHeads.set(v, cached);
+  }
+  return `${cached.head},"Status":${JSON.stringify(statusText(v.state, now))}}`;
+}
+
 // Before API 1.52 NetworkSettings also carried the default network's
 // settings at its top level; berth has no address to report there yet.
 const LEGACY_NETWORK_SETTINGS = {

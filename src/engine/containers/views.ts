@@ -22,8 +22,8 @@ export class ContainerViews {
   readonly #rootfs: (id: string) => string;
 
   readonly #network: ContainerNetworking | undefined;
-  /** id -> the network settings last computed for a list, with what they were computed from. */
-  readonly #listed = new Map<string, { rec: Readonly<ContainerRecord>; stamp: string; settings: ContainerView['network'] }>();
+  /** id -> the list entry last made for it, with the record and network stamp it was made from. */
+  readonly #listed = new Map<string, { rec: Readonly<ContainerRecord>; stamp: string; view: ContainerView }>();
 
   constructor(containers: ContainerRepository, images: ImageService, rootfs: (id: string) => string, network?: ContainerNetworking) {
     this.#containers = containers;
@@ -58,18 +58,22 @@ export class ContainerViews {
     return recs.map((r) => this.#summaryView(r));
   }
 
+  /**
+   * A list entry: the same object while the record and its network
+   * settings stay the same (callers only read it; the API keeps its
+   * encoding beside it).
+   */
   #summaryView(rec: Readonly<ContainerRecord>): ContainerView {
-    const view: ContainerView = { ...rec, imageRef: rec.config.image, graphDriver: { name: this.#images.snapshotter.name, data: {} } };
     const net = this.#network;
-    if (!net) return view;
-    const stamp = net.settingsStamp(rec.id);
+    const stamp = net ? net.settingsStamp(rec.id) : '';
     let memo = this.#listed.get(rec.id);
     if (!memo || memo.rec !== rec || memo.stamp !== stamp) {
-      memo = { rec, stamp, settings: net.settings(rec) };
+      const view: ContainerView = { ...rec, imageRef: rec.config.image, graphDriver: { name: this.#images.snapshotter.name, data: {} } };
+      if (net) view.network = net.settings(rec);
+      memo = { rec, stamp, view };
       this.#listed.set(rec.id, memo);
     }
-    view.network = memo.settings;
-    return view;
+    return memo.view;
   }
 
   #forgetRemoved(shared: ReadonlyArray<Readonly<ContainerRecord>>): void {
