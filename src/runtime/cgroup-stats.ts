@@ -27,20 +27,38 @@ const BUF = Buffer.allocUnsafe(64 * 1024);
  * loaded machine the difference is most of a pass). Files that do not
  * exist are remembered as such.
  *
- * The descriptors kept are capped (`limit`, by default a quarter of the
- * process's RLIMIT_NOFILE as the kernel reports it): a cgroup v1 container
- * costs about a dozen, so without a cap a few thousand containers would
- * use up the daemon's descriptors and its accepts, creates and log files
- * would fail with EMFILE. Past the cap, and whenever an open fails for want
- * of descriptors, a file is read the one-off way (open, read, close).
+ * The descriptors kept are capped: a cgroup v1 container costs about a
+ * dozen, so without a cap a few thousand containers would use up the
+ * daemon's descriptors and its accepts, creates and log files would fail
+ * with EMFILE. By default, before each pass (`fitToLimit`), the cap is what
+ * RLIMIT_NOFILE leaves free after the daemon's other descriptors and a
+ * reserve of an eighth of the limit (at least 256). Past the cap, and
+ * whenever an open fails for want of descriptors, a file is read the
+ * one-off way (open, read, close), which is much dearer on a busy host
+ * (cgroup files are opened under the kernel's cgroup locks).
  */
 export class StatFiles {
   readonly #byOwner = new Map<string, Map<string, number | null>>();
-  readonly #limit: number;
+  #limit: number;
+  readonly #fixed: boolean;
   #open = 0;
   #owner = '';
 
-  constructor(limit = Math.floor(openFileLimit() / 4)) { this.#limit = limit; }
+  /** `limit`: a fixed cap (tests); without it, fitToLimit sets the cap before each pass. */
+  constructor(limit?: number) {
+    this.#fixed = limit !== undefined;
+    this.#limit = limit ?? 0;
+  }
+
+  /** Sets the cap from the descriptors free now (see the class comment); a no-op with a fixed cap. */
+  fitToLimit(): void {
+    if (this.#fixed) return;
+    const max = openFileLimit();
+    let inUse = max;
+    try { inUse = fs.readdirSync('/proc/self/fd').length; } catch { /* no /proc: keep nothing open */ }
+    const reserve = Math.max(256, Math.floor(max / 8));
+    this.#limit = Math.max(0, this.#open + (max - inUse) - reserve);
+  }
 
   /** Descriptors held now. */
   get held(): number { return this.#open; }

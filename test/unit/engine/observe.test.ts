@@ -59,6 +59,24 @@ test('stats sampler: 200 concurrent one-shot reads share two passes over all con
   sampler.stop();
 });
 
+test('stats sampler: a slow pass stays fresh for twice its length, so requests arriving one after another do not each run one', async () => {
+  let passes = 0;
+  const busy = (ms: number) => { const end = performance.now() + ms; while (performance.now() < end) { /* a pass over thousands of containers */ } };
+  const sampler = new StatsSampler({
+    targets: () => [{ id: 'a', pid: 1, ownNetwork: false }],
+    readAll: (targets) => { passes++; busy(200); return new Map(targets.map((t) => [t.id, figures(passes)])); },
+    intervalMs: 20,
+    pairGapMs: 5,
+  });
+  await sampler.pair('a');
+  assert.equal(passes, 2);
+  // Later than the interval, sooner than twice the pass: the last pass answers.
+  await new Promise((r) => setTimeout(r, 30));
+  await sampler.pair('a');
+  assert.equal(passes, 2, 'a 200 ms pass is still fresh 30 ms later although the interval is 20 ms');
+  sampler.stop();
+});
+
 test('stats sampler: streaming listeners share one pass per interval and stop it when they leave', async () => {
   let passes = 0;
   const sampler = new StatsSampler({

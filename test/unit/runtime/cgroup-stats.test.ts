@@ -136,7 +136,17 @@ test('StatFiles keeps at most its limit of descriptors open and reads the rest o
   assert.equal(sf.held, 0);
 });
 
-test('openFileLimit reads this process\'s soft RLIMIT_NOFILE', () => {
+test('openFileLimit reads this process\'s soft RLIMIT_NOFILE; StatFiles without a fixed cap keeps what the limit leaves free', () => {
   const n = openFileLimit();
   assert.ok(Number.isInteger(n) && n >= 64, String(n));
+  const dir = join(root, 'fit');
+  tree(dir, { a: '1', b: '2' });
+  const sf = new StatFiles();
+  sf.use('c');
+  assert.equal(sf.read(join(dir, 'a')), '1');
+  assert.equal(sf.held, 0, 'before fitToLimit nothing is kept');
+  sf.fitToLimit();
+  assert.equal(sf.read(join(dir, 'b')), '2');
+  assert.equal(sf.held, 1);
+  sf.close();
 });

@@ -30,7 +30,8 @@ export interface SamplerDeps {
 
 export interface StatsPair { current?: ContainerStats; previous?: ContainerStats }
 
-interface Pass { at: number; figures: Map<string, ContainerStats> }
+/** `at`: when the pass ended; `ms`: how long it took. */
+interface Pass { at: number; ms: number; figures: Map<string, ContainerStats> }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -53,10 +54,11 @@ export class StatsSampler {
   }
 
   #pass(): void {
+    const t0 = performance.now();
     const figures = this.#d.readAll(this.#d.targets());
     this.passes++;
     this.#previous = this.#latest;
-    this.#latest = { at: Date.now(), figures };
+    this.#latest = { at: Date.now(), ms: performance.now() - t0, figures };
     // Passes keep the files they read open for the next one; with no next
     // pass (a one-shot reader left, the last stream closed) nothing would
     // ever close those of containers removed meanwhile.
@@ -75,7 +77,11 @@ export class StatsSampler {
 
   /** The last two passes' figures for id, running passes first if they are stale. */
   async pair(id: string, opts: { oneShot?: boolean } = {}): Promise<StatsPair> {
-    const fresh = (p: Pass | null) => p !== null && Date.now() - p.at < this.#interval;
+    // A pass stays fresh for an interval, or for twice its own length when
+    // passes are slow (thousands of containers on a busy host): otherwise
+    // each of the requests of one `docker stats --no-stream` that arrive
+    // after a long pass would run another.
+    const fresh = (p: Pass | null) => p !== null && Date.now() - p.at < Math.max(this.#interval, 2 * p.ms);
     if (opts.oneShot) {
       if (!fresh(this.#latest)) this.#pass();
       return { ...(this.#latest?.figures.get(id) ? { current: this.#latest.figures.get(id)! } : {}) };

@@ -21,6 +21,7 @@ export function readAllStats(targets: SampleTarget[], files: StatFiles = statFil
   const out = new Map<string, ContainerStats>();
   const host = hostCpu();
   const now = new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
+  files.fitToLimit();
   for (const t of targets) {
     const s = readCgroupStats(t.id, host, now, detectCgroups(), files, undefined, cgroupParent);
     if (!s) continue;
