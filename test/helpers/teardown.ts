@@ -7,10 +7,20 @@
 import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type MountEntry, mountsUnder, unmountUnder } from './mounts.ts';
-import { killAll, type ProcInfo, processesUnder } from './procs.ts';
+import { killAll, procInfo, type ProcInfo, processesUnder } from './procs.ts';
 import { run } from './run.ts';
 
 const RUNC = '/usr/sbin/runc';
+const CRUN = '/usr/bin/crun';
+
+function selfAndAncestors(): Set<number> {
+  const out = new Set<number>();
+  for (let pid = process.pid; pid > 1 && !out.has(pid);) {
+    out.add(pid);
+    pid = procInfo(pid)?.ppid ?? 0;
+  }
+  return out;
+}
 
 export interface TeardownResult {
   problems: string[];
@@ -22,13 +32,19 @@ export async function teardownProcessesAndMounts(dir: string, execRoot: string):
   const problems: string[] = [];
   // runc delete --force kills the container and removes its cgroups and state;
   // killing conmon alone would leave both behind.
+  // A root holds one runtime's state: runc's (state.json) or crun's; each
+  // lists only its own, so both are asked.
   for (const root of runcRoots(dir, execRoot)) {
-    const list = await run(RUNC, ['--root', root, 'list', '-q'], { timeout: 20_000 }).catch(() => null);
-    for (const id of list?.stdout.split('\n').filter(Boolean) ?? []) {
-      await run(RUNC, ['--root', root, 'delete', '--force', id], { timeout: 20_000 }).catch(() => null);
+    for (const runtime of [RUNC, CRUN]) {
+      if (!existsSync(runtime)) continue;
+      const list = await run(runtime, ['--root', root, 'list', '-q'], { timeout: 20_000 }).catch(() => null);
+      for (const id of list?.code === 0 ? list.stdout.split('\n').filter(Boolean) : []) {
+        await run(runtime, ['--root', root, 'delete', '--force', id], { timeout: 20_000 }).catch(() => null);
+      }
     }
   }
-  const left = await killAll(processesUnder(dir));
+  // Never this process or its parents: sweep.ts names the dir on its own command line.
+  const left = await killAll(processesUnder(dir, selfAndAncestors()));
   if (left.length > 0) problems.push(`processes survived SIGKILL: ${left.map(describe).join('; ')}`);
   const mounted = await unmountUnder(dir);
   if (mounted.length > 0) problems.push(`still mounted: ${mounted.map((m) => m.mountPoint).join(', ')}`);
