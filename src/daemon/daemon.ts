@@ -68,7 +68,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     cleanups.push(() => db.close());
     const content = openContentStore(`${dataRoot}/content`);
     const snapshotter = await createSnapshotter(`${dataRoot}/snapshots`, config.storageDriver, { logger: log, limits: config.layerLimits, ...(remap ? { idMaps: remap.maps } : {}) });
-    log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: dataRoot });
+    log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: dataRoot, msSinceProcessStart: Math.round(performance.now()) });
     const events = new EventBus();
     const runtimeTable = daemonRuntimes(config);
     const runtime = createRuntime(config, log, runtimeTable);
