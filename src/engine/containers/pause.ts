@@ -67,13 +67,16 @@ export async function unpauseContainer(d: LifecycleDeps, ref: string): Promise<v
 export async function thawAfterSignal(d: LifecycleDeps, id: string, wasPaused?: boolean): Promise<void> {
   const rec = d.containers.get(id);
   if (!(wasPaused ?? rec?.state.status === 'paused') || !d.runtime.freeze) return;
-  await d.runtime.freeze(id, false).catch(() => { /* exited meanwhile */ });
-  const fresh = d.containers.get(id);
-  if (fresh?.state.status === 'paused') {
-    fresh.state = transition(fresh.state, 'unpause');
-    d.containers.put(fresh);
+  // Recorded and announced before the thaw: the signal lands the moment the
+  // cgroup thaws, and the exit it causes may be recorded (and its die
+  // event sent) before the thaw's own answer comes back; dockerd reports
+  // the unpause first.
+  if (rec?.state.status === 'paused') {
+    rec.state = transition(rec.state, 'unpause');
+    d.containers.put(rec);
   }
-  if (fresh) d.events.emit('container', 'unpause', id, d.attrs(fresh));
+  if (rec) d.events.emit('container', 'unpause', id, d.attrs(rec));
+  await d.runtime.freeze(id, false).catch(() => { /* exited meanwhile */ });
 }
 
 export async function renameContainer(d: LifecycleDeps, ref: string, newName: string): Promise<void> {
