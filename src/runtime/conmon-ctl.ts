@@ -45,6 +45,11 @@ const lines = new Map<string, Line>();
  * newer one was written. Rejects with the open's error (ENXIO, ENOENT) when
  * conmon is gone; see isConmonGone.
  */
+/** A terminal dimension conmon's ctl FIFO can carry (0-65535). */
+export function isDim(n: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n <= 65535;
+}
+
 export function writeResize(ctl: string, size: WindowSize): Promise<void> {
   let l = lines.get(ctl);
   if (!l) {

@@ -35,7 +35,7 @@ import type { ExecRuntime, RuntimeExecOptions, RuntimeExecProcess, TerminalSize 
 import { nullLogger, type Logger } from '../core/logger.ts';
 import type { ExitStatus, OciSpec, RuntimeAttach } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
-import { isConmonGone, writeResize } from './conmon-ctl.ts';
+import { isConmonGone, isDim, writeResize } from './conmon-ctl.ts';
 import { isConmonAlive } from './conmon-files.ts';
 import { execProcess } from './exec-spec.ts';
 import { isErrno } from './rootfs.ts';
@@ -397,8 +397,4 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
 
 function checkId(id: string, what: string): void {
   if (!ID_RE.test(id)) throw invalid(`invalid ${what} id: "${id}"`);
-}
-
-function isDim(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 65535;
 }

@@ -23,7 +23,7 @@ import { ConmonLayout, ID_RE, checkId, type ContainerMeta } from './conmon-layou
 import { tracedIds } from './conmon-purge.ts';
 import { purge, removeLeftoverCgroup, waitConmonGone } from './conmon-teardown.ts';
 import { launchConmon } from './conmon-launch.ts';
-import { isConmonGone, writeResize } from './conmon-ctl.ts';
+import { isConmonGone, isDim, writeResize } from './conmon-ctl.ts';
 import { startThroughCrunFifo, startThroughFifo } from './exec-fifo.ts';
 import { LogRotator } from './log-rotate.ts';
 import { ExitDirWatcher, LivenessSweep, waitForFile } from './exits.ts';
@@ -391,10 +391,6 @@ function hasHooks(meta: ContainerMeta, kind: 'poststart' | 'poststop'): boolean 
   } catch {
     return true;
   }
-}
-
-function isDim(n: number): boolean {
-  return Number.isInteger(n) && n >= 0 && n <= 65535;
 }
 
 /** The container already exited: the sink learns so at once, there is nothing to write to. */

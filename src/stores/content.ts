@@ -15,6 +15,9 @@ import * as fs from 'node:fs';
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { internal, invalid, notFound, syscallError } from '../core/errors.ts';
+import { ALGORITHMS, parseDigest } from './digest.ts';
+
+export { parseDigest };
 
 export interface BlobInfo {
   digest: string;   // "sha256:<hex>"
@@ -112,18 +115,6 @@ export interface ContentStore extends ContentReader, ContentWriter {
   /** Missing is not an error. */
   delete(digest: string): Promise<void>;
   list(): Promise<BlobInfo[]>;
-}
-
-const ALGORITHMS: Record<string, number> = { sha256: 64, sha512: 128 };
-
-/** Splits and validates "alg:hex". */
-export function parseDigest(digest: string): { algorithm: string; hex: string } {
-  const i = digest.indexOf(':');
-  const algorithm = digest.slice(0, i);
-  const hex = digest.slice(i + 1);
-  const len = ALGORITHMS[algorithm];
-  if (i < 0 || !len || hex.length !== len || !/^[a-f0-9]+$/.test(hex)) throw invalid(`invalid digest "${digest}"`);
-  return { algorithm, hex };
 }
 
 export class FileContentStore implements ContentStore {
