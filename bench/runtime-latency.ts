@@ -21,7 +21,7 @@
 // Samples alternate between the variants so drift hits all alike. crun on
 // a hybrid cgroup host needs scripts/hybrid-hugetlb.sh first.
 
-import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -32,6 +32,7 @@ import { loadavg } from 'node:os';
 import { describeMachine, fmtMs, fmtRatio, type Machine, writeSection } from './lib/report.ts';
 import { percentile, type Summary, summarize } from './lib/stats.ts';
 import { startStubEngine, type StubEngine } from './lib/stub-engine.ts';
+import { floorBundle, removeFloorCgroups, timedRuntime } from './lib/floor.ts';
 
 /** The load average at the start of the run and now, for the report (a shared machine: figures drift with it). */
 const loadAtStart = loadavg();
@@ -48,7 +49,6 @@ const { values: opts } = parseArgs({
 const runs = Number(opts.runs);
 const warmup = Number(opts.warmup);
 const burstN = Number(opts.concurrent);
-const BIN: Record<string, string> = { runc: '/usr/sbin/runc', crun: '/usr/bin/crun' };
 
 interface Variant {
   label: string;
@@ -67,17 +67,6 @@ async function timed(d: PrivateDaemon, args: string[]): Promise<number> {
   return r.ms;
 }
 
-/** A copy of berthd's bundle of a running container, running `true` in a cgroup of its own. */
-function floorBundle(d: PrivateDaemon, id: string, dir: string): string {
-  const spec = JSON.parse(readFileSync(join(d.execRoot, 'containers', id, 'config.json'), 'utf8')) as Record<string, any>;
-  spec.process = { ...spec.process, args: ['true'], terminal: false };
-  spec.linux = { ...spec.linux, cgroupsPath: `/berth-floor/${id.slice(0, 12)}` };
-  spec.root = { ...spec.root, path: spec.root.path.startsWith('/') ? spec.root.path : join(d.execRoot, 'containers', id, spec.root.path) };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-  return dir;
-}
-
 /** CPU time (user + system, ms) the daemon's own process has used so far; null when it cannot be read. */
 function daemonCpuMs(d: PrivateDaemon): number | null {
   try {
@@ -87,12 +76,6 @@ function daemonCpuMs(d: PrivateDaemon): number | null {
   } catch {
     return null;
   }
-}
-
-async function timedRuntime(rt: string, args: string[], root: string): Promise<number> {
-  const r = await run(BIN[rt]!, ['--root', root, ...args], { timeout: 60_000 });
-  if (r.code !== 0) throw new Error(`${rt} ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.ms;
 }
 
 async function burst(v: Variant): Promise<Variant['burst']> {
@@ -186,10 +169,7 @@ async function main(): Promise<void> {
     await stub?.close().catch(() => {});
     for (const d of daemons) await d.cleanup().catch((e) => console.error(String(e)));
     rmSync(scratch, { recursive: true, force: true });
-    // The runtimes remove each floor container's cgroup; the empty parent is left.
-    for (const m of ['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'blkio', 'pids', 'hugetlb', 'systemd', 'unified']) {
-      try { rmdirSync(`/sys/fs/cgroup/${m}/berth-floor`); } catch {}
-    }
+    removeFloorCgroups();
   }
   if (berthdCpu.runs > 0) notes.unshift(`berthd's own CPU time (user + system, its process only) per \`run --rm\`: ${(berthdCpu.ms / berthdCpu.runs).toFixed(1)} ms (over the run phases of the loop, ${berthdCpu.runs} runs; background cleanups included).`);
   const out = report(variants, floor, bareExec, notes, machine, `${versions}; berthd commit ${commit}`);
