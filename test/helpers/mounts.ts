@@ -5,7 +5,7 @@
 // bind mount would delete the mount's source.
 
 import { readFileSync } from 'node:fs';
-import { run } from './run.ts';
+import { MNT_DETACH, UMOUNT_NOFOLLOW, umount2 } from '../../src/sys/libc.ts';
 
 export interface MountEntry {
   id: number;
@@ -54,10 +54,16 @@ export async function unmountUnder(dir: string): Promise<MountEntry[]> {
     const mounts = mountsUnder(dir);
     if (mounts.length === 0) return [];
     mounts.sort((a, b) => depth(b.mountPoint) - depth(a.mountPoint) || b.id - a.id);
+    // In-process umount2: a umount(8) process per mount took 8 minutes for
+    // 3,381 mounts on a loaded host.
     for (const m of mounts) {
-      const r = await run('umount', [m.mountPoint], { timeout: 20_000 });
-      if (r.code !== 0 && !/not mounted|no mount point/i.test(r.stderr)) {
-        await run('umount', ['-l', m.mountPoint], { timeout: 20_000 });
+      try {
+        umount2(m.mountPoint, UMOUNT_NOFOLLOW);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        // Gone already (a parent's unmount took it), or not a mount point any more.
+        if (code === 'EINVAL' || code === 'ENOENT') continue;
+        try { umount2(m.mountPoint, UMOUNT_NOFOLLOW | MNT_DETACH); } catch {}
       }
     }
   }

@@ -71,10 +71,14 @@ describe('conmon runtime: failures and forced cleanup', { skip: skipReason }, ()
     const id = w.newId();
     const ac = new AbortController();
     const spec = w.spec(id, ['sleep', '100']);
+    // A createContainer hook holds `runc create` open for 20 s: runc init runs
+    // it in the container's cgroup, so the abort lands mid-create however
+    // loaded the host is (a create alone can finish before a poll sees it).
+    spec.hooks = { createContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'sleep 20', `hook-${id}`] }] };
     const pending = w.runtime.create({ id, bundle: w.bundle(id), spec, logPath: w.logPath(id), tty: false, openStdin: false, signal: ac.signal });
-    // Abort while conmon runs `runc create` (its runc process is up).
-    const deadline = Date.now() + 5_000;
-    while (!processesOf(id).some((p) => p.includes('runc')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    const deadline = Date.now() + 15_000;
+    while (!processesOf(id).some((p) => p.includes(`hook-${id}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(processesOf(id).some((p) => p.includes('runc')), `runc create is under way: ${processesOf(id).join('; ')}`);
     ac.abort(conflict('removed while starting'));
     const err = await pending.then(() => null, (e: unknown) => e as Error);
     assert.ok(err && isCode(err, 'conflict'), `rejected with the abort reason: ${err?.message}`);
