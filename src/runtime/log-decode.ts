@@ -5,14 +5,15 @@
 //   `logs -t`, `--details`, and the engine's own readers).
 // - ChunkDecoder: runs of whole lines of one stream as one buffer, for
 //   `docker logs` without -t or --details, where nothing per line is
-//   needed but the text. conmon stamps every record of one read from the
-//   container's pipe with the same time, and the prefix is fixed width
-//   ("<35-char stamp> stdout F ", 45 bytes), so the lines of one read
-//   share one prefix: one native replaceAll of "\n" + prefix strips a
-//   whole read's worth of lines (~8 KiB of output), and the time filters
-//   look at each read once. A line per read (a service logging slowly)
-//   costs a slice per line; records not in that exact form go through
-//   parseRecord like the entry decoder's.
+//   needed but the text. Each record's text is moved down over the
+//   prefixes before it (the block is compacted in place, then copied out
+//   once per run of one stream): no string and no Buffer per line. conmon
+//   stamps every record of one read from the container's pipe with the
+//   same time, and the prefix is fixed width ("<35-char stamp> stdout F ",
+//   45 bytes), so a record whose prefix is the one before's needs no
+//   check at all, and the time filters look at each read once. Records
+//   not in that exact form go through parseRecord like the entry
+//   decoder's.
 //
 // Records are in time order in the file (conmon stamps them as it writes
 // them), so once a record at or after `since` is seen, what follows is too.
@@ -24,7 +25,10 @@ const NL = 0x0a;
 const PREFIX = 45;
 
 export interface LogDecoder<T> {
-  /** False when what it decodes never points into the block: the reader may reuse its buffer. */
+  /**
+   * False when what it decodes never points into the block: the reader may
+   * reuse its buffer (which decode may overwrite before the bytes it uses).
+   */
   readonly keepsData: boolean;
   /** Set once a record past `until` is seen: nothing after it is wanted. */
   readonly pastUntil: boolean;
@@ -85,83 +89,11 @@ function fixedForm(b: Buffer, p: number): OutputStream | null {
   return null;
 }
 
-const STDOUT_F = /\n[^ \n]+ stdout F /g;
-const STDERR_F = /\n[^ \n]+ stderr F /g;
-
-/** Whether the record after the one at p (which ends before `end`) has the same prefix: the same read. */
-function sharesPrefix(b: Buffer, p: number, end: number): boolean {
-  const next = b.indexOf(NL, p) + 1;
-  // The nanoseconds' last digit first: lines stamped one by one mostly differ there.
-  return next + PREFIX <= end && b[next + 28] === b[p + 28] && b.compare(b, next, next + PREFIX, p, p + PREFIX) === 0;
-}
-
-/** The time of the last record before `end`, or NaN. */
-function lastMillis(b: Buffer, end: number): number {
-  const start = end >= 2 ? b.lastIndexOf(NL, end - 2) + 1 : 0;
-  return recordMillis(b.subarray(start, Math.min(end, start + 64))) ?? Number.NaN;
-}
-
-/**
- * The stream when every record before `end` is a full line of one stream
- * (the other stream's name and a P record of this one appear nowhere,
- * not even in the text, which merely sends a block the slower way), else null.
- */
-function oneStreamOfFullLines(b: Buffer, end: number): OutputStream | null {
-  const stream = end > PREFIX ? fixedForm(b, 0) : null;
-  if (stream === null || b[43] !== 0x46) return null;
-  const other = stream === 'stdout' ? ' stderr ' : ' stdout ';
-  const partial = stream === 'stdout' ? ' stdout P ' : ' stderr P ';
-  const o = b.indexOf(other, 0, 'latin1');
-  const q = b.indexOf(partial, 0, 'latin1');
-  return (o < 0 || o >= end) && (q < 0 || q >= end) ? stream : null;
-}
-
-/**
- * Text gathered for one stream at a time in a scratch buffer (nothing
- * lives on in the JS heap: the strings die young), copied out into one
- * buffer when the stream changes or the block ends.
- */
-class Chunks {
-  readonly #out: LogChunk[];
-  readonly #scratch: Buffer;
-  #stream: OutputStream = 'stdout';
-  #start = 0;
-  #at = 0;
-
-  /** `scratch` holds at least as many bytes as the block's text can take. */
-  constructor(out: LogChunk[], scratch: Buffer) {
-    this.#out = out;
-    this.#scratch = scratch;
-  }
-
-  /** A piece of text: a latin1 string or bytes of the block. */
-  add(stream: OutputStream, text: string | Buffer): void {
-    if (text.length === 0) return;
-    if (stream !== this.#stream) this.close();
-    this.#stream = stream;
-    this.#at += typeof text === 'string' ? this.#scratch.write(text, this.#at, 'latin1') : text.copy(this.#scratch, this.#at);
-  }
-
-  close(): void {
-    if (this.#at === this.#start) return;
-    const data = Buffer.allocUnsafe(this.#at - this.#start);
-    this.#scratch.copy(data, 0, this.#start, this.#at);
-    this.#out.push({ stream: this.#stream, data });
-    this.#start = this.#at;
-  }
-}
-
 export class ChunkDecoder implements LogDecoder<LogChunk> {
   readonly keepsData = false;
   pastUntil = false;
   #since: number | undefined;
   readonly #until: number | undefined;
-  /** How far ahead to look for the end of a read's lines (grows with what the log shows). */
-  #window = 16 * 1024;
-  /** Records before this offset of the current block go one by one (a run that failed its check). */
-  #singlesUntil = 0;
-  /** Where a block's text is gathered (its text is never longer than the block). */
-  #scratch: Buffer = Buffer.alloc(0);
 
   constructor(since?: number, until?: number) {
     this.#since = since;
@@ -183,68 +115,73 @@ export class ChunkDecoder implements LogDecoder<LogChunk> {
   decode(data: Buffer, out: LogChunk[]): number {
     const end = data.lastIndexOf(NL) + 1;
     if (end === 0) return 0;
-    if (this.#scratch.length < end) this.#scratch = Buffer.allocUnsafe(end);
-    const chunks = new Chunks(out, this.#scratch);
     // Times matter only until since is met, and for until only in the block that passes it.
     const timed = this.#since !== undefined || (this.#until !== undefined && !(lastMillis(data, end) <= this.#until));
-    const only = timed ? null : oneStreamOfFullLines(data, end);
-    if (only && !sharesPrefix(data, 0, end)) {
-      // A line per read (stamps differ per line): one regex pass takes every prefix off.
-      chunks.add(only, `\n${data.toString('latin1', 0, end)}`.replace(only === 'stdout' ? STDOUT_F : STDERR_F, '\n').slice(1));
-      chunks.close();
-      return end;
-    }
-    this.#singlesUntil = 0;
+    let stream: OutputStream = 'stdout';
+    let runStart = 0;
+    let w = 0;
+    // The last record in conmon's exact form (-1: none yet), and whether its text was taken.
+    let prev = -1;
+    let prevTaken = false;
     let p = 0;
-    while (p < end && !this.pastUntil) p = this.#record(data, p, end, chunks, timed);
-    chunks.close();
+    while (p < end) {
+      const nl = data.indexOf(NL, p);
+      let from: number;
+      let to: number;
+      let recStream: OutputStream;
+      if (prev >= 0 && nl >= p + PREFIX && samePrefix(data, prev, p)) {
+        // The same stamp, stream and tag as the record before (the same read of the pipe): judged already.
+        if (!prevTaken) {
+          p = nl + 1;
+          continue;
+        }
+        recStream = data[p + 39] === 0x6f ? 'stdout' : 'stderr';
+        from = p + PREFIX;
+        to = data[p + 43] === 0x50 ? nl : nl + 1;
+      } else {
+        const fixed = nl >= p + PREFIX ? fixedForm(data, p) : null;
+        if (fixed !== null) {
+          prev = p;
+          prevTaken = true;
+          if (timed) {
+            const t = stampMillis(data.toString('latin1', p, p + 35));
+            prevTaken = t !== null && this.#wanted(t);
+          }
+          if (this.pastUntil) break;
+          if (!prevTaken) {
+            p = nl + 1;
+            continue;
+          }
+          recStream = fixed;
+          from = p + PREFIX;
+          to = data[p + 43] === 0x50 ? nl : nl + 1;
+        } else {
+          prev = -1;
+          const rec = parseRecord(data.subarray(p, nl + 1));
+          const wanted = rec !== null && this.#wanted(rec.time.getTime());
+          if (this.pastUntil) break;
+          if (!wanted) {
+            p = nl + 1;
+            continue;
+          }
+          recStream = rec.stream;
+          const text = rec.partial ? rec.text : (rec.textNl ?? rec.text);
+          from = text.byteOffset - data.byteOffset;
+          to = from + text.length;
+        }
+      }
+      if (recStream !== stream) {
+        pushRun(data, runStart, w, stream, out);
+        runStart = w;
+        stream = recStream;
+      }
+      // The text moves down over the prefixes already passed: the block is compacted in place.
+      if (from !== w) data.copyWithin(w, from, to);
+      w += to - from;
+      p = nl + 1;
+    }
+    pushRun(data, runStart, w, stream, out);
     return p;
-  }
-
-  /** Takes the record at p (and the rest of its read when it has one); returns where the next starts. */
-  #record(b: Buffer, p: number, end: number, chunks: Chunks, timed: boolean): number {
-    const nl = b.indexOf(NL, p);
-    const next = nl + 1;
-    const stream = nl >= p + PREFIX - 1 ? fixedForm(b, p) : null;
-    if (stream === null) {
-      const rec = parseRecord(b.subarray(p, next));
-      if (rec && this.#wanted(rec.time.getTime())) chunks.add(rec.stream, rec.partial ? rec.text : (rec.textNl ?? rec.text));
-      return this.pastUntil ? p : next;
-    }
-    if (timed) {
-      const t = stampMillis(b.toString('latin1', p, p + 35));
-      if (t === null || !this.#wanted(t)) return this.pastUntil ? p : next;
-    }
-    const partial = b[p + 43] === 0x50;
-    if (partial || p < this.#singlesUntil || !sharesPrefix(b, p, end)) {
-      chunks.add(stream, b.subarray(p + PREFIX, partial ? nl : next));
-      return next;
-    }
-    // The same prefix goes on: find the last record of this read, looking ahead in a growing window.
-    const pattern = `\n${b.toString('latin1', p, p + PREFIX)}`;
-    let last = next;
-    for (;;) {
-      // A match at or before end - 2 starts a record that ends (in a "\n") within the block.
-      const i = b.lastIndexOf(pattern, Math.min(end - 2, last + this.#window), 'latin1');
-      if (i + 1 > last) last = i + 1;
-      const after = b.indexOf(NL, last) + 1;
-      if (after + PREFIX <= end && b.compare(b, p, p + PREFIX, after, after + PREFIX) === 0) {
-        last = after;
-        this.#window *= 2;
-        continue;
-      }
-      const text = b.toString('latin1', p + PREFIX, after).replaceAll(pattern, '\n');
-      // Another record inside (another stream, a P record, a stamp out of order) would keep its " stdout "/" stderr ".
-      if (text.includes(' stdout ') || text.includes(' stderr ')) {
-        this.#singlesUntil = after;
-        chunks.add(stream, b.subarray(p + PREFIX, next));
-        return next;
-      }
-      // The next read is likely as long as this one: a window just past it keeps the backward search short.
-      this.#window = after - p + 1024;
-      chunks.add(stream, text);
-      return after;
-    }
   }
 
   finish(rest: Buffer, out: LogChunk[]): void {
@@ -252,4 +189,24 @@ export class ChunkDecoder implements LogDecoder<LogChunk> {
     const rec = parseRecord(rest);
     if (rec && this.#wanted(rec.time.getTime()) && rec.text.length > 0) out.push({ stream: rec.stream, data: Buffer.from(rec.text) });
   }
+}
+
+/** The time of the last record before `end`, or NaN. */
+function lastMillis(b: Buffer, end: number): number {
+  const start = end >= 2 ? b.lastIndexOf(NL, end - 2) + 1 : 0;
+  return recordMillis(b.subarray(start, Math.min(end, start + 64))) ?? Number.NaN;
+}
+
+/** Whether the records at a and b start with the same 45 bytes (compared from the nanoseconds' end: where stamps differ). */
+function samePrefix(b: Buffer, a: number, c: number): boolean {
+  for (let i = PREFIX - 1; i >= 0; i--) if (b[a + i] !== b[c + i]) return false;
+  return true;
+}
+
+/** Copies the text gathered in [from, to) of the block out as one chunk (the block's buffer is reused). */
+function pushRun(b: Buffer, from: number, to: number, stream: OutputStream, out: LogChunk[]): void {
+  if (to === from) return;
+  const data = Buffer.allocUnsafe(to - from);
+  b.copy(data, 0, from, to);
+  out.push({ stream, data });
 }

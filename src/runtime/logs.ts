@@ -22,6 +22,9 @@ const ENTRY_BLOCK = 256 * 1024;
 /** Chunks cost little per line: large reads, large writes to the client. */
 const CHUNK_BLOCK = 1024 * 1024;
 
+/** Room in a reused block for the cut record carried over from the one before. */
+const CARRY_ROOM = 64 * 1024;
+
 export { tailOffset };
 
 /** The log line by line, each line with its time. */
@@ -57,8 +60,11 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
       while (offset < size && !decoder.pastUntil) {
         if (opts.signal?.aborted) return offset;
         const want = rest.length + Math.min(block, size - offset);
-        // A decoder that copies what it keeps reads every block into the same buffer.
-        const buf = !decoder.keepsData && reused && reused.length >= want ? reused : Buffer.allocUnsafe(want);
+        // A decoder that copies what it keeps reads every block into the same buffer, with room for
+        // the record cut at the end of the block before (most blocks carry one over): a fresh buffer
+        // per block costs a page fault per 4 KiB read.
+        const buf = !decoder.keepsData && reused && reused.length >= want ? reused
+          : Buffer.allocUnsafe(decoder.keepsData ? want : Math.max(want, block + CARRY_ROOM));
         if (!decoder.keepsData) reused = buf;
         rest.copy(buf);
         const got = await f.read(buf.subarray(rest.length, want), offset);

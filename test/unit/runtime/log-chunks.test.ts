@@ -104,3 +104,18 @@ test('chunks: a last record without its newline; an empty and a missing log', as
   assert.deepEqual((await both(file, {})).chunks, { stdout: '', stderr: '' });
   assert.deepEqual((await both(path.join(dir, 'none.log'), { tail: 5 })).chunks, { stdout: '', stderr: '' });
 });
+
+test('chunks: a chunk kept by the reader is never overwritten by the blocks read after it', async (t) => {
+  const dir = tmp(t);
+  const file = path.join(dir, 'kept.log');
+  const { log } = makeLog(11, 6_000, { mixed: true });
+  fs.writeFileSync(file, log, 'latin1');
+  assert.ok(fs.statSync(file).size > 3 * 2 ** 20, 'spans several blocks');
+  const kept: Array<{ stream: OutputStream; data: Buffer; copy: string }> = [];
+  for await (const c of readLogChunks(file, {})) kept.push({ ...c, copy: c.data.toString('latin1') });
+  for (const [i, c] of kept.entries()) assert.equal(c.data.toString('latin1'), c.copy, `chunk ${i} changed after it was yielded`);
+  const lines = { stdout: '', stderr: '' };
+  for await (const e of readLogs(file, {})) lines[e.stream] += e.data.toString('latin1');
+  assert.equal(kept.filter((c) => c.stream === 'stdout').map((c) => c.copy).join(''), lines.stdout);
+  assert.equal(kept.filter((c) => c.stream === 'stderr').map((c) => c.copy).join(''), lines.stderr);
+});
