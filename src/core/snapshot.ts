@@ -63,8 +63,13 @@ export interface RemoveOptions {
 
 export interface Snapshotter {
   readonly name: 'overlay' | 'copy';
-  /** --userns-remap: layers hold the mapped host IDs; diffs turn them back into the container's. */
+  /**
+   * --userns-remap: writable snapshots (and layers unpacked without idmapped
+   * mounts) hold the mapped host IDs; diffs turn them back into the container's.
+   */
   readonly idMaps?: IdMaps;
+  /** Extra lines for docker info's DriverStatus. */
+  readonly driverStatus?: Array<[string, string]>;
   hasLayer(chainId: string): Promise<boolean>;
   /** Extracts an uncompressed layer tar (or lets an unpacker write it) into a new committed layer. Atomic: on error nothing is left. */
   applyLayer(chainId: string, parentChainId: string | null, tar: NodeJS.ReadableStream | LayerUnpacker): Promise<ApplyResult>;

@@ -9,6 +9,8 @@ export interface SystemInfo {
   containersStopped: number;
   images: number;
   driver: string;
+  /** The storage driver's [name, value] lines (docker info's DriverStatus). */
+  driverStatus?: Array<[string, string]>;
   dataRoot: string;
   execRoot: string;
   cgroupDriver: string;

@@ -24,7 +24,7 @@ import { createApiServer } from '../api/server.ts';
 import { createExecRuntime, createRuntime, daemonRuntimes, specBuilder, readLogChunks, readLogs } from './runtime-wiring.ts';
 import type { DaemonConfig } from './config.ts';
 import { acquireDataRootLock } from './lock.ts';
-import { prepareRemappedRoot, resolveRemap } from './userns-remap.ts';
+import { idmapMode, prepareRemappedRoot, resolveRemap } from './userns-remap.ts';
 import { createNetworking } from './network-wiring.ts';
 import { listenTls, listenUnix, loadTls } from './listeners.ts';
 import { startRegistryListener } from './registry-listener.ts';
@@ -67,7 +67,10 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     const db = openDatabase(`${dataRoot}/berth.db`);
     cleanups.push(() => db.close());
     const content = openContentStore(`${dataRoot}/content`);
-    const snapshotter = await createSnapshotter(`${dataRoot}/snapshots`, config.storageDriver, { logger: log, limits: config.layerLimits, ...(remap ? { idMaps: remap.maps } : {}) });
+    const snapshotter = await createSnapshotter(`${dataRoot}/snapshots`, config.storageDriver, {
+      logger: log, limits: config.layerLimits,
+      ...(remap ? { idMaps: remap.maps, idmap: { mode: idmapMode(process.env.BERTH_USERNS_IDMAP), stageDir: `${config.execRoot}/idmap` } } : {}),
+    });
     log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: dataRoot, msSinceProcessStart: Math.round(performance.now()) });
     const events = new EventBus();
     const runtimeTable = daemonRuntimes(config);

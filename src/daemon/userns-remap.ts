@@ -139,3 +139,14 @@ export function prepareRemappedRoot(dataRoot: string, remap: UsernsRemap): strin
   }
   return dir;
 }
+
+/**
+ * BERTH_USERNS_IDMAP (not dockerd's: a diagnosis knob): unset or auto lets
+ * the start probe choose idmapped layers where the kernel allows; off keeps
+ * the chowned copy per image; fd or stage forces one way of attaching.
+ */
+export function idmapMode(value: string | undefined): 'auto' | 'off' | 'fd' | 'stage' {
+  const v = value?.trim() || 'auto';
+  if (v === 'auto' || v === 'off' || v === 'fd' || v === 'stage') return v;
+  throw invalid(`BERTH_USERNS_IDMAP must be auto, off, fd or stage, not "${v}"`);
+}

@@ -72,6 +72,7 @@ export class SystemEngine implements SystemService {
       containersStopped: all.length - count('running') - count('paused'),
       images: images.length,
       driver: this.#d.images.snapshotter.name,
+      driverStatus: this.#d.images.snapshotter.driverStatus ?? [],
       dataRoot: this.#d.dataRoot,
       execRoot: this.#d.execRoot,
       cgroupDriver: 'cgroupfs',

@@ -29,6 +29,8 @@ export interface BerthdOptions extends DaemonOptions {
   network?: DaemonNetwork;
   /** Runs before every start, once the dirs are named (e.g. to mount a small filesystem on the data root). */
   prepare?: (paths: DaemonPaths) => void;
+  /** Extra environment for the daemon process (over process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The default bridge and subnets a private berthd was given. */
@@ -39,6 +41,7 @@ export async function startBerthd(opts: BerthdOptions = {}): Promise<PrivateDaem
   const d = new PrivateDaemon({
     kind: 'berthd',
     command: opts.binary ?? BERTHD,
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
     args: (p) => {
       // Always a private config file: never the host's /etc/berth/daemon.json.
       const configFile = `${p.dir}/berthd.json`;

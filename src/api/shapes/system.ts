@@ -55,7 +55,7 @@ export function toInfo(i: SystemInfo, version: string, listeners: number): Recor
     ContainersStopped: i.containersStopped,
     Images: i.images,
     Driver: i.driver,
-    DriverStatus: [],
+    DriverStatus: i.driverStatus ?? [],
     Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file', 'local'] },
     MemoryLimit: true,
     SwapLimit: false,

@@ -26,12 +26,14 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   readonly #root: string;
   readonly #limits: Partial<LayerLimits>;
   readonly #idMaps: IdMaps | undefined;
+  readonly #shiftOnApply: boolean;
 
   /** extraDirs: directories beyond layers/, active/ and trash/ the subclass needs under root. */
   constructor(root: string, opts: SnapshotterOptions, extraDirs: string[] = []) {
     this.#root = root;
     this.#limits = opts.limits ?? {};
     this.#idMaps = opts.idMaps;
+    this.#shiftOnApply = opts.idMaps !== undefined && !opts.idmapped;
     for (const d of ['layers', 'active', 'trash', ...extraDirs]) fs.mkdirSync(`${root}/${d}`, { recursive: true });
     removeTemps(`${root}/layers`);
     removeTemps(`${root}/active`);
@@ -44,9 +46,9 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
 
   protected get limits(): Partial<LayerLimits> { return this.#limits; }
 
-  /** Options every layer apply takes: bounds and, under --userns-remap, the ID mappings. */
+  /** Options every layer apply takes: bounds and, under --userns-remap without idmapped mounts, the ID mappings. */
   protected get applyOpts(): { limits: Partial<LayerLimits>; idMaps?: IdMaps } {
-    return this.#idMaps ? { limits: this.#limits, idMaps: this.#idMaps } : { limits: this.#limits };
+    return this.#shiftOnApply ? { limits: this.#limits, idMaps: this.#idMaps! } : { limits: this.#limits };
   }
 
   protected layerDir(chainId: string): string { return `${this.#root}/layers/${chainDir(chainId)}`; }

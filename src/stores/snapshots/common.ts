@@ -7,11 +7,14 @@ import { invalid, syscallError } from '../../core/errors.ts';
 import { umount2, MNT_DETACH } from '../../sys/libc.ts';
 import type { LayerLimits } from './apply.ts';
 import type { IdMaps } from '../../core/idmap.ts';
+import type { IdmappedLayers } from './idmapped.ts';
 
 export interface SnapshotterOptions {
   limits?: Partial<LayerLimits>;
-  /** --userns-remap: layers are unpacked owned by the mapped host IDs. */
+  /** --userns-remap: layers are unpacked owned by the mapped host IDs (unless idmapped). */
   idMaps?: IdMaps;
+  /** overlay under --userns-remap where the kernel allows: layers keep the image's owners and are idmapped at mount. */
+  idmapped?: IdmappedLayers;
 }
 
 /** What berth's own snapshotters offer beyond the contract: listing, for garbage collection. */

@@ -6,6 +6,10 @@
 //   <root>/layers/<chain hex>/parent   parent chain ID ("" for a base layer)
 //   <root>/layers/<chain hex>/size     bytes of file content in diff
 //   <root>/l/<short>                   symlink -> ../layers/<chain hex>/diff
+//   <root>/layers/<chain hex>/idmapped present: stored with the image's own owners, shown to
+//                                     --userns-remap containers through idmapped mounts (idmapped.ts);
+//                                     absent under a remapping daemon: unpacked with the mapped host
+//                                     owners (chowned once per image), or a committed upper dir
 //   <root>/active/<key>/{diff,work}    a writable snapshot (upper and work dirs)
 //
 // The kernel copies at most one page (4096 bytes) of mount options. With
@@ -17,12 +21,13 @@
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker } from '../../core/snapshot.ts';
-import { invalid, notFound } from '../../core/errors.ts';
+import { invalid, notFound, unavailable } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
 import { LayeredSnapshotter } from './base.ts';
 import { writeText, chainDir, exists, listDir, readText, tmpName, type SnapshotterOptions } from './common.ts';
 import { overlayDiff } from './diff.ts';
+import type { IdmappedLayers } from './idmapped.ts';
 import { diskUsage } from './tree.ts';
 
 const PAGE = 4096;
@@ -33,10 +38,12 @@ const SHORT_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 export class OverlaySnapshotter extends LayeredSnapshotter {
   readonly name = 'overlay' as const;
   readonly #indexOff: boolean;
+  readonly #idmapped: IdmappedLayers | null;
 
   constructor(root: string, opts: SnapshotterOptions = {}) {
     if (/[,:\\]/.test(root)) throw invalid(`overlay snapshotter root "${root}" must not contain ',', ':' or '\\'`);
     super(root, opts, ['l', 'empty']);
+    this.#idmapped = opts.idmapped ?? null;
     // With index=on, a lower dir may be used by one mount only; containers share lowers.
     this.#indexOff = exists('/sys/module/overlay/parameters/index');
     this.#removeDanglingLinks();
@@ -58,6 +65,7 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       writeText(`${tmp}/lower`, lower);
       writeText(`${tmp}/parent`, parentChainId ?? '');
       writeText(`${tmp}/size`, String(result.size));
+      if (this.#idmapped) writeText(`${tmp}/idmapped`, '');
       return result;
     }, () => {
       if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
@@ -146,21 +154,49 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
 
   #mount(key: string, dir: string, ids: string[], target: string, volatile: boolean): void {
     const tail = `,upperdir=${dir}/diff,workdir=${dir}/work${this.#indexOff ? ',index=off' : ''}${volatile ? ',volatile' : ''}`;
-    const byLink = ids.length ? ids.map((id) => `${this.root}/l/${id}`) : [`${this.root}/empty`];
-    const data = `lowerdir=${byLink.join(':')}${tail}`;
-    if (data.length < PAGE) {
-      mount('overlay', target, 'overlay', 0, data);
+    if (!ids.length) {
+      mount('overlay', target, 'overlay', 0, `lowerdir=${this.root}/empty${tail}`);
       return;
     }
+    const mapped = this.#idmappedLowers(key, ids);
+    const lease = mapped.includes(true) ? this.#idmapped!.lowers(ids.filter((_, i) => mapped[i]).map((id) => `${this.root}/l/${id}`)) : null;
     const fds: number[] = [];
     try {
-      for (const id of ids) fds.push(fs.openSync(`${this.root}/l/${id}`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY));
-      const byFd = `lowerdir=${fds.map((fd) => `/proc/self/fd/${fd}`).join(':')}${tail}`;
-      if (byFd.length >= PAGE) throw invalid(`snapshot ${key} has too many layers (${ids.length}) to mount`);
-      mount('overlay', target, 'overlay', 0, byFd);
+      let k = 0;
+      const lowers = ids.map((id, i) => (mapped[i] ? lease!.lowers[k++]! : `${this.root}/l/${id}`));
+      let data = `lowerdir=${lowers.join(':')}${tail}`;
+      if (data.length >= PAGE) {
+        for (let i = 0; i < ids.length; i++) {
+          if (mapped[i]) continue;
+          const fd = fs.openSync(lowers[i]!, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+          fds.push(fd);
+          lowers[i] = `/proc/self/fd/${fd}`;
+        }
+        data = `lowerdir=${lowers.join(':')}${tail}`;
+        if (data.length >= PAGE) throw invalid(`snapshot ${key} has too many layers (${ids.length}) to mount`);
+      }
+      mount('overlay', target, 'overlay', 0, data);
     } finally {
       for (const fd of fds) fs.closeSync(fd);
+      // The overlay holds private copies of its layers' mounts: the idmapped trees can go.
+      lease?.release();
     }
+  }
+
+  /** Which lowers hold the image's own owners (shown through idmapped mounts); only a remapping daemon has any. */
+  #idmappedLowers(key: string, ids: string[]): boolean[] {
+    if (!this.idMaps) return ids.map(() => false);
+    const mapped = ids.map((id) => exists(`${this.root}/l/${id}/../idmapped`));
+    if (!this.#idmapped && mapped.includes(true)) {
+      throw unavailable(`snapshot ${key}: its image was stored for idmapped mounts, which this daemon found unavailable at start (see its log); remove the image and pull or load it again`);
+    }
+    return mapped;
+  }
+
+  /** docker info's DriverStatus: under --userns-remap, how layers reach remapped containers. */
+  get driverStatus(): Array<[string, string]> {
+    if (!this.idMaps) return [];
+    return [['Userns Remap Layers', this.#idmapped ? `idmapped mounts (${this.#idmapped.attach})` : 'chowned once per image']];
   }
 
   async *diff(key: string): AsyncGenerator<SnapshotDiffEntry> {
