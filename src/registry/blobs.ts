@@ -13,6 +13,7 @@ import type { UploadSession } from './uploads.ts';
 import { sendFileBody } from './send-blob.ts';
 import { blobSize } from './storage.ts';
 import { appendStream } from '../stores/write-behind.ts';
+import { appendRaw } from './raw-body.ts';
 import type { RegistryRoot } from './http.ts';
 
 /** The blob's size, if the repository links it. */
@@ -109,7 +110,7 @@ function checkContentRange(r: Req, offset: number): void {
 
 /** Appends the request body to the session. A cut request keeps what arrived (the client may resume). */
 async function append(r: Req, s: UploadSession): Promise<void> {
-  await appendStream(s.ingest, r.req);
+  if (!await appendRaw(s.ingest, r.req, r.res)) await appendStream(s.ingest, r.req);
 }
 
 /** Commits the session's bytes as digest, linking the blob to the repository. */

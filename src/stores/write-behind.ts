@@ -83,11 +83,11 @@ export class CopyBehind {
   #error: unknown = null;
   #waiting: Array<() => void> = [];
 
-  constructor(ingest: Ingest, onWritten: () => void = () => {}, slabBytes = SLAB) {
+  /** slabs: their size, or the two buffers themselves (a caller's reused pair, of one size). */
+  constructor(ingest: Ingest, onWritten: () => void = () => {}, slabs: number | readonly [Buffer, Buffer] = SLAB) {
     this.#ingest = ingest;
     this.#onWritten = onWritten;
-    this.#slab = Buffer.allocUnsafe(slabBytes);
-    this.#spare = Buffer.allocUnsafe(slabBytes);
+    [this.#slab, this.#spare] = typeof slabs === 'number' ? [Buffer.allocUnsafe(slabs), Buffer.allocUnsafe(slabs)] : slabs;
   }
 
   /**

@@ -71,6 +71,7 @@ interface Libc {
   lremovexattr(path: string, name: string): number;
   flock(fd: number, operation: number): number;
   poll(fds: Buffer, nfds: number, timeout: number): number;
+  fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   statx(dirfd: number, path: string, flags: number, mask: number, buf: Buffer): number;
 }
 
@@ -92,6 +93,7 @@ function load(): Libc {
     lremovexattr: lib.func('int lremovexattr(const char *path, const char *name)'),
     flock: lib.func('int flock(int fd, int operation)'),
     poll: lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
     statx: lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ void *buf)'),
   };
   return libc;
@@ -134,6 +136,16 @@ export function peerHungUp(fd: number): boolean {
   pfd.writeInt16LE(POLLHUP, 4);
   const rc = check(load().poll(pfd, 1, 0), 'poll', `fd ${fd}`);
   return rc > 0 && (pfd.readInt16LE(6) & POLLHUP) !== 0;
+}
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/**
+ * A second descriptor for the same open socket or file, closed on exec (no
+ * child process inherits it). Closing it leaves the original open.
+ */
+export function dupCloexec(fd: number): number {
+  return check(load().fcntl(fd, F_DUPFD_CLOEXEC, 'int', 3), 'fcntl', `fd ${fd}`);
 }
 
 const AT_FDCWD = -100;
