@@ -55,11 +55,19 @@ export function startStream(res: ServerResponse, contentType: string | null, sta
   res.flushHeaders();
 }
 
-/** Writes to a streamed answer, resolving once the chunk is handed to the socket (backpressure). */
-export function writeChunk(res: NodeJS.WritableStream & { destroyed?: boolean }, chunk: Buffer | string): Promise<void> {
-  if (res.destroyed) return Promise.resolve();
+/**
+ * Writes to a streamed answer, resolving once the chunk is handed to the
+ * socket (backpressure). `written` is called once the socket is done with
+ * the chunk's bytes (written, or the answer is gone): its buffer may then
+ * be reused.
+ */
+export function writeChunk(res: NodeJS.WritableStream & { destroyed?: boolean }, chunk: Buffer | string, written?: () => void): Promise<void> {
+  if (res.destroyed) {
+    written?.();
+    return Promise.resolve();
+  }
   return new Promise((resolve) => {
-    if (res.write(chunk)) resolve();
+    if (res.write(chunk, written && (() => written()))) resolve();
     else {
       const done = () => { res.removeListener('drain', done); res.removeListener('close', done); resolve(); };
       res.once('drain', done);

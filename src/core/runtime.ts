@@ -140,6 +140,12 @@ export interface LogEntry {
 export interface LogChunk {
   stream: OutputStream;
   data: Buffer;
+  /**
+   * Set when `data` is a view of a buffer the reader reads into again:
+   * call it once the bytes are no longer needed (written out). A chunk
+   * never released only keeps that buffer from being reused.
+   */
+  release?: () => void;
 }
 
 export interface LogReadOptions {

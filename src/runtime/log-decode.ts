@@ -6,8 +6,8 @@
 // - ChunkDecoder: runs of whole lines of one stream as one buffer, for
 //   `docker logs` without -t or --details, where nothing per line is
 //   needed but the text. Each record's text is moved down over the
-//   prefixes before it (the block is compacted in place, then copied out
-//   once per run of one stream): no string and no Buffer per line. conmon
+//   prefixes before it (the block is compacted in place, then lent out
+//   with its runs of one stream as views, log-blocks.ts): no string and no Buffer per line. conmon
 //   stamps every record of one read from the container's pipe with the
 //   same time, and the prefix is fixed width ("<35-char stamp> stdout F ",
 //   45 bytes), so a record whose prefix is the one before's needs no
@@ -26,10 +26,12 @@ const PREFIX = 45;
 
 export interface LogDecoder<T> {
   /**
-   * False when what it decodes never points into the block: the reader may
-   * reuse its buffer (which decode may overwrite before the bytes it uses).
+   * Present when the items are views of the block (which decode may
+   * overwrite before the bytes it uses): the reader lends the block out
+   * with them, `release` ending one item's hold, and reads into it again
+   * once all are released (log-blocks.ts). Without it every block is new.
    */
-  readonly keepsData: boolean;
+  lend?(item: T, release: () => void): void;
   /** Set once a record past `until` is seen: nothing after it is wanted. */
   readonly pastUntil: boolean;
   /** Decodes the complete records of `data` (which starts at a record) into `out`; returns the bytes used. */
@@ -39,7 +41,6 @@ export interface LogDecoder<T> {
 }
 
 export class EntryDecoder implements LogDecoder<LogEntry> {
-  readonly keepsData = true;
   pastUntil = false;
   readonly #assembler = new LineAssembler();
   readonly #since: number | undefined;
@@ -90,7 +91,6 @@ function fixedForm(b: Buffer, p: number): OutputStream | null {
 }
 
 export class ChunkDecoder implements LogDecoder<LogChunk> {
-  readonly keepsData = false;
   pastUntil = false;
   #since: number | undefined;
   readonly #until: number | undefined;
@@ -184,6 +184,10 @@ export class ChunkDecoder implements LogDecoder<LogChunk> {
     return p;
   }
 
+  lend(item: LogChunk, release: () => void): void {
+    item.release = release;
+  }
+
   finish(rest: Buffer, out: LogChunk[]): void {
     if (this.pastUntil || rest.length === 0) return;
     const rec = parseRecord(rest);
@@ -203,10 +207,7 @@ function samePrefix(b: Buffer, a: number, c: number): boolean {
   return true;
 }
 
-/** Copies the text gathered in [from, to) of the block out as one chunk (the block's buffer is reused). */
+/** The text gathered in [from, to) of the block as one chunk. */
 function pushRun(b: Buffer, from: number, to: number, stream: OutputStream, out: LogChunk[]): void {
-  if (to === from) return;
-  const data = Buffer.allocUnsafe(to - from);
-  b.copy(data, 0, from, to);
-  out.push({ stream, data });
+  if (to > from) out.push({ stream, data: b.subarray(from, to) });
 }

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { LogChunk, LogEntry, LogReadOptions } from '../core/runtime.ts';
 import { ChunkDecoder, EntryDecoder, type LogDecoder } from './log-decode.ts';
 import { lastMillis, sinceOffset, tailOffset } from './log-seek.ts';
+import { BlockPool } from './log-blocks.ts';
 import { inodeAt, inodeOf, openPlain, openRotated, type LogFile } from './log-source.ts';
 
 /** Entries are parsed line by line: a smaller read keeps the first lines quick. */
@@ -22,7 +23,7 @@ const ENTRY_BLOCK = 256 * 1024;
 /** Chunks cost little per line: large reads, large writes to the client. */
 const CHUNK_BLOCK = 1024 * 1024;
 
-/** Room in a reused block for the cut record carried over from the one before. */
+/** Room in a lent block for the cut record carried over from the one before. */
 const CARRY_ROOM = 64 * 1024;
 
 export { tailOffset };
@@ -52,7 +53,9 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
     // The bytes of a record cut at the end of the last read, completed by the next.
     let rest: Buffer = Buffer.alloc(0);
     const out: T[] = [];
-    let reused: Buffer | null = null;
+    // A lending decoder's blocks come back to be read into again (log-blocks.ts), with room for
+    // the record carried over from the block before (most blocks have one).
+    const pool = decoder.lend ? new BlockPool(block + CARRY_ROOM) : null;
 
     // One file from `offset` to its current end; returns where it stopped.
     async function* drain(f: LogFile, offset: number): AsyncGenerator<T, number> {
@@ -60,21 +63,24 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
       while (offset < size && !decoder.pastUntil) {
         if (opts.signal?.aborted) return offset;
         const want = rest.length + Math.min(block, size - offset);
-        // A decoder that copies what it keeps reads every block into the same buffer, with room for
-        // the record cut at the end of the block before (most blocks carry one over): a fresh buffer
-        // per block costs a page fault per 4 KiB read.
-        const buf = !decoder.keepsData && reused && reused.length >= want ? reused
-          : Buffer.allocUnsafe(decoder.keepsData ? want : Math.max(want, block + CARRY_ROOM));
-        if (!decoder.keepsData) reused = buf;
+        const blk = pool?.take(want) ?? null;
+        const buf = blk?.buf ?? Buffer.allocUnsafe(want);
         rest.copy(buf);
         const got = await f.read(buf.subarray(rest.length, want), offset);
-        if (got <= 0) break;
+        if (got <= 0) {
+          blk?.drop();
+          break;
+        }
         offset += got;
         const data = buf.subarray(0, rest.length + got);
         const used = decoder.decode(data, out);
+        rest = used < data.length ? Buffer.from(data.subarray(used)) : Buffer.alloc(0);
+        if (blk) {
+          for (const item of out) decoder.lend!(item, blk.hold());
+          blk.drop();
+        }
         for (const item of out) yield item;
         out.length = 0;
-        rest = used < data.length ? Buffer.from(data.subarray(used)) : Buffer.alloc(0);
       }
       return offset;
     }

@@ -68,7 +68,7 @@ export async function logs(ctx: Ctx): Promise<void> {
       }
       if (stamp) out.push(stamp);
       if (prefix) out.push(prefix);
-      const waiting = out.push(e.data);
+      const waiting = out.push(e.data, 'release' in e ? e.release : undefined);
       if (waiting) await waiting;
     }
     await out.flush();

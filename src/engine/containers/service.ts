@@ -157,6 +157,7 @@ export class ContainerEngine implements ContainerService {
     async function* filtered(): AsyncIterable<LogChunk | LogEntry> {
       for await (const e of source) {
         if ((e.stream === 'stdout' && opts.stdout) || (e.stream === 'stderr' && opts.stderr)) yield e;
+        else if ('release' in e) e.release?.();
       }
     }
     return { tty: rec.config.tty, entries: filtered(), attrs: logAttrs(rec.hostConfig.logConfig, rec.config) };

@@ -119,3 +119,35 @@ test('chunks: a chunk kept by the reader is never overwritten by the blocks read
   assert.equal(kept.filter((c) => c.stream === 'stdout').map((c) => c.copy).join(''), lines.stdout);
   assert.equal(kept.filter((c) => c.stream === 'stderr').map((c) => c.copy).join(''), lines.stderr);
 });
+
+test('chunks: a released chunk gives its block back to be read into again; one kept is never overwritten', async (t) => {
+  const dir = tmp(t);
+  const file = path.join(dir, 'lent.log');
+  const { log } = makeLog(13, 6_000, { mixed: true });
+  fs.writeFileSync(file, log, 'latin1');
+  const lines = { stdout: '', stderr: '' };
+  for await (const e of readLogs(file, {})) lines[e.stream] += e.data.toString('latin1');
+  // Released at once: the text is read before the release, and every block after the first comes back.
+  const text = { stdout: '', stderr: '' };
+  const buffers = new Set<ArrayBufferLike>();
+  let n = 0;
+  for await (const c of readLogChunks(file, {})) {
+    assert.ok(c.release, 'a chunk of a block says how to give it back');
+    text[c.stream] += c.data.toString('latin1');
+    buffers.add(c.data.buffer);
+    n++;
+    c.release();
+    c.release();
+  }
+  assert.deepEqual(text, lines);
+  assert.ok(n > 4 && buffers.size <= 2, `${n} chunks from ${buffers.size} buffers`);
+  // Every other chunk kept (never released): its bytes stay while later blocks are read.
+  const kept: Array<{ data: Buffer; copy: string }> = [];
+  let i = 0;
+  for await (const c of readLogChunks(file, {})) {
+    if (i++ % 2 === 0) kept.push({ data: c.data, copy: c.data.toString('latin1') });
+    else c.release?.();
+  }
+  assert.ok(kept.length > 4);
+  for (const [j, k] of kept.entries()) assert.equal(k.data.toString('latin1'), k.copy, `kept chunk ${j} changed`);
+});

@@ -1,0 +1,59 @@
+// The blocks a log reader reads into, lent out with the chunks that point
+// into them (log-decode.ts's ChunkDecoder compacts a block in place and
+// hands out views of it). A block goes back to the free list once the
+// reader is done with it and every chunk has been released, i.e. written
+// to the client. A fresh block per read cost a page fault per 4 KiB and,
+// at hundreds of MB per read, a full GC every few dozen MB (the daemon
+// counts every Buffer as external memory); a reused one costs neither. A
+// chunk that is never released only keeps its block out of the list.
+
+/** How many idle blocks a reader keeps. */
+const FREE_MAX = 4;
+
+export class Block {
+  readonly buf: Buffer;
+  readonly #pool: BlockPool;
+  /** The reader's hold plus one per chunk out. */
+  #refs = 1;
+
+  constructor(buf: Buffer, pool: BlockPool) {
+    this.buf = buf;
+    this.#pool = pool;
+  }
+
+  /** One more user of the block: the function ends its hold (once; later calls do nothing). */
+  hold(): () => void {
+    this.#refs++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.drop();
+    };
+  }
+
+  /** Ends the reader's own hold. */
+  drop(): void {
+    if (--this.#refs === 0) this.#pool.put(this.buf);
+  }
+}
+
+export class BlockPool {
+  readonly #size: number;
+  readonly #free: Buffer[] = [];
+
+  /** `size`: the usual block (a larger one is made when more is asked for). */
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  take(min: number): Block {
+    let buf = this.#free.pop();
+    if (!buf || buf.length < min) buf = Buffer.allocUnsafe(Math.max(min, this.#size));
+    return new Block(buf, this);
+  }
+
+  put(buf: Buffer): void {
+    if (this.#free.length < FREE_MAX) this.#free.push(buf);
+  }
+}
