@@ -5,8 +5,7 @@ import { noArgs } from '../command.ts';
 import { filterFlag, formatFlag, list, str } from './common.ts';
 import { filtersToJson, parseFilters } from '../options/filters.ts';
 import { CONTAINER_HEADER, containerContext } from '../format/contexts.ts';
-import { DEFAULT_QUIET_FORMAT, FormatError, TABLE, renderFormat } from '../format/formatter.ts';
-import { Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
+import { DEFAULT_QUIET_FORMAT, FormatError, TABLE, renderPlain } from '../format/plain.ts';
 
 const DEFAULT_TABLE = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
@@ -29,9 +28,14 @@ export function containerFormat(source: string, quiet: boolean, size: boolean): 
   }
 }
 
-/** Parses and dry-runs a custom format, as docker does, to learn whether it reads .Size. */
-function formatUsesSize(format: string): boolean {
-  let tmpl: Template;
+/**
+ * Parses and dry-runs a custom format, as docker does, to learn whether it reads .Size.
+ * The template engine is imported here and in run() only when a format needs it: ps's
+ * default table is plain (plain.ts), and the engine is ~45 KiB to compile at every start.
+ */
+async function formatUsesSize(format: string): Promise<boolean> {
+  const { Template, TemplateExecError, TemplateParseError } = await import('../format/template.ts');
+  let tmpl: InstanceType<typeof Template>;
   try {
     tmpl = new Template(format);
   } catch (err) {
@@ -70,7 +74,7 @@ export const ps: CommandDef = {
     const format = str(flags.values.format);
     if (format && quiet) ctx.err('WARNING: Ignoring custom format, because both --format and --quiet are set.');
     let size = flags.values.size === true;
-    if (format && formatUsesSize(format) && !quiet && !size && !flags.changed.has('size')) size = true;
+    if (format && await formatUsesSize(format) && !quiet && !size && !flags.changed.has('size')) size = true;
     let limit = flags.values.last as number;
     if (flags.values.latest === true && limit === -1) limit = 1;
     const containers = await ctx.client.containers.list({
@@ -82,6 +86,7 @@ export const ps: CommandDef = {
     const trunc = flags.values['no-trunc'] !== true;
     const now = ctx.now();
     const rows = containers.map((c) => containerContext(c, { trunc, now }));
-    ctx.io.stdout.write(renderFormat(containerFormat(format, quiet, size), rows, CONTAINER_HEADER));
+    const fmt = containerFormat(format, quiet, size);
+    ctx.io.stdout.write(renderPlain(fmt, rows, CONTAINER_HEADER) ?? (await import('../format/formatter.ts')).renderTemplate(fmt, rows, CONTAINER_HEADER));
   },
 };

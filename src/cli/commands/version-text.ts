@@ -1,5 +1,5 @@
 // `berth version` without --format: docker's default version template
-// (DEFAULT_TEMPLATE in version.ts) written out as code. Parsing and running
+// (DEFAULT_TEMPLATE in version-template.ts) written out as code. Parsing and running
 // that template is most of what `version` computes at start (the template
 // engine's lexer and parser run cold in every process: ~5-10 ms of CPU;
 // docs/benchmarks.md, CLI start time). Only for the data the template prints

@@ -1,5 +1,7 @@
-// berth version: docker's version template (run by our template engine)
-// over the client's facts and GET /version.
+// berth version: docker's version template over the client's facts and
+// GET /version. The default output is written by code (version-text.ts);
+// the template engine (version-template.ts) is imported only for --format or
+// for data the default text cannot print as docker's template would.
 
 import type { CommandDef } from '../command.ts';
 import { PROGRAM, VERSION, noArgs } from '../command.ts';
@@ -9,45 +11,9 @@ import { CLIENT_API_VERSION } from '../../client/client.ts';
 import type { VersionResponse } from '../../client/index.ts';
 import { GO_TYPE } from '../format/gofmt.ts';
 import type { TypedObject } from '../format/gofmt.ts';
-import { GO_FIELD_ALIASES, Template, TemplateExecError, TemplateParseError } from '../format/template.ts';
 import { TabWriter } from '../format/tabwriter.ts';
 import { ansic } from '../format/display.ts';
-import { StatusError } from '../errors.ts';
 import { defaultVersionText, type ClientFacts } from './version-text.ts';
-
-export const DEFAULT_TEMPLATE = `{{with .Client -}}
-Client:{{if ne .Platform nil}}{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}{{end}}
- Version:\t{{.Version}}
- API version:\t{{.APIVersion}}{{if ne .APIVersion .DefaultAPIVersion}} (downgraded from {{.DefaultAPIVersion}}){{end}}
- Go version:\t{{.GoVersion}}
- Git commit:\t{{.GitCommit}}
- Built:\t{{.BuildTime}}
- OS/Arch:\t{{.Os}}/{{.Arch}}
- Context:\t{{.Context}}
-{{- end}}
-
-{{- if ne .Server nil}}{{with .Server}}
-
-Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
- {{- range $component := .Components}}
- {{$component.Name}}:
-  {{- if eq $component.Name "Engine" }}
-  Version:\t{{.Version}}
-  API version:\t{{index .Details "ApiVersion"}} (minimum version {{index .Details "MinAPIVersion"}})
-  Go version:\t{{index .Details "GoVersion"}}
-  Git commit:\t{{index .Details "GitCommit"}}
-  Built:\t{{index .Details "BuildTime"}}
-  OS/Arch:\t{{index .Details "Os"}}/{{index .Details "Arch"}}
-  Experimental:\t{{index .Details "Experimental"}}
-  {{- else }}
-  Version:\t{{$component.Version}}
-  {{- $detailsOrder := getDetailsOrder $component}}
-  {{- range $key := $detailsOrder}}
-  {{$key}}:\t{{index $component.Details $key}}
-   {{- end}}
-  {{- end}}
- {{- end}}
- {{- end}}{{- end}}`;
 
 export const GO_ARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
@@ -101,19 +67,6 @@ export function normalizeServer(sv: VersionResponse): VersionResponse {
   return { ...sv, Platform: sv.Platform ?? { Name: '' }, Components: components };
 }
 
-/** docker's version template (DEFAULT_TEMPLATE, or --format's) with its getDetailsOrder function. */
-export function parseTemplate(source: string): Template {
-  try {
-    return new Template(source, {
-      name: 'version',
-      funcs: { getDetailsOrder: (c) => Object.keys((c as { Details?: object }).Details ?? {}).sort() },
-    });
-  } catch (err) {
-    if (err instanceof TemplateParseError) throw new StatusError(64, `template parsing error: ${err.message}`);
-    throw err;
-  }
-}
-
 async function negotiated(ctx: CommandContext): Promise<string> {
   try {
     return await ctx.client.apiVersion();
@@ -131,7 +84,8 @@ export const version: CommandDef = {
   async run(ctx, _args, flags) {
     const format = str(flags.values.format);
     // A format of the user's is parsed before any request, so that its errors need no daemon.
-    let tmpl = format ? parseTemplate(format === 'json' ? '{{json .}}' : format) : undefined;
+    const engine = format ? await import('./version-template.ts') : undefined;
+    const tmpl = engine?.parseTemplate(format === 'json' ? '{{json .}}' : format);
     let serverError: unknown;
     let server: VersionResponse | null = null;
     try {
@@ -147,14 +101,10 @@ export const version: CommandDef = {
     if (text !== undefined) {
       tw.write(text);
     } else {
-      tmpl ??= parseTemplate(DEFAULT_TEMPLATE);
-      try {
-        tw.write(tmpl.execute(data, { aliases: GO_FIELD_ALIASES }));
-      } catch (err) {
-        if (!(err instanceof TemplateExecError)) throw err;
-        tw.write(tmpl.executePartial(data, { aliases: GO_FIELD_ALIASES }));
-        execError = err;
-      }
+      const { DEFAULT_TEMPLATE, parseTemplate, runTemplate } = engine ?? await import('./version-template.ts');
+      const out = runTemplate(tmpl ?? parseTemplate(DEFAULT_TEMPLATE), data);
+      tw.write(out.text);
+      execError = out.error;
     }
     tw.write('\n');
     ctx.io.stdout.write(tw.flush());

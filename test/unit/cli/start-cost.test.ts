@@ -87,7 +87,7 @@ test('an installed berth runs the bundle: one script, no type stripping, no node
     const extra = p.builtins.filter((m) => !bare.builtins.includes(m));
     assert.ok(extra.length <= MAX_EXTRA_BUILTINS, `${what} loads ${extra.length} built-ins beyond node -e 0: ${extra.join(', ')}`);
   }
-  // Each command compiled the core and its own chunk, no other, and left their code caches.
+  // Each command compiled the core and its own chunk, no other (not the template engine's), and left their code caches.
   const cache = join(inst, 'dist/cache');
   assert.deepEqual(readdirSync(cache).sort(), ['ps.cli_commands_ps.v8', 'ps.v8', 'root.v8', 'version.cli_commands_version.v8', 'version.v8']);
   const written = new Map(readdirSync(cache).map((f) => [f, statSync(join(cache, f)).mtimeMs]));
@@ -126,6 +126,10 @@ test('the core bundle holds what every command runs; commands and the template e
   assert.ok(!bundled.chunks.get('cli_commands_version')!.includes('src/client/attach.ts'));
   assert.ok(bundled.chunks.get('cli_commands_ps')!.includes('src/cli/commands/ps.ts'));
   assert.ok(!bundled.chunks.get('cli_commands_version')!.includes('src/cli/commands/ps.ts'));
+  // ps's and version's default output is printed without the template engine, which they import for --format only.
+  for (const chunk of ['cli_commands_ps', 'cli_commands_version']) {
+    assert.deepEqual(bundled.chunks.get(chunk)!.filter((m) => /^src\/cli\/format\/(template|formatter)/.test(m)), [], chunk);
+  }
 });
 
 test('a checkout runs its sources when the build is missing or older than them, unless BERTH_PREBUILT', async (t) => {

@@ -4,7 +4,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_TEMPLATE, clientVersion, normalizeServer, parseTemplate } from '../../../src/cli/commands/version.ts';
+import { clientVersion, normalizeServer } from '../../../src/cli/commands/version.ts';
+import { DEFAULT_TEMPLATE, parseTemplate } from '../../../src/cli/commands/version-template.ts';
 import { defaultVersionText, type ClientFacts } from '../../../src/cli/commands/version-text.ts';
 import { GO_TYPE } from '../../../src/cli/format/gofmt.ts';
 import { GO_FIELD_ALIASES } from '../../../src/cli/format/template.ts';
