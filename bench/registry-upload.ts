@@ -3,9 +3,11 @@
 // PATCHes and a bodiless PUT, the 50 MB one in one PUT, both at once) by
 // curl to `berth registry serve`, the server's CPU (all its threads, from
 // /proc) and the wall time per push. With --other, a second checkout's
-// server takes turns with this one's (A/B in the same run).
+// server takes turns with this one's (A/B in the same run). With --berthd,
+// a private berthd pushes the bench's big image (`docker push`) instead of
+// curl.
 //
-//   node_modules/.bin/node bench/registry-upload.ts [--runs 6] [--other /path/to/checkout]
+//   node_modules/.bin/node bench/registry-upload.ts [--runs 6] [--other /path/to/checkout] [--berthd]
 //
 // Prints only; the figures go into docs/benchmarks.md by hand.
 
@@ -15,7 +17,9 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } fro
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DOCKER_CLI, type PrivateDaemon, run, startBerthd } from '../test/helpers/daemon.ts';
 import { freePort } from '../test/helpers/registry.ts';
+import { makeImages } from './lib/bench-images.ts';
 import { summarize } from './lib/stats.ts';
 
 const { values: opts } = parseArgs({
@@ -27,6 +31,7 @@ const { values: opts } = parseArgs({
     'server-node-options': { type: 'string', default: '' },
     /** More environment for the servers, NAME=VALUE[,NAME=VALUE]. */
     'server-env': { type: 'string', default: '' },
+    berthd: { type: 'boolean', default: false },
     /** Records `perf record -g` of each server's push into this directory. */
     perf: { type: 'string' },
   },
@@ -127,6 +132,7 @@ async function startServer(checkout: string, root: string): Promise<{ url: strin
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync('/tmp/bd-up-');
+  let daemon: PrivateDaemon | null = null;
   try {
     const big = { path: `${tmp}/big`, size: 200e6, digest: '' };
     const small = { path: `${tmp}/small`, size: 50e6, digest: '' };
@@ -142,6 +148,22 @@ async function main(): Promise<void> {
       closeSync(fd);
       parts.push(p);
     }
+    let pushOne = (url: string) => Promise.all([chunked(url, 'b/big', big, parts), monolithic(url, 'b/big', small)]).then(() => {});
+    if (opts.berthd) {
+      const [img] = await makeImages(`${tmp}/img`, ['big']);
+      const d = daemon = await startBerthd();
+      const docker = async (args: string[]) => {
+        const r = await run(DOCKER_CLI, args, { env: d.env, timeout: 600_000 });
+        if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
+      };
+      await docker(['load', '-q', '-i', img!.archive]);
+      pushOne = async (url) => {
+        const name = `${url.slice('http://'.length)}/b/big:v1`;
+        await docker(['tag', img!.tag, name]);
+        await docker(['push', name]);
+        await docker(['rmi', name]);
+      };
+    }
     const checkouts = opts.other ? [HERE, resolve(opts.other)] : [HERE];
     const cpu = new Map<string, number[]>();
     const wall = new Map<string, number[]>();
@@ -155,7 +177,7 @@ async function main(): Promise<void> {
           if (perf) await new Promise((r) => setTimeout(r, 500));
           const c0 = cpuSeconds(s.pid);
           const t0 = performance.now();
-          await Promise.all([chunked(s.url, 'b/big', big, parts), monolithic(s.url, 'b/big', small)]);
+          await pushOne(s.url);
           const ms = performance.now() - t0;
           const c1 = cpuSeconds(s.pid);
           if (perf) await new Promise((r) => { perf.once('close', r); perf.kill('SIGINT'); });
@@ -178,6 +200,7 @@ async function main(): Promise<void> {
     }
     console.log(`load at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
+    await daemon?.cleanup();
     rmSync(tmp, { recursive: true, force: true });
   }
 }
