@@ -2,7 +2,8 @@
 // the socket itself (src/registry/raw-body.ts): the same bytes land in the
 // blob whether the parser had some of them first or none, the connection is
 // closed after the answer (the parser was left mid-body), a cut body keeps
-// what arrived for a resume, and small bodies keep their keep-alive.
+// what arrived for a resume, and small bodies keep their keep-alive. And big
+// GETs by sendfile, whole and ranged, with a client that leaves mid-body.
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -149,5 +150,43 @@ describe('upload bodies read from the socket', () => {
     assert.equal(((await r.json()) as { errors: Array<{ code: string }> }).errors[0]!.code, 'DIGEST_INVALID');
     assert.equal(readdirSync(`${root}/content/blobs/sha256`).length, before);
     assert.deepEqual(readdirSync(`${root}/content/ingest`), []);
+  });
+});
+
+describe('big blob GETs (sendfile)', () => {
+  test('a 9 MiB blob: whole, a Range of 8.5 MiB, and 6 at once, byte for byte; the connection serves the next request', async () => {
+    const data = randomBytes(9 << 20);
+    const d = sha(data);
+    const up = await fetch(`${base}/v2/raw/get/blobs/uploads/?digest=${d}`, { method: 'POST', body: data });
+    assert.equal(up.status, 201);
+    const whole = await fetch(`${base}/v2/raw/get/blobs/${d}`);
+    assert.equal(whole.status, 200);
+    assert.ok(Buffer.from(await whole.arrayBuffer()).equals(data));
+    const from = 100_000;
+    const to = from + (17 << 19) - 1;
+    const part = await fetch(`${base}/v2/raw/get/blobs/${d}`, { headers: { Range: `bytes=${from}-${to}` } });
+    assert.equal(part.status, 206);
+    assert.equal(part.headers.get('content-range'), `bytes ${from}-${to}/${data.length}`);
+    assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(from, to + 1)));
+    const many = await Promise.all(Array.from({ length: 6 }, async () => Buffer.from(await (await fetch(`${base}/v2/raw/get/blobs/${d}`)).arrayBuffer())));
+    for (const m of many) assert.ok(m.equals(data));
+    // And a small request after them.
+    const head = await fetch(`${base}/v2/raw/get/blobs/${d}`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+  });
+
+  test('a client that goes away mid-body leaves the server serving', async () => {
+    const data = randomBytes(16 << 20);
+    const d = sha(data);
+    assert.equal((await fetch(`${base}/v2/raw/gone/blobs/uploads/?digest=${d}`, { method: 'POST', body: data })).status, 201);
+    await new Promise<void>((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write(`GET /v2/raw/gone/blobs/${d} HTTP/1.1\r\nHost: x\r\n\r\n`));
+      let n = 0;
+      s.on('data', (c: Buffer) => { n += c.length; if (n > 1 << 20) s.destroy(); });
+      s.on('close', () => resolve());
+      s.on('error', () => {});
+    });
+    const again = await fetch(`${base}/v2/raw/gone/blobs/${d}`);
+    assert.ok(Buffer.from(await again.arrayBuffer()).equals(data));
   });
 });
