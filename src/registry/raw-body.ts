@@ -13,7 +13,9 @@
 // Content-Length is read from a duplicate of the socket's descriptor by a
 // second net.Socket with `onread` into one buffer. The parser still expects
 // the body, so the connection cannot carry another request: the answer says
-// `Connection: close` (a client opens a new connection, ~0.1 ms here).
+// `Connection: close` (a client opens a new connection, ~0.1 ms here); a
+// request pipelined behind the body is dropped with the connection unanswered
+// (the client sees the connection close and must send it again).
 // Plain TCP only (TLS decrypts in Node anyway), and only bodies of at least
 // RAW_ABOVE bytes framed by Content-Length.
 
