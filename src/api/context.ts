@@ -44,6 +44,12 @@ export interface ApiDeps {
   builder?: BuildService;
   /** `system df` (absent in API tests that do not need it). */
   diskUsage?: DiskUsageService;
+  /**
+   * While the daemon's start-up steps run in the background (sweeps,
+   * network reconcile): what a route not marked duringBoot waits for;
+   * null (or absent) once they are done.
+   */
+  booting?: () => Promise<void> | null;
 }
 
 interface BaseCtx {

@@ -10,9 +10,14 @@ import type { Handler, HijackHandler } from './context.ts';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 
+/**
+ * duringBoot: served while the daemon's start-up steps still run in the
+ * background (reads of what the records say); every other route waits
+ * for them (ApiDeps.booting).
+ */
 export type Route =
-  | { method: Method; path: string; handler: Handler }
-  | { method: Method; path: string; hijack: HijackHandler };
+  | { method: Method; path: string; handler: Handler; duringBoot?: true }
+  | { method: Method; path: string; hijack: HijackHandler; duringBoot?: true };
 
 export interface Match {
   route: Route;

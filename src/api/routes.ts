@@ -1,5 +1,7 @@
 // The route table: which handler serves which docker endpoint. Paths are
 // the swagger's, without the /v{version} prefix (the server strips it).
+// duringBoot marks the reads served while a restarted daemon's start-up
+// steps still run (router.ts); the rest wait for those steps.
 
 import type { Route } from './router.ts';
 import * as system from './handlers/system.ts';
@@ -21,17 +23,17 @@ import * as networks from './handlers/networks.ts';
 import * as build from './handlers/build.ts';
 
 export const routes: readonly Route[] = [
-  { method: 'GET', path: '/_ping', handler: system.ping },
-  { method: 'HEAD', path: '/_ping', handler: system.ping },
-  { method: 'GET', path: '/version', handler: system.version },
-  { method: 'GET', path: '/info', handler: system.info },
-  { method: 'GET', path: '/events', handler: system.events },
+  { method: 'GET', path: '/_ping', handler: system.ping, duringBoot: true },
+  { method: 'HEAD', path: '/_ping', handler: system.ping, duringBoot: true },
+  { method: 'GET', path: '/version', handler: system.version, duringBoot: true },
+  { method: 'GET', path: '/info', handler: system.info, duringBoot: true },
+  { method: 'GET', path: '/events', handler: system.events, duringBoot: true },
   { method: 'GET', path: '/system/df', handler: system.diskUsage },
 
   { method: 'POST', path: '/containers/create', handler: containers.create },
   { method: 'POST', path: '/containers/prune', handler: containers.prune },
-  { method: 'GET', path: '/containers/json', handler: containers.list },
-  { method: 'GET', path: '/containers/{id}/json', handler: containers.inspect },
+  { method: 'GET', path: '/containers/json', handler: containers.list, duringBoot: true },
+  { method: 'GET', path: '/containers/{id}/json', handler: containers.inspect, duringBoot: true },
   { method: 'POST', path: '/containers/{id}/start', handler: containers.start },
   { method: 'POST', path: '/containers/{id}/stop', handler: containers.stop },
   { method: 'POST', path: '/containers/{id}/kill', handler: containers.kill },
@@ -40,7 +42,7 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/resize', handler: containers.resize },
   { method: 'GET', path: '/containers/{id}/export', handler: containers.exportFs },
   { method: 'POST', path: '/containers/{id}/wait', handler: streams.wait },
-  { method: 'GET', path: '/containers/{id}/logs', handler: logs },
+  { method: 'GET', path: '/containers/{id}/logs', handler: logs, duringBoot: true },
   { method: 'POST', path: '/containers/{id}/attach', hijack: attach },
   { method: 'GET', path: '/containers/{id}/attach/ws', hijack: attachWs },
   { method: 'GET', path: '/containers/{id}/changes', handler: commit.changes },
@@ -48,8 +50,8 @@ export const routes: readonly Route[] = [
   { method: 'HEAD', path: '/containers/{id}/archive', handler: archive.head },
   { method: 'GET', path: '/containers/{id}/archive', handler: archive.get },
   { method: 'PUT', path: '/containers/{id}/archive', handler: archive.put },
-  { method: 'GET', path: '/containers/{id}/top', handler: observe.top },
-  { method: 'GET', path: '/containers/{id}/stats', handler: observe.stats },
+  { method: 'GET', path: '/containers/{id}/top', handler: observe.top, duringBoot: true },
+  { method: 'GET', path: '/containers/{id}/stats', handler: observe.stats, duringBoot: true },
   { method: 'POST', path: '/containers/{id}/pause', handler: manage.pause },
   { method: 'POST', path: '/containers/{id}/unpause', handler: manage.unpause },
   { method: 'POST', path: '/containers/{id}/rename', handler: manage.rename },
@@ -60,13 +62,13 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/containers/{id}/exec', handler: exec.create },
   { method: 'POST', path: '/exec/{id}/start', hijack: exec.start },
   { method: 'POST', path: '/exec/{id}/resize', handler: exec.resize },
-  { method: 'GET', path: '/exec/{id}/json', handler: exec.inspect },
+  { method: 'GET', path: '/exec/{id}/json', handler: exec.inspect, duringBoot: true },
 
-  { method: 'GET', path: '/images/json', handler: images.list },
+  { method: 'GET', path: '/images/json', handler: images.list, duringBoot: true },
   { method: 'POST', path: '/images/create', handler: images.create },
   { method: 'POST', path: '/images/prune', handler: images.prune },
-  { method: 'GET', path: '/images/{name*}/json', handler: images.inspect },
-  { method: 'GET', path: '/images/{name*}/history', handler: images.history },
+  { method: 'GET', path: '/images/{name*}/json', handler: images.inspect, duringBoot: true },
+  { method: 'GET', path: '/images/{name*}/history', handler: images.history, duringBoot: true },
   { method: 'POST', path: '/images/{name*}/push', handler: distribution.push },
   { method: 'POST', path: '/auth', handler: distribution.login },
   { method: 'GET', path: '/images/search', handler: distribution.search },
@@ -77,15 +79,15 @@ export const routes: readonly Route[] = [
   { method: 'DELETE', path: '/images/{name*}', handler: images.remove },
 
   { method: 'POST', path: '/volumes/create', handler: volumes.create },
-  { method: 'GET', path: '/volumes', handler: volumes.list },
+  { method: 'GET', path: '/volumes', handler: volumes.list, duringBoot: true },
   { method: 'POST', path: '/volumes/prune', handler: volumes.prune },
-  { method: 'GET', path: '/volumes/{name}', handler: volumes.inspect },
+  { method: 'GET', path: '/volumes/{name}', handler: volumes.inspect, duringBoot: true },
   { method: 'DELETE', path: '/volumes/{name}', handler: volumes.remove },
 
-  { method: 'GET', path: '/networks', handler: networks.list },
+  { method: 'GET', path: '/networks', handler: networks.list, duringBoot: true },
   { method: 'POST', path: '/networks/create', handler: networks.create },
   { method: 'POST', path: '/networks/prune', handler: networks.prune },
-  { method: 'GET', path: '/networks/{id}', handler: networks.inspect },
+  { method: 'GET', path: '/networks/{id}', handler: networks.inspect, duringBoot: true },
   { method: 'DELETE', path: '/networks/{id}', handler: networks.remove },
   { method: 'POST', path: '/networks/{id}/connect', handler: networks.connect },
   { method: 'POST', path: '/networks/{id}/disconnect', handler: networks.disconnect },

@@ -111,6 +111,7 @@ class ApiServer extends nodeHttp().Server {
       const version = negotiate(r.requested);
       const base = { req, params: r.match.params, query: r.query, version, signal: abort.signal, deps: this.#deps };
       const route = r.match.route;
+      if (!route.duringBoot) await this.#deps.booting?.();
       if ('handler' in route) await route.handler({ ...base, res } satisfies Ctx);
       else await route.hijack({ ...base, res, upgrade: null } satisfies HijackCtx);
     } catch (err) {
@@ -177,6 +178,7 @@ class ApiServer extends nodeHttp().Server {
     try {
       if (!r || !('hijack' in r.match.route)) throw Object.assign(new Error(PAGE_NOT_FOUND.message), { http: PAGE_NOT_FOUND });
       const version = negotiate(r.requested);
+      if (!r.match.route.duringBoot) await this.#deps.booting?.();
       await r.match.route.hijack({
         req, params: r.match.params, query: r.query, version, signal: abort.signal, deps: this.#deps,
         res: null, upgrade: { socket, head },

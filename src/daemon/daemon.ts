@@ -28,6 +28,7 @@ import { idmapMode, prepareRemappedRoot, resolveRemap } from './userns-remap.ts'
 import { createNetworking } from './network-wiring.ts';
 import { listenTls, listenUnix, loadTls } from './listeners.ts';
 import { startRegistryListener } from './registry-listener.ts';
+import { BootSteps } from './boot-steps.ts';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -103,39 +104,32 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       loggingDriver: config.logConfig.type, userns: remap !== null,
     });
 
-    // How long each step before the API listens took (a restart with
-    // thousands of containers should answer within a second).
+    // How long each start-up step took (a restart with thousands of
+    // containers should answer within a second): before the API listens,
+    // what a read needs and what the sweeps must not take; the rest after.
     const phases: Record<string, number> = {};
-    let mark = Date.now();
-    const phase = (name: string) => { const now = Date.now(); phases[name] = now - mark; mark = now; };
+    let mark = performance.now();
+    const phase = (name: string) => { const now = performance.now(); phases[name] = Math.round(now - mark); mark = now; };
     await images.seedDefault();
     phase('defaultImage');
     await network.bootNetworks();
     phase('networks');
-    // Live restore registers the containers that were running (their mounts held) before the sweeps,
-    // and re-adopts them in the background once those are done: the API serves meanwhile.
+    // Live restore registers the containers that were running (their mounts
+    // held) before the API serves and before the sweeps; until a container
+    // is re-adopted its verbs wait for it, and the requests that change
+    // anything wait for the sweeps (api/server.ts, booting).
     containers.restore();
     phase('restore');
-    await containers.sweepOrphans();
-    phase('orphans');
-    await volumes.service.sweep();
-    phase('volumes');
-    await execRuntime.sweep();
-    phase('execs');
-    await network.reconcile();
-    phase('reconcile');
-    const swept = await images.gc();
-    phase('imageGc');
-    if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
-    log.info('startup steps done', { ms: phases });
-
-    containers.readopt();
 
     const commits = new ContainerCommits({ containers: db.containers, images, runtime, events, logger: log, adopted: (ref) => containers!.adopted(ref) });
     const distribution = new DistributionService(images, { insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors });
     const builder = new BuildService({ db, images, containers, dataRoot, logger: log, pull: pullThrough(distribution) });
     const diskUsage = new DiskUsageEngine({ containers, images, volumes: volumes.service, buildCache: () => builder.cacheUsage() });
-    const server = createApiServer({ builder, diskUsage, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution, archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys });
+    const boot = new BootSteps(log);
+    const server = createApiServer({
+      builder, diskUsage, containers, execs, images, system, events, logger: log, commits, volumes: volumes.service, limits: config.apiLimits, distribution,
+      archives: new ImageArchives(images), networks: network, detachKeys: config.detachKeys, booting: () => boot.pending,
+    });
     if (config.host) cleanups.push(await listenUnix(server, config.host, config.group, log));
     for (const addr of config.tcpHosts) cleanups.push(await listenTls(server, addr, tlsContext!, log));
     if (!config.host) {
@@ -145,7 +139,30 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       }));
     }
     if (config.registryListener) cleanups.push(await startRegistryListener(config.registryListener, { images: db.images, content, log }));
-    log.info('berthd ready', { pid: process.pid, dataRoot, execRoot: config.execRoot });
+    phase('listen');
+    log.info('berthd ready', { pid: process.pid, dataRoot, execRoot: config.execRoot, msSinceProcessStart: Math.round(performance.now()), ms: phases });
+
+    // In the background, while reads are served: re-adoption (16 at a
+    // time), the sweeps of what a crash left, the network rules, the image
+    // GC. The shutdown waits for them before closing the database.
+    // What re-adoption could race goes first (a few ms): a re-adopted
+    // container's health probe starts execs, its exit releases volumes and
+    // closes ports (so those must be open again before). The orphan sweep
+    // leaves alone the containers being re-adopted; the iptables rules are
+    // rewritten whole by each apply.
+    boot.run(async (step) => {
+      await step('execs', () => execRuntime.sweep());
+      await step('volumes', () => volumes.service.sweep());
+      await step('networkAttachments', () => network.reconcileAttachments());
+      containers!.readopt();
+      await step('orphans', () => containers!.sweepOrphans());
+      await step('networkRules', () => network.reconcileRules());
+      await step('imageGc', async () => {
+        const swept = await images.gc();
+        if (swept.chainIds.length || swept.blobs.length) log.info('garbage collected', { layers: swept.chainIds.length, blobs: swept.blobs.length });
+      });
+    });
+    cleanups.push(() => boot.finished);
     return { stop: runCleanups };
   } catch (err) {
     await runCleanups();

@@ -348,12 +348,22 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
   // ---- boot -----------------------------------------------------------------------
 
   /**
-   * After the containers were restored: leases, namespaces and ports of
-   * containers that no longer run go; those of running ones are served
-   * again; the rules are rewritten and the jumps made sure of.
+   * At boot: leases, namespaces and ports of containers that no longer run
+   * go; those of running ones are served again; then the rules are
+   * rewritten and the jumps made sure of (reconcileRules).
    */
   async reconcile(): Promise<void> {
-    const running = new Set(this.d.containers.list().filter(isRunning).map((r) => r.id));
+    await this.reconcileAttachments();
+    await this.reconcileRules();
+  }
+
+  /**
+   * The first half, before live restore re-adopts anything (an exit it
+   * records closes the container's ports: they must be open by then).
+   * Quick: the metadata, the namespace files, in-process proxies.
+   */
+  async reconcileAttachments(): Promise<void> {
+    const running = new Set(this.d.containers.listShared().filter(isRunning).map((r) => r.id));
     for (const ep of this.d.store.allEndpoints()) {
       if ((ep.ip || ep.hostIf) && !running.has(ep.containerId)) await this.tearDown(ep.containerId);
       if (!this.d.containers.get(ep.containerId)) this.d.store.removeEndpointsOf(ep.containerId);
@@ -371,6 +381,10 @@ export class NetworkManager extends NetworkEngine implements ContainerNetworking
       if (!ep) continue;
       await this.#ports.open(id, ep.ip, ep.ip6, [], ports).catch((err) => this.log.warn('re-publishing ports failed', { id, err }));
     }
+  }
+
+  /** The second half: iptables processes, so it may run beside re-adoption (each apply writes the whole state). */
+  async reconcileRules(): Promise<void> {
     await this.applyRules(true);
   }
 

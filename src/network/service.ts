@@ -24,6 +24,8 @@ export interface ContainerLookup {
   /** The ID of the container with exactly this name (an index lookup, no record read). */
   byName(name: string): string | undefined;
   list(): ContainerRecord[];
+  /** Every record, shared and read-only (no parse per record). */
+  listShared(): ReadonlyArray<Readonly<ContainerRecord>>;
 }
 
 export interface NetworkEngineDeps {
@@ -45,7 +47,7 @@ const MASQ = 'com.docker.network.bridge.enable_ip_masquerade';
 const DRIVERS = new Set(['bridge', 'macvlan', 'ipvlan']);
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export function isRunning(rec: ContainerRecord | undefined): boolean {
+export function isRunning(rec: Readonly<ContainerRecord> | undefined): boolean {
   const s = rec?.state.status;
   return s === 'running' || s === 'paused' || s === 'restarting';
 }

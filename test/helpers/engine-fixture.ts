@@ -30,6 +30,7 @@ export class DirSnapshotter implements Snapshotter {
   constructor(root: string) { this.#root = root; }
   #dir(key: string): string { return path.join(this.#root, key); }
   keys(): string[] { return fs.existsSync(this.#root) ? fs.readdirSync(this.#root) : []; }
+  async listSnapshots(): Promise<string[]> { return this.keys(); }
   async hasLayer(): Promise<boolean> { return true; }
   async applyLayer(): Promise<never> { throw new Error('DirSnapshotter has no layers'); }
   async removeLayer(): Promise<void> {}
@@ -113,9 +114,10 @@ export class EngineWorld {
   async restartDaemon(): Promise<ContainerEngine> {
     await this.engine.shutdown();
     this.engine = this.newEngine();
+    // As berthd boots (daemon.ts): registration, then re-adoption beside the sweeps.
     this.engine.restore();
-    await this.engine.sweepOrphans();
     this.engine.readopt();
+    await this.engine.sweepOrphans();
     await this.engine.restored;
     return this.engine;
   }

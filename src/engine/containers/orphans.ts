@@ -1,6 +1,7 @@
 // What a crash between a metadata commit and its filesystem cleanup leaves:
 // writable snapshots and container directories that no record names. The
-// daemon removes them at boot, before the API serves.
+// daemon removes them at boot, before it serves any request that could
+// create a container (daemon/boot-steps.ts).
 
 import { readdir, rm } from 'node:fs/promises';
 import type { Snapshotter } from '../../core/snapshot.ts';

@@ -1,7 +1,7 @@
 // Boot-time reconciliation of the container records with the runtime's
-// state, after live restore (restore() in service.ts) has re-adopted the
-// running containers and recorded the exits that happened while berthd
-// was down. What a SIGKILL of berthd can leave, and what happens to it:
+// state, beside live restore (restore.ts), which re-adopts the running
+// containers and records the exits that happened while berthd was down.
+// What a SIGKILL of berthd can leave, and what happens to it:
 //
 //   record "created" or "exited", but conmon and a `runc init` waiting on
 //   their exec fifo, the rootfs mounted, a bundle (a start cut by the kill):
@@ -16,8 +16,10 @@
 //       its metadata commit, a create or start cut before or after its
 //       own): removed, processes and cgroups included.
 //
-// Runs before the API serves, one container at a time under the
-// container's lock (a restart policy may already be starting one).
+// Runs at boot once the API serves reads, before any request that changes
+// something is served (daemon/boot-steps.ts), one container at a time under
+// the container's lock; the containers live restore registered are its
+// own (re-adopted, or their exits handled, beside this), so they are skipped.
 
 import { readdir, rm } from 'node:fs/promises';
 import type { ContainerRecord } from '../../core/container.ts';
@@ -26,7 +28,9 @@ import type { Logger } from '../../core/logger.ts';
 import type { RootfsMounts } from './rootfs.ts';
 
 export interface Reconcile {
-  records(): ContainerRecord[];
+  records(): ReadonlyArray<Readonly<ContainerRecord>>;
+  /** Containers someone else handles (live restore's): left alone, and never orphans. */
+  skip?: ReadonlySet<string>;
   get(id: string): ContainerRecord | undefined;
   runtime: ContainerRuntime;
   rootfs: RootfsMounts;
@@ -36,7 +40,7 @@ export interface Reconcile {
   lock<T>(id: string, fn: () => Promise<T>): Promise<T>;
 }
 
-function hasProcess(rec: ContainerRecord): boolean {
+function hasProcess(rec: Readonly<ContainerRecord>): boolean {
   return rec.state.status === 'running' || rec.state.status === 'paused' || rec.state.status === 'restarting';
 }
 
@@ -44,7 +48,7 @@ export async function reconcileRuntime(r: Reconcile): Promise<void> {
   const traced = new Set(await r.runtime.ids());
   let bundles: string[] = [];
   try { bundles = await readdir(r.bundlesDir); } catch { /* none yet */ }
-  const known = new Set<string>();
+  const known = new Set<string>(r.skip);
 
   for (const rec of r.records()) {
     known.add(rec.id);

@@ -47,6 +47,8 @@ export class ContainerEngine implements ContainerService {
   readonly #stats: ContainerStatsService;
   readonly #shutdown = new AbortController();
   #restoring: ContainerRecord[] = [];
+  /** Every container live restore registered at boot (pending or done). */
+  readonly #registered = new Set<string>();
 
   constructor(deps: ContainerServiceDeps) {
     this.#d = deps;
@@ -233,7 +235,17 @@ export class ContainerEngine implements ContainerService {
    * Live restore (restore.ts), first half: every container that had a
    * process is pending and its mounts held, before the boot sweeps run.
    */
-  restore(): void { this.#restoring = registerRestore(this.#ctx); }
+  restore(): void {
+    this.#restoring = registerRestore(this.#ctx);
+    for (const rec of this.#restoring) this.#registered.add(rec.id);
+  }
+
+  /**
+   * The containers live restore took in hand at boot: the boot's sweeps
+   * (sweepOrphans, the network reconcile), which run beside re-adoption,
+   * leave them to it, whatever re-adoption has made of them by then.
+   */
+  get restoring(): ReadonlySet<string> { return this.#registered; }
 
   /**
    * Second half, once the boot sweeps are done: re-adopts what kept running
@@ -250,16 +262,20 @@ export class ContainerEngine implements ContainerService {
   /**
    * Reconciles records with the runtime (reconcile.ts), then removes
    * snapshots and directories a crash left without a record (orphans.ts).
+   * Containers live restore registered are its own: an exit it records
+   * (an auto-removal among them) does its own cleanup meanwhile.
    */
   async sweepOrphans(): Promise<void> {
     await Promise.all(this.#ctx.runtimeCleanups.values());
+    const restoring = this.#registered;
     await reconcileRuntime({
-      records: () => this.#d.containers.list(), get: (id) => this.#d.containers.get(id),
+      records: () => this.#d.containers.listShared().filter((r) => !restoring.has(r.id)), get: (id) => this.#d.containers.get(id),
+      skip: restoring,
       runtime: this.#d.runtime, rootfs: this.#ctx.rootfs, bundlesDir: `${this.#d.execRoot}/containers`,
       log: this.#log, lock: (id, fn) => this.#ctx.mutex.run(id, fn),
     });
     await sweepOrphans({
-      known: new Set(this.#d.containers.list().map((r) => r.id)),
+      known: new Set([...this.#d.containers.listShared().map((r) => r.id), ...restoring]),
       snapshotter: this.#d.images.snapshotter, rootfs: this.#ctx.rootfs,
       containersDir: `${this.#d.dataRoot}/containers`, trashDir: containersTrash(this.#d.dataRoot), log: this.#log,
     });

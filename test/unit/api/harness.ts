@@ -34,7 +34,7 @@ export interface Api {
   connect(): Promise<RawConn>;
 }
 
-export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimits>; logger?: Logger; detachKeys?: string } = {}): Promise<Api> {
+export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimits>; logger?: Logger; detachKeys?: string; booting?: () => Promise<void> | null } = {}): Promise<Api> {
   const dir = await mkdtemp(path.join(tmpdir(), 'berth-api-'));
   const socket = path.join(dir, 'api.sock');
   const containers = new FakeContainers();
@@ -42,7 +42,7 @@ export async function startApi(t: TestContext, opts: { limits?: Partial<ApiLimit
   const system = new FakeSystem();
   const events = new FakeEvents();
   const execs = new FakeExecs();
-  const server = createApiServer({ containers, execs, images, system, events, logger: opts.logger ?? nullLogger, ...(opts.limits ? { limits: opts.limits } : {}), detachKeys: opts.detachKeys });
+  const server = createApiServer({ containers, execs, images, system, events, logger: opts.logger ?? nullLogger, ...(opts.limits ? { limits: opts.limits } : {}), detachKeys: opts.detachKeys, ...(opts.booting ? { booting: opts.booting } : {}) });
   const conns = new Set<net.Socket>();
   t.after(async () => {
     for (const c of conns) c.destroy();

@@ -5,6 +5,8 @@
 
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { EngineWorld, until } from '../../helpers/engine-fixture.ts';
 
 let w: EngineWorld;
@@ -88,6 +90,35 @@ test('live restore: a container still running is adopted again, one that exited 
   // The adopted one is watched by the new engine: its exit is recorded.
   await engine.kill(running);
   assert.deepEqual([(await engine.inspect(running)).state.status, (await engine.inspect(running)).state.exitCode], ['exited', 137]);
+});
+
+test('live restore beside the boot sweeps: re-adopted and auto-removed containers are left to it, what no record names is swept', async () => {
+  const keep = await w.run(['sleep', '1000']);
+  const rm = await w.run(['sleep', '1000'], { hostConfig: { autoRemove: true } });
+  const stopped = await w.run(['true']);
+  await w.engine.wait(stopped, 'not-running');
+  await w.engine.shutdown();
+  await w.runtime.kill(rm, 'KILL');
+  await until(async () => (await w.runtime.exitStatus(rm)) !== null, 'the exit while down');
+  // What a crash between a removal's metadata commit and its cleanup leaves.
+  await w.snapshotter.prepare('orphan');
+  const containersDir = path.join(w.dir, 'root', 'containers');
+  fs.mkdirSync(path.join(containersDir, 'orphan'), { recursive: true });
+  // As berthd boots: registration, re-adoption in the background, the sweeps beside it.
+  const engine = w.newEngine();
+  engine.restore();
+  assert.deepEqual([...engine.restoring].sort(), [keep, rm].sort());
+  engine.readopt();
+  await Promise.all([engine.sweepOrphans(), engine.restored]);
+  const k = await engine.inspect(keep);
+  assert.equal(k.state.status, 'running');
+  await assert.rejects(engine.inspect(rm), /No such container/);
+  assert.equal((await engine.inspect(stopped)).state.status, 'exited');
+  assert.deepEqual(w.snapshotter.keys().sort(), [keep, stopped].sort());
+  assert.equal(fs.existsSync(path.join(containersDir, 'orphan')), false);
+  assert.equal(fs.existsSync(path.join(containersDir, keep)), true);
+  await engine.kill(keep);
+  assert.equal((await engine.inspect(keep)).state.exitCode, 137);
 });
 
 test('between policy restarts the container reads restarting (dockerd\'s back-off); stop, kill and rm -f end the wait for good', async () => {
