@@ -4,18 +4,15 @@
 // it, and fetch() then failed: "fetch failed"); node:http has no such tie.
 
 import type { IncomingMessage } from 'node:http';
-import { createRequire } from 'node:module';
+import { nodeHttp, nodeHttps } from '../sys/node-http.ts';
 
-const require = createRequire(import.meta.url);
-const http = require('node:http') as typeof import('node:http');
-const https = require('node:https') as typeof import('node:https');
 
 const IDLE_TIMEOUT_MS = 60_000;
 
 /** The response of a GET (any status but a redirect); throws on a network error, a bad scheme or a redirect loop. */
 export async function httpGet(url: string, redirects = 10): Promise<IncomingMessage> {
   const u = new URL(url);
-  const mod = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : null;
+  const mod = u.protocol === 'https:' ? nodeHttps() : u.protocol === 'http:' ? nodeHttp() : null;
   if (!mod) throw new Error(`unsupported URL scheme "${u.protocol}"`);
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
     const req = mod.get(u, { timeout: IDLE_TIMEOUT_MS }, resolve);

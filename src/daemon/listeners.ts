@@ -5,7 +5,7 @@
 
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import type { Server } from 'node:http';
 import type { Logger } from '../core/logger.ts';
 import { invalid } from '../core/errors.ts';
@@ -62,7 +62,7 @@ export function loadTls(files: TlsFiles): TlsMaterial {
   };
   const m = { ca: read('CA certificate', files.ca), cert: read('certificate', files.cert), key: read('key', files.key) };
   try {
-    tls.createSecureContext(m);
+    process.getBuiltinModule('node:tls').createSecureContext(m);
   } catch (err) {
     throw invalid(`could not load the TLS certificate, key or CA (${files.cert}, ${files.key}, ${files.ca}): ${(err as Error).message}`);
   }
@@ -76,7 +76,8 @@ export function loadTls(files: TlsFiles): TlsMaterial {
  */
 export async function listenTls(server: Server, addr: TcpAddress, material: TlsMaterial, log: Logger): Promise<Close> {
   const sockets = new Set<tls.TLSSocket>();
-  const listener = tls.createServer({
+  // node:tls loads only for a TCP listener (most daemons have none).
+  const listener = process.getBuiltinModule('node:tls').createServer({
     ...material, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2', handshakeTimeout: HANDSHAKE_MS,
     // A client's close_notify is a half-close (docker's CloseWrite on an
     // attach without stdin): the output must still reach it, as over the unix socket.

@@ -7,8 +7,8 @@
 // Requests are routed by path (names.ts), authorized (auth.ts, when
 // configured), then handled; every failure answers in the spec's error form.
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import { nodeHttp, nodeHttps } from '../sys/node-http.ts';
 import type { AddressInfo } from 'node:net';
 import { FileContentStore } from '../stores/content.ts';
 import { cancelUpload, deleteBlob, getBlob, patchUpload, putUpload, startUpload, uploadStatus } from './blobs.ts';
@@ -68,7 +68,7 @@ export class RegistryServer {
       ...(c.proxy && root ? { proxy: new ProxyUpstream(c.proxy) } : {}),
     };
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void this.#handle(req, res);
-    this.#server = c.tls ? https.createServer({ cert: c.tls.cert, key: c.tls.key }, handler) : http.createServer(handler);
+    this.#server = c.tls ? nodeHttps().createServer({ cert: c.tls.cert, key: c.tls.key }, handler) : nodeHttp().createServer(handler);
     this.#server.keepAliveTimeout = 30_000;
     this.#server.headersTimeout = 60_000;
     // Big blobs take long; a client that goes silent is dropped.

@@ -4,8 +4,9 @@
 // hanging), keep-alive agents, and TLS verification switched off only for
 // registries configured as insecure.
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
+import { nodeHttp, nodeHttps } from '../../sys/node-http.ts';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
@@ -30,9 +31,17 @@ export interface Timeouts {
 
 export const DEFAULT_TIMEOUTS: Timeouts = { headersMs: 30_000, idleMs: 60_000 };
 
-const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-const httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 16 });
-const insecureAgent = new https.Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+// Made on first use: node:http and node:https load only when a registry is
+// spoken to, not at every daemon start (sys/node-http.ts).
+let agents: { http: http.Agent; https: https.Agent; insecure: https.Agent } | undefined;
+function agentsNow(): NonNullable<typeof agents> {
+  agents ??= {
+    http: new (nodeHttp().Agent)({ keepAlive: true, maxSockets: 16 }),
+    https: new (nodeHttps().Agent)({ keepAlive: true, maxSockets: 16 }),
+    insecure: new (nodeHttps().Agent)({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false }),
+  };
+  return agents;
+}
 
 /** A body that is a range of a file: sent by sendfile(2) on plain TCP (never through JavaScript), streamed otherwise. */
 export interface FileBody {
@@ -56,8 +65,9 @@ const isFileBody = (b: SendOptions['body']): b is FileBody => typeof b === 'obje
 export function send(ep: Endpoint, url: string, o: SendOptions): Promise<http.IncomingMessage> {
   const t = o.timeouts ?? DEFAULT_TIMEOUTS;
   const u = new URL(url);
-  const mod = u.protocol === 'https:' ? https : http;
-  const agent = u.protocol === 'https:' ? (ep.insecureTls ? insecureAgent : httpsAgent) : httpAgent;
+  const a = agentsNow();
+  const mod: typeof http = u.protocol === 'https:' ? nodeHttps() as unknown as typeof http : nodeHttp();
+  const agent = u.protocol === 'https:' ? (ep.insecureTls ? a.insecure : a.https) : a.http;
   return new Promise((resolve, reject) => {
     const req = mod.request(u, { method: o.method, headers: o.headers, agent });
     let settled = false;
