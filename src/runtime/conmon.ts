@@ -31,6 +31,7 @@ import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type Run
 import { parseSignal } from './signals.ts';
 import { isConmonAlive, pidIsConmon, readConmonPid, readExitFile } from './conmon-files.ts';
 import { readStateFiles } from './state-files.ts';
+import { signalInit } from './signal-init.ts';
 import { SeccompBpfCache } from './seccomp-cache.ts';
 
 export interface ConmonRuntimeOptions {
@@ -185,9 +186,11 @@ export class ConmonRuntime implements ContainerRuntime {
     }
   }
 
+  /** A running container's init is signalled directly (signal-init.ts); the runtime's `kill` otherwise. */
   async kill(id: string, signal: string | number, all = false): Promise<void> {
     const sig = parseSignal(signal);
     const opts = await this.#runc(id);
+    if (!all && await signalInit({ root: opts.root, unified: detectCgroups().version === '2' }, id, sig)) return;
     try {
       await runc(opts, ['kill', ...(all ? ['--all'] : []), id, String(sig)]);
     } catch (err) {

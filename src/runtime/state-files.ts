@@ -93,8 +93,8 @@ export interface StateFileOptions {
   unified?: boolean;
 }
 
-/** The container's state from the runtime's files; null: no such container; undefined: ask the runtime. */
-export async function readStateFiles(opts: StateFileOptions, id: string): Promise<RuntimeState | null | undefined> {
+/** The init the state files record; null: no such container; undefined: a layout this reader does not know. */
+export async function readRecorded(opts: StateFileOptions, id: string): Promise<(Recorded & { dir: string }) | null | undefined> {
   const dir = path.join(opts.root, id);
   let rec: Recorded | undefined;
   const runcState = await readJson(path.join(dir, 'state.json'));
@@ -105,10 +105,21 @@ export async function readStateFiles(opts: StateFileOptions, id: string): Promis
     if (!crunStatus) return (await exists(dir)) ? undefined : null;
     rec = fromCrunStatus(crunStatus, opts.cgroupRoot ?? '/sys/fs/cgroup', opts.unified ?? false);
   }
-  if (!rec) return undefined;
+  return rec && { ...rec, dir };
+}
+
+/** Whether the init waits on its exec.fifo (created) or sits in a frozen cgroup (paused). */
+export async function createdOrPaused(rec: Recorded & { dir: string }): Promise<'created' | 'paused' | null> {
+  if (await exists(path.join(rec.dir, 'exec.fifo'))) return 'created';
+  if (await frozen(rec.freezer)) return 'paused';
+  return null;
+}
+
+/** The container's state from the runtime's files; null: no such container; undefined: ask the runtime. */
+export async function readStateFiles(opts: StateFileOptions, id: string): Promise<RuntimeState | null | undefined> {
+  const rec = await readRecorded(opts, id);
+  if (!rec) return rec;
   const init = readProc(rec.pid);
   if (!init || init.start !== rec.start) return { status: 'stopped', pid: 0 };
-  if (await exists(path.join(dir, 'exec.fifo'))) return { status: 'created', pid: rec.pid };
-  if (await frozen(rec.freezer)) return { status: 'paused', pid: rec.pid };
-  return { status: 'running', pid: rec.pid };
+  return { status: (await createdOrPaused(rec)) ?? 'running', pid: rec.pid };
 }

@@ -255,10 +255,39 @@ export const RESOLVE_BENEATH = 0x08;
 export const RESOLVE_IN_ROOT = 0x10;
 export const O_PATH = 0o10000000;
 
-// openat2 has one number on every architecture (new syscalls share the table).
+// openat2 and the pidfd calls have one number on every architecture (new syscalls share the table).
 const SYS_openat2 = 437;
+const SYS_pidfd_send_signal = 424;
+const SYS_pidfd_open = 434;
 
 let syscall: ((...args: unknown[]) => number) | undefined;
+
+function rawSyscall(): (...args: unknown[]) => number {
+  if (!syscall) {
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    syscall = koffi.load('libc.so.6').func('long syscall(long number, ...)') as (...args: unknown[]) => number;
+  }
+  return syscall;
+}
+
+/**
+ * pidfd_open(2): a descriptor naming the process `pid` is now, which no
+ * later reuse of the number can redirect (close it with fs.closeSync).
+ * ESRCH: no such process.
+ */
+export function pidfdOpen(pid: number): number {
+  const c = load();
+  const fd = Number(rawSyscall()(SYS_pidfd_open, 'int', pid, 'unsigned int', 0));
+  if (fd < 0) throw new SysError('pidfd_open', c.errno(), String(pid));
+  return fd;
+}
+
+/** pidfd_send_signal(2): the signal to the process the descriptor names (ESRCH once it has exited). */
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  const c = load();
+  const rc = Number(rawSyscall()(SYS_pidfd_send_signal, 'int', pidfd, 'int', signal, 'void *', null, 'unsigned int', 0));
+  if (rc < 0) throw new SysError('pidfd_send_signal', c.errno(), String(pidfd));
+}
 
 /**
  * openat2(2): opens `path` relative to `dirfd` with `resolve` flags
@@ -269,10 +298,7 @@ let syscall: ((...args: unknown[]) => number) | undefined;
  */
 export function openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number, what = path): number {
   const c = load();
-  if (!syscall) {
-    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
-    syscall = koffi.load('libc.so.6').func('long syscall(long number, ...)') as (...args: unknown[]) => number;
-  }
+  const syscall = rawSyscall();
   const how = Buffer.alloc(24);
   how.writeBigUInt64LE(BigInt(flags | 0o2000000), 0);
   how.writeBigUInt64LE(BigInt(mode), 8);
