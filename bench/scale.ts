@@ -100,14 +100,16 @@ async function measure(d: PrivateDaemon, n: number, runtime: string): Promise<Re
     await d.stop(120_000);
     const stopMs = performance.now() - s0;
     const r0 = performance.now();
-    await d.start();
+    const logFrom = d.logs().length;
+    // The first answer, not the end of the start-up steps behind it.
+    await d.start({ untilBooted: false });
     let pingMs = performance.now() - r0;
     if (!await ping(d.socket)) pingMs = NaN;
     // `ps` answers from the records at once; re-adoption runs in the background
     // and logs "live restore finished" with what it found.
     let done: { adopted?: number } | undefined;
     while (!done && performance.now() - r0 < 300_000) {
-      const line = d.logs().split('\n').reverse().find((l) => l.includes('"msg":"live restore finished"'));
+      const line = d.logs().slice(logFrom).split('\n').find((l) => l.includes('"msg":"live restore finished"'));
       if (line) done = JSON.parse(line) as { adopted?: number };
       else await new Promise((r) => setTimeout(r, 100));
     }

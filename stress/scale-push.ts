@@ -45,6 +45,8 @@ interface Checkpoint {
   daemonFds: number;
   pids: number;
   psMs: number;
+  /** GET /containers/json alone (no CLI process), median of 3. */
+  apiListMs: number;
   statsMs: number;
   statsRows: number;
   load: string;
@@ -96,12 +98,19 @@ async function checkpoint(d: PrivateDaemon, running: number, t0: number, base: n
   const ps: number[] = [];
   for (let k = 0; k < 3; k++) ps.push((await cli(d, ['ps'])).ms);
   ps.sort((a, b) => a - b);
+  const list: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const l0 = performance.now();
+    await apiRequest(d.socket, 'GET', '/containers/json', { timeout: 120_000 });
+    list.push(performance.now() - l0);
+  }
+  list.sort((a, b) => a - b);
   const st = await cli(d, ['stats', '--no-stream']);
   const pid = d.pid!;
   const cp: Checkpoint = {
     running, elapsedS: Math.round((performance.now() - t0) / 1000), usedMiB: Math.round(used),
     perContainerMiB: (used - base) / running, daemonRssMiB: Math.round(rssMiB(pid)), daemonFds: fds(pid),
-    pids: pidsInUse(), psMs: ps[1]!, statsMs: st.ms, statsRows: st.stdout.trim().split('\n').length - 1, load: load(),
+    pids: pidsInUse(), psMs: ps[1]!, apiListMs: list[1]!, statsMs: st.ms, statsRows: st.stdout.trim().split('\n').length - 1, load: load(),
   };
   console.error(JSON.stringify(cp));
   return cp;
@@ -115,7 +124,7 @@ async function main(): Promise<void> {
   const points: Checkpoint[] = [];
   let stop: string | undefined;
   let stopLimits: Record<string, string | number> | undefined;
-  let restart: { stopMs: number; pingMs: number; restoredMs: number; adopted: number } | undefined;
+  let restart: { stopMs: number; pingMs: number; restoredMs: number; adopted: number; readyMs: number; stepsMs: number } | undefined;
   let removeMs: number | undefined;
   let running = 0;
   let timeUp: string | undefined;
@@ -147,15 +156,24 @@ async function main(): Promise<void> {
     await d.stop(300_000);
     const stopMs = performance.now() - s0;
     const r0 = performance.now();
-    await d.start();
+    const logFrom = d.logs().length;
+    // The first answer (start() polls /_ping every 100 ms), not the end of the start-up steps behind it.
+    await d.start({ untilBooted: false });
     const pingMs = (await ping(d.socket)) ? performance.now() - r0 : NaN;
     let done: { adopted?: number } | undefined;
     while (!done && performance.now() - r0 < 600_000) {
-      const line = d.logs().split('\n').reverse().find((l) => l.includes('"msg":"live restore finished"'));
+      const line = d.logs().slice(logFrom).split('\n').find((l) => l.includes('"msg":"live restore finished"'));
       if (line) done = JSON.parse(line) as { adopted?: number };
       else await new Promise((r) => setTimeout(r, 100));
     }
-    restart = { stopMs, pingMs, restoredMs: performance.now() - r0, adopted: done?.adopted ?? 0 };
+    const restoredMs = performance.now() - r0;
+    // berthd's own account: when it listened and when its start-up steps were done, since its process started.
+    const logged = (msg: string) => {
+      const line = d.logs().slice(logFrom).split('\n').find((l) => l.includes(`"msg":"${msg}"`));
+      return line ? (JSON.parse(line) as { msSinceProcessStart?: number }).msSinceProcessStart ?? NaN : NaN;
+    };
+    while (Number.isNaN(logged('startup steps done')) && performance.now() - r0 < 600_000) await new Promise((r) => setTimeout(r, 100));
+    restart = { stopMs, pingMs, restoredMs, adopted: done?.adopted ?? 0, readyMs: logged('berthd ready'), stepsMs: logged('startup steps done') };
     console.error(JSON.stringify({ restart }));
     // Remove all, 8 at a time.
     const rm0 = performance.now();
@@ -174,20 +192,22 @@ async function main(): Promise<void> {
     await d.cleanup().catch((e) => console.error(String(e)));
   }
   const row = (p: Checkpoint) => `| ${p.running} | ${p.elapsedS} s | ${p.perContainerMiB?.toFixed(2)} MiB | ${p.daemonRssMiB} MiB | ${p.daemonFds} | ` +
-    `${p.pids} | ${p.psMs?.toFixed(0)} ms | ${p.statsMs?.toFixed(0)} ms (${p.statsRows} rows) | ${p.load} |`;
+    `${p.pids} | ${p.psMs?.toFixed(0)} ms | ${p.apiListMs?.toFixed(0)} ms | ${p.statsMs?.toFixed(0)} ms (${p.statsRows} rows) | ${p.load} |`;
   const out = [
     '## Pushing past 1,000 containers',
     '',
     `Measured ${started} UTC by \`stress/scale-push.ts --target ${TARGET} --step ${STEP} --parallel ${PAR} --runtime ${opts.runtime}\` (berthd commit ${commit}; load average at the start ${loadAtStart}).`,
     '',
-    '| running | elapsed | memory per container | berthd RSS | berthd fds | pids on the host | `docker ps` | `docker stats --no-stream` | load |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| running | elapsed | memory per container | berthd RSS | berthd fds | pids on the host | `docker ps` | API list | `docker stats --no-stream` | load |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...points.filter((p) => p.psMs !== undefined).map(row),
     '',
     stop ? `Stopped at ${running} running: ${stop}. Limits at that moment: ${JSON.stringify(stopLimits)}.` : timeUp ? `Stopped: ${timeUp}.` : `Reached ${running} running.`,
-    restart ? `Restart with ${running} running: SIGTERM to exit ${(restart.stopMs / 1000).toFixed(2)} s, API answering ${(restart.pingMs / 1000).toFixed(2)} s after the start, live restore finished after ${(restart.restoredMs / 1000).toFixed(2)} s (${restart.adopted} re-adopted). Removal of all: ${((removeMs ?? NaN) / 1000).toFixed(1)} s.` : '',
+    restart ? `Restart with ${running} running: SIGTERM to exit ${(restart.stopMs / 1000).toFixed(2)} s, API answering ${(restart.pingMs / 1000).toFixed(2)} s after the start ` +
+      `(berthd listening ${(restart.readyMs / 1000).toFixed(2)} s after its process started, start-up steps done after ${(restart.stepsMs / 1000).toFixed(2)} s), ` +
+      `live restore finished after ${(restart.restoredMs / 1000).toFixed(2)} s (${restart.adopted} re-adopted). Removal of all: ${((removeMs ?? NaN) / 1000).toFixed(1)} s.` : '',
     '',
-    'How: containers created and started through the API, --parallel at a time, `--network none`; memory per container is the growth of MemTotal - MemAvailable since the start over the number running (other work on the machine moves it); `docker ps` the median of 3 CLI runs, `stats` one run, each at the checkpoint.',
+    'How: containers created and started through the API, --parallel at a time, `--network none`; memory per container is the growth of MemTotal - MemAvailable since the start over the number running (other work on the machine moves it); `docker ps` and the API list alone (GET /containers/json) the median of 3, `stats` one run, each at the checkpoint.',
   ].join('\n');
   console.log(out);
   if (!opts['no-write']) writeSection(`${REPO_ROOT}/docs/benchmarks.md`, 'scale-push', out);

@@ -108,8 +108,15 @@ export class PrivateDaemon implements DaemonPaths {
     return this.logs().trimEnd().split('\n').slice(-lines).join('\n');
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the daemon and waits until it answers /_ping. berthd serves reads
+   * before its start-up steps (re-adoption's sweeps, the network rules) are
+   * done; unless `untilBooted` is false, this also waits for those (its log
+   * says 'startup steps done'), so that a test sees what a restart repaired.
+   */
+  async start(opts: { untilBooted?: boolean } = {}): Promise<void> {
     if (this.#child) throw new Error(`${this.#launch.kind} already running (pid ${this.#child.pid})`);
+    const logFrom = this.logs().length;
     const daemonEnv: NodeJS.ProcessEnv = { ...(this.#launch.env ?? process.env) };
     for (const k of ['DOCKER_HOST', 'BERTH_HOST', 'NOTIFY_SOCKET']) delete daemonEnv[k];
     const fd = openSync(this.logFile, 'a');
@@ -131,6 +138,17 @@ export class PrivateDaemon implements DaemonPaths {
       });
     });
     await this.#waitReady(child);
+    if (this.kind === 'berthd' && opts.untilBooted !== false) await this.#waitBooted(child, logFrom);
+  }
+
+  /** Until this start's log says the start-up steps are done (not at all below log level info: no 'berthd ready' either). */
+  async #waitBooted(child: ChildProcess, logFrom: number): Promise<void> {
+    const deadline = Date.now() + (this.#launch.startTimeoutMs ?? 30_000);
+    while (Date.now() < deadline && this.#child === child) {
+      const log = this.logs().slice(logFrom);
+      if (!log.includes('"msg":"berthd ready"') || log.includes('"msg":"startup steps done"')) return;
+      await sleep(50);
+    }
   }
 
   async #waitReady(child: ChildProcess): Promise<void> {
