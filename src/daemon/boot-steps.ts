@@ -8,6 +8,7 @@
 // logs and goes on when its restore of one part fails).
 
 import type { Logger } from '../core/logger.ts';
+import { cpuMs } from './cpu.ts';
 
 export type Step = (name: string, fn: () => Promise<void>) => Promise<void>;
 
@@ -45,7 +46,7 @@ export class BootSteps {
     };
     const done = steps(step).catch((err) => this.#log.error('start-up steps failed', { err })).then(() => {
       this.#pending = null;
-      this.#log.info('startup steps done', { ms, totalMs: Math.round(performance.now() - t0), msSinceProcessStart: Math.round(performance.now()) });
+      this.#log.info('startup steps done', { ms, totalMs: Math.round(performance.now() - t0), msSinceProcessStart: Math.round(performance.now()), cpuMs: cpuMs() });
     });
     this.#pending = done;
     this.#finished = done;

@@ -29,6 +29,7 @@ import { createNetworking } from './network-wiring.ts';
 import { listenTls, listenUnix, loadTls } from './listeners.ts';
 import { startRegistryListener } from './registry-listener.ts';
 import { BootSteps } from './boot-steps.ts';
+import { cpuMs } from './cpu.ts';
 
 export interface RunningDaemon {
   stop(): Promise<void>;
@@ -140,7 +141,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
     }
     if (config.registryListener) cleanups.push(await startRegistryListener(config.registryListener, { images: db.images, content, log }));
     phase('listen');
-    log.info('berthd ready', { pid: process.pid, dataRoot, execRoot: config.execRoot, msSinceProcessStart: Math.round(performance.now()), ms: phases });
+    log.info('berthd ready', { pid: process.pid, dataRoot, execRoot: config.execRoot, msSinceProcessStart: Math.round(performance.now()), cpuMs: cpuMs(), ms: phases });
 
     // In the background, while reads are served: re-adoption (16 at a
     // time), the sweeps of what a crash left, the network rules, the image

@@ -102,7 +102,7 @@ export function renderRules(tag: string, bridges: BridgeRules[], ports: PortRule
   return [...f, ...r, ...n, ''].join('\n');
 }
 
-const JUMPS = (c: ReturnType<typeof chainNames>) => [
+export const JUMPS = (c: ReturnType<typeof chainNames>) => [
   { table: 'filter', chain: 'FORWARD', rule: ['-j', c.fwd] },
   { table: 'nat', chain: 'POSTROUTING', rule: ['-j', c.post] },
   { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
@@ -117,6 +117,22 @@ const JUMPS6 = (c: ReturnType<typeof chainNames>) => [
   { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
   { table: 'nat', chain: 'OUTPUT', rule: ['!', '-d', '::1/128', '-m', 'addrtype', '--dst-type', 'LOCAL', '-j', c.dnat] },
 ];
+
+/** `<bin>-save`'s rules by table ("-A CHAIN ..." lines, in order); null when it cannot be run. */
+export async function savedRules(bin: string): Promise<Record<string, string[]> | null> {
+  const out = await run(`${bin}-save`, [], { maxBuffer: 64 * 1024 * 1024 }).then((r) => r.stdout, () => null);
+  return out === null ? null : parseSave(out);
+}
+
+export function parseSave(text: string): Record<string, string[]> {
+  const tables: Record<string, string[]> = {};
+  let table: string[] | undefined;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('*')) tables[line.slice(1).trim()] = table = [];
+    else if (line.startsWith('-A ')) table?.push(line.trimEnd());
+  }
+  return tables;
+}
 
 export class Iptables {
   readonly #tag: string;
@@ -158,12 +174,19 @@ export class Iptables {
   get #bin6(): string { return this.#bin.replace(/iptables$/, 'ip6tables'); }
 
   async #jumps(bin: string, jumps: ReturnType<typeof JUMPS>): Promise<void> {
+    // One `iptables-save` answers for every jump already in place (a restart:
+    // all of them), where a check each cost a process (~200 ms of a busy
+    // host's CPU per spawn from a daemon holding 1,000 containers). A jump
+    // it does not show goes through the checks below as before.
+    const saved = await savedRules(bin);
     for (const j of jumps) {
+      const line = `-A ${j.chain} ${j.rule.join(' ')}`;
+      if (saved?.[j.table]?.includes(line) && (j.chain !== 'FORWARD' || saved.filter?.find((l) => l.startsWith('-A FORWARD ')) === line)) continue;
       const exists = await run(bin, ['-w', '-t', j.table, '-C', j.chain, ...j.rule]).then(() => true, () => false);
       if (exists) {
         if (j.chain !== 'FORWARD') continue;
         // dockerd inserts its own rules first when it starts: keep ours ahead of them.
-        const first = await run(bin, ['-w', '-t', 'filter', '-S', 'FORWARD', '2']).then((r) => r.stdout.trim(), () => '');
+        const first = await run(bin, ['-w', '-t', 'filter', '-S', 'FORWARD', '1']).then((r) => r.stdout.trim(), () => '');
         if (first === `-A FORWARD -j ${chainNames(this.#tag).fwd}`) continue;
         await run(bin, ['-w', '-t', j.table, '-D', j.chain, ...j.rule]).catch(() => {});
       }

@@ -21,7 +21,7 @@
 // Anything else (another runtime's layout, a file this reader does not
 // understand) answers `undefined`: the caller asks the runtime itself.
 
-import fsp from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { RuntimeState } from '../core/runtime.ts';
 import { readProc } from './procs.ts';
@@ -34,9 +34,12 @@ interface Recorded {
   freezer: { v1?: string; v2?: string };
 }
 
+// The reads are synchronous: a few hundred bytes of local files and
+// cgroupfs, microseconds each, where a thread-pool round trip per read cost
+// a live restore of 1,000 containers ~1.6 s of CPU in a profile.
 async function readJson(file: string): Promise<Record<string, unknown> | null> {
   try {
-    const v = JSON.parse(await fsp.readFile(file, 'utf8')) as unknown;
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     return v && typeof v === 'object' ? v as Record<string, unknown> : null;
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
@@ -74,14 +77,20 @@ export function fromCrunStatus(s: Record<string, unknown>, cgroupRoot: string, u
 }
 
 async function frozen(f: Recorded['freezer']): Promise<boolean> {
-  const read = (file: string) => fsp.readFile(file, 'utf8').then((t) => t.trim(), () => '');
-  if (f.v1) return (await read(path.join(f.v1, 'freezer.state'))) === 'FROZEN';
-  if (f.v2) return (await read(path.join(f.v2, 'cgroup.freeze'))) === '1';
+  const read = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  if (f.v1) return read(path.join(f.v1, 'freezer.state')) === 'FROZEN';
+  if (f.v2) return read(path.join(f.v2, 'cgroup.freeze')) === '1';
   return false;
 }
 
 async function exists(file: string): Promise<boolean> {
-  return fsp.access(file).then(() => true, () => false);
+  return fs.existsSync(file);
 }
 
 export interface StateFileOptions {
