@@ -78,7 +78,12 @@ export function readoptContainers(ctx: EngineContext, todo: ContainerRecord[]): 
   let adopted = 0;
   let exited = 0;
   const worker = async () => {
-    while (next < todo.length && !ctx.shutdown.aborted) {
+    for (;;) {
+      // The runtime's state is read synchronously (state-files.ts): without a
+      // turn of the event loop between containers, requests would wait for
+      // the whole re-adoption.
+      await new Promise((r) => setImmediate(r));
+      if (next >= todo.length || ctx.shutdown.aborted) return;
       const rec = todo[next++]!;
       try {
         if (await restoreOne(ctx, rec)) adopted++;
@@ -88,7 +93,9 @@ export function readoptContainers(ctx: EngineContext, todo: ContainerRecord[]): 
       }
     }
   };
-  const all = Promise.all(Array.from({ length: Math.min(RESTORE_CONCURRENCY, todo.length) }, worker)).then(() => {
+  const all = Promise.all(Array.from({ length: Math.min(RESTORE_CONCURRENCY, todo.length) }, worker)).catch((err) => {
+    ctx.log.error('live restore failed', { err });
+  }).then(() => {
     ctx.adoptions.settleAll();
     if (todo.length) ctx.log.info('live restore finished', { containers: todo.length, adopted, exited, ms: Math.round(performance.now() - t0) });
   });

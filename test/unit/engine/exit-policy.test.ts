@@ -121,6 +121,20 @@ test('live restore beside the boot sweeps: re-adopted and auto-removed container
   assert.equal((await engine.inspect(keep)).state.exitCode, 137);
 });
 
+test('live restore of more containers than it re-adopts at once: every one is adopted and watched, verbs wait for theirs', async () => {
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i++) ids.push(await w.run(['sleep', '1000']));
+  await w.engine.shutdown();
+  const engine = w.newEngine();
+  engine.restore();
+  engine.readopt();
+  // A verb on the last one waits for its re-adoption, then acts on the watched container.
+  const killed = engine.kill(ids.at(-1)!);
+  await Promise.all([engine.sweepOrphans(), engine.restored, killed]);
+  for (const id of ids.slice(0, -1)) assert.equal((await engine.inspect(id)).state.status, 'running');
+  assert.equal((await engine.inspect(ids.at(-1)!)).state.exitCode, 137);
+});
+
 test('between policy restarts the container reads restarting (dockerd\'s back-off); stop, kill and rm -f end the wait for good', async () => {
   const policy = { restartPolicy: { name: 'always' as const, maximumRetryCount: 0 } };
   const restarting = (id: string) => until(async () => (await inspect(id)).state.status === 'restarting', 'the back-off');
