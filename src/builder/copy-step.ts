@@ -18,7 +18,7 @@ import { decompress, detectCompression } from '../images/compression.ts';
 import type { Step } from './parser/instructions.ts';
 import type { BuildRun } from './executor.ts';
 import { BuildCache } from './cache.ts';
-import { copySources, excludeRegexes, hashSource, matchSources, mkdirInRoot, type MatchedSource, type SourceRoot } from './copy.ts';
+import { copySources, excludeRegexes, hashSource, hostOwner, matchSources, mkdirInRoot, type MatchedSource, type SourceRoot } from './copy.ts';
 import type { StageState } from './state.ts';
 import { cleanRel, scopedResolve } from './context.ts';
 import { nopPrefix } from './history-text.ts';
@@ -95,13 +95,14 @@ export async function copyStep(b: BuildRun, st: StageState, step: CopyCmd): Prom
 
     await b.withSnapshot(st, async (rootfs) => {
       const ids = chown ? resolveUser(rootfs, chown) : null;
-      const opts = { ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), preserveOwner, ...(chmod !== undefined ? { chmod } : {}), excludes };
+      const idMaps = b.images.snapshotter.idMaps;
+      const opts = { ...(ids ? { uid: ids.uid, gid: ids.gid } : {}), preserveOwner, ...(chmod !== undefined ? { chmod } : {}), excludes, ...(idMaps ? { idMaps } : {}) };
       const plain: MatchedSource[] = [];
       for (const m of matched) {
         if (step.kind === 'add' && !extra.includes(m) && m.st.isFile() && isArchive(m.abs)) {
-          const dir = mkdirInRoot(rootfs, dest.replace(/^\/+/, ''));
+          const dir = mkdirInRoot(rootfs, dest.replace(/^\/+/, ''), ...hostOwner(idMaps));
           const { stream } = await decompress(fs.createReadStream(m.abs), { maxRatio: b.images.layerLimits.maxRatio });
-          await applyTar(stream, { root: dir, whiteouts: 'delete', limits: b.images.layerLimits });
+          await applyTar(stream, { root: dir, whiteouts: 'delete', limits: b.images.layerLimits, ...(idMaps ? { idMaps } : {}) });
         } else {
           plain.push(m);
         }

@@ -8,7 +8,9 @@
 //   - a source that is itself a symlink is followed (inside its root);
 //     symlinks below it are copied as symlinks;
 //   - ownership 0:0 unless --chown (COPY --from keeps the source's), mode
-//     kept unless --chmod, mtimes kept; created parents are 0755.
+//     kept unless --chmod, mtimes kept; created parents are 0755. Under
+//     --userns-remap a snapshot holds host IDs (the container's upper dir):
+//     the owner written is the host ID the container's maps to.
 // The destination is resolved inside the rootfs as if it were "/".
 // Every source file also feeds the step's cache hash (path, mode, size and
 // content; see file-hash.ts).
@@ -19,6 +21,7 @@ import { fileHash } from './file-hash.ts';
 import { notFound } from '../core/errors.ts';
 import { patternRegex, type IgnoreMatcher } from './dockerignore.ts';
 import { cleanRel, scopedResolve } from './context.ts';
+import { ownerToHost, type IdMaps } from '../core/idmap.ts';
 
 export interface SourceRoot {
   root: string;
@@ -38,6 +41,15 @@ export interface CopyOptions {
   preserveOwner: boolean;
   chmod?: number;
   excludes: string[];
+  /** --userns-remap: owners written as the host IDs they map to. */
+  idMaps?: IdMaps;
+}
+
+/** What to write on disk for a container owner (default root): under --userns-remap, the host IDs it maps to. */
+export function hostOwner(idMaps: IdMaps | undefined, uid = 0, gid = 0): [number, number] {
+  if (!idMaps) return [uid, gid];
+  const h = ownerToHost(idMaps, uid, gid);
+  return [h.uid, h.gid];
 }
 
 const GLOB = /[*?[\\]/;
@@ -131,20 +143,23 @@ export function copySources(src: SourceRoot, sources: MatchedSource[], rootfs: s
   const destRel = dest.replace(/^\/+/, '');
   const destIsDir = dest.endsWith('/') || sources.length > 1 || destRel === '' ||
     fs.statSync(scopedResolve(rootfs, destRel), { throwIfNoEntry: false })?.isDirectory() === true;
-  const own = (st: fs.Stats): [number, number] => (o.uid !== undefined ? [o.uid, o.gid ?? o.uid] : o.preserveOwner ? [st.uid, st.gid] : [0, 0]);
+  const root = hostOwner(o.idMaps);
+  const chowned = o.uid !== undefined ? hostOwner(o.idMaps, o.uid, o.gid ?? o.uid) : null;
+  // COPY --from's source is a mounted snapshot: its owners are already what the disk holds.
+  const own = (st: fs.Stats): [number, number] => chowned ?? (o.preserveOwner ? [st.uid, st.gid] : root);
   for (const m of sources) {
     if (m.st.isDirectory()) {
-      const dir = mkdirInRoot(rootfs, destRel, ...(o.uid !== undefined ? [o.uid, o.gid ?? o.uid] as [number, number] : [0, 0] as [number, number]));
+      const dir = mkdirInRoot(rootfs, destRel, ...(chowned ?? root));
       copyDirContents(src, m, m.abs, '', dir, o, excludes, own);
       continue;
     }
     let target: string;
     if (destIsDir) {
-      const dir = mkdirInRoot(rootfs, destRel);
+      const dir = mkdirInRoot(rootfs, destRel, ...root);
       target = `${dir}/${m.rel.slice(m.rel.lastIndexOf('/') + 1)}`;
     } else {
       const parent = destRel.includes('/') ? destRel.slice(0, destRel.lastIndexOf('/')) : '';
-      const dir = mkdirInRoot(rootfs, parent);
+      const dir = mkdirInRoot(rootfs, parent, ...root);
       target = `${dir}/${destRel.slice(destRel.lastIndexOf('/') + 1)}`;
     }
     copyEntry(m.abs, m.st, target, o, own);

@@ -11,7 +11,7 @@ import { invalid } from '../core/errors.ts';
 import type { Step } from './parser/instructions.ts';
 import type { BuildRun } from './executor.ts';
 import { BuildCache } from './cache.ts';
-import { mkdirInRoot } from './copy.ts';
+import { hostOwner, mkdirInRoot } from './copy.ts';
 import type { StageState } from './state.ts';
 import { nopPrefix } from './history-text.ts';
 
@@ -22,7 +22,7 @@ export async function workdirStep(b: BuildRun, st: StageState, _step: Step, conf
   if (await b.fromCache(st, key, createdBy, config)) return;
   st.config = config;
   await b.withSnapshot(st, async (rootfs) => {
-    const made = mkdirInRoot(rootfs, dir.replace(/^\/+/, ''));
+    const made = mkdirInRoot(rootfs, dir.replace(/^\/+/, ''), ...hostOwner(b.images.snapshotter.idMaps));
     if (!fs.statSync(made).isDirectory()) throw invalid(`Cannot mkdir: ${dir} is not a directory`);
   }, key, createdBy);
 }

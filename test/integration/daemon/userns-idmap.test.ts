@@ -34,6 +34,8 @@ describe('userns-remap: idmapped layers', { skip: skipUnlessRoot() }, () => {
   let start = 0;
   let work = '';
   const daemons: PrivateDaemon[] = [];
+  let idmapped: PrivateDaemon | null = null;
+  let chowned: PrivateDaemon | null = null;
   const ok = async (d: PrivateDaemon, args: string[]) => (await runOk(DOCKER_CLI, args, { env: d.env })).stdout;
   const layersOf = (d: PrivateDaemon) => `${d.dataRoot}/${start}.${start}/snapshots/overlay/layers`;
 
@@ -52,6 +54,7 @@ describe('userns-remap: idmapped layers', { skip: skipUnlessRoot() }, () => {
   test('fd: image files are 0:0 inside, never chowned on disk; copy-up and new files get the mapped IDs; exec, diff, cp, export, commit, save', async () => {
     const d = await remapped('auto');
     daemons.push(d);
+    idmapped = d;
     const status = (await ok(d, ['info', '-f', '{{json .DriverStatus}}'])).trim();
     assert.equal(status, '[["Userns Remap Layers","idmapped mounts (fd)"]]', 'this kernel (6.18) takes detached idmapped trees as overlay layers');
     assert.match(d.logs(), /layers are shown through idmapped mounts, never chowned.*"attach":"fd"/);
@@ -131,10 +134,37 @@ describe('userns-remap: idmapped layers', { skip: skipUnlessRoot() }, () => {
   test('off: the chowned fallback unpacks layers owned by the range, and says so', async () => {
     const d = await remapped('off');
     daemons.push(d);
+    chowned = d;
     assert.equal((await ok(d, ['info', '-f', '{{json .DriverStatus}}'])).trim(), '[["Userns Remap Layers","chowned once per image"]]');
     assert.match(d.logs(), /layers are chowned once per image.*BERTH_USERNS_IDMAP=off/);
     assert.equal((await ok(d, ['run', '--rm', 'busybox', 'stat', '-c', '%u:%g', '/bin/busybox'])).trim(), '0:0');
     assert.notEqual(ownedByRange(layersOf(d), start), '', 'layers are owned by the range on disk');
     assert.equal(sh(`find ${layersOf(d)} -maxdepth 2 -name idmapped`).trim(), '');
+  });
+
+  test('build under remap, idmapped and chowned: WORKDIR, COPY, COPY --chown, ADD of a tar and COPY --from write the container\'s owners', async () => {
+    const ctx = mkdtempSync(`${work}/ctx-`);
+    writeFileSync(`${ctx}/f`, 'f');
+    writeFileSync(`${ctx}/g`, 'g');
+    mkdirSync(`${ctx}/tarred`);
+    writeFileSync(`${ctx}/tarred/x`, 'x');
+    execFileSync('tar', ['--numeric-owner', '--owner=7', '--group=8', '-C', `${ctx}/tarred`, '-cf', `${ctx}/t.tar`, 'x']);
+    writeFileSync(`${ctx}/Dockerfile`, [
+      'FROM busybox', 'WORKDIR /w', 'COPY f /w/f', 'COPY --chown=1000:1001 g /g', 'ADD t.tar /t/',
+      'FROM busybox', 'COPY --from=0 /g /g2', 'COPY --from=0 /w /w', 'COPY --from=0 /t /t', '',
+    ].join('\n'));
+    for (const d of [idmapped, chowned]) {
+      assert.ok(d, 'the daemons of the tests above');
+      await ok(d, ['build', '-q', '-t', 'remapped:build', ctx]);
+      const owners = (await ok(d, ['run', '--rm', 'remapped:build', 'stat', '-c', '%u:%g %n', '/w', '/w/f', '/g2', '/t/x'])).trim().split('\n');
+      assert.deepEqual(owners, ['0:0 /w', '0:0 /w/f', '1000:1001 /g2', '7:8 /t/x'], d.logFile);
+      const saved = mkdtempSync(`${work}/bsave-`);
+      await ok(d, ['save', '-o', `${saved}/img.tar`, 'remapped:build']);
+      const list = sh(`cd ${saved} && tar -xf img.tar && for l in $(find . -type f ! -name img.tar); do tar --numeric-owner -tvf $l 2>/dev/null || true; done`);
+      assert.match(list, / 1000\/1001 .* g2/);
+      assert.match(list, / 7\/8 .* t\/x/);
+      assert.doesNotMatch(list, new RegExp(` ${start}/`), 'no host ID in the saved layers');
+      await ok(d, ['rmi', 'remapped:build']);
+    }
   });
 });
