@@ -7,7 +7,7 @@
 //   rootfs  one layer of Debian files from this host (/usr/lib/python3*,
 //           /usr/share/perl*, ...): realistic, compressible, many files
 
-import { closeSync, createReadStream, existsSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { runOk } from '../../test/helpers/run.ts';
@@ -65,7 +65,11 @@ async function writeArchive(dir: string, tag: string, layerTars: string[]): Prom
 
 const ROOTFS_DIRS = ['usr/lib/python3.11', 'usr/lib/python3', 'usr/share/perl', 'usr/share/perl5', 'usr/lib/x86_64-linux-gnu/perl'];
 
-export async function makeImages(root: string, kinds: ReadonlyArray<BenchImage['kind']>): Promise<BenchImage[]> {
+/**
+ * busybox: a last layer with the host's static busybox as /bin/busybox and
+ * /bin/true, so a container of the image can run (`run --rm <tag> true`).
+ */
+export async function makeImages(root: string, kinds: ReadonlyArray<BenchImage['kind']>, opts: { busybox?: boolean } = {}): Promise<BenchImage[]> {
   const out: BenchImage[] = [];
   for (const kind of kinds) {
     const dir = join(root, kind);
@@ -95,6 +99,15 @@ export async function makeImages(root: string, kinds: ReadonlyArray<BenchImage['
       tars.push(join(dir, 'layer0.tar'));
       await tarLayer(tars[0]!, '/', paths);
       label = `Debian files (${paths.map((p) => `/${p}`).join(', ')}), one layer`;
+    }
+    if (opts.busybox) {
+      const files = join(root, `${kind}-busybox`);
+      mkdirSync(join(files, 'bin'), { recursive: true });
+      copyFileSync('/bin/busybox', join(files, 'bin/busybox'));
+      if (!existsSync(join(files, 'bin/true'))) symlinkSync('busybox', join(files, 'bin/true'));
+      tars.push(join(dir, `layer${tars.length}.tar`));
+      await tarLayer(tars[tars.length - 1]!, files, ['bin']);
+      label += ', plus busybox as /bin/true';
     }
     const tarBytes = tars.reduce((a, t) => a + statSync(t).size, 0);
     if (kind === 'rootfs') label += `, ${(tarBytes / 1e6).toFixed(0)} MB uncompressed`;
