@@ -4,7 +4,7 @@
 // that write left.
 //
 //   node_modules/.bin/node bench/logs.ts [--size 1G] [--line 64] [--runs 3]
-//        [--whole-runs 1] [--target both|berthd|dockerd] [--no-write]
+//        [--whole-runs 1] [--target both|berthd|dockerd] [--no-write] [--floor]
 //
 // The container's command is
 //   if [ -e /wrote ]; then echo end; else yes <line> | head -c SIZE; touch /wrote; fi
@@ -15,7 +15,11 @@
 // (bench/lib/log-drain.ts), the answer drained; they alternate between the
 // daemons, after one `cat` of each log file has put it in the page cache.
 // Beside them, the same file read by `cat` (cache) and `dd iflag=direct`
-// (the disk) is what "disk speed" means here.
+// (the disk) is what "disk speed" means here. With --floor, the same
+// writer is also timed with its output into /dev/null inside the container
+// (no pipe to the logging path: the writer's own speed) and with the
+// `none` log driver (the pipe is read, nothing is written), on each daemon,
+// in alternating rounds after the main write.
 
 import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -36,6 +40,7 @@ const { values: opts } = parseArgs({
     'whole-runs': { type: 'string', default: '1' },
     target: { type: 'string', default: 'both' },
     'no-write': { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
   },
 });
 
@@ -73,6 +78,9 @@ interface Result {
   sinceRuns: Drained[];
   tailRuns: Drained[];
   wholeRuns: Drained[];
+  /** --floor: write times of the writer into /dev/null and with the none driver. */
+  devNullMs: number[];
+  noneMs: number[];
 }
 
 async function api(d: PrivateDaemon, method: string, path: string, want: number): Promise<string> {
@@ -106,7 +114,26 @@ async function prepare(d: PrivateDaemon): Promise<Result> {
   if (!stamp) throw new Error(`no "end" line at the end of the log on ${d.kind}: ${JSON.stringify(last.slice(-100))}`);
   const since = `${Date.parse(`${stamp[1]}Z`) / 1000 - 1}.${stamp[2]}`;
   const cat = await run('sh', ['-c', `cat '${logPath}' >/dev/null`], { timeout: 600_000 });
-  return { name: d.kind, d, version, id, writeMs, logPath, logBytes, since, catMs: cat.ms, sinceRuns: [], tailRuns: [], wholeRuns: [] };
+  return { name: d.kind, d, version, id, writeMs, logPath, logBytes, since, catMs: cat.ms, sinceRuns: [], tailRuns: [], wholeRuns: [], devNullMs: [], noneMs: [] };
+}
+
+/** One throw-away container running `cmd` with `logArgs`, timed from start to exit. */
+async function timedWriter(d: PrivateDaemon, logArgs: string[], cmd: string): Promise<number> {
+  const c = await run(DOCKER_CLI, ['create', '--network', 'none', ...logArgs, 'busybox', 'sh', '-c', cmd], { env: d.env });
+  if (c.code !== 0) throw new Error(`docker create on ${d.kind}: ${c.stderr}`);
+  const id = c.stdout.trim();
+  try {
+    return await startAndWait(d, id);
+  } finally {
+    await run(DOCKER_CLI, ['rm', '-f', id], { env: d.env });
+  }
+}
+
+async function floorRound(r: Result): Promise<void> {
+  const write = `yes '${TEXT}' | head -c ${SIZE}`;
+  r.devNullMs.push(await timedWriter(r.d, [], `${write} >/dev/null`));
+  r.noneMs.push(await timedWriter(r.d, ['--log-driver', 'none'], write));
+  console.log(`${r.name}: floor: into /dev/null ${rate(SIZE, r.devNullMs.at(-1)!)}, log driver none ${rate(SIZE, r.noneMs.at(-1)!)}`);
 }
 
 function check(r: Result, what: string, got: Drained, lines?: number, payload?: number): void {
@@ -133,6 +160,9 @@ async function main(): Promise<void> {
       }
     }
     for (const d of daemons) results.push(await prepare(d));
+    if (opts.floor) {
+      for (let i = 0; i < 2; i++) for (const r of i % 2 === 0 ? results : [...results].reverse()) await floorRound(r);
+    }
     const dd = results[0]!;
     const direct = await run('dd', [`if=${dd.logPath}`, 'of=/dev/null', 'bs=4M', 'iflag=direct'], { timeout: 600_000 });
     if (direct.code === 0) dd.ddMs = direct.ms;
@@ -168,9 +198,17 @@ async function main(): Promise<void> {
   const med = (r: Result | undefined, f: (r: Result) => Drained[]) => (r && f(r).length ? median(f(r).map((x) => x.ms).sort((x, y) => x - y)) : undefined);
   const wr = (r: Result | undefined) => (r ? SIZE / MB / (r.writeMs / 1000) : undefined);
   const whole = (r: Result | undefined) => med(r, (x) => x.wholeRuns);
+  const floorMs = (r: Result | undefined, f: (r: Result) => number[]) => (r && f(r).length ? median([...f(r)].sort((x, y) => x - y)) : undefined);
+  const floorRate = (r: Result | undefined, f: (r: Result) => number[]) => { const ms = floorMs(r, f); return ms ? rate(SIZE, ms) : 'n/a'; };
+  const floorShare = (r: Result | undefined) => { const ms = floorMs(r, (x) => x.devNullMs); return r && ms ? `${(ms / r.writeMs).toFixed(2)}x` : 'n/a'; };
   const rows: string[] = [
     `| container writes ${human(SIZE)} (\`yes\` | \`head -c\`), start to exit | ${fmtS(b?.writeMs)} | ${fmtS(k?.writeMs)} | ${fmtRatio(b?.writeMs, k?.writeMs)} | |`,
     `| output throughput | ${b ? rate(SIZE, b.writeMs) : 'n/a'} | ${k ? rate(SIZE, k.writeMs) : 'n/a'} | ${fmtRatio(wr(b), wr(k))} | at least 5x |`,
+    ...(opts.floor ? [
+      `| floor: the same writer into /dev/null in the container, median of 2 | ${floorRate(b, (x) => x.devNullMs)} | ${floorRate(k, (x) => x.devNullMs)} | | |`,
+      `| floor: log driver \`none\` (the pipe read, nothing kept), median of 2 | ${floorRate(b, (x) => x.noneMs)} | ${floorRate(k, (x) => x.noneMs)} | | |`,
+      `| output throughput / writer into /dev/null | ${floorShare(b)} | ${floorShare(k)} | | |`,
+    ] : []),
     `| log file on disk | ${b ? human(b.logBytes) : 'n/a'} | ${k ? human(k.logBytes) : 'n/a'} | ${fmtRatio(b?.logBytes, k?.logBytes)} | |`,
     `| \`logs --since <end - 1 s>\` (1 line), median | ${fmtS(med(b, (x) => x.sinceRuns))} | ${fmtS(med(k, (x) => x.sinceRuns))} | ${fmtRatio(med(b, (x) => x.sinceRuns), med(k, (x) => x.sinceRuns))} | at most 100 ms |`,
     `| \`logs --tail 100000\`, median | ${fmtS(med(b, (x) => x.tailRuns))} | ${fmtS(med(k, (x) => x.tailRuns))} | ${fmtRatio(med(b, (x) => x.tailRuns), med(k, (x) => x.tailRuns))} | at most 0.5x |`,
@@ -186,7 +224,7 @@ async function main(): Promise<void> {
   writeSection(`${REPO_ROOT}/docs/benchmarks.md`, 'logs', [
     '## Container logs',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/logs.ts --size ${opts.size} --line ${LINE}\` ` +
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/logs.ts --size ${opts.size} --line ${LINE}${opts.floor ? ' --floor' : ''}\` ` +
       `(${runs} runs of each query per daemon, ${wholeRuns} of the whole log; MB = 10^6 bytes). On a shared machine: compare the ratios.`,
     '',
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memGiB} GiB, ${machine.kernel}, Node ${machine.node}, docker CLI ${machine.dockerCli}.`,
@@ -203,7 +241,9 @@ async function main(): Promise<void> {
       'alone. Every read is one `GET /containers/{id}/logs` (stdout and stderr, multiplexed) over the daemon\'s socket, drained ' +
       'by a Node client that walks the frames; the answers are checked (1 line; 100,000 lines; every byte written plus `end`). ' +
       'The log files were read once with `cat` first, so the reads come from the page cache on both daemons; the `cat` and ' +
-      '`dd iflag=direct` rows are the speed of the file itself, from the cache and from the disk.',
+      '`dd iflag=direct` rows are the speed of the file itself, from the cache and from the disk.' +
+      (opts.floor ? ' The floor rows run the same writer again (two rounds, alternating daemons): into /dev/null inside the container, ' +
+        'and with `--log-driver none`.' : ''),
     ...notes.map((n) => `\n${n}`),
   ].join('\n'));
   console.log('wrote docs/benchmarks.md');
