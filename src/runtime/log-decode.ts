@@ -2,7 +2,9 @@
 // wants, between since and until:
 //
 // - EntryDecoder: one LogEntry per line, with its time and stamp (for
-//   `logs -t`, `--details`, and the engine's own readers).
+//   `logs -t`, `--details`, and the engine's own readers). A record with
+//   the same prefix as the one before (the same read of the pipe) takes
+//   its stream, tag and time from it: the stamp is parsed once per read.
 // - ChunkDecoder: runs of whole lines of one stream as one buffer, for
 //   `docker logs` without -t or --details, where nothing per line is
 //   needed but the text. Each record's text is moved down over the
@@ -19,7 +21,7 @@
 // them), so once a record at or after `since` is seen, what follows is too.
 
 import type { LogChunk, LogEntry, OutputStream } from '../core/runtime.ts';
-import { LineAssembler, parseRecord, recordMillis, stampMillis } from './log-format.ts';
+import { LineAssembler, type LogRecord, parseRecord, recordMillis, stampMillis } from './log-format.ts';
 
 const NL = 0x0a;
 const PREFIX = 45;
@@ -62,8 +64,22 @@ export class EntryDecoder implements LogDecoder<LogEntry> {
 
   decode(data: Buffer, out: LogEntry[]): number {
     let from = 0;
+    // The last record in conmon's exact form: one with the same 45-byte prefix has its stream, tag and time.
+    let prev = -1;
+    let prevRec: LogRecord | null = null;
     for (let nl = data.indexOf(NL); nl >= 0 && !this.pastUntil; nl = data.indexOf(NL, from)) {
-      const rec = parseRecord(data.subarray(from, nl + 1));
+      let rec: LogRecord | null;
+      if (prevRec && nl >= from + PREFIX && samePrefix(data, prev, from)) {
+        rec = {
+          stream: prevRec.stream, partial: prevRec.partial, time: prevRec.time, timestamp: prevRec.timestamp,
+          text: data.subarray(from + PREFIX, nl), textNl: data.subarray(from + PREFIX, nl + 1),
+        };
+      } else {
+        rec = parseRecord(data.subarray(from, nl + 1));
+        const fixed = rec !== null && nl >= from + PREFIX && fixedForm(data, from) !== null;
+        prev = fixed ? from : -1;
+        prevRec = fixed ? rec : null;
+      }
       from = nl + 1;
       const entry = rec && this.#assembler.push(rec);
       if (entry && this.#accept(entry)) out.push(entry);

@@ -56,10 +56,20 @@ export async function logs(ctx: Ctx): Promise<void> {
   const prefix = details ? detailsPrefix(attrs ?? []) : null;
   startStream(ctx.res, mux && versionAtLeast(ctx.version, '1.42') ? MEDIA_MULTIPLEXED : MEDIA_RAW);
   const out = new BatchWriter(ctx.res);
+  // The lines of one read of the container's pipe share a stamp: made once, sent with each.
+  let lastTimestamp = '';
+  let lastStamp: Buffer | null = null;
   try {
     for await (const e of entries) {
       if (ctx.signal.aborted) break;
-      const stamp = timestamps && 'timestamp' in e ? Buffer.from(fixedNanoTimestamp(e.timestamp, e.time) + ' ') : null;
+      let stamp: Buffer | null = null;
+      if (timestamps && 'timestamp' in e) {
+        if (e.timestamp !== lastTimestamp || !lastStamp) {
+          lastStamp = Buffer.from(fixedNanoTimestamp(e.timestamp, e.time) + ' ');
+          lastTimestamp = e.timestamp;
+        }
+        stamp = lastStamp;
+      }
       if (mux) {
         const header = Buffer.allocUnsafe(8);
         header.writeUInt32BE(streamId(e.stream) << 24, 0);

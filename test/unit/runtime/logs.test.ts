@@ -55,6 +55,28 @@ test('logs: full lines, partial lines joined per stream, interleaved streams', a
   assert.equal(es[2].timestamp, '2024-05-01T10:00:02.000000000Z');
 });
 
+test('logs: records of one read (the same prefix) share their parsed time; a new stream, tag or stamp is parsed', async (t) => {
+  const file = path.join(tmp(t), 'r.log');
+  fs.writeFileSync(file, [
+    rec(1, 'stdout', 'F', 'a'),
+    rec(1, 'stdout', 'F', 'b'),
+    rec(1, 'stderr', 'F', 'c'),
+    rec(1, 'stderr', 'P', 'd'),
+    rec(1, 'stderr', 'F', 'e'),
+    rec(2, 'stdout', 'F', 'f'),
+    rec(2, 'stdout', 'F', 'g'),
+    '2024-05-01T10:00:02.5+00:00 stdout F short stamp\n',
+    '2024-05-01T10:00:02.5+00:00 stdout F again\n',
+  ].join(''));
+  const es = await collect(file);
+  assert.deepEqual(texts(es), ['stdout:a\n', 'stdout:b\n', 'stderr:c\n', 'stderr:de\n', 'stdout:f\n', 'stdout:g\n', 'stdout:short stamp\n', 'stdout:again\n']);
+  assert.deepEqual(es.map((e) => e.timestamp.slice(17, 29)), ['01.000000000', '01.000000000', '01.000000000', '01.000000000', '02.000000000', '02.000000000', '02.500000000', '02.500000000']);
+  // One parse per read: the lines of a read carry the same time, not a copy each.
+  assert.equal(es[1]!.time, es[0]!.time);
+  assert.equal(es[5]!.time, es[4]!.time);
+  assert.notEqual(es[4]!.time, es[0]!.time);
+});
+
 test('logs: a missing file is an empty log', async (t) => {
   assert.deepEqual(await collect(path.join(tmp(t), 'nope.log')), []);
   assert.deepEqual(await collect(path.join(tmp(t), 'nope.log'), { tail: 3 }), []);
