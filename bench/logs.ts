@@ -225,7 +225,7 @@ async function main(): Promise<void> {
     '## Container logs',
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/logs.ts --size ${opts.size} --line ${LINE}${opts.floor ? ' --floor' : ''}\` ` +
-      `(${runs} runs of each query per daemon, ${wholeRuns} of the whole log; MB = 10^6 bytes). On a shared machine: compare the ratios.`,
+      `(${runs} run${runs === 1 ? '' : 's'} of each query per daemon, ${wholeRuns} of the whole log; MB = 10^6 bytes). On a shared machine: compare the ratios.`,
     '',
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memGiB} GiB, ${machine.kernel}, Node ${machine.node}, docker CLI ${machine.dockerCli}.`,
     `Daemons: berthd ${b ? `${b.version} (commit ${commit})` : '(not measured)'}, log driver json-file (conmon's k8s-file on disk); ` +
