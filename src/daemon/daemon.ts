@@ -73,6 +73,7 @@ export async function startDaemon(config: DaemonConfig, log: Logger): Promise<Ru
       logger: log, limits: config.layerLimits,
       ...(remap ? { idMaps: remap.maps, idmap: { mode: idmapMode(process.env.BERTH_USERNS_IDMAP), stageDir: `${config.execRoot}/idmap` } } : {}),
     });
+    cleanups.push(() => snapshotter.close?.());
     log.info('storage ready', { snapshotter: snapshotter.name, dataRoot: dataRoot, msSinceProcessStart: Math.round(performance.now()) });
     const events = new EventBus();
     const runtimeTable = daemonRuntimes(config);

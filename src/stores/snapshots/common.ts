@@ -23,6 +23,8 @@ export interface ListingSnapshotter extends Snapshotter {
   listLayers(): Promise<string[]>;
   /** Keys of all writable snapshots. */
   listSnapshots(): Promise<string[]>;
+  /** Releases what the snapshotter keeps for mounts (idmapped layer trees), at daemon shutdown. */
+  close?(): void;
 }
 
 export function canList(s: Snapshotter): s is ListingSnapshotter {

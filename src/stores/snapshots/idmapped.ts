@@ -9,16 +9,20 @@
 //             kept open as a descriptor, the child killed
 //   probe     a scratch lower dir owned 0:0 reads as the remapped root through
 //             an idmapped overlay, and a copy-up lands owned by it in the upper
-//   mount     lowers(paths): each layer dir as a detached idmapped tree
-//             (/proc/self/fd/N), the overlay mounted, release(): the overlay
-//             keeps its own private copies, so nothing stays mounted beside it
+//   mount     lowers(paths): each layer dir as an idmapped tree, passed to
+//             overlayfs as /proc/self/fd/N. overlayfs takes private clones of
+//             its layers, so one tree per layer serves every container's
+//             mount: trees are made on first use and kept (at most MAX_TREES,
+//             least recently used dropped first); forget(path) when the layer
+//             goes, close() when the daemon stops
 //
 // Before Linux 6.15 overlayfs refuses a detached tree as a layer; there each
-// tree is first attached under <exec-root>/idmap/ ("stage"), and detached
-// again right after the overlay mount. A crash in between leaves mounts there
-// for the next start to remove (sweepStage).
+// tree is attached under <exec-root>/idmap/ ("stage") while it is kept, and
+// detached when dropped. A crash leaves those mounts for the next start to
+// remove (sweepStage).
 
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostRoot, type IdMaps, type IdRange } from '../../core/idmap.ts';
 import { MNT_DETACH, isMountPoint, mount, umount2 } from '../../sys/libc.ts';
@@ -28,12 +32,8 @@ import { tmpName, unmountPath } from './common.ts';
 /** How an idmapped tree reaches overlayfs: by its descriptor, or attached under the stage dir first. */
 export type IdmapAttach = 'fd' | 'stage';
 
-export interface IdmapLease {
-  /** lowerdir entries, in the order of the paths given. */
-  lowers: string[];
-  /** Closes the trees (and detaches staged ones); call once the overlay is mounted, or failed to. */
-  release(): void;
-}
+/** Trees kept at most: a descriptor each, and in stage mode a mount under the stage dir too. */
+const MAX_TREES: Record<IdmapAttach, number> = { fd: 1024, stage: 256 };
 
 const mapLines = (ranges: readonly IdRange[]) => ranges.map((r) => `${r.containerId} ${r.hostId} ${r.size}\n`).join('');
 
@@ -61,6 +61,8 @@ export class IdmappedLayers {
   readonly attach: IdmapAttach;
   readonly #userns: number;
   readonly #stageDir: string;
+  /** Layer dir -> its idmapped tree (a descriptor; in stage mode also attached at stagedAt(path)), least recently used first. */
+  readonly #trees = new Map<string, number>();
 
   constructor(userns: number, attach: IdmapAttach, stageDir: string) {
     this.#userns = userns;
@@ -68,38 +70,59 @@ export class IdmappedLayers {
     this.#stageDir = stageDir;
   }
 
-  /** Each path as a read-only tree whose owners read through the maps. */
-  lowers(paths: string[]): IdmapLease {
-    const fds: number[] = [];
-    const staged: string[] = [];
-    let dir: string | null = null;
-    const release = () => {
-      for (const fd of fds) fs.closeSync(fd);
-      for (const s of staged) unmountStaged(s);
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    };
-    try {
-      for (const p of paths) {
-        const fd = openTreeClone(p);
-        fds.push(fd);
-        setIdmapReadOnly(fd, this.#userns, p);
-        if (this.attach === 'stage') {
-          dir ??= fs.mkdtempSync(`${this.#stageDir}/m-`);
-          const at = `${dir}/${fds.length}`;
-          fs.mkdirSync(at);
-          // Once attached, /proc/self/fd/N names the mount in berthd's namespace, which old overlayfs wants.
-          moveMountTo(fd, at);
-          staged.push(at);
-        }
-      }
-    } catch (err) {
-      release();
-      throw err;
-    }
-    return { lowers: fds.map((fd) => `/proc/self/fd/${fd}`), release };
+  /** lowerdir entries (/proc/self/fd/N) showing each path read-only with its owners read through the maps. */
+  lowers(paths: string[]): string[] {
+    return paths.map((p) => `/proc/self/fd/${this.#tree(p)}`);
   }
 
+  #tree(path: string): number {
+    const kept = this.#trees.get(path);
+    if (kept !== undefined) {
+      this.#trees.delete(path);
+      this.#trees.set(path, kept);
+      return kept;
+    }
+    const fd = openTreeClone(path);
+    try {
+      setIdmapReadOnly(fd, this.#userns, path);
+      if (this.attach === 'stage') {
+        const at = this.#stagedAt(path);
+        fs.mkdirSync(at, { recursive: true });
+        // Once attached, /proc/self/fd/N names a mount in berthd's namespace, which old overlayfs wants.
+        moveMountTo(fd, at);
+      }
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+    this.#trees.set(path, fd);
+    for (const old of this.#trees.keys()) {
+      if (this.#trees.size <= MAX_TREES[this.attach]) break;
+      this.forget(old);
+    }
+    return fd;
+  }
+
+  #stagedAt(path: string): string {
+    return `${this.#stageDir}/${createHash('sha256').update(path).digest('hex').slice(0, 24)}`;
+  }
+
+  /** Drops the tree of path (its layer is going, or the cache is full); mounts made from it keep their own copies. */
+  forget(path: string): void {
+    const fd = this.#trees.get(path);
+    if (fd === undefined) return;
+    this.#trees.delete(path);
+    fs.closeSync(fd);
+    if (this.attach === 'stage') {
+      const at = this.#stagedAt(path);
+      unmountStaged(at);
+      fs.rmSync(at, { recursive: true, force: true });
+    }
+  }
+
+  /** Drops every tree and the namespace. */
   close(): void {
+    for (const p of [...this.#trees.keys()]) this.forget(p);
     fs.closeSync(this.#userns);
   }
 }
@@ -108,15 +131,16 @@ function unmountStaged(at: string): void {
   try { umount2(at, MNT_DETACH); } catch { /* already gone: the sweep at start handles the rest */ }
 }
 
-/** Detaches what a crash left attached under the stage dir (lowers of mounts that were being made) and empties it. */
+/** Detaches what a crash left attached under the stage dir (trees of the last run) and empties it. */
 export function sweepStage(stageDir: string): void {
   fs.mkdirSync(stageDir, { recursive: true, mode: 0o700 });
-  for (const m of fs.readdirSync(stageDir)) {
-    const dir = `${stageDir}/${m}`;
-    for (const n of fs.readdirSync(dir)) {
-      if (isMountPoint(`${dir}/${n}`) !== false) unmountStaged(`${dir}/${n}`);
+  for (const n of fs.readdirSync(stageDir)) {
+    const at = `${stageDir}/${n}`;
+    // An older berth staged per mount, one level deeper (m-*/N).
+    for (const p of [at, ...(n.startsWith('m-') ? fs.readdirSync(at).map((k) => `${at}/${k}`) : [])]) {
+      if (isMountPoint(p) !== false) unmountStaged(p);
     }
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(at, { recursive: true, force: true });
   }
 }
 
@@ -129,13 +153,12 @@ export function probeIdmapped(layers: IdmappedLayers, scratchRoot: string, maps:
   const dir = `${scratchRoot}/${tmpName()}`;
   const root = hostRoot(maps);
   let mounted = false;
-  let lease: IdmapLease | null = null;
   try {
     for (const d of ['lower', 'upper', 'work', 'merged']) fs.mkdirSync(`${dir}/${d}`, { recursive: true });
     fs.writeFileSync(`${dir}/lower/f`, 'lower');
     fs.chownSync(`${dir}/lower/f`, 0, 0);
-    lease = layers.lowers([`${dir}/lower`]);
-    mount('overlay', `${dir}/merged`, 'overlay', 0, `lowerdir=${lease.lowers[0]},upperdir=${dir}/upper,workdir=${dir}/work`);
+    const [lower] = layers.lowers([`${dir}/lower`]);
+    mount('overlay', `${dir}/merged`, 'overlay', 0, `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`);
     mounted = true;
     const seen = fs.statSync(`${dir}/merged/f`);
     if (seen.uid !== root.uid || seen.gid !== root.gid) return `a lower file owned 0:0 reads as ${seen.uid}:${seen.gid}, not ${root.uid}:${root.gid}`;
@@ -148,7 +171,7 @@ export function probeIdmapped(layers: IdmappedLayers, scratchRoot: string, maps:
     return err instanceof Error ? err.message : String(err);
   } finally {
     try {
-      lease?.release();
+      layers.forget(`${dir}/lower`);
       if (mounted) unmountPath(`${dir}/merged`);
       fs.rmSync(dir, { recursive: true, force: true });
     } catch {

@@ -107,6 +107,8 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     if (!exists(dir)) return;
     this.checkUnused(chainId);
     const link = readText(`${dir}/link`);
+    // Mounts made from its idmapped tree keep their own copies.
+    if (link) this.#idmapped?.forget(`${this.root}/l/${link}`);
     await this.removeLayerDir(dir);
     if (link) fs.rmSync(`${this.root}/l/${link}`, { force: true });
   }
@@ -159,11 +161,11 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       return;
     }
     const mapped = this.#idmappedLowers(key, ids);
-    const lease = mapped.includes(true) ? this.#idmapped!.lowers(ids.filter((_, i) => mapped[i]).map((id) => `${this.root}/l/${id}`)) : null;
+    const trees = mapped.includes(true) ? this.#idmapped!.lowers(ids.filter((_, i) => mapped[i]).map((id) => `${this.root}/l/${id}`)) : [];
     const fds: number[] = [];
     try {
       let k = 0;
-      const lowers = ids.map((id, i) => (mapped[i] ? lease!.lowers[k++]! : `${this.root}/l/${id}`));
+      const lowers = ids.map((id, i) => (mapped[i] ? trees[k++]! : `${this.root}/l/${id}`));
       let data = `lowerdir=${lowers.join(':')}${tail}`;
       if (data.length >= PAGE) {
         for (let i = 0; i < ids.length; i++) {
@@ -178,8 +180,6 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       mount('overlay', target, 'overlay', 0, data);
     } finally {
       for (const fd of fds) fs.closeSync(fd);
-      // The overlay holds private copies of its layers' mounts: the idmapped trees can go.
-      lease?.release();
     }
   }
 
@@ -191,6 +191,11 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
       throw unavailable(`snapshot ${key}: its image was stored for idmapped mounts, which this daemon found unavailable at start (see its log); remove the image and pull or load it again`);
     }
     return mapped;
+  }
+
+  /** Drops the idmapped layer trees kept for mounts (stage mode: their mounts under the exec root). */
+  close(): void {
+    this.#idmapped?.close();
   }
 
   /** docker info's DriverStatus: under --userns-remap, how layers reach remapped containers. */

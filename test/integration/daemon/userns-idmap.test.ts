@@ -112,7 +112,7 @@ describe('userns-remap: idmapped layers', { skip: skipUnlessRoot() }, () => {
     assert.deepEqual(readdirSync(`${d.execRoot}/idmap`), []);
   });
 
-  test('stage: trees attached under <exec-root>/idmap only while the overlay is made; leftovers of a crash are swept at start', async () => {
+  test('stage: one tree per layer attached under <exec-root>/idmap while the layer exists; leftovers of a crash are swept at start', async () => {
     const src = mkdtempSync(`${work}/stale-`);
     const d = await remapped('stage', (p) => {
       // What a crash between attaching a layer and mounting its overlay leaves.
@@ -124,11 +124,15 @@ describe('userns-remap: idmapped layers', { skip: skipUnlessRoot() }, () => {
     assert.deepEqual(mountsUnder(`${d.execRoot}/idmap`), []);
     assert.equal((await ok(d, ['info', '-f', '{{json .DriverStatus}}'])).trim(), '[["Userns Remap Layers","idmapped mounts (stage)"]]');
     const id = (await ok(d, ['run', '-d', 'busybox', 'sleep', '300'])).trim();
+    const id2 = (await ok(d, ['run', '-d', 'busybox', 'sleep', '300'])).trim();
     assert.equal((await ok(d, ['exec', id, 'sh', '-c', 'touch /x; stat -c %u:%g /bin/busybox /x'])).trim(), '0:0\n0:0');
-    assert.deepEqual(mountsUnder(`${d.execRoot}/idmap`), [], 'staged trees are detached once the overlay holds them');
-    assert.deepEqual(readdirSync(`${d.execRoot}/idmap`), []);
+    assert.equal((await ok(d, ['exec', id2, 'stat', '-c', '%u:%g', '/bin/busybox'])).trim(), '0:0');
+    assert.equal(mountsUnder(`${d.execRoot}/idmap`).length, 1, 'busybox\'s one layer: one tree, shared by both containers');
     assert.equal(ownedByRange(layersOf(d), start), '');
-    await ok(d, ['rm', '-f', id]);
+    await ok(d, ['rm', '-f', id, id2]);
+    await ok(d, ['rmi', 'busybox']);
+    assert.deepEqual(mountsUnder(`${d.execRoot}/idmap`), [], 'the layer gone, its tree is detached');
+    assert.deepEqual(readdirSync(`${d.execRoot}/idmap`), []);
   });
 
   test('off: the chowned fallback unpacks layers owned by the range, and says so', async () => {

@@ -3,7 +3,7 @@
 // them through the mappings (marked lowers idmapped, unmarked ones as they
 // are); a setuid bit and the lower's contents survive; a store reopened
 // without idmapped mounts refuses marked layers by name instead of showing
-// shifted-twice owners.
+// shifted-twice owners. A layer's tree is made once and shared by mounts.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -62,7 +62,8 @@ describe('overlay snapshotter: idmapped layers', { skip: skipUnlessRoot() }, () 
       assert.equal(own(`${merged}/home/u/file`), `${HOST + 1000}:${HOST + 1001}`);
       assert.equal(own(`${merged}/made`), `${HOST}:${HOST}`, 'the unmarked layer is shown as it is (idmapped, it would read 65534)');
       assert.equal(fs.statSync(`${merged}/bin/su`).mode & 0o7777, 0o4755);
-      assert.deepEqual(fs.readdirSync(`${dir}/stage`), [], 'nothing staged once the overlay is mounted');
+      // One tree per marked layer, kept and shared by every mount (stage: attached under the stage dir).
+      assert.equal(fs.readdirSync(`${dir}/stage`).length, attach === 'stage' ? 1 : 0);
       fs.appendFileSync(`${merged}/etc/passwd`, 'more\n');
       const upper = `${dir}/snapshots/overlay/active/ctr/diff`;
       assert.equal(own(`${upper}/etc/passwd`), `${HOST}:${HOST}`);
@@ -80,6 +81,10 @@ describe('overlay snapshotter: idmapped layers', { skip: skipUnlessRoot() }, () 
       await assert.rejects(chowned.mount('ctr', merged), (err: Error) => isCode(err, 'unavailable') && /stored for idmapped mounts/.test(err.message));
       assert.equal(fs.readdirSync(merged).length, 0, 'nothing mounted');
       await snap.remove('ctr');
+      await snap.removeLayer(c2);
+      await snap.removeLayer(c1);
+      assert.deepEqual(fs.readdirSync(`${dir}/stage`), [], 'a removed layer\'s tree is dropped');
+      snap.close?.();
     });
   }
 
