@@ -3,16 +3,21 @@
 // blobs are fetched alone (the floor, bench/lib/blob-fetch.ts) in the same
 // round. Per pull: wall, berthd's CPU by thread (main, the unpacker's
 // workers, libuv's pool, V8's helpers, from /proc/<pid>/task), and the
-// registry's CPU. With --perf DIR, `perf record -g` of berthd during each
-// pull.
+// registry's CPU, and berthd's minor page faults. With --perf DIR, `perf
+// record -g` of berthd during each pull. With --other CHECKOUT, a second
+// private berthd from that checkout (its bin/berthd, or the berthd
+// executable given) pulls the same image in each round too, the two taking
+// turns first (A/B in the same run, same registry). --binary replaces this
+// checkout's bin/berthd (e.g. a script running another build's dist).
 //
-//   node_modules/.bin/node bench/pull-cpu.ts [--runs 4] [--perf /tmp/dir]
+//   node_modules/.bin/node bench/pull-cpu.ts [--runs 4] [--perf /tmp/dir] [--other /path/to/checkout] [--binary path]
 //
 // Prints only; the figures go into docs/benchmarks.md by hand.
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DOCKER_CLI, type PrivateDaemon, run, startBerthd } from '../test/helpers/daemon.ts';
 import { startBerthRegistry } from '../test/helpers/registry.ts';
@@ -20,7 +25,7 @@ import { makeImages } from './lib/bench-images.ts';
 import { fetchLayers, readManifest } from './lib/blob-fetch.ts';
 import { summarize } from './lib/stats.ts';
 
-const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '4' }, perf: { type: 'string' } } });
+const { values: opts } = parseArgs({ options: { runs: { type: 'string', default: '4' }, perf: { type: 'string' }, other: { type: 'string' }, binary: { type: 'string' } } });
 const TICK = 100;
 
 /** CPU seconds by thread name (threads of one kind summed). */
@@ -37,6 +42,11 @@ function threads(pid: number): Map<string, number> {
   return out;
 }
 
+function minorFaults(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(f.slice(f.lastIndexOf(')') + 2).split(' ')[7]);
+}
+
 function cpu(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
@@ -45,53 +55,71 @@ function cpu(pid: number): number {
 
 async function main(): Promise<void> {
   const tmp = mkdtempSync('/tmp/bd-pull-');
-  let d: PrivateDaemon | null = null;
+  const daemons: PrivateDaemon[] = [];
   const reg = await startBerthRegistry({ root: mkdtempSync(`${tmp}/reg-`) });
   try {
     const [img] = await makeImages(`${tmp}/img`, ['big']);
-    const daemon = d = await startBerthd();
-    const docker = async (args: string[]) => {
+    const here = resolve(import.meta.dirname, '..');
+    const checkouts = opts.other ? [here, resolve(opts.other)] : [here];
+    const binaries = checkouts.map((c, k) => (k === 0 && opts.binary ? resolve(opts.binary) : statSync(c).isFile() ? c : `${c}/bin/berthd`));
+    for (const binary of binaries) daemons.push(await startBerthd({ binary }));
+    const docker = async (daemon: PrivateDaemon, args: string[]) => {
       const r = await run(DOCKER_CLI, args, { env: daemon.env, timeout: 600_000 });
       if (r.code !== 0) throw new Error(`docker ${args.join(' ')}: ${r.stderr}`);
       return r.ms;
     };
-    await docker(['load', '-q', '-i', img!.archive]);
+    const first = daemons[0]!;
+    await docker(first, ['load', '-q', '-i', img!.archive]);
     const name = `${reg.host}/b/big:v1`;
-    await docker(['tag', img!.tag, name]);
-    await docker(['push', name]);
-    await docker(['rmi', name]);
-    await docker(['rmi', img!.tag]);
+    await docker(first, ['tag', img!.tag, name]);
+    await docker(first, ['push', name]);
+    await docker(first, ['rmi', name]);
+    await docker(first, ['rmi', img!.tag]);
     const m = await readManifest(reg.url, 'b/big', 'v1');
-    const pid = daemon.pid!;
-    const walls: number[] = [];
+    const walls = checkouts.map(() => [] as number[]);
+    const cpus = checkouts.map(() => [] as number[]);
+    const faultCounts = checkouts.map(() => [] as number[]);
     const dls: number[] = [];
     console.log(`load at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (let i = 0; i < Number(opts.runs); i++) {
       const dir = mkdtempSync(`${tmp}/dl-`);
       const dl = await fetchLayers(reg.url, 'b/big', m, dir);
       rmSync(dir, { recursive: true, force: true });
-      const perf = opts.perf ? spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', `${opts.perf}/pull-${i}.data`], { stdio: 'ignore' }) : null;
-      if (perf) await new Promise((r) => setTimeout(r, 500));
-      const t0 = threads(pid);
-      const r0 = cpu(reg.pid);
-      const ms = await docker(['pull', name]);
-      const t1 = threads(pid);
-      const r1 = cpu(reg.pid);
-      if (perf) await new Promise((r) => { perf.once('close', r); perf.kill('SIGINT'); });
-      await docker(['rmi', name]);
-      walls.push(ms);
       dls.push(dl);
-      const parts = [...t1].map(([k, v]) => [k, v - (t0.get(k) ?? 0)] as const).filter(([, v]) => v >= 0.01)
-        .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`);
-      const total = [...t1.values()].reduce((a, b) => a + b, 0) - [...t0.values()].reduce((a, b) => a + b, 0);
-      console.log(`pull ${(ms / 1000).toFixed(2)} s, download alone ${(dl / 1000).toFixed(2)} s (${(ms / dl).toFixed(2)}x); berthd CPU ${total.toFixed(2)} s: ${parts.join(', ')}; registry ${(r1 - r0).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`);
+      const order = checkouts.map((_, k) => k);
+      if (i % 2) order.reverse();
+      for (const k of order) {
+        const daemon = daemons[k]!;
+        const pid = daemon.pid!;
+        const perf = opts.perf ? spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', `${opts.perf}/pull-${k}-${i}.data`], { stdio: 'ignore' }) : null;
+        if (perf) await new Promise((r) => setTimeout(r, 500));
+        const t0 = threads(pid);
+        const f0 = minorFaults(pid);
+        const r0 = cpu(reg.pid);
+        const ms = await docker(daemon, ['pull', name]);
+        const t1 = threads(pid);
+        const faults = minorFaults(pid) - f0;
+        const r1 = cpu(reg.pid);
+        if (perf) await new Promise((r) => { perf.once('close', r); perf.kill('SIGINT'); });
+        await docker(daemon, ['rmi', name]);
+        const parts = [...t1].map(([kind, v]) => [kind, v - (t0.get(kind) ?? 0)] as const).filter(([, v]) => v >= 0.01)
+          .sort((a, b) => b[1] - a[1]).map(([kind, v]) => `${kind} ${v.toFixed(2)}`);
+        const total = [...t1.values()].reduce((a, b) => a + b, 0) - [...t0.values()].reduce((a, b) => a + b, 0);
+        walls[k]!.push(ms);
+        cpus[k]!.push(total);
+        faultCounts[k]!.push(faults);
+        console.log(`${binaries[k]}: pull ${(ms / 1000).toFixed(2)} s, download alone ${(dl / 1000).toFixed(2)} s (${(ms / dl).toFixed(2)}x); berthd CPU ${total.toFixed(2)} s: ${parts.join(', ')}; ${faults} minor faults; registry ${(r1 - r0).toFixed(2)} s; load ${loadavg()[0]!.toFixed(2)}`);
+      }
     }
-    const w = summarize(walls).median;
     const dl = summarize(dls).median;
-    console.log(`median pull ${(w / 1000).toFixed(2)} s, download alone ${(dl / 1000).toFixed(2)} s (${(w / dl).toFixed(2)}x)`);
+    binaries.forEach((c, k) => {
+      const w = summarize(walls[k]!).median;
+      console.log(`${c}: median pull ${(w / 1000).toFixed(2)} s, download alone ${(dl / 1000).toFixed(2)} s (${(w / dl).toFixed(2)}x), berthd CPU ${summarize(cpus[k]!).median.toFixed(2)} s, `
+        + `${summarize(faultCounts[k]!).median} minor faults`);
+    });
     console.log(`load at end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   } finally {
-    await d?.cleanup();
+    for (const d of daemons) await d.cleanup();
     await reg.stop();
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -42,9 +42,13 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
-/** The uncompressed stream, whatever src was compressed with. Errors surface on the returned stream. */
+/**
+ * The uncompressed stream, whatever src was compressed with. Errors surface on the returned stream.
+ * consumed (gzip and zstd): hears each chunk of src once the codec has finished with it, so that its
+ * buffer can be reused (the first chunks, copied while the format is detected, are not reported).
+ */
 export async function decompress(
-  src: NodeJS.ReadableStream | AsyncIterable<Buffer>, limits: DecompressLimits = {},
+  src: NodeJS.ReadableStream | AsyncIterable<Buffer>, limits: DecompressLimits = {}, consumed?: (chunk: Buffer) => void,
 ): Promise<{ stream: Readable; compression: Compression }> {
   const it = (src as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
@@ -73,8 +77,8 @@ export async function decompress(
   let stream: Readable;
   switch (compression) {
     case 'none': stream = raw; break;
-    case 'gzip': stream = through(raw, zlib.createGunzip({ chunkSize: CODEC_CHUNK }), compression, onAbort); break;
-    case 'zstd': stream = through(raw, zlib.createZstdDecompress({ chunkSize: CODEC_CHUNK }), compression, onAbort); break;
+    case 'gzip': stream = through(raw, zlib.createGunzip({ chunkSize: CODEC_CHUNK }), compression, onAbort, consumed); break;
+    case 'zstd': stream = through(raw, zlib.createZstdDecompress({ chunkSize: CODEC_CHUNK }), compression, onAbort, consumed); break;
     case 'xz': stream = external(raw, 'xz', ['-d', '-c', '-q']); break;
     case 'bzip2': stream = external(raw, 'bzip2', ['-d', '-c']); break;
   }
@@ -120,7 +124,9 @@ function damaged(compression: Compression, err: Error): Error {
   return invalid(`the ${compression} archive is damaged: ${err.message}${hint}`);
 }
 
-function through(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, compression: Compression, onAbort: () => void): Readable {
+function through(
+  raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, compression: Compression, onAbort: () => void, consumed?: (chunk: Buffer) => void,
+): Readable {
   // The reader gets `out`, so that a codec error reaches it as the client's error.
   const out = new PassThrough();
   let failed = false;
@@ -141,8 +147,22 @@ function through(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, compressio
     raw.destroy();
     onAbort();
   });
-  raw.pipe(t).pipe(out);
+  if (consumed) feed(raw, t, consumed); else raw.pipe(t);
+  t.pipe(out);
   return out;
+}
+
+/**
+ * raw.pipe(t), but each chunk is reported once t's write of it has completed
+ * (a zlib stream's write completes when the codec has taken all its input).
+ * Errors and closing are handled by through().
+ */
+function feed(raw: Readable, t: zlib.Gunzip | zlib.ZstdDecompress, consumed: (chunk: Buffer) => void): void {
+  raw.on('data', (chunk: Buffer) => {
+    if (!t.write(chunk, (err) => { if (!err) consumed(chunk); })) raw.pause();
+  });
+  t.on('drain', () => raw.resume());
+  raw.on('end', () => t.end());
 }
 
 function firstLine(text: string): string {

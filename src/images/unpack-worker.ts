@@ -8,6 +8,7 @@
 //                    { t: 'end' }          no more bytes
 //                    { t: 'abort', message }  the source failed: stop, write nothing more
 //   worker -> main   { t: 'ack', n }       n bytes taken off the queue (flow control)
+//                    { t: 'back', buf }    a chunk's buffer, decompressed and free again (job.recycle)
 //                    { t: 'done', result, hashed? } | { t: 'error', code, message }
 //
 // A job with `hash` hashes each chunk as it arrives, whether the unpacker
@@ -34,6 +35,16 @@ let wake: (() => void) | null = null;
 let hash: Hash | null = null;
 let hashAlgorithm = '';
 let hashedBytes = 0;
+/** With job.recycle: the buffers sent in this job, not yet given back. */
+let lent = new Set<ArrayBuffer>();
+let recycle = false;
+
+/** The codec has finished with chunk: its buffer goes back to the main thread (transferred) if it was sent whole. */
+function consumed(chunk: Buffer): void {
+  const ab = chunk.buffer;
+  if (!(ab instanceof ArrayBuffer) || !lent.delete(ab)) return;
+  port.postMessage({ t: 'back', buf: ab } satisfies ToMain, [ab]);
+}
 
 async function* source(): AsyncGenerator<Buffer> {
   for (;;) {
@@ -53,7 +64,9 @@ async function run(job: UnpackJob): Promise<void> {
   const src = source();
   let stream: NodeJS.ReadableStream & { destroy(): void } | null = null;
   try {
-    const input = job.decompress ? (stream = (await decompress(src, job.decompress)).stream) : src;
+    const input = job.decompress
+      ? (stream = (await decompress(src, job.decompress, job.recycle ? consumed : undefined)).stream)
+      : src;
     const limits = job.limits;
     const result = job.root === null
       ? await digestOnly(input, limits.maxBytes)
@@ -95,6 +108,8 @@ port.on('message', (m: ToWorker) => {
       hash = m.job.hash ? createHash(m.job.hash) : null;
       hashAlgorithm = m.job.hash ?? '';
       hashedBytes = 0;
+      lent = new Set();
+      recycle = m.job.recycle === true;
       void run(m.job);
       return;
     case 'data':
@@ -102,6 +117,7 @@ port.on('message', (m: ToWorker) => {
         hash.update(m.buf);
         hashedBytes += m.buf.byteLength;
       }
+      if (recycle && m.buf.buffer instanceof ArrayBuffer) lent.add(m.buf.buffer);
       queue.push(m.buf);
       break;
     case 'end': ended = true; break;

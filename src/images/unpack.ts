@@ -15,6 +15,12 @@
 //
 // The bytes go over as transferred ArrayBuffers (no copy when a chunk owns
 // its buffer), at most IN_FLIGHT bytes ahead of what the worker has taken.
+// Given a ReadBuffers ring, the source's chunks that are views of the ring's
+// buffers go over whole (no copy for a short read), and once the worker's
+// codec has finished with one (decompressed it: gzip and zstd only) the
+// worker transfers it back into the ring, so a source that reads into
+// ring.take() reuses a few buffers instead of a fresh one (a page fault per
+// 4 KiB) per chunk. A buffer that does not come back is garbage as before.
 // A source that fails aborts the worker, and unpack() settles only once the
 // worker has stopped: the snapshotter then removes its temp dir with no
 // writer left in it. Workers are kept a few seconds for the next layer.
@@ -35,6 +41,8 @@ export interface UnpackJob {
   idMaps?: IdMaps;
   /** Hash every byte sent with this algorithm and answer the digest once they have all come. */
   hash?: string;
+  /** Send each chunk's buffer back ('back') once the codec has finished with it. */
+  recycle?: boolean;
 }
 
 /** The source's own digest and size, checked by the unpack; onHashed hears what was computed, match or not. */
@@ -52,6 +60,7 @@ export type ToWorker =
 
 export type ToMain =
   | { t: 'ack'; n: number }
+  | { t: 'back'; buf: ArrayBuffer }
   | { t: 'done'; result: ApplyResult; hashed?: { digest: string; size: number } }
   | { t: 'error'; code: ErrorCode; message: string };
 
@@ -87,10 +96,54 @@ function giveBack(w: Worker): void {
   idle.push({ w, timer });
 }
 
+/** Read buffers of one size that the unpacker's worker hands back once it has decompressed them. */
+export class ReadBuffers {
+  readonly #size: number;
+  readonly #max: number;
+  readonly #spare: ArrayBuffer[] = [];
+  readonly #ours = new WeakSet<ArrayBuffer>();
+  #allocated = 0;
+
+  /** size: bytes per buffer; max: most kept spare (the rest are left to the GC). */
+  constructor(size: number, max: number) {
+    this.#size = size;
+    this.#max = max;
+  }
+
+  /** A buffer of `size` bytes to read into: a returned one when there is one. */
+  take(): Buffer {
+    let ab = this.#spare.pop();
+    if (!ab) {
+      ab = new ArrayBuffer(this.#size);
+      this.#ours.add(ab);
+      this.#allocated++;
+    }
+    return Buffer.from(ab, 0, this.#size);
+  }
+
+  /** Buffers allocated so far (the rest of take()'s were reused). */
+  get allocated(): number { return this.#allocated; }
+
+  /** Whether ab is one of this ring's buffers. */
+  owns(ab: ArrayBufferLike): boolean {
+    return ab instanceof ArrayBuffer && this.#ours.has(ab);
+  }
+
+  /** ab, one of this ring's buffers come back from the worker (a new object for the same memory), is free again. */
+  give(ab: ArrayBuffer): void {
+    if (this.#spare.length >= this.#max || ab.byteLength !== this.#size) return;
+    this.#ours.add(ab);
+    this.#spare.push(ab);
+  }
+}
+
 /** A layer unpacker that reads `bytes` (compressed or not when decompress is given) in a worker thread. */
-export function workerUnpacker(bytes: AsyncIterable<Buffer>, decompress: DecompressLimits | null, verify?: VerifySource): LayerUnpacker {
+export function workerUnpacker(
+  bytes: AsyncIterable<Buffer>, decompress: DecompressLimits | null, verify?: VerifySource, ring?: ReadBuffers,
+): LayerUnpacker {
+  const hash = verify ? { hash: verify.digest.slice(0, verify.digest.indexOf(':')) } : {};
   return {
-    unpack: (to) => unpackInWorker(bytes, { ...to, decompress, ...(verify ? { hash: verify.digest.slice(0, verify.digest.indexOf(':')) } : {}) }, verify),
+    unpack: (to) => unpackInWorker(bytes, { ...to, decompress, ...hash, ...(ring ? { recycle: true } : {}) }, verify, ring),
   };
 }
 
@@ -101,7 +154,7 @@ function checkHashed(m: Extract<ToMain, { t: 'done' }>, verify: VerifySource): v
   if (m.hashed.digest !== verify.digest) throw invalid(`blob digest ${m.hashed.digest} does not match the expected ${verify.digest}`);
 }
 
-async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, verify?: VerifySource): Promise<ApplyResult> {
+async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, verify?: VerifySource, ring?: ReadBuffers): Promise<ApplyResult> {
   const w = take();
   let inFlight = 0;
   let wake: (() => void) | null = null;
@@ -125,6 +178,8 @@ async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, veri
         const k = wake;
         wake = null;
         k?.();
+      } else if (m.t === 'back') {
+        ring?.give(m.buf);
       } else if (m.t === 'done') {
         finish(() => {
           try {
@@ -152,7 +207,7 @@ async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, veri
     while (!settled) {
       const r = await it.next();
       if (r.done || settled) break;
-      const buf = ownBuffer(r.value);
+      const buf = ownBuffer(r.value, ring);
       inFlight += buf.byteLength;
       w.postMessage({ t: 'data', buf } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
       while (inFlight > IN_FLIGHT && !settled) await new Promise<void>((k) => { wake = k; });
@@ -178,8 +233,12 @@ async function unpackInWorker(bytes: AsyncIterable<Buffer>, job: UnpackJob, veri
   }
 }
 
-/** A Uint8Array over an ArrayBuffer of its own, which can be transferred (a copy when the chunk is a slice of a pool). */
-function ownBuffer(c: Buffer): Uint8Array {
+/**
+ * A Uint8Array over an ArrayBuffer of its own, which can be transferred (a
+ * copy when the chunk is a slice of a pool); a view of a ring's buffer as it is.
+ */
+function ownBuffer(c: Buffer, ring?: ReadBuffers): Uint8Array {
+  if (ring?.owns(c.buffer)) return new Uint8Array(c.buffer as ArrayBuffer, c.byteOffset, c.byteLength);
   if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.buffer instanceof ArrayBuffer) {
     return new Uint8Array(c.buffer, 0, c.byteLength);
   }

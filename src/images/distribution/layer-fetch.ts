@@ -32,11 +32,13 @@ import type { Snapshotter } from '../../core/snapshot.ts';
 import type { ContentStore, Ingest } from '../../stores/content.ts';
 import { CopyBehind, WriteBehind } from '../../stores/write-behind.ts';
 import type { LeanResponse } from './lean-get.ts';
-import { workerUnpacker } from '../unpack.ts';
+import { ReadBuffers, workerUnpacker } from '../unpack.ts';
 import type { RegistryClient } from './client.ts';
 import type { LayerProgress } from './progress.ts';
 
 const READ_CHUNK = 1 << 20;
+/** Read buffers kept for reuse: the unpacker's 8 MiB in flight and a few more. */
+const SPARE_READS = 12;
 
 /** Errors that retrying the same request cannot cure. */
 const final = (err: unknown) => isCode(err, 'not_found') || isCode(err, 'unauthorized') || isCode(err, 'forbidden') || isCode(err, 'invalid_argument');
@@ -48,6 +50,8 @@ export class LayerDownload {
   readonly #what: string;
   readonly #p: LayerProgress;
   #fd: fs.promises.FileHandle | null = null;
+  /** The tail's read buffers, handed back by the unpacker once decompressed (so the read-back faults in no fresh memory). */
+  readonly ring = new ReadBuffers(READ_CHUNK, SPARE_READS);
   /** Bytes in the ingest file a reader may take. */
   #written = 0;
   #opened = false;
@@ -149,12 +153,12 @@ export class LayerDownload {
       }
       if (this.#opened && pos < this.#written) {
         const n = Math.min(this.#written - pos, READ_CHUNK);
-        const buf = Buffer.allocUnsafe(n);
+        const buf = this.ring.take();
         const { bytesRead } = await this.#fd!.read(buf, 0, n, pos);
         if (bytesRead === 0) throw internal(`ingest of ${this.layer.digest} is shorter than the ${this.#written} bytes written`);
         pos += bytesRead;
         onRead(pos);
-        yield bytesRead === n ? buf : buf.subarray(0, bytesRead);
+        yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
         continue;
       }
       if (this.#fetched) return;
@@ -353,7 +357,7 @@ export async function extractLayer(
   const verify = from ? { digest: l.digest, size: l.size, onHashed: (d: string) => from.hashed(d) } : undefined;
   let res;
   try {
-    res = await deps.snapshotter.applyLayer(chainId, parent, workerUnpacker(src, { maxRatio: deps.maxCompressionRatio ?? 0 }, verify));
+    res = await deps.snapshotter.applyLayer(chainId, parent, workerUnpacker(src, { maxRatio: deps.maxCompressionRatio ?? 0 }, verify, from?.ring));
   } catch (err) {
     // A download that failed explains a failed extraction better than the unpacker does.
     if (from) {

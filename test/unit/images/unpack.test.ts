@@ -1,15 +1,16 @@
 // The worker-thread unpacker (src/images/unpack.ts): same result as
 // applyTar in this thread, the same refusals with the same codes, a source
 // that fails is reported as itself and nothing is written after unpack()
-// settles, and a worker is reused for the next layer.
+// settles, a worker is reused for the next layer, and read buffers come
+// back to a ring once decompressed and are read into again.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { workerUnpacker } from '../../../src/images/unpack.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { ReadBuffers, workerUnpacker } from '../../../src/images/unpack.ts';
 import { applyTar } from '../../../src/stores/snapshots/apply.ts';
 import { isCode } from '../../../src/core/errors.ts';
 import { archiveTar } from '../../helpers/hostile-tars.ts';
@@ -132,6 +133,42 @@ test('layers in a row (an idle worker taken again) each get only their own bytes
     assert.equal(r2.diffId, diffId(two));
     assert.deepEqual(listing(roots[0]!), ['one 1']);
     assert.deepEqual(listing(roots[1]!), ['two 2']);
+  } finally {
+    for (const d of roots) fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
+test('with a ring, read buffers come back once decompressed and are read into again; the layer and its digest are intact', async () => {
+  const roots = [tmp(), tmp()];
+  try {
+    const random = randomBytes(6 << 20);
+    const tar = archiveTar([{ name: 'r', body: random }, { name: 's', body: 'small\n' }]);
+    const gz = zlib.gzipSync(tar, { level: 1 });
+    const here = await applyTar(chunks(tar, 65536), { root: roots[0]!, whiteouts: 'overlay' });
+    // A worker up already (kept idle after this), as for a pull's second layer: a fresh one takes longer to start than this blob to send.
+    await workerUnpacker(chunks(zlib.gzipSync(layer), 65536), { maxRatio: 100 }).unpack({ root: null, whiteouts: 'overlay', limits: {} });
+    const ring = new ReadBuffers(65536, 12);
+    let reads = 0;
+    // As a pull's tail reads: each chunk read into a buffer from the ring, the last one short.
+    async function* fromRing(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < gz.length; i += 65536) {
+        const buf = ring.take();
+        const n = gz.copy(buf, 0, i, Math.min(i + 65536, gz.length));
+        reads++;
+        // As from a download: a little later each time (the whole blob is less than the bytes let in flight).
+        await new Promise((r) => setTimeout(r, 5));
+        yield n === buf.length ? buf : buf.subarray(0, n);
+      }
+    }
+    const heard: string[] = [];
+    const verify = { digest: diffId(gz), size: gz.length, onHashed: (d: string) => { heard.push(d); } };
+    const r = await workerUnpacker(fromRing(), { maxRatio: 100 }, verify, ring).unpack({ root: roots[1]!, whiteouts: 'overlay', limits: {} });
+    assert.deepEqual(r, here);
+    assert.deepEqual(heard, [diffId(gz)]);
+    assert.deepEqual(listing(roots[1]!).map((l) => l.slice(0, 64)), listing(roots[0]!).map((l) => l.slice(0, 64)));
+    assert.ok(fs.readFileSync(`${roots[1]}/r`).equals(random));
+    assert.ok(reads > 90, `${reads} reads`);
+    assert.ok(ring.allocated < reads / 2, `${ring.allocated} buffers for ${reads} reads`);
   } finally {
     for (const d of roots) fs.rmSync(d, { recursive: true, force: true });
   }
