@@ -53,8 +53,10 @@ export async function createSnapshotter(
 
 /** Idmapped layers when the kernel and the layers' filesystem allow them here (logging the choice either way). */
 async function chooseIdmapped(root: string, maps: IdMaps, o: IdmapOptions, log: Logger): Promise<IdmappedLayers | null> {
+  const t0 = performance.now();
+  const ms = () => Math.round(performance.now() - t0);
   const chown = (reason: string) => {
-    log.info('userns-remap: layers are chowned once per image', { reason });
+    log.info('userns-remap: layers are chowned once per image', { reason, ms: ms() });
     return null;
   };
   if (o.mode === 'off') return chown('idmapped layers turned off (BERTH_USERNS_IDMAP=off)');
@@ -69,7 +71,7 @@ async function chooseIdmapped(root: string, maps: IdMaps, o: IdmapOptions, log: 
     const layers = new IdmappedLayers(userns, attach, o.stageDir);
     const why = probeIdmapped(layers, root, maps);
     if (why === null) {
-      log.info('userns-remap: layers are shown through idmapped mounts, never chowned', { attach });
+      log.info('userns-remap: layers are shown through idmapped mounts, never chowned', { attach, ms: ms() });
       return layers;
     }
     reasons.push(`${attach}: ${why}`);
