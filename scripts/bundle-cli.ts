@@ -51,7 +51,13 @@ function relativeSpecifiers(source: string): string[] {
 }
 
 function transpile(id: string, source: string): string {
-  if (id.endsWith('.json')) return ascii(`module.exports = ${JSON.stringify(JSON.parse(source))};`);
+  if (id.endsWith('.json')) {
+    // package.json: the CLI reads its version (command.ts); the rest (scripts, dependencies) would be
+    // ~40 more strings that V8 interns at every start.
+    const value = JSON.parse(source) as Record<string, unknown>;
+    const kept = id === 'package.json' ? { name: value.name, version: value.version } : value;
+    return ascii(`module.exports = ${JSON.stringify(kept)};`);
+  }
   const out = ts.transpileModule(source, { compilerOptions, fileName: id, reportDiagnostics: false });
   // A top-level await (not valid in a function body) stays in the output and fails the syntax check below.
   // Non-ASCII characters (in strings: '…', 'µs') as \u escapes: the bundle is pure ASCII, which the
@@ -104,6 +110,30 @@ function runtimeRequires(code: string): { statics: string[]; dynamics: string[] 
   const dynamics = [...code.matchAll(/Promise\.resolve\(\)\.then\(\(\) => __importStar\(require\((['"])(\.[^'"]+)\1\)\)\)/g)].map((m) => m[2]);
   const all = [...code.matchAll(/\brequire\((['"])(\.[^'"]+)\1\)/g)].map((m) => m[2]);
   return { statics: all.filter((spec) => !dynamics.includes(spec)), dynamics };
+}
+
+/**
+ * A module's code as the bundle holds it: its relative requires by module
+ * number (`require(12)`), and TypeScript's names for its imports
+ * (`client_ts_1`, `node_fs_1`) as `__iN`, numbered in the module. V8 interns
+ * every name and string literal of the code it compiles, and of the code
+ * cache it loads, in the isolate's string table: with a path per module and
+ * a name per import, `berth ps` interned ~1,000 strings beyond a bare Node
+ * script and pushed the table over its first growth (16K -> 32K entries:
+ * ~63 page faults and a rehash at every start; docs/benchmarks.md, CLI
+ * start time). Numbers are not interned, and `__i1` is one string for all
+ * modules.
+ */
+function numbered(u: Unit, number: Map<string, number>): string {
+  let code = u.code.replace(/\brequire\((['"])(\.[^'"]+)\1\)/g, (_m, _q, spec: string) => `require(${number.get(u.deps[spec])})`);
+  const bindings = [...code.matchAll(/^(?:const|var|let) ([A-Za-z0-9_$]+_\d+) = (?:__import(?:Star|Default)\()?require\(/gm)].map((m) => m[1]);
+  bindings.forEach((name, i) => {
+    if (new RegExp(`\\b__i${i + 1}\\b`).test(code)) throw new Error(`bundle-cli: ${u.id}: __i${i + 1} already used`);
+    // Not after a member access's dot (a spread's `...` is fine).
+    code = code.replace(new RegExp(`(?<![\\w$])(?<![^.]\\.)${name.replace(/\$/g, '\\$')}\\b`, 'g'), `__i${i + 1}`);
+    if (new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(code)) throw new Error(`bundle-cli: ${u.id}: ${name} left after renaming`);
+  });
+  return code;
 }
 
 function chunkName(id: string): string {
@@ -172,8 +202,11 @@ export function bundle(root = ROOT, entry = ENTRY): Bundle {
     chunks.set(name, [...closure([t], core)].sort());
     chunkOf[t] = name;
   }
-  const def = (u: Unit) =>
-    `[${JSON.stringify(u.id)}, ${JSON.stringify(u.deps)}, function (exports, require, module${u.code.includes('__importMetaUrl') ? ', __importMetaUrl' : ''}) {\n${u.code}\n}]`;
+  const number = new Map([...units.keys()].sort().map((id, i) => [id, i]));
+  const def = (u: Unit) => {
+    const meta = u.code.includes('__importMetaUrl');
+    return `[${number.get(u.id)}, function (exports, require, module${meta ? ', __importMetaUrl' : ''}) {\n${numbered(u, number)}\n}${meta ? `, ${JSON.stringify(u.id)}` : ''}]`;
+  };
   const defs = (ids: Iterable<string>) => [...ids].sort().map((id) => def(units.get(id)!)).join(',\n');
   // First line of each script: its modules, which the loader of a checkout stats against the build.
   const sourcesLine = (ids: Iterable<string>) => {
@@ -188,21 +221,22 @@ const __root = __dist + '/..';
 const __defs = new Map([
 ${defs(core)}
 ].map((d) => [d[0], d]));
-const __chunkOf = ${JSON.stringify(chunkOf)};
+const __chunkNames = ${JSON.stringify([...chunks.keys()].join(' '))}.split(' ');
+const __chunkOf = {${Object.entries(chunkOf).map(([t, name]) => `${number.get(t)}:${[...chunks.keys()].indexOf(name)}`).join(',')}};
 const __modules = new Map();
-function __load(id) {
-  const done = __modules.get(id);
+const __req = (spec) => (typeof spec === 'number' ? __load(spec) : require(spec));
+function __load(n) {
+  const done = __modules.get(n);
   if (done) return done.exports;
-  if (!__defs.has(id)) for (const d of __compile('chunks/' + __chunkOf[id] + '.js')) if (!__defs.has(d[0])) __defs.set(d[0], d);
-  const [, deps, fn] = __defs.get(id);
+  if (!__defs.has(n)) for (const d of __compile('chunks/' + __chunkNames[__chunkOf[n]] + '.js')) if (!__defs.has(d[0])) __defs.set(d[0], d);
+  const [, fn, id] = __defs.get(n);
   const module = { exports: {} };
-  __modules.set(id, module);
-  const req = (spec) => (spec in deps ? __load(deps[spec]) : require(spec));
-  const url = fn.length > 3 ? require('node:url').pathToFileURL(__root + '/' + id).href : undefined;
-  fn.call(module.exports, module.exports, req, module, url);
+  __modules.set(n, module);
+  const url = id === undefined ? undefined : require('node:url').pathToFileURL(__root + '/' + id).href;
+  fn.call(module.exports, module.exports, __req, module, url);
   return module.exports;
 }
-__load(${JSON.stringify(entry)});
+__load(${number.get(entry)});
 })
 `;
   const files = new Map([['berth-cli.js', text]]);

@@ -82,7 +82,6 @@ async function runCommand(def: CommandDef, rawArgs: string[], io: CliIO, hostFla
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const defs = commands();
-  const groupList = groups();
   let root;
   try {
     root = parseRootFlags(argv);
@@ -97,7 +96,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     return 0;
   }
   if (name === undefined) {
-    (root.help ? io.stdout : io.stderr).write(rootHelp(defs, groupList));
+    (root.help ? io.stdout : io.stderr).write(rootHelp(defs, groups()));
     return 0;
   }
   const run = async (entry: CommandEntry, args: string[]): Promise<number> => {
@@ -114,7 +113,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   const named = (e: { name: string; aliases?: string[] }, n: string) => e.name === n || (e.aliases ?? []).includes(n);
   const top = defs.find((d) => named(d, name));
   if (top) return run(top, rest);
-  const group = groupList.find((g) => g.name === name);
+  const group = groups().find((g) => g.name === name);
   if (!group) {
     io.stderr.write(`${PROGRAM}: unknown command: ${PROGRAM} ${name}\n\nRun '${PROGRAM} --help' for more information\n`);
     return 1;
