@@ -126,6 +126,9 @@ function runtimeRequires(code: string): { statics: string[]; dynamics: string[] 
  */
 function numbered(u: Unit, number: Map<string, number>): string {
   let code = u.code.replace(/\brequire\((['"])(\.[^'"]+)\1\)/g, (_m, _q, spec: string) => `require(${number.get(u.deps[spec])})`);
+  // An import whose bindings the module reads as properties of one object (TypeScript's `x_ts_1.name`):
+  // that module is evaluated when one is first read (require(n, 1) returns a proxy), not before this one.
+  code = code.replace(/^(const [A-Za-z0-9_$]+_\d+ = require\(\d+)\);$/gm, '$1, 1);');
   const bindings = [...code.matchAll(/^(?:const|var|let) ([A-Za-z0-9_$]+_\d+) = (?:__import(?:Star|Default)\()?require\(/gm)].map((m) => m[1]);
   bindings.forEach((name, i) => {
     if (new RegExp(`\\b__i${i + 1}\\b`).test(code)) throw new Error(`bundle-cli: ${u.id}: __i${i + 1} already used`);
@@ -224,7 +227,13 @@ ${defs(core)}
 const __chunkNames = ${JSON.stringify([...chunks.keys()].join(' '))}.split(' ');
 const __chunkOf = {${Object.entries(chunkOf).map(([t, name]) => `${number.get(t)}:${[...chunks.keys()].indexOf(name)}`).join(',')}};
 const __modules = new Map();
-const __req = (spec) => (typeof spec === 'number' ? __load(spec) : require(spec));
+const __req = (spec, lazy) => (typeof spec !== 'number' ? require(spec) : lazy ? __lazy(spec) : __load(spec));
+function __lazy(n) {
+  const done = __modules.get(n);
+  if (done) return done.exports;
+  let exports;
+  return new Proxy({}, { get: (_, key) => (exports ??= __load(n))[key] });
+}
 function __load(n) {
   const done = __modules.get(n);
   if (done) return done.exports;

@@ -68,15 +68,15 @@ export function compareVersions(a: string, b: string): number {
 
 export class EngineClient implements Requester {
   readonly host: string;
-  readonly containers: ContainersApi;
-  readonly images: ImagesApi;
-  readonly system: SystemApi;
-  readonly volumes: VolumesApi;
-  readonly networks: NetworksApi;
-  readonly build: BuildApi;
-  readonly ops: ContainerOpsApi;
-  readonly exec: ExecApi;
-  readonly archive: ArchiveApi;
+  #containers: ContainersApi | undefined;
+  #images: ImagesApi | undefined;
+  #system: SystemApi | undefined;
+  #volumes: VolumesApi | undefined;
+  #networks: NetworksApi | undefined;
+  #build: BuildApi | undefined;
+  #ops: ContainerOpsApi | undefined;
+  #exec: ExecApi | undefined;
+  #archive: ArchiveApi | undefined;
   #transport: Transport;
   #fixedVersion: string | undefined;
   #negotiated: Promise<string> | undefined;
@@ -86,16 +86,20 @@ export class EngineClient implements Requester {
     this.host = address.url;
     this.#transport = new Transport(address, opts.userAgent ?? 'berth', opts.tls);
     this.#fixedVersion = opts.version;
-    this.containers = new ContainersApi(this);
-    this.images = new ImagesApi(this);
-    this.system = new SystemApi(this);
-    this.volumes = new VolumesApi(this);
-    this.networks = new NetworksApi(this);
-    this.build = new BuildApi(this);
-    this.ops = new ContainerOpsApi(this);
-    this.exec = new ExecApi(this);
-    this.archive = new ArchiveApi(this);
   }
+
+  // The typed APIs are made on first use: a command uses one or two of them. In the bundled CLI
+  // (scripts/bundle-cli.ts) a module is evaluated when one of its exports is first read, so the
+  // others' modules are never evaluated (docs/benchmarks.md, CLI start time).
+  get containers(): ContainersApi { return this.#containers ??= new ContainersApi(this); }
+  get images(): ImagesApi { return this.#images ??= new ImagesApi(this); }
+  get system(): SystemApi { return this.#system ??= new SystemApi(this); }
+  get volumes(): VolumesApi { return this.#volumes ??= new VolumesApi(this); }
+  get networks(): NetworksApi { return this.#networks ??= new NetworksApi(this); }
+  get build(): BuildApi { return this.#build ??= new BuildApi(this); }
+  get ops(): ContainerOpsApi { return this.#ops ??= new ContainerOpsApi(this); }
+  get exec(): ExecApi { return this.#exec ??= new ExecApi(this); }
+  get archive(): ArchiveApi { return this.#archive ??= new ArchiveApi(this); }
 
   /** The version used in request paths: min(client's, daemon's), like the docker CLI. */
   apiVersion(): Promise<string> {
