@@ -40,40 +40,56 @@ test('batch writer: a large lent piece is released once the socket has written i
   assert.equal(Buffer.concat(written).toString('latin1'), 'a'.repeat(256 * 1024));
 });
 
-test('batch writer: small lent pieces are released once joined; the joined write keeps their bytes', async () => {
+test('batch writer: small lent pieces are copied into the batch and released at once; the write keeps their bytes', async () => {
   const { res, written, complete } = slowSocket();
   const out = new BatchWriter(res);
   const a = Buffer.from('first ');
   const b = Buffer.from('second');
   let released = 0;
   out.push(a, () => released++);
+  assert.equal(released, 1, 'copied at push');
   out.push(b, () => released++);
-  await tick();
-  assert.equal(released, 2, 'copied into one write');
-  // Their reader reuses the buffers now: the write already holds a copy.
+  assert.equal(released, 2);
+  // Their reader reuses the buffers now: the batch already holds a copy.
   a.fill(0x78);
   b.fill(0x78);
+  await tick();
   complete();
   await out.flush();
   assert.equal(Buffer.concat(written).toString(), 'first second');
 });
 
-test('batch writer: a lone small lent piece waits for its write; a gone response releases at once', async () => {
-  const { res, complete } = slowSocket();
+test('batch writer: batches written one after another never overwrite each other; order kept around large pieces', async () => {
+  const { res, written, complete } = slowSocket();
   const out = new BatchWriter(res);
-  let released = 0;
-  out.push(Buffer.from('alone'), () => released++);
-  await tick();
-  assert.equal(released, 0, 'written as it is: still in the socket');
-  complete();
-  await out.flush();
-  await tick();
-  assert.equal(released, 1);
+  const big = Buffer.alloc(32 * 1024, 0x42);
+  const expect: Buffer[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const line = Buffer.from(`line ${i}\n`);
+    expect.push(line);
+    void out.push(line);
+    if (i % 1000 === 999) {
+      // A flush per turn: earlier batches are still in the socket while later pieces are copied.
+      await tick();
+      expect.push(big);
+      void out.push(big);
+    }
+  }
+  // The socket takes what is waiting at every turn until all is written.
+  const pump = setInterval(complete, 1);
+  try {
+    await out.flush();
+  } finally {
+    clearInterval(pump);
+  }
+  assert.equal(Buffer.concat(written).toString('latin1'), Buffer.concat(expect).toString('latin1'));
+});
 
+test('batch writer: a gone response releases a large lent piece at once', async () => {
   const gone = slowSocket();
   gone.res.destroy();
-  const out2 = new BatchWriter(gone.res);
-  let released2 = 0;
-  await out2.push(Buffer.alloc(128 * 1024), () => released2++);
-  assert.equal(released2, 1);
+  const out = new BatchWriter(gone.res);
+  let released = 0;
+  await out.push(Buffer.alloc(128 * 1024), () => released++);
+  assert.equal(released, 1);
 });
