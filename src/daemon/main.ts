@@ -28,6 +28,8 @@ async function main(): Promise<number> {
     log.error('failed to start daemon', { err: err instanceof BerthError ? err.message : (err as Error)?.stack ?? String(err) });
     return 1;
   }
+  // For the bundle's loader (scripts/bundle-cli.ts): a daemon that served is worth a code cache.
+  (process as NodeJS.EventEmitter).emit('berthd-ready');
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
