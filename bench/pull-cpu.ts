@@ -94,17 +94,20 @@ async function main(): Promise<void> {
         const perf = opts.perf ? spawn('perf', ['record', '-q', '-F', '499', '-g', '-p', String(pid), '-o', `${opts.perf}/pull-${k}-${i}.data`], { stdio: 'ignore' }) : null;
         if (perf) await new Promise((r) => setTimeout(r, 500));
         const t0 = threads(pid);
+        const c0 = cpu(pid);
         const f0 = minorFaults(pid);
         const r0 = cpu(reg.pid);
         const ms = await docker(daemon, ['pull', name]);
         const t1 = threads(pid);
+        const c1 = cpu(pid);
         const faults = minorFaults(pid) - f0;
         const r1 = cpu(reg.pid);
         if (perf) await new Promise((r) => { perf.once('close', r); perf.kill('SIGINT'); });
         await docker(daemon, ['rmi', name]);
         const parts = [...t1].map(([kind, v]) => [kind, v - (t0.get(kind) ?? 0)] as const).filter(([, v]) => v >= 0.01)
           .sort((a, b) => b[1] - a[1]).map(([kind, v]) => `${kind} ${v.toFixed(2)}`);
-        const total = [...t1.values()].reduce((a, b) => a + b, 0) - [...t0.values()].reduce((a, b) => a + b, 0);
+        // The process's own count: a thread that exits during the pull (an idle unpacker) leaves /proc/<pid>/task with its CPU.
+        const total = c1 - c0;
         walls[k]!.push(ms);
         cpus[k]!.push(total);
         faultCounts[k]!.push(faults);
