@@ -23,7 +23,27 @@ export function watchExit(ctx: EngineContext, id: string): void {
   );
 }
 
+/**
+ * How long the runtime's leftovers wait for the exit to be answered at most:
+ * whatever waits for them (a start, a removal that cannot defer them) is
+ * held no longer than this.
+ */
+const CLEANUP_HOLD_MS = 50;
+
 export async function handleExit(ctx: EngineContext, id: string, status: ExitStatus): Promise<void> {
+  // The runtime's leftovers start once the exit is answered (waiters woken,
+  // an auto-removal done): their synchronous file and cgroup work would
+  // otherwise run between the exit and the client waiting for it.
+  let answer!: () => void;
+  const answered = new Promise<void>((r) => { answer = r; });
+  try {
+    await exitLocked(ctx, id, status, Promise.race([answered, sleep(CLEANUP_HOLD_MS)]), answer);
+  } finally {
+    answer();
+  }
+}
+
+async function exitLocked(ctx: EngineContext, id: string, status: ExitStatus, hold: Promise<void>, answer: () => void): Promise<void> {
   const d = ctx.d;
   const t = new Laps();
   const rec = await ctx.mutex.run(id, async () => {
@@ -43,6 +63,7 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
     // background: nothing a client waits for needs them gone, and a later
     // start of this container waits for them (startLocked).
     trackRuntimeCleanup(ctx, id, async () => {
+      await hold;
       await d.runtime.delete(id).catch((err) => ctx.log.warn('runtime delete failed', { id, err }));
       await rm(ctx.bundle(id), { recursive: true, force: true }).catch(() => {});
     });
@@ -66,8 +87,10 @@ export async function handleExit(ctx: EngineContext, id: string, status: ExitSta
   ctx.waiters.exited(id, status.exitCode);
   if (rec.hostConfig.autoRemove) {
     await removeNow(ctx, id, true).catch((err) => ctx.log.error('auto-remove failed', { id, err }));
-  } else if (policyRestarts(ctx, rec)) {
-    await restartByPolicy(ctx, rec);
+    answer();
+  } else {
+    answer();
+    if (policyRestarts(ctx, rec)) await restartByPolicy(ctx, rec);
   }
 }
 
