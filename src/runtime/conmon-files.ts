@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExitStatus } from '../core/runtime.ts';
+import type { ContainerMeta } from './conmon-layout.ts';
 import { isErrno } from './rootfs.ts';
 
 /**
@@ -70,4 +71,19 @@ export function pidIsConmon(pid: number): boolean {
 export function isConmonAlive(ctrDir: string): boolean {
   const pid = readConmonPid(ctrDir);
   return pid !== null && pidIsConmon(pid);
+}
+
+/**
+ * Whether the spec has hooks of a kind only the runtime's own command runs:
+ * as recorded at create, else (a meta of an older daemon) as the bundle's
+ * spec says; unreadable counts as yes.
+ */
+export function hasHooks(meta: ContainerMeta, kind: 'poststart' | 'poststop'): boolean {
+  if (meta.hooks) return meta.hooks.includes(kind);
+  try {
+    const spec = JSON.parse(fs.readFileSync(path.join(meta.bundle, 'config.json'), 'utf8')) as { hooks?: Record<string, unknown[]> };
+    return (spec.hooks?.[kind]?.length ?? 0) > 0;
+  } catch {
+    return true;
+  }
 }

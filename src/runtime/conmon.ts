@@ -29,7 +29,7 @@ import { LogRotator } from './log-rotate.ts';
 import { ExitDirWatcher, LivenessSweep, waitForFile } from './exits.ts';
 import { RuncError, classifyRuncError, runc, runcState, runcUpdateArgs, type RuncOptions } from './runc.ts';
 import { parseSignal } from './signals.ts';
-import { isConmonAlive, pidIsConmon, readConmonPid, readExitFile } from './conmon-files.ts';
+import { hasHooks, isConmonAlive, pidIsConmon, readConmonPid, readExitFile } from './conmon-files.ts';
 import { readStateFiles } from './state-files.ts';
 import { signalInit } from './signal-init.ts';
 import { SeccompBpfCache } from './seccomp-cache.ts';
@@ -380,21 +380,6 @@ export class ConmonRuntime implements ContainerRuntime {
   }
 }
 
-
-/**
- * Whether the spec has hooks of a kind only the runtime's own command runs:
- * as recorded at create, else (a meta of an older daemon) as the bundle's
- * spec says; unreadable counts as yes.
- */
-function hasHooks(meta: ContainerMeta, kind: 'poststart' | 'poststop'): boolean {
-  if (meta.hooks) return meta.hooks.includes(kind);
-  try {
-    const spec = JSON.parse(fs.readFileSync(path.join(meta.bundle, 'config.json'), 'utf8')) as { hooks?: Record<string, unknown[]> };
-    return (spec.hooks?.[kind]?.length ?? 0) > 0;
-  } catch {
-    return true;
-  }
-}
 
 /** The container already exited: the sink learns so at once, there is nothing to write to. */
 function endedAttach(sink: AttachSink): RuntimeAttach {
