@@ -37,7 +37,7 @@ interface Recorded {
 // The reads are synchronous: a few hundred bytes of local files and
 // cgroupfs, microseconds each, where a thread-pool round trip per read cost
 // a live restore of 1,000 containers ~1.6 s of CPU in a profile.
-async function readJson(file: string): Promise<Record<string, unknown> | null> {
+function readJson(file: string): Record<string, unknown> | null {
   try {
     const v = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
     return v && typeof v === 'object' ? v as Record<string, unknown> : null;
@@ -76,7 +76,7 @@ export function fromCrunStatus(s: Record<string, unknown>, cgroupRoot: string, u
   return { pid, start, freezer };
 }
 
-async function frozen(f: Recorded['freezer']): Promise<boolean> {
+function frozen(f: Recorded['freezer']): boolean {
   const read = (file: string) => {
     try {
       return fs.readFileSync(file, 'utf8').trim();
@@ -87,10 +87,6 @@ async function frozen(f: Recorded['freezer']): Promise<boolean> {
   if (f.v1) return read(path.join(f.v1, 'freezer.state')) === 'FROZEN';
   if (f.v2) return read(path.join(f.v2, 'cgroup.freeze')) === '1';
   return false;
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.existsSync(file);
 }
 
 export interface StateFileOptions {
@@ -106,12 +102,12 @@ export interface StateFileOptions {
 export async function readRecorded(opts: StateFileOptions, id: string): Promise<(Recorded & { dir: string }) | null | undefined> {
   const dir = path.join(opts.root, id);
   let rec: Recorded | undefined;
-  const runcState = await readJson(path.join(dir, 'state.json'));
+  const runcState = readJson(path.join(dir, 'state.json'));
   if (runcState) {
     rec = fromRuncState(runcState);
   } else {
-    const crunStatus = await readJson(path.join(dir, 'status'));
-    if (!crunStatus) return (await exists(dir)) ? undefined : null;
+    const crunStatus = readJson(path.join(dir, 'status'));
+    if (!crunStatus) return fs.existsSync(dir) ? undefined : null;
     rec = fromCrunStatus(crunStatus, opts.cgroupRoot ?? '/sys/fs/cgroup', opts.unified ?? false);
   }
   return rec && { ...rec, dir };
@@ -119,8 +115,8 @@ export async function readRecorded(opts: StateFileOptions, id: string): Promise<
 
 /** Whether the init waits on its exec.fifo (created) or sits in a frozen cgroup (paused). */
 export async function createdOrPaused(rec: Recorded & { dir: string }): Promise<'created' | 'paused' | null> {
-  if (await exists(path.join(rec.dir, 'exec.fifo'))) return 'created';
-  if (await frozen(rec.freezer)) return 'paused';
+  if (fs.existsSync(path.join(rec.dir, 'exec.fifo'))) return 'created';
+  if (frozen(rec.freezer)) return 'paused';
   return null;
 }
 
