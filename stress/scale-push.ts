@@ -50,6 +50,8 @@ interface Checkpoint {
   statsMs: number;
   statsRows: number;
   load: string;
+  /** KiB per container by where it sits: /proc/meminfo deltas since the start, and the processes' own PSS. */
+  breakdown?: Record<string, number>;
 }
 
 const meminfo = () => Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean)
@@ -61,6 +63,40 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc
 const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const nofile = (pid: number) => /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.slice(1, 3).join('/') ?? '?';
 const sysctl = (k: string) => readFileSync(`/proc/sys/${k}`, 'utf8').trim();
+
+/** meminfo fields whose growth splits the used memory (KiB). */
+const FIELDS = ['AnonPages', 'Shmem', 'SUnreclaim', 'SReclaimable', 'KernelStack', 'PageTables', 'Percpu', 'Cached'] as const;
+/** Summed PSS (KiB) of the conmon processes and of their children (the containers' processes). */
+function processPss(): { conmon: number; containers: number; conmons: number } {
+  const pss = (pid: string) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  const procs = new Map<string, { comm: string; ppid: string }>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      procs.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: stat.slice(close + 2).split(' ')[1]! });
+    } catch { /* gone */ }
+  }
+  let conmon = 0; let containers = 0; let conmons = 0;
+  for (const [pid, p] of procs) {
+    try {
+      if (p.comm === 'conmon') { conmon += pss(pid); conmons++; } else if (procs.get(p.ppid)?.comm === 'conmon') containers += pss(pid);
+    } catch { /* gone */ }
+  }
+  return { conmon, containers, conmons };
+}
+function breakdown(base: Record<string, number>, baseRssKiB: number, pid: number, running: number): Record<string, number> {
+  const m = meminfo();
+  const out: Record<string, number> = {};
+  for (const f of FIELDS) out[f] = Math.round((m[f]! - base[f]!) / running);
+  const pr = processPss();
+  out.conmonPss = Math.round(pr.conmon / Math.max(1, pr.conmons));
+  out.containerPss = Math.round(pr.containers / running);
+  out.berthdRss = Math.round((rssMiB(pid) * 1024 - baseRssKiB) / running);
+  out.used = Math.round(((m.MemTotal! - m.MemAvailable!) - (base.MemTotal! - base.MemAvailable!)) / running);
+  return out;
+}
 
 /** The limits a push of this kind can meet, read at the moment it stopped. */
 function limits(d: PrivateDaemon): Record<string, string | number> {
@@ -92,9 +128,10 @@ async function cli(d: PrivateDaemon, args: string[]) {
   return r;
 }
 
-async function checkpoint(d: PrivateDaemon, running: number, t0: number, base: number): Promise<Checkpoint> {
+async function checkpoint(d: PrivateDaemon, running: number, t0: number, base: number, baseInfo: Record<string, number>, baseRssKiB: number): Promise<Checkpoint> {
   await new Promise((r) => setTimeout(r, 3000));
   const used = usedMiB();
+  const split = breakdown(baseInfo, baseRssKiB, d.pid!, running);
   const ps: number[] = [];
   for (let k = 0; k < 3; k++) ps.push((await cli(d, ['ps'])).ms);
   ps.sort((a, b) => a - b);
@@ -110,7 +147,7 @@ async function checkpoint(d: PrivateDaemon, running: number, t0: number, base: n
   const cp: Checkpoint = {
     running, elapsedS: Math.round((performance.now() - t0) / 1000), usedMiB: Math.round(used),
     perContainerMiB: (used - base) / running, daemonRssMiB: Math.round(rssMiB(pid)), daemonFds: fds(pid),
-    pids: pidsInUse(), psMs: ps[1]!, apiListMs: list[1]!, statsMs: st.ms, statsRows: st.stdout.trim().split('\n').length - 1, load: load(),
+    pids: pidsInUse(), psMs: ps[1]!, apiListMs: list[1]!, statsMs: st.ms, statsRows: st.stdout.trim().split('\n').length - 1, load: load(), breakdown: split,
   };
   console.error(JSON.stringify(cp));
   return cp;
@@ -130,6 +167,8 @@ async function main(): Promise<void> {
   let timeUp: string | undefined;
   try {
     const base = usedMiB();
+    const baseInfo = meminfo();
+    const baseRssKiB = rssMiB(d.pid!) * 1024;
     const t0 = performance.now();
     let next = 0;
     let outOfTime = false;
@@ -144,7 +183,7 @@ async function main(): Promise<void> {
         }
       };
       await Promise.all(Array.from({ length: PAR }, worker));
-      if (running > 0) points.push(await checkpoint(d, running, t0, base).catch((e: Error) => {
+      if (running > 0) points.push(await checkpoint(d, running, t0, base, baseInfo, baseRssKiB).catch((e: Error) => {
         stop ??= `checkpoint at ${running}: ${e.message}`; stopLimits ??= limits(d);
         return { running } as Checkpoint;
       }));

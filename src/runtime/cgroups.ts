@@ -13,6 +13,7 @@
 // state is gone (a crash between exit and delete).
 
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -131,6 +132,38 @@ export function removeCgroup(cgroupsPath: string, mounts: string[] = cgroupMount
     }
   }
   return { busy };
+}
+
+/**
+ * Lets go of what the kernel still charges to a container's memory cgroup
+ * once its processes are gone, so that removing the cgroup frees it: the
+ * page cache of files the container read first or wrote stays charged to
+ * its cgroup, and an rmdir'd memory cgroup with pages charged stays in the
+ * kernel as a "dying" one until they are evicted. Each costs unreclaimable
+ * kernel memory that grows with the number of mounts on the host (its
+ * shrinker map has a slot per superblock, ten per container): after three
+ * runs of 1,000 containers here, 2,300 dying cgroups held 1.5 GB.
+ *
+ * v1 (and hybrid): memory.force_empty reclaims what it can (clean pages
+ * go; dirty ones are not waited for). v2: memory.reclaim of what
+ * memory.current shows (EAGAIN when not all of it could go). Asynchronous,
+ * since a reclaim can take a while; best effort: a failure leaves a
+ * dying cgroup, as before. `dirs`: the container's directories in every
+ * hierarchy (only the memory ones have these files; 'r+' never creates one).
+ */
+export async function releaseCgroupMemory(dirs: string[]): Promise<void> {
+  await Promise.all(dirs.map(async (dir) => {
+    try {
+      await fsp.writeFile(path.join(dir, 'memory.force_empty'), '0', { flag: 'r+' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return;
+    }
+    try {
+      const current = (await fsp.readFile(path.join(dir, 'memory.current'), 'latin1')).trim();
+      if (/^\d+$/.test(current) && current !== '0') await fsp.writeFile(path.join(dir, 'memory.reclaim'), current, { flag: 'r+' });
+    } catch { /* not a memory cgroup, or not all could be reclaimed */ }
+  }));
 }
 
 // cgroup directories cannot be rm -r'd (their files are not removable);

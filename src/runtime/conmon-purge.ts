@@ -24,7 +24,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { cgroupMounts, removeCgroup } from './cgroups.ts';
+import { cgroupMounts, releaseCgroupMemory, removeCgroup } from './cgroups.ts';
 import { killProcs, procsInCgroup, readProc, withDescendants, type Proc } from './procs.ts';
 
 /** How long a purge keeps killing and removing before it reports what resisted. */
@@ -87,6 +87,7 @@ export async function purgeContainer(t: PurgeTarget): Promise<PurgeResult> {
   for (;;) {
     const found = withDescendants(roots(t, ctrDir, rel));
     survivors = found.length > 0 ? await killProcs(found, Math.max(0, deadline - Date.now())) : [];
+    if (survivors.length === 0) await releaseCgroupMemory(cgroupDirs(t, rel));
     busyCgroups = survivors.length > 0 ? [] : removeCgroups(cgroupDirs(t, rel));
     if ((survivors.length === 0 && busyCgroups.length === 0) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));

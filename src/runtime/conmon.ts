@@ -17,7 +17,7 @@ import type {
   AttachSink, ContainerRuntime, ExitStatus, RuntimeAttach, RuntimeCreateOptions, RuntimeState, ResourceUpdate,
 } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
-import { cgroupsPathFor, detectCgroups } from './cgroups.ts';
+import { cgroupMounts, cgroupsPathFor, detectCgroups, releaseCgroupMemory } from './cgroups.ts';
 import { conmonCreateArgs } from './conmon-args.ts';
 import { ConmonLayout, ID_RE, checkId, type ContainerMeta } from './conmon-layout.ts';
 import { tracedIds } from './conmon-purge.ts';
@@ -242,10 +242,13 @@ export class ConmonRuntime implements ContainerRuntime {
     // stopped container is remove its cgroups and state and run poststop
     // hooks. Without hooks, the purge does the same in-process, sparing a
     // runtime process (20-60 ms of a busy host) on every exit.
-    if (meta && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) && !hasHooks(meta, 'poststop')) {
+    const exited = meta !== null && await readExitFile(this.#exitFile(id), this.#ctrDir(id)) !== null;
+    if (meta && exited && !hasHooks(meta, 'poststop')) {
       await waitConmonGone(this.#ctrDir(id), (signal) => this.waitExit(id, signal), this.#log, id);
       return this.#purge(id, meta);
     }
+    // The runtime removes the cgroups: first let go of what the kernel still charges to them (cgroups.ts).
+    if (exited && meta?.cgroupsPath?.startsWith('/')) await releaseCgroupMemory(cgroupMounts().map((mp) => path.join(mp, meta.cgroupsPath!)));
     const ropts = await this.#runc(id, meta);
     let runcKnewIt = true;
     try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cgroupMounts, cgroupsPathFor, detectCgroups, removeCgroup } from '../../../src/runtime/cgroups.ts';
+import { cgroupMounts, cgroupsPathFor, detectCgroups, releaseCgroupMemory, removeCgroup } from '../../../src/runtime/cgroups.ts';
 
 test('cgroup mounts come from mountinfo, cgroup and cgroup2 only', (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-cg-'));
@@ -38,4 +38,24 @@ test('detectCgroups reads this host', () => {
   assert.ok(info.version === '1' || info.version === '2');
   if (info.version === '2') assert.equal(info.hybrid, false);
   if (info.hybrid) assert.ok(info.unifiedMount);
+});
+
+test('releaseCgroupMemory: force_empty on v1, memory.reclaim of memory.current on v2, nothing elsewhere', async (t) => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cg-release-'));
+  t.after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const dir = (name: string, files: Record<string, string>) => {
+    const d = path.join(root, name);
+    fs.mkdirSync(d);
+    for (const [f, v] of Object.entries(files)) fs.writeFileSync(path.join(d, f), v);
+    return d;
+  };
+  const v1 = dir('v1-memory', { 'memory.force_empty': '' });
+  const v2 = dir('v2', { 'memory.current': '1228800\n', 'memory.reclaim': '' });
+  const v2Empty = dir('v2-empty', { 'memory.current': '0\n', 'memory.reclaim': '' });
+  const pids = dir('v1-pids', { 'pids.max': 'max\n' });
+  await releaseCgroupMemory([v1, v2, v2Empty, pids, path.join(root, 'gone')]);
+  assert.equal(fs.readFileSync(path.join(v1, 'memory.force_empty'), 'utf8'), '0');
+  assert.equal(fs.readFileSync(path.join(v2, 'memory.reclaim'), 'utf8'), '1228800');
+  assert.equal(fs.readFileSync(path.join(v2Empty, 'memory.reclaim'), 'utf8'), '');
+  assert.deepEqual(fs.readdirSync(pids), ['pids.max']);
 });
