@@ -3,7 +3,8 @@
 // stopped and why (issue 6: "push on to 10,000 and report where it stops").
 //
 //   bin/node24 --disable-warning=ExperimentalWarning stress/scale-push.ts \
-//     [--target 10000] [--step 1000] [--parallel 6] [--runtime crun] [--minutes 0] [--no-write]
+//     [--target 10000] [--step 1000] [--parallel 6] [--runtime crun] [--minutes 0]
+//     [--min-available-mib 4096] [--no-write]
 //
 // Containers are created and started through the API (no CLI process per
 // container, so the client's own cost does not set the pace). After every
@@ -27,6 +28,7 @@ const { values: opts } = parseArgs({
     parallel: { type: 'string', default: '6' },
     runtime: { type: 'string', default: 'crun' },
     minutes: { type: 'string', default: '0' },
+    'min-available-mib': { type: 'string', default: '4096' },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -35,6 +37,12 @@ const STEP = Number(opts.step);
 const PAR = Number(opts.parallel);
 /** Stop starting containers after this long (0: no limit); the restart and the removal still run. */
 const BUDGET_MS = Number(opts.minutes) * 60_000;
+/**
+ * Stop starting containers once the host has less than this available: the
+ * machine is shared, and the kernel's OOM killer would pick among everyone's
+ * processes. Reported as where the push stopped, with the breakdown.
+ */
+const MIN_AVAILABLE_MIB = Number(opts['min-available-mib']);
 
 interface Checkpoint {
   running: number;
@@ -177,6 +185,13 @@ async function main(): Promise<void> {
       const worker = async () => {
         while (next < goal && !stop && !outOfTime) {
           if (BUDGET_MS > 0 && performance.now() - t0 > BUDGET_MS) { outOfTime = true; break; }
+          if (MIN_AVAILABLE_MIB > 0 && meminfo().MemAvailable! / 1024 < MIN_AVAILABLE_MIB) {
+            if (!stop) {
+              stop = `the host's available memory fell below ${MIN_AVAILABLE_MIB} MiB (the run's guard)`;
+              stopLimits = { ...limits(d), ...breakdown(baseInfo, baseRssKiB, d.pid!, Math.max(1, running)) };
+            }
+            break;
+          }
           const i = next++;
           const err = await createAndStart(d, i).catch((e: Error) => `p${i}: ${e.message}`);
           if (err) { if (!stop) { stop = err; stopLimits = limits(d); } } else running++;
@@ -240,6 +255,12 @@ async function main(): Promise<void> {
     '| running | elapsed | memory per container | berthd RSS | berthd fds | pids on the host | `docker ps` | API list | `docker stats --no-stream` | load |',
     '|---|---|---|---|---|---|---|---|---|---|',
     ...points.filter((p) => p.psMs !== undefined).map(row),
+    '',
+    'Where the memory per container sits (KiB per running container: growth of /proc/meminfo fields since the start; PSS of each conmon and of the containers\' processes; berthd\'s RSS growth):',
+    '',
+    '| running | used | unreclaimable slab | reclaimable slab | anon pages | page tables | kernel stacks | percpu | conmon PSS (each) | container PSS | berthd RSS |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...points.filter((p) => p.breakdown).map((p) => { const b = p.breakdown!; return `| ${p.running} | ${b.used} | ${b.SUnreclaim} | ${b.SReclaimable} | ${b.AnonPages} | ${b.PageTables} | ${b.KernelStack} | ${b.Percpu} | ${b.conmonPss} | ${b.containerPss} | ${b.berthdRss} |`; }),
     '',
     stop ? `Stopped at ${running} running: ${stop}. Limits at that moment: ${JSON.stringify(stopLimits)}.` : timeUp ? `Stopped: ${timeUp}.` : `Reached ${running} running.`,
     restart ? `Restart with ${running} running: SIGTERM to exit ${(restart.stopMs / 1000).toFixed(2)} s, API answering ${(restart.pingMs / 1000).toFixed(2)} s after the start ` +
