@@ -20,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { DOCKER_CLI, REPO_ROOT, run, startBerthd, type PrivateDaemon } from '../test/helpers/daemon.ts';
 import { apiRequest, ping } from '../test/helpers/api.ts';
 import { writeSection } from '../bench/lib/report.ts';
+import { meminfo, memorySplit } from '../bench/lib/memory-split.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -62,8 +63,6 @@ interface Checkpoint {
   breakdown?: Record<string, number>;
 }
 
-const meminfo = () => Object.fromEntries(readFileSync('/proc/meminfo', 'utf8').split('\n').filter(Boolean)
-  .map((l) => { const [k, v] = l.split(/:\s+/); return [k!, parseInt(v!, 10)]; }));
 const usedMiB = () => { const m = meminfo(); return (m.MemTotal! - m.MemAvailable!) / 1024; };
 const pidsInUse = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -72,38 +71,12 @@ const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
 const nofile = (pid: number) => /Max open files\s+(\S+)\s+(\S+)/.exec(readFileSync(`/proc/${pid}/limits`, 'utf8'))?.slice(1, 3).join('/') ?? '?';
 const sysctl = (k: string) => readFileSync(`/proc/sys/${k}`, 'utf8').trim();
 
-/** meminfo fields whose growth splits the used memory (KiB). */
-const FIELDS = ['AnonPages', 'Shmem', 'SUnreclaim', 'SReclaimable', 'KernelStack', 'PageTables', 'Percpu', 'Cached'] as const;
-/** Summed PSS (KiB) of the conmon processes and of their children (the containers' processes). */
-function processPss(): { conmon: number; containers: number; conmons: number } {
-  const pss = (pid: string) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-  const procs = new Map<string, { comm: string; ppid: string }>();
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      procs.set(pid, { comm: stat.slice(stat.indexOf('(') + 1, close), ppid: stat.slice(close + 2).split(' ')[1]! });
-    } catch { /* gone */ }
-  }
-  let conmon = 0; let containers = 0; let conmons = 0;
-  for (const [pid, p] of procs) {
-    try {
-      if (p.comm === 'conmon') { conmon += pss(pid); conmons++; } else if (procs.get(p.ppid)?.comm === 'conmon') containers += pss(pid);
-    } catch { /* gone */ }
-  }
-  return { conmon, containers, conmons };
-}
 function breakdown(base: Record<string, number>, baseRssKiB: number, pid: number, running: number): Record<string, number> {
-  const m = meminfo();
-  const out: Record<string, number> = {};
-  for (const f of FIELDS) out[f] = Math.round((m[f]! - base[f]!) / running);
-  const pr = processPss();
-  out.conmonPss = Math.round(pr.conmon / Math.max(1, pr.conmons));
-  out.containerPss = Math.round(pr.containers / running);
-  out.berthdRss = Math.round((rssMiB(pid) * 1024 - baseRssKiB) / running);
-  out.used = Math.round(((m.MemTotal! - m.MemAvailable!) - (base.MemTotal! - base.MemAvailable!)) / running);
-  return out;
+  const split = memorySplit(base, 0, [], 'conmon', running);
+  return {
+    ...split.fields, used: split.used, conmonPss: split.monitor, containerPss: split.container,
+    berthdRss: Math.round((rssMiB(pid) * 1024 - baseRssKiB) / running), Cached: Math.round((meminfo().Cached! - base.Cached!) / running),
+  };
 }
 
 /** The limits a push of this kind can meet, read at the moment it stopped. */
