@@ -114,11 +114,12 @@ async function main(): Promise<void> {
     '',
     'A sample is the wall time of one process from spawn to exit, its stdout a pipe. `berth` runs through `bin/berth` as users ' +
       'run it after `scripts/build.sh`: a POSIX sh launcher that execs Node (`--min-semi-space-size=2`) on `dist/berth.cjs`. ' +
-      'That loader compiles the core bundle (`dist/berth-cli.js`: main, dispatch, flags, the API client; ~73 KiB, the transpiled code without its indentation) and, on ' +
-      'first use, the command\'s own chunk (`dist/chunks/*.js`: its module and what it reaches beyond the core; ps 38 KiB, version 23 KiB), each with ' +
-      'the V8 code cache left by that command\'s last run (`dist/cache/<command>[.<chunk>].v8`); `scripts/bundle-cli.ts` ' +
-      'makes them. In a checkout (`.git` present, as here) the loader stats the sources of each script before compiling it ' +
-      '(listed on its first line: ~30 for the core, then the chunk\'s own) and runs the sources when one is newer than the build (the `BERTH_PREBUILT=1` row skips that, as an install does). The first GET goes out at the client\'s API version with no ' +
+      'That loader compiles one script for the command, `dist/cmd/<chunk>.js`: the core (main, dispatch, flags, the API client; ~73 KiB, the transpiled code without its indentation) ' +
+      'and the command\'s own chunk (its module and what it reaches beyond the core; ps 38 KiB, version 23 KiB) in one function, with ' +
+      'the one V8 code cache left by that command\'s last run (`dist/cache/<command>.v8`); a chunk beyond the command\'s own (the template engine, for a format that needs it) ' +
+      'is compiled on first use from `dist/chunks/`, with a cache of its own, and a word that is not a command (help, a management group) runs the core alone (`dist/berth-cli.js`); `scripts/bundle-cli.ts` ' +
+      'makes them. In a checkout (`.git` present, as here) the loader stats the sources its script lists on its first line ' +
+      '(36 for ps: the core\'s 25 and its chunk\'s 11) and the build\'s stamp before compiling it, and runs the sources when one is newer than the build (the `BERTH_PREBUILT=1` row skips that, as an install does). The first GET goes out at the client\'s API version with no ' +
       '`/_ping` before it (an older daemon refuses it with 400 and gets the ping and the request again, as dockerd 20.10 was ' +
       'checked to answer). `version`\'s default template and plain `{{.Field}}` tables (ps\'s default) are printed without ' +
       'the Go template engine when every field is a string (unit tests compare both paths), and ps and version import the engine only for a format that needs it. ' +
@@ -127,8 +128,8 @@ async function main(): Promise<void> {
       'these keep `berth ps` (~650 strings beyond a one-request Node script, from ~1,010) under the first growth of the isolate\'s string table, ' +
       'which cost ~63 page faults and a rehash at every start. JSON calls go through a small ' +
       'HTTP/1.1 client on `node:net` (`src/client/lite-http.ts`), and so does a quiet `berth build` of a folder (its answer read whole); `node:http` is loaded only for streams, uploads, hijacks ' +
-      'and TLS. `test/unit/cli/start-cost.test.ts` keeps it so: one user script and one chunk per command, code caches ' +
-      'taken, no `/_ping` against a current daemon, no TypeScript stripping, no `node:http`, at most 8 built-ins beyond a ' +
+      'and TLS. `test/unit/cli/start-cost.test.ts` keeps it so: one user script, and one compiled script with one code cache per command (the core and the command\'s chunk), caches ' +
+      'taken, no `/_ping` against a current daemon, no TypeScript stripping, no `node:http`, at most 4 built-ins beyond a ' +
       'bare node, no command module or template engine in the core, nor the engine in ps\'s and version\'s chunks, no module named by path.',
     '',
     'Earlier rounds: 2026-12-04, `berth version` 266.9 ms and `berth ps` 263.2 ms median against `node -e 0` at 103.1 ms ' +

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compiles src/ to dist/ (plain JavaScript, same layout) for the launchers,
-# and bundles the CLI into one script with its loader (scripts/bundle-cli.ts:
-# dist/berth-cli.js, dist/berth.cjs), which bin/berth runs.
+# and bundles the CLI with its loader (scripts/bundle-cli.ts: dist/berth-cli.js,
+# dist/chunks/, one script per command in dist/cmd/, dist/berth.cjs), which
+# bin/berth runs.
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 rm -rf dist.tmp

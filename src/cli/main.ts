@@ -1,6 +1,7 @@
-// Entry point of `berth`. bin/berth runs it bundled as CommonJS (the core,
-// dist/berth-cli.js, and a chunk per command, made by scripts/bundle-cli.ts
-// and run by dist/berth.cjs with V8's code cache), or as TypeScript sources
+// Entry point of `berth`. bin/berth runs it bundled as CommonJS (one script
+// per command, dist/cmd/*.js: the core and that command's chunk, or the core
+// alone, dist/berth-cli.js; made by scripts/bundle-cli.ts and run by
+// dist/berth.cjs with V8's code cache), or as TypeScript sources
 // through bin/berth-launch in a checkout whose build is missing or older
 // than its sources.
 // No top-level await: the bundle is a function body.

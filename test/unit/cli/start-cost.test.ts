@@ -1,6 +1,7 @@
 // What `berth` loads to start (docs/benchmarks.md, CLI start time): the
-// bundled CLI, one script, no TypeScript type stripping, no node:http for
-// `version` and `ps`, and few built-in modules beyond a bare `node`. Counted
+// bundled CLI, one script with one code cache per command (the core and the
+// command's chunk), no TypeScript type stripping, no node:http for `version`
+// and `ps`, and few built-in modules beyond a bare `node`. Counted
 // from inside the process (a --require probe through NODE_OPTIONS), so the
 // test does not depend on timing. Also the launcher's choice: an install runs
 // the bundle; a checkout whose sources are newer than its build, or with no
@@ -11,9 +12,10 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { bundle, LOADER, type Bundle } from '../../../scripts/bundle-cli.ts';
+import { bundle, cliLoader, type Bundle } from '../../../scripts/bundle-cli.ts';
+import { commands } from '../../../src/cli/commands/index.ts';
 import { FakeDaemon } from './fake-daemon.ts';
 import { CLIENT_API_VERSION } from '../../../src/client/index.ts';
 
@@ -40,10 +42,12 @@ function install(dir: string, build: boolean): void {
   cpSync(join(REPO, 'package.json'), join(dir, 'package.json'));
   symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
   if (!build) return;
-  mkdirSync(join(dir, 'dist/chunks'), { recursive: true });
   bundled ??= bundle(REPO);
-  for (const [name, text] of bundled.files) writeFileSync(join(dir, 'dist', name), text);
-  writeFileSync(join(dir, 'dist/berth.cjs'), LOADER);
+  for (const [name, text] of bundled.files) {
+    mkdirSync(dirname(join(dir, 'dist', name)), { recursive: true });
+    writeFileSync(join(dir, 'dist', name), text);
+  }
+  writeFileSync(join(dir, 'dist/berth.cjs'), cliLoader(bundled.scripts));
   writeFileSync(join(dir, 'dist/.stamp'), '');
 }
 
@@ -87,12 +91,15 @@ test('an installed berth runs the bundle: one script, no type stripping, no node
     const extra = p.builtins.filter((m) => !bare.builtins.includes(m));
     assert.ok(extra.length <= MAX_EXTRA_BUILTINS, `${what} loads ${extra.length} built-ins beyond node -e 0: ${extra.join(', ')}`);
   }
-  // Each command compiled the core and its own chunk, no other (not the template engine's), and left their code caches.
+  // Each command compiled one script, its own (the core and its chunk: no chunk compiled on its own, not the
+  // template engine's), and left one code cache; --version (no command) the core alone.
   const cache = join(inst, 'dist/cache');
-  assert.deepEqual(readdirSync(cache).sort(), ['ps.cli_commands_ps.v8', 'ps.v8', 'root.v8', 'version.cli_commands_version.v8', 'version.v8']);
+  assert.deepEqual(readdirSync(cache).sort(), ['ps.v8', 'root.v8', 'version.v8']);
   const written = new Map(readdirSync(cache).map((f) => [f, statSync(join(cache, f)).mtimeMs]));
+  // A chunk beyond the command's own (the template engine, for a format) is still compiled on first use.
   const v = await probe(dir, join(inst, 'bin/berth'), ['version', '--format', '{{.Client.Version}} {{.Server.Version}}'], { DOCKER_HOST: daemon.host });
   assert.equal(v.stdout, `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version} 0.0.1\n`);
+  assert.deepEqual(readdirSync(cache).filter((f) => !written.has(f)), ['version.cli_commands_version-template.v8']);
   await probe(dir, join(inst, 'bin/berth'), ['ps'], { DOCKER_HOST: daemon.host });
   // V8 took the caches (one it refuses is written again at exit).
   for (const [f, mtime] of written) assert.equal(statSync(join(cache, f)).mtimeMs, mtime, `${f} rewritten: V8 refused it`);
@@ -136,6 +143,27 @@ test('the core bundle holds what every command runs; commands and the template e
   // ps's and version's default output is printed without the template engine, which they import for --format only.
   for (const chunk of ['cli_commands_ps', 'cli_commands_version']) {
     assert.deepEqual(bundled.chunks.get(chunk)!.filter((m) => /^src\/cli\/format\/(template|formatter)/.test(m)), [], chunk);
+  }
+});
+
+test('each top-level command and alias has one script: the core and its chunk', () => {
+  const b = bundled ??= bundle(REPO);
+  const words = commands().flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+  assert.deepEqual([...b.scripts.keys()].sort(), [...words].sort());
+  const sources = (file: string): string[] => /^\/\/ sources: (.*)\n/.exec(b.files.get(file)!)![1].split(' ');
+  /** The numbers of the modules a script defines. */
+  const defined = (file: string): number[] => [...b.files.get(file)!.matchAll(/^\[(\d+), function \(/gm)].map((m) => Number(m[1])).sort((x, y) => x - y);
+  assert.deepEqual(sources('berth-cli.js'), b.core);
+  const ofWord: [string, string][] = [['ps', 'cli_commands_ps'], ['version', 'cli_commands_version'], ['rm', 'cli_commands_lifecycle'], ['remove', 'cli_commands_lifecycle']];
+  for (const [word, chunk] of ofWord) {
+    const file: string = b.scripts.get(word)!;
+    assert.equal(file, `cmd/${chunk}.js`, word);
+    // What the loader stats in a checkout: the core's sources and the chunk's.
+    assert.deepEqual(sources(file), [...new Set([...b.core, ...b.chunks.get(chunk)!])].sort(), word);
+    // The core's modules and the chunk's, once each.
+    const both = [...new Set([...defined('berth-cli.js'), ...defined(`chunks/${chunk}.js`)])].sort((x, y) => x - y);
+    assert.equal(defined(`chunks/${chunk}.js`).length, b.chunks.get(chunk)!.length, chunk);
+    assert.deepEqual(defined(file), both, word);
   }
 });
 
