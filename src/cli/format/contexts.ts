@@ -34,17 +34,29 @@ export interface ContainerContextOptions {
   onSize?: () => void;
 }
 
+/** containerImage's answers by image and ID: a list of 1,000 containers names a few images, each parsed once. */
+const imageCells = new Map<string, string>();
+
 /** Docker's ContainerContext.Image: a short ID, or the reference without its digest when truncating. */
 function containerImage(c: ContainerSummary, trunc: boolean): string {
   if (!c.Image) return '<no image>';
-  if (trunc) {
-    const t = truncateId(c.ImageID ?? '');
-    if (t === truncateId(c.Image)) return t;
-    try {
-      const ref = parseNormalizedNamed(c.Image);
-      return ref.tag ? `${familiarName(ref)}:${ref.tag}` : familiarName(ref);
-    } catch { /* not a reference: print as is */ }
+  if (!trunc) return c.Image;
+  const key = `${c.Image}\0${c.ImageID ?? ''}`;
+  let cell = imageCells.get(key);
+  if (cell === undefined) {
+    cell = truncatedImage(c);
+    imageCells.set(key, cell);
   }
+  return cell;
+}
+
+function truncatedImage(c: ContainerSummary): string {
+  const t = truncateId(c.ImageID ?? '');
+  if (t === truncateId(c.Image)) return t;
+  try {
+    const ref = parseNormalizedNamed(c.Image);
+    return ref.tag ? `${familiarName(ref)}:${ref.tag}` : familiarName(ref);
+  } catch { /* not a reference: print as is */ }
   return c.Image;
 }
 
@@ -65,7 +77,8 @@ export function containerContext(c: ContainerSummary, opts: ContainerContextOpti
     [GO_TYPE]: '*formatter.ContainerContext',
     [HTML_ESCAPED_JSON]: true,
     Command: goQuote(opts.trunc ? ellipsis(c.Command ?? '', 20) : c.Command ?? ''),
-    CreatedAt: goTimeString(c.Created),
+    // Formatted when read: a date in the local zone costs more than the rest of the row, and ps's default table has none.
+    get CreatedAt() { return goTimeString(c.Created); },
     ID: opts.trunc ? truncateId(c.Id) : c.Id,
     Image: containerImage(c, opts.trunc),
     Labels: labels ? Object.entries(labels).map(([k, v]) => `${k}=${v}`).sort().join(',') : '',

@@ -9,6 +9,7 @@ import { renderPlain, renderTemplate } from '../../../src/cli/format/formatter.t
 import { CONTAINER_HEADER, HISTORY_HEADER, containerContext, historyContext } from '../../../src/cli/format/contexts.ts';
 import { containerFormat } from '../../../src/cli/commands/ps.ts';
 import { containers, history } from './fixtures.ts';
+import { goTimeString } from '../../../src/cli/format/display.ts';
 import type { ContainerSummary, HistoryItem } from '../../../src/client/index.ts';
 
 const NOW = Date.UTC(2026, 11, 6) / 1000;
@@ -47,4 +48,18 @@ test('anything else is left to the template engine', () => {
   assert.equal(renderPlain('{{.a}}', [{ a: 1 }], {}), undefined);
   assert.equal(renderPlain('{{.b}}', [{ a: 'x' }], {}), undefined);
   assert.equal(renderPlain('{{.a}}-', [{ a: 'x' }], {}), renderTemplate('{{.a}}-', [{ a: 'x' }], {}));
+});
+
+test('container rows: CreatedAt formatted when read, image cells kept by image and ID', () => {
+  const [web, byId, alpine] = containers(NOW) as unknown as ContainerSummary[];
+  const row = containerContext(web!, { trunc: true, now: NOW * 1000 });
+  assert.equal(row.CreatedAt, goTimeString(web!.Created));
+  assert.match(renderTemplate('{{json .}}', [row], CONTAINER_HEADER), /"CreatedAt":"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} /);
+  assert.equal(renderTemplate('{{.CreatedAt}}', [row], CONTAINER_HEADER), `${goTimeString(web!.Created)}\n`);
+  // The same image text under another image ID is not the cell kept for the first.
+  assert.equal(containerContext(byId!, { trunc: true }).Image, 'beae173ccac6');
+  assert.notEqual(containerContext({ ...byId!, ImageID: 'sha256:2222' }, { trunc: true }).Image, 'beae173ccac6');
+  assert.equal(containerContext(byId!, { trunc: true }).Image, 'beae173ccac6');
+  assert.equal(containerContext(alpine!, { trunc: true }).Image, 'alpine:3.19');
+  assert.equal(containerContext(alpine!, { trunc: false }).Image, alpine!.Image);
 });
