@@ -41,9 +41,13 @@ export class ContainerOpsApi {
     return (await this.#r.callJson<TopResponse>('GET', `/containers/${escapeSegment(id)}/top`, { query: { ps_args: psArgs || undefined } })).value;
   }
 
-  /** One stats sample with the previous one in precpu_stats (stream=false). */
-  async stats(id: string): Promise<Record<string, any>> {
-    return (await this.#r.callJson<Record<string, any>>('GET', `/containers/${escapeSegment(id)}/stats`, { query: { stream: false } })).value;
+  /**
+   * One stats sample with the previous one in precpu_stats (stream=0), its
+   * answer read whole; undefined for an empty answer. Concurrent calls each
+   * take a connection of their own, as the docker CLI's do.
+   */
+  async stats(id: string, signal?: AbortSignal): Promise<Record<string, any> | undefined> {
+    return (await this.#r.callJson<Record<string, any> | undefined>('GET', `/containers/${escapeSegment(id)}/stats`, { query: { stream: '0' }, signal })).value;
   }
 
   /** The stats stream: one JSON object per sample (one only, after two reads, with stream=false). */

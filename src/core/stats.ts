@@ -40,13 +40,20 @@ export interface ContainerStats {
   networks?: Record<string, NetworkCounters>;
 }
 
-/** What /containers/{id}/stats sends each time: the latest figures and the ones before. */
+/**
+ * The CPU figures of a sample and when they were read: all Docker keeps of
+ * the sample before the latest (precpu_stats and preread), so a pass that
+ * only serves as the start of a CPU interval reads only these.
+ */
+export type CpuSample = Pick<ContainerStats, 'read' | 'cpu'>;
+
+/** What /containers/{id}/stats sends each time: the latest figures and the CPU figures before them. */
 export interface StatsSample {
   id: string;
   name: string;
   /** Absent for a container that is not running. */
   current?: ContainerStats;
-  previous?: ContainerStats;
+  previous?: CpuSample;
 }
 
 /** `docker top`: ps's header and the rows of the container's processes. */

@@ -10,7 +10,7 @@
 
 import fs from 'node:fs';
 import { totalmem } from 'node:os';
-import type { BlkioEntry, ContainerStats, NetworkCounters } from '../core/stats.ts';
+import type { BlkioEntry, ContainerStats, CpuSample, NetworkCounters } from '../core/stats.ts';
 import { cgroupsPathFor, detectCgroups, type CgroupInfo } from './cgroups.ts';
 
 const ROOT = '/sys/fs/cgroup';
@@ -66,22 +66,14 @@ export class StatFiles {
   /** Reads of the next files belong to this container. */
   use(owner: string): void { this.#owner = owner; }
 
+  /** Opens path ahead of its first read (as the current owner's file), so that the read is one pread. */
+  open(path: string): void {
+    this.#fd(path);
+  }
+
   read(path: string): string | null {
-    let files = this.#byOwner.get(this.#owner);
-    if (!files) this.#byOwner.set(this.#owner, (files = new Map()));
-    let fd = files.get(path);
-    if (fd === undefined) {
-      if (this.#open >= this.#limit) return oneOff.read(path);
-      try {
-        fd = fs.openSync(path, 'r');
-        this.#open++;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EMFILE' || code === 'ENFILE') return oneOff.read(path);
-        fd = null;
-      }
-      files.set(path, fd);
-    }
+    const fd = this.#fd(path);
+    if (fd === undefined) return oneOff.read(path);
     if (fd === null) return null;
     try {
       const n = fs.readSync(fd, BUF, 0, BUF.length, 0);
@@ -90,9 +82,29 @@ export class StatFiles {
       // The cgroup went away under the descriptor: open again next time.
       fs.closeSync(fd);
       this.#open--;
-      files.delete(path);
+      this.#byOwner.get(this.#owner)?.delete(path);
       return null;
     }
+  }
+
+  /** path's descriptor, opened now if need be; null: the file does not exist; undefined: none to spare (read it one-off). */
+  #fd(path: string): number | null | undefined {
+    let files = this.#byOwner.get(this.#owner);
+    if (!files) this.#byOwner.set(this.#owner, (files = new Map()));
+    let fd = files.get(path);
+    if (fd === undefined) {
+      if (this.#open >= this.#limit) return undefined;
+      try {
+        fd = fs.openSync(path, 'r');
+        this.#open++;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EMFILE' || code === 'ENFILE') return undefined;
+        fd = null;
+      }
+      files.set(path, fd);
+    }
+    return fd;
   }
 
   /** Closes the descriptors of containers not in `keep`. */
@@ -217,29 +229,83 @@ export function networkCounters(pid: number, cache?: StatFiles): Record<string, 
   return Object.keys(out).length ? out : null;
 }
 
-/**
- * One container's figures, or null when its cgroup is gone (it exited).
- * `host` is read once per sampling pass and shared; `parent` is the
- * daemon's --cgroup-parent (the container's cgroup is <parent>/<id>).
- */
-export function readCgroupStats(id: string, host: { system: number; onlineCpus: number }, now: string,
-  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT, parent = '/berth'): ContainerStats | null {
-  const rel = cgroupsPathFor(id, parent);
+type Host = { system: number; onlineCpus: number };
+/** What a pass reads beside the CPU figures. */
+export type CgroupRest = Omit<ContainerStats, 'read' | 'cpu' | 'networks'>;
+
+/** Runs fn with reads going through cache (as container id's files) when there is one. */
+function withFiles<T>(id: string, cache: StatFiles | undefined, fn: () => T): T {
   if (cache) cache.use(id);
   files = cache ?? oneOff;
   try {
-    return info.version === '2' ? readV2(`${root}${rel}`, host, now) : readV1(root, rel, host, now);
+    return fn();
   } finally {
     files = oneOff;
   }
 }
 
-function readV1(root: string, rel: string, host: { system: number; onlineCpus: number }, now: string): ContainerStats | null {
-  const total = num(`${root}/cpuacct${rel}/cpuacct.usage`);
+/**
+ * One container's CPU figures, or null when its cgroup is gone (it exited):
+ * v1 cpuacct.usage, cpuacct.usage_percpu, cpuacct.stat and cpu.stat, v2
+ * cpu.stat. `host` is read once per sampling pass and shared; `parent` is
+ * the daemon's --cgroup-parent (the container's cgroup is <parent>/<id>).
+ */
+export function readCgroupCpu(id: string, host: Host, now: string,
+  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT, parent = '/berth'): CpuSample | null {
+  const rel = cgroupsPathFor(id, parent);
+  return withFiles(id, cache, () => {
+    const cpu = info.version === '2' ? cpuV2(root, rel, host) : cpuV1(root, rel, host);
+    return cpu && { read: now, cpu };
+  });
+}
+
+/** The rest of one container's cgroup figures: memory, pids, block I/O. */
+export function readCgroupRest(id: string, info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT, parent = '/berth'): CgroupRest {
+  const rel = cgroupsPathFor(id, parent);
+  return withFiles(id, cache, () => (info.version === '2' ? restV2(`${root}${rel}`) : restV1(root, rel)));
+}
+
+/** One container's figures (readCgroupCpu, then readCgroupRest), or null when its cgroup is gone. */
+export function readCgroupStats(id: string, host: Host, now: string,
+  info: CgroupInfo = detectCgroups(), cache?: StatFiles, root = ROOT, parent = '/berth'): ContainerStats | null {
+  const cpu = readCgroupCpu(id, host, now, info, cache, root, parent);
+  return cpu && { ...cpu, ...readCgroupRest(id, info, cache, root, parent) };
+}
+
+/** A container's CPU files: v1 cpuacct.usage, cpuacct.usage_percpu, cpuacct.stat and cpu.stat; v2 cpu.stat. */
+function cpuFiles(version: CgroupInfo['version'], root: string, rel: string): { usage: string; perCpu?: string; ticks?: string; throttling?: string } {
+  if (version === '2') return { usage: `${root}${rel}/cpu.stat` };
+  return {
+    usage: `${root}/cpuacct${rel}/cpuacct.usage`, perCpu: `${root}/cpuacct${rel}/cpuacct.usage_percpu`,
+    ticks: `${root}/cpuacct${rel}/cpuacct.stat`, throttling: `${root}/cpu${rel}/cpu.stat`,
+  };
+}
+
+/**
+ * Opens a container's CPU files without reading them: a sweep that first
+ * opens every container's then reads them all takes as long as a sweep
+ * over files already open, which keeps the CPU intervals of a pair of
+ * passes equal across containers (see readAllStats).
+ */
+export function openCgroupCpu(id: string, cache: StatFiles, info: CgroupInfo = detectCgroups(), root = ROOT, parent = '/berth'): void {
+  cache.use(id);
+  for (const file of Object.values(cpuFiles(info.version, root, cgroupsPathFor(id, parent)))) cache.open(file);
+}
+
+function cpuV1(root: string, rel: string, host: Host): ContainerStats['cpu'] | null {
+  const f = cpuFiles('1', root, rel);
+  const total = num(f.usage);
   if (total === null) return null;
-  const perCpu = (read(`${root}/cpuacct${rel}/cpuacct.usage_percpu`) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
-  const ticks = keyValues(read(`${root}/cpuacct${rel}/cpuacct.stat`));
-  const thr = keyValues(read(`${root}/cpu${rel}/cpu.stat`));
+  const perCpu = (read(f.perCpu!) ?? '').trim().split(/\s+/).filter(Boolean).map(Number);
+  const ticks = keyValues(read(f.ticks!));
+  const thr = keyValues(read(f.throttling!));
+  return {
+    total, perCpu, kernel: (ticks.system ?? 0) * NS_PER_TICK, user: (ticks.user ?? 0) * NS_PER_TICK, ...host,
+    throttling: { periods: thr.nr_periods ?? 0, throttledPeriods: thr.nr_throttled ?? 0, throttledTime: thr.throttled_time ?? 0 },
+  };
+}
+
+function restV1(root: string, rel: string): CgroupRest {
   const mem = `${root}/memory${rel}`;
   const rawLimit = num(`${mem}/memory.limit_in_bytes`) ?? Infinity;
   const pidsMax = num(`${root}/pids${rel}/pids.max`);
@@ -250,11 +316,6 @@ function readV1(root: string, rel: string, host: { system: number; onlineCpus: n
   if (!serviceBytes.length) serviceBytes = blkioV1(read(`${blk}/blkio.throttle.io_service_bytes_recursive`));
   if (!serviced.length) serviced = blkioV1(read(`${blk}/blkio.throttle.io_serviced_recursive`));
   return {
-    read: now,
-    cpu: {
-      total, perCpu, kernel: (ticks.system ?? 0) * NS_PER_TICK, user: (ticks.user ?? 0) * NS_PER_TICK, ...host,
-      throttling: { periods: thr.nr_periods ?? 0, throttledPeriods: thr.nr_throttled ?? 0, throttledTime: thr.throttled_time ?? 0 },
-    },
     memory: {
       usage: num(`${mem}/memory.usage_in_bytes`) ?? 0,
       maxUsage: num(`${mem}/memory.max_usage_in_bytes`) ?? 0,
@@ -266,18 +327,20 @@ function readV1(root: string, rel: string, host: { system: number; onlineCpus: n
   };
 }
 
-function readV2(dir: string, host: { system: number; onlineCpus: number }, now: string): ContainerStats | null {
-  const cpu = read(`${dir}/cpu.stat`);
+function cpuV2(root: string, rel: string, host: Host): ContainerStats['cpu'] | null {
+  const cpu = read(cpuFiles('2', root, rel).usage);
   if (cpu === null) return null;
   const c = keyValues(cpu);
+  return {
+    total: (c.usage_usec ?? 0) * 1000, kernel: (c.system_usec ?? 0) * 1000, user: (c.user_usec ?? 0) * 1000, ...host,
+    throttling: { periods: c.nr_periods ?? 0, throttledPeriods: c.nr_throttled ?? 0, throttledTime: (c.throttled_usec ?? 0) * 1000 },
+  };
+}
+
+function restV2(dir: string): CgroupRest {
   const limit = num(`${dir}/memory.max`) ?? Infinity;
   const pidsMax = num(`${dir}/pids.max`);
   return {
-    read: now,
-    cpu: {
-      total: (c.usage_usec ?? 0) * 1000, kernel: (c.system_usec ?? 0) * 1000, user: (c.user_usec ?? 0) * 1000, ...host,
-      throttling: { periods: c.nr_periods ?? 0, throttledPeriods: c.nr_throttled ?? 0, throttledTime: (c.throttled_usec ?? 0) * 1000 },
-    },
     memory: {
       usage: num(`${dir}/memory.current`) ?? 0,
       limit: limit === Infinity ? totalmem() : Math.min(limit, totalmem()),

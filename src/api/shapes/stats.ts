@@ -2,11 +2,11 @@
 // docker-py compute CPU % from cpu_stats minus precpu_stats, and memory
 // use as usage minus the inactive file cache found in memory_stats.stats.
 
-import type { BlkioEntry, ContainerStats, StatsSample, TopResult } from '../../core/stats.ts';
+import type { BlkioEntry, CpuSample, StatsSample, TopResult } from '../../core/stats.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-function cpuStats(s: ContainerStats | undefined): Record<string, unknown> {
+function cpuStats(s: CpuSample | undefined): Record<string, unknown> {
   if (!s) {
     return {
       cpu_usage: { total_usage: 0, usage_in_kernelmode: 0, usage_in_usermode: 0 },

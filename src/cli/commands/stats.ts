@@ -27,6 +27,7 @@ class Collector {
   readonly first: Promise<void>;
   #gotFirst!: () => void;
   #res: IncomingMessage | undefined;
+  readonly #abort = new AbortController();
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -36,12 +37,13 @@ class Collector {
     this.first = new Promise((r) => { this.#gotFirst = r; });
   }
 
-  /** Reads samples until the stream ends (one sample without streaming). */
+  /** Reads samples until the stream ends (one sample, read whole, without streaming). */
   async run(ctx: CommandContext, stream: boolean): Promise<void> {
     this.#arm();
+    if (!stream) return this.#once(ctx);
     let res: IncomingMessage;
     try {
-      res = await ctx.client.ops.statsStream(this.container, stream);
+      res = await ctx.client.ops.statsStream(this.container, true);
     } catch (err) {
       this.#fail(err as Error, false);
       return;
@@ -54,11 +56,9 @@ class Collector {
     res.on('error', () => {});
     res.setEncoding('utf8');
     let pending = '';
-    let samples = 0;
     const take = (line: string) => {
       if (!line) return;
       this.#sample(JSON.parse(line) as StatsSample);
-      samples++;
     };
     try {
       for await (const chunk of res as AsyncIterable<string>) {
@@ -70,8 +70,26 @@ class Collector {
         }
       }
       take(pending.trim());
-      // One sample is all a --no-stream asks for; a stream that ends means the container stopped.
-      if (stream || samples === 0) this.#fail(new Error('EOF'), false);
+      // A stream that ends means the container stopped.
+      this.#fail(new Error('EOF'), false);
+    } catch (err) {
+      if (!this.#stopped) this.#fail(err as Error, false);
+    } finally {
+      clearTimeout(this.#timer);
+    }
+  }
+
+  /**
+   * --no-stream: the one sample, its answer read whole through the client's
+   * small HTTP client (a connection per request: all containers' requests
+   * go out at once, where node:http's agent would send 8 at a time).
+   */
+  async #once(ctx: CommandContext): Promise<void> {
+    try {
+      const sample = await ctx.client.ops.stats(this.container, this.#abort.signal);
+      if (this.#stopped) return;
+      if (sample === undefined) this.#fail(new Error('EOF'), false);
+      else this.#sample(sample as StatsSample);
     } catch (err) {
       if (!this.#stopped) this.#fail(err as Error, false);
     } finally {
@@ -82,6 +100,7 @@ class Collector {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#abort.abort();
     if (this.#res && !this.#res.complete) this.#res.destroy();
   }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePsOutput, validatePsArgs } from '../../../src/engine/containers/top.ts';
 import { StatsSampler } from '../../../src/engine/containers/stats/sampler.ts';
-import type { ContainerStats } from '../../../src/core/stats.ts';
+import type { ContainerStats, CpuSample } from '../../../src/core/stats.ts';
 import { toDockerStats } from '../../../src/api/shapes/stats.ts';
 
 const PS = `UID          PID    PPID  C STIME TTY          TIME CMD
@@ -56,6 +56,100 @@ test('stats sampler: 200 concurrent one-shot reads share two passes over all con
   // Fresh passes answer the next request without reading again.
   await sampler.pair('c7');
   assert.equal(passes, 2);
+  sampler.stop();
+});
+
+/** A sampler whose full passes count in `full`, CPU-only ones in `cpu`; figures carry the pass number as CPU total. */
+function countingSampler(ids: string[], opts: { gap?: number; interval?: number; failFull?: () => boolean } = {}) {
+  const n = { full: 0, cpu: 0, pass: 0 };
+  const sampler = new StatsSampler({
+    targets: () => ids.map((id) => ({ id, pid: 1, ownNetwork: false })),
+    readAll: (targets) => {
+      if (opts.failFull?.()) throw new Error('pass failed');
+      n.full++;
+      n.pass++;
+      return new Map(targets.map((t) => [t.id, figures(n.pass * 100)]));
+    },
+    readCpu: (targets) => {
+      n.cpu++;
+      n.pass++;
+      return new Map(targets.map((t): [string, CpuSample] => [t.id, { read: new Date().toISOString(), cpu: figures(n.pass * 100).cpu }]));
+    },
+    pairGapMs: opts.gap ?? 20,
+    intervalMs: opts.interval ?? 1000,
+  });
+  return { sampler, n };
+}
+
+const isFull = (s: unknown) => typeof s === 'object' && s !== null && 'memory' in s && 'blkio' in s && 'pids' in s;
+
+test('stats sampler: a cold pair reads only CPU files first, and answers current figures from the full pass after it', async () => {
+  const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+  const { sampler, n } = countingSampler(ids);
+  const pairs = await Promise.all(ids.map((id) => sampler.pair(id)));
+  assert.deepEqual({ cpu: n.cpu, full: n.full }, { cpu: 1, full: 1 });
+  for (const p of pairs) {
+    assert.equal(p.previous?.cpu.total, 100);
+    assert.equal(p.current?.cpu.total, 200);
+    assert.ok(isFull(p.current));
+    assert.ok(!isFull(p.previous), 'the previous figures are the CPU-only pass');
+  }
+  // A fresh pair answers the next request without a pass; so does a one-shot read, from the full pass.
+  assert.equal((await sampler.pair('c7')).current?.cpu.total, 200);
+  const one = await sampler.pair('c8', { oneShot: true });
+  assert.equal(one.current?.cpu.total, 200);
+  assert.ok(isFull(one.current));
+  assert.deepEqual({ cpu: n.cpu, full: n.full }, { cpu: 1, full: 1 });
+  sampler.stop();
+});
+
+test('stats sampler: nothing answers current figures from a CPU-only pass (one-shot in the gap, a failed full pass)', async () => {
+  let fail = false;
+  const { sampler, n } = countingSampler(['a'], { gap: 60, failFull: () => fail });
+  const pairing = sampler.pair('a');
+  // The CPU-only pass ran before pair() returned; in the gap a one-shot read runs a full pass of its own.
+  assert.deepEqual({ cpu: n.cpu, full: n.full }, { cpu: 1, full: 0 });
+  const one = await sampler.pair('a', { oneShot: true });
+  assert.ok(isFull(one.current));
+  assert.equal(one.current?.cpu.total, 200);
+  const p = await pairing;
+  // The pair's full pass follows the one-shot's: both full, the later one current.
+  assert.equal(p.previous?.cpu.total, 200);
+  assert.equal(p.current?.cpu.total, 300);
+
+  // A cold pair whose full pass fails leaves a CPU-only pass last; the next request must not answer from it.
+  const cold = countingSampler(['b'], { gap: 5, failFull: () => fail });
+  fail = true;
+  await assert.rejects(cold.sampler.pair('b'), /pass failed/);
+  assert.deepEqual({ cpu: cold.n.cpu, full: cold.n.full }, { cpu: 1, full: 0 });
+  fail = false;
+  const again = await cold.sampler.pair('b');
+  assert.ok(isFull(again.current));
+  assert.equal(again.previous?.cpu.total, 100, 'the fresh CPU-only pass starts the interval');
+  assert.equal(again.current?.cpu.total, 200);
+  assert.deepEqual({ cpu: cold.n.cpu, full: cold.n.full }, { cpu: 1, full: 1 });
+  sampler.stop();
+  cold.sampler.stop();
+});
+
+test('stats sampler: a stream\'s passes after a cold pair pair full with full; one in the gap pairs with the CPU-only pass', async () => {
+  const { sampler, n } = countingSampler(['a'], { gap: 100, interval: 40 });
+  const pairing = sampler.pair('a');
+  const heard: Array<{ current?: ContainerStats; previous?: CpuSample }> = [];
+  const off = sampler.subscribe(() => { heard.push(sampler.latest('a')); });
+  await pairing;
+  while (heard.length < 3) await new Promise((r) => setTimeout(r, 10));
+  off();
+  // Every listener call and the pair see full current figures.
+  for (const h of heard) assert.ok(isFull(h.current));
+  // The first tick (40 ms, in the 100 ms gap) follows the CPU-only pass: its previous is that pass's CPU figures.
+  assert.equal(heard[0]!.previous?.cpu.total, 100);
+  assert.ok(!isFull(heard[0]!.previous));
+  // Later ticks follow full passes only.
+  const last = heard.at(-1)!;
+  assert.ok(isFull(last.previous));
+  assert.equal(last.previous!.cpu.total + 100, last.current!.cpu.total);
+  assert.equal(n.cpu, 1);
   sampler.stop();
 });
 
@@ -131,6 +225,10 @@ test('stats JSON: docker\'s field names, precpu from the previous pass, empty fo
   assert.deepEqual(j.pids_stats, { current: 3 });
   assert.deepEqual(j.blkio_stats.io_service_bytes_recursive, [{ major: 8, minor: 0, op: 'Read', value: 5 }]);
   assert.equal(j.networks, undefined);
+  // precpu_stats and preread are the same whether the previous pass read everything or only CPU.
+  const prev = figures(100);
+  assert.deepEqual(toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: { read: prev.read, cpu: prev.cpu } }),
+    toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: prev }));
   const empty = toDockerStats({ id: 'x', name: 'web' }) as any;
   assert.equal(empty.read, '0001-01-01T00:00:00Z');
   assert.deepEqual(empty.memory_stats, {});

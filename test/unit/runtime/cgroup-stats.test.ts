@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { StatFiles, cgroupPids, openFileLimit, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { StatFiles, cgroupPids, openCgroupCpu, openFileLimit, readCgroupCpu, readCgroupRest, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
 import { cgroupsPathFor, type CgroupInfo } from '../../../src/runtime/cgroups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-cgfs-'));
@@ -92,6 +92,30 @@ test('cgroup v1: one directory per controller', () => {
   assert.equal(s.memory.maxUsage, 2097152);
   assert.deepEqual(s.pids, { current: 2 });
   assert.deepEqual(s.blkio.serviceBytes.map((e) => `${e.op}=${e.value}`), ['Read=1234', 'Write=5678', 'Total=6912']);
+});
+
+test('the CPU figures alone: the same as in the whole read, from the CPU files only (v1: 4 of them, v2: cpu.stat)', () => {
+  const base = join(root, 'v1');
+  const files = new StatFiles(100);
+  // Opened ahead of the sweep that reads them, which then opens nothing more.
+  openCgroupCpu(id, files, v1, base);
+  assert.equal(files.held, 4);
+  const cpu = readCgroupCpu(id, host, now, v1, files, base)!;
+  assert.deepEqual(Object.keys(cpu), ['read', 'cpu']);
+  assert.deepEqual(cpu.cpu, readCgroupStats(id, host, now, v1, undefined, base)!.cpu);
+  assert.equal(cpu.read, now);
+  assert.equal(files.held, 4, 'cpuacct.usage, cpuacct.usage_percpu, cpuacct.stat, cpu.stat');
+  const rest = readCgroupRest(id, v1, files, base);
+  assert.deepEqual({ ...cpu, ...rest }, readCgroupStats(id, host, now, v1, undefined, base));
+  assert.ok(files.held > 4);
+  files.close();
+
+  const v2files = new StatFiles(100);
+  const c2 = readCgroupCpu(id, host, now, v2, v2files, join(root, 'v2'))!;
+  assert.deepEqual(c2.cpu, readCgroupStats(id, host, now, v2, undefined, join(root, 'v2'))!.cpu);
+  assert.equal(v2files.held, 1);
+  v2files.close();
+  assert.equal(readCgroupCpu('e'.repeat(64), host, now, v2, undefined, join(root, 'v2')), null);
 });
 
 test('a daemon --cgroup-parent is where stats and top look: <root>/<parent>/<id>, not /berth/<id>', () => {

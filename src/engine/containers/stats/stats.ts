@@ -4,27 +4,67 @@
 
 import type { ContainerRecord } from '../../../core/container.ts';
 import type { ContainerRepository } from '../../../core/metadata.ts';
-import type { ContainerStats, StatsSample } from '../../../core/stats.ts';
-import { StatFiles, cgroupPids, hostCpu, networkCounters, readCgroupStats } from '../../../runtime/cgroup-stats.ts';
+import type { ContainerStats, CpuSample, StatsSample } from '../../../core/stats.ts';
+import { StatFiles, cgroupPids, hostCpu, networkCounters, openCgroupCpu, readCgroupCpu, readCgroupRest } from '../../../runtime/cgroup-stats.ts';
 import { detectCgroups } from '../../../runtime/cgroups.ts';
-import { StatsSampler, type SampleTarget } from './sampler.ts';
+import { StatsSampler, type SampleTarget, type StatsPair } from './sampler.ts';
 
 const LIVE = new Set(['running', 'paused']);
 
 const statFiles = new StatFiles();
 
+function passTime(): string {
+  return new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
+}
+
 /**
- * Reads every target in one pass (the host's CPU counters once), keeping the
- * files open for the next pass; cgroups are <cgroupParent>/<id>.
+ * The CPU figures of every target (the host's CPU counters once, first):
+ * one sweep of the CPU files only, so that each container's CPU read is as
+ * far from the host's as in every other pass (see readAllStats). The files
+ * not open yet are opened before the host's counters are read: opening
+ * costs more than reading (cgroup locks), and a sweep that opened them
+ * would be longer than the next one over the same files.
+ */
+function sweepCpu(targets: SampleTarget[], files: StatFiles, cgroupParent: string): Map<string, CpuSample> {
+  const out = new Map<string, CpuSample>();
+  const info = detectCgroups();
+  for (const t of targets) openCgroupCpu(t.id, files, info, undefined, cgroupParent);
+  const host = hostCpu();
+  const now = passTime();
+  for (const t of targets) {
+    const c = readCgroupCpu(t.id, host, now, info, files, undefined, cgroupParent);
+    if (c) out.set(t.id, c);
+  }
+  return out;
+}
+
+/** A pass of the CPU figures alone (what the pass before a cold pair's last one serves), keeping the files open. */
+export function readAllCpu(targets: SampleTarget[], files: StatFiles = statFiles, cgroupParent = '/berth'): Map<string, CpuSample> {
+  files.fitToLimit();
+  const out = sweepCpu(targets, files, cgroupParent);
+  files.retain(new Set(targets.map((t) => t.id)));
+  return out;
+}
+
+/**
+ * Reads every target in one pass, keeping the files open for the next
+ * pass; cgroups are <cgroupParent>/<id>. The CPU files of all targets come
+ * first, right after the host's counters, and the rest after: CPU % divides
+ * a container's CPU time between two passes by the host's, read once per
+ * pass, so each container's CPU read must sit at the same offset from the
+ * host's in both passes, whether the other pass read everything or only CPU
+ * (readAllCpu); with the rest interleaved, the last container's interval
+ * would be longer than the host's by the difference of the passes' lengths.
  */
 export function readAllStats(targets: SampleTarget[], files: StatFiles = statFiles, cgroupParent = '/berth'): Map<string, ContainerStats> {
-  const out = new Map<string, ContainerStats>();
-  const host = hostCpu();
-  const now = new Date().toISOString().replace(/Z$/, `${String(process.hrtime.bigint() % 1_000_000n).padStart(6, '0')}Z`);
   files.fitToLimit();
+  const cpu = sweepCpu(targets, files, cgroupParent);
+  const out = new Map<string, ContainerStats>();
+  const info = detectCgroups();
   for (const t of targets) {
-    const s = readCgroupStats(t.id, host, now, detectCgroups(), files, undefined, cgroupParent);
-    if (!s) continue;
+    const c = cpu.get(t.id);
+    if (!c) continue;
+    const s: ContainerStats = { ...c, ...readCgroupRest(t.id, info, files, undefined, cgroupParent) };
     if (t.ownNetwork && t.pid > 0) {
       files.use(t.id);
       const nets = networkCounters(t.pid, files);
@@ -50,11 +90,12 @@ export class ContainerStatsService {
         id: r.id, pid: r.state.pid, ownNetwork: r.hostConfig.networkMode !== 'host' && !r.hostConfig.networkMode.startsWith('container:'),
       })),
       readAll: (targets) => readAllStats(targets, statFiles, cgroupParent),
+      readCpu: (targets) => readAllCpu(targets, statFiles, cgroupParent),
       release: () => statFiles.close(),
     });
   }
 
-  #sample(rec: ContainerRecord, pair: { current?: ContainerStats; previous?: ContainerStats }): StatsSample {
+  #sample(rec: ContainerRecord, pair: StatsPair): StatsSample {
     return { id: rec.id, name: rec.name, ...pair };
   }
 
