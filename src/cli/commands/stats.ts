@@ -27,7 +27,6 @@ class Collector {
   readonly first: Promise<void>;
   #gotFirst!: () => void;
   #res: IncomingMessage | undefined;
-  readonly #abort = new AbortController();
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -38,9 +37,9 @@ class Collector {
   }
 
   /** Reads samples until the stream ends (one sample, read whole, without streaming). */
-  async run(ctx: CommandContext, stream: boolean): Promise<void> {
+  async run(ctx: CommandContext, stream: boolean, signal: AbortSignal): Promise<void> {
     this.#arm();
-    if (!stream) return this.#once(ctx);
+    if (!stream) return this.#once(ctx, signal);
     let res: IncomingMessage;
     try {
       res = await ctx.client.ops.statsStream(this.container, true);
@@ -84,9 +83,9 @@ class Collector {
    * small HTTP client (a connection per request: all containers' requests
    * go out at once, where node:http's agent would send 8 at a time).
    */
-  async #once(ctx: CommandContext): Promise<void> {
+  async #once(ctx: CommandContext, signal: AbortSignal): Promise<void> {
     try {
-      const sample = await ctx.client.ops.stats(this.container, this.#abort.signal);
+      const sample = await ctx.client.ops.stats(this.container, signal);
       if (this.#stopped) return;
       if (sample === undefined) this.#fail(new Error('EOF'), false);
       else this.#sample(sample as StatsSample);
@@ -100,7 +99,6 @@ class Collector {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    this.#abort.abort();
     if (this.#res && !this.#res.complete) this.#res.destroy();
   }
 
@@ -141,11 +139,13 @@ export const stats: CommandDef = {
     const trunc = flags.values['no-trunc'] !== true;
     const showAll = args.length === 0;
     const collectors: Collector[] = [];
+    // Ends the one-sample requests still in flight when the command ends (one abort, not one per container).
+    const done = new AbortController();
     const add = (container: string) => {
       if (collectors.some((c) => c.container === container)) return;
       const c = new Collector(container);
       collectors.push(c);
-      void c.run(ctx, stream);
+      void c.run(ctx, stream, done.signal);
     };
     const remove = (container: string) => {
       const i = collectors.findIndex((c) => c.container === container);
@@ -191,6 +191,7 @@ export const stats: CommandDef = {
     } finally {
       events?.destroy();
       for (const c of collectors) c.stop();
+      done.abort();
     }
   },
 };
