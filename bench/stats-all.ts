@@ -24,6 +24,7 @@
 // /proc/<pid>/task/*/schedstat, before and after) and the 1-minute load.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -87,6 +88,8 @@ function daemonCpuNs(d: PrivateDaemon): number {
 }
 
 let perfWorks = true;
+/** The `cli` of the cases that ask the API directly. */
+const API = 'api';
 
 /** One CLI run under `perf stat -e task-clock`: its wall time (fork to exit) and CPU time, with its stdout. */
 async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; cpuMs: number; code: number | null; stdout: string; stderr: string }> {
@@ -106,10 +109,29 @@ async function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
   return { ms: r.ms, cpuMs: NaN, code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** The API alone: every running container's `stats?stream=0` at once from this process, a connection each; wall until the last answer. */
+async function apiAlone(d: PrivateDaemon): Promise<{ ms: number; cpuMs: number; code: number; stdout: string; stderr: string }> {
+  const get = (path: string) => new Promise<Buffer>((resolve, reject) => {
+    const req = request({ socketPath: d.socket, path, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks)) : reject(new Error(`${path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  const ids = (JSON.parse((await get('/v1.41/containers/json')).toString()) as Array<{ Id: string }>).map((c) => c.Id);
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  await Promise.all(ids.map((id) => get(`/v1.41/containers/${id}/stats?stream=0`)));
+  const cpu = process.cpuUsage(cpu0);
+  return { ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, code: 0, stdout: `header\n${ids.join('\n')}\n`, stderr: '' };
+}
+
 async function sample(c: Case): Promise<void> {
   if (c.daemon.d.kind === 'berthd') await new Promise((r) => setTimeout(r, idleMs));
   const before = daemonCpuNs(c.daemon.d);
-  const r = await timed(c.cli, ['stats', '--no-stream'], c.daemon.d.env);
+  const r = c.cli === API ? await apiAlone(c.daemon.d) : await timed(c.cli, ['stats', '--no-stream'], c.daemon.d.env);
   const after = daemonCpuNs(c.daemon.d);
   if (r.code !== 0) throw new Error(`${c.label} exited ${r.code}: ${r.stderr}`);
   c.rows = r.stdout.trim().split('\n').length - 1;
@@ -151,6 +173,7 @@ async function main(): Promise<void> {
       daemon.version = (await run(DOCKER_CLI, ['version', '-f', '{{.Server.Version}}'], { env: daemon.d.env })).stdout.trim();
       const startMs = await startMany(daemon.d);
       console.log(`${daemon.label}: ${N} containers running after ${fmtMs(startMs)}`);
+      cases.push(newCase(`API alone -> ${daemon.label}`, daemon, API));
       cases.push(newCase(`docker CLI -> ${daemon.label}`, daemon, DOCKER_CLI));
       if (daemon.berthCli) cases.push(newCase(`berth CLI -> ${daemon.label}`, daemon, daemon.berthCli));
     }
@@ -166,12 +189,14 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
   const summaries = new Map(cases.map((c) => [c, summarize(c.wall)]));
-  const find = (cli: string, label: string) => cases.find((c) => c.daemon.label === label && (cli === 'docker' ? c.cli === DOCKER_CLI : c.cli !== DOCKER_CLI));
+  const find = (cli: string, label: string) => cases.find((c) => c.daemon.label === label &&
+    (cli === 'docker' ? c.cli === DOCKER_CLI : cli === API ? c.cli === API : c.cli !== DOCKER_CLI && c.cli !== API));
   const ratio = (a: Case | undefined, b: Case | undefined) => fmtRatio(a && summaries.get(a)!.median, b && summaries.get(b)!.median);
   const ratios = [
     ['docker CLI, berthd/dockerd', ratio(find('docker', 'berthd'), find('docker', 'dockerd'))],
     ['berth CLI, berthd/base', ratio(find('berth', 'berthd'), find('berth', 'berthd (base)'))],
     ['docker CLI, berthd/base', ratio(find('docker', 'berthd'), find('docker', 'berthd (base)'))],
+    ['API alone, berthd/base', ratio(find(API, 'berthd'), find(API, 'berthd (base)'))],
   ].filter(([, r]) => r !== 'n/a');
   for (const [what, r] of ratios) console.log(`median ${what}: ${r}`);
   if (opts['no-write']) return;
@@ -200,8 +225,9 @@ async function main(): Promise<void> {
     row('load (1 min) at the samples', (c) => `${Math.min(...c.loads).toFixed(1)}-${Math.max(...c.loads).toFixed(1)}`),
     '',
     ...(ratios.length ? [`Medians: ${ratios.map(([what, r]) => `${what} ${r}`).join('; ')}.`, ''] : []),
-    `How: ${N} \`busybox sleep\` containers (\`--network none\`) run on each private daemon; a sample is the wall time of one ` +
-      '`stats --no-stream` CLI process (perf stat\'s elapsed time), which sends one `stats?stream=0` request per container at once and prints ' +
+    `How: ${N} \`busybox sleep\` containers (\`--network none\`) run on each private daemon; an API-alone sample is the wall time from ` +
+      'sending every container\'s `stats?stream=0` at once from the bench (a connection each) to the last answer (its CPU: the bench\'s own); ' +
+      'a CLI sample is the wall time of one `stats --no-stream` CLI process (perf stat\'s elapsed time), which sends one `stats?stream=0` request per container at once and prints ' +
       'when all have answered; CLI CPU is perf stat\'s task-clock, daemon CPU the run time of the daemon\'s threads over the sample. ' +
       'berthd serves every request from the same two sampler passes (the first reads only the CPU files, the second everything); ' +
       'dockerd collects per request. The docker CLI prints on the first tick of a 500 ms ticker it starts once every container has answered, ' +
