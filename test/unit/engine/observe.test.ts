@@ -226,9 +226,9 @@ test('stats JSON: docker\'s field names, precpu from the previous pass, empty fo
   assert.deepEqual(j.blkio_stats.io_service_bytes_recursive, [{ major: 8, minor: 0, op: 'Read', value: 5 }]);
   assert.equal(j.networks, undefined);
   // precpu_stats and preread are the same whether the previous pass read everything or only CPU.
-  const prev = figures(100);
-  assert.deepEqual(toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: { read: prev.read, cpu: prev.cpu } }),
-    toDockerStats({ id: 'x', name: 'web', current: figures(200), previous: prev }));
+  const [cur, prev] = [figures(200), figures(100)];
+  assert.deepEqual(toDockerStats({ id: 'x', name: 'web', current: cur, previous: { read: prev.read, cpu: prev.cpu } }),
+    toDockerStats({ id: 'x', name: 'web', current: cur, previous: prev }));
   const empty = toDockerStats({ id: 'x', name: 'web' }) as any;
   assert.equal(empty.read, '0001-01-01T00:00:00Z');
   assert.deepEqual(empty.memory_stats, {});
