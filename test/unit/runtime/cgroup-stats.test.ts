@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { StatFiles, cgroupPids, openCgroupCpu, openFileLimit, readCgroupCpu, readCgroupRest, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { cgroupPids, openCgroupCpu, readCgroupCpu, readCgroupRest, readCgroupStats } from '../../../src/runtime/cgroup-stats.ts';
+import { StatFiles, openFileLimit } from '../../../src/runtime/stat-files.ts';
 import { cgroupsPathFor, type CgroupInfo } from '../../../src/runtime/cgroups.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'berth-cgfs-'));

@@ -5,7 +5,8 @@
 import type { ContainerRecord } from '../../../core/container.ts';
 import type { ContainerRepository } from '../../../core/metadata.ts';
 import type { ContainerStats, CpuSample, StatsSample } from '../../../core/stats.ts';
-import { StatFiles, cgroupPids, hostCpu, networkCounters, openCgroupCpu, readCgroupCpu, readCgroupRest } from '../../../runtime/cgroup-stats.ts';
+import { cgroupPids, hostCpu, networkCounters, openCgroupCpu, readCgroupCpu, readCgroupRest } from '../../../runtime/cgroup-stats.ts';
+import { StatFiles } from '../../../runtime/stat-files.ts';
 import { detectCgroups } from '../../../runtime/cgroups.ts';
 import { StatsSampler, type SampleTarget, type StatsPair } from './sampler.ts';
 
