@@ -21,7 +21,7 @@ import {
 } from '../test/helpers/daemon.ts';
 import { haveReferenceRegistry, type RunningRegistry, startBerthRegistry, startReferenceRegistry } from '../test/helpers/registry.ts';
 import { type BenchImage, makeImages } from './lib/bench-images.ts';
-import { fetchLayers, gunzipLayers, readManifest } from './lib/blob-fetch.ts';
+import { fetchLayers, gunzipLayers, readManifest, untarLayers } from './lib/blob-fetch.ts';
 import { curlParallel, type LoadResult, makeLoadPayload, seedRegistry, wrk, WRK } from './lib/registry-load.ts';
 import { describeMachine, fmtRatio, writeSection } from './lib/report.ts';
 import { summarize } from './lib/stats.ts';
@@ -102,6 +102,8 @@ async function pushPullRound(daemons: PrivateDaemon[], images: BenchImage[], rou
       settle();
       add(`download/${img.kind}`, await fetchLayers(reg.url, repoOf(src), m, dir));
       add(`gunzip/${img.kind}`, await gunzipLayers(dir));
+      settle();
+      add(`untar/${img.kind}`, await untarLayers(dir));
       rmSync(dir, { recursive: true, force: true });
     }
   } finally {
@@ -140,7 +142,8 @@ async function pushPull(notes: string[]): Promise<string[]> {
       const dPull = med(`pull/dockerd/${k}`);
       rows.push(`| ${img.label} (${img.layers} layer${img.layers > 1 ? 's' : ''}) | push | ${fmtS(med(`push/berthd/${k}`))} (${fmtMBs(pb, med(`push/berthd/${k}`))}) | ${fmtS(med(`push/dockerd/${k}`))} (${fmtMBs(pd, med(`push/dockerd/${k}`))}) | ${fmtRatio(med(`push/berthd/${k}`), med(`push/dockerd/${k}`))} | | berth ${mb(pb)}, docker ${mb(pd)} sent |`);
       const gz = med(`gunzip/${k}`);
-      rows.push(`| | pull | ${fmtS(bPull)} (${fmtMBs(pull, bPull)}) | ${fmtS(dPull)} (${fmtMBs(pull, dPull)}) | ${fmtRatio(bPull, dPull)} | ${fmtRatio(bPull, dl)} / ${fmtRatio(dPull, dl)} | ${mb(pull)} fetched; download alone ${fmtS(dl)} (${fmtRatio(dl, dPull)} of dockerd's pull); decompression alone ${fmtS(gz)} |`);
+      const untar = med(`untar/${k}`);
+      rows.push(`| | pull | ${fmtS(bPull)} (${fmtMBs(pull, bPull)}) | ${fmtS(dPull)} (${fmtMBs(pull, dPull)}) | ${fmtRatio(bPull, dPull)} | ${fmtRatio(bPull, dl)} / ${fmtRatio(dPull, dl)} | ${mb(pull)} fetched; download alone ${fmtS(dl)} (${fmtRatio(dl, dPull)} of dockerd's pull); decompression alone ${fmtS(gz)}; extraction alone (GNU tar) ${fmtS(untar)} |`);
       rows.push(`| | pull, already present | ${fmtS(med(`noop/berthd/${k}`))} | ${fmtS(med(`noop/dockerd/${k}`))} | ${fmtRatio(med(`noop/berthd/${k}`), med(`noop/dockerd/${k}`))} | | |`);
       console.log(rows.slice(-3).join('\n'));
     }
@@ -238,7 +241,9 @@ async function main(): Promise<void> {
         'spawn to exit. Both daemons pull the blobs berthd pushed (after removing the image), so they fetch the same ' +
         'bytes; "download alone" fetches those blobs from the same registry, 3 at a time, into files, and ' +
         '"decompression alone" then gunzips those files with Node\'s zlib, 3 at a time, into nothing: the two floors ' +
-        'of a pull (no pull can take less than either). `sync` runs before every timed step, so that neither daemon ' +
+        'of a pull (no pull can take less than either); "extraction alone" is GNU tar extracting the same files into a ' +
+        'scratch directory (GNU tar reads gzip itself), what writing the layer\'s files costs with the standard tool. ' +
+        '`sync` runs before every timed step, so that neither daemon ' +
         'pays for writing back what the other (or the set-up) left dirty: on ext4 an fsync (berthd and the registry ' +
         'fsync blobs; dockerd does not) commits every file\'s dirty data. MB/s is the ' +
         'compressed bytes sent or fetched over the wall time. dockerd gzips every layer while it pushes; berth keeps ' +
