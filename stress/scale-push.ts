@@ -75,7 +75,7 @@ function breakdown(base: Record<string, number>, baseRssKiB: number, pid: number
   const split = memorySplit(base, 0, [], 'conmon', running);
   return {
     ...split.fields, used: split.used, conmonPss: split.monitor, containerPss: split.container,
-    berthdRss: Math.round((rssMiB(pid) * 1024 - baseRssKiB) / running), Cached: Math.round((meminfo().Cached! - base.Cached!) / running),
+    berthdRss: Math.round((rssMiB(pid) * 1024 - baseRssKiB) / running),
   };
 }
 

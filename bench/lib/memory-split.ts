@@ -13,7 +13,7 @@ export function meminfo(): Record<string, number> {
 }
 
 /** The meminfo fields that split the used memory. */
-export const FIELDS = ['AnonPages', 'Shmem', 'SUnreclaim', 'SReclaimable', 'KernelStack', 'PageTables', 'Percpu'] as const;
+export const FIELDS = ['AnonPages', 'Shmem', 'SUnreclaim', 'SReclaimable', 'KernelStack', 'PageTables', 'Percpu', 'Cached'] as const;
 
 const pssOf = (pid: string) => Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
 

@@ -87,8 +87,12 @@ export async function purgeContainer(t: PurgeTarget): Promise<PurgeResult> {
   for (;;) {
     const found = withDescendants(roots(t, ctrDir, rel));
     survivors = found.length > 0 ? await killProcs(found, Math.max(0, deadline - Date.now())) : [];
-    if (survivors.length === 0) await releaseCgroupMemory(cgroupDirs(t, rel));
-    busyCgroups = survivors.length > 0 ? [] : removeCgroups(cgroupDirs(t, rel));
+    busyCgroups = [];
+    if (survivors.length === 0) {
+      const dirs = cgroupDirs(t, rel);
+      await releaseCgroupMemory(dirs);
+      busyCgroups = removeCgroups(dirs);
+    }
     if ((survivors.length === 0 && busyCgroups.length === 0) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 50));
   }
