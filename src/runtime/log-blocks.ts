@@ -1,14 +1,18 @@
 // The blocks a log reader reads into, lent out with the chunks that point
-// into them (log-decode.ts's ChunkDecoder compacts a block in place and
+// into them (log-chunks.ts's ChunkDecoder compacts a block in place and
 // hands out views of it). A block goes back to the free list once the
 // reader is done with it and every chunk has been released, i.e. written
 // to the client. A fresh block per read cost a page fault per 4 KiB and,
 // at hundreds of MB per read, a full GC every few dozen MB (the daemon
 // counts every Buffer as external memory); a reused one costs neither. A
 // chunk that is never released only keeps its block out of the list.
+//
+// A pool may make its blocks with its own `alloc` (the compaction kernel's
+// memories, log-compact.ts), at most `max` of them alive at once; past
+// that, and for a block asked larger than usual, a plain Buffer.
 
-/** How many idle blocks a reader keeps. */
-const FREE_MAX = 4;
+/** How many idle blocks a pool keeps. */
+const FREE_MAX = 8;
 
 export class Block {
   readonly buf: Buffer;
@@ -40,20 +44,49 @@ export class Block {
 
 export class BlockPool {
   readonly #size: number;
+  readonly #alloc: ((size: number) => Buffer) | null;
+  readonly #max: number;
+  /** The blocks made by alloc and not yet dropped. */
+  readonly #made = new WeakSet<Buffer>();
+  #alive = 0;
   readonly #free: Buffer[] = [];
 
   /** `size`: the usual block (a larger one is made when more is asked for). */
-  constructor(size: number) {
+  constructor(size: number, alloc: ((size: number) => Buffer) | null = null, max = Infinity) {
     this.#size = size;
+    this.#alloc = alloc;
+    this.#max = max;
   }
 
   take(min: number): Block {
     let buf = this.#free.pop();
-    if (!buf || buf.length < min) buf = Buffer.allocUnsafe(Math.max(min, this.#size));
+    if (buf && buf.length < min) {
+      this.#forget(buf);
+      buf = undefined;
+    }
+    buf ??= this.#make(Math.max(min, this.#size));
     return new Block(buf, this);
   }
 
   put(buf: Buffer): void {
     if (this.#free.length < FREE_MAX) this.#free.push(buf);
+    else this.#forget(buf);
+  }
+
+  /** Blocks made by alloc and alive (lent or idle). */
+  get alive(): number {
+    return this.#alive;
+  }
+
+  #make(size: number): Buffer {
+    if (!this.#alloc || this.#alive >= this.#max || size > this.#size) return Buffer.allocUnsafe(size);
+    const buf = this.#alloc(size);
+    this.#made.add(buf);
+    this.#alive++;
+    return buf;
+  }
+
+  #forget(buf: Buffer): void {
+    if (this.#made.delete(buf)) this.#alive--;
   }
 }

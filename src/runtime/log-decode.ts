@@ -5,23 +5,14 @@
 //   `logs -t`, `--details`, and the engine's own readers). A record with
 //   the same prefix as the one before (the same read of the pipe) takes
 //   its stream, tag and time from it: the stamp is parsed once per read.
-// - ChunkDecoder: runs of whole lines of one stream as one buffer, for
-//   `docker logs` without -t or --details, where nothing per line is
-//   needed but the text. Each record's text is moved down over the
-//   prefixes before it (the block is compacted in place, then lent out
-//   with its runs of one stream as views, log-blocks.ts): no string and no Buffer per line. conmon
-//   stamps every record of one read from the container's pipe with the
-//   same time, and the prefix is fixed width ("<35-char stamp> stdout F ",
-//   45 bytes), so a record whose prefix is the one before's needs no
-//   check at all, and the time filters look at each read once. Records
-//   not in that exact form go through parseRecord like the entry
-//   decoder's.
+// - ChunkDecoder (log-chunks.ts): runs of whole lines of one stream as
+//   one buffer, for `docker logs` without -t or --details.
 //
 // Records are in time order in the file (conmon stamps them as it writes
 // them), so once a record at or after `since` is seen, what follows is too.
 
-import type { LogChunk, LogEntry, OutputStream } from '../core/runtime.ts';
-import { LineAssembler, type LogRecord, parseRecord, recordMillis, stampMillis } from './log-format.ts';
+import type { LogEntry, OutputStream } from '../core/runtime.ts';
+import { LineAssembler, type LogRecord, parseRecord } from './log-format.ts';
 
 const NL = 0x0a;
 const PREFIX = 45;
@@ -106,124 +97,8 @@ function fixedForm(b: Buffer, p: number): OutputStream | null {
   return null;
 }
 
-export class ChunkDecoder implements LogDecoder<LogChunk> {
-  pastUntil = false;
-  #since: number | undefined;
-  readonly #until: number | undefined;
-
-  constructor(since?: number, until?: number) {
-    this.#since = since;
-    this.#until = until;
-  }
-
-  /** Whether a record stamped `t` is wanted; marks pastUntil. */
-  #wanted(t: number): boolean {
-    if (this.#until !== undefined && t > this.#until) {
-      this.pastUntil = true;
-      return false;
-    }
-    if (this.#since === undefined) return true;
-    if (t < this.#since) return false;
-    this.#since = undefined;
-    return true;
-  }
-
-  decode(data: Buffer, out: LogChunk[]): number {
-    const end = data.lastIndexOf(NL) + 1;
-    if (end === 0) return 0;
-    // Times matter only until since is met, and for until only in the block that passes it.
-    const timed = this.#since !== undefined || (this.#until !== undefined && !(lastMillis(data, end) <= this.#until));
-    let stream: OutputStream = 'stdout';
-    let runStart = 0;
-    let w = 0;
-    // The last record in conmon's exact form (-1: none yet), and whether its text was taken.
-    let prev = -1;
-    let prevTaken = false;
-    let p = 0;
-    while (p < end) {
-      const nl = data.indexOf(NL, p);
-      let from: number;
-      let to: number;
-      let recStream: OutputStream;
-      if (prev >= 0 && nl >= p + PREFIX && samePrefix(data, prev, p)) {
-        // The same stamp, stream and tag as the record before (the same read of the pipe): judged already.
-        if (!prevTaken) {
-          p = nl + 1;
-          continue;
-        }
-        recStream = data[p + 39] === 0x6f ? 'stdout' : 'stderr';
-        from = p + PREFIX;
-        to = data[p + 43] === 0x50 ? nl : nl + 1;
-      } else {
-        const fixed = nl >= p + PREFIX ? fixedForm(data, p) : null;
-        if (fixed !== null) {
-          prev = p;
-          prevTaken = true;
-          if (timed) {
-            const t = stampMillis(data.toString('latin1', p, p + 35));
-            prevTaken = t !== null && this.#wanted(t);
-          }
-          if (this.pastUntil) break;
-          if (!prevTaken) {
-            p = nl + 1;
-            continue;
-          }
-          recStream = fixed;
-          from = p + PREFIX;
-          to = data[p + 43] === 0x50 ? nl : nl + 1;
-        } else {
-          prev = -1;
-          const rec = parseRecord(data.subarray(p, nl + 1));
-          const wanted = rec !== null && this.#wanted(rec.time.getTime());
-          if (this.pastUntil) break;
-          if (!wanted) {
-            p = nl + 1;
-            continue;
-          }
-          recStream = rec.stream;
-          const text = rec.partial ? rec.text : (rec.textNl ?? rec.text);
-          from = text.byteOffset - data.byteOffset;
-          to = from + text.length;
-        }
-      }
-      if (recStream !== stream) {
-        pushRun(data, runStart, w, stream, out);
-        runStart = w;
-        stream = recStream;
-      }
-      // The text moves down over the prefixes already passed: the block is compacted in place.
-      if (from !== w) data.copyWithin(w, from, to);
-      w += to - from;
-      p = nl + 1;
-    }
-    pushRun(data, runStart, w, stream, out);
-    return p;
-  }
-
-  lend(item: LogChunk, release: () => void): void {
-    item.release = release;
-  }
-
-  finish(rest: Buffer, out: LogChunk[]): void {
-    if (this.pastUntil || rest.length === 0) return;
-    const rec = parseRecord(rest);
-    if (rec && this.#wanted(rec.time.getTime()) && rec.text.length > 0) out.push({ stream: rec.stream, data: Buffer.from(rec.text) });
-  }
-}
-
-/** The time of the last record before `end`, or NaN. */
-function lastMillis(b: Buffer, end: number): number {
-  const start = end >= 2 ? b.lastIndexOf(NL, end - 2) + 1 : 0;
-  return recordMillis(b.subarray(start, Math.min(end, start + 64))) ?? Number.NaN;
-}
-
 /** Whether the records at a and b start with the same 45 bytes (compared from the nanoseconds' end: where stamps differ). */
 function samePrefix(b: Buffer, a: number, c: number): boolean {
   for (let i = PREFIX - 1; i >= 0; i--) if (b[a + i] !== b[c + i]) return false;
   return true;
-}
-
-/** The text gathered in [from, to) of the block as one chunk. */
-function pushRun(b: Buffer, from: number, to: number, stream: OutputStream, out: LogChunk[]): void {
-  if (to > from) out.push({ stream, data: b.subarray(from, to) });
 }

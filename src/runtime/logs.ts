@@ -13,9 +13,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LogChunk, LogEntry, LogReadOptions } from '../core/runtime.ts';
-import { ChunkDecoder, EntryDecoder, type LogDecoder } from './log-decode.ts';
+import { ChunkDecoder } from './log-chunks.ts';
+import { EntryDecoder, type LogDecoder } from './log-decode.ts';
 import { lastMillis, sinceOffset, tailOffset } from './log-seek.ts';
 import { BlockPool } from './log-blocks.ts';
+import { blockBuffer } from './log-compact.ts';
 import { inodeAt, inodeOf, openPlain, openRotated, type LogFile } from './log-source.ts';
 
 /** Entries are parsed line by line: a smaller read keeps the first lines quick. */
@@ -25,20 +27,29 @@ const CHUNK_BLOCK = 1024 * 1024;
 
 /** Room in a lent block for the cut record carried over from the one before. */
 const CARRY_ROOM = 64 * 1024;
+/**
+ * The blocks of every plain read, shared: in the compaction kernel's memory
+ * (log-compact.ts), each a WebAssembly memory that reserves gigabytes of
+ * address space, of which a process gets about a hundred: a few dozen at
+ * most, plain Buffers past that. A reader holds blocks only until its
+ * chunks are written, so idle followers hold none.
+ */
+const chunkBlocks = new BlockPool(CHUNK_BLOCK + CARRY_ROOM, blockBuffer, 24);
 
 export { tailOffset };
 
 /** The log line by line, each line with its time. */
 export function readLogs(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogEntry> {
-  return readWith(file, opts, new EntryDecoder(opts.since?.getTime(), opts.until?.getTime()), ENTRY_BLOCK);
+  return readWith(file, opts, new EntryDecoder(opts.since?.getTime(), opts.until?.getTime()), ENTRY_BLOCK, null);
 }
 
 /** The log as runs of whole lines of one stream (see log-decode.ts): the same text, without per-line times. */
 export function readLogChunks(file: string, opts: LogReadOptions = {}): AsyncGenerator<LogChunk> {
-  return readWith(file, opts, new ChunkDecoder(opts.since?.getTime(), opts.until?.getTime()), CHUNK_BLOCK);
+  return readWith(file, opts, new ChunkDecoder(opts.since?.getTime(), opts.until?.getTime()), CHUNK_BLOCK, chunkBlocks);
 }
 
-async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDecoder<T>, block: number): AsyncGenerator<T> {
+/** `pool`: where a lending decoder's blocks come from (without one, every block is new). */
+async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDecoder<T>, block: number, pool: BlockPool | null): AsyncGenerator<T> {
   const since = opts.since?.getTime();
   const wake = opts.follow ? new Wakeup(file, opts) : null;
 
@@ -53,9 +64,6 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
     // The bytes of a record cut at the end of the last read, completed by the next.
     let rest: Buffer = Buffer.alloc(0);
     const out: T[] = [];
-    // A lending decoder's blocks come back to be read into again (log-blocks.ts), with room for
-    // the record carried over from the block before (most blocks have one).
-    const pool = decoder.lend ? new BlockPool(block + CARRY_ROOM) : null;
 
     // One file from `offset` to its current end; returns where it stopped.
     async function* drain(f: LogFile, offset: number): AsyncGenerator<T, number> {
@@ -63,7 +71,9 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
       while (offset < size && !decoder.pastUntil) {
         if (opts.signal?.aborted) return offset;
         const want = rest.length + Math.min(block, size - offset);
-        const blk = pool?.take(want) ?? null;
+        // A lending decoder's blocks come back to be read into again (log-blocks.ts), with room for
+        // the record carried over from the block before (most blocks have one).
+        const blk = decoder.lend ? pool?.take(want) ?? null : null;
         const buf = blk?.buf ?? Buffer.allocUnsafe(want);
         rest.copy(buf);
         const got = await f.read(buf.subarray(rest.length, want), offset);

@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { CLI, type CompatTarget, compatSuite, lines, waitFor, within } from './target.ts';
+import { run } from '../helpers/run.ts';
+
+const hasDockerPy = (await run('python3', ['-c', 'import docker'])).code === 0;
 
 const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z) (.*)$/;
 
@@ -83,6 +86,29 @@ compatSuite('logs', (s) => {
     await waitFor(async () => (await tgt.ok(['logs', 'ft'])).stdout === 'one\ntwo\n', 'two lines logged');
     const r = await tgt.ok(['logs', '-f', '--tail', '1', 'ft'], { timeout: 20_000 });
     assert.equal(r.stdout, 'two\nthree\n');
+  });
+
+  s.test('a log of several MiB on both streams comes back whole (frames of up to a block), to docker and docker-py', async (tgt, t) => {
+    const line = 'abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz_';
+    await runToEnd(tgt, 'big', `yes ${line} | head -c 4194304; yes E | head -c 1048576 >&2; echo o-end; echo e-end >&2`);
+    const r = await tgt.ok(['logs', 'big']);
+    assert.equal(r.stdout.length, 4194304 + 6);
+    assert.ok(r.stdout.endsWith(`${line}\no-end\n`));
+    assert.equal(r.stdout.split('\n').filter((l) => l !== line).join('|'), 'o-end|');
+    assert.equal(r.stderr, `${'E\n'.repeat(524288)}e-end\n`);
+    if (!hasDockerPy) return t.skip('python3-docker is not installed');
+    const py = await run('python3', ['-c', `
+import json, os, docker
+c = docker.APIClient(base_url=os.environ['DOCKER_HOST'])
+out = c.logs('big', stdout=True, stderr=False)
+err = c.logs('big', stdout=False, stderr=True)
+n = 0
+for part in c.logs('big', stream=True):
+    n += len(part)
+print(json.dumps({'out': len(out), 'outLines': out.count(b'\\n'), 'err': len(err), 'errE': err.count(b'E\\n'), 'streamed': n}))
+`], { env: { ...process.env, ...tgt.daemon.env } });
+    assert.equal(py.code, 0, py.stderr);
+    assert.deepEqual(JSON.parse(py.stdout), { out: 4194304 + 6, outLines: 65537, err: 1048576 + 6, errE: 524288, streamed: 4194304 + 1048576 + 12 });
   });
 
   s.test('logs of an unknown container fails', async (tgt) => {
