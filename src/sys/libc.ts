@@ -73,6 +73,7 @@ interface Libc {
   poll(fds: Buffer, nfds: number, timeout: number): number;
   fcntl(fd: number, cmd: number, ...args: unknown[]): number;
   statx(dirfd: number, path: string, flags: number, mask: number, buf: Buffer): number;
+  ioctl(fd: number, request: number, ...args: unknown[]): number;
 }
 
 let libc: Libc | undefined;
@@ -95,6 +96,7 @@ function load(): Libc {
     poll: lib.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
     fcntl: lib.func('int fcntl(int fd, int cmd, ...)'),
     statx: lib.func('int statx(int dirfd, const char *path, int flags, unsigned int mask, _Out_ void *buf)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, ...)'),
   };
   return libc;
 }
@@ -171,6 +173,28 @@ export function isMountPoint(path: string): boolean | null {
   const known = buf.readBigUInt64LE(56);
   if ((known & STATX_ATTR_MOUNT_ROOT) === 0n) return null;
   return (attributes & STATX_ATTR_MOUNT_ROOT) !== 0n;
+}
+
+// Inode flags (linux/fs.h), chattr's: FS_IOC_GETFLAGS / FS_IOC_SETFLAGS take an int.
+const FS_IOC_GETFLAGS = 0x80086601;
+const FS_IOC_SETFLAGS = 0x40086602;
+/** chattr +T: ext4's Orlov allocator treats each subdirectory as a top-level one (placed in a group of its own). */
+export const FS_TOPDIR_FL = 0x20000;
+
+/** The inode flags of the open file or directory fd (what lsattr shows); `path` names it in errors. */
+export function inodeFlags(fd: number, path: string): number {
+  const buf = Buffer.alloc(8);
+  check(load().ioctl(fd, FS_IOC_GETFLAGS, '_Inout_ void *', buf), 'ioctl(FS_IOC_GETFLAGS)', path);
+  return buf.readUInt32LE(0);
+}
+
+/** Adds inode flags to the open file or directory fd (chattr +...). File systems without them answer ENOTTY or EOPNOTSUPP. */
+export function addInodeFlags(fd: number, flags: number, path: string): void {
+  const have = inodeFlags(fd, path);
+  if ((have & flags) === flags) return;
+  const buf = Buffer.alloc(8);
+  buf.writeUInt32LE((have | flags) >>> 0, 0);
+  check(load().ioctl(fd, FS_IOC_SETFLAGS, '_Inout_ void *', buf), 'ioctl(FS_IOC_SETFLAGS)', path);
 }
 
 /** glibc's makedev(3). */

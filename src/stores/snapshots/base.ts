@@ -16,7 +16,7 @@ import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
 import type { IdMaps } from '../../core/idmap.ts';
 import {
-  chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, tmpName, unmountPath,
+  chainDir, checkKey, emptyTrash, exists, listDir, readText, removeTemps, spreadSubdirs, tmpName, unmountPath,
   type ListingSnapshotter, type SnapshotterOptions,
 } from './common.ts';
 import { emptyAside, moveAside, removeTree } from './tree.ts';
@@ -35,6 +35,8 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
     this.#idMaps = opts.idMaps;
     this.#shiftOnApply = opts.idMaps !== undefined && !opts.idmapped;
     for (const d of ['layers', 'active', 'trash', ...extraDirs]) fs.mkdirSync(`${root}/${d}`, { recursive: true });
+    // Each layer's tree in a block group of its own (see spreadSubdirs).
+    spreadSubdirs(`${root}/layers`);
     removeTemps(`${root}/layers`);
     removeTemps(`${root}/active`);
     emptyTrash(`${root}/trash`);

@@ -9,6 +9,8 @@ import { describe, test } from 'node:test';
 import { isCode } from '../../../src/core/errors.ts';
 import type { Snapshotter } from '../../../src/core/snapshot.ts';
 import { createSnapshotter, probeOverlay, type ListingSnapshotter } from '../../../src/stores/snapshots/index.ts';
+import { spreadSubdirs } from '../../../src/stores/snapshots/common.ts';
+import { FS_TOPDIR_FL, inodeFlags } from '../../../src/sys/libc.ts';
 import { unmountUnder } from '../../helpers/mounts.ts';
 import { skipUnlessRoot } from '../../helpers/root.ts';
 import { tarBuffer, tarStreamOf, tempDir, type TestEntry } from './tars.ts';
@@ -165,6 +167,28 @@ for (const kind of ['overlay', 'copy'] as const) {
       assert.deepEqual(fs.readdirSync(`${root}/active`), []);
       assert.deepEqual(fs.readdirSync(`${root}/trash`), []);
       if (kind === 'overlay') assert.deepEqual(fs.readdirSync(`${root}/l`), []);
+    });
+
+    test('each layer is placed apart: layers/ carries ext4\'s FS_TOPDIR_FL where the file system has it', async (t) => {
+      const { snap, dir } = await fixture(t, kind);
+      const probe = `${dir}/probe`;
+      fs.mkdirSync(probe);
+      if (!spreadSubdirs(probe)) {
+        t.skip('this file system has no FS_TOPDIR_FL');
+        return;
+      }
+      const fd = fs.openSync(`${dir}/snapshots/${kind}/layers`, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      try {
+        assert.equal(inodeFlags(fd, 'layers') & FS_TOPDIR_FL, FS_TOPDIR_FL);
+      } finally {
+        fs.closeSync(fd);
+      }
+      // Set again at every start (a data root made before this change), and layers still apply under it.
+      const again = await createSnapshotter(`${dir}/snapshots`, kind);
+      const c1 = chain('spread');
+      await again.applyLayer(c1, null, tarStreamOf(L1));
+      assert.equal(await snap.hasLayer(c1), true);
+      await again.removeLayer(c1);
     });
 
     test('an image with 120 layers mounts', async (t) => {
