@@ -19,8 +19,11 @@
 // writer is also timed with its output into /dev/null inside the container
 // (no pipe to the logging path: the writer's own speed) and with the
 // `none` log driver (the pipe is read, nothing is written), on each daemon,
-// in alternating rounds after the main write.
+// in alternating rounds after the main write. The floor of the whole read
+// is the same bytes in frames of the size berthd sent, from a minimal Node
+// server (bench/lib/frame-server.ts) to the same client, once per whole run.
 
+import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -143,10 +146,27 @@ function check(r: Result, what: string, got: Drained, lines?: number, payload?: 
   if (!got.tail.endsWith('end\n')) throw new Error(`${what} on ${r.name}: does not end with the "end" line`);
 }
 
+/** Whole reads of `payload` bytes in frames of `frame` from bench/lib/frame-server.ts (a process of its own). */
+async function serverFloor(payload: number, frame: number, n: number): Promise<Drained[]> {
+  const socket = `/tmp/berth-bench-frames-${process.pid}.sock`;
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${REPO_ROOT}/bench/lib/frame-server.ts`, socket, String(payload), String(frame), String(LINE)],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise((resolve, reject) => { child.stdout.once('data', resolve); child.once('exit', (c) => reject(new Error(`frame server exited ${c}`))); });
+    const out: Drained[] = [];
+    for (let i = 0; i < n; i++) out.push(await drainLogs(socket, 'floor', {}));
+    return out;
+  } finally {
+    child.kill();
+  }
+}
+
 async function main(): Promise<void> {
   const daemons: PrivateDaemon[] = [];
   const results: Result[] = [];
   const notes: string[] = [];
+  let floorRuns: Drained[] = [];
+  let floorFrame = 0;
   const machine = await describeMachine(DOCKER_CLI);
   const commit = (await run('git', ['-C', REPO_ROOT, 'rev-parse', '--short', 'HEAD'])).stdout.trim() || 'unknown';
   try {
@@ -185,6 +205,13 @@ async function main(): Promise<void> {
         console.log(`${r.name}: whole log ${human(w.payloadBytes)} in ${fmtS(w.ms)} (${rate(w.payloadBytes, w.ms)}, ${w.frames} frames)`);
       }
     }
+    const bw = results.find((r) => r.name === 'berthd')?.wholeRuns ?? [];
+    if (bw.length > 0) {
+      const frame = Math.round(bw[0]!.payloadBytes / bw[0]!.frames);
+      floorRuns = await serverFloor(SIZE + 4, frame, wholeRuns);
+      floorFrame = frame;
+      for (const f of floorRuns) console.log(`floor server: ${human(f.payloadBytes)} in ${fmtS(f.ms)} (${rate(f.payloadBytes, f.ms)}, ${f.frames} frames)`);
+    }
     notes.push(`Load average at the end of the run: ${loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min); ` +
       'the machine is shared with other work, which moves absolute figures between runs.');
   } finally {
@@ -214,6 +241,7 @@ async function main(): Promise<void> {
     `| \`logs --tail 100000\`, median | ${fmtS(med(b, (x) => x.tailRuns))} | ${fmtS(med(k, (x) => x.tailRuns))} | ${fmtRatio(med(b, (x) => x.tailRuns), med(k, (x) => x.tailRuns))} | at most 0.5x |`,
     `| whole log to the client (${human(SIZE)} of text) | ${fmtS(whole(b))} | ${fmtS(whole(k))} | ${fmtRatio(whole(b), whole(k))} | |`,
     `| whole log, throughput | ${b && whole(b) ? rate(SIZE, whole(b)!) : 'n/a'} | ${k && whole(k) ? rate(SIZE, whole(k)!) : 'n/a'} | ${fmtRatio(whole(k), whole(b))} | disk speed |`,
+    ...(floorRuns.length ? [`| floor: the same bytes from a minimal Node server (frames of ${(floorFrame / MB).toFixed(2)} MB), same client, median | ${rate(SIZE, median(floorRuns.map((x) => x.ms).sort((x, y) => x - y)))} | | | |`] : []),
     `| the log file read by \`cat\` (page cache) | ${b ? rate(b.logBytes, b.catMs) : 'n/a'} | ${k ? rate(k.logBytes, k.catMs) : 'n/a'} | | |`,
   ];
   const first = results[0];
@@ -241,7 +269,9 @@ async function main(): Promise<void> {
       'alone. Every read is one `GET /containers/{id}/logs` (stdout and stderr, multiplexed) over the daemon\'s socket, drained ' +
       'by a Node client that walks the frames; the answers are checked (1 line; 100,000 lines; every byte written plus `end`). ' +
       'The log files were read once with `cat` first, so the reads come from the page cache on both daemons; the `cat` and ' +
-      '`dd iflag=direct` rows are the speed of the file itself, from the cache and from the disk.' +
+      '`dd iflag=direct` rows are the speed of the file itself, from the cache and from the disk; the floor row is the same ' +
+      'bytes in frames of the size berthd sent, from memory, by a minimal node:http server in a process of its own (bench/lib/frame-server.ts), ' +
+      'to the same client.' +
       (opts.floor ? ' The floor rows run the same writer again (two rounds, alternating daemons): into /dev/null inside the container, ' +
         'and with `--log-driver none`.' : ''),
     ...notes.map((n) => `\n${n}`),

@@ -9,10 +9,12 @@
 //
 // A pool may make its blocks with its own `alloc` (the compaction kernel's
 // memories, log-compact.ts), at most `max` of them alive at once; past
-// that, and for a block asked larger than usual, a plain Buffer.
+// that, and for a block asked larger than usual, a plain Buffer. The idle
+// blocks are let go once none has been taken or given back for `idleMs`:
+// a pool shared by every reader keeps no memory long after the last read.
 
 /** How many idle blocks a pool keeps. */
-const FREE_MAX = 8;
+const FREE_MAX = 4;
 
 export class Block {
   readonly buf: Buffer;
@@ -50,15 +52,19 @@ export class BlockPool {
   readonly #made = new WeakSet<Buffer>();
   #alive = 0;
   readonly #free: Buffer[] = [];
+  readonly #idleMs: number;
+  #idle: NodeJS.Timeout | null = null;
 
   /** `size`: the usual block (a larger one is made when more is asked for). */
-  constructor(size: number, alloc: ((size: number) => Buffer) | null = null, max = Infinity) {
+  constructor(size: number, opts: { alloc?: (size: number) => Buffer; max?: number; idleMs?: number } = {}) {
     this.#size = size;
-    this.#alloc = alloc;
-    this.#max = max;
+    this.#alloc = opts.alloc ?? null;
+    this.#max = opts.max ?? Infinity;
+    this.#idleMs = opts.idleMs ?? 5000;
   }
 
   take(min: number): Block {
+    this.#idle?.refresh();
     let buf = this.#free.pop();
     if (buf && buf.length < min) {
       this.#forget(buf);
@@ -71,6 +77,13 @@ export class BlockPool {
   put(buf: Buffer): void {
     if (this.#free.length < FREE_MAX) this.#free.push(buf);
     else this.#forget(buf);
+    if (this.#idle) this.#idle.refresh();
+    else this.#idle = setTimeout(() => this.#letGo(), this.#idleMs).unref();
+  }
+
+  /** Blocks idle in the pool. */
+  get idle(): number {
+    return this.#free.length;
   }
 
   /** Blocks made by alloc and alive (lent or idle). */
@@ -84,6 +97,11 @@ export class BlockPool {
     this.#made.add(buf);
     this.#alive++;
     return buf;
+  }
+
+  #letGo(): void {
+    this.#idle = null;
+    for (const buf of this.#free.splice(0)) this.#forget(buf);
   }
 
   #forget(buf: Buffer): void {

@@ -89,7 +89,7 @@ test('chunks: the same text as line by line, for every kind of log and filter', 
       assert.equal(r.chunks.stderr, r.lines.stderr, `${what}: stderr`);
       if (!kind.opts.mixed) assert.equal(r.order[1], r.order[0], `${what}: order`);
     }
-    if (k === 0) assert.ok(fs.statSync(file).size > 1.5 * 2 ** 20, 'spans several blocks');
+    if (k === 0) assert.ok(fs.statSync(file).size > 1.5 * 2 ** 20, 'spans several of the line reader\'s blocks (the chunk reader\'s cuts: log-compact.test.ts)');
   }
 });
 

@@ -194,8 +194,8 @@ test('chunks fast path: through the reader, a log of many blocks of conmon-like 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-logcompact-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'c.log');
-  const { log, want } = makeLog(99, 6_000);
-  assert.ok(log.length > 3 * 2 ** 20, 'spans several blocks');
+  const { log, want } = makeLog(99, 10_000);
+  assert.ok(log.length > 4.5 * 2 ** 20, 'spans three blocks');
   fs.writeFileSync(file, log);
   const chunks: LogChunk[] = [];
   for await (const c of readLogChunks(file, {})) {
@@ -207,11 +207,14 @@ test('chunks fast path: through the reader, a log of many blocks of conmon-like 
 
 test('block pool: at most `max` blocks of its own kind alive, plain Buffers past that, a dropped one no longer counted', () => {
   const made: Buffer[] = [];
-  const pool = new BlockPool(1024, (n) => {
-    const b = blockBuffer(n);
-    made.push(b);
-    return b;
-  }, 2);
+  const pool = new BlockPool(1024, {
+    alloc: (n) => {
+      const b = blockBuffer(n);
+      made.push(b);
+      return b;
+    },
+    max: 2,
+  });
   const a = pool.take(100);
   const b = pool.take(100);
   const c = pool.take(100);
@@ -227,4 +230,24 @@ test('block pool: at most `max` blocks of its own kind alive, plain Buffers past
   assert.equal(pool.alive, 1);
   assert.equal(made.includes(pool.take(100).buf), true);
   assert.equal(pool.alive, 2);
+});
+
+test('block pool: idle blocks are let go once none was taken or given back for idleMs', async () => {
+  const pool = new BlockPool(1024, { alloc: blockBuffer, max: 4, idleMs: 50 });
+  const a = pool.take(10);
+  const b = pool.take(10);
+  a.drop();
+  b.drop();
+  assert.deepEqual([pool.idle, pool.alive], [2, 2]);
+  // In use meanwhile: kept.
+  for (let i = 0; i < 4; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    pool.take(10).drop();
+  }
+  assert.deepEqual([pool.idle, pool.alive], [2, 2]);
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual([pool.idle, pool.alive], [0, 0]);
+  const c = pool.take(10);
+  assert.equal(pool.alive, 1, 'made anew');
+  c.drop();
 });
