@@ -127,10 +127,13 @@ async function main(): Promise<void> {
       'so `berth ps` evaluates 21 modules; command descriptions are compiled only for help. V8 interns every string of the code it runs: ' +
       'these keep `berth ps` (~650 strings beyond a one-request Node script, from ~1,010) under the first growth of the isolate\'s string table, ' +
       'which cost ~63 page faults and a rehash at every start. JSON calls go through a small ' +
-      'HTTP/1.1 client on `node:net` (`src/client/lite-http.ts`), and so does a quiet `berth build` of a folder (its answer read whole); `node:http` is loaded only for streams, uploads, hijacks ' +
-      'and TLS. `test/unit/cli/start-cost.test.ts` keeps it so: one user script, and one compiled script with one code cache per command (the core and the command\'s chunk), caches ' +
-      'taken, no `/_ping` against a current daemon, no TypeScript stripping, no `node:http`, at most 4 built-ins beyond a ' +
-      'bare node, no command module or template engine in the core, nor the engine in ps\'s and version\'s chunks, no module named by path.',
+      'HTTP/1.1 client (`src/client/lite-http.ts`), and so does a quiet `berth build` of a folder (its answer read whole); `node:http` is loaded only for streams, uploads, hijacks ' +
+      'and TLS. On a unix socket that client connects on libuv\'s pipe handle (`src/client/pipe-socket.ts`, through `process.binding`, with `node:net` as the fallback), and stdout and stderr ' +
+      'are written to their descriptors until a command needs the streams (`fdOutput` in `src/cli/io.ts`), so `berth ps` loads neither `node:net` nor `node:stream`: ' +
+      'those two were ~45M of the ~64M instructions `berth ps` cost over `node -e 0` (valgrind), and they are most of what the floor script costs. ' +
+      '`test/unit/cli/start-cost.test.ts` keeps it so: one user script, and one compiled script with one code cache per command (the core and the command\'s chunk), caches ' +
+      'taken, no `/_ping` against a current daemon, no TypeScript stripping, no `node:http`, `node:net` or `node:stream`, at most 2 built-ins beyond ' +
+      '`node -e 0`, no command module or template engine in the core, nor the engine in ps\'s and version\'s chunks, no module named by path.',
     '',
     'Earlier rounds: 2026-12-04, `berth version` 266.9 ms and `berth ps` 263.2 ms median against `node -e 0` at 103.1 ms ' +
       '(+164 ms, +160 ms): two bash launchers, ~50 ES modules loaded one by one, `node:http` (~35 ms of CPU for two ' +

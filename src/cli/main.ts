@@ -16,14 +16,15 @@ async function main(): Promise<void> {
   const { processIO } = await import('./io.ts');
 
   // A reader that went away (`berth events | head`) ends the command quietly, as SIGPIPE ends docker.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; });
-  }
+  const io = processIO({
+    onMade: (stream) => stream.on('error', (err: NodeJS.ErrnoException) => { if (err.code === 'EPIPE') process.exit(0); else throw err; }),
+    onBrokenPipe: () => process.exit(0),
+  });
 
-  const code = await runCli(process.argv.slice(2), processIO());
+  const code = await runCli(process.argv.slice(2), io);
   // Let buffered output reach a pipe before exiting; open handles (stdin,
   // sockets) must not keep the process alive after the command is done.
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  io.flush!(() => process.exit(code));
 }
 
 void main();

@@ -13,8 +13,12 @@
 // connection closed by the server before any answer is retried once on a new
 // one. Errors are node:http's: the socket's own (ENOENT, ECONNREFUSED...),
 // `socket hang up` (ECONNRESET), AbortError for an aborted signal.
+//
+// On a unix socket it connects on libuv's pipe handle (pipe-socket.ts), so a
+// command that only asks the daemon loads neither node:net nor node:stream;
+// TCP, and a Node without that handle, use node:net, loaded then.
 
-import { connect, type Socket } from 'node:net';
+import { type Connection, PipeSocket } from './pipe-socket.ts';
 
 export interface LiteRequest {
   method: string;
@@ -106,7 +110,7 @@ export class LiteHttp {
   readonly #target: LiteTarget;
   readonly #hostHeader: string;
   readonly #limit: number;
-  #idle: Socket[] = [];
+  #idle: Connection[] = [];
 
   constructor(target: LiteTarget, limit = 64 * 1024 * 1024) {
     this.#target = target;
@@ -135,10 +139,11 @@ export class LiteHttp {
     this.#idle = [];
   }
 
-  #connect(): Socket {
-    const sock = 'socketPath' in this.#target
-      ? connect({ path: this.#target.socketPath })
-      : connect({ host: this.#target.host, port: this.#target.port, noDelay: true });
+  #connect(): Connection {
+    const t = this.#target;
+    const sock: Connection = 'socketPath' in t
+      ? PipeSocket.connect(t.socketPath) ?? process.getBuiltinModule('node:net').connect({ path: t.socketPath })
+      : process.getBuiltinModule('node:net').connect({ host: t.host, port: t.port, noDelay: true });
     // An idle connection the server resets must not be an unhandled 'error';
     // one it closes leaves the idle list.
     sock.on('error', () => {});
@@ -146,7 +151,7 @@ export class LiteHttp {
     return sock;
   }
 
-  #park(sock: Socket): void {
+  #park(sock: Connection): void {
     sock.unref();
     this.#idle.push(sock);
   }
@@ -161,7 +166,7 @@ export class LiteHttp {
     return body === undefined ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body]);
   }
 
-  #exchange(sock: Socket, req: LiteRequest, reused: boolean): Promise<LiteResponse> {
+  #exchange(sock: Connection, req: LiteRequest, reused: boolean): Promise<LiteResponse> {
     return new Promise((resolve, reject) => {
       let buf: Buffer = Buffer.alloc(0);
       let received = false;

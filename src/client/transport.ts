@@ -9,7 +9,7 @@ import type http from 'node:http';
 import { nodeHttp, nodeHttps } from '../sys/node-http.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { HostAddress } from './host.ts';
 import type { ClientTls } from './tls.ts';
 import { ApiError, connectionError } from './errors.ts';
@@ -81,7 +81,7 @@ export class Transport {
 
   /** The whole answer to a request whose body, if any, is a string or a buffer. */
   async requestBuffered(opts: RequestOptions): Promise<BufferedResponse> {
-    if (this.#lite && !(opts.body instanceof Readable)) {
+    if (this.#lite && !isStream(opts.body)) {
       try {
         return await this.#lite.request({
           method: opts.method,
@@ -162,7 +162,7 @@ export class Transport {
   }
 
   #sendBody(req: http.ClientRequest, body: RequestOptions['body'], reject: (e: unknown) => void): void {
-    if (body instanceof Readable) {
+    if (isStream(body)) {
       body.on('error', (err) => { req.destroy(err); reject(err); });
       body.pipe(req);
     } else {
@@ -174,6 +174,11 @@ export class Transport {
     if (err.name === 'AbortError') return err;
     return connectionError(this.address.url, this.address.socketPath, err as NodeJS.ErrnoException);
   }
+}
+
+/** A body to stream: neither a string nor a buffer (no instanceof, so that node:stream is not loaded to ask). */
+function isStream(body: RequestOptions['body']): body is Readable {
+  return body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
 }
 
 export async function readBody(res: IncomingMessage, limit = 64 * 1024 * 1024): Promise<Buffer> {

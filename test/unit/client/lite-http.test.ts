@@ -2,13 +2,26 @@
 // (src/client/lite-http.ts), against a raw socket server that writes
 // answers byte for byte: framing, keep-alive, retries and errors.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LiteHttp } from '../../../src/client/lite-http.ts';
+
+/** Each test runs on libuv's pipe handle (pipe-socket.ts, the CLI's path) and on node:net (its fallback). */
+function both(name: string, fn: (t: TestContext) => Promise<void>): void {
+  test(`${name} (pipe handle)`, fn);
+  test(`${name} (node:net)`, async (t) => {
+    process.env.BERTH_NO_NODE_BINDINGS = '1';
+    try {
+      await fn(t);
+    } finally {
+      delete process.env.BERTH_NO_NODE_BINDINGS;
+    }
+  });
+}
 
 interface Raw { path: string; connections: number; requests: string[]; server: Server }
 
@@ -55,7 +68,7 @@ function dribble(sock: Socket, text: string, then?: () => void): void {
   next();
 }
 
-test('Content-Length answers; keep-alive: sequential requests share one connection', async (t) => {
+both('Content-Length answers; keep-alive: sequential requests share one connection', async (t) => {
   const raw = await rawServer(t, (head, sock) => {
     const body = JSON.stringify({ path: head.split(' ')[1] });
     sock.write(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.56\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
@@ -73,7 +86,7 @@ test('Content-Length answers; keep-alive: sequential requests share one connecti
   assert.match(raw.requests[0], /^GET \/_ping HTTP\/1\.1\r\nHost: localhost\r\nUser-Agent: berth\/test\r\n/);
 });
 
-test('a JSON body goes with its length; a POST without one says Content-Length: 0', async (t) => {
+both('a JSON body goes with its length; a POST without one says Content-Length: 0', async (t) => {
   const raw = await rawServer(t, (_head, sock) => sock.write('HTTP/1.1 204 No Content\r\n\r\n'));
   const c = new LiteHttp({ socketPath: raw.path });
   t.after(() => c.close());
@@ -86,7 +99,7 @@ test('a JSON body goes with its length; a POST without one says Content-Length: 
   assert.equal(raw.connections, 1);
 });
 
-test('chunked bodies split at every byte, with extensions and trailers; HEAD has no body', async (t) => {
+both('chunked bodies split at every byte, with extensions and trailers; HEAD has no body', async (t) => {
   const raw = await rawServer(t, (head, sock) => {
     if (head.startsWith('HEAD')) {
       sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nApi-Version: 1.47\r\n\r\n');
@@ -107,7 +120,7 @@ test('chunked bodies split at every byte, with extensions and trailers; HEAD has
   assert.equal(raw.connections, 1);
 });
 
-test('a body without length ends at close, and that connection is not reused', async (t) => {
+both('a body without length ends at close, and that connection is not reused', async (t) => {
   const raw = await rawServer(t, (_head, sock) => dribble(sock, 'HTTP/1.0 500 Internal Server Error\r\n\r\nplain failure\n', () => sock.end()));
   const c = new LiteHttp({ socketPath: raw.path });
   t.after(() => c.close());
@@ -119,7 +132,7 @@ test('a body without length ends at close, and that connection is not reused', a
   assert.equal(raw.connections, 2);
 });
 
-test('a reused connection the server drops as the request arrives: a GET is retried on a new one, a POST is not', async (t) => {
+both('a reused connection the server drops as the request arrives: a GET is retried on a new one, a POST is not', async (t) => {
   const seen = new WeakMap<Socket, number>();
   const raw = await rawServer(t, (head, sock) => {
     const n = (seen.get(sock) ?? 0) + 1;
@@ -138,7 +151,7 @@ test('a reused connection the server drops as the request arrives: a GET is retr
   assert.deepEqual(raw.requests.map((r) => r.split(' ').slice(0, 2).join(' ')), ['GET /a', 'GET /drop-get', 'GET /drop-get', 'POST /drop-post']);
 });
 
-test('errors: a hang-up mid-answer, an aborted signal, a body over the limit, a malformed status line', async (t) => {
+both('errors: a hang-up mid-answer, an aborted signal, a body over the limit, a malformed status line', async (t) => {
   const raw = await rawServer(t, (head, sock) => {
     const path = head.split(' ')[1];
     if (path === '/hangup') sock.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
@@ -158,7 +171,7 @@ test('errors: a hang-up mid-answer, an aborted signal, a body over the limit, a 
   await assert.rejects(c.request({ method: 'GET', path: '/slow', headers: {}, signal: ac.signal }), { name: 'AbortError' });
 });
 
-test('a missing socket is the socket error (ENOENT), for the transport to word', async () => {
+both('a missing socket is the socket error (ENOENT), for the transport to word', async () => {
   const c = new LiteHttp({ socketPath: '/nonexistent/berth-lite.sock' });
   await assert.rejects(c.request({ method: 'GET', path: '/_ping', headers: {} }), { code: 'ENOENT' });
   c.close();
