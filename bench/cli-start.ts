@@ -1,7 +1,8 @@
 // Start-to-exit time of CLI processes against one private berthd:
 // `berth version`, `berth ps`, beside a bare `node -e 0` (the floor for any
 // Node CLI), bench/cli-floor.cjs (node reading a small script, making one
-// request on the daemon's socket and printing the answer: the floor for a
+// request on the daemon's socket and printing the answer, with node:net and
+// process.stdout, and again on libuv's pipe handle as berth does: the floor for a
 // Node CLI that asks the daemon one thing) and the docker CLI's
 // `docker version` / `docker ps` against the same daemon.
 //
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const cases: Case[] = [
     { label: '`node -e 0`', cmd: NODE, args: ['-e', '0'], samples: [], cpu: [] },
     { label: '`node bench/cli-floor.cjs`', cmd: NODE, args: [`${REPO_ROOT}/bench/cli-floor.cjs`, '/containers/json'], samples: [], cpu: [] },
+    // The same request the way berth makes it: libuv's pipe handle and a write to fd 1, no node:net or node:stream.
+    { label: '`node bench/cli-floor.cjs ... pipe`', cmd: NODE, args: [`${REPO_ROOT}/bench/cli-floor.cjs`, '/containers/json', 'pipe'], samples: [], cpu: [] },
     { label: '`berth version`', cmd: BERTH, args: ['version'], samples: [], cpu: [] },
     { label: '`berth ps`', cmd: BERTH, args: ['ps'], samples: [], cpu: [] },
     // As installed (no .git) or in CI: the loader skips the check of the sources against the build.
@@ -108,8 +111,10 @@ async function main(): Promise<void> {
       const cpu = c.cpuSummary && cpuFloor && cases[1].cpuSummary
         ? ` In CPU time: ${fmtMs(c.cpuSummary.median - cpuFloor.median)} over \`node -e 0\`, ${fmtMs(c.cpuSummary.median - cases[1].cpuSummary.median)} over the floor script (itself ${fmtMs(cases[1].cpuSummary.median - cpuFloor.median)}).`
         : '';
+      const pipeFloor = cases[2].summary!;
       return `${label}: ${fmtMs(over)} over \`node -e 0\` at the median; the target (within 15 ms) is ${over <= 15 ? 'met' : 'not met'}. ` +
-        `${fmtMs(c.summary!.median - oneRequest.median)} over the one-request floor (\`bench/cli-floor.cjs\`, itself ${fmtMs(oneRequest.median - floor.median)} over \`node -e 0\`).${cpu}`;
+        `${fmtMs(c.summary!.median - oneRequest.median)} over the one-request floor (\`bench/cli-floor.cjs\`, itself ${fmtMs(oneRequest.median - floor.median)} over \`node -e 0\`), ` +
+        `${fmtMs(c.summary!.median - pipeFloor.median)} over the same request on the pipe handle (itself ${fmtMs(pipeFloor.median - floor.median)}).${cpu}`;
     }),
     '',
     'A sample is the wall time of one process from spawn to exit, its stdout a pipe. `berth` runs through `bin/berth` as users ' +
