@@ -9,7 +9,8 @@
 //
 // A pool may make its blocks with its own `alloc` (the compaction kernel's
 // memories, log-compact.ts), at most `max` of them alive at once; past
-// that, and for a block asked larger than usual, a plain Buffer. The idle
+// that, and for a block asked larger than usual, a plain Buffer of the size
+// asked, used once (it is not kept for reuse). The idle
 // blocks are let go once none has been taken or given back for `idleMs`:
 // a pool shared by every reader keeps no memory long after the last read.
 
@@ -48,8 +49,13 @@ export class BlockPool {
   readonly #size: number;
   readonly #alloc: ((size: number) => Buffer) | null;
   readonly #max: number;
-  /** The blocks made by alloc and not yet dropped. */
-  readonly #made = new WeakSet<Buffer>();
+  /**
+   * The blocks made by alloc, each with whether it is still counted alive:
+   * until dropped from the pool, or collected (a chunk never released keeps
+   * its block out of the pool, and it counts until it is garbage).
+   */
+  readonly #made = new WeakMap<Buffer, { counted: boolean }>();
+  readonly #collected = new FinalizationRegistry<{ counted: boolean }>((mark) => this.#uncount(mark));
   #alive = 0;
   readonly #free: Buffer[] = [];
   readonly #idleMs: number;
@@ -65,17 +71,14 @@ export class BlockPool {
 
   take(min: number): Block {
     this.#idle?.refresh();
-    let buf = this.#free.pop();
-    if (buf && buf.length < min) {
-      this.#forget(buf);
-      buf = undefined;
-    }
-    buf ??= this.#make(Math.max(min, this.#size));
+    // Every idle block is at least the usual size.
+    const buf = (min <= this.#size ? this.#free.pop() : undefined) ?? this.#make(min);
     return new Block(buf, this);
   }
 
   put(buf: Buffer): void {
-    if (this.#free.length < FREE_MAX) this.#free.push(buf);
+    // A pool with its own kind keeps only those: a plain one taken from the list would cost a copy per use.
+    if (this.#free.length < FREE_MAX && (!this.#alloc || this.#made.get(buf)?.counted)) this.#free.push(buf);
     else this.#forget(buf);
     if (this.#idle) this.#idle.refresh();
     else this.#idle = setTimeout(() => this.#letGo(), this.#idleMs).unref();
@@ -91,10 +94,14 @@ export class BlockPool {
     return this.#alive;
   }
 
-  #make(size: number): Buffer {
-    if (!this.#alloc || this.#alive >= this.#max || size > this.#size) return Buffer.allocUnsafe(size);
-    const buf = this.#alloc(size);
-    this.#made.add(buf);
+  #make(min: number): Buffer {
+    if (this.#alloc && (this.#alive >= this.#max || min > this.#size)) return Buffer.allocUnsafe(min);
+    if (!this.#alloc) return Buffer.allocUnsafe(Math.max(min, this.#size));
+    const buf = this.#alloc(this.#size);
+    const mark = { counted: true };
+    this.#made.set(buf, mark);
+    // The bytes, not the Buffer: chunks are views of the same memory and outlive the block's own Buffer.
+    this.#collected.register(buf.buffer, mark, mark);
     this.#alive++;
     return buf;
   }
@@ -105,6 +112,16 @@ export class BlockPool {
   }
 
   #forget(buf: Buffer): void {
-    if (this.#made.delete(buf)) this.#alive--;
+    const mark = this.#made.get(buf);
+    if (!mark) return;
+    this.#made.delete(buf);
+    this.#collected.unregister(mark);
+    this.#uncount(mark);
+  }
+
+  #uncount(mark: { counted: boolean }): void {
+    if (!mark.counted) return;
+    mark.counted = false;
+    this.#alive--;
   }
 }

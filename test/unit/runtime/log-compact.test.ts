@@ -12,6 +12,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import type { LogChunk, OutputStream } from '../../../src/core/runtime.ts';
 import { ChunkDecoder, prefixAt } from '../../../src/runtime/log-chunks.ts';
 import { BlockPool } from '../../../src/runtime/log-blocks.ts';
@@ -205,7 +207,7 @@ test('chunks fast path: through the reader, a log of many blocks of conmon-like 
   same(joined(chunks), want, 'through the reader');
 });
 
-test('block pool: at most `max` blocks of its own kind alive, plain Buffers past that, a dropped one no longer counted', () => {
+test('block pool: at most `max` blocks of its own kind alive; plain Buffers past that and for larger asks, never kept', () => {
   const made: Buffer[] = [];
   const pool = new BlockPool(1024, {
     alloc: (n) => {
@@ -220,16 +222,20 @@ test('block pool: at most `max` blocks of its own kind alive, plain Buffers past
   const c = pool.take(100);
   assert.equal(pool.alive, 2);
   assert.deepEqual([made.includes(a.buf), made.includes(b.buf), made.includes(c.buf)], [true, true, false]);
-  // Larger than the usual block: plain, never counted.
-  assert.equal(made.includes(pool.take(4096).buf), false);
+  // Larger than the usual block: plain, of the size asked, never counted, never kept.
+  const big = pool.take(4096);
+  assert.equal(made.includes(big.buf), false);
+  assert.equal(big.buf.length, 4096);
+  big.drop();
+  c.drop();
+  assert.equal(pool.idle, 0, 'plain buffers are not kept');
   a.drop();
   assert.equal(pool.take(100).buf, a.buf, 'an idle block is reused');
-  // Idle blocks asked too small for are let go: no longer alive, so another may be made.
+  // A block asked larger than usual leaves the idle ones be.
   b.drop();
   assert.equal(made.includes(pool.take(2000).buf), false);
-  assert.equal(pool.alive, 1);
-  assert.equal(made.includes(pool.take(100).buf), true);
-  assert.equal(pool.alive, 2);
+  assert.deepEqual([pool.idle, pool.alive], [1, 2]);
+  assert.equal(pool.take(100).buf, b.buf);
 });
 
 test('block pool: idle blocks are let go once none was taken or given back for idleMs', async () => {
@@ -250,4 +256,25 @@ test('block pool: idle blocks are let go once none was taken or given back for i
   const c = pool.take(10);
   assert.equal(pool.alive, 1, 'made anew');
   c.drop();
+});
+
+test('block pool: a block lent and never given back stops counting once it is garbage', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  const pool = new BlockPool(1024, { alloc: blockBuffer, max: 2 });
+  const kept: Array<Buffer | null> = [pool.take(10).buf.subarray(0, 10), pool.take(10).buf.subarray(0, 10)];
+  assert.equal(pool.alive, 2);
+  assert.equal(pool.take(10).buf.length, 10, 'at the cap: plain');
+  // Still referenced (a view of each): counted.
+  gc();
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(pool.alive, 2);
+  assert.equal(kept.filter((k) => k !== null).length, 2);
+  kept.fill(null);
+  for (let i = 0; i < 20 && pool.alive > 0; i++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(pool.alive, 0);
+  assert.equal(pool.take(10).buf.length, 1024, 'room again: a block of its own kind');
 });
