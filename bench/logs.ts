@@ -24,7 +24,7 @@
 // server (bench/lib/frame-server.ts) to the same client, once per whole run.
 
 import { spawn } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { apiRequest } from '../test/helpers/api.ts';
@@ -158,6 +158,7 @@ async function serverFloor(payload: number, frame: number, n: number): Promise<D
     return out;
   } finally {
     child.kill();
+    rmSync(socket, { force: true });
   }
 }
 
