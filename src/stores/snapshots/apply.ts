@@ -20,8 +20,11 @@
 // snapshotter's job. Syscalls are synchronous on purpose: tens of thousands
 // of tiny metadata calls are much faster that way, and the event loop still
 // turns at every chunk read from the stream. A regular file costs open,
-// write, fchown, fchmod, futimens and close: no lstat before it (the tree
-// is usually empty there) and no path walk for its metadata.
+// write, fchmod, futimens and close: no lstat before it (the tree is usually
+// empty there) and no path walk for its metadata; fchown only when the owner
+// the kernel gave the new file (the daemon's user, and its group or a
+// set-group-ID parent's) is not the entry's (a Debian layer: 6,848 fchowns
+// skipped, 13-45 ms of CPU).
 
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -69,6 +72,10 @@ export interface ApplyOptions {
 }
 
 const WH = '.wh.';
+const S_ISGID = 0o2000;
+/** Who creates the files (a new inode is theirs): the daemon's effective IDs. */
+const EUID = process.geteuid?.() ?? -1;
+const EGID = process.getegid?.() ?? -1;
 const OPAQUE = '.wh..wh..opq';
 
 /** Cleans a tar entry name to a root-relative path ("" for the root); throws if it escapes. */
@@ -117,6 +124,8 @@ class Applier {
   /** Directories known to be real directories (cache of lstat walks). */
   readonly #dirs = new Set<string>(['']);
   readonly #dirTimes: Array<[string, number]> = [];
+  /** The group a file created in a directory gets from the kernel (its own if set-group-ID, else EGID), by rel. */
+  readonly #createdGid = new Map<string, number>();
   readonly #onFile: ((abs: string, sha256: string) => void) | undefined;
   readonly #idMaps: IdMaps | undefined;
   size = 0;
@@ -151,7 +160,7 @@ class Applier {
     let fileHash: string | undefined;
     switch (h.type) {
       case 'dir': this.#mkdir(rel, abs); break;
-      case 'file': fileHash = await this.#file(rel, abs, h, reader); break;
+      case 'file': fileHash = await this.#file(rel, parent, abs, h, reader); break;
       case 'symlink': this.#create(rel, () => fs.symlinkSync(h.linkname, abs)); break;
       case 'link': this.#hardlink(rel, abs, h); break;
       case 'char': this.#create(rel, () => mknod(abs, S_IFCHR | (h.mode & 0o7777), h.devmajor, h.devminor)); break;
@@ -201,7 +210,7 @@ class Applier {
    * descriptor (no path walk per call); returns the content's sha256 when an
    * onFile callback wants it.
    */
-  async #file(rel: string, abs: string, h: TarHeader, reader: TarReader): Promise<string | undefined> {
+  async #file(rel: string, parent: string, abs: string, h: TarHeader, reader: TarReader): Promise<string | undefined> {
     const c = fs.constants;
     const hash = this.#onFile ? createHash('sha256') : null;
     const fd = this.#create(rel, () => fs.openSync(abs, c.O_WRONLY | c.O_CREAT | c.O_EXCL | c.O_NOFOLLOW, 0o600));
@@ -214,7 +223,7 @@ class Applier {
       }
       // Owner before mode: chown clears the set-user-ID and set-group-ID bits.
       const o = this.#owner(h);
-      fs.fchownSync(fd, o.uid, o.gid);
+      if (o.uid !== EUID || o.gid !== this.#groupOfNew(parent)) fs.fchownSync(fd, o.uid, o.gid);
       fs.fchmodSync(fd, h.mode & 0o7777);
       this.#xattrs(abs, h);
       fs.futimesSync(fd, h.mtime, h.mtime);
@@ -336,6 +345,18 @@ class Applier {
     fs.rmSync(this.#abs(rel), { recursive: true, force: true });
     const prefix = `${rel}/`;
     for (const d of this.#dirs) if (d === rel || d.startsWith(prefix)) this.#dirs.delete(d);
+    for (const d of this.#createdGid.keys()) if (d === rel || d.startsWith(prefix)) this.#createdGid.delete(d);
+  }
+
+  /** The group the kernel gives a file created in dir now: dir's own when it is set-group-ID, else the daemon's. */
+  #groupOfNew(dir: string): number {
+    let gid = this.#createdGid.get(dir);
+    if (gid === undefined) {
+      const st = fs.lstatSync(this.#abs(dir));
+      gid = st.mode & S_ISGID ? st.gid : EGID;
+      this.#createdGid.set(dir, gid);
+    }
+    return gid;
   }
 
   /** The entry's owner on disk: under --userns-remap, the host IDs its IDs map to. */
@@ -350,7 +371,11 @@ class Applier {
     fs.lchownSync(abs, o.uid, o.gid);
     if (h.type !== 'symlink') fs.chmodSync(abs, h.mode & 0o7777);
     this.#xattrs(abs, h);
-    if (h.type === 'dir') this.#dirTimes.push([abs, h.mtime]);
+    if (h.type === 'dir') {
+      this.#dirTimes.push([abs, h.mtime]);
+      // Its owner and mode as just set (chmod by root keeps set-group-ID as given).
+      this.#createdGid.set(rel, h.mode & S_ISGID ? o.gid : EGID);
+    }
     else fs.lutimesSync(abs, h.mtime, h.mtime);
   }
 

@@ -70,6 +70,35 @@ for (const mode of ['overlay', 'delete'] as const) {
       assert.equal(st('bin').mode & 0o7777, 0o755, 'implied parents are 0755');
     });
 
+    test('owners under set-group-ID directories: the kernel\'s inherited group is corrected, the entry\'s kept', async (t) => {
+      const { root } = setup(t);
+      const entries: TestEntry[] = [
+        { name: 'sg/', mode: 0o2775, uid: 0, gid: 50 },
+        { name: 'sg/root-owned', body: 'a', mode: 0o644, uid: 0, gid: 0 },
+        { name: 'sg/group-owned', body: 'b', mode: 0o644, uid: 0, gid: 50 },
+        { name: 'sg/other', body: 'c', mode: 0o640, uid: 3, gid: 50 },
+        { name: 'sg/implied/deep', body: 'd', mode: 0o644, uid: 0, gid: 0 },
+        { name: 'plain/', mode: 0o755, uid: 0, gid: 0 },
+        { name: 'plain/f', body: 'e', mode: 0o600, uid: 0, gid: 0 },
+        { name: 'plain/g', body: 'f', mode: 0o600, uid: 0, gid: 7 },
+        // The same directory again, now without set-group-ID: files after it get the daemon's group.
+        { name: 'sg/', mode: 0o775, uid: 0, gid: 50 },
+        { name: 'sg/later', body: 'g', mode: 0o644, uid: 0, gid: 0 },
+        { name: 'top', body: 'h', mode: 0o644, uid: 0, gid: 0 },
+      ];
+      await apply(root, entries, mode);
+      const owner = (p: string) => { const st = fs.lstatSync(`${root}/${p}`); return [st.uid, st.gid, st.mode & 0o7777]; };
+      assert.deepEqual(owner('sg/root-owned'), [0, 0, 0o644]);
+      assert.deepEqual(owner('sg/group-owned'), [0, 50, 0o644]);
+      assert.deepEqual(owner('sg/other'), [3, 50, 0o640]);
+      assert.deepEqual(owner('sg/implied/deep'), [0, 0, 0o644], 'a parent the archive only implies inherits set-group-ID');
+      assert.equal(fs.lstatSync(`${root}/sg/implied`).gid, 50);
+      assert.deepEqual(owner('plain/f'), [0, 0, 0o600]);
+      assert.deepEqual(owner('plain/g'), [0, 7, 0o600]);
+      assert.deepEqual(owner('sg/later'), [0, 0, 0o644]);
+      assert.deepEqual(owner('top'), [0, 0, 0o644]);
+    });
+
     test('refuses names that climb out of the root', async (t) => {
       const { root, base } = setup(t);
       await rejectsInvalid(apply(root, [{ name: '../escaped', body: 'x' }], mode), /escapes the layer root/);
