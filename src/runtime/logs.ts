@@ -53,6 +53,9 @@ export function readLogChunks(file: string, opts: LogReadOptions = {}): AsyncGen
   return readWith(file, opts, new ChunkDecoder(opts.since?.getTime(), opts.until?.getTime()), CHUNK_BLOCK, chunkBlocks);
 }
 
+/** A block's read from the file, started ahead of its use. */
+interface PendingRead { blk: ReturnType<BlockPool['take']> | null; buf: Buffer; carried: number; read: Promise<number> }
+
 /** `pool`: where a lending decoder's blocks come from (without one, every block is new). */
 async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDecoder<T>, block: number, pool: BlockPool | null): AsyncGenerator<T> {
   const since = opts.since?.getTime();
@@ -70,32 +73,50 @@ async function* readWith<T>(file: string, opts: LogReadOptions, decoder: LogDeco
     let rest: Buffer = Buffer.alloc(0);
     const out: T[] = [];
 
-    // One file from `offset` to its current end; returns where it stopped.
+    // One file from `offset` to its current end; returns where it stopped. The next block's read is
+    // started before this block's items are handed out, so the thread pool reads it while the
+    // consumer writes this one to its socket.
     async function* drain(f: LogFile, offset: number): AsyncGenerator<T, number> {
       const size = await f.size();
-      while (offset < size && !decoder.pastUntil) {
-        if (opts.signal?.aborted) return offset;
+      const startRead = (): PendingRead | null => {
+        if (offset >= size || decoder.pastUntil || opts.signal?.aborted) return null;
         const want = rest.length + Math.min(block, size - offset);
         // A lending decoder's blocks come back to be read into again (log-blocks.ts), with room for
         // the record carried over from the block before (most blocks have one).
         const blk = decoder.lend ? pool?.take(want) ?? null : null;
         const buf = blk?.buf ?? Buffer.allocUnsafe(want);
         rest.copy(buf);
-        const got = await f.read(buf.subarray(rest.length, want), offset);
-        if (got <= 0) {
-          blk?.drop();
-          break;
+        return { blk, buf, carried: rest.length, read: f.read(buf.subarray(rest.length, want), offset) };
+      };
+      let next = startRead();
+      try {
+        while (next) {
+          const cur = next;
+          next = null;
+          const got = await cur.read;
+          if (got <= 0) {
+            cur.blk?.drop();
+            break;
+          }
+          offset += got;
+          const data = cur.buf.subarray(0, cur.carried + got);
+          const used = decoder.decode(data, out);
+          rest = used < data.length ? Buffer.from(data.subarray(used)) : Buffer.alloc(0);
+          if (cur.blk) {
+            for (const item of out) decoder.lend!(item, cur.blk.hold());
+            cur.blk.drop();
+          }
+          next = startRead();
+          for (const item of out) yield item;
+          out.length = 0;
         }
-        offset += got;
-        const data = buf.subarray(0, rest.length + got);
-        const used = decoder.decode(data, out);
-        rest = used < data.length ? Buffer.from(data.subarray(used)) : Buffer.alloc(0);
-        if (blk) {
-          for (const item of out) decoder.lend!(item, blk.hold());
-          blk.drop();
+      } finally {
+        // A consumer that stopped early: the read in flight ends before the file is closed.
+        if (next) {
+          const pending = next;
+          await pending.read.catch(() => 0);
+          pending.blk?.drop();
         }
-        for (const item of out) yield item;
-        out.length = 0;
       }
       return offset;
     }

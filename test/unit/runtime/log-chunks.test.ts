@@ -165,3 +165,30 @@ test('chunks: a released chunk gives its block back to be read into again; one k
   assert.ok(kept.length > 4);
   for (const [j, k] of kept.entries()) assert.equal(k.data.toString('latin1'), k.copy, `kept chunk ${j} changed`);
 });
+
+test('a reader that stops early with the next block being read: no file left open, and later reads get every line', async (t) => {
+  const dir = tmp(t);
+  const file = path.join(dir, 'ctr.log');
+  // Several 2 MiB blocks, so that a read of the next one is in flight when the reader stops.
+  const line = `${stamp(1)} stdout F ${'x'.repeat(100)}\n`;
+  fs.writeFileSync(file, line.repeat(Math.ceil((7 * 1024 * 1024) / line.length)));
+  const fds = () => fs.readdirSync('/proc/self/fd').length;
+  const before = fds();
+  for (let round = 0; round < 3; round++) {
+    let seen = 0;
+    for await (const chunk of readLogChunks(file)) {
+      seen += chunk.data.length;
+      chunk.release?.();
+      break;
+    }
+    assert.ok(seen > 0);
+  }
+  assert.equal(fds(), before, 'a file left open');
+  // A whole read afterwards still gets every line.
+  let total = 0;
+  for await (const chunk of readLogChunks(file)) {
+    total += chunk.data.length;
+    chunk.release?.();
+  }
+  assert.equal(total, Math.ceil((7 * 1024 * 1024) / line.length) * 101);
+});
