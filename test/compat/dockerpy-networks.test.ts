@@ -3,8 +3,9 @@
 // models. Each case is a small python script run against the private
 // daemon; it prints JSON the test asserts on. docker-py's own addresses
 // (172.28.0.0/16, 132.124.0.0/16) are replaced by subnets of the suite's
-// private pool (tgt.net), its 2001:389::/64 by fd42:215:X::/64 (X the
-// pool's third octet); the swarm, overlay and link-local cases are left out.
+// private pool (tgt.net), its 2001:389::/64 by fd42:215:1X::/64 (X the
+// pool's third octet; the leading 1 keeps the group non-zero, so the text
+// is canonical, as `ip` prints it); the swarm, overlay and link-local cases are left out.
 
 import assert from 'node:assert/strict';
 import { type CompatTarget, compatSuite } from './target.ts';
@@ -210,7 +211,7 @@ out({'links_a': links_a, 'links_b': links_b, 'up_ip': up_ip, 'look_a': look_a, '
   s.test('api_network_test: IPv6 (create_network_ipv6_enabled, create_with_ipv6_address, connect_with_ipv6_address)', async (tgt, t) => {
     if (!hasDockerPy) return t.skip('python3-docker is not installed');
     const r = await py(tgt, `
-S = 'fd42:215:' + B.split('.')[2] + '::'
+S = 'fd42:215:1' + B.split('.')[2] + '::'
 enabled = api.create_network('pyv6a', enable_ipv6=True, ipam=IPAMConfig(driver='default', pool_configs=[IPAMPool(
     subnet=S + '/64', iprange=S + '0/96', gateway=S + 'ffff')]))['Id']
 enabled_net = api.inspect_network(enabled)

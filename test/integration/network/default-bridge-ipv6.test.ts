@@ -5,7 +5,9 @@
 // (02:42:0a:d7:4d:02 -> fd00:77::242:ad7:4d02), a default route via
 // prefix::1, the address in /etc/hosts and inspect, --ip6 refused on the
 // default bridge. Traffic stays on this daemon's bridge; the subnet is
-// fd42:215:X::/64, X the daemon's private IPv4 third octet.
+// fd42:215:1X::/64, X the daemon's private IPv4 third octet (the leading 1
+// keeps the group non-zero: addresses are compared in their canonical
+// text, where a zero group would be folded into "::").
 
 import { describe, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +23,7 @@ describe('IPv6 on the default bridge', { skip: skipUnlessRoot() }, () => {
 
   test('--ipv6 --fixed-cidr-v6 (daemon.json): MAC-derived addresses, route, hosts, inspect; reachable over IPv6', async () => {
     const net = pickDaemonNetwork();
-    const b6 = `fd42:215:${net.subnet.split('.')[2]}`;
+    const b6 = `fd42:215:1${net.subnet.split('.')[2]}`;
     d = await startBerthd({ network: net, config: { ipv6: true, 'fixed-cidr-v6': `${b6}::/64` } });
     const env = d.env;
     const docker = (...args: string[]) => run(DOCKER_CLI, args, { env, timeout: 60_000 });
