@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import { createHash, type Hash } from 'node:crypto';
 import { internal, invalid } from '../core/errors.ts';
-import { cleanEntryPath } from '../stores/snapshots/apply.ts';
+import { cleanEntryPath } from '../stores/snapshots/tree-paths.ts';
 import {
   BLOCK, FLAG_TYPES, checksumOk, emptyHeader, encodeHeader, isZeroBlock, padLength, parsePax, readNumber, readString,
 } from '../stores/tar/format.ts';

@@ -25,7 +25,8 @@ import {
 import { TarReader } from '../../stores/tar/reader.ts';
 import type { TarHeader } from '../../stores/tar/format.ts';
 import { ownerToHost, type IdMaps } from '../../core/idmap.ts';
-import { DEFAULT_LAYER_LIMITS, cleanEntryPath, type LayerLimits } from '../../stores/snapshots/apply.ts';
+import { DEFAULT_LAYER_LIMITS, type LayerLimits } from '../../stores/snapshots/apply.ts';
+import { cleanEntryPath } from '../../stores/snapshots/tree-paths.ts';
 import { allowedXattrs } from '../../stores/snapshots/xattrs.ts';
 import { BENEATH, IN_ROOT, closeQuietly, fdPath } from './archive-fs.ts';
 

@@ -33,6 +33,7 @@ import { invalid, syscallError, wrap, BerthError } from '../../core/errors.ts';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lsetxattr, mknod } from '../../sys/libc.ts';
 import { TarReader } from '../tar/reader.ts';
 import { allowedXattrs } from './xattrs.ts';
+import { cleanEntryPath, lstatOrNull } from './tree-paths.ts';
 import type { TarHeader } from '../tar/format.ts';
 import { ownerToHost, type IdMaps } from '../../core/idmap.ts';
 
@@ -77,21 +78,6 @@ const S_ISGID = 0o2000;
 const EUID = process.geteuid?.() ?? -1;
 const EGID = process.getegid?.() ?? -1;
 const OPAQUE = '.wh..wh..opq';
-
-/** Cleans a tar entry name to a root-relative path ("" for the root); throws if it escapes. */
-export function cleanEntryPath(name: string): string {
-  const out: string[] = [];
-  for (const part of name.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length === 0) throw invalid(`tar entry "${name}" escapes the layer root`);
-      out.pop();
-    } else {
-      out.push(part);
-    }
-  }
-  return out.join('/');
-}
 
 // fs errors that hostile or malformed archives cause: the caller's fault, not ours.
 const INPUT_ERRORS = new Set(['ENAMETOOLONG', 'ELOOP', 'ENOTDIR', 'EEXIST', 'EISDIR', 'ENOTEMPTY', 'EINVAL']);
@@ -396,14 +382,5 @@ class Applier {
     for (const [abs, mtime] of this.#dirTimes) {
       if (lstatOrNull(abs)?.isDirectory()) fs.lutimesSync(abs, mtime, mtime);
     }
-  }
-}
-
-export function lstatOrNull(p: string): fs.Stats | null {
-  try {
-    return fs.lstatSync(p);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
   }
 }

@@ -16,7 +16,7 @@
 import * as fs from 'node:fs';
 import type { SnapshotDiffEntry } from '../../core/snapshot.ts';
 import { lgetxattr } from '../../sys/libc.ts';
-import { lstatOrNull } from './apply.ts';
+import { lstatOrNull } from './tree-paths.ts';
 
 function sortedNames(dir: string): string[] {
   try {
