@@ -35,6 +35,9 @@ export interface CliIO {
   flush?(done: () => void): void;
 }
 
+/** What the process's output streams tell their owner: a stream made, a reader gone. */
+export interface OutputHooks { onMade?(stream: Writable): void; onBrokenPipe?(): void }
+
 /**
  * The process's streams. stdout and stderr are process.stdout and
  * process.stderr, made on first use of anything beyond write() and isTTY:
@@ -44,7 +47,7 @@ export interface CliIO {
  * the file descriptor. `onMade` sees each stream when it is made;
  * `onBrokenPipe` runs when a direct write finds its reader gone.
  */
-export function processIO(hooks: { onMade?(stream: Writable): void; onBrokenPipe?(): void } = {}): CliIO {
+export function processIO(hooks: OutputHooks = {}): CliIO {
   const stdout = fdOutput(1, () => process.stdout, hooks);
   const stderr = fdOutput(2, () => process.stderr, hooks);
   return {
@@ -72,7 +75,7 @@ type WriteCallback = (err?: Error | null) => void;
  * reached before it is made. A write a non-blocking pipe cannot take now
  * (EAGAIN) makes the real stream too, which then waits for the reader.
  */
-export function fdOutput(fd: number, make: () => TtyWritable, hooks: { onMade?(stream: Writable): void; onBrokenPipe?(): void } = {}):
+export function fdOutput(fd: number, make: () => TtyWritable, hooks: OutputHooks = {}):
   { stream: TtyWritable; made(): boolean; flush(done: () => void): void } {
   let real: TtyWritable | undefined;
   const get = (): TtyWritable => {
