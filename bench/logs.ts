@@ -4,7 +4,7 @@
 // that write left.
 //
 //   node_modules/.bin/node bench/logs.ts [--size 1G] [--line 64] [--runs 3]
-//        [--whole-runs 1] [--target both|berthd|dockerd] [--no-write] [--floor]
+//        [--whole-runs 1] [--cli-runs 5] [--target both|berthd|dockerd] [--no-write] [--floor] [--cold]
 //
 // The container's command is
 //   if [ -e /wrote ]; then echo end; else yes <line> | head -c SIZE; touch /wrote; fi
@@ -22,6 +22,13 @@
 // in alternating rounds after the main write. The floor of the whole read
 // is the same bytes in frames of the size berthd sent, from a minimal Node
 // server (bench/lib/frame-server.ts) to the same client, once per whole run.
+// The docker CLI itself then reads the whole log from berthd and from that
+// server, --cli-runs times each, alternating, its output into /dev/null (a
+// Go client takes the bytes with less CPU than the bench's Node client).
+// With --cold, the docker CLI's whole read from berthd is also timed from
+// the disk: before each read the log file's own pages are dropped from the
+// page cache, and in the same round `dd bs=2M` reads the file the same way;
+// "at disk speed" is the whole log in about dd's time for its file.
 
 import { spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
@@ -41,9 +48,11 @@ const { values: opts } = parseArgs({
     line: { type: 'string', default: '64' },
     runs: { type: 'string', default: '3' },
     'whole-runs': { type: 'string', default: '1' },
+    'cli-runs': { type: 'string', default: '5' },
     target: { type: 'string', default: 'both' },
     'no-write': { type: 'boolean', default: false },
     floor: { type: 'boolean', default: false },
+    cold: { type: 'boolean', default: false },
   },
 });
 
@@ -57,6 +66,7 @@ const LINE = Number(opts.line);
 if (!(LINE >= 2 && LINE <= 4096)) throw new Error('--line: 2 to 4096 bytes');
 const runs = Number(opts.runs);
 const wholeRuns = Number(opts['whole-runs']);
+const cliRuns = Number(opts['cli-runs']);
 if (!['both', 'berthd', 'dockerd'].includes(opts.target!)) throw new Error(`--target: both, berthd or dockerd, not ${opts.target}`);
 
 // A line of LINE bytes with its "\n", text that compresses like a log would not (no runs).
@@ -81,6 +91,12 @@ interface Result {
   sinceRuns: Drained[];
   tailRuns: Drained[];
   wholeRuns: Drained[];
+  /** --cold: whole reads by the docker CLI with the file's pages dropped from the cache first (ms), and `dd` of the file the same way. */
+  coldRuns: number[];
+  coldDdMs: number[];
+  /** Whole reads by the docker CLI itself (`docker logs ID >/dev/null`), ms; the floor server's beside them. */
+  cliMs: number[];
+  cliFloorMs: number[];
   /** --floor: write times of the writer into /dev/null and with the none driver. */
   devNullMs: number[];
   noneMs: number[];
@@ -117,7 +133,7 @@ async function prepare(d: PrivateDaemon): Promise<Result> {
   if (!stamp) throw new Error(`no "end" line at the end of the log on ${d.kind}: ${JSON.stringify(last.slice(-100))}`);
   const since = `${Date.parse(`${stamp[1]}Z`) / 1000 - 1}.${stamp[2]}`;
   const cat = await run('sh', ['-c', `cat '${logPath}' >/dev/null`], { timeout: 600_000 });
-  return { name: d.kind, d, version, id, writeMs, logPath, logBytes, since, catMs: cat.ms, sinceRuns: [], tailRuns: [], wholeRuns: [], devNullMs: [], noneMs: [] };
+  return { name: d.kind, d, version, id, writeMs, logPath, logBytes, since, catMs: cat.ms, sinceRuns: [], tailRuns: [], wholeRuns: [], coldRuns: [], coldDdMs: [], cliMs: [], cliFloorMs: [], devNullMs: [], noneMs: [] };
 }
 
 /** One throw-away container running `cmd` with `logArgs`, timed from start to exit. */
@@ -130,6 +146,38 @@ async function timedWriter(d: PrivateDaemon, logArgs: string[], cmd: string): Pr
   } finally {
     await run(DOCKER_CLI, ['rm', '-f', id], { env: d.env });
   }
+}
+
+/**
+ * The log file's pages dropped from the page cache (posix_fadvise DONTNEED through GNU dd's
+ * `iflag=nocache count=0`, this file only: nothing else on the machine loses its cache), after
+ * a sync so that none is dirty; checked with fincore, so a "cold" read is one from the disk.
+ */
+async function dropFromCache(path: string): Promise<void> {
+  await run('sync', []);
+  const d = await run('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+  if (d.code !== 0) throw new Error(`dropping ${path} from the page cache: ${d.stderr}`);
+  const f = await run('fincore', ['-b', '-n', '-o', 'RES', path]);
+  const resident = Number(f.stdout.trim());
+  if (!(resident < 1 << 20)) throw new Error(`${path}: ${f.stdout.trim()} bytes still in the page cache after dropping it`);
+}
+
+/** One cold round on berthd: dd of the file from the disk (the floor), then the docker CLI's whole read from the disk, or the other way. */
+async function coldRound(r: Result, i: number): Promise<void> {
+  const dd = async () => {
+    await dropFromCache(r.logPath);
+    const t = await run('dd', [`if=${r.logPath}`, 'of=/dev/null', 'bs=2M', 'status=none'], { timeout: 600_000 });
+    if (t.code !== 0) throw new Error(`dd of ${r.logPath}: ${t.stderr}`);
+    r.coldDdMs.push(t.ms);
+  };
+  const logs = async () => {
+    await dropFromCache(r.logPath);
+    r.coldRuns.push(await cliRead(r.d.env, r.id, false));
+  };
+  if (i % 2 === 0) { await dd(); await logs(); } else { await logs(); await dd(); }
+  const ms = r.coldRuns.at(-1)!;
+  console.log(`${r.name}: from the disk: dd of the file ${fmtS(r.coldDdMs.at(-1))}, whole log by the docker CLI ${fmtS(ms)} ` +
+    `(${rate(SIZE, ms)} of text, ${(ms / r.coldDdMs.at(-1)!).toFixed(2)}x dd's time)`);
 }
 
 async function floorRound(r: Result): Promise<void> {
@@ -146,8 +194,22 @@ function check(r: Result, what: string, got: Drained, lines?: number, payload?: 
   if (!got.tail.endsWith('end\n')) throw new Error(`${what} on ${r.name}: does not end with the "end" line`);
 }
 
-/** Whole reads of `payload` bytes in frames of `frame` from bench/lib/frame-server.ts (a process of its own). */
-async function serverFloor(payload: number, frame: number, n: number): Promise<Drained[]> {
+/** One whole read by the docker CLI, its output into /dev/null (checked once by count first); ms. */
+async function cliRead(env: NodeJS.ProcessEnv, id: string, check: boolean): Promise<number> {
+  if (check) {
+    const n = await run('sh', ['-c', `"$0" logs "$1" 2>&1 | wc -c`, DOCKER_CLI, id], { env, timeout: 600_000 });
+    if (Number(n.stdout.trim()) !== SIZE + 4) throw new Error(`docker logs ${id}: ${n.stdout.trim()} bytes, not ${SIZE + 4}`);
+  }
+  const r = await run('sh', ['-c', `"$0" logs "$1" >/dev/null 2>&1`, DOCKER_CLI, id], { env, timeout: 600_000 });
+  if (r.code !== 0) throw new Error(`docker logs ${id}: exit ${r.code}`);
+  return r.ms;
+}
+
+/**
+ * Whole reads of `payload` bytes in frames of `frame` from bench/lib/frame-server.ts (a process of its own),
+ * by the bench's client, then `cli` rounds of the docker CLI's own read from it, alternating with berthd's (`b`).
+ */
+async function serverFloor(payload: number, frame: number, n: number, b: Result, cli: number): Promise<Drained[]> {
   const socket = `/tmp/berth-bench-frames-${process.pid}.sock`;
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', `${REPO_ROOT}/bench/lib/frame-server.ts`, socket, String(payload), String(frame), String(LINE)],
     { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -155,6 +217,12 @@ async function serverFloor(payload: number, frame: number, n: number): Promise<D
     await new Promise((resolve, reject) => { child.stdout.once('data', resolve); child.once('exit', (c) => reject(new Error(`frame server exited ${c}`))); });
     const out: Drained[] = [];
     for (let i = 0; i < n; i++) out.push(await drainLogs(socket, 'floor', {}));
+    const floorEnv = { ...process.env, DOCKER_HOST: `unix://${socket}` };
+    for (let i = 0; i < cli; i++) {
+      const pair = [async () => b.cliMs.push(await cliRead(b.d.env, b.id, i === 0)), async () => b.cliFloorMs.push(await cliRead(floorEnv, 'floor', i === 0))];
+      for (const f of i % 2 === 0 ? pair : pair.reverse()) await f();
+      console.log(`docker logs (the CLI itself): berthd ${fmtS(b.cliMs.at(-1))}, floor server ${fmtS(b.cliFloorMs.at(-1))}`);
+    }
     return out;
   } finally {
     child.kill();
@@ -206,10 +274,12 @@ async function main(): Promise<void> {
         console.log(`${r.name}: whole log ${human(w.payloadBytes)} in ${fmtS(w.ms)} (${rate(w.payloadBytes, w.ms)}, ${w.frames} frames)`);
       }
     }
+    const berthdResult = results.find((r) => r.name === 'berthd');
+    if (opts.cold && berthdResult) for (let i = 0; i < cliRuns; i++) await coldRound(berthdResult, i);
     const bw = results.find((r) => r.name === 'berthd')?.wholeRuns ?? [];
     if (bw.length > 0) {
       const frame = Math.round(bw[0]!.payloadBytes / bw[0]!.frames);
-      floorRuns = await serverFloor(SIZE + 4, frame, wholeRuns);
+      floorRuns = await serverFloor(SIZE + 4, frame, wholeRuns, berthdResult!, cliRuns);
       floorFrame = frame;
       for (const f of floorRuns) console.log(`floor server: ${human(f.payloadBytes)} in ${fmtS(f.ms)} (${rate(f.payloadBytes, f.ms)}, ${f.frames} frames)`);
     }
@@ -245,6 +315,24 @@ async function main(): Promise<void> {
     ...(floorRuns.length ? [`| floor: the same bytes from a minimal Node server (frames of ${(floorFrame / MB).toFixed(2)} MB), same client, median | ${rate(SIZE, median(floorRuns.map((x) => x.ms).sort((x, y) => x - y)))} | | | |`] : []),
     `| the log file read by \`cat\` (page cache) | ${b ? rate(b.logBytes, b.catMs) : 'n/a'} | ${k ? rate(k.logBytes, k.catMs) : 'n/a'} | | |`,
   ];
+  if (b && b.cliMs.length) {
+    const ms = median([...b.cliMs].sort((x, y) => x - y));
+    const fl = median([...b.cliFloorMs].sort((x, y) => x - y));
+    rows.push(
+      `| whole log read by the docker CLI itself (\`docker logs\` into /dev/null), median of ${b.cliMs.length} | ${fmtS(ms)} (${rate(SIZE, ms)}) | | | |`,
+      `| floor: the same CLI read from the minimal server (same bytes, same frames), median | ${fmtS(fl)} (${rate(SIZE, fl)}) | | ${(ms / fl).toFixed(2)}x (berthd / floor) | |`,
+    );
+  }
+  if (b && b.coldRuns.length) {
+    const ms = median([...b.coldRuns].sort((x, y) => x - y));
+    const ddMs = median([...b.coldDdMs].sort((x, y) => x - y));
+    const ratios = b.coldRuns.map((x, i) => x / b.coldDdMs[i]!).sort((x, y) => x - y);
+    rows.push(
+      `| whole log from the disk by the docker CLI (the file's pages dropped first), median | ${fmtS(ms)} (${rate(SIZE, ms)} of text) | | | |`,
+      `| floor: the same file from the disk by \`dd bs=2M\` (pages dropped first), median | ${fmtS(ddMs)} (${rate(b.logBytes, ddMs)} of file) | | | |`,
+      `| whole log from the disk / dd of its file, per round (${ratios.map((x) => x.toFixed(2)).join(', ')}), median | ${median(ratios).toFixed(2)}x | | | disk speed |`,
+    );
+  }
   const first = results[0];
   if (first?.ddMs) rows.push(`| ${first.name}'s log file read by \`dd iflag=direct\` (the disk) | ${rate(first.logBytes, first.ddMs)} | | | |`);
   for (const r of rows) console.log(r);

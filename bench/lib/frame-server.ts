@@ -6,7 +6,8 @@
 // own work: reading the file and taking each line's prefix off.
 //
 //   node bench/lib/frame-server.ts <socket> <payload bytes> <frame bytes> <line bytes>
-//   (prints "ready" once listening; every GET gets the whole answer)
+//   (prints "ready" once listening; every GET gets the whole answer, but for
+//   /_ping and a container's inspect, answered as the docker CLI's `logs` needs)
 
 import http from 'node:http';
 import { unlinkSync } from 'node:fs';
@@ -28,7 +29,18 @@ const frames = [0, 1, 2, 3].map(() => {
 try {
   unlinkSync(socket!);
 } catch { /* not there */ }
-http.createServer(async (_req, res) => {
+http.createServer(async (req, res) => {
+  // The docker CLI asks whether the container has a TTY before its `logs` request.
+  if (/\/containers\/[^/]+\/json/.test(req.url ?? '')) {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ Id: 'floor', Config: { Tty: false }, State: { Running: false } }));
+    return;
+  }
+  if (req.url === '/_ping' || req.url?.endsWith('/version')) {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Api-Version': '1.41' });
+    res.end(req.url === '/_ping' ? 'OK' : JSON.stringify({ ApiVersion: '1.41', Version: 'floor' }));
+    return;
+  }
   res.writeHead(200, { 'Content-Type': 'application/vnd.docker.multiplexed-stream' });
   for (let sent = 0, i = 0; sent < total; i++) {
     let b = frames[i % frames.length]!;
