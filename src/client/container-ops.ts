@@ -8,8 +8,17 @@ export interface TopResponse { Titles: string[]; Processes: string[][] }
 
 export interface UpdateBody {
   Memory?: number;
+  MemorySwap?: number;
+  MemoryReservation?: number;
   NanoCpus?: number;
   CpuShares?: number;
+  CpuPeriod?: number;
+  CpuQuota?: number;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  CpusetCpus?: string;
+  CpusetMems?: string;
+  BlkioWeight?: number;
   PidsLimit?: number;
   RestartPolicy?: { Name: string; MaximumRetryCount: number };
 }

@@ -253,14 +253,25 @@ export interface ExtractOptions {
 }
 
 /** `docker update`: what the client asked to change (absent: unchanged). */
+/** `docker update`: the values given (0 and "" are docker's "leave as it is", as on the wire). */
 export interface UpdateRequest {
   memory?: number;
+  /** -1: unlimited swap. */
   memorySwap?: number;
+  memoryReservation?: number;
+  kernelMemory?: number;
   nanoCpus?: number;
   cpuShares?: number;
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  blkioWeight?: number;
   pidsLimit?: number;
   restartPolicy?: RestartPolicy;
-  /** Other HostConfig resources the client set (non-zero): berth cannot change them yet. */
+  /** Resources the client set (non-zero) that dockerd's update leaves alone too: refused by name rather than ignored. */
   unsupported?: string[];
 }
 

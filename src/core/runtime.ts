@@ -61,10 +61,18 @@ export interface LogFileOptions {
 /** Limits `runc update` can change on a live container (-1: unlimited). */
 export interface ResourceUpdate {
   memory?: number;
+  /** Memory plus swap; -1 unlimited. */
   memorySwap?: number;
+  memoryReservation?: number;
+  kernelMemory?: number;
   cpuShares?: number;
   cpuQuota?: number;
   cpuPeriod?: number;
+  cpuRealtimePeriod?: number;
+  cpuRealtimeRuntime?: number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  blkioWeight?: number;
   pidsLimit?: number;
 }
 

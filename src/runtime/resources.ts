@@ -27,17 +27,24 @@ export interface HostFacts {
   swapAccounting: boolean;
   /** The blkio controller offers per-cgroup weights (cgroup v1 blkio.weight, v2 io.weight). */
   blkioWeight: boolean;
+  /** Real-time group scheduling (cgroup v1 cpu.rt_runtime_us; v2 has none). */
+  cpuRealtime?: boolean;
 }
 
 // ---- create-time checks ------------------------------------------------
 
-/** Throws a 400 naming the first bad value; returns dockerd's warnings for options it accepts but cannot apply. */
-export function validateResources(hc: HostConfig, host: HostFacts): string[] {
+/**
+ * Throws a 400 naming the first bad value; returns dockerd's warnings for
+ * options it accepts but cannot apply (and drops those from hc.resources).
+ * `update`: the values of a `docker update` alone, as dockerd checks them.
+ */
+export function validateResources(hc: HostConfig, host: HostFacts, opts: { update?: boolean } = {}): string[] {
   const r = hc.resources ?? {};
   const warnings: string[] = [];
   const memory = hc.memory ?? 0;
   if (r.memorySwap !== undefined && r.memorySwap !== 0) {
-    if (memory === 0) throw invalid('You should always set the Memory limit when using Memoryswap limit, see usage');
+    // An update may set the swap alone: the memory limit is the container's own (checked against it there).
+    if (memory === 0 && r.memorySwap > 0 && !opts.update) throw invalid('You should always set the Memory limit when using Memoryswap limit, see usage');
     if (r.memorySwap > 0 && r.memorySwap < memory) throw invalid('Minimum memoryswap limit should be larger than memory limit, see usage');
     if (!host.swapAccounting) warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
   }
@@ -48,9 +55,15 @@ export function validateResources(hc: HostConfig, host: HostFacts): string[] {
     if (r.memoryReservation < 6 * MiB) throw invalid('Minimum memory reservation allowed is 6MB');
     if (memory > 0 && memory < r.memoryReservation) throw invalid('Minimum memory limit can not be less than memory reservation limit, see usage');
   }
-  if (r.kernelMemory !== undefined) {
-    if (r.kernelMemory < 4 * MiB) throw invalid('Minimum kernel memory limit allowed is 4MB');
-    if (!host.kernelMemory) warnings.push('Your kernel does not support Kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
+  if (r.kernelMemory !== undefined && r.kernelMemory > 0) {
+    // dockerd 20.10: kmem.limit_in_bytes is deprecated since Linux 5.4 (and gone on cgroup v2).
+    warnings.push('Specifying a kernel memory limit is deprecated and will be removed in a future release.');
+    if (!host.kernelMemory) {
+      warnings.push('Your kernel does not support Kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.');
+      delete r.kernelMemory;
+    } else if (r.kernelMemory < 4 * MiB) {
+      throw invalid('Minimum kernel memory limit allowed is 4MB');
+    }
   }
   if (r.oomKillDisable && memory === 0) warnings.push('OOM killer is disabled for the container, but no memory limit is set, this can result in the system running out of resources.');
   if (r.oomScoreAdj !== undefined && (r.oomScoreAdj < -1000 || r.oomScoreAdj > 1000)) {
@@ -62,7 +75,10 @@ export function validateResources(hc: HostConfig, host: HostFacts): string[] {
     throw invalid('CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)');
   }
   if (r.cpuQuota !== undefined && r.cpuQuota > 0 && r.cpuQuota < 1000) throw invalid('CPU cfs quota can not be less than 1ms (i.e. 1000)');
-  if (r.cpuRealtimePeriod || r.cpuRealtimeRuntime) throw invalid('Your kernel does not support CPU real-time scheduler');
+  if ((r.cpuRealtimePeriod || r.cpuRealtimeRuntime) && !host.cpuRealtime) throw invalid('Your kernel does not support CPU real-time scheduler');
+  if (r.cpuRealtimePeriod && r.cpuRealtimeRuntime && r.cpuRealtimeRuntime > r.cpuRealtimePeriod) {
+    throw invalid('cpu real-time runtime cannot be higher than cpu real-time period');
+  }
   if (r.cpusetCpus !== undefined) checkSet('cpuset cpus', 'CPUs', r.cpusetCpus, host.cpus);
   if (r.cpusetMems !== undefined) checkSet('cpuset mems', 'memory nodes', r.cpusetMems, host.mems);
   // dockerd: a weight the kernel cannot apply is dropped with a warning, before the range check.
@@ -95,7 +111,7 @@ export function validateResources(hc: HostConfig, host: HostFacts): string[] {
 
 function checkSet(what: string, things: string, value: string, available: number[]): void {
   const wanted = parseList(value);
-  if (!wanted) throw invalid(`Invalid value ${value} for ${what}`);
+  if (!wanted) throw invalid(`Invalid value ${value} for ${what}: invalid format: ${value}`);
   const missing = wanted.filter((n) => !available.includes(n));
   if (missing.length > 0) {
     throw invalid(`Requested ${things} are not available - requested ${value}, available: ${formatList(available)}`);
@@ -280,6 +296,9 @@ export function specResources(hc: HostConfig, privileged: boolean, cg: CgroupInf
   if (r.cpuQuota) cpu.quota = r.cpuQuota;
   if (r.cpusetCpus) cpu.cpus = r.cpusetCpus;
   if (r.cpusetMems) cpu.mems = r.cpusetMems;
+  // Taken by the kernel only within the real-time budget of the cgroups above (0 unless the host gave them one).
+  if (r.cpuRealtimePeriod) cpu.realtimePeriod = r.cpuRealtimePeriod;
+  if (r.cpuRealtimeRuntime) cpu.realtimeRuntime = r.cpuRealtimeRuntime;
   if (Object.keys(cpu).length > 0) out.cpu = cpu;
 
   if (hc.pidsLimit > 0) out.pids = { limit: hc.pidsLimit };
@@ -322,6 +341,7 @@ export function hostFacts(limits: HostLimits, cg: CgroupInfo): HostFacts {
     kernelMemory: cg.version === '1' && fs.existsSync('/sys/fs/cgroup/memory/memory.kmem.limit_in_bytes'),
     blkioWeight: cg.version === '1' ? fs.existsSync('/sys/fs/cgroup/blkio/blkio.weight') || fs.existsSync('/sys/fs/cgroup/blkio/blkio.bfq.weight') : fs.existsSync('/sys/fs/cgroup/io.weight') || /\bio\b/.test(readOr('/sys/fs/cgroup/cgroup.subtree_control')),
     swapAccounting: cg.swapAccounting,
+    cpuRealtime: cg.version === '1' && (fs.existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us') || fs.existsSync('/sys/fs/cgroup/cpu,cpuacct/cpu.rt_runtime_us')),
   };
   return facts;
 }

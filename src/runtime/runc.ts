@@ -103,11 +103,20 @@ export async function runcState(opts: RuncOptions, id: string): Promise<RuncStat
 /** `runc update` flags for the limits given (the others are left as they are). */
 export function runcUpdateArgs(r: ResourceUpdate): string[] {
   const args: string[] = [];
-    if (r.memory !== undefined) args.push('--memory', String(r.memory));
-    if (r.memorySwap !== undefined) args.push('--memory-swap', String(r.memorySwap));
-    if (r.cpuShares !== undefined) args.push('--cpu-share', String(r.cpuShares));
-    if (r.cpuPeriod !== undefined) args.push('--cpu-period', String(r.cpuPeriod));
-    if (r.cpuQuota !== undefined) args.push('--cpu-quota', String(r.cpuQuota));
-    if (r.pidsLimit !== undefined) args.push('--pids-limit', String(r.pidsLimit));
+    // runc and crun take the same names, and the value glued on with '=' (crun's parser wants it so for a negative one).
+    const flag = (name: string, v: number | string | undefined) => { if (v !== undefined) args.push(`--${name}=${v}`); };
+    flag('memory', r.memory);
+    flag('memory-swap', r.memorySwap);
+    flag('memory-reservation', r.memoryReservation);
+    flag('kernel-memory', r.kernelMemory);
+    flag('cpu-share', r.cpuShares);
+    flag('cpu-period', r.cpuPeriod);
+    flag('cpu-quota', r.cpuQuota);
+    flag('cpu-rt-period', r.cpuRealtimePeriod);
+    flag('cpu-rt-runtime', r.cpuRealtimeRuntime);
+    flag('cpuset-cpus', r.cpusetCpus);
+    flag('cpuset-mems', r.cpusetMems);
+    flag('blkio-weight', r.blkioWeight);
+    flag('pids-limit', r.pidsLimit);
   return args;
 }

@@ -26,10 +26,14 @@ compatSuite('berth CLI: pause, rename, top, update', (s) => {
     r = await berth(['rename', 'cli2', 'cli2']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Renaming a container with the same name as its current name\nError: failed to rename container named cli2/);
-    r = await berth(['update', '-m', '32m', '--cpus', '0.5', '--restart', 'always', 'cli2']);
+    // No memory limit yet: like dockerd, a first one needs a swap limit with it.
+    r = await berth(['update', '-m', '32m', 'cli2']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time/);
+    r = await berth(['update', '-m', '32m', '--memory-swap', '64m', '--memory-reservation', '16m', '--cpus', '0.5', '--cpuset-cpus', '0', '--restart', 'always', 'cli2']);
     assert.equal(r.stdout, 'cli2\n');
-    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.RestartPolicy.Name}}', 'cli2'])).stdout,
-      '33554432 500000000 always\n');
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.MemoryReservation}} {{.HostConfig.NanoCpus}} {{.HostConfig.CpusetCpus}} {{.HostConfig.RestartPolicy.Name}}', 'cli2'])).stdout,
+      '33554432 67108864 16777216 500000000 0 always\n');
     r = await berth(['update', '-m', '1m', 'cli2']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /Minimum memory limit allowed is 6MB/);

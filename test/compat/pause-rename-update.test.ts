@@ -3,7 +3,15 @@
 // container's cgroup, and the events each emits.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { compatSuite, lines } from './target.ts';
+
+/** A cgroup v1 file of the process `pid` (these hosts are hybrid: v1 holds the controllers). */
+function cgroupFile(pid: string, ctrl: string, name: string): string {
+  const cg = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  const path = cg.split('\n').find((l) => l.split(':')[1]?.split(',').includes(ctrl))?.split(':')[2];
+  return fs.readFileSync(`/sys/fs/cgroup/${ctrl}${path}/${name}`, 'utf8').trim();
+}
 
 compatSuite('pause, rename, update', (s) => {
   s.test('pause and unpause: state, ps, refusals, stop of a paused container', async (tgt) => {
@@ -93,5 +101,52 @@ compatSuite('pause, rename, update', (s) => {
     await tgt.ok(['create', '--name', 'cold', '-m', '32m', 'busybox']);
     await tgt.ok(['update', '--memory', '16m', 'cold']);
     assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}}', 'cold'])).stdout, '16777216\n');
+  });
+
+  s.test('update: swap, reservation, CFS period and quota, cpusets; the conflicts with what the container has', async (tgt, t) => {
+    if (!fs.existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes')) return t.skip('no swap accounting on this host');
+    const fail = async (args: string[], msg: RegExp) => assert.match((await tgt.fails(['update', ...args], 1)).stderr, msg);
+    await tgt.ok(['run', '-d', '--name', 'mem', '-m', '64m', 'busybox', 'sleep', '1000']);
+    await tgt.ok(['run', '-d', '--name', 'free', 'busybox', 'sleep', '1000']);
+    await tgt.ok(['run', '-d', '--name', 'nano', '--cpus', '0.5', 'busybox', 'sleep', '1000']);
+    await tgt.ok(['run', '-d', '--name', 'cfs', '--cpu-period', '50000', '--cpu-quota', '25000', 'busybox', 'sleep', '1000']);
+    const mem = async (n: string) => (await tgt.ok(['inspect', '-f', '{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}', n])).stdout;
+    assert.equal(await mem('mem'), '67108864 134217728\n', 'a memory limit gets twice as much memory+swap');
+    assert.equal(await mem('free'), '0 0\n');
+    // A new limit above the swap already set needs a swap with it; so does a first limit.
+    assert.equal((await tgt.ok(['update', '-m', '32m', 'mem'])).stdout, 'mem\n');
+    const conflict = /Cannot update container [0-9a-f]{64}: Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time/;
+    await fail(['-m', '200m', 'mem'], conflict);
+    await fail(['-m', '64m', 'free'], conflict);
+    await tgt.ok(['update', '-m', '200m', '--memory-swap', '400m', 'mem']);
+    assert.equal(await mem('mem'), '209715200 419430400\n');
+    const pid = (await tgt.ok(['inspect', '-f', '{{.State.Pid}}', 'mem'])).stdout.trim();
+    assert.deepEqual([cgroupFile(pid, 'memory', 'memory.limit_in_bytes'), cgroupFile(pid, 'memory', 'memory.memsw.limit_in_bytes')], ['209715200', '419430400']);
+    await tgt.ok(['update', '--memory-swap', '-1', 'mem']);
+    assert.equal(await mem('mem'), '209715200 -1\n');
+    await tgt.ok(['update', '--memory-reservation', '16m', 'mem']);
+    assert.equal(cgroupFile(pid, 'memory', 'memory.soft_limit_in_bytes'), String(16 * 1024 * 1024));
+    await fail(['--memory-reservation', '1m', 'mem'], /Minimum memory reservation allowed is 6MB/);
+    await tgt.ok(['update', '--cpuset-cpus', '1', '--cpuset-mems', '0', 'mem']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.CpusetCpus}} {{.HostConfig.CpusetMems}} {{.HostConfig.MemoryReservation}}', 'mem'])).stdout, '1 0 16777216\n');
+    assert.equal(cgroupFile(pid, 'cpuset', 'cpuset.cpus'), '1');
+    await fail(['--cpuset-cpus', '7', 'mem'], /Requested CPUs are not available - requested 7, available: 0-1/);
+    await fail(['--cpuset-cpus', 'x', 'mem'], /Invalid value x for cpuset cpus: invalid format: x/);
+    await fail(['--cpuset-mems', '3', 'mem'], /Requested memory nodes are not available - requested 3, available: 0/);
+    // --cpus and a CFS period/quota exclude each other, also across updates.
+    await fail(['--cpu-period', '50000', 'nano'], /Cannot update container [0-9a-f]{64}: Conflicting options: CPU Period cannot be updated as NanoCPUs has already been set/);
+    await fail(['--cpus', '1', 'cfs'], /Conflicting options: Nano CPUs cannot be updated as CPU Period has already been set/);
+    await fail(['--cpu-quota', '500', 'cfs'], /CPU cfs quota can not be less than 1ms \(i.e. 1000\)/);
+    await fail(['--cpu-period', '100', 'cfs'], /CPU cfs period can not be less than 1ms \(i.e. 1000\) or larger than 1s \(i.e. 1000000\)/);
+    await tgt.ok(['update', '--cpu-period', '20000', '--cpu-quota', '10000', 'cfs']);
+    assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.NanoCpus}}', 'cfs'])).stdout, '20000 10000 0\n');
+    const cfsPid = (await tgt.ok(['inspect', '-f', '{{.State.Pid}}', 'cfs'])).stdout.trim();
+    assert.deepEqual([cgroupFile(cfsPid, 'cpu', 'cpu.cfs_period_us'), cgroupFile(cfsPid, 'cpu', 'cpu.cfs_quota_us')], ['20000', '10000']);
+    // A weight this host's block layer cannot apply: taken with dockerd's warning (after the name, on stdout), and dropped.
+    if (!fs.existsSync('/sys/fs/cgroup/blkio/blkio.weight')) {
+      const w = await tgt.ok(['update', '--blkio-weight', '300', 'mem']);
+      assert.equal(w.stdout, 'mem\nYour kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.\n');
+      assert.equal((await tgt.ok(['inspect', '-f', '{{.HostConfig.BlkioWeight}}', 'mem'])).stdout, '0\n');
+    }
   });
 });

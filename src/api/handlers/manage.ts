@@ -20,10 +20,9 @@ export async function rename(ctx: Ctx): Promise<void> {
   sendStatus(ctx.res, 204);
 }
 
-// Resources docker update can send that berth does not change yet: refused when set.
-const UNSUPPORTED = ['CpuPeriod', 'CpuQuota', 'CpuRealtimePeriod', 'CpuRealtimeRuntime', 'CpusetCpus', 'CpusetMems',
-  'BlkioWeight', 'BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps',
-  'MemoryReservation', 'KernelMemory', 'KernelMemoryTCP', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth',
+// Resources of the update body that dockerd's update does not change either (it ignores them): refused by name when set.
+const UNSUPPORTED = ['BlkioWeightDevice', 'BlkioDeviceReadBps', 'BlkioDeviceWriteBps', 'BlkioDeviceReadIOps', 'BlkioDeviceWriteIOps',
+  'KernelMemoryTCP', 'CpuCount', 'CpuPercent', 'IOMaximumIOps', 'IOMaximumBandwidth',
   'Devices', 'DeviceCgroupRules', 'DeviceRequests', 'Ulimits'];
 
 function isSet(v: unknown): boolean {
@@ -50,6 +49,17 @@ export function decodeUpdate(raw: unknown): UpdateRequest {
   if (cpus) req.nanoCpus = cpus;
   const shares = optNumber(body, 'CpuShares');
   if (shares) req.cpuShares = shares;
+  for (const [key, field] of [['MemoryReservation', 'memoryReservation'], ['KernelMemory', 'kernelMemory'], ['CpuPeriod', 'cpuPeriod'],
+    ['CpuQuota', 'cpuQuota'], ['CpuRealtimePeriod', 'cpuRealtimePeriod'], ['CpuRealtimeRuntime', 'cpuRealtimeRuntime'], ['BlkioWeight', 'blkioWeight']] as const) {
+    const v = optNumber(body, key);
+    if (v) req[field] = v;
+  }
+  for (const [key, field] of [['CpusetCpus', 'cpusetCpus'], ['CpusetMems', 'cpusetMems']] as const) {
+    const v = body[key];
+    if (v === undefined || v === null || v === '') continue;
+    if (typeof v !== 'string') throw invalid(`invalid ${key}: ${JSON.stringify(v)} is not a string`);
+    req[field] = v;
+  }
   const pids = optNumber(body, 'PidsLimit');
   if (pids !== undefined) req.pidsLimit = pids;
   const rp = body.RestartPolicy as { Name?: unknown; MaximumRetryCount?: unknown } | undefined | null;
@@ -64,5 +74,6 @@ export function decodeUpdate(raw: unknown): UpdateRequest {
 export async function update(ctx: Ctx): Promise<void> {
   const req = decodeUpdate(await readJson(ctx.req));
   const { warnings } = await ctx.deps.containers.update(ctx.params.id!, req);
-  sendJson(ctx.res, 200, { Warnings: warnings });
+  // dockerd answers null, not [], when there is nothing to warn about.
+  sendJson(ctx.res, 200, { Warnings: warnings.length > 0 ? warnings : null });
 }

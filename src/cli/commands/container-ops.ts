@@ -81,24 +81,49 @@ export const update: CommandDef = {
   description: 'Update configuration of one or more containers',
   args: minArgs(1),
   flags: [
-    { name: 'memory', short: 'm', type: 'string', usage: 'Memory limit' },
-    { name: 'cpus', type: 'string', usage: 'Number of CPUs' },
+    { name: 'blkio-weight', type: 'int', usage: 'Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)' },
+    { name: 'cpu-period', type: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) period' },
+    { name: 'cpu-quota', type: 'int', usage: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
+    { name: 'cpu-rt-period', type: 'int', usage: 'Limit the CPU real-time period in microseconds' },
+    { name: 'cpu-rt-runtime', type: 'int', usage: 'Limit the CPU real-time runtime in microseconds' },
     { name: 'cpu-shares', short: 'c', type: 'int', usage: 'CPU shares (relative weight)' },
+    { name: 'cpus', type: 'string', usage: 'Number of CPUs' },
+    { name: 'cpuset-cpus', type: 'string', usage: 'CPUs in which to allow execution (0-3, 0,1)' },
+    { name: 'cpuset-mems', type: 'string', usage: 'MEMs in which to allow execution (0-3, 0,1)' },
+    { name: 'memory', short: 'm', type: 'string', usage: 'Memory limit' },
+    { name: 'memory-reservation', type: 'string', usage: 'Memory soft limit' },
+    { name: 'memory-swap', type: 'string', usage: 'Swap limit equal to memory plus swap: -1 to enable unlimited swap' },
     { name: 'pids-limit', type: 'int', usage: 'Tune container pids limit (set -1 for unlimited)' },
     { name: 'restart', type: 'string', usage: 'Restart policy to apply when a container exits' },
   ],
   async run(ctx, args, flags) {
     const v = flags.values;
     const body: UpdateBody = {};
-    if (flags.changed.has('memory')) body.Memory = ramInBytes(str(v.memory));
-    if (flags.changed.has('cpus')) body.NanoCpus = nanoCpus(str(v.cpus));
-    if (flags.changed.has('cpu-shares')) body.CpuShares = v['cpu-shares'] as number;
+    const set = (name: string) => flags.changed.has(name);
+    if (set('memory')) body.Memory = ramInBytes(str(v.memory));
+    if (set('memory-swap')) body.MemorySwap = str(v['memory-swap']) === '-1' ? -1 : ramInBytes(str(v['memory-swap']));
+    if (set('memory-reservation')) body.MemoryReservation = ramInBytes(str(v['memory-reservation']));
+    if (set('cpus')) body.NanoCpus = nanoCpus(str(v.cpus));
+    if (set('cpu-shares')) body.CpuShares = v['cpu-shares'] as number;
+    if (set('cpu-period')) body.CpuPeriod = v['cpu-period'] as number;
+    if (set('cpu-quota')) body.CpuQuota = v['cpu-quota'] as number;
+    if (set('cpu-rt-period')) body.CpuRealtimePeriod = v['cpu-rt-period'] as number;
+    if (set('cpu-rt-runtime')) body.CpuRealtimeRuntime = v['cpu-rt-runtime'] as number;
+    if (set('cpuset-cpus')) body.CpusetCpus = str(v['cpuset-cpus']);
+    if (set('cpuset-mems')) body.CpusetMems = str(v['cpuset-mems']);
+    if (set('blkio-weight')) body.BlkioWeight = v['blkio-weight'] as number;
     if (flags.changed.has('pids-limit')) body.PidsLimit = v['pids-limit'] as number;
     if (flags.changed.has('restart')) body.RestartPolicy = parseRestartPolicy(str(v.restart));
     if (Object.keys(body).length === 0) throw new Error('you must provide one or more flags when using this command');
-    await each(ctx, args, async (n) => {
-      const r = await ctx.client.ops.update(n, body);
-      for (const w of r.Warnings ?? []) ctx.err(w);
-    });
+    // docker's order: the names updated, then every warning (on stdout), then the errors.
+    const warnings: string[] = [];
+    try {
+      await each(ctx, args, async (n) => {
+        const r = await ctx.client.ops.update(n, body);
+        warnings.push(...(r.Warnings ?? []));
+      });
+    } finally {
+      if (warnings.length > 0) ctx.out(warnings.join('\n'));
+    }
   },
 };

@@ -88,7 +88,20 @@ export function validateHostConfig(h: HostConfig): string[] {
       try { normalizeCapability(n); } catch (err) { throw invalid(`invalid ${field}: ${(err as Error).message}`); }
     }
   }
-  return validateResources(h, hostFacts(hostLimits(), detectCgroups()));
+  const host = hostFacts(hostLimits(), detectCgroups());
+  const warnings = validateResources(h, host);
+  // dockerd's adaptContainerSettings: a memory limit's default swap (as much again) is written down, so
+  // inspect shows it and `update` compares a new limit with it; without swap accounting, -1.
+  if (h.memory > 0 && !h.resources?.memorySwap) {
+    h.resources ??= {};
+    if (host.swapAccounting) {
+      h.resources.memorySwap = 2 * h.memory;
+    } else {
+      h.resources.memorySwap = -1;
+      warnings.push('Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.');
+    }
+  }
+  return warnings;
 }
 
 /** Docker's merge: the image supplies what the user left unset. */

@@ -53,6 +53,7 @@ test('create-time checks name the bad value with dockerd\'s message', () => {
   for (const [over, msg] of bad) assert.throws(() => validateResources(hc(over), host), msg, JSON.stringify(over));
   // Taken, with dockerd's warnings for what this host cannot apply.
   assert.deepEqual(validateResources(hc({ resources: { blkioWeight: 500, kernelMemory: 1 << 23 } }), host), [
+    'Specifying a kernel memory limit is deprecated and will be removed in a future release.',
     'Your kernel does not support Kernel memory limit capabilities or the cgroup is not mounted. Limitation discarded.',
     'Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.',
   ]);
@@ -85,4 +86,21 @@ test('ulimits become rlimits; unlimited is -1 in docker\'s syntax', () => {
     { type: 'RLIMIT_NOFILE', soft: 10, hard: 20 },
     { type: 'RLIMIT_CORE', soft: Number.MAX_SAFE_INTEGER, hard: Number.MAX_SAFE_INTEGER },
   ]);
+});
+
+test('real-time CPU: refused where the host has no real-time group scheduling, runtime above period refused, both in the spec', () => {
+  const rt = { cpuRealtimePeriod: 1_000_000, cpuRealtimeRuntime: 950_000 };
+  assert.throws(() => validateResources(hc({ resources: { ...rt } }), host), /Your kernel does not support CPU real-time scheduler/);
+  const rtHost: HostFacts = { ...host, cpuRealtime: true };
+  assert.deepEqual(validateResources(hc({ resources: { ...rt } }), rtHost), []);
+  assert.throws(() => validateResources(hc({ resources: { cpuRealtimePeriod: 500, cpuRealtimeRuntime: 1000 } }), rtHost),
+    /cpu real-time runtime cannot be higher than cpu real-time period/);
+  const cpu = specResources(hc({ resources: { ...rt } }), false, v1).resources.cpu;
+  assert.deepEqual(cpu, { realtimePeriod: 1_000_000, realtimeRuntime: 950_000 });
+});
+
+test('swap: unlimited (-1) needs no memory limit; a positive one does at create, not in an update (the container has one)', () => {
+  assert.deepEqual(validateResources(hc({ resources: { memorySwap: -1 } }), host), []);
+  assert.throws(() => validateResources(hc({ resources: { memorySwap: 1 << 27 } }), host), /always set the Memory limit/);
+  assert.deepEqual(validateResources(hc({ resources: { memorySwap: 1 << 27 } }), host, { update: true }), []);
 });
