@@ -253,27 +253,20 @@ export interface ExtractOptions {
 }
 
 /** `docker update`: what the client asked to change (absent: unchanged). */
+/** The resources `docker update` changes beside memory, CPUs, shares and pids (HostConfig's own fields). */
+export const UPDATABLE_RESOURCES = ['memorySwap', 'memoryReservation', 'kernelMemory', 'cpuPeriod', 'cpuQuota', 'cpuRealtimePeriod',
+  'cpuRealtimeRuntime', 'cpusetCpus', 'cpusetMems', 'blkioWeight'] as const satisfies ReadonlyArray<keyof ContainerResources>;
+
 /** `docker update`: the values given (0 and "" are docker's "leave as it is", as on the wire). */
-export interface UpdateRequest {
+export type UpdateRequest = Pick<ContainerResources, (typeof UPDATABLE_RESOURCES)[number]> & {
   memory?: number;
-  /** -1: unlimited swap. */
-  memorySwap?: number;
-  memoryReservation?: number;
-  kernelMemory?: number;
   nanoCpus?: number;
   cpuShares?: number;
-  cpuPeriod?: number;
-  cpuQuota?: number;
-  cpuRealtimePeriod?: number;
-  cpuRealtimeRuntime?: number;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  blkioWeight?: number;
   pidsLimit?: number;
   restartPolicy?: RestartPolicy;
   /** Resources the client set (non-zero) that dockerd's update leaves alone too: refused by name rather than ignored. */
   unsupported?: string[];
-}
+};
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 

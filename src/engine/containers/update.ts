@@ -9,7 +9,7 @@
 // value leaves the record as it was.
 
 import { availableParallelism } from 'node:os';
-import type { ContainerRecord, ContainerResources, HostConfig, UpdateRequest } from '../../core/container.ts';
+import { UPDATABLE_RESOURCES, type ContainerRecord, type ContainerResources, type HostConfig, type UpdateRequest } from '../../core/container.ts';
 import type { ResourceUpdate } from '../../core/runtime.ts';
 import { BerthError, conflict, invalid } from '../../core/errors.ts';
 import { detectCgroups } from '../../runtime/cgroups.ts';
@@ -21,22 +21,11 @@ const CPU_PERIOD = 100_000;
 const RESTART_NAMES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
 const MIN_MEMORY = 6 * 1024 * 1024;
 
-/** The resource values of an update, as ContainerResources (the ones set). */
+/** The resource values of an update, as ContainerResources (the ones set: 0 and "" leave a value as it is). */
 function updateResources(u: UpdateRequest): ContainerResources {
-  const r: ContainerResources = {
-    memorySwap: u.memorySwap || undefined,
-    memoryReservation: u.memoryReservation || undefined,
-    kernelMemory: u.kernelMemory || undefined,
-    cpuPeriod: u.cpuPeriod || undefined,
-    cpuQuota: u.cpuQuota || undefined,
-    cpuRealtimePeriod: u.cpuRealtimePeriod || undefined,
-    cpuRealtimeRuntime: u.cpuRealtimeRuntime || undefined,
-    cpusetCpus: u.cpusetCpus || undefined,
-    cpusetMems: u.cpusetMems || undefined,
-    blkioWeight: u.blkioWeight || undefined,
-  };
-  for (const k of Object.keys(r) as Array<keyof ContainerResources>) if (r[k] === undefined) delete r[k];
-  return r;
+  const r: Record<string, unknown> = {};
+  for (const k of UPDATABLE_RESOURCES) if (u[k]) r[k] = u[k];
+  return r as ContainerResources;
 }
 
 /** dockerd's checks of the values given (verifyContainerSettings with update=true); returns its warnings, and drops what the host cannot apply from `r`. */
