@@ -16,7 +16,8 @@ export function parseSignal(sig: string | number): number {
   if (/^[0-9]+$/.test(s)) {
     const n = Number(s);
     if (n > 0 && n <= SIGRTMAX) return n;
-    throw invalid(`Invalid signal: ${sig}`);
+    // dockerd's ParseSignal takes any number but 0; the daemon then refuses one the platform lacks.
+    throw invalid(n === 0 ? `Invalid signal: ${sig}` : `The linux daemon does not support signal ${n}`);
   }
   const name = s.toUpperCase().replace(/^SIG/, '');
   const rt = /^RTM(IN|AX)([+-]\d+)?$/.exec(name);

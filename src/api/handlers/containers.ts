@@ -53,7 +53,10 @@ export async function kill(ctx: Ctx): Promise<void> {
   try {
     await ctx.deps.containers.kill(id, ctx.query.get('signal') || undefined);
   } catch (err) {
-    throw wrap(err, `cannot kill container: ${id}`);
+    // dockerd wraps what the backend says ("Cannot kill container: NAME: ..."), but not a signal name its router refused.
+    const msg = err instanceof Error ? err.message : '';
+    if (msg.startsWith('Invalid signal: ') || msg.startsWith('Cannot kill container: ')) throw err;
+    throw wrap(err, `Cannot kill container: ${id}`);
   }
   sendStatus(ctx.res, 204);
 }

@@ -46,6 +46,8 @@ export async function stopContainer(ctx: EngineContext, ref: string, opts: { tim
 
 export async function killContainer(ctx: EngineContext, ref: string, signal = 'SIGKILL'): Promise<void> {
   const d = ctx.d;
+  // dockerd's router parses a signal's name before it looks for the container (a number is judged after).
+  if (!/^\s*\d+\s*$/.test(signal)) parseSignal(signal);
   const rec = d.containers.resolve(ref);
   checkVerb('kill', rec, ref);
   // Validates the signal before anything happens; SIGKILL waits for the exit like dockerd.

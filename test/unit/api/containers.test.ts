@@ -98,7 +98,7 @@ const rows: Row[] = [
   { name: 'stop bad t', method: 'POST', path: '/containers/web/stop?t=soon', status: 400 },
   { name: 'kill', method: 'POST', path: '/containers/web/kill?signal=HUP', status: 204, check: (api) => assert.deepEqual(api.containers.calls.at(-1), ['kill', RUN, 'HUP']) },
   { name: 'kill not running', method: 'POST', path: '/containers/fresh/kill', status: 409,
-    check: (_api, json) => assert.match(json.message, /^cannot kill container: fresh: container b+ is not running$/) },
+    check: (_api, json) => assert.match(json.message, /^Cannot kill container: fresh: container b+ is not running$/) },
   { name: 'restart', method: 'POST', path: '/containers/web/restart?t=1', status: 204, check: (api) => assert.deepEqual(api.containers.calls.at(-1), ['restart', RUN, { timeout: 1 }]) },
   { name: 'remove', method: 'DELETE', path: '/containers/fresh?v=1', status: 204, check: (api) => assert.deepEqual(api.containers.calls.at(-1), ['remove', NEW, { force: false, volumes: true }]) },
   { name: 'remove running', method: 'DELETE', path: '/containers/web', status: 409 },

@@ -253,6 +253,7 @@ test('signals and cgroup paths', () => {
   assert.equal(parseSignal('SIGRTMIN+3'), 37);
   assert.throws(() => parseSignal('SIGBOGUS'), (e) => isCode(e, 'invalid_argument') && /SIGBOGUS/.test((e as Error).message));
   assert.throws(() => parseSignal('0'), /Invalid signal: 0/);
+  assert.throws(() => parseSignal('99'), /^BerthError: The linux daemon does not support signal 99$/);
   assert.equal(cgroupsPathFor('abc'), '/berth/abc');
   assert.equal(cgroupsPathFor('abc', 'custom/parent'), '/custom/parent/abc');
 });
