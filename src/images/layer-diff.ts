@@ -23,9 +23,13 @@ export interface DiffTar {
   changes(): number;
 }
 
-/** Mount points the runtime creates in a container's rootfs (Docker keeps these in its init layer). */
+/**
+ * Mount points the runtime creates in a container's rootfs, and what berth
+ * adds at start (engine/containers/init-entries.ts): Docker keeps these in
+ * its init layer, out of diff and commit.
+ */
 export const CONTAINER_MOUNT_STUBS: ReadonlySet<string> = new Set([
-  'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv', 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
+  'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv', 'etc/mtab', 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
 ]);
 
 function isEmptyStub(source: string | undefined): boolean {
@@ -33,6 +37,8 @@ function isEmptyStub(source: string | undefined): boolean {
   try {
     const st = fs.lstatSync(source);
     if (st.isFile()) return st.size === 0;
+    // The init layer's /etc/mtab.
+    if (st.isSymbolicLink()) return fs.readlinkSync(source) === '/proc/mounts';
     if (st.isDirectory()) return fs.readdirSync(source).length === 0;
     return false;
   } catch {

@@ -15,8 +15,16 @@ compatSuite('commit and diff', (s) => {
     }
     await tgt.ok(['create', '--name', 'd2', 'busybox']);
     assert.equal((await tgt.ok(['diff', 'd2'])).stdout, '');
-    await tgt.ok(['run', '--name', 'd3', 'busybox', 'true']);
+    // dockerd's init layer: an empty /.dockerenv and /etc/mtab -> /proc/mounts in every container, not changes either.
+    const init = await tgt.ok(['run', '--name', 'd3', 'busybox', 'sh', '-c', 'stat -c "%s %a %U" /.dockerenv; readlink /etc/mtab']);
+    assert.equal(init.stdout, '0 755 root\n/proc/mounts\n');
     assert.equal((await tgt.ok(['diff', 'd3'])).stdout, '', 'the runtime\'s mount points are not changes');
+    // Nothing changed: dockerd adds no layer, only a history entry (empty_layer).
+    await tgt.ok(['commit', 'd3', 'd3img']);
+    assert.equal((await tgt.ok(['image', 'inspect', '-f', '{{len .RootFS.Layers}}', 'd3img'])).stdout, '1\n');
+    assert.match((await tgt.ok(['history', '--format', '{{.Size}}', 'd3img'])).stdout, /^0B\n/);
+    const layer = await tgt.ok(['run', '--rm', 'd3img', 'sh', '-c', 'stat -c "%s" /.dockerenv; readlink /etc/mtab']);
+    assert.equal(layer.stdout, '0\n/proc/mounts\n');
     const missing = await tgt.fails(['diff', 'nosuchcontainer'], 1);
     assert.match(missing.stderr, /No such container: nosuchcontainer/);
   });

@@ -75,7 +75,8 @@ export class ContainerCommits {
     let image: ImageRecord;
     try {
       image = await this.#d.images.newImage({
-        parent: base, parentId: base.id, snapshotKey: rec.id, mountStubs: CONTAINER_MOUNT_STUBS, runConfig, target,
+        // Like dockerd (layer.IsEmpty in NewChildImage): no changes, no layer; the history entry says empty_layer.
+        parent: base, parentId: base.id, snapshotKey: rec.id, mountStubs: CONTAINER_MOUNT_STUBS, skipEmptyLayer: true, runConfig, target,
         author: opts.author, comment: opts.comment,
         history: {
           created_by: [...(rec.config.entrypoint ?? []), ...(rec.config.cmd ?? [])].join(' '),

@@ -18,6 +18,7 @@ import { releaseShm, setupShm } from './shm.ts';
 import type { EngineContext, SpecRequest } from './context.ts';
 import { startingHealth } from './health.ts';
 import { giveToRoot, usernsSource } from './userns.ts';
+import { seedInitEntries } from './init-entries.ts';
 import { mergeEnv } from '../../runtime/process.ts';
 
 /** opts.env: variables for this start only, never recorded (the builder's secret env: memory only). */
@@ -59,6 +60,7 @@ export async function startLocked(ctx: EngineContext, id: string, opts: { byPoli
     const netMode = net ? net.spec : effectiveNetworkMode(rec.hostConfig.networkMode);
     await writeContainerFiles(rec, net ? (net.hostNetwork ? 'host' : 'none') : netMode as 'none' | 'host', net);
     await giveToRoot([rootfs, rec.hostsPath, rec.hostnamePath, rec.resolvConfPath], d.remap);
+    seedInitEntries(rootfs, d.remap ?? null, ctx.log);
     t.push(performance.now());
     const mounts = await d.mounts?.setup(rec, rootfs);
     const join = namespaceTargets(ctx, rec.hostConfig.resources ?? {});
