@@ -70,6 +70,8 @@ export class ConmonExec implements ExecRuntime {
   readonly #defaultRuntime: string;
   readonly #log: Logger;
   readonly #startTimeoutMs: number;
+  /** config.json path -> its version (inode, mtime, size) and the parts an exec uses. */
+  readonly #specs = new Map<string, { version: string; spec: OciSpec }>();
 
   constructor(opts: ConmonExecOptions) {
     this.root = path.resolve(opts.root);
@@ -84,17 +86,19 @@ export class ConmonExec implements ExecRuntime {
   async exec(opts: RuntimeExecOptions): Promise<RuntimeExecProcess> {
     checkId(opts.containerId, 'container');
     checkId(opts.execId, 'exec');
-    const meta = await this.#containerMeta(opts.containerId);
+    // Synchronous from here to conmon's spawn: a few small files, far under a millisecond, where each
+    // round trip to the thread pool costs more than the work on a busy host (as on the start path).
+    const meta = this.#containerMeta(opts.containerId);
     const binary = this.#runtimes[meta.runtime || this.#defaultRuntime];
     if (!binary) throw invalid(`unknown or invalid runtime name: ${meta.runtime}`);
-    const spec = await readSpec(meta.bundle, opts.containerId);
+    const spec = this.#spec(meta.bundle, opts.containerId);
     const proc = execProcess(spec, opts);
 
     const dir = this.#dir(opts.execId);
-    await fsp.rm(dir, { recursive: true, force: true });
-    await fsp.mkdir(path.join(dir, 'exit'), { recursive: true, mode: 0o700 });
-    await fsp.mkdir(path.join(this.root, 's'), { recursive: true });
-    await fsp.writeFile(path.join(dir, 'process.json'), JSON.stringify(proc));
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, 'exit'), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.join(this.root, 's'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'process.json'), JSON.stringify(proc));
 
     const attach = opts.sink !== undefined;
     const args = [
@@ -177,15 +181,54 @@ export class ConmonExec implements ExecRuntime {
     }
   }
 
-  async #containerMeta(id: string): Promise<{ bundle: string; runtime: string }> {
+  #containerMeta(id: string): { bundle: string; runtime: string } {
     try {
-      return JSON.parse(await fsp.readFile(path.join(this.root, 'c', id, 'meta.json'), 'utf8')) as { bundle: string; runtime: string };
+      return JSON.parse(fs.readFileSync(path.join(this.root, 'c', id, 'meta.json'), 'utf8')) as { bundle: string; runtime: string };
     } catch (err) {
       if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
       throw internal(`reading runtime state of ${id}`, err);
     }
   }
+
+  /**
+   * What an exec takes from the container's runtime spec (its process and
+   * root), parsed once per version of config.json (each start writes it
+   * anew) rather than at every exec: the file is ~20 KB with the seccomp
+   * profile, and a health check execs every interval.
+   */
+  #spec(bundle: string, id: string): OciSpec {
+    const file = path.join(bundle, 'config.json');
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
+      throw internal(`reading the runtime spec of ${id}`, err);
+    }
+    const version = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    const hit = this.#specs.get(file);
+    if (hit?.version === version) {
+      this.#specs.delete(file);
+      this.#specs.set(file, hit);
+      return hit.spec;
+    }
+    let full: OciSpec;
+    try {
+      full = JSON.parse(fs.readFileSync(file, 'utf8')) as OciSpec;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
+      throw internal(`reading the runtime spec of ${id}`, err);
+    }
+    const spec = { process: full.process, root: full.root } as OciSpec;
+    this.#specs.delete(file);
+    this.#specs.set(file, { version, spec });
+    if (this.#specs.size > SPEC_CACHE_MAX) this.#specs.delete(this.#specs.keys().next().value!);
+    return spec;
+  }
 }
+
+/** Containers whose exec spec is kept parsed (the oldest used goes first). */
+const SPEC_CACHE_MAX = 256;
 
 /** One conmon in exec mode, from spawn to its last word. */
 class Launch {
@@ -361,14 +404,6 @@ function execError(err: unknown, cmd: string): BerthError {
   return internal(desc);
 }
 
-async function readSpec(bundle: string, id: string): Promise<OciSpec> {
-  try {
-    return JSON.parse(await fsp.readFile(path.join(bundle, 'config.json'), 'utf8')) as OciSpec;
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
-    throw internal(`reading the runtime spec of ${id}`, err);
-  }
-}
 
 async function resizeThrough(ctl: string, size: TerminalSize): Promise<void> {
   const { height, width } = size;
