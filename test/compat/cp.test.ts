@@ -67,6 +67,20 @@ compatSuite('cp', (s) => {
     assert.deepEqual(await tarList(tree.stdoutBuf), ['drwxr-xr-x d/', '-rw-r--r-- d/x']);
   });
 
+  s.test('the kernel\'s files are not the container\'s: /proc and /sys are empty, what is under them is not found', async (tgt) => {
+    await tgt.ok(['run', '-d', '--name', 'kfs', 'busybox', 'sh', '-c', 'touch /ready && sleep 1000']);
+    await waitForFile(tgt, 'kfs', '/ready');
+    for (const p of ['/proc/1/status', '/proc/self/environ', '/sys/kernel/mm/transparent_hugepage/enabled']) {
+      const r = await tgt.fails(['cp', `kfs:${p}`, '-'], 1);
+      assert.match(r.stderr, new RegExp(`Could not find the file ${p} in container kfs`));
+    }
+    for (const d of ['proc', 'sys']) {
+      const r = await tgt.docker(['cp', `kfs:/${d}`, '-']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual((await tarList(r.stdoutBuf)).map((l) => l.split(' ')[1]), [`${d}/`]);
+    }
+  });
+
   s.test('into a container: a file, a renamed file, a directory, its contents, a tar on stdin', async (tgt) => {
     await tgt.ok(['run', '-d', '--name', 'dst', 'busybox', 'sleep', '1000']);
     const dir = tgt.tmpDir('in');

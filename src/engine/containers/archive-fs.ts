@@ -144,24 +144,47 @@ function resolveLinkTarget(root: number, rootHostPath: string, abs: string): str
 const PSEUDO_FS = new Set([0x9fa0 /* proc */, 0x62656572 /* sysfs */, 0x1cd1 /* devpts */, 0x19800202 /* mqueue */,
   0x27e0eb /* cgroup */, 0x63677270 /* cgroup2 */, 0x73636673 /* securityfs */, 0x64626720 /* debugfs */]);
 
+const isPseudo = (fdOrPath: string) => PSEUDO_FS.has(fs.statfsSync(fdOrPath).type);
+
+/**
+ * Where a resolved node lies against the kernel's filesystems a running
+ * container's view mounts (/proc, /sys, /dev/pts, cgroups): 'mount' for
+ * the mount point itself, 'inside' for anything below one, null for the
+ * container's own files. dockerd's cp sees the container's files only
+ * (its layers and volumes; /proc and /sys are its init layer's empty
+ * directories), and berthd, reading as the host's root, must not read or
+ * write a container's processes' kernel files for it.
+ */
+export function pseudoPlace(node: Node): 'mount' | 'inside' | null {
+  const here = node.self !== undefined ? fdPath(node.self) : fdPath(node.dir, node.name);
+  const parent = node.self !== undefined ? `${fdPath(node.self)}/..` : fdPath(node.dir);
+  try {
+    if (isPseudo(parent)) return 'inside';
+    return statNode(node).isDirectory() && isPseudo(here) ? 'mount' : null;
+  } catch (err) {
+    if (missing(err)) return null;
+    throw err;
+  }
+}
+
 /**
  * The tar entries of a resolved node, named as Docker names them: the node
- * itself is `rebase` ("hostname", "etc", ".", "/"), its contents below it.
- * Symlinks are archived, never followed.
+ * itself is `rebase` ("hostname", "etc", ".", "/"), its contents below it
+ * (none with `descend` false). Symlinks are archived, never followed.
  */
-export async function* archiveNode(node: Node, rebase: string): AsyncGenerator<TarEntry> {
+export async function* archiveNode(node: Node, rebase: string, descend = true): AsyncGenerator<TarEntry> {
   const links = new Map<string, string>();
   const st = statNode(node);
   if (node.self !== undefined) {
     const entry = headerFor(rebase, st, node.self, undefined, links);
     if (entry) yield entry;
-    if (st.isDirectory()) yield* walkDir(node.self, rebase, st.dev, links);
+    if (st.isDirectory() && descend) yield* walkDir(node.self, rebase, st.dev, links);
     return;
   }
   const entry = headerFor(rebase, st, node.dir, node.name, links);
   if (!entry) return;
   yield entry;
-  if (!st.isDirectory()) return;
+  if (!st.isDirectory() || !descend) return;
   let fd: number;
   try { fd = openat2(node.dir, node.name, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, BENEATH); } catch (err) {
     if (missing(err) || (err instanceof SysError && err.code === 'ELOOP')) return; // swapped away since it was resolved

@@ -28,6 +28,7 @@ import { parseGroup, parsePasswd } from '../../runtime/users.ts';
 import type { RootfsMounts } from './rootfs.ts';
 import {
   IN_ROOT, archiveNode, baseName, closeNode, closeQuietly, containerAbsPath, fdPath, pathInRoot, pathStat, resolveNode,
+  pseudoPlace,
 } from './archive-fs.ts';
 import { decompress } from '../../images/compression.ts';
 import { extractArchive } from './archive-extract.ts';
@@ -131,6 +132,7 @@ export class ContainerArchive {
       const abs = containerAbsPath(path);
       const node = resolveNode(root.fd, abs, this.#notFound(path, ref));
       try {
+        if (pseudoPlace(node) === 'inside') throw notFound(this.#notFound(path, ref));
         return pathStat(root.fd, root.hostPath, abs, node);
       } finally {
         closeNode(node);
@@ -146,8 +148,11 @@ export class ContainerArchive {
     let node;
     let stat: PathStat;
     const abs = containerAbsPath(path);
+    let place: ReturnType<typeof pseudoPlace>;
     try {
       node = resolveNode(root.fd, abs, this.#notFound(path, ref));
+      place = pseudoPlace(node);
+      if (place === 'inside') throw notFound(this.#notFound(path, ref));
       stat = pathStat(root.fd, root.hostPath, abs, node);
     } catch (err) {
       if (node) closeNode(node);
@@ -163,7 +168,8 @@ export class ContainerArchive {
       root.release().catch((err) => this.#d.logger.warn('releasing rootfs after archive failed', { id: rec.id, err }));
     };
     const maps = this.#d.idMaps;
-    const entries = archiveNode(opened, baseName(abs));
+    // /proc, /sys and the like: the directory, empty, as in dockerd's view.
+    const entries = archiveNode(opened, baseName(abs), place !== 'mount');
     const tar = tarStream(maps ? withOwners(entries, (uid, gid) => ownerToContainer(maps, uid, gid)) : entries);
     tar.on('end', release);
     tar.on('close', release);
@@ -187,6 +193,7 @@ export class ContainerArchive {
       let destPath: string;
       try {
         if (!fs.fstatSync(dest).isDirectory()) throw invalid('extraction point is not a directory');
+        if (pseudoPlace({ self: dest }) !== null) throw notFound(this.#notFound(path, ref));
         destPath = pathInRoot(root.hostPath, dest);
       } finally {
         closeQuietly(dest);
