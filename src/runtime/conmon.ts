@@ -152,6 +152,8 @@ export class ConmonRuntime implements ContainerRuntime {
       openStdin: opts.openStdin, stdinOnce: opts.stdinOnce, tty: opts.tty,
     });
 
+    // The last run's log may still be being cut to its limits (LogRotator.finish): conmon appends to it.
+    await this.#rotator.settled(id);
     const t0 = performance.now();
     try {
       const { pid } = await launchConmon({
@@ -288,7 +290,7 @@ export class ConmonRuntime implements ContainerRuntime {
     const cdir = this.#ctrDir(id);
     const found = await readExitFile(this.#exitFile(id), cdir);
     if (found) {
-      this.#rotator.unwatch(id);
+      this.#rotator.finish(id);
       return found;
     }
     const meta = await this.#meta(id);

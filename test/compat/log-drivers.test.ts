@@ -3,7 +3,7 @@
 // files; the daemon's log-driver and log-opts as the containers' default.
 
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { type CompatTarget, compatSuite, lines, waitFor } from './target.ts';
 
@@ -96,6 +96,29 @@ compatSuite('log-drivers', (s) => {
     assert.deepEqual(tailNumbers((await tgt.ok(['logs', '--tail', '3', 'rot'])).stdout), [198, 199, 200]);
     // More lines than the live file holds: the tail reaches into the rotated ones.
     assert.equal(tailNumbers((await tgt.ok(['logs', '--tail', String(kept.length - 1), 'rot'])).stdout).length, kept.length - 1);
+  });
+
+  s.test('a burst far past max-size still leaves about max-file x max-size, running and after the exit', async (tgt) => {
+    const burst = 'for i in $(seq 1 200); do echo line-$i-xxxxxxxxxxxxxxxxxxxx; done';
+    const sizes = async (name: string) => {
+      const logPath = (await tgt.ok(['inspect', '-f', '{{.LogPath}}', name])).stdout.trim();
+      const base = basename(logPath);
+      return readdirSync(dirname(logPath)).filter((f) => f.startsWith(base)).map((f) => statSync(`${dirname(logPath)}/${f}`).size);
+    };
+    // The container writes it all within one of berthd's rotation polls, then runs on: cut while it runs.
+    await tgt.ok(['run', '-d', '--name', 'burst', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', `${burst}; sleep 1000`]);
+    await waitFor(async () => {
+      const sz = await sizes('burst');
+      return sz.length >= 2 && sz.every((n) => n <= 1024 + 200);
+    }, 'the log cut to its limits while the container runs', 10_000);
+    let kept = tailNumbers((await tgt.ok(['logs', 'burst'])).stdout);
+    assert.ok(kept.length >= 10 && kept.length <= 60, `kept ${kept.length}`);
+    // It writes it all and exits: cut at the exit.
+    await runToEnd(tgt, ['--name', 'quick', '--log-opt', 'max-size=1k', '--log-opt', 'max-file=3', 'busybox', 'sh', '-c', burst]);
+    await waitFor(async () => (await sizes('quick')).every((n) => n <= 1024 + 200), 'the log cut to its limits after the exit', 10_000);
+    assert.ok((await sizes('quick')).length <= 3);
+    kept = tailNumbers((await tgt.ok(['logs', 'quick'])).stdout);
+    assert.ok(kept.length >= 10 && kept.length <= 60, `kept ${kept.length}`);
   });
 
   s.test('compress gzips the rotated files, which logs still reads', async (tgt) => {

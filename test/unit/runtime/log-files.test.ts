@@ -11,7 +11,7 @@ import type { LogEntry, LogReadOptions } from '../../../src/core/runtime.ts';
 import { readLogs } from '../../../src/runtime/logs.ts';
 import { sinceOffset } from '../../../src/runtime/log-seek.ts';
 import { PlainFile } from '../../../src/runtime/log-source.ts';
-import { rotatedFiles } from '../../../src/runtime/log-rotate.ts';
+import { rotatedFiles, spreadTail } from '../../../src/runtime/log-rotate.ts';
 
 function tmp(t: { after(fn: () => void): void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-logfiles-'));
@@ -116,4 +116,41 @@ test('follow goes on into the new file after a rotation, losing nothing', async 
   stop();
   await reader;
   assert.deepEqual(seen, Array.from({ length: 8 }, (_, i) => `line ${i}`));
+});
+
+test('a log past max-size is cut at records into pieces of at most max-size; only max-file of them stay, older rotated files move past', async (t) => {
+  const dir = tmp(t);
+  const log = path.join(dir, 'ctr.log');
+  const size = Buffer.byteLength(rec(100));
+  // The live log holds 100 records (~5 KB); max-size 4 records' worth, 3 files.
+  fs.writeFileSync(log, range(0, 100));
+  fs.writeFileSync(`${log}.1`, range(-20, -10));
+  const w = { logPath: log, maxSize: 4 * size, maxFiles: 3 };
+  assert.deepEqual(await spreadTail(w, 0), [`${log}.1`, `${log}.2`]);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['ctr.log', 'ctr.log.1', 'ctr.log.2']);
+  for (const f of [log, `${log}.1`, `${log}.2`]) assert.ok(fs.statSync(f).size <= w.maxSize, f);
+  // Read back in order, the newest records, consecutive, ending with the last.
+  assert.deepEqual(await texts(log), Array.from({ length: 12 }, (_, k) => `line ${88 + k}`));
+  // At .1 (after a rotation): the rotated file past it moves on, the one past max-file goes.
+  fs.writeFileSync(log, range(200, 201));
+  fs.writeFileSync(`${log}.1`, range(100, 110));
+  fs.writeFileSync(`${log}.2.gz`, zlib.gzipSync(range(90, 100)));
+  const w4 = { logPath: log, maxSize: 4 * size, maxFiles: 4 };
+  assert.deepEqual(await spreadTail(w4, 1), [`${log}.1`, `${log}.2`, `${log}.3`]);
+  assert.deepEqual(fs.readdirSync(dir).sort(), ['ctr.log', 'ctr.log.1', 'ctr.log.2', 'ctr.log.3']);
+  assert.deepEqual(await texts(log), [...Array.from({ length: 10 }, (_, k) => `line ${100 + k}`), 'line 200']);
+  // Within the limit: nothing happens.
+  assert.deepEqual(await spreadTail(w4, 0), []);
+});
+
+test('a record longer than max-size is a piece of its own, kept whole', async (t) => {
+  const dir = tmp(t);
+  const log = path.join(dir, 'ctr.log');
+  const long = rec(5, 'F', 'x'.repeat(300));
+  fs.writeFileSync(log, range(0, 5) + long + range(6, 8));
+  const size = Buffer.byteLength(rec(0));
+  await spreadTail({ logPath: log, maxSize: 2 * size + 1, maxFiles: 3 }, 0);
+  assert.deepEqual(fs.readFileSync(`${log}.1`, 'utf8'), long);
+  assert.deepEqual(fs.readFileSync(log, 'utf8'), range(6, 8));
+  assert.deepEqual(fs.readFileSync(`${log}.2`, 'utf8'), range(3, 5));
 });
