@@ -33,11 +33,11 @@ import path from 'node:path';
 import { conflict, internal, invalid, notFound, unavailable, type BerthError } from '../core/errors.ts';
 import type { ExecRuntime, RuntimeExecOptions, RuntimeExecProcess, TerminalSize } from '../core/exec.ts';
 import { nullLogger, type Logger } from '../core/logger.ts';
-import type { ExitStatus, OciSpec, RuntimeAttach } from '../core/runtime.ts';
+import type { ExitStatus, RuntimeAttach } from '../core/runtime.ts';
 import { connectAttach } from './attach.ts';
 import { isConmonGone, isDim, writeResize } from './conmon-ctl.ts';
 import { isConmonAlive } from './conmon-files.ts';
-import { execProcess } from './exec-spec.ts';
+import { ContainerSpecs, execProcess } from './exec-spec.ts';
 import { isErrno } from './rootfs.ts';
 import { runtimeErrorText } from './runc.ts';
 import { spawnDetached, type PipeDirection } from '../sys/spawn.ts';
@@ -70,8 +70,7 @@ export class ConmonExec implements ExecRuntime {
   readonly #defaultRuntime: string;
   readonly #log: Logger;
   readonly #startTimeoutMs: number;
-  /** config.json path -> its version (inode, mtime, size) and the parts an exec uses. */
-  readonly #specs = new Map<string, { version: string; spec: OciSpec }>();
+  readonly #specs = new ContainerSpecs();
 
   constructor(opts: ConmonExecOptions) {
     this.root = path.resolve(opts.root);
@@ -91,7 +90,7 @@ export class ConmonExec implements ExecRuntime {
     const meta = this.#containerMeta(opts.containerId);
     const binary = this.#runtimes[meta.runtime || this.#defaultRuntime];
     if (!binary) throw invalid(`unknown or invalid runtime name: ${meta.runtime}`);
-    const spec = this.#spec(meta.bundle, opts.containerId);
+    const spec = this.#specs.get(meta.bundle, opts.containerId);
     const proc = execProcess(spec, opts);
 
     const dir = this.#dir(opts.execId);
@@ -189,46 +188,9 @@ export class ConmonExec implements ExecRuntime {
       throw internal(`reading runtime state of ${id}`, err);
     }
   }
-
-  /**
-   * What an exec takes from the container's runtime spec (its process and
-   * root), parsed once per version of config.json (each start writes it
-   * anew) rather than at every exec: the file is ~20 KB with the seccomp
-   * profile, and a health check execs every interval.
-   */
-  #spec(bundle: string, id: string): OciSpec {
-    const file = path.join(bundle, 'config.json');
-    let st: fs.Stats;
-    try {
-      st = fs.statSync(file);
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
-      throw internal(`reading the runtime spec of ${id}`, err);
-    }
-    const version = `${st.ino}:${st.mtimeMs}:${st.size}`;
-    const hit = this.#specs.get(file);
-    if (hit?.version === version) {
-      this.#specs.delete(file);
-      this.#specs.set(file, hit);
-      return hit.spec;
-    }
-    let full: OciSpec;
-    try {
-      full = JSON.parse(fs.readFileSync(file, 'utf8')) as OciSpec;
-    } catch (err) {
-      if (isErrno(err, 'ENOENT')) throw conflict(`Container ${id} is not running`);
-      throw internal(`reading the runtime spec of ${id}`, err);
-    }
-    const spec = { process: full.process, root: full.root } as OciSpec;
-    this.#specs.delete(file);
-    this.#specs.set(file, { version, spec });
-    if (this.#specs.size > SPEC_CACHE_MAX) this.#specs.delete(this.#specs.keys().next().value!);
-    return spec;
-  }
 }
 
-/** Containers whose exec spec is kept parsed (the oldest used goes first). */
-const SPEC_CACHE_MAX = 256;
+
 
 /** One conmon in exec mode, from spawn to its last word. */
 class Launch {

@@ -15,7 +15,11 @@
 //   cwd         passed through: runc refuses a relative one with its own
 //               message ("Cwd must be an absolute path"), as for dockerd
 
+import fs from 'node:fs';
+import path from 'node:path';
+import { conflict, internal } from '../core/errors.ts';
 import type { OciSpec } from '../core/runtime.ts';
+import { isErrno } from './rootfs.ts';
 import type { RuntimeExecOptions } from '../core/exec.ts';
 import { resolveCapabilities } from './capabilities.ts';
 import { resolveUser } from './users.ts';
@@ -44,4 +48,53 @@ export function execProcess(container: OciSpec, req: ExecProcessRequest, hostCap
     proc.capabilities = { bounding: all, effective: [...all], permitted: [...all] };
   }
   return proc;
+}
+
+/** Containers whose exec spec is kept parsed (the least recently used goes first). */
+const SPEC_CACHE_MAX = 256;
+
+/**
+ * What an exec takes from a container's runtime spec (its process and
+ * root), parsed once per version of config.json (each start writes it
+ * anew) rather than at every exec: the file is ~20 KB with the seccomp
+ * profile, and a health check execs every interval.
+ */
+export class ContainerSpecs {
+  /** config.json path -> its version (inode, mtime, size) and the parts an exec uses. */
+  readonly #specs = new Map<string, { version: string; spec: OciSpec }>();
+
+  get(bundle: string, id: string): OciSpec {
+    const file = path.join(bundle, 'config.json');
+    const version = this.#version(file, id);
+    const hit = this.#specs.get(file);
+    this.#specs.delete(file);
+    if (hit?.version === version) {
+      this.#specs.set(file, hit);
+      return hit.spec;
+    }
+    let full: OciSpec;
+    try {
+      full = JSON.parse(fs.readFileSync(file, 'utf8')) as OciSpec;
+    } catch (err) {
+      throw specError(err, id);
+    }
+    const spec = { process: full.process, root: full.root } as OciSpec;
+    this.#specs.set(file, { version, spec });
+    if (this.#specs.size > SPEC_CACHE_MAX) this.#specs.delete(this.#specs.keys().next().value!);
+    return spec;
+  }
+
+  #version(file: string, id: string): string {
+    try {
+      const st = fs.statSync(file);
+      return `${st.ino}:${st.mtimeMs}:${st.size}`;
+    } catch (err) {
+      throw specError(err, id);
+    }
+  }
+}
+
+function specError(err: unknown, id: string): Error {
+  if (isErrno(err, 'ENOENT')) return conflict(`Container ${id} is not running`);
+  return internal(`reading the runtime spec of ${id}`, err);
 }
