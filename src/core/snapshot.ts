@@ -14,6 +14,7 @@
 // trusted.overlay.opaque xattr); the copy snapshotter applies them by
 // deleting. Both refuse paths that escape the layer root.
 
+import type { Stats } from 'node:fs';
 import type { IdMaps } from './idmap.ts';
 export interface Mount {
   type: string;      // "overlay" | "bind"
@@ -96,7 +97,11 @@ export interface Snapshotter {
    */
   commit(key: string, chainId: string, result: ApplyResult): Promise<void>;
   /** Bytes in the writable layer of `key`. */
-  usage(key: string): Promise<number>;
+  /** `skip`: entries (path relative to the snapshot's root, lstat) not to count (a container's mount stubs). */
+  usage(key: string, skip?: UsageSkip): Promise<number>;
   /** Paths for `docker inspect` GraphDriver.Data (LowerDir, UpperDir, WorkDir, MergedDir). */
   describe(key: string, mergedDir: string): Promise<Record<string, string>>;
 }
+
+/** Whether an entry of a writable snapshot is left out of its size (path relative to its root, no leading "/"; its lstat; where it is on the host). */
+export type UsageSkip = (path: string, st: Stats, hostPath: string) => boolean;

@@ -32,6 +32,11 @@ export const CONTAINER_MOUNT_STUBS: ReadonlySet<string> = new Set([
   'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv', 'etc/mtab', 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
 ]);
 
+/** A mount stub as it lies in a writable layer, left out of the container's size (SizeRw) as of its diff. */
+export function isMountStub(path: string, st: fs.Stats, hostPath: string): boolean {
+  return CONTAINER_MOUNT_STUBS.has(path) && !st.isDirectory() && isEmptyStub(hostPath);
+}
+
 function isEmptyStub(source: string | undefined): boolean {
   if (!source) return false;
   try {

@@ -17,6 +17,7 @@ import { hasProcess } from '../../core/container-state.ts';
 import { conflict } from '../../core/errors.ts';
 import { removeNow } from './destroy.ts';
 import type { EngineContext } from './context.ts';
+import { isMountStub } from '../../images/layer-diff.ts';
 
 /** docker's Args.MatchKVList: every filter value ("key" or "key=value") holds for the labels. */
 export function matchKVList(values: readonly string[] | undefined, labels: Readonly<Record<string, string>>): boolean {
@@ -47,7 +48,7 @@ export async function pruneContainers(ctx: EngineContext, o: ContainerPruneOptio
     const report: ContainerPruneReport = { deleted: [], spaceReclaimed: 0 };
     for (const rec of ctx.d.containers.list()) {
       if (hasProcess(rec.state.status) || ctx.starting.has(rec.id) || !pruneSelects(rec, o)) continue;
-      const size = await ctx.d.images.snapshotter.usage(rec.id).catch(() => 0);
+      const size = await ctx.d.images.snapshotter.usage(rec.id, isMountStub).catch(() => 0);
       const keep = (fresh: ContainerRecord) => hasProcess(fresh.state.status) || fresh.state.status === 'removing';
       let removed = false;
       try {

@@ -13,6 +13,7 @@ import type { ContainerRepository } from '../../core/metadata.ts';
 import type { ImageService } from '../../core/image.ts';
 import type { ContainerNetworking } from '../../core/network.ts';
 import { matchesFilters, validateFilters, type FilterContext } from './filters.ts';
+import { isMountStub } from '../../images/layer-diff.ts';
 
 const LIVE = new Set(['running', 'paused', 'restarting']);
 
@@ -91,7 +92,7 @@ export class ContainerViews {
     };
     if (this.#network) view.network = this.#network.settings(rec);
     if (size) {
-      view.sizeRw = await snap.usage(rec.id).catch(() => 0);
+      view.sizeRw = await snap.usage(rec.id, isMountStub).catch(() => 0);
       let imageSize = 0;
       try { imageSize = (await this.#images.resolve(rec.imageId)).size; } catch { /* image gone */ }
       view.sizeRootFs = imageSize + view.sizeRw;

@@ -10,7 +10,7 @@
 //   <root>/trash/                      trees renamed aside while being deleted
 
 import * as fs from 'node:fs';
-import { type ApplyResult, type LayerUnpacker, type RemoveOptions, type SnapshotDiffEntry, type Snapshotter, isUnpacker } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type RemoveOptions, type SnapshotDiffEntry, type Snapshotter, isUnpacker, type UsageSkip } from '../../core/snapshot.ts';
 import { conflict } from '../../core/errors.ts';
 import { TarReader } from '../tar/reader.ts';
 import type { LayerLimits } from './apply.ts';
@@ -163,7 +163,7 @@ export abstract class LayeredSnapshotter implements ListingSnapshotter {
   abstract removeLayer(chainId: string): Promise<void>;
   abstract prepare(key: string, parentChainId: string | null): Promise<void>;
   abstract mount(key: string, target: string, opts?: { volatile?: boolean }): Promise<void>;
-  abstract usage(key: string): Promise<number>;
+  abstract usage(key: string, skip?: UsageSkip): Promise<number>;
   abstract diff(key: string): AsyncIterable<SnapshotDiffEntry>;
   abstract commit(key: string, chainId: string, result: ApplyResult): Promise<void>;
   abstract describe(key: string, mergedDir: string): Promise<Record<string, string>>;

@@ -10,7 +10,7 @@
 // Whiteouts are applied by deleting, so no tree holds overlay markers.
 
 import * as fs from 'node:fs';
-import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker, type UsageSkip } from '../../core/snapshot.ts';
 import { notFound } from '../../core/errors.ts';
 import { MS_BIND, mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
@@ -98,11 +98,11 @@ export class CopySnapshotter extends LayeredSnapshotter {
     await this.remove(key);
   }
 
-  async usage(key: string): Promise<number> {
+  async usage(key: string, skip?: UsageSkip): Promise<number> {
     const dir = this.activeDir(key);
     if (!exists(dir)) throw notFound(`snapshot ${key} does not exist`);
     // A full copy: the whole tree is the snapshot's own (Docker's vfs reports the same).
-    return diskUsage(`${dir}/fs`);
+    return diskUsage(`${dir}/fs`, skip);
   }
 
   async describe(key: string, mergedDir: string): Promise<Record<string, string>> {

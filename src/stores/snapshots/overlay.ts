@@ -20,7 +20,7 @@
 
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker } from '../../core/snapshot.ts';
+import { type ApplyResult, type LayerUnpacker, type SnapshotDiffEntry, isUnpacker, type UsageSkip } from '../../core/snapshot.ts';
 import { invalid, notFound, unavailable } from '../../core/errors.ts';
 import { mount } from '../../sys/libc.ts';
 import { applyTar } from './apply.ts';
@@ -242,10 +242,10 @@ export class OverlaySnapshotter extends LayeredSnapshotter {
     await this.remove(key);
   }
 
-  async usage(key: string): Promise<number> {
+  async usage(key: string, skip?: UsageSkip): Promise<number> {
     const dir = this.activeDir(key);
     if (!exists(dir)) throw notFound(`snapshot ${key} does not exist`);
-    return diskUsage(`${dir}/diff`);
+    return diskUsage(`${dir}/diff`, skip);
   }
 
   async describe(key: string, mergedDir: string): Promise<Record<string, string>> {

@@ -64,20 +64,22 @@ export function minor(dev: number): number {
   return (dev & 0xff) | ((dev >>> 12) & 0xfff00);
 }
 
-/** Bytes of everything but directories under root, each inode counted once (Docker's SizeRw). */
-export async function diskUsage(root: string): Promise<number> {
+/** Bytes of everything but directories under root, each inode counted once (Docker's SizeRw); `skip` leaves entries out. */
+export async function diskUsage(root: string, skip?: (path: string, st: fs.Stats, hostPath: string) => boolean): Promise<number> {
   const seen = new Set<string>();
   let total = 0;
   let n = 0;
-  const walk = async (dir: string): Promise<void> => {
+  const walk = async (dir: string, rel: string): Promise<void> => {
     let names: string[];
     try { names = fs.readdirSync(dir); } catch { return; }
     for (const name of names) {
       if (++n % YIELD_EVERY === 0) await yieldLoop();
       const p = `${dir}/${name}`;
+      const relPath = rel ? `${rel}/${name}` : name;
       let st: fs.Stats;
       try { st = fs.lstatSync(p); } catch { continue; }
-      if (st.isDirectory()) { await walk(p); continue; }
+      if (st.isDirectory()) { await walk(p, relPath); continue; }
+      if (skip?.(relPath, st, p)) continue;
       if (st.nlink > 1) {
         const key = `${st.dev}:${st.ino}`;
         if (seen.has(key)) continue;
@@ -86,7 +88,7 @@ export async function diskUsage(root: string): Promise<number> {
       total += st.size;
     }
   };
-  await walk(root);
+  await walk(root, '');
   return total;
 }
 
