@@ -252,7 +252,6 @@ export interface ExtractOptions {
   copyUIDGID: boolean;
 }
 
-/** `docker update`: what the client asked to change (absent: unchanged). */
 /** The resources `docker update` changes beside memory, CPUs, shares and pids (HostConfig's own fields). */
 export const UPDATABLE_RESOURCES = ['memorySwap', 'memoryReservation', 'kernelMemory', 'cpuPeriod', 'cpuQuota', 'cpuRealtimePeriod',
   'cpuRealtimeRuntime', 'cpusetCpus', 'cpusetMems', 'blkioWeight'] as const satisfies ReadonlyArray<keyof ContainerResources>;

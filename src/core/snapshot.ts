@@ -96,8 +96,7 @@ export interface Snapshotter {
    * snapshot just removed.
    */
   commit(key: string, chainId: string, result: ApplyResult): Promise<void>;
-  /** Bytes in the writable layer of `key`. */
-  /** `skip`: entries (path relative to the snapshot's root, lstat) not to count (a container's mount stubs). */
+  /** Bytes in the writable layer of `key`; `skip`: entries not to count (a container's mount stubs). */
   usage(key: string, skip?: UsageSkip): Promise<number>;
   /** Paths for `docker inspect` GraphDriver.Data (LowerDir, UpperDir, WorkDir, MergedDir). */
   describe(key: string, mergedDir: string): Promise<Record<string, string>>;

@@ -28,8 +28,11 @@ export interface DiffTar {
  * adds at start (engine/containers/init-entries.ts): Docker keeps these in
  * its init layer, out of diff and commit.
  */
+/** What dockerd's init layer holds beside the mount points: an empty /.dockerenv, /etc/mtab a link to /proc/mounts. */
+export const INIT_ENTRIES = { dockerenv: '.dockerenv', mtab: 'etc/mtab', mtabTarget: '/proc/mounts' } as const;
+
 export const CONTAINER_MOUNT_STUBS: ReadonlySet<string> = new Set([
-  'etc/hosts', 'etc/hostname', 'etc/resolv.conf', '.dockerenv', 'etc/mtab', 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
+  'etc/hosts', 'etc/hostname', 'etc/resolv.conf', INIT_ENTRIES.dockerenv, INIT_ENTRIES.mtab, 'proc', 'sys', 'dev', 'dev/pts', 'dev/shm', 'dev/mqueue', 'dev/console',
 ]);
 
 /** A mount stub as it lies in a writable layer, left out of the container's size (SizeRw) as of its diff. */
@@ -43,7 +46,7 @@ function isEmptyStub(source: string | undefined): boolean {
     const st = fs.lstatSync(source);
     if (st.isFile()) return st.size === 0;
     // The init layer's /etc/mtab.
-    if (st.isSymbolicLink()) return fs.readlinkSync(source) === '/proc/mounts';
+    if (st.isSymbolicLink()) return fs.readlinkSync(source) === INIT_ENTRIES.mtabTarget;
     if (st.isDirectory()) return fs.readdirSync(source).length === 0;
     return false;
   } catch {

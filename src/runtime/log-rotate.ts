@@ -248,7 +248,6 @@ async function copyRange(fh: fsp.FileHandle, from: number, to: number, dest: str
   }
 }
 
-
 /** Asks conmon to reopen the log and waits until a new file is in place. */
 async function reopen(ctl: string, logPath: string, oldIno: number | null): Promise<void> {
   const fresh = async () => {

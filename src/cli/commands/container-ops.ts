@@ -112,8 +112,8 @@ export const update: CommandDef = {
     if (set('cpuset-cpus')) body.CpusetCpus = str(v['cpuset-cpus']);
     if (set('cpuset-mems')) body.CpusetMems = str(v['cpuset-mems']);
     if (set('blkio-weight')) body.BlkioWeight = v['blkio-weight'] as number;
-    if (flags.changed.has('pids-limit')) body.PidsLimit = v['pids-limit'] as number;
-    if (flags.changed.has('restart')) body.RestartPolicy = parseRestartPolicy(str(v.restart));
+    if (set('pids-limit')) body.PidsLimit = v['pids-limit'] as number;
+    if (set('restart')) body.RestartPolicy = parseRestartPolicy(str(v.restart));
     if (Object.keys(body).length === 0) throw new Error('you must provide one or more flags when using this command');
     // docker's order: the names updated, then every warning (on stdout), then the errors.
     const warnings: string[] = [];

@@ -14,10 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../core/logger.ts';
+import { INIT_ENTRIES } from '../../images/layer-diff.ts';
 
-export const DOCKERENV = '.dockerenv';
-export const MTAB = 'etc/mtab';
-export const MTAB_TARGET = '/proc/mounts';
+const { dockerenv: DOCKERENV, mtab: MTAB, mtabTarget: MTAB_TARGET } = INIT_ENTRIES;
 
 /** `owner`: the host IDs of the container's root (under --userns-remap), else root. */
 export function seedInitEntries(rootfs: string, owner: { uid: number; gid: number } | null, log?: Logger): void {

@@ -2,6 +2,7 @@
 // symlinks, hardlinks, device nodes, xattrs, times) and disk usage.
 // Nothing here follows a symlink.
 
+import type { UsageSkip } from '../../core/snapshot.ts';
 import * as fs from 'node:fs';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
 import { S_IFBLK, S_IFCHR, S_IFIFO, lgetxattrs, lsetxattr, mknod } from '../../sys/libc.ts';
@@ -65,7 +66,7 @@ export function minor(dev: number): number {
 }
 
 /** Bytes of everything but directories under root, each inode counted once (Docker's SizeRw); `skip` leaves entries out. */
-export async function diskUsage(root: string, skip?: (path: string, st: fs.Stats, hostPath: string) => boolean): Promise<number> {
+export async function diskUsage(root: string, skip?: UsageSkip): Promise<number> {
   const seen = new Set<string>();
   let total = 0;
   let n = 0;
